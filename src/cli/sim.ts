@@ -1,0 +1,54 @@
+/** `screencap-cert sim`: the T-Server simulator as its own process. */
+import type { Command } from 'commander';
+import { startSimulator } from '../sim/index.ts';
+import { isoMicros } from '../tlib/time.ts';
+import { parseDnList, parsePort } from './options.ts';
+
+export function registerSimCommand(program: Command): void {
+  program
+    .command('sim')
+    .description('run the tlib-json T-Server simulator (spec/tlib-json.md) until SIGINT or SIGTERM')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--port <port>', 'tlib-json port (0: any free port)', parsePort, 7000)
+    .option('--admin-port <port>', 'admin HTTP port (0: any free port)', parsePort, 7001)
+    .option('--no-admin', 'run without the admin HTTP API')
+    .option(
+      '--dn <dns>',
+      'configured DNs, comma-separated or repeated; others get EventError 59',
+      parseDnList,
+    )
+    .option('--server-name <name>', 'ServerName in EventClientRegistered')
+    .action(
+      async (opts: {
+        host: string;
+        port: number;
+        adminPort: number;
+        admin: boolean;
+        dn?: string[];
+        serverName?: string;
+      }) => {
+        const log = (line: string) => process.stdout.write(`${isoMicros()} ${line}\n`);
+        const sim = await startSimulator({
+          host: opts.host,
+          port: opts.port,
+          adminPort: opts.admin ? opts.adminPort : false,
+          ...(opts.dn ? { dns: opts.dn } : {}),
+          ...(opts.serverName ? { serverName: opts.serverName } : {}),
+          log,
+        });
+        log(`tlib-json listening on ${sim.address}${sim.adminUrl ? `; admin API on ${sim.adminUrl}` : ''}`);
+        const stop = (signal: string) => {
+          log(`${signal}: stopping`);
+          sim.stop().then(
+            () => process.exit(0),
+            (e: Error) => {
+              log(`error while stopping: ${e.message}`);
+              process.exit(1);
+            },
+          );
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      },
+    );
+}

@@ -1,0 +1,147 @@
+/**
+ * The journal: every message a party sent or received, in order, with the time it was seen. It is
+ * the source of truth for steps, rules and reports. Waiting looks back first, then waits: messages
+ * can arrive before the step that expects them.
+ */
+import type { WireMessage } from './tlib/messages.ts';
+import { isoMicros, nowMicros } from './tlib/time.ts';
+
+/** Relative to the party that recorded the entry: `in` it received, `out` it sent. */
+export type Direction = 'in' | 'out';
+
+export interface JournalEntry {
+  /** Position in this journal, from 1. */
+  seq: number;
+  time: string;
+  micros: number;
+  /** Who recorded it: `desktop`, `recorder`, `tserver`, ... */
+  party: string;
+  direction: Direction;
+  /** The other end, for people: `client 3 (recorder-1 127.0.0.1:51234)`, `tserver 127.0.0.1:7000`. */
+  peer?: string;
+  message: WireMessage;
+  /** Why the message is not valid tlib-json, when it is not. */
+  problem?: string;
+}
+
+export type NewEntry = Omit<JournalEntry, 'seq' | 'time' | 'micros'>;
+export type EntryPredicate = (entry: JournalEntry) => boolean;
+
+export interface WaitOptions {
+  timeoutMs: number;
+  /** What is awaited, in words, for the timeout error. */
+  description: string;
+  /** Only entries after this seq count (default: the whole journal). */
+  after?: number;
+  /** Entries worth quoting if the wait fails (default: the last few of any kind). */
+  near?: EntryPredicate;
+}
+
+export class JournalTimeoutError extends Error {
+  constructor(
+    readonly description: string,
+    readonly timeoutMs: number,
+    readonly seen: readonly JournalEntry[],
+  ) {
+    const tail = seen.length
+      ? `; closest messages seen:\n${seen.map((e) => `  ${summarize(e)}`).join('\n')}`
+      : '; no message was seen';
+    super(`timed out after ${timeoutMs} ms waiting for ${description}${tail}`);
+    this.name = 'JournalTimeoutError';
+  }
+}
+
+export interface JournalOptions {
+  /** Keep at most this many entries, dropping the oldest (counted in `dropped`). Default: all. */
+  limit?: number;
+}
+
+export class Journal {
+  private readonly list: JournalEntry[] = [];
+  private readonly listeners = new Set<(entry: JournalEntry) => void>();
+  private nextSeq = 1;
+  private readonly limit: number;
+  /** Entries dropped to honour `limit`. */
+  dropped = 0;
+
+  constructor(options: JournalOptions = {}) {
+    this.limit = options.limit ?? Number.POSITIVE_INFINITY;
+  }
+
+  append(entry: NewEntry): JournalEntry {
+    const micros = nowMicros();
+    const full: JournalEntry = { seq: this.nextSeq++, time: isoMicros(micros), micros, ...entry };
+    if (this.limit > 0) {
+      this.list.push(full);
+      if (this.list.length > this.limit) {
+        this.list.shift();
+        this.dropped++;
+      }
+    } else {
+      this.dropped++;
+    }
+    for (const listener of this.listeners) listener(full);
+    return full;
+  }
+
+  get entries(): readonly JournalEntry[] {
+    return this.list;
+  }
+
+  /** Seq of the last entry appended (0 when empty): a mark to wait for what comes after. */
+  get mark(): number {
+    return this.nextSeq - 1;
+  }
+
+  find(predicate: EntryPredicate, after = 0): JournalEntry | undefined {
+    return this.list.find((e) => e.seq > after && predicate(e));
+  }
+
+  filter(predicate: EntryPredicate, after = 0): JournalEntry[] {
+    return this.list.filter((e) => e.seq > after && predicate(e));
+  }
+
+  /** Calls `listener` for every entry appended from now on; returns the unsubscribe function. */
+  subscribe(listener: (entry: JournalEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The first entry (after `after`) matching `predicate`: already journaled, or arriving within the timeout. */
+  waitFor(predicate: EntryPredicate, options: WaitOptions): Promise<JournalEntry> {
+    const after = options.after ?? 0;
+    const found = this.find(predicate, after);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const unsubscribe = this.subscribe((e) => {
+        if (e.seq > after && predicate(e)) {
+          clearTimeout(timer);
+          unsubscribe();
+          resolve(e);
+        }
+      });
+      const timer = setTimeout(() => {
+        unsubscribe();
+        const near = options.near ? this.filter(options.near, after) : this.list.filter((e) => e.seq > after);
+        reject(new JournalTimeoutError(options.description, options.timeoutMs, near.slice(-5)));
+      }, options.timeoutMs);
+    });
+  }
+
+  toNdjson(): string {
+    return this.list.map((e) => `${JSON.stringify(e)}\n`).join('');
+  }
+}
+
+/** One line for people: `desktop -> RequestSendEvent ReferenceID=3 ThisDN="7001" Event={...}`. */
+export function summarize(entry: JournalEntry): string {
+  const { message, ...attributes } = entry.message;
+  const text = Object.entries(attributes)
+    .filter(([k]) => k !== 'Time' && k !== 'EventSequenceNumber')
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+  const arrow = entry.direction === 'out' ? '->' : '<-';
+  const peer = entry.peer ? ` (${entry.peer})` : '';
+  const problem = entry.problem ? ` [invalid: ${entry.problem}]` : '';
+  return `#${entry.seq} ${entry.party} ${arrow} ${message} ${text}${peer}${problem}`.trimEnd();
+}

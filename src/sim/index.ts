@@ -1,0 +1,80 @@
+/** The T-Server simulator, embedded: `const sim = await startSimulator({ port: 0 })`, then `sim.stop()`. */
+import { once } from 'node:events';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo, Server } from 'node:net';
+import type { Journal } from '../journal.ts';
+import { createAdminServer } from './admin.ts';
+import { TServer, type TServerOptions } from './tserver.ts';
+
+export interface SimulatorOptions extends TServerOptions {
+  /** Interface to bind (default 127.0.0.1: nothing outside the machine reaches it unless told to). */
+  host?: string;
+  /** tlib-json port (default 0: an ephemeral port). */
+  port?: number;
+  /** Admin HTTP port (default 0: ephemeral); `false` for no admin API. */
+  adminPort?: number | false;
+}
+
+export interface Simulator {
+  host: string;
+  port: number;
+  /** `host:port` of the tlib-json listener. */
+  address: string;
+  /** `http://host:port` of the admin API, when it runs. */
+  adminUrl: string | undefined;
+  tserver: TServer;
+  journal: Journal | undefined;
+  stop(): Promise<void>;
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  server.listen(port, host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([e]) => {
+      throw new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+    }),
+  ]);
+  return (server.address() as AddressInfo).port;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const host = options.host ?? '127.0.0.1';
+  const tserver = new TServer(options);
+  const port = await listen(tserver.net, options.port ?? 0, host);
+  let admin: HttpServer | undefined;
+  let adminUrl: string | undefined;
+  if (options.adminPort !== false) {
+    admin = createAdminServer(tserver);
+    try {
+      const adminPort = await listen(admin, options.adminPort ?? 0, host);
+      adminUrl = `http://${host.includes(':') ? `[${host}]` : host}:${adminPort}`;
+    } catch (e) {
+      await closeServer(tserver.net);
+      throw e;
+    }
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    host,
+    port,
+    address: `${host}:${port}`,
+    adminUrl,
+    tserver,
+    journal: tserver.journal,
+    stop() {
+      stopped ??= (async () => {
+        tserver.closeAll();
+        admin?.closeAllConnections();
+        await Promise.all([closeServer(tserver.net), admin && closeServer(admin)]);
+      })();
+      return stopped;
+    },
+  };
+}
+
+export { TServer, type TServerOptions } from './tserver.ts';

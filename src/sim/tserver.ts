@@ -1,0 +1,338 @@
+/**
+ * The T-Server simulator's protocol engine (spec/tlib-json.md): client sessions, DN registration,
+ * RequestSendEvent validation, EventACK/EventError, and distribution of EventUserEvent to every
+ * registrant of the DN. One client's bad input or slowness never touches another client.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { Journal } from '../journal.ts';
+import { decodeRequest, dnProblem, problemText, referenceIdProblem } from '../tlib/codec.ts';
+import { describeErrorCode, TErr } from '../tlib/errors.ts';
+import { FrameReader } from '../tlib/framing.ts';
+import type {
+  EventEstablished,
+  EventReleased,
+  EventUserEvent,
+  RequestSendEvent,
+  TEvent,
+  TRequest,
+  WireMessage,
+} from '../tlib/messages.ts';
+import { isoMicros } from '../tlib/time.ts';
+import { type Call, CallTable } from './calls.ts';
+import { DEFAULT_FAULT_ERROR_CODE, type Fault, FaultTable } from './faults.ts';
+
+export interface TServerOptions {
+  serverName?: string;
+  serverVersion?: string;
+  /** The configured DN list; when given, any other DN gets EventError 59 (TERR_NOT_CONFIGURED). */
+  dns?: readonly string[];
+  /** The server's journal; `false` journals nothing (benchmarks). */
+  journal?: Journal | false;
+  /** One line per connect, disconnect and error. */
+  log?: (line: string) => void;
+  /** A client whose unread output exceeds this is disconnected, so it cannot exhaust memory. */
+  maxBacklogBytes?: number;
+}
+
+export const DEFAULT_SERVER_NAME = 'screencap-cert-sim';
+export const DEFAULT_MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
+
+/** An event before the server stamps it with EventSequenceNumber and Time. */
+type Unstamped<E extends TEvent = TEvent> = E extends TEvent
+  ? Omit<E, 'EventSequenceNumber' | 'Time'>
+  : never;
+
+class ClientSession {
+  applicationName: string | undefined;
+  readonly dns = new Set<string>();
+  readonly reader = new FrameReader();
+  closing = false;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    readonly remote: string,
+  ) {}
+
+  get label(): string {
+    return `client ${this.id} (${this.applicationName ?? 'unregistered'} ${this.remote})`;
+  }
+}
+
+export class TServer {
+  readonly serverName: string;
+  readonly serverVersion: string;
+  readonly journal: Journal | undefined;
+  readonly calls = new CallTable();
+  readonly faults = new FaultTable();
+  private readonly configuredDns: ReadonlySet<string> | undefined;
+  private readonly registrants = new Map<string, Set<ClientSession>>();
+  private readonly sessions = new Set<ClientSession>();
+  private readonly log: (line: string) => void;
+  private readonly maxBacklogBytes: number;
+  private nextClientId = 1;
+  private sequence = 0;
+  readonly net: Server;
+
+  constructor(options: TServerOptions = {}) {
+    this.serverName = options.serverName ?? DEFAULT_SERVER_NAME;
+    this.serverVersion = options.serverVersion ?? '0.1.0';
+    this.journal = options.journal === false ? undefined : (options.journal ?? new Journal());
+    this.configuredDns = options.dns ? new Set(options.dns) : undefined;
+    this.log = options.log ?? (() => {});
+    this.maxBacklogBytes = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
+    this.net = createServer({ noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  get clientCount(): number {
+    return this.sessions.size;
+  }
+
+  /** DNs with at least one registrant, and how many. */
+  registrations(): Record<string, number> {
+    return Object.fromEntries([...this.registrants].map(([dn, set]) => [dn, set.size]));
+  }
+
+  /** Establishes a call on `dn` and tells the DN's registrants (EventEstablished). */
+  createCall(dn: string): Call {
+    const problem = this.dnConfigProblem(dn);
+    if (problem) throw new Error(problem);
+    const call = this.calls.create(dn);
+    this.distribute({ message: 'EventEstablished', ThisDN: dn, ConnID: call.connId });
+    return call;
+  }
+
+  /** Releases a call and tells the DN's registrants (EventReleased); undefined if unknown. */
+  releaseCall(connId: string): Call | undefined {
+    const call = this.calls.release(connId);
+    if (call) this.distribute({ message: 'EventReleased', ThisDN: call.dn, ConnID: call.connId });
+    return call;
+  }
+
+  /** Closes every connection; the listening socket is closed by the caller. */
+  closeAll(): void {
+    for (const s of this.sessions) s.socket.destroy();
+  }
+
+  // --- connections ---------------------------------------------------------------------------------
+
+  private accept(socket: Socket): void {
+    const session = new ClientSession(
+      this.nextClientId++,
+      socket,
+      `${socket.remoteAddress}:${socket.remotePort}`,
+    );
+    this.sessions.add(session);
+    this.log(`connect ${session.label}`);
+    socket.on('data', (chunk: Buffer) => this.receive(session, chunk));
+    socket.on('error', (err) => this.log(`error ${session.label}: ${err.message}`));
+    socket.on('close', () => this.drop(session));
+  }
+
+  private drop(session: ClientSession): void {
+    if (!this.sessions.delete(session)) return;
+    for (const dn of session.dns) this.unregister(session, dn);
+    this.log(`disconnect ${session.label}`);
+  }
+
+  private receive(session: ClientSession, chunk: Buffer): void {
+    for (const frame of session.reader.push(chunk)) {
+      if (session.closing) return;
+      if (!frame.ok) {
+        this.log(
+          `error ${session.label}: framing error ${describeErrorCode(frame.code)}: ${frame.reason}; closing`,
+        );
+        this.send(session, { message: 'EventError', ErrorCode: frame.code, ErrorMessage: frame.reason });
+        this.close(session);
+        return;
+      }
+      this.handle(session, frame.message);
+    }
+  }
+
+  private close(session: ClientSession): void {
+    session.closing = true;
+    session.socket.end();
+    // A peer that never reads must not keep the socket open.
+    setTimeout(() => session.socket.destroy(), 1000).unref();
+  }
+
+  // --- requests ------------------------------------------------------------------------------------
+
+  private handle(session: ClientSession, wire: WireMessage): void {
+    const decoded = decodeRequest(wire);
+    this.journal?.append({
+      party: 'tserver',
+      direction: 'in',
+      peer: session.label,
+      message: wire,
+      ...(decoded.ok ? {} : { problem: problemText(decoded.problem) }),
+    });
+    if (!decoded.ok && decoded.problem.code === TErr.UNSUP_OPER) {
+      return this.refuse(session, wire, TErr.UNSUP_OPER, `unknown message ${JSON.stringify(wire.message)}`);
+    }
+    if (session.applicationName === undefined && wire.message !== 'RequestRegisterClient') {
+      return this.refuse(session, wire, TErr.MUST_REGISTER, `${wire.message} before RequestRegisterClient`);
+    }
+    if (!decoded.ok) return this.refuse(session, wire, decoded.problem.code, problemText(decoded.problem));
+    this.perform(session, decoded.value);
+  }
+
+  private perform(session: ClientSession, request: TRequest): void {
+    const ReferenceID = request.ReferenceID;
+    switch (request.message) {
+      case 'RequestRegisterClient':
+        // Registering again renames the client; T-Lib clients re-register after a reconnect.
+        session.applicationName = request.ApplicationName;
+        this.send(session, {
+          message: 'EventClientRegistered',
+          ReferenceID,
+          ServerName: this.serverName,
+          ServerVersion: this.serverVersion,
+        });
+        return;
+      case 'RequestRegisterAddress': {
+        const ThisDN = request.ThisDN;
+        const notConfigured = this.dnConfigProblem(ThisDN);
+        if (notConfigured) return this.refuse(session, request, TErr.NOT_CONFIGURED, notConfigured);
+        session.dns.add(ThisDN);
+        const set = this.registrants.get(ThisDN) ?? new Set();
+        this.registrants.set(ThisDN, set.add(session));
+        this.send(session, { message: 'EventRegistered', ReferenceID, ThisDN });
+        return;
+      }
+      case 'RequestUnregisterAddress': {
+        const ThisDN = request.ThisDN;
+        const notConfigured = this.dnConfigProblem(ThisDN);
+        if (notConfigured) return this.refuse(session, request, TErr.NOT_CONFIGURED, notConfigured);
+        if (!session.dns.has(ThisDN)) {
+          return this.refuse(
+            session,
+            request,
+            TErr.NOT_REGISTERED,
+            `ThisDN: ${ThisDN} is not registered by this client`,
+          );
+        }
+        this.unregister(session, ThisDN);
+        this.send(session, { message: 'EventUnregistered', ReferenceID, ThisDN });
+        return;
+      }
+      case 'RequestSendEvent':
+        return this.sendEvent(session, request);
+    }
+  }
+
+  private sendEvent(session: ClientSession, request: RequestSendEvent): void {
+    const ThisDN = request.ThisDN;
+    const notConfigured = this.dnConfigProblem(ThisDN);
+    if (notConfigured) return this.refuse(session, request, TErr.NOT_CONFIGURED, notConfigured);
+    if (!session.dns.has(ThisDN)) {
+      return this.refuse(
+        session,
+        request,
+        TErr.NOT_REGISTERED,
+        `ThisDN: ${ThisDN} is not registered by this client (RequestSendEvent requires RequestRegisterAddress first)`,
+      );
+    }
+    const fault = this.faults.take(ThisDN);
+    if (fault) return this.injectFault(session, request, fault);
+    this.acknowledgeAndDeliver(session, request, true);
+  }
+
+  /** EventACK to the requester, then the Tevent to every registrant of its DN. */
+  private acknowledgeAndDeliver(session: ClientSession, request: RequestSendEvent, deliver: boolean): void {
+    this.send(session, { message: 'EventACK', ReferenceID: request.ReferenceID, ThisDN: request.ThisDN });
+    if (!deliver) return;
+    const { ThisDN, ConnID, UserData } = request.Event;
+    this.distribute({
+      message: 'EventUserEvent',
+      ThisDN,
+      ...(ConnID === undefined ? {} : { ConnID }),
+      ...(UserData === undefined ? {} : { UserData }),
+    });
+  }
+
+  private injectFault(session: ClientSession, request: RequestSendEvent, fault: Fault): void {
+    const why = `fault #${fault.id} (${fault.kind})`;
+    switch (fault.kind) {
+      case 'delay':
+        setTimeout(() => this.acknowledgeAndDeliver(session, request, true), fault.ms ?? 0);
+        return;
+      case 'error':
+        return this.refuse(
+          session,
+          request,
+          fault.code ?? DEFAULT_FAULT_ERROR_CODE,
+          `request rejected by fault injection: ${why}`,
+        );
+      case 'drop':
+        this.log(
+          `fault ${session.label}: ${why} acknowledges ReferenceID ${request.ReferenceID} and drops its event`,
+        );
+        return this.acknowledgeAndDeliver(session, request, false);
+      case 'disconnect':
+        this.log(`fault ${session.label}: ${why} closes the connection`);
+        session.closing = true;
+        session.socket.destroy();
+        return;
+      case 'link-down':
+        return this.refuse(session, request, TErr.NO_SWITCH, `link to the switch is down: ${why}`);
+    }
+  }
+
+  private unregister(session: ClientSession, dn: string): void {
+    session.dns.delete(dn);
+    const set = this.registrants.get(dn);
+    set?.delete(session);
+    if (set?.size === 0) this.registrants.delete(dn);
+  }
+
+  private dnConfigProblem(dn: string): string | undefined {
+    if (this.configuredDns && !this.configuredDns.has(dn)) return `ThisDN: ${dn} is not a configured DN`;
+    return dnProblem(dn) && `ThisDN: ${dnProblem(dn)}`;
+  }
+
+  /** EventError echoing the request's ReferenceID and ThisDN when they are valid. */
+  private refuse(session: ClientSession, wire: WireMessage | TRequest, code: number, reason: string): void {
+    const error: Unstamped = { message: 'EventError', ErrorCode: code, ErrorMessage: reason };
+    if (referenceIdProblem(wire.ReferenceID) === undefined) error.ReferenceID = wire.ReferenceID as number;
+    if ('ThisDN' in wire && dnProblem(wire.ThisDN) === undefined) error.ThisDN = wire.ThisDN as string;
+    this.send(session, error);
+  }
+
+  // --- output --------------------------------------------------------------------------------------
+
+  private stamp(event: Unstamped): TEvent {
+    return { ...event, EventSequenceNumber: ++this.sequence, Time: isoMicros() } as TEvent;
+  }
+
+  private send(session: ClientSession, event: Unstamped): void {
+    const stamped = this.stamp(event);
+    this.write(session, stamped, `${JSON.stringify(stamped)}\n`);
+  }
+
+  /** One event (one sequence number, one encoding) to every registrant of its DN. */
+  private distribute(event: Unstamped<EventUserEvent | EventEstablished | EventReleased>): void {
+    const set = this.registrants.get(event.ThisDN);
+    const stamped = this.stamp(event);
+    if (!set) return;
+    const line = `${JSON.stringify(stamped)}\n`;
+    for (const session of set) this.write(session, stamped, line);
+  }
+
+  private write(session: ClientSession, event: TEvent, line: string): void {
+    if (session.closing || session.socket.destroyed) return;
+    this.journal?.append({
+      party: 'tserver',
+      direction: 'out',
+      peer: session.label,
+      message: event as unknown as WireMessage,
+    });
+    session.socket.write(line);
+    if (session.socket.writableLength > this.maxBacklogBytes) {
+      this.log(`error ${session.label}: over ${this.maxBacklogBytes} bytes unread; disconnecting it`);
+      session.closing = true;
+      session.socket.destroy();
+    }
+  }
+}

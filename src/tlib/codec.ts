@@ -1,0 +1,277 @@
+/**
+ * The one tlib-json codec: encodes messages as NDJSON lines and decodes parsed objects into typed
+ * messages, naming the attribute at fault and why (`ConnID: expected 16 lower-case hex digits, got "xyz"`).
+ */
+import { TErr } from './errors.ts';
+import {
+  EVENT_NAMES,
+  type KVList,
+  type KVValue,
+  REQUEST_NAMES,
+  type TEvent,
+  type Tevent,
+  type TMessage,
+  type TRequest,
+  type WireMessage,
+} from './messages.ts';
+
+export const MAX_DN_LENGTH = 64;
+export const MAX_REFERENCE_ID = 2 ** 31 - 1;
+const CONN_ID = /^[0-9a-f]{16}$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Why a message is invalid, with the T-Library error code the server answers it with. */
+export interface DecodeProblem {
+  code: number;
+  /** Path of the attribute at fault, e.g. `Event.ThisDN` or `UserData[1][1]`. */
+  attribute: string;
+  reason: string;
+}
+
+export function problemText(p: DecodeProblem): string {
+  return `${p.attribute}: ${p.reason}`;
+}
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; problem: DecodeProblem };
+
+/** Thrown by validators; caught at the decode boundary and turned into a DecodeProblem. */
+class InvalidAttribute extends Error {
+  constructor(readonly problem: DecodeProblem) {
+    super(problemText(problem));
+  }
+}
+
+/** JSON rendering of a bad value for error messages, kept short. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function fail(attribute: string, reason: string, code: number = TErr.INVALID_ATTR): never {
+  throw new InvalidAttribute({ code, attribute, reason });
+}
+
+// --- value validators: each returns the value or throws InvalidAttribute naming `path` ----------
+
+export function dnProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_DN_LENGTH) {
+    return `expected a DN (a non-empty string of at most ${MAX_DN_LENGTH} characters), got ${show(value)}`;
+  }
+  return undefined;
+}
+
+export function connIdProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !CONN_ID.test(value)) {
+    return `expected 16 lower-case hex digits, got ${show(value)}`;
+  }
+  return undefined;
+}
+
+export function referenceIdProblem(value: unknown): string | undefined {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_REFERENCE_ID) {
+    return `expected an integer from 1 to ${MAX_REFERENCE_ID}, got ${show(value)}`;
+  }
+  return undefined;
+}
+
+function dn(value: unknown, path: string): string {
+  const p = dnProblem(value);
+  return p ? fail(path, p) : (value as string);
+}
+
+function connId(value: unknown, path: string): string {
+  const p = connIdProblem(value);
+  return p ? fail(path, p, TErr.INV_CONNID) : (value as string);
+}
+
+function referenceId(value: unknown, path: string): number {
+  const p = referenceIdProblem(value);
+  return p ? fail(path, p) : (value as number);
+}
+
+function string(value: unknown, path: string): string {
+  return typeof value === 'string' ? value : fail(path, `expected a string, got ${show(value)}`);
+}
+
+function nonNegativeInt(value: unknown, path: string): number {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+    ? (value as number)
+    : fail(path, `expected a non-negative integer, got ${show(value)}`);
+}
+
+function kvValue(value: unknown, path: string): KVValue {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX) return value;
+    return fail(path, `expected a 32-bit integer, got ${show(value)}`);
+  }
+  if (Array.isArray(value)) return kvList(value, path);
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value);
+    const bin = (value as { binary?: unknown }).binary;
+    if (keys.length === 1 && typeof bin === 'string' && BASE64.test(bin)) return { binary: bin };
+    return fail(path, `expected {"binary": "<base64>"}, got ${show(value)}`);
+  }
+  return fail(path, `expected a string, an integer, {"binary": "<base64>"} or a KV list, got ${show(value)}`);
+}
+
+function kvList(value: unknown, path: string): KVList {
+  if (!Array.isArray(value))
+    return fail(path, `expected a KV list (an array of [key, value] pairs), got ${show(value)}`);
+  return value.map((pair, i) => {
+    const at = `${path}[${i}]`;
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      return fail(at, `expected a [key, value] pair, got ${show(pair)}`);
+    }
+    return [string(pair[0], `${at}[0]`), kvValue(pair[1], `${at}[1]`)];
+  });
+}
+
+function time(value: unknown, path: string): string {
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value))
+    ? value
+    : fail(path, `expected an ISO-8601 time, got ${show(value)}`);
+}
+
+function tevent(value: unknown, path: string): Tevent {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return fail(path, `expected a Tevent object, got ${show(value)}`);
+  }
+  const e = value as Record<string, unknown>;
+  if (e.message !== 'EventUserEvent') {
+    fail(`${path}.message`, `expected "EventUserEvent", got ${show(e.message)}`);
+  }
+  const out: Tevent = { message: 'EventUserEvent', ThisDN: dn(e.ThisDN, `${path}.ThisDN`) };
+  if (e.ConnID !== undefined) out.ConnID = connId(e.ConnID, `${path}.ConnID`);
+  if (e.UserData !== undefined) out.UserData = kvList(e.UserData, `${path}.UserData`);
+  return out;
+}
+
+// --- message schemas -----------------------------------------------------------------------------
+
+type Validator = (value: unknown, path: string) => unknown;
+interface AttributeSpec {
+  validate: Validator;
+  optional?: boolean;
+}
+type Schema = Record<string, AttributeSpec>;
+
+const REQ = { validate: referenceId };
+const DN = { validate: dn };
+const STAMP: Schema = {
+  EventSequenceNumber: { validate: nonNegativeInt },
+  Time: { validate: time },
+};
+
+const SCHEMAS: Record<TMessage['message'], Schema> = {
+  RequestRegisterClient: { ReferenceID: REQ, ApplicationName: { validate: string } },
+  RequestRegisterAddress: { ReferenceID: REQ, ThisDN: DN },
+  RequestUnregisterAddress: { ReferenceID: REQ, ThisDN: DN },
+  RequestSendEvent: { ReferenceID: REQ, ThisDN: DN, Event: { validate: tevent } },
+  EventClientRegistered: {
+    ReferenceID: REQ,
+    ServerName: { validate: string },
+    ServerVersion: { validate: string },
+    ...STAMP,
+  },
+  EventRegistered: { ReferenceID: REQ, ThisDN: DN, ...STAMP },
+  EventUnregistered: { ReferenceID: REQ, ThisDN: DN, ...STAMP },
+  EventACK: { ReferenceID: REQ, ThisDN: { validate: dn, optional: true }, ...STAMP },
+  EventError: {
+    ReferenceID: { validate: referenceId, optional: true },
+    ThisDN: { validate: dn, optional: true },
+    ErrorCode: { validate: nonNegativeInt },
+    ErrorMessage: { validate: string },
+    ...STAMP,
+  },
+  EventUserEvent: {
+    ThisDN: DN,
+    ConnID: { validate: connId, optional: true },
+    UserData: { validate: kvList, optional: true },
+    ...STAMP,
+  },
+  EventEstablished: { ThisDN: DN, ConnID: { validate: connId }, ...STAMP },
+  EventReleased: { ThisDN: DN, ConnID: { validate: connId }, ...STAMP },
+};
+
+const REQUESTS = new Set<string>(REQUEST_NAMES);
+const EVENTS = new Set<string>(EVENT_NAMES);
+
+export function isRequestName(name: string): name is TRequest['message'] {
+  return REQUESTS.has(name);
+}
+export function isEventName(name: string): name is TEvent['message'] {
+  return EVENTS.has(name);
+}
+
+/** Validates against a message's schema, keeping only the known attributes (unknown ones are ignored). */
+function decodeWith<T extends TMessage>(wire: WireMessage, schema: Schema): Decoded<T> {
+  try {
+    const out: Record<string, unknown> = { message: wire.message };
+    for (const [name, spec] of Object.entries(schema)) {
+      const value = wire[name];
+      if (value === undefined) {
+        if (!spec.optional) fail(name, 'missing');
+        continue;
+      }
+      out[name] = spec.validate(value, name);
+    }
+    if (wire.message === 'RequestSendEvent') {
+      const req = out as unknown as { ThisDN: string; Event: Tevent };
+      if (req.Event.ThisDN !== req.ThisDN) {
+        fail(
+          'Event.ThisDN',
+          `expected ${show(req.ThisDN)} (the request's ThisDN), got ${show(req.Event.ThisDN)}`,
+        );
+      }
+    }
+    return { ok: true, value: out as unknown as T };
+  } catch (e) {
+    if (e instanceof InvalidAttribute) return { ok: false, problem: e.problem };
+    throw e;
+  }
+}
+
+/** Decodes a client's request. An unknown `message` is TERR_UNSUP_OPER (51). */
+export function decodeRequest(wire: WireMessage): Decoded<TRequest> {
+  if (!isRequestName(wire.message)) {
+    return {
+      ok: false,
+      problem: {
+        code: TErr.UNSUP_OPER,
+        attribute: 'message',
+        reason: `unknown request ${show(wire.message)}`,
+      },
+    };
+  }
+  return decodeWith<TRequest>(wire, SCHEMAS[wire.message]);
+}
+
+/** Decodes a server's event. */
+export function decodeEvent(wire: WireMessage): Decoded<TEvent> {
+  if (!isEventName(wire.message)) {
+    return {
+      ok: false,
+      problem: { code: TErr.UNSUP_OPER, attribute: 'message', reason: `unknown event ${show(wire.message)}` },
+    };
+  }
+  return decodeWith<TEvent>(wire, SCHEMAS[wire.message]);
+}
+
+/** Decodes either direction. */
+export function decodeMessage(wire: WireMessage): Decoded<TMessage> {
+  return isEventName(wire.message) ? decodeEvent(wire) : decodeRequest(wire);
+}
+
+/** One NDJSON line. */
+export function encode(message: TMessage | WireMessage): string {
+  return `${JSON.stringify(message)}\n`;
+}

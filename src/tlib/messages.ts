@@ -1,0 +1,144 @@
+/**
+ * The T-Lib messages of tlib-json (spec/tlib-json.md), typed exactly as they travel: attribute names
+ * are T-Lib's without the `Attribute` prefix, so a decoded message is also its own wire form.
+ */
+
+/** A binary KV value; the bytes travel base64-encoded. */
+export interface KVBinary {
+  binary: string;
+}
+export type KVValue = string | number | KVBinary | KVList;
+export type KVPair = [key: string, value: KVValue];
+/** T-Lib KV list: ordered, keys may repeat. */
+export type KVList = KVPair[];
+
+/** Any JSON object carrying a `message` name: what is on the wire before (or without) validation. */
+export interface WireMessage {
+  message: string;
+  [attribute: string]: unknown;
+}
+
+/** The Tevent carried by RequestSendEvent. */
+export interface Tevent {
+  message: 'EventUserEvent';
+  ThisDN: string;
+  ConnID?: string;
+  UserData?: KVList;
+}
+
+export interface RequestRegisterClient {
+  message: 'RequestRegisterClient';
+  ReferenceID: number;
+  ApplicationName: string;
+}
+export interface RequestRegisterAddress {
+  message: 'RequestRegisterAddress';
+  ReferenceID: number;
+  ThisDN: string;
+}
+export interface RequestUnregisterAddress {
+  message: 'RequestUnregisterAddress';
+  ReferenceID: number;
+  ThisDN: string;
+}
+export interface RequestSendEvent {
+  message: 'RequestSendEvent';
+  ReferenceID: number;
+  ThisDN: string;
+  Event: Tevent;
+}
+export type TRequest =
+  | RequestRegisterClient
+  | RequestRegisterAddress
+  | RequestUnregisterAddress
+  | RequestSendEvent;
+
+/** Set by the server on every event it sends. */
+interface EventStamp {
+  EventSequenceNumber: number;
+  Time: string;
+}
+export interface EventClientRegistered extends EventStamp {
+  message: 'EventClientRegistered';
+  ReferenceID: number;
+  ServerName: string;
+  ServerVersion: string;
+}
+export interface EventRegistered extends EventStamp {
+  message: 'EventRegistered';
+  ReferenceID: number;
+  ThisDN: string;
+}
+export interface EventUnregistered extends EventStamp {
+  message: 'EventUnregistered';
+  ReferenceID: number;
+  ThisDN: string;
+}
+export interface EventACK extends EventStamp {
+  message: 'EventACK';
+  ReferenceID: number;
+  ThisDN?: string;
+}
+export interface EventError extends EventStamp {
+  message: 'EventError';
+  ReferenceID?: number;
+  ThisDN?: string;
+  ErrorCode: number;
+  ErrorMessage: string;
+}
+export interface EventUserEvent extends EventStamp {
+  message: 'EventUserEvent';
+  ThisDN: string;
+  ConnID?: string;
+  UserData?: KVList;
+}
+export interface EventEstablished extends EventStamp {
+  message: 'EventEstablished';
+  ThisDN: string;
+  ConnID: string;
+}
+export interface EventReleased extends EventStamp {
+  message: 'EventReleased';
+  ThisDN: string;
+  ConnID: string;
+}
+export type TEvent =
+  | EventClientRegistered
+  | EventRegistered
+  | EventUnregistered
+  | EventACK
+  | EventError
+  | EventUserEvent
+  | EventEstablished
+  | EventReleased;
+
+export type TMessage = TRequest | TEvent;
+
+/** A request as a client writes it: the link assigns the ReferenceID. */
+export type RequestBody<R extends TRequest = TRequest> = R extends TRequest ? Omit<R, 'ReferenceID'> : never;
+
+/** Replies that answer a request by its ReferenceID. */
+export type TReply = EventClientRegistered | EventRegistered | EventUnregistered | EventACK | EventError;
+
+export const REQUEST_NAMES = [
+  'RequestRegisterClient',
+  'RequestRegisterAddress',
+  'RequestUnregisterAddress',
+  'RequestSendEvent',
+] as const satisfies readonly TRequest['message'][];
+
+export const EVENT_NAMES = [
+  'EventClientRegistered',
+  'EventRegistered',
+  'EventUnregistered',
+  'EventACK',
+  'EventError',
+  'EventUserEvent',
+  'EventEstablished',
+  'EventReleased',
+] as const satisfies readonly TEvent['message'][];
+
+/** First value of `key` in a KV list (T-Lib's GetAsString semantics: the first pair wins). */
+export function kvGet(list: KVList | undefined, key: string): KVValue | undefined {
+  return list?.find(([k]) => k === key)?.[1];
+}
