@@ -19,6 +19,10 @@ export interface JournalEntry {
   direction: Direction;
   /** The other end, for people: `client 3 (recorder-1 127.0.0.1:51234)`, `tserver 127.0.0.1:7000`. */
   peer?: string;
+  /** The T-Server's stable name for the peer connection (`client 3`), when the T-Server recorded it. */
+  peerId?: string;
+  /** The peer's application name (RequestRegisterClient), when known. */
+  peerApplication?: string;
   message: WireMessage;
   /** Why the message is not valid tlib-json, when it is not. */
   problem?: string;
@@ -143,5 +147,6 @@ export function summarize(entry: JournalEntry): string {
   const arrow = entry.direction === 'out' ? '->' : '<-';
   const peer = entry.peer ? ` (${entry.peer})` : '';
   const problem = entry.problem ? ` [invalid: ${entry.problem}]` : '';
-  return `#${entry.seq} ${entry.party} ${arrow} ${message} ${text}${peer}${problem}`.trimEnd();
+  const attrs = text ? ` ${text}` : '';
+  return `#${entry.seq} ${entry.party} ${arrow} ${message}${attrs}${peer}${problem}`.trimEnd();
 }

@@ -22,6 +22,8 @@ export interface TlibLinkOptions {
   journal?: Journal;
   /** Time allowed for each reply (default 5000 ms). */
   timeoutMs?: number;
+  /** Send RequestRegisterClient on connect (default true; false only to test what a T-Server does without it). */
+  registerClient?: boolean;
 }
 
 const REPLIES = new Set([
@@ -55,7 +57,7 @@ export class TlibLink implements Link {
   private closed = false;
   private readonly closedPromise: Promise<void>;
 
-  /** Connects and registers the client (RequestRegisterClient). */
+  /** Connects and registers the client (RequestRegisterClient) unless told not to. */
   static async connect(options: TlibLinkOptions): Promise<TlibLink> {
     const where = `${options.host}:${options.port}`;
     const socket = await new Promise<Socket>((resolve, reject) => {
@@ -67,10 +69,18 @@ export class TlibLink implements Link {
       s.once('error', (e) => reject(new Error(`cannot connect to T-Server at ${where}: ${e.message}`)));
     });
     const link = new TlibLink(socket, options, where);
-    const reply = await link.request({
-      message: 'RequestRegisterClient',
-      ApplicationName: options.applicationName,
-    });
+    if (options.registerClient === false) return link;
+    let reply: TReply;
+    try {
+      reply = await link.request({
+        message: 'RequestRegisterClient',
+        ApplicationName: options.applicationName,
+      });
+    } catch (e) {
+      // No reply in time, or the connection failed: nobody else can close this link, so close it here.
+      socket.destroy();
+      throw e;
+    }
     if (reply.message !== 'EventClientRegistered') {
       await link.close();
       throw new Error(
@@ -106,7 +116,9 @@ export class TlibLink implements Link {
   request(body: RequestBody): Promise<TReply> {
     const ReferenceID = this.nextReferenceId;
     this.nextReferenceId = (this.nextReferenceId % (2 ** 31 - 1)) + 1;
-    const request = { message: body.message, ReferenceID, ...body } as unknown as WireMessage;
+    // `message` first, then ReferenceID, then the rest: the order people read on the wire.
+    const { message, ...attributes } = body;
+    const request = { message, ReferenceID, ...attributes } as unknown as WireMessage;
     return new Promise<TReply>((resolve, reject) => {
       if (this.closed || this.socket.destroyed) {
         reject(new Error(`cannot send ${describeRequest(request)}: the link to ${this.peer} is closed`));

@@ -96,7 +96,8 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 
 async function route(tserver: TServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://admin').pathname;
-  if (req.method === 'GET' && path === '/journal') {
+  if (path === '/journal') {
+    if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on ${path}; use GET`);
     res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(tserver.journal?.toNdjson() ?? '');
     return;
   }

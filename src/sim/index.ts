@@ -13,6 +13,8 @@ export interface SimulatorOptions extends TServerOptions {
   port?: number;
   /** Admin HTTP port (default 0: ephemeral); `false` for no admin API. */
   adminPort?: number | false;
+  /** Builds the protocol engine (default: a conforming TServer; self-tests pass deliberately broken ones). */
+  engine?: (options: TServerOptions) => TServer;
 }
 
 export interface Simulator {
@@ -29,12 +31,10 @@ export interface Simulator {
 
 async function listen(server: Server, port: number, host: string): Promise<number> {
   server.listen(port, host);
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([e]) => {
-      throw new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
-    }),
-  ]);
+  // once() rejects on 'error' by itself: turn that into a message naming host:port.
+  await once(server, 'listening').catch((e: Error) => {
+    throw new Error(`cannot listen on ${host}:${port}: ${e.message}`);
+  });
   return (server.address() as AddressInfo).port;
 }
 
@@ -44,7 +44,7 @@ function closeServer(server: Server): Promise<void> {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
-  const tserver = new TServer(options);
+  const tserver = options.engine ? options.engine(options) : new TServer(options);
   const port = await listen(tserver.net, options.port ?? 0, host);
   let admin: HttpServer | undefined;
   let adminUrl: string | undefined;

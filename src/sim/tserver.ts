@@ -38,11 +38,13 @@ export const DEFAULT_SERVER_NAME = 'screencap-cert-sim';
 export const DEFAULT_MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
 
 /** An event before the server stamps it with EventSequenceNumber and Time. */
-type Unstamped<E extends TEvent = TEvent> = E extends TEvent
+export type Unstamped<E extends TEvent = TEvent> = E extends TEvent
   ? Omit<E, 'EventSequenceNumber' | 'Time'>
   : never;
 
-class ClientSession {
+const NO_SESSIONS: ReadonlySet<never> = new Set();
+
+export class ClientSession {
   applicationName: string | undefined;
   readonly dns = new Set<string>();
   readonly reader = new FrameReader();
@@ -65,7 +67,7 @@ export class TServer {
   readonly journal: Journal | undefined;
   readonly calls = new CallTable();
   readonly faults = new FaultTable();
-  private readonly configuredDns: ReadonlySet<string> | undefined;
+  private configuredDns: ReadonlySet<string> | undefined;
   private readonly registrants = new Map<string, Set<ClientSession>>();
   private readonly sessions = new Set<ClientSession>();
   private readonly log: (line: string) => void;
@@ -82,6 +84,11 @@ export class TServer {
     this.log = options.log ?? (() => {});
     this.maxBacklogBytes = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
     this.net = createServer({ noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  /** Sets (or with undefined, lifts) the configured DN list; registrations already made stay. */
+  configureDns(dns: readonly string[] | undefined): void {
+    this.configuredDns = dns ? new Set(dns) : undefined;
   }
 
   get clientCount(): number {
@@ -161,10 +168,12 @@ export class TServer {
 
   private handle(session: ClientSession, wire: WireMessage): void {
     const decoded = decodeRequest(wire);
+    const application =
+      wire.message === 'RequestRegisterClient' ? wire.ApplicationName : session.applicationName;
     this.journal?.append({
       party: 'tserver',
       direction: 'in',
-      peer: session.label,
+      ...this.peerOf(session, typeof application === 'string' ? application : undefined),
       message: wire,
       ...(decoded.ok ? {} : { problem: problemText(decoded.problem) }),
     });
@@ -293,11 +302,19 @@ export class TServer {
   }
 
   /** EventError echoing the request's ReferenceID and ThisDN when they are valid. */
-  private refuse(session: ClientSession, wire: WireMessage | TRequest, code: number, reason: string): void {
+  protected refuse(session: ClientSession, wire: WireMessage | TRequest, code: number, reason: string): void {
     const error: Unstamped = { message: 'EventError', ErrorCode: code, ErrorMessage: reason };
     if (referenceIdProblem(wire.ReferenceID) === undefined) error.ReferenceID = wire.ReferenceID as number;
     if ('ThisDN' in wire && dnProblem(wire.ThisDN) === undefined) error.ThisDN = wire.ThisDN as string;
     this.send(session, error);
+  }
+
+  private peerOf(session: ClientSession, application: string | undefined) {
+    return {
+      peer: session.label,
+      peerId: `client ${session.id}`,
+      ...(application === undefined ? {} : { peerApplication: application }),
+    };
   }
 
   // --- output --------------------------------------------------------------------------------------
@@ -306,18 +323,28 @@ export class TServer {
     return { ...event, EventSequenceNumber: ++this.sequence, Time: isoMicros() } as TEvent;
   }
 
-  private send(session: ClientSession, event: Unstamped): void {
+  protected send(session: ClientSession, event: Unstamped): void {
     const stamped = this.stamp(event);
     this.write(session, stamped, `${JSON.stringify(stamped)}\n`);
   }
 
   /** One event (one sequence number, one encoding) to every registrant of its DN. */
-  private distribute(event: Unstamped<EventUserEvent | EventEstablished | EventReleased>): void {
-    const set = this.registrants.get(event.ThisDN);
+  protected distribute(event: Unstamped<EventUserEvent | EventEstablished | EventReleased>): void {
     const stamped = this.stamp(event);
-    if (!set) return;
+    const recipients = this.recipients(event.ThisDN);
+    if (recipients.size === 0) return;
     const line = `${JSON.stringify(stamped)}\n`;
-    for (const session of set) this.write(session, stamped, line);
+    for (const session of recipients) this.write(session, stamped, line);
+  }
+
+  /** The clients an event on `dn` goes to: its registrants. */
+  protected recipients(dn: string): ReadonlySet<ClientSession> {
+    return this.registrants.get(dn) ?? NO_SESSIONS;
+  }
+
+  /** Every connected client. */
+  protected get allSessions(): ReadonlySet<ClientSession> {
+    return this.sessions;
   }
 
   private write(session: ClientSession, event: TEvent, line: string): void {
@@ -325,7 +352,7 @@ export class TServer {
     this.journal?.append({
       party: 'tserver',
       direction: 'out',
-      peer: session.label,
+      ...this.peerOf(session, session.applicationName),
       message: event as unknown as WireMessage,
     });
     session.socket.write(line);

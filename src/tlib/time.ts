@@ -8,7 +8,9 @@ export function nowMicros(): number {
 
 /** `2026-11-23T10:15:00.123456Z` */
 export function isoMicros(epochMicros: number = nowMicros()): string {
-  const ms = Math.floor(epochMicros / 1000);
-  const micros = String(epochMicros % 1_000_000).padStart(6, '0');
+  const us = Math.floor(epochMicros);
+  const ms = Math.floor(us / 1000);
+  // Floored modulo: a negative remainder (before 1970) would print as "0000-1".
+  const micros = String(((us % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0');
   return `${new Date(ms).toISOString().slice(0, 19)}.${micros}Z`;
 }

@@ -1,0 +1,54 @@
+# Seed 1.1 and 1.3.1, Note: "SIP Server responds to the request with either EventACK to confirm the
+# acceptance of the request, or EventError if the operation cannot be performed."
+@seat:tserver
+Feature: Every request is answered by EventACK or EventError, and a refused one is not delivered
+  Each EventError code the T-Server simulator can produce (spec/tlib-json.md), provoked by a client
+  on the DN a recorder monitors: the error names what was wrong, and the recorder receives nothing.
+
+  Background:
+    Given a recorder monitoring DN 7001
+
+  @rule:TSRV-REPLY @rule:TSRV-REFUSED-NOT-DELIVERED
+  Scenario Outline: <request> is refused with EventError <code>
+    When a client sends "<request>" on DN 7001
+    Then the T-Server answers EventError <code>
+    And the exchange conforms to the tagged rules
+
+    Examples:
+      | request                                         | code |
+      | a RequestSendEvent on a DN it did not register  | 41   |
+      | a Tevent that is not an EventUserEvent          | 53   |
+      | a Tevent whose ThisDN differs from AttrThisDN   | 53   |
+      | a malformed ConnID                              | 56   |
+
+  @rule:TSRV-REFUSED-NOT-DELIVERED @simulator
+  Scenario Outline: <request> is refused with EventError <code> by the simulator
+    When a client sends "<request>" on DN 7001
+    Then the T-Server answers EventError <code>
+    And the exchange conforms to the tagged rules
+
+    Examples:
+      | request                                          | code |
+      | a RequestSendEvent while an error is injected    | 52   |
+      | a RequestSendEvent while the switch link is down | 54   |
+      | a RequestSendEvent on a DN the T-Server does not know | 59   |
+
+  Scenario Outline: <request> is refused with EventError <code>, with no ReferenceID to answer
+    When a client sends "<request>" on DN 7001
+    Then the T-Server answers EventError <code>
+
+    Examples:
+      | request                                 | code |
+      | an unknown request                      | 51   |
+      | a RequestSendEvent without ReferenceID  | 53   |
+      | a request before RequestRegisterClient  | 229  |
+
+  Scenario Outline: <request> is a framing error: EventError <code>, then the connection closes
+    When a client sends "<request>" on DN 7001
+    Then the T-Server answers EventError <code>
+    And the T-Server closes that client's connection
+
+    Examples:
+      | request                  | code |
+      | a line that is not JSON  | 102  |
+      | a line over 1 MiB        | 107  |

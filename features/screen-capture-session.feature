@@ -1,0 +1,47 @@
+# Seed 1.1 to 1.3.2, end to end
+@seat:desktop @seat:tserver @seat:recorder
+Feature: Whole screen-capture sessions
+  An agent's screen capture goes through start, pause, resume and stop, with a query in each state,
+  with and without an active call; two agents' sessions never cross.
+
+  @rule:DESK-CONNID @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE @rule:REC-ANSWER @rule:REC-MAPPING @rule:REC-QUERY-UNCHANGED @rule:REC-CONNID @rule:DESK-RECEIVES-INDICATION @rule:TSRV-REPLY
+  Scenario: a session without a call, with a query in each state
+    Given an agent desktop on DN 7001
+    And a recorder monitoring DN 7001
+    When the desktop on DN 7001 sends query and gets disabled
+    And the desktop on DN 7001 sends start and gets enabled
+    And the desktop on DN 7001 sends query and gets enabled
+    And the desktop on DN 7001 sends pause and gets paused
+    And the desktop on DN 7001 sends query and gets paused
+    And the desktop on DN 7001 sends resume and gets enabled
+    And the desktop on DN 7001 sends query and gets enabled
+    And the desktop on DN 7001 sends stop and gets disabled
+    And the desktop on DN 7001 sends query and gets disabled
+    Then the exchange conforms to the tagged rules
+
+  @rule:DESK-CONNID @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE @rule:REC-ANSWER @rule:REC-MAPPING @rule:REC-QUERY-UNCHANGED @rule:REC-CONNID @rule:DESK-RECEIVES-INDICATION
+  Scenario: a session during a call, which ends before the last query
+    Given an agent desktop on DN 7001
+    And a recorder monitoring DN 7001
+    And a call is established on DN 7001
+    When the desktop on DN 7001 sends start and gets enabled
+    And the desktop on DN 7001 sends pause and gets paused
+    And the desktop on DN 7001 sends query and gets paused
+    And the desktop on DN 7001 sends resume and gets enabled
+    And the desktop on DN 7001 sends stop and gets disabled
+    And the call on DN 7001 is released
+    And the desktop on DN 7001 sends query and gets disabled
+    Then the exchange conforms to the tagged rules
+
+  @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE @rule:REC-ANSWER @rule:REC-MAPPING @rule:REC-QUERY-UNCHANGED @rule:DESK-RECEIVES-INDICATION @rule:DESK-CONNID
+  Scenario: two agents' sessions never cross
+    Given an agent desktop on DN 7001
+    And an agent desktop on DN 7002
+    And a recorder monitoring DNs 7001 and 7002
+    And a call is established on DN 7002
+    When the desktop on DN 7001 sends start and gets enabled
+    And the desktop on DN 7002 sends pause and gets paused
+    And the desktop on DN 7001 sends query and gets enabled
+    And the desktop on DN 7002 sends query and gets paused
+    And the desktop on DN 7001 sends stop and gets disabled
+    Then the exchange conforms to the tagged rules

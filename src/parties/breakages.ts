@@ -1,0 +1,280 @@
+/**
+ * Deliberately broken parties, each breaking exactly one thing. They prove that the suite
+ * discriminates: run with any of them in its seat, the suite must fail and name the rule it
+ * violates. Definitions (data) first; what each does to its party below.
+ */
+import type { RuleId } from '../rules/catalog.ts';
+import type { Seat } from '../rules/observations.ts';
+import { isOperation, SCREEN_CAPTURE_KEY, screenCaptureValue } from '../screencap.ts';
+import { type ClientSession, TServer, type TServerOptions, type Unstamped } from '../sim/tserver.ts';
+import type { EventUserEvent, TRequest, WireMessage } from '../tlib/messages.ts';
+import type { SendEventBody, Tamper } from './desktop.ts';
+import type { MockRecorderOptions } from './recorder.ts';
+
+export interface Breakage {
+  id: string;
+  seat: Seat;
+  text: string;
+  /** The rule a run with this party must fail. */
+  violates: RuleId;
+}
+
+export const BREAKAGES = [
+  {
+    id: 'desktop-unregistered-dn',
+    seat: 'desktop',
+    violates: 'DESK-REGISTERED',
+    text: 'sends on its DN without registering it',
+  },
+  {
+    id: 'desktop-thisdn-mismatch',
+    seat: 'desktop',
+    violates: 'DESK-THISDN',
+    text: 'Tevent ThisDN differs from AttrThisDN',
+  },
+  {
+    id: 'desktop-wrong-message-type',
+    seat: 'desktop',
+    violates: 'DESK-MSGTYPE',
+    text: 'Tevent message is EventUserData',
+  },
+  {
+    id: 'desktop-omits-connid',
+    seat: 'desktop',
+    violates: 'DESK-CONNID',
+    text: 'omits the ConnID during a call',
+  },
+  {
+    id: 'desktop-unknown-operation',
+    seat: 'desktop',
+    violates: 'DESK-OPERATION',
+    text: 'sends screen-capture = begin instead of start',
+  },
+  { id: 'tserver-no-ack', seat: 'tserver', violates: 'TSRV-REPLY', text: 'never sends EventACK' },
+  {
+    id: 'tserver-wrong-ack-reference',
+    seat: 'tserver',
+    violates: 'TSRV-REPLY',
+    text: 'acknowledges with a wrong ReferenceID',
+  },
+  {
+    id: 'tserver-delivers-to-all',
+    seat: 'tserver',
+    violates: 'TSRV-DELIVERY',
+    text: 'delivers events to clients that do not monitor the DN',
+  },
+  {
+    id: 'tserver-delivers-refused',
+    seat: 'tserver',
+    violates: 'TSRV-REFUSED-NOT-DELIVERED',
+    text: 'delivers requests it refused',
+  },
+  {
+    id: 'tserver-strips-userdata',
+    seat: 'tserver',
+    violates: 'TSRV-PRESERVE',
+    text: 'delivers operations without their UserData',
+  },
+  {
+    id: 'tserver-indications-lose-connid',
+    seat: 'tserver',
+    violates: 'DESK-RECEIVES-INDICATION',
+    text: 'delivers indications without their ConnID',
+  },
+  {
+    id: 'recorder-unregistered-dn',
+    seat: 'recorder',
+    violates: 'REC-REGISTERED',
+    text: 'answers on a DN it did not register',
+  },
+  {
+    id: 'recorder-thisdn-mismatch',
+    seat: 'recorder',
+    violates: 'REC-THISDN',
+    text: 'Tevent ThisDN of its indications differs from AttrThisDN',
+  },
+  {
+    id: 'recorder-wrong-message-type',
+    seat: 'recorder',
+    violates: 'REC-MSGTYPE',
+    text: 'Tevent message of its indications is EventUserData',
+  },
+  {
+    id: 'recorder-drops-connid',
+    seat: 'recorder',
+    violates: 'REC-CONNID',
+    text: 'drops the ConnID from its indications',
+  },
+  {
+    id: 'recorder-bad-indication',
+    seat: 'recorder',
+    violates: 'REC-INDICATION',
+    text: 'answers "on" instead of enabled',
+  },
+  { id: 'recorder-never-answers', seat: 'recorder', violates: 'REC-ANSWER', text: 'never answers' },
+  {
+    id: 'recorder-start-paused',
+    seat: 'recorder',
+    violates: 'REC-MAPPING',
+    text: 'answers start with paused',
+  },
+  {
+    id: 'recorder-query-changes-state',
+    seat: 'recorder',
+    violates: 'REC-QUERY-UNCHANGED',
+    text: 'a query leaves it enabled',
+  },
+] as const satisfies readonly Breakage[];
+
+export type BreakageId = (typeof BREAKAGES)[number]['id'];
+
+export function breakageById(id: string): Breakage {
+  const found = BREAKAGES.find((b) => b.id === id);
+  if (!found)
+    throw new Error(`unknown broken party "${id}"; known: ${BREAKAGES.map((b) => b.id).join(', ')}`);
+  return found;
+}
+
+// --- what each does -----------------------------------------------------------------------------
+
+/** Rewrites the Tevent of a RequestSendEvent. */
+function editEvent(edit: (event: Record<string, unknown>, body: SendEventBody) => void): Tamper {
+  return (body) => {
+    const event = { ...body.Event } as Record<string, unknown>;
+    edit(event, body);
+    return { ...body, Event: event as unknown as SendEventBody['Event'] };
+  };
+}
+
+const OTHER_DN = (dn: string) => `${dn}9`;
+
+export interface DesktopBehaviour {
+  register?: boolean;
+  tamper?: Tamper;
+}
+
+export function desktopBehaviour(id: string | undefined): DesktopBehaviour {
+  switch (id) {
+    case 'desktop-unregistered-dn':
+      return { register: false };
+    case 'desktop-thisdn-mismatch':
+      return { tamper: editEvent((e, body) => (e.ThisDN = OTHER_DN(body.ThisDN))) };
+    case 'desktop-wrong-message-type':
+      return { tamper: editEvent((e) => (e.message = 'EventUserData')) };
+    case 'desktop-omits-connid':
+      return { tamper: editEvent((e) => delete e.ConnID) };
+    case 'desktop-unknown-operation':
+      return {
+        tamper: editEvent((e) => {
+          if (screenCaptureValue(e.UserData) === 'start') e.UserData = [[SCREEN_CAPTURE_KEY, 'begin']];
+        }),
+      };
+    default:
+      return {};
+  }
+}
+
+export function recorderBehaviour(id: string | undefined): Partial<MockRecorderOptions> {
+  switch (id) {
+    case 'recorder-unregistered-dn':
+      return {
+        tamper: (body) => ({
+          ...body,
+          ThisDN: OTHER_DN(body.ThisDN),
+          Event: { ...body.Event, ThisDN: OTHER_DN(body.ThisDN) },
+        }),
+      };
+    case 'recorder-thisdn-mismatch':
+      return { tamper: editEvent((e, body) => (e.ThisDN = OTHER_DN(body.ThisDN))) };
+    case 'recorder-wrong-message-type':
+      return { tamper: editEvent((e) => (e.message = 'EventUserData')) };
+    case 'recorder-drops-connid':
+      return { tamper: editEvent((e) => delete e.ConnID) };
+    case 'recorder-bad-indication':
+      return {
+        tamper: editEvent((e) => {
+          if (screenCaptureValue(e.UserData) === 'enabled') e.UserData = [[SCREEN_CAPTURE_KEY, 'on']];
+        }),
+      };
+    case 'recorder-never-answers':
+      return { tamper: () => undefined };
+    case 'recorder-start-paused':
+      return {
+        mapping: { start: 'paused', stop: 'disabled', pause: 'paused', resume: 'enabled', query: 'current' },
+      };
+    case 'recorder-query-changes-state':
+      return { stateAfterQuery: 'enabled' };
+    default:
+      return {};
+  }
+}
+
+const isOperationEvent = (event: Unstamped) =>
+  event.message === 'EventUserEvent' && isOperation(screenCaptureValue(event.UserData));
+
+class NoAckTServer extends TServer {
+  protected override send(session: ClientSession, event: Unstamped): void {
+    if (event.message !== 'EventACK') super.send(session, event);
+  }
+}
+
+class WrongAckReferenceTServer extends TServer {
+  protected override send(session: ClientSession, event: Unstamped): void {
+    super.send(
+      session,
+      event.message === 'EventACK' ? { ...event, ReferenceID: event.ReferenceID + 1000 } : event,
+    );
+  }
+}
+
+class DeliversToAllTServer extends TServer {
+  protected override recipients(): ReadonlySet<ClientSession> {
+    return this.allSessions;
+  }
+}
+
+class DeliversRefusedTServer extends TServer {
+  protected override refuse(
+    session: ClientSession,
+    wire: WireMessage | TRequest,
+    code: number,
+    reason: string,
+  ): void {
+    super.refuse(session, wire, code, reason);
+    const event = (wire as WireMessage).Event as Record<string, unknown> | undefined;
+    if (wire.message === 'RequestSendEvent' && typeof event?.ThisDN === 'string') {
+      this.distribute({ ...(event as object), message: 'EventUserEvent' } as Unstamped<EventUserEvent>);
+    }
+  }
+}
+
+class StripsUserDataTServer extends TServer {
+  protected override distribute(event: Unstamped<EventUserEvent>): void {
+    if (!isOperationEvent(event)) return super.distribute(event);
+    const { UserData: _dropped, ...rest } = event;
+    super.distribute(rest);
+  }
+}
+
+class IndicationsLoseConnIdTServer extends TServer {
+  protected override distribute(event: Unstamped<EventUserEvent>): void {
+    if (event.message !== 'EventUserEvent' || isOperationEvent(event)) return super.distribute(event);
+    const { ConnID: _dropped, ...rest } = event;
+    super.distribute(rest);
+  }
+}
+
+const ENGINES: Record<string, new (options: TServerOptions) => TServer> = {
+  'tserver-no-ack': NoAckTServer,
+  'tserver-wrong-ack-reference': WrongAckReferenceTServer,
+  'tserver-delivers-to-all': DeliversToAllTServer,
+  'tserver-delivers-refused': DeliversRefusedTServer,
+  'tserver-strips-userdata': StripsUserDataTServer,
+  'tserver-indications-lose-connid': IndicationsLoseConnIdTServer,
+};
+
+/** The protocol engine for the simulator: broken as `id` says, or undefined for the conforming one. */
+export function tserverEngine(id: string | undefined): ((options: TServerOptions) => TServer) | undefined {
+  const Engine = id ? ENGINES[id] : undefined;
+  return Engine && ((options) => new Engine(options));
+}

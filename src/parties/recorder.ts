@@ -1,0 +1,102 @@
+/**
+ * Mock recording vendor (seed 1.2 and 1.3): monitors agent DNs, keeps the screen-capture state of
+ * each (initially disabled), and answers every operation on a DN with one indication on that DN,
+ * carrying the operation's ConnID. A reference implementation a recording vendor can read.
+ */
+import type { Link } from '../link/link.ts';
+import {
+  DEFAULT_MAPPING,
+  expectedIndication,
+  INITIAL_STATE,
+  type Indication,
+  type IndicationMapping,
+  isOperation,
+  type Operation,
+  SCREEN_CAPTURE_KEY,
+  screenCaptureValue,
+} from '../screencap.ts';
+import type { Tevent, WireMessage } from '../tlib/messages.ts';
+import type { SendEventBody, Tamper } from './desktop.ts';
+
+export interface MockRecorderOptions {
+  link: Link;
+  /** The agent DNs it monitors. */
+  dns: readonly string[];
+  mapping?: IndicationMapping;
+  initialState?: Indication;
+  /** Wait this long before answering (default 0). */
+  answerDelayMs?: number;
+  tamper?: Tamper;
+  /** Broken on purpose: the state a query leaves behind (a correct recorder leaves it unchanged). */
+  stateAfterQuery?: Indication;
+}
+
+export interface AnsweredOperation {
+  dn: string;
+  operation: Operation;
+  indication: Indication;
+}
+
+export class MockRecorder {
+  readonly link: Link;
+  readonly dns: ReadonlySet<string>;
+  readonly answered: AnsweredOperation[] = [];
+  /** Answers that failed (EventError, no reply): kept, never thrown into the T-Server's event loop. */
+  readonly errors: Error[] = [];
+  private readonly state = new Map<string, Indication>();
+  private readonly options: MockRecorderOptions;
+
+  static async start(options: MockRecorderOptions): Promise<MockRecorder> {
+    const recorder = new MockRecorder(options);
+    for (const dn of options.dns) await options.link.registerDn(dn);
+    return recorder;
+  }
+
+  private constructor(options: MockRecorderOptions) {
+    this.options = options;
+    this.link = options.link;
+    this.dns = new Set(options.dns);
+    options.link.onEvent((event) => this.observe(event));
+  }
+
+  stateOf(dn: string): Indication {
+    return this.state.get(dn) ?? this.options.initialState ?? INITIAL_STATE;
+  }
+
+  private observe(event: WireMessage): void {
+    if (event.message !== 'EventUserEvent' || typeof event.ThisDN !== 'string' || !this.dns.has(event.ThisDN))
+      return;
+    const operation = screenCaptureValue(event.UserData);
+    // Indications (its own, delivered back by the T-Server) and anything else are not operations.
+    if (!isOperation(operation)) return;
+    const dn = event.ThisDN;
+    const indication = expectedIndication(
+      this.options.mapping ?? DEFAULT_MAPPING,
+      operation,
+      this.stateOf(dn),
+    );
+    this.state.set(dn, operation === 'query' ? (this.options.stateAfterQuery ?? indication) : indication);
+    this.answered.push({ dn, operation, indication });
+    const delay = this.options.answerDelayMs ?? 0;
+    const answer = () => this.answer(dn, event.ConnID as string | undefined, indication);
+    if (delay > 0) setTimeout(answer, delay);
+    else answer();
+  }
+
+  private answer(dn: string, connId: string | undefined, indication: Indication): void {
+    const tevent: Tevent = { message: 'EventUserEvent', ThisDN: dn };
+    if (connId !== undefined) tevent.ConnID = connId;
+    tevent.UserData = [[SCREEN_CAPTURE_KEY, indication]];
+    const built: SendEventBody = { message: 'RequestSendEvent', ThisDN: dn, Event: tevent };
+    const body = this.options.tamper ? this.options.tamper(built) : built;
+    if (!body) return;
+    this.link.request(body).then(
+      (reply) => {
+        if (reply.message === 'EventError') {
+          this.errors.push(new Error(`indication ${indication} on ${dn} refused: ${JSON.stringify(reply)}`));
+        }
+      },
+      (e: Error) => this.errors.push(e),
+    );
+  }
+}

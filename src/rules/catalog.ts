@@ -1,0 +1,141 @@
+/**
+ * The conformance rules, as data: what each requires, of which seat, on which seed section
+ * (seed/control-for-third-party-screen-recording.md). Their checkers live in checkers.ts.
+ */
+import type { Seat } from './observations.ts';
+
+export interface RuleDefinition {
+  id: string;
+  /** The party the rule judges. */
+  seat: Seat;
+  /** Seed section: 1.1 Agent Desktop to T-Server, 1.2 T-Server to Recording Vendor, 1.3 Recording
+   *  Indication for Voice Interactions (1.3.1 vendor to T-Server, 1.3.2 T-Server to desktop). */
+  section: string;
+  text: string;
+  /** A reading the seed leaves implicit, made explicit and configurable (DESIGN section 4). */
+  reading?: string;
+}
+
+export const SEED_SECTIONS: Readonly<Record<string, string>> = {
+  '1.1': 'Agent Desktop to T-Server',
+  '1.2': 'T-Server to Recording Vendor',
+  '1.3': 'Recording Indication for Voice Interactions',
+  '1.3.1': 'Recording Vendor to T-Server',
+  '1.3.2': 'T-Server to Agent Desktop',
+};
+
+export const RULES = [
+  {
+    id: 'DESK-REGISTERED',
+    seat: 'desktop',
+    section: '1.1',
+    text: 'AttrThisDN of the desktop’s RequestSendEvent is a DN the desktop registered',
+  },
+  { id: 'DESK-THISDN', seat: 'desktop', section: '1.1', text: 'Tevent thisDN equals AttrThisDN' },
+  { id: 'DESK-MSGTYPE', seat: 'desktop', section: '1.1', text: 'Tevent messageType is EventUserEvent' },
+  {
+    id: 'DESK-CONNID',
+    seat: 'desktop',
+    section: '1.1',
+    text: 'Tevent connectionID is the voice call’s ConnID while a call is established on the DN, and absent when none is',
+  },
+  {
+    id: 'DESK-OPERATION',
+    seat: 'desktop',
+    section: '1.1',
+    text: 'Tevent userData has screen-capture = start, stop, pause, resume or query',
+  },
+  {
+    id: 'TSRV-REPLY',
+    seat: 'tserver',
+    section: '1.1',
+    text: 'Every RequestSendEvent is answered by exactly one EventACK or EventError with its ReferenceID',
+  },
+  {
+    id: 'TSRV-REFUSED-NOT-DELIVERED',
+    seat: 'tserver',
+    section: '1.1',
+    text: 'A request answered by EventError is not delivered to anyone',
+  },
+  {
+    id: 'TSRV-DELIVERY',
+    seat: 'tserver',
+    section: '1.2',
+    text: 'An acknowledged event reaches every client monitoring its DN exactly once, and no other client',
+  },
+  {
+    id: 'TSRV-PRESERVE',
+    seat: 'tserver',
+    section: '1.2',
+    text: 'The EventUserEvent delivered for an operation keeps the Tevent’s thisDN, connectionID and userData',
+  },
+  {
+    id: 'REC-REGISTERED',
+    seat: 'recorder',
+    section: '1.2',
+    text: 'The recorder monitors (registered) the agent DN it receives operations on and answers on',
+  },
+  {
+    id: 'REC-THISDN',
+    seat: 'recorder',
+    section: '1.3.1',
+    text: 'Tevent thisDN of an indication equals AttrThisDN',
+  },
+  {
+    id: 'REC-MSGTYPE',
+    seat: 'recorder',
+    section: '1.3.1',
+    text: 'Tevent messageType of an indication is EventUserEvent',
+  },
+  {
+    id: 'REC-CONNID',
+    seat: 'recorder',
+    section: '1.3.1',
+    text: 'Tevent connectionID of an indication is the ConnID of the operation it answers (absent when it had none)',
+  },
+  {
+    id: 'REC-INDICATION',
+    seat: 'recorder',
+    section: '1.3.1',
+    text: 'Tevent userData of an indication has screen-capture = enabled, disabled or paused',
+  },
+  {
+    id: 'REC-ANSWER',
+    seat: 'recorder',
+    section: '1.3',
+    text: 'Every operation is answered by one indication on the same DN within the allowed time',
+    reading:
+      'The seed says the recorder answers query with an indication; the harness reads every operation as answered, within a configurable time (default 2000 ms).',
+  },
+  {
+    id: 'REC-MAPPING',
+    seat: 'recorder',
+    section: '1.3',
+    text: 'The indication answering start, stop, pause or resume is the configured one (default: enabled, disabled, paused, enabled)',
+    reading:
+      'The seed names the operations and the indications but not which answers which; the mapping is configurable.',
+  },
+  {
+    id: 'REC-QUERY-UNCHANGED',
+    seat: 'recorder',
+    section: '1.1',
+    text: 'query changes nothing: its indication is the state before it (the last indication, initially disabled)',
+    reading: 'The state before any operation is configurable (default disabled).',
+  },
+  {
+    id: 'DESK-RECEIVES-INDICATION',
+    seat: 'tserver',
+    section: '1.3.2',
+    text: 'Each indication reaches the agent desktop as an EventUserEvent with the recorder’s thisDN, connectionID and userData',
+  },
+] as const satisfies readonly RuleDefinition[];
+
+export type RuleId = (typeof RULES)[number]['id'];
+
+export const RULE_IDS: readonly RuleId[] = RULES.map((r) => r.id);
+
+const BY_ID = new Map<string, RuleDefinition>(RULES.map((r) => [r.id, r]));
+
+export function ruleById(id: string): RuleDefinition | undefined {
+  return BY_ID.get(id);
+}

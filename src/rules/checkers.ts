@@ -1,0 +1,348 @@
+/**
+ * One checker per rule of catalog.ts. A checker looks at the exchanges and returns how many
+ * instances it judged and a finding for each violation: which field should be what, what it was,
+ * and the offending message.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { summarize } from '../journal.ts';
+import {
+  expectedIndication,
+  type IndicationMapping,
+  isIndication,
+  isOperation,
+  OPERATIONS,
+} from '../screencap.ts';
+import type { RuleId } from './catalog.ts';
+import {
+  type Answer,
+  analyseDeliveries,
+  captureOf,
+  type DeliveryAnalysis,
+  Exchanges,
+  pairAnswers,
+  type SentRequest,
+  tevent,
+} from './exchanges.ts';
+import type { WireRecord } from './observations.ts';
+
+export interface Finding {
+  /** `Event.ConnID should be "006b02a6c5a1e001", was absent` */
+  text: string;
+  /** The offending message, when there is one. */
+  record?: WireRecord;
+}
+
+export type CheckResult = { checked: number; findings: Finding[] } | { cannotTest: string };
+
+export interface CheckContext {
+  exchanges: Exchanges;
+  mapping: IndicationMapping;
+  initialState: string;
+  answerTimeoutMs: number;
+  /** Lazily shared between checkers. */
+  deliveries(): DeliveryAnalysis;
+  answers(): Answer[];
+}
+
+export function createCheckContext(
+  records: readonly WireRecord[],
+  options: { mapping: IndicationMapping; initialState: string; answerTimeoutMs: number },
+): CheckContext {
+  const exchanges = new Exchanges(records);
+  let deliveries: DeliveryAnalysis | undefined;
+  let answers: Answer[] | undefined;
+  return {
+    exchanges,
+    ...options,
+    deliveries: () => (deliveries ??= analyseDeliveries(exchanges)),
+    answers: () => (answers ??= pairAnswers(exchanges, options.initialState)),
+  };
+}
+
+/** `"7001"`, or `absent`. */
+function shown(value: unknown): string {
+  return value === undefined ? 'absent' : JSON.stringify(value);
+}
+
+function where(record: WireRecord): string {
+  return `in ${summarize(record.entry)}`;
+}
+
+function fieldFinding(record: WireRecord, field: string, expected: string, actual: unknown): Finding {
+  return { text: `${field} should be ${expected}, was ${shown(actual)} ${where(record)}`, record };
+}
+
+/** Judges each request of a role; cannot test when the role's requests are not observed. */
+function eachRequestOf(
+  ctx: CheckContext,
+  role: 'desktop' | 'recorder',
+  select: (r: SentRequest) => boolean,
+  judge: (r: SentRequest) => Finding | undefined,
+): CheckResult {
+  if (!ctx.exchanges.clients.some((c) => ctx.exchanges.roleOf(c) === role)) {
+    return { cannotTest: `the ${role}'s own messages are not observed in this setup` };
+  }
+  const requests = ctx.exchanges.sendEvents((r) => r.record.role === role && select(r));
+  const findings = requests.map(judge).filter((f): f is Finding => f !== undefined);
+  return { checked: requests.length, findings };
+}
+
+const isOperationRequest = (r: SentRequest) =>
+  isOperation(captureOf(r.record.message)) || r.record.role === 'desktop';
+const isIndicationRequest = (r: SentRequest) => !isOperation(captureOf(r.record.message));
+
+function registeredCheck(role: 'desktop' | 'recorder') {
+  return (ctx: CheckContext): CheckResult =>
+    eachRequestOf(
+      ctx,
+      role,
+      () => true,
+      (r) => {
+        const dn = r.record.message.ThisDN;
+        if (ctx.exchanges.monitoring(r.record.client, dn, r.record)) return undefined;
+        const dns = ctx.exchanges.monitoredDns(r.record.client, r.record);
+        return fieldFinding(
+          r.record,
+          'ThisDN',
+          `a DN the ${role} registered (${dns.length ? dns.join(', ') : 'it registered none'})`,
+          dn,
+        );
+      },
+    );
+}
+
+function theventThisDn(role: 'desktop' | 'recorder') {
+  return (ctx: CheckContext): CheckResult =>
+    eachRequestOf(ctx, role, role === 'desktop' ? isOperationRequest : isIndicationRequest, (r) => {
+      const t = tevent(r.record.message);
+      return t?.ThisDN === r.record.message.ThisDN
+        ? undefined
+        : fieldFinding(r.record, 'Event.ThisDN', `${shown(r.record.message.ThisDN)} (AttrThisDN)`, t?.ThisDN);
+    });
+}
+
+function teventType(role: 'desktop' | 'recorder') {
+  return (ctx: CheckContext): CheckResult =>
+    eachRequestOf(ctx, role, role === 'desktop' ? isOperationRequest : isIndicationRequest, (r) => {
+      const t = tevent(r.record.message);
+      return t?.message === 'EventUserEvent'
+        ? undefined
+        : fieldFinding(r.record, 'Event.message', '"EventUserEvent"', t?.message);
+    });
+}
+
+/** Requests that, per the T-Server's replies, were never acknowledged or refused: judged by deliveries. */
+function deliveryFindings(
+  ctx: CheckContext,
+  include: (request: SentRequest, recipientRole: string | undefined) => boolean,
+): Finding[] {
+  const { expected } = ctx.deliveries();
+  const findings: Finding[] = [];
+  for (const d of expected) {
+    if (d.event || !include(d.request, ctx.exchanges.roleOf(d.recipient))) continue;
+    findings.push({
+      text: `${d.recipient} monitored ${shown(d.request.record.message.ThisDN)} and should have received the EventUserEvent of ${summarize(d.request.record.entry)}, received none`,
+      record: d.request.record,
+    });
+  }
+  return findings;
+}
+
+function preservedFindings(
+  ctx: CheckContext,
+  include: (request: SentRequest, recipientRole: string | undefined) => boolean,
+): { checked: number; findings: Finding[] } {
+  const findings: Finding[] = [];
+  let checked = 0;
+  for (const d of ctx.deliveries().expected) {
+    if (!d.event || !include(d.request, ctx.exchanges.roleOf(d.recipient))) continue;
+    checked++;
+    const t = tevent(d.request.record.message) ?? {};
+    const got = d.event.message;
+    for (const field of ['ThisDN', 'ConnID', 'UserData'] as const) {
+      if (!isDeepStrictEqual(got[field], t[field])) {
+        findings.push(
+          fieldFinding(
+            d.event,
+            field,
+            `${shown(t[field])} as in ${summarize(d.request.record.entry)}`,
+            got[field],
+          ),
+        );
+      }
+    }
+  }
+  return { checked, findings };
+}
+
+const fromRole = (role: string) => (r: SentRequest) => r.record.role === role;
+
+export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
+  'DESK-REGISTERED': registeredCheck('desktop'),
+  'DESK-THISDN': theventThisDn('desktop'),
+  'DESK-MSGTYPE': teventType('desktop'),
+  'DESK-CONNID': (ctx) =>
+    eachRequestOf(ctx, 'desktop', isOperationRequest, (r) => {
+      const active = ctx.exchanges.activeCall(r.record.client, r.record.message.ThisDN, r.record);
+      const connId = tevent(r.record.message)?.ConnID;
+      if (connId === active) return undefined;
+      return fieldFinding(
+        r.record,
+        'Event.ConnID',
+        active === undefined
+          ? 'absent (no call is established on the DN)'
+          : `${shown(active)} (the established call)`,
+        connId,
+      );
+    }),
+  'DESK-OPERATION': (ctx) =>
+    eachRequestOf(
+      ctx,
+      'desktop',
+      () => true,
+      (r) => {
+        const value = captureOf(r.record.message);
+        return isOperation(value)
+          ? undefined
+          : fieldFinding(r.record, 'Event.UserData screen-capture', `one of ${OPERATIONS.join(', ')}`, value);
+      },
+    ),
+  'TSRV-REPLY': (ctx) => {
+    const requests = ctx.exchanges.sendEvents();
+    const findings: Finding[] = requests
+      .filter((r) => r.replies.length !== 1)
+      .map((r) => ({
+        text: `${summarize(r.record.entry)} should be answered by one EventACK or EventError with ReferenceID ${shown(r.referenceId)}, was answered by ${r.replies.length === 0 ? 'none' : r.replies.map((x) => x.message.message).join(' and ')}`,
+        record: r.record,
+      }));
+    for (const stray of ctx.exchanges.strayReplies) {
+      findings.push({
+        text: `ReferenceID should be one of a request awaiting its reply, was ${shown(stray.message.ReferenceID)} ${where(stray)}`,
+        record: stray,
+      });
+    }
+    return { checked: requests.length, findings };
+  },
+  'TSRV-REFUSED-NOT-DELIVERED': (ctx) => {
+    const refused = ctx.exchanges.sendEvents((r) => r.error !== undefined);
+    const findings = ctx
+      .deliveries()
+      .unexpected.filter((u) => u.refused)
+      .map((u) => ({
+        text: `nothing should be delivered for ${summarize((u.refused as SentRequest).record.entry)}, which was refused with ${summarize((u.refused as SentRequest).error?.entry ?? u.event.entry)}; ${u.event.client} received ${summarize(u.event.entry)}`,
+        record: u.event,
+      }));
+    return { checked: refused.length, findings };
+  },
+  'TSRV-DELIVERY': (ctx) => {
+    const { expected, unexpected } = ctx.deliveries();
+    const findings = deliveryFindings(ctx, () => true);
+    for (const u of unexpected) {
+      if (u.refused) continue;
+      findings.push({
+        text: `${u.event.client} should receive only events of DNs it monitors (${ctx.exchanges.monitoredDns(u.event.client, u.event).join(', ') || 'none'}), once each; it received ${summarize(u.event.entry)}, which no acknowledged request accounts for`,
+        record: u.event,
+      });
+    }
+    return { checked: expected.length, findings };
+  },
+  'TSRV-PRESERVE': (ctx) => preservedFindings(ctx, (r) => isOperation(captureOf(r.record.message))),
+  'REC-REGISTERED': registeredCheck('recorder'),
+  'REC-THISDN': theventThisDn('recorder'),
+  'REC-MSGTYPE': teventType('recorder'),
+  'REC-CONNID': (ctx) => {
+    const answered = ctx.answers().filter((a) => a.indication && a.recorder !== '(not observed)');
+    if (!ctx.exchanges.clients.some((c) => ctx.exchanges.roleOf(c) === 'recorder')) {
+      return { cannotTest: "the recorder's own messages are not observed in this setup" };
+    }
+    const findings: Finding[] = [];
+    for (const a of answered) {
+      const indication = a.indication as WireRecord;
+      const expected = a.operationRecord.message.ConnID;
+      const actual = tevent(indication.message)?.ConnID;
+      if (actual !== expected) {
+        findings.push(
+          fieldFinding(
+            indication,
+            'Event.ConnID',
+            `${shown(expected)} (the ConnID of the ${a.operation} it answers)`,
+            actual,
+          ),
+        );
+      }
+    }
+    return { checked: answered.length, findings };
+  },
+  'REC-INDICATION': (ctx) =>
+    eachRequestOf(ctx, 'recorder', isIndicationRequest, (r) => {
+      const value = captureOf(r.record.message);
+      return isIndication(value)
+        ? undefined
+        : fieldFinding(r.record, 'Event.UserData screen-capture', 'one of enabled, disabled, paused', value);
+    }),
+  'REC-ANSWER': (ctx) => {
+    const answers = ctx.answers();
+    const findings: Finding[] = [];
+    for (const a of answers) {
+      if (!a.indication) {
+        findings.push({
+          text: `an indication on ${shown(a.dn)} should answer ${a.operation} within ${ctx.answerTimeoutMs} ms, none was sent (operation: ${summarize(a.operationRecord.entry)})`,
+          record: a.operationRecord,
+        });
+        continue;
+      }
+      const ms = (a.indication.entry.micros - a.operationRecord.entry.micros) / 1000;
+      if (ms > ctx.answerTimeoutMs) {
+        findings.push({
+          text: `the indication answering ${a.operation} on ${shown(a.dn)} should come within ${ctx.answerTimeoutMs} ms, came after ${ms.toFixed(1)} ms ${where(a.indication)}`,
+          record: a.indication,
+        });
+      }
+    }
+    return { checked: answers.length, findings };
+  },
+  'REC-MAPPING': (ctx) => {
+    const answered = ctx.answers().filter((a) => a.indication && a.operation !== 'query');
+    const findings: Finding[] = [];
+    for (const a of answered) {
+      const expected = expectedIndication(ctx.mapping, a.operation as never, a.stateBefore as never);
+      const actual = captureOf((a.indication as WireRecord).message);
+      if (actual !== expected) {
+        findings.push(
+          fieldFinding(
+            a.indication as WireRecord,
+            'screen-capture',
+            `${shown(expected)} (the configured answer to ${a.operation})`,
+            actual,
+          ),
+        );
+      }
+    }
+    return { checked: answered.length, findings };
+  },
+  'REC-QUERY-UNCHANGED': (ctx) => {
+    const queries = ctx.answers().filter((a) => a.indication && a.operation === 'query');
+    const findings: Finding[] = [];
+    for (const a of queries) {
+      const actual = captureOf((a.indication as WireRecord).message);
+      if (actual !== a.stateBefore) {
+        findings.push(
+          fieldFinding(
+            a.indication as WireRecord,
+            'screen-capture',
+            `${shown(a.stateBefore)} (the state before the query, which query does not change)`,
+            actual,
+          ),
+        );
+      }
+    }
+    return { checked: queries.length, findings };
+  },
+  'DESK-RECEIVES-INDICATION': (ctx) => {
+    const toDesktop = (r: SentRequest, recipientRole: string | undefined) =>
+      isIndicationRequest(r) && fromRole('recorder')(r) && recipientRole === 'desktop';
+    const missing = deliveryFindings(ctx, toDesktop);
+    const preserved = preservedFindings(ctx, toDesktop);
+    return { checked: preserved.checked + missing.length, findings: [...missing, ...preserved.findings] };
+  },
+};

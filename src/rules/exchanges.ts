@@ -1,0 +1,300 @@
+/**
+ * Facts the rules share, derived from the wire records: requests and their replies, who monitored
+ * which DN when, which call each client knew of, and which delivered event belongs to which request.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { isIndication, isOperation, screenCaptureValue } from '../screencap.ts';
+import type { WireMessage } from '../tlib/messages.ts';
+import type { WireRecord } from './observations.ts';
+
+export interface SentRequest {
+  record: WireRecord;
+  referenceId: unknown;
+  /** Every reply with its ReferenceID that reached the sender after it (before it reused the id). */
+  replies: WireRecord[];
+  /** The first reply, if it is an EventACK. */
+  ack: WireRecord | undefined;
+  error: WireRecord | undefined;
+}
+
+/** `a` happened before `b`: by the T-Server's EventSequenceNumber when both carry one, else by time. */
+export function before(a: WireRecord, b: WireRecord): boolean {
+  const sa = a.sent ? undefined : a.message.EventSequenceNumber;
+  const sb = b.sent ? undefined : b.message.EventSequenceNumber;
+  if (typeof sa === 'number' && typeof sb === 'number') return sa < sb;
+  return a.entry.micros < b.entry.micros || (a.entry.micros === b.entry.micros && a.entry.seq < b.entry.seq);
+}
+
+const REPLY_NAMES = new Set([
+  'EventACK',
+  'EventError',
+  'EventRegistered',
+  'EventUnregistered',
+  'EventClientRegistered',
+]);
+
+export function tevent(request: WireMessage): Record<string, unknown> | undefined {
+  const e = request.Event;
+  return e !== null && typeof e === 'object' && !Array.isArray(e)
+    ? (e as Record<string, unknown>)
+    : undefined;
+}
+
+/** The screen-capture value of a request's Tevent, or of an event. */
+export function captureOf(message: WireMessage): unknown {
+  return message.message === 'RequestSendEvent'
+    ? screenCaptureValue(tevent(message)?.UserData)
+    : screenCaptureValue(message.UserData);
+}
+
+export class Exchanges {
+  readonly requests: SentRequest[] = [];
+  /** Replies no request accounts for (a wrong or repeated ReferenceID). */
+  readonly strayReplies: WireRecord[] = [];
+  private readonly byClient = new Map<string, WireRecord[]>();
+
+  constructor(readonly records: readonly WireRecord[]) {
+    for (const r of records) {
+      const list = this.byClient.get(r.client) ?? [];
+      this.byClient.set(r.client, list);
+      list.push(r);
+    }
+    for (const list of this.byClient.values()) this.pairReplies(list);
+  }
+
+  get clients(): string[] {
+    return [...this.byClient.keys()];
+  }
+
+  recordsOf(client: string): readonly WireRecord[] {
+    return this.byClient.get(client) ?? [];
+  }
+
+  roleOf(client: string): WireRecord['role'] | undefined {
+    return this.byClient.get(client)?.[0]?.role;
+  }
+
+  sendEvents(filter: (r: SentRequest) => boolean = () => true): SentRequest[] {
+    return this.requests.filter((r) => r.record.message.message === 'RequestSendEvent' && filter(r));
+  }
+
+  /** Whether `client` had registered `dn` (EventRegistered received, not since unregistered) before `at`. */
+  monitoring(client: string, dn: unknown, at: WireRecord): boolean {
+    let on = false;
+    for (const r of this.recordsOf(client)) {
+      if (r.sent || !before(r, at)) continue;
+      if (r.message.ThisDN !== dn) continue;
+      if (r.message.message === 'EventRegistered') on = true;
+      if (r.message.message === 'EventUnregistered') on = false;
+    }
+    return on;
+  }
+
+  /** DNs `client` had registered before `at`. */
+  monitoredDns(client: string, at: WireRecord): string[] {
+    const dns = new Set<string>();
+    for (const r of this.recordsOf(client)) {
+      if (r.sent || !before(r, at) || typeof r.message.ThisDN !== 'string') continue;
+      if (r.message.message === 'EventRegistered') dns.add(r.message.ThisDN);
+      if (r.message.message === 'EventUnregistered') dns.delete(r.message.ThisDN);
+    }
+    return [...dns];
+  }
+
+  /** The ConnID of the call on `dn` that `client` knew to be established at `at` (the latest one). */
+  activeCall(client: string, dn: unknown, at: WireRecord): string | undefined {
+    const calls: string[] = [];
+    for (const r of this.recordsOf(client)) {
+      if (r.sent || !before(r, at) || r.message.ThisDN !== dn) continue;
+      const connId = r.message.ConnID as string;
+      if (r.message.message === 'EventEstablished') calls.push(connId);
+      if (r.message.message === 'EventReleased' && calls.includes(connId))
+        calls.splice(calls.indexOf(connId), 1);
+    }
+    return calls.at(-1);
+  }
+
+  /** Whether `client` saw any call event at all (it can know of calls). */
+  seesCalls(client: string): boolean {
+    return this.recordsOf(client).some(
+      (r) => !r.sent && (r.message.message === 'EventEstablished' || r.message.message === 'EventReleased'),
+    );
+  }
+
+  private pairReplies(list: WireRecord[]): void {
+    const open = new Map<unknown, SentRequest>();
+    for (const r of list) {
+      if (r.sent) {
+        if (!r.message.message.startsWith('Request')) continue;
+        const req: SentRequest = {
+          record: r,
+          referenceId: r.message.ReferenceID,
+          replies: [],
+          ack: undefined,
+          error: undefined,
+        };
+        this.requests.push(req);
+        open.set(req.referenceId, req);
+      } else if (REPLY_NAMES.has(r.message.message) && r.message.ReferenceID !== undefined) {
+        const req = open.get(r.message.ReferenceID);
+        if (!req) {
+          this.strayReplies.push(r);
+          continue;
+        }
+        req.replies.push(r);
+        if (req.replies.length === 1) {
+          if (r.message.message === 'EventError') req.error = r;
+          else req.ack = r;
+        }
+      }
+    }
+  }
+}
+
+export interface Delivery {
+  request: SentRequest;
+  recipient: string;
+  /** The event the recipient received for it, when it did. */
+  event: WireRecord | undefined;
+}
+
+export interface DeliveryAnalysis {
+  /** For each acknowledged RequestSendEvent, each client that monitored its DN then. */
+  expected: Delivery[];
+  /** Events received that no acknowledged request accounts for, with the refused request they match, if any. */
+  unexpected: Array<{ event: WireRecord; refused: SentRequest | undefined }>;
+}
+
+function sameContent(request: WireMessage, event: WireMessage): boolean {
+  const t = tevent(request);
+  return (
+    !!t &&
+    t.ThisDN === event.ThisDN &&
+    t.ConnID === event.ConnID &&
+    isDeepStrictEqual(t.UserData, event.UserData)
+  );
+}
+
+/**
+ * Attributes each received EventUserEvent to the acknowledged request it delivers: per recipient and
+ * DN, in the T-Server's order (first in, first out), so a changed event still pairs with its request.
+ */
+export function analyseDeliveries(ex: Exchanges): DeliveryAnalysis {
+  const accepted = ex
+    .sendEvents((r) => r.ack !== undefined)
+    .sort((a, b) => (before(a.ack as WireRecord, b.ack as WireRecord) ? -1 : 1));
+  const refused = ex.sendEvents((r) => r.error !== undefined);
+  const expected: Delivery[] = [];
+  const unexpected: DeliveryAnalysis['unexpected'] = [];
+  for (const client of ex.clients) {
+    const queues = new Map<unknown, Delivery[]>();
+    for (const request of accepted) {
+      const dn = tevent(request.record.message)?.ThisDN ?? request.record.message.ThisDN;
+      if (!ex.monitoring(client, dn, request.ack as WireRecord)) continue;
+      const delivery: Delivery = { request, recipient: client, event: undefined };
+      expected.push(delivery);
+      const q = queues.get(dn) ?? [];
+      queues.set(dn, [...q, delivery]);
+    }
+    const unmatchedRefused = [...refused];
+    for (const r of ex.recordsOf(client)) {
+      if (r.sent || r.message.message !== 'EventUserEvent') continue;
+      const next = queues.get(r.message.ThisDN)?.shift();
+      if (next) {
+        next.event = r;
+        continue;
+      }
+      const i = unmatchedRefused.findIndex(
+        (q) => before(q.record, r) && sameContent(q.record.message, r.message),
+      );
+      unexpected.push({ event: r, refused: i === -1 ? undefined : unmatchedRefused.splice(i, 1)[0] });
+    }
+  }
+  return { expected, unexpected };
+}
+
+/** An operation a recorder received and the indication it sent for it, if any. */
+export interface Answer {
+  recorder: string;
+  dn: unknown;
+  operation: string;
+  /** Where the recorder got the operation (or, unseen, where the desktop sent it). */
+  operationRecord: WireRecord;
+  indication: WireRecord | undefined;
+  /** The state before the operation: the recorder's last indication on the DN, or the initial state. */
+  stateBefore: string;
+}
+
+/**
+ * Pairs operations and indications per recorder and DN, first in first out. `viaDesktop`: the
+ * recorder's own traffic is not observed, so operations are the desktop's acknowledged requests and
+ * indications the ones the desktop received.
+ */
+export function pairAnswers(ex: Exchanges, initialState: string): Answer[] {
+  const recorders = ex.clients.filter((c) => ex.roleOf(c) === 'recorder');
+  const answers: Answer[] = [];
+  if (recorders.length > 0) {
+    for (const recorder of recorders) {
+      const pending = new Map<unknown, Answer[]>();
+      const state = new Map<unknown, string>();
+      for (const r of ex.recordsOf(recorder)) {
+        const value = captureOf(r.message);
+        if (!r.sent && r.message.message === 'EventUserEvent' && isOperation(value)) {
+          const dn = r.message.ThisDN;
+          const answer: Answer = {
+            recorder,
+            dn,
+            operation: value,
+            operationRecord: r,
+            indication: undefined,
+            stateBefore: state.get(dn) ?? initialState,
+          };
+          answers.push(answer);
+          pending.set(dn, [...(pending.get(dn) ?? []), answer]);
+        } else if (r.sent && r.message.message === 'RequestSendEvent' && !isOperation(value)) {
+          const dn = r.message.ThisDN;
+          const answer = pending.get(dn)?.shift();
+          if (answer) {
+            answer.indication = r;
+            // State follows what the recorder said, so the next answer is judged against it.
+            if (isIndication(value)) state.set(dn, value);
+            for (const later of pending.get(dn) ?? []) later.stateBefore = state.get(dn) ?? initialState;
+          }
+        }
+      }
+    }
+    return answers;
+  }
+  // The recorder's own traffic is not visible: judge what the desktop sent and received.
+  for (const desktop of ex.clients.filter((c) => ex.roleOf(c) === 'desktop')) {
+    const pending = new Map<unknown, Answer[]>();
+    const state = new Map<unknown, string>();
+    const accepted = new Set(
+      ex.sendEvents((q) => q.ack !== undefined && q.record.client === desktop).map((q) => q.record),
+    );
+    for (const r of ex.recordsOf(desktop)) {
+      const value = captureOf(r.message);
+      if (accepted.has(r) && isOperation(value)) {
+        const dn = r.message.ThisDN;
+        const answer: Answer = {
+          recorder: '(not observed)',
+          dn,
+          operation: value,
+          operationRecord: r,
+          indication: undefined,
+          stateBefore: state.get(dn) ?? initialState,
+        };
+        answers.push(answer);
+        pending.set(dn, [...(pending.get(dn) ?? []), answer]);
+      } else if (!r.sent && r.message.message === 'EventUserEvent' && isIndication(value)) {
+        const answer = pending.get(r.message.ThisDN)?.shift();
+        if (answer) {
+          answer.indication = r;
+          state.set(r.message.ThisDN, value);
+          for (const later of pending.get(r.message.ThisDN) ?? []) later.stateBefore = value;
+        }
+      }
+    }
+  }
+  return answers;
+}

@@ -1,0 +1,51 @@
+/**
+ * The screen-capture vocabulary of the seed (Control for Third Party Screen Recording): the
+ * operations the desktop sends, the indications the recorder answers, and the reading of which
+ * indication answers which operation (DESIGN section 4: explicit, configurable).
+ */
+import { type KVList, kvGet } from './tlib/messages.ts';
+
+export const SCREEN_CAPTURE_KEY = 'screen-capture';
+
+export const OPERATIONS = ['start', 'stop', 'pause', 'resume', 'query'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+export const INDICATIONS = ['enabled', 'disabled', 'paused'] as const;
+export type Indication = (typeof INDICATIONS)[number];
+
+/** What answers each operation; `current` means the state as it is, unchanged (query). */
+export type IndicationMapping = Record<Operation, Indication | 'current'>;
+
+export const DEFAULT_MAPPING: IndicationMapping = {
+  start: 'enabled',
+  stop: 'disabled',
+  pause: 'paused',
+  resume: 'enabled',
+  query: 'current',
+};
+
+/** The recorder's state before any operation. */
+export const INITIAL_STATE: Indication = 'disabled';
+
+export function isOperation(value: unknown): value is Operation {
+  return OPERATIONS.includes(value as Operation);
+}
+
+export function isIndication(value: unknown): value is Indication {
+  return INDICATIONS.includes(value as Indication);
+}
+
+/** The `screen-capture` value of a KV list (the first, as T-Lib reads it). */
+export function screenCaptureValue(userData: unknown): unknown {
+  return Array.isArray(userData) ? kvGet(userData as KVList, SCREEN_CAPTURE_KEY) : undefined;
+}
+
+/** The indication an operation should produce, given the state before it. */
+export function expectedIndication(
+  mapping: IndicationMapping,
+  operation: Operation,
+  before: Indication,
+): Indication {
+  const mapped = mapping[operation];
+  return mapped === 'current' ? before : mapped;
+}

@@ -1,0 +1,14 @@
+/** Rule evaluation for a scenario, shared by the final step and the After hook (which records it). */
+import type { RuleOutcome } from '../src/rules/evaluate.ts';
+import type { ConformanceWorld } from './world.ts';
+
+export { RULE_OUTCOMES_MEDIA_TYPE } from '../src/conformance/outcomes.ts';
+
+/** Settles the exchange and evaluates the scenario's `@rule:` tags, once. */
+export async function evaluateScenario(world: ConformanceWorld): Promise<RuleOutcome[]> {
+  if (!world.outcomes) {
+    await world.harness.settle();
+    world.outcomes = world.harness.evaluate(world.rules);
+  }
+  return world.outcomes;
+}

@@ -1,0 +1,20 @@
+/** The typed World: one ScenarioHarness per scenario, so scenarios never share parties or a T-Server. */
+import { type IWorldOptions, setWorldConstructor, World } from '@cucumber/cucumber';
+import type { ScenarioHarness } from '../src/conformance/scenario.ts';
+import type { RuleOutcome } from '../src/rules/evaluate.ts';
+import type { TReply } from '../src/tlib/messages.ts';
+
+export class ConformanceWorld extends World {
+  harness!: ScenarioHarness;
+  /** `@rule:` tags of the scenario. */
+  rules: string[] = [];
+  /** The last operation sent: its reply and the journal mark before it. */
+  last: { reply: TReply | undefined; mark: number; dn: string } | undefined;
+  outcomes: RuleOutcome[] | undefined;
+
+  constructor(options: IWorldOptions) {
+    super(options);
+  }
+}
+
+setWorldConstructor(ConformanceWorld);

@@ -1,0 +1,427 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  type Direction,
+  Journal,
+  type JournalEntry,
+  JournalTimeoutError,
+  type NewEntry,
+  summarize,
+} from '../src/journal.ts';
+import { isoMicros, nowMicros } from '../src/tlib/time.ts';
+
+const ISO_MICROS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+interface EntryFields {
+  party?: string;
+  direction?: Direction;
+  peer?: string;
+  problem?: string;
+  /** Any other field is a message attribute. */
+  [attribute: string]: unknown;
+}
+
+function entry(message: string, extra: EntryFields = {}): NewEntry {
+  const { party = 'recorder', direction = 'in', peer, problem, ...attributes } = extra;
+  const e: NewEntry = { party, direction, message: { message, ...attributes } };
+  if (peer !== undefined) e.peer = peer;
+  if (problem !== undefined) e.problem = problem;
+  return e;
+}
+
+function byName(name: string) {
+  return (e: JournalEntry) => e.message.message === name;
+}
+
+/** The journal's live listener count: proves waits clean up after themselves. */
+function listenerCount(journal: Journal): number {
+  return (journal as unknown as { listeners: Set<unknown> }).listeners.size;
+}
+
+describe('Journal.append', () => {
+  test('assigns seq from 1, an ISO time with microseconds and the matching epoch micros', () => {
+    const j = new Journal();
+    assert.equal(j.mark, 0);
+    const before = nowMicros();
+    const a = j.append(entry('RequestRegisterClient', { direction: 'out', peer: 'tserver 127.0.0.1:7000' }));
+    const b = j.append(entry('EventClientRegistered'));
+    const after = nowMicros();
+    assert.equal(a.seq, 1);
+    assert.equal(b.seq, 2);
+    assert.equal(j.mark, 2);
+    for (const e of [a, b]) {
+      assert.match(e.time, ISO_MICROS);
+      assert.equal(e.time, isoMicros(e.micros));
+      assert.ok(e.micros >= before && e.micros <= after, `${e.micros} within [${before}, ${after}]`);
+    }
+    assert.ok(b.micros >= a.micros, 'time does not go backwards');
+  });
+
+  test('keeps the given fields and lists entries in append order', () => {
+    const j = new Journal();
+    const a = j.append(entry('RequestRegisterAddress', { direction: 'out', peer: 'p', ReferenceID: 2 }));
+    const b = j.append(entry('Bogus', { problem: 'message: unknown event "Bogus"' }));
+    assert.equal(a.party, 'recorder');
+    assert.equal(a.direction, 'out');
+    assert.equal(a.peer, 'p');
+    assert.deepEqual(a.message, { message: 'RequestRegisterAddress', ReferenceID: 2 });
+    assert.equal(b.problem, 'message: unknown event "Bogus"');
+    assert.deepEqual(j.entries, [a, b]);
+  });
+
+  test('each Journal numbers its own entries from 1', () => {
+    const j1 = new Journal();
+    const j2 = new Journal();
+    j1.append(entry('A'));
+    j1.append(entry('B'));
+    assert.equal(j2.append(entry('C')).seq, 1);
+  });
+});
+
+describe('Journal.subscribe', () => {
+  test('listeners get every appended entry, in order, the same object append returns', () => {
+    const j = new Journal();
+    j.append(entry('Before'));
+    const seen: JournalEntry[] = [];
+    const other: string[] = [];
+    j.subscribe((e) => seen.push(e));
+    j.subscribe((e) => other.push(e.message.message));
+    const a = j.append(entry('A'));
+    const b = j.append(entry('B'));
+    assert.deepEqual(seen, [a, b]);
+    assert.equal(seen[0], a);
+    assert.deepEqual(other, ['A', 'B']);
+  });
+
+  test('unsubscribe stops the deliveries to that listener only', () => {
+    const j = new Journal();
+    const first: string[] = [];
+    const second: string[] = [];
+    const stop = j.subscribe((e) => first.push(e.message.message));
+    j.subscribe((e) => second.push(e.message.message));
+    j.append(entry('A'));
+    stop();
+    j.append(entry('B'));
+    assert.deepEqual(first, ['A']);
+    assert.deepEqual(second, ['A', 'B']);
+  });
+});
+
+describe('Journal.find and filter', () => {
+  function sample(): Journal {
+    const j = new Journal();
+    for (const name of ['A', 'B', 'A', 'C', 'A']) j.append(entry(name));
+    return j;
+  }
+
+  test('find returns the first match, undefined when none', () => {
+    const j = sample();
+    assert.equal(j.find(byName('A'))?.seq, 1);
+    assert.equal(j.find(byName('C'))?.seq, 4);
+    assert.equal(j.find(byName('Z')), undefined);
+  });
+
+  test('find with after only considers entries with a greater seq', () => {
+    const j = sample();
+    assert.equal(j.find(byName('A'), 1)?.seq, 3);
+    assert.equal(j.find(byName('A'), 3)?.seq, 5);
+    assert.equal(j.find(byName('A'), 5), undefined);
+    assert.equal(j.find(byName('B'), 2), undefined, 'after is exclusive');
+  });
+
+  test('filter returns all matches in order, after excluding the earlier ones', () => {
+    const j = sample();
+    assert.deepEqual(
+      j.filter(byName('A')).map((e) => e.seq),
+      [1, 3, 5],
+    );
+    assert.deepEqual(
+      j.filter(byName('A'), 3).map((e) => e.seq),
+      [5],
+    );
+    assert.deepEqual(
+      j.filter(() => true, 2).map((e) => e.message.message),
+      ['A', 'C', 'A'],
+    );
+    assert.deepEqual(j.filter(byName('Z')), []);
+  });
+});
+
+describe('Journal.waitFor', () => {
+  test('resolves from history first (even with a zero timeout), with the earliest match', async () => {
+    const j = new Journal();
+    j.append(entry('EventACK', { ReferenceID: 1 }));
+    j.append(entry('EventACK', { ReferenceID: 2 }));
+    const e = await j.waitFor(byName('EventACK'), { timeoutMs: 0, description: 'an EventACK' });
+    assert.equal(e.seq, 1);
+    assert.equal(listenerCount(j), 0, 'a wait answered from history subscribes nothing');
+  });
+
+  test('with after, ignores history up to that seq and takes the next match', async () => {
+    const j = new Journal();
+    j.append(entry('EventACK', { ReferenceID: 1 }));
+    j.append(entry('EventACK', { ReferenceID: 2 }));
+    const e = await j.waitFor(byName('EventACK'), { timeoutMs: 0, description: 'an EventACK', after: 1 });
+    assert.equal(e.seq, 2);
+  });
+
+  test('resolves from a future append, skipping non-matching entries', async () => {
+    const j = new Journal();
+    const mark = j.mark;
+    const waiting = j.waitFor(byName('EventUserEvent'), {
+      timeoutMs: 5_000,
+      description: 'a user event',
+      after: mark,
+    });
+    assert.equal(listenerCount(j), 1);
+    j.append(entry('EventACK'));
+    const appended = j.append(entry('EventUserEvent', { ThisDN: '7001' }));
+    j.append(entry('EventUserEvent', { ThisDN: '7002' }));
+    const e = await waiting;
+    assert.equal(e, appended);
+    assert.equal(e.seq, 2);
+    assert.equal(listenerCount(j), 0, 'the wait unsubscribes once resolved');
+  });
+
+  test('a future append at or before after cannot satisfy it (after is a seq bound)', async () => {
+    const j = new Journal();
+    j.append(entry('Old'));
+    // after = 5: entries 2..5 do not count even though they arrive after the call.
+    const waiting = j.waitFor(byName('X'), { timeoutMs: 5_000, description: 'X', after: 5 });
+    for (let i = 0; i < 4; i++) j.append(entry('X'));
+    const sixth = j.append(entry('X'));
+    assert.equal((await waiting).seq, sixth.seq);
+    assert.equal(sixth.seq, 6);
+  });
+
+  test('times out with JournalTimeoutError naming the description and quoting the near entries', async () => {
+    const j = new Journal();
+    j.append(entry('EventACK', { ReferenceID: 1, ThisDN: '7001' }));
+    const mark = j.mark;
+    j.append(entry('EventACK', { ReferenceID: 2, ThisDN: '7001', peer: 'tserver' }));
+    j.append(entry('EventRegistered', { ReferenceID: 3, ThisDN: '7001' }));
+    j.append(entry('EventACK', { ReferenceID: 4, ThisDN: '7002' }));
+    await assert.rejects(
+      j.waitFor((e) => e.message.message === 'EventACK' && e.message.ReferenceID === 9, {
+        timeoutMs: 20,
+        description: 'EventACK for ReferenceID 9',
+        after: mark,
+        near: byName('EventACK'),
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof JournalTimeoutError);
+        assert.ok(err instanceof Error);
+        assert.equal(err.name, 'JournalTimeoutError');
+        assert.equal(err.description, 'EventACK for ReferenceID 9');
+        assert.equal(err.timeoutMs, 20);
+        assert.deepEqual(
+          err.seen.map((e) => e.seq),
+          [2, 4],
+          'only near entries after the mark',
+        );
+        assert.equal(
+          err.message,
+          'timed out after 20 ms waiting for EventACK for ReferenceID 9; closest messages seen:\n' +
+            '  #2 recorder <- EventACK ReferenceID=2 ThisDN="7001" (tserver)\n' +
+            '  #4 recorder <- EventACK ReferenceID=4 ThisDN="7002"',
+        );
+        return true;
+      },
+    );
+    assert.equal(listenerCount(j), 0, 'the wait unsubscribes on timeout');
+  });
+
+  test('without near, the timeout quotes the last five entries of any kind', async () => {
+    const j = new Journal();
+    for (let i = 1; i <= 8; i++) j.append(entry(`M${i}`));
+    const err = await j.waitFor(byName('Never'), { timeoutMs: 5, description: 'nothing' }).then(
+      () => assert.fail('should time out'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof JournalTimeoutError);
+    assert.deepEqual(
+      err.seen.map((e) => e.message.message),
+      ['M4', 'M5', 'M6', 'M7', 'M8'],
+    );
+    assert.match(err.message, /^timed out after 5 ms waiting for nothing; closest messages seen:\n {2}#4 /);
+    assert.equal(err.message.split('\n').length, 6);
+  });
+
+  test('a timeout with nothing seen says so', async () => {
+    const j = new Journal();
+    await assert.rejects(j.waitFor(byName('X'), { timeoutMs: 1, description: 'an X' }), {
+      name: 'JournalTimeoutError',
+      message: 'timed out after 1 ms waiting for an X; no message was seen',
+    });
+  });
+
+  test('entries appended while waiting (but not matching) are quoted on timeout', async () => {
+    const j = new Journal();
+    const waiting = j.waitFor(byName('EventACK'), { timeoutMs: 30, description: 'an ACK', near: () => true });
+    j.append(entry('EventError', { ErrorCode: 53 }));
+    await assert.rejects(waiting, (err: unknown) => {
+      assert.ok(err instanceof JournalTimeoutError);
+      assert.match(err.message, /#1 recorder <- EventError ErrorCode=53$/);
+      return true;
+    });
+  });
+});
+
+describe('Journal limit', () => {
+  test('keeps the newest entries, counts dropped ones, and seq keeps counting', () => {
+    const j = new Journal({ limit: 3 });
+    for (const name of ['A', 'B', 'C', 'D', 'E']) j.append(entry(name));
+    assert.deepEqual(
+      j.entries.map((e) => e.seq),
+      [3, 4, 5],
+    );
+    assert.deepEqual(
+      j.entries.map((e) => e.message.message),
+      ['C', 'D', 'E'],
+    );
+    assert.equal(j.dropped, 2);
+    assert.equal(j.mark, 5);
+    assert.equal(j.find(byName('A')), undefined, 'dropped entries are gone');
+  });
+
+  test('no limit keeps everything and drops nothing', () => {
+    const j = new Journal();
+    for (let i = 0; i < 50; i++) j.append(entry('X'));
+    assert.equal(j.entries.length, 50);
+    assert.equal(j.dropped, 0);
+  });
+
+  test('limit 0 keeps nothing but still notifies subscribers and counts every entry dropped', () => {
+    const j = new Journal({ limit: 0 });
+    const seen: number[] = [];
+    j.subscribe((e) => seen.push(e.seq));
+    j.append(entry('A'));
+    j.append(entry('B'));
+    assert.deepEqual(j.entries, []);
+    assert.equal(j.dropped, 2);
+    assert.deepEqual(seen, [1, 2]);
+  });
+});
+
+describe('summarize', () => {
+  test('renders an outgoing request with arrow, attributes and peer', () => {
+    const j = new Journal();
+    const e = j.append(
+      entry('RequestSendEvent', {
+        party: 'desktop',
+        direction: 'out',
+        peer: 'tserver 127.0.0.1:7000',
+        ReferenceID: 3,
+        ThisDN: '7001',
+        Event: { message: 'EventUserEvent', ThisDN: '7001', UserData: [['screen-capture', 'start']] },
+      }),
+    );
+    assert.equal(
+      summarize(e),
+      '#1 desktop -> RequestSendEvent ReferenceID=3 ThisDN="7001" ' +
+        'Event={"message":"EventUserEvent","ThisDN":"7001","UserData":[["screen-capture","start"]]} ' +
+        '(tserver 127.0.0.1:7000)',
+    );
+  });
+
+  test('leaves out Time and EventSequenceNumber and uses <- for received messages', () => {
+    const j = new Journal();
+    const e = j.append(
+      entry('EventACK', {
+        ReferenceID: 3,
+        ThisDN: '7001',
+        EventSequenceNumber: 17,
+        Time: '2026-11-23T10:15:00.123456Z',
+      }),
+    );
+    assert.equal(summarize(e), '#1 recorder <- EventACK ReferenceID=3 ThisDN="7001"');
+  });
+
+  test('marks an invalid message with its problem', () => {
+    const j = new Journal();
+    const e = j.append(
+      entry('RequestSendEvent', { party: 'tserver', ReferenceID: 0, problem: 'ReferenceID: bad' }),
+    );
+    assert.equal(summarize(e), '#1 tserver <- RequestSendEvent ReferenceID=0 [invalid: ReferenceID: bad]');
+  });
+
+  test('a message without attributes has single spaces before peer and problem', () => {
+    const j = new Journal();
+    assert.equal(summarize(j.append(entry('Ping'))), '#1 recorder <- Ping');
+    assert.equal(
+      summarize(j.append(entry('Ping', { peer: 'client 3', problem: 'unknown' }))),
+      '#2 recorder <- Ping (client 3) [invalid: unknown]',
+    );
+  });
+});
+
+describe('toNdjson', () => {
+  test('one JSON line per entry, each parsing back to the entry', () => {
+    const j = new Journal();
+    const a = j.append(entry('A', { peer: 'p', UserData: [['k', { binary: 'AAAA' }]] }));
+    const b = j.append(entry('B', { direction: 'out', problem: 'x' }));
+    const text = j.toNdjson();
+    assert.ok(text.endsWith('\n'));
+    const lines = text.split('\n');
+    assert.equal(lines.pop(), '');
+    assert.equal(lines.length, 2);
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l)),
+      [a, b],
+    );
+  });
+
+  test('an empty journal is the empty string', () => {
+    assert.equal(new Journal().toNdjson(), '');
+  });
+
+  test('a limited journal exports only the kept entries', () => {
+    const j = new Journal({ limit: 1 });
+    j.append(entry('A'));
+    j.append(entry('B'));
+    assert.deepEqual(
+      j
+        .toNdjson()
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).message.message),
+      ['B'],
+    );
+  });
+});
+
+describe('time.ts', () => {
+  test('isoMicros() of now has the form YYYY-MM-DDTHH:MM:SS.uuuuuuZ', () => {
+    assert.match(isoMicros(), ISO_MICROS);
+  });
+
+  test('isoMicros renders known instants exactly, microseconds included', () => {
+    assert.equal(isoMicros(0), '1970-01-01T00:00:00.000000Z');
+    assert.equal(isoMicros(1_000_999), '1970-01-01T00:00:01.000999Z');
+    assert.equal(isoMicros(1_700_000_000_123_456), '2023-11-14T22:13:20.123456Z');
+    assert.equal(isoMicros(1_700_000_000_999_999), '2023-11-14T22:13:20.999999Z');
+  });
+
+  test('isoMicros agrees with Date on the seconds and with the input on the micros', () => {
+    const us = 1_795_345_678_901_234;
+    const text = isoMicros(us);
+    assert.match(text, ISO_MICROS);
+    assert.equal(Date.parse(text), Math.floor(us / 1000));
+    assert.equal(text.slice(20, 26), '901234');
+  });
+
+  test('isoMicros keeps the format for instants before 1970 and fractional input', () => {
+    assert.equal(isoMicros(-1), '1969-12-31T23:59:59.999999Z');
+    assert.equal(isoMicros(-1_500_000), '1969-12-31T23:59:58.500000Z');
+    assert.equal(isoMicros(1.9), '1970-01-01T00:00:00.000001Z');
+    for (const us of [-1, -999_999, -1_000_000, 2.5]) assert.match(isoMicros(us), ISO_MICROS, String(us));
+  });
+
+  test('nowMicros is integral epoch microseconds near Date.now and never goes backwards', () => {
+    const a = nowMicros();
+    const b = nowMicros();
+    assert.ok(Number.isInteger(a));
+    assert.ok(b >= a);
+    assert.ok(Math.abs(a / 1000 - Date.now()) < 1000, 'within a second of Date.now()');
+  });
+});
