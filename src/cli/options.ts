@@ -17,3 +17,9 @@ export function parseDnList(value: string, previous: string[] = []): string[] {
   }
   return [...previous, ...dns];
 }
+
+export function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 64) throw new InvalidArgumentError(`expected a number of workers from 1 to 64, got "${value}"`);
+  return n;
+}

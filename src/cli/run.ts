@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { runSuite, type SuiteResult } from '../conformance/run.ts';
 import { BREAKAGES } from '../parties/breakages.ts';
+import { parseWorkers } from './options.ts';
 
 const MARK: Record<string, string> = {
   passed: 'PASS',
@@ -40,11 +41,12 @@ export function registerRunCommand(program: Command): void {
       '--break <party>',
       `self-test: put a deliberately broken party in its seat (${BREAKAGES.map((b) => b.id).join(', ')})`,
     )
+    .option('--parallel <workers>', 'run scenarios in this many worker processes', parseWorkers, 1)
     .option('--summary-json <file>', 'also write the verdict, scenarios and rule outcomes as JSON')
-    .action(async (opts: { tags?: string; break?: string; summaryJson?: string }) => {
+    .action(async (opts: { tags?: string; break?: string; summaryJson?: string; parallel: number }) => {
       // Support code reads its settings from the environment when Cucumber loads it.
       if (opts.break) process.env.SCREENCAP_BREAK = opts.break;
-      const result = await runSuite(opts.tags ? { tags: opts.tags } : {});
+      const result = await runSuite({ parallel: opts.parallel, ...(opts.tags ? { tags: opts.tags } : {}) });
       process.stdout.write(formatSummary(result));
       if (opts.summaryJson) await writeFile(opts.summaryJson, `${JSON.stringify(result, null, 2)}\n`);
       process.exitCode = result.verdict === 'passed' ? 0 : 1;

@@ -17,6 +17,8 @@ export interface SuiteOptions {
   tags?: string;
   /** Extra or replacement formats (`name` or `name:path`). */
   formats?: string[];
+  /** Worker processes running scenarios at once (default 1: in this process). */
+  parallel?: number;
 }
 
 export interface ScenarioResult {
@@ -132,6 +134,13 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   const provided: Record<string, unknown> = {};
   if (options.tags) provided.tags = options.tags;
   if (options.formats) provided.format = options.formats;
+  if (options.parallel && options.parallel > 1) {
+    provided.parallel = options.parallel;
+    // Workers are new Node processes: they need the TypeScript loader too.
+    if (!process.env.NODE_OPTIONS?.includes('--import tsx')) {
+      process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim();
+    }
+  }
   const { runConfiguration } = await loadConfiguration({ file: 'cucumber.mjs', provided }, { cwd });
   const collector = new ScenarioCollector();
   const { success } = await runCucumber(runConfiguration, { cwd }, collector.onMessage);

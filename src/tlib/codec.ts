@@ -17,6 +17,8 @@ import {
 
 export const MAX_DN_LENGTH = 64;
 export const MAX_REFERENCE_ID = 2 ** 31 - 1;
+/** KV lists nest at most this deep: validation recurses, and a deeper list would overflow the stack. */
+export const MAX_KV_DEPTH = 64;
 const CONN_ID = /^[0-9a-f]{16}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const INT32_MIN = -(2 ** 31);
@@ -50,7 +52,8 @@ export function show(value: unknown): string {
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    // Nested too deeply for JSON.stringify; String() would recurse (and overflow) the same way.
+    text = Array.isArray(value) ? '[...]' : typeof value === 'object' && value !== null ? '{...}' : String(value);
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
@@ -107,13 +110,13 @@ function nonNegativeInt(value: unknown, path: string): number {
     : fail(path, `expected a non-negative integer, got ${show(value)}`);
 }
 
-function kvValue(value: unknown, path: string): KVValue {
+function kvValue(value: unknown, path: string, depth: number): KVValue {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX) return value;
     return fail(path, `expected a 32-bit integer, got ${show(value)}`);
   }
-  if (Array.isArray(value)) return kvList(value, path);
+  if (Array.isArray(value)) return kvList(value, path, depth + 1);
   if (value !== null && typeof value === 'object') {
     const keys = Object.keys(value);
     const bin = (value as { binary?: unknown }).binary;
@@ -123,15 +126,16 @@ function kvValue(value: unknown, path: string): KVValue {
   return fail(path, `expected a string, an integer, {"binary": "<base64>"} or a KV list, got ${show(value)}`);
 }
 
-function kvList(value: unknown, path: string): KVList {
+function kvList(value: unknown, path: string, depth = 1): KVList {
   if (!Array.isArray(value))
     return fail(path, `expected a KV list (an array of [key, value] pairs), got ${show(value)}`);
+  if (depth > MAX_KV_DEPTH) return fail(path, `KV lists nested more than ${MAX_KV_DEPTH} deep`);
   return value.map((pair, i) => {
     const at = `${path}[${i}]`;
     if (!Array.isArray(pair) || pair.length !== 2) {
       return fail(at, `expected a [key, value] pair, got ${show(pair)}`);
     }
-    return [string(pair[0], `${at}[0]`), kvValue(pair[1], `${at}[1]`)];
+    return [string(pair[0], `${at}[0]`), kvValue(pair[1], `${at}[1]`, depth)];
   });
 }
 

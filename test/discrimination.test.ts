@@ -1,0 +1,59 @@
+/**
+ * Proof that the suite discriminates: with the harness's own parties it passes; with any one
+ * deliberately broken party in its seat it fails and names the rule that party violates.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BREAKAGES } from '../src/parties/breakages.ts';
+import { RULE_IDS } from '../src/rules/catalog.ts';
+import { runCli, withConcurrency } from './cli.ts';
+
+/**
+ * A broken party mostly costs timeouts, so its runs use short ones, and scenarios in parallel.
+ * A spurious timeout can only add failures: it cannot make the violated rule pass.
+ */
+const BROKEN_RUN = { SCREENCAP_ANSWER_TIMEOUT_MS: '150', SCREENCAP_REQUEST_TIMEOUT_MS: '250' };
+
+describe('the conformance suite discriminates', () => {
+  test('every rule is violated by at least one broken party', () => {
+    const violated = new Set(BREAKAGES.map((b) => b.violates));
+    assert.deepEqual(
+      RULE_IDS.filter((id) => !violated.has(id)),
+      [],
+      'rules no broken party proves the suite catches',
+    );
+  });
+
+  test('with the harness playing every seat correctly, every rule passes', async () => {
+    const { code, summary, output } = await runCli(['run']);
+    assert.equal(summary.verdict, 'passed', output);
+    assert.equal(code, 0);
+    assert.deepEqual(
+      summary.rules.filter((r) => r.outcome !== 'passed').map((r) => r.rule),
+      [],
+    );
+    assert.ok(summary.scenarios.length >= 40, `${summary.scenarios.length} scenarios ran`);
+  });
+
+  test('each broken party makes the run fail, naming the rule it violates', async () => {
+    const results = await withConcurrency(2, BREAKAGES, async (b) => ({
+      b,
+      ...(await runCli(['run', '--parallel', '3', '--break', b.id], BROKEN_RUN)),
+    }));
+    for (const { b, code, summary, output } of results) {
+      const rule = summary.rules.find((r) => r.rule === b.violates);
+      assert.equal(code, 1, `${b.id}: exit code\n${output}`);
+      assert.equal(summary.verdict, 'failed', `${b.id}: verdict`);
+      assert.equal(
+        rule?.outcome,
+        'failed',
+        `${b.id} (${b.text}) should fail ${b.violates}; rules: ${JSON.stringify(summary.rules.map((r) => [r.rule, r.outcome]))}`,
+      );
+      assert.match(
+        output,
+        new RegExp(`FAIL ${b.violates}\\b`),
+        `${b.id}: the printed summary names ${b.violates}`,
+      );
+    }
+  });
+});
