@@ -26,6 +26,7 @@ Feature: The agent desktop sends screen-capture operations to the T-Server
       | query     |
 
   @rule:DESK-REGISTERED @rule:DESK-THISDN @rule:DESK-MSGTYPE @rule:DESK-CONNID @rule:DESK-OPERATION @rule:TSRV-REPLY
+  @calls
   Scenario Outline: <operation> during a call carries the call's ConnID
     Given a call is established on DN 7001
     When the desktop on DN 7001 sends <operation>
@@ -42,6 +43,7 @@ Feature: The agent desktop sends screen-capture operations to the T-Server
       | query     |
 
   @rule:DESK-CONNID @rule:DESK-REGISTERED
+  @calls
   Scenario: after the call is released the ConnID is no longer sent
     Given a call is established on DN 7001
     When the desktop on DN 7001 sends start

@@ -25,6 +25,7 @@ Feature: The recorder answers each operation with a screen-capture indication
       | resume    | enabled    |
 
   @rule:REC-REGISTERED @rule:REC-THISDN @rule:REC-MSGTYPE @rule:REC-CONNID @rule:REC-INDICATION @rule:REC-ANSWER @rule:REC-MAPPING
+  @calls
   Scenario Outline: during a call, <operation> is answered by <indication> with the call's ConnID
     Given a call is established on DN 7001
     When the desktop on DN 7001 sends <operation>

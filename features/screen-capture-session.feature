@@ -20,6 +20,7 @@ Feature: Whole screen-capture sessions
     Then the exchange conforms to the tagged rules
 
   @rule:DESK-CONNID @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE @rule:REC-ANSWER @rule:REC-MAPPING @rule:REC-QUERY-UNCHANGED @rule:REC-CONNID @rule:DESK-RECEIVES-INDICATION
+  @calls
   Scenario: a session during a call, which ends before the last query
     Given an agent desktop on DN 7001
     And a recorder monitoring DN 7001
@@ -34,6 +35,7 @@ Feature: Whole screen-capture sessions
     Then the exchange conforms to the tagged rules
 
   @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE @rule:REC-ANSWER @rule:REC-MAPPING @rule:REC-QUERY-UNCHANGED @rule:DESK-RECEIVES-INDICATION @rule:DESK-CONNID
+  @calls
   Scenario: two agents' sessions never cross
     Given an agent desktop on DN 7001
     And an agent desktop on DN 7002

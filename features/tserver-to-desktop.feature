@@ -21,6 +21,7 @@ Feature: The T-Server delivers the recorder's indication to the agent desktop
       | pause     | paused     |
 
   @rule:DESK-RECEIVES-INDICATION @rule:TSRV-DELIVERY
+  @calls
   Scenario Outline: during a call the desktop receives <indication> with the call's ConnID
     Given a call is established on DN 7001
     When the desktop on DN 7001 sends <operation>

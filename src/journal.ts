@@ -23,9 +23,18 @@ export interface JournalEntry {
   peerId?: string;
   /** The peer's application name (RequestRegisterClient), when known. */
   peerApplication?: string;
+  /** The peer's `host:port`, when the T-Server recorded it. */
+  peerAddress?: string;
   message: WireMessage;
   /** Why the message is not valid tlib-json, when it is not. */
   problem?: string;
+  /** Where the message was read, when it comes from a log (SIP Server log: its file and line). */
+  source?: SourceRef;
+}
+
+export interface SourceRef {
+  file: string;
+  line: number;
 }
 
 export type NewEntry = Omit<JournalEntry, 'seq' | 'time' | 'micros'>;
@@ -74,7 +83,15 @@ export class Journal {
 
   append(entry: NewEntry): JournalEntry {
     const micros = nowMicros();
-    const full: JournalEntry = { seq: this.nextSeq++, time: isoMicros(micros), micros, ...entry };
+    return this.store({ seq: this.nextSeq++, time: isoMicros(micros), micros, ...entry });
+  }
+
+  /** Appends an entry recorded by another journal, keeping the time it was seen there. */
+  copy(entry: JournalEntry): JournalEntry {
+    return this.store({ ...entry, seq: this.nextSeq++ });
+  }
+
+  private store(full: JournalEntry): JournalEntry {
     if (this.limit > 0) {
       this.list.push(full);
       if (this.list.length > this.limit) {
@@ -148,5 +165,6 @@ export function summarize(entry: JournalEntry): string {
   const peer = entry.peer ? ` (${entry.peer})` : '';
   const problem = entry.problem ? ` [invalid: ${entry.problem}]` : '';
   const attrs = text ? ` ${text}` : '';
-  return `#${entry.seq} ${entry.party} ${arrow} ${message}${attrs}${peer}${problem}`.trimEnd();
+  const source = entry.source ? ` at ${entry.source.file}:${entry.source.line}` : '';
+  return `#${entry.seq} ${entry.party} ${arrow} ${message}${attrs}${peer}${problem}${source}`.trimEnd();
 }

@@ -11,7 +11,7 @@ interface RefusalWorld extends ConformanceWorld {
 
 When('a client sends {string} on DN {dn}', async function (this: RefusalWorld, name: string, dn: string) {
   const refusal = refusalByName(name);
-  if (refusal.configuredDns) await this.harness.configureDns(refusal.configuredDns);
+  if (refusal.knowsOnlyAgentDns) await this.harness.configureDns(this.harness.settings.config.agents.dns);
   const entry = await this.harness.provoke(refusal, dn);
   this.refused = { entry, closes: refusal.closes ?? false };
 });

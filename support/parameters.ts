@@ -1,15 +1,21 @@
-/** Parameter types: operations, indications and DNs read as their domain values. */
+/**
+ * Parameter types: operations, indications and DNs. Features name the agents' DNs 7001 and 7002;
+ * they stand for the first and second configured agent DNs (agents.dns), so a vendor's own DNs work
+ * unchanged.
+ */
 import { defineParameterType } from '@cucumber/cucumber';
 import { INDICATIONS, OPERATIONS } from '../src/screencap.ts';
+import { settings } from './settings.ts';
 
+const FEATURE_DNS = ['7001', '7002'];
+
+defineParameterType({ name: 'operation', regexp: new RegExp(OPERATIONS.join('|')), transformer: (s: string) => s });
+defineParameterType({ name: 'indication', regexp: new RegExp(INDICATIONS.join('|')), transformer: (s: string) => s });
 defineParameterType({
-  name: 'operation',
-  regexp: new RegExp(OPERATIONS.join('|')),
-  transformer: (s: string) => s,
+  name: 'dn',
+  regexp: /\d{3,10}/,
+  transformer: (s: string) => {
+    const i = FEATURE_DNS.indexOf(s);
+    return i === -1 ? s : (settings.config.agents.dns[i] as string);
+  },
 });
-defineParameterType({
-  name: 'indication',
-  regexp: new RegExp(INDICATIONS.join('|')),
-  transformer: (s: string) => s,
-});
-defineParameterType({ name: 'dn', regexp: /\d{3,10}/, transformer: (s: string) => s });

@@ -1,5 +1,7 @@
 /** The `screencap-cert` command line: thin front ends over the library in src/. */
 import { Command } from 'commander';
+import { registerConfigCommand } from './config.ts';
+import { registerMockCommands } from './mock.ts';
 import { registerRunCommand } from './run.ts';
 import { registerSimCommand } from './sim.ts';
 
@@ -8,5 +10,7 @@ const program = new Command('screencap-cert')
   .showHelpAfterError();
 registerRunCommand(program);
 registerSimCommand(program);
+registerMockCommands(program);
+registerConfigCommand(program);
 
 await program.parseAsync(process.argv);

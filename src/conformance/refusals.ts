@@ -16,8 +16,8 @@ export interface Refusal {
   registersDn: boolean;
   /** A fault to inject first (simulator only). */
   fault?: FaultSpec;
-  /** The T-Server must know only these DNs (simulator only). */
-  configuredDns?: string[];
+  /** The T-Server must know only the agent DNs (simulator only). */
+  knowsOnlyAgentDns?: boolean;
   /** A request, or raw bytes for framing errors. */
   build(dn: string): WireMessage | string;
   /** The T-Server closes the connection after the EventError (framing errors). */
@@ -86,8 +86,8 @@ export const REFUSALS: readonly Refusal[] = [
     name: 'a RequestSendEvent on a DN the T-Server does not know',
     code: 59,
     registersDn: false,
-    configuredDns: ['7001', '7002'],
-    build: () => sendEvent('7099'),
+    knowsOnlyAgentDns: true,
+    build: (dn) => sendEvent(`${dn}99`),
   },
   {
     name: 'a line that is not JSON',

@@ -3,9 +3,11 @@
  * verdict: passed only if scenarios ran, rules were evaluated, and every applicable rule passed.
  */
 import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
+import type { HarnessConfig } from '../config/schema.ts';
 import { RULES } from '../rules/catalog.ts';
 import type { Outcome, RuleOutcome } from '../rules/evaluate.ts';
 import { RULE_OUTCOMES_MEDIA_TYPE } from './outcomes.ts';
+import { notApplicableReason, profileTagExpression } from './profiles.ts';
 
 /** A Cucumber message (its package is Cucumber's own dependency). */
 type Envelope = Parameters<NonNullable<Parameters<typeof runCucumber>[2]>>[0];
@@ -19,13 +21,15 @@ export interface SuiteOptions {
   formats?: string[];
   /** Worker processes running scenarios at once (default 1: in this process). */
   parallel?: number;
+  /** The run's configuration: its profile selects scenarios and which rules apply. */
+  config?: HarnessConfig;
 }
 
 export interface ScenarioResult {
   name: string;
   uri: string;
-  status: 'passed' | 'failed';
-  /** Why it failed (the first failing step's message). */
+  status: 'passed' | 'failed' | 'not-applicable';
+  /** Why it failed (the first failing step's message), or why it is not applicable. */
   error?: string;
   rules: RuleOutcome[];
 }
@@ -49,13 +53,15 @@ export interface SuiteResult {
 
 /** Reads scenarios, their statuses and their rule outcomes from Cucumber's message stream. */
 export class ScenarioCollector {
-  private readonly pickles = new Map<string, { name: string; uri: string }>();
+  private readonly pickles = new Map<string, { name: string; uri: string; tags: string[] }>();
   private readonly testCases = new Map<string, string>();
   private readonly started = new Map<string, ScenarioResult>();
 
   readonly onMessage = (envelope: Envelope): void => {
-    if (envelope.pickle)
-      this.pickles.set(envelope.pickle.id, { name: envelope.pickle.name, uri: envelope.pickle.uri });
+    if (envelope.pickle) {
+      const { id, name, uri, tags } = envelope.pickle;
+      this.pickles.set(id, { name, uri, tags: tags.map((t) => t.name) });
+    }
     if (envelope.testCase) this.testCases.set(envelope.testCase.id, envelope.testCase.pickleId);
     if (envelope.testCaseStarted) {
       const pickle = this.pickles.get(this.testCases.get(envelope.testCaseStarted.testCaseId) ?? '');
@@ -86,11 +92,36 @@ export class ScenarioCollector {
   get scenarios(): ScenarioResult[] {
     return [...this.started.values()];
   }
+
+  /** Scenarios Cucumber parsed but did not run (the profile or tags left them out). */
+  notRun(reason: (tags: string[]) => string): ScenarioResult[] {
+    const ran = new Set(this.testCases.values());
+    return [...this.pickles]
+      .filter(([id]) => !ran.has(id))
+      .map(([, p]) => ({ name: p.name, uri: p.uri, status: 'not-applicable' as const, error: reason(p.tags), rules: [] }));
+  }
 }
 
 /** One outcome per rule of the catalog, from the scenarios that exercised it. */
-export function summarizeRules(scenarios: readonly ScenarioResult[], filtered: boolean): RuleSummary[] {
+export interface RuleScope {
+  /** Scenarios were selected by tags or profile: a rule none of them exercises is not applicable. */
+  filtered: boolean;
+  /** The seat of the system under test: rules judging other seats are not applicable. */
+  sutSeat?: string;
+}
+
+export function summarizeRules(scenarios: readonly ScenarioResult[], scope: RuleScope): RuleSummary[] {
   return RULES.map((def) => {
+    if (scope.sutSeat && def.seat !== scope.sutSeat) {
+      return {
+        rule: def.id,
+        section: def.section,
+        text: def.text,
+        outcome: 'not-applicable' as const,
+        reason: `judges the ${def.seat}, which the harness plays in the ${scope.sutSeat} profile`,
+        scenarios: [],
+      };
+    }
     const seen = scenarios.flatMap((s) =>
       s.rules
         .filter((r) => r.rule === def.id)
@@ -105,7 +136,7 @@ export function summarizeRules(scenarios: readonly ScenarioResult[], filtered: b
       return { ...base, outcome: 'passed', reason: `passed in ${passed.length} scenario(s)` };
     const first = seen[0];
     if (first) return { ...base, outcome: first.outcome, reason: first.reason };
-    return filtered
+    return scope.filtered
       ? { ...base, outcome: 'not-applicable', reason: 'no selected scenario exercises it' }
       : { ...base, outcome: 'could-not-test', reason: 'no scenario exercises it' };
   });
@@ -132,7 +163,9 @@ export function verdictOf(
 export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult> {
   const cwd = options.cwd ?? process.cwd();
   const provided: Record<string, unknown> = {};
-  if (options.tags) provided.tags = options.tags;
+  const profileTags = options.config && profileTagExpression(options.config);
+  const tags = [profileTags, options.tags].filter(Boolean).map((t) => `(${t})`).join(' and ');
+  if (tags) provided.tags = tags;
   if (options.formats) provided.format = options.formats;
   if (options.parallel && options.parallel > 1) {
     provided.parallel = options.parallel;
@@ -144,7 +177,10 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   const { runConfiguration } = await loadConfiguration({ file: 'cucumber.mjs', provided }, { cwd });
   const collector = new ScenarioCollector();
   const { success } = await runCucumber(runConfiguration, { cwd }, collector.onMessage);
-  const scenarios = collector.scenarios;
-  const rules = summarizeRules(scenarios, options.tags !== undefined);
-  return { ...verdictOf(scenarios, rules, success), scenarios, rules };
+  const ran = collector.scenarios;
+  const config = options.config;
+  const notRun = collector.notRun((t) => (config ? notApplicableReason(config, t) : 'not selected by --tags'));
+  const sutSeat = config && config.profile !== 'self' ? config.profile : undefined;
+  const rules = summarizeRules(ran, { filtered: tags !== '', ...(sutSeat ? { sutSeat } : {}) });
+  return { ...verdictOf(ran, rules, success), scenarios: [...ran, ...notRun], rules };
 }

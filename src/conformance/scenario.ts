@@ -1,21 +1,28 @@
 /**
- * One conformance scenario's parties and their shared journal: an embedded simulator (or a broken
- * one), mock desktops, mock recorders, bystanders and raw clients. Step definitions are thin calls
- * into this; everything here can be unit-tested without Cucumber.
+ * One conformance scenario's parties and their shared journal. Each seat is played by a harness
+ * party (mock desktop, mock recorder, the simulator) or, per the profile, by the system under test,
+ * which the harness observes through the shared simulator's journal. Step definitions are thin
+ * calls into this; everything here can be used without Cucumber.
  */
-import { Journal, type JournalEntry } from '../journal.ts';
+import { Journal, type EntryPredicate, type JournalEntry } from '../journal.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { desktopBehaviour, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import { createCheckContext } from '../rules/checkers.ts';
-import { type EvaluationOptions, evaluateRules, type RuleOutcome } from '../rules/evaluate.ts';
+import { evaluateRules, type RuleOutcome } from '../rules/evaluate.ts';
 import { type Role, toRecords } from '../rules/observations.ts';
 import { type Indication, isIndication, type Operation, screenCaptureValue } from '../screencap.ts';
 import type { HarnessSettings } from '../settings.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import type { TReply, WireMessage } from '../tlib/messages.ts';
+import { inProcessControl, type SimulatorControl } from './control.ts';
 import type { Refusal } from './refusals.ts';
+import { type Endpoint, HARNESS_APP_PREFIX, isHarnessApplication, type RunContext } from './run-context.ts';
+import { applyStimulus } from './stimulus.ts';
+
+/** Who receives: a harness party by its journal name, or the system under test in a seat. */
+export type Receiver = { party: string } | { sut: 'desktop' | 'recorder' };
 
 export class ScenarioHarness {
   readonly journal = new Journal();
@@ -27,30 +34,56 @@ export class ScenarioHarness {
   private readonly links: TlibLink[] = [];
   private sim: Simulator | undefined;
   private readonly calls = new Map<string, string>();
+  private readonly stopCopying: () => void;
 
-  constructor(readonly settings: HarnessSettings) {}
-
-  /** The T-Server knows only these DNs from now on. */
-  async configureDns(dns: string[]): Promise<void> {
-    (await this.simulator()).tserver.configureDns(dns);
+  constructor(
+    readonly settings: HarnessSettings,
+    readonly run: RunContext,
+  ) {
+    // The shared simulator's view of this scenario: what the system under test sent and received,
+    // starting with the DNs it registered before the scenario began.
+    for (const e of run.shared?.journal?.entries ?? []) {
+      if (e.direction === 'out' && /^Event(Un)?Registered$/.test(e.message.message) && !isHarnessApplication(e.peerApplication)) this.journal.copy(e);
+    }
+    const unsubscribe = run.shared?.journal?.subscribe((e) => this.journal.copy(e));
+    this.stopCopying = unsubscribe ?? (() => {});
   }
 
-  async simulator(): Promise<Simulator> {
-    this.sim ??= await startSimulator({
-      adminPort: false,
-      journal: this.journal,
-      ...(tserverEngine(this.settings.breakage) ? { engine: tserverEngine(this.settings.breakage) } : {}),
-    });
+  private get sut(): RunContext['sutSeat'] {
+    return this.run.sutSeat;
+  }
+
+  /** The scenario's own simulator (self profile), started on first use. */
+  private async ownSimulator(): Promise<Simulator> {
+    const engine = tserverEngine(this.settings.breakage);
+    this.sim ??= await startSimulator({ adminPort: false, journal: this.journal, ...(engine ? { engine } : {}) });
     return this.sim;
   }
 
+  private async endpoint(): Promise<Endpoint> {
+    return this.run.endpoint ?? (await this.ownSimulator());
+  }
+
+  /** Calls, faults and DN lists: the simulator's, when the T-Server is one. */
+  async control(what: string): Promise<SimulatorControl> {
+    if (!this.run.endpoint) return inProcessControl((await this.ownSimulator()).tserver);
+    if (this.run.control) return this.run.control;
+    throw new Error(`${what} needs the simulator's admin API, and the T-Server under test has none configured (tserver.adminUrl)`);
+  }
+
+  async configureDns(dns: string[]): Promise<void> {
+    const control = await this.control('a configured DN list');
+    if (!control.configureDns) throw new Error('this T-Server cannot be given a DN list from here');
+    await control.configureDns(dns);
+  }
+
   private async connect(party: string, role: Role, registerClient = true): Promise<TlibLink> {
-    const sim = await this.simulator();
+    const { host, port } = await this.endpoint();
     this.roles.set(party, role);
     const link = await TlibLink.connect({
-      host: sim.host,
-      port: sim.port,
-      applicationName: `screencap-${party.replace(/\s+/g, '-')}`,
+      host,
+      port,
+      applicationName: `${HARNESS_APP_PREFIX}${party.replace(/\s+/g, '-')}`,
       party,
       journal: this.journal,
       timeoutMs: this.settings.requestTimeoutMs,
@@ -60,15 +93,17 @@ export class ScenarioHarness {
     return link;
   }
 
-  async addDesktop(dn: string): Promise<MockDesktop> {
+  /** An agent desktop on `dn`: a mock, or the desktop under test (already registered: readiness checked it). */
+  async addDesktop(dn: string): Promise<void> {
+    if (this.sut === 'desktop') return;
     const party = this.desktops.size === 0 ? 'desktop' : `desktop ${dn}`;
     const link = await this.connect(party, 'desktop');
-    const desktop = await MockDesktop.start({ link, dn, ...desktopBehaviour(this.settings.breakage) });
-    this.desktops.set(dn, desktop);
-    return desktop;
+    this.desktops.set(dn, await MockDesktop.start({ link, dn, ...desktopBehaviour(this.settings.breakage) }));
   }
 
-  async addRecorder(dns: string[]): Promise<MockRecorder> {
+  /** A recorder monitoring `dns`: a mock, or the recorder under test. */
+  async addRecorder(dns: string[]): Promise<void> {
+    if (this.sut === 'recorder') return;
     const party = this.recorders.length === 0 ? 'recorder' : `recorder ${this.recorders.length + 1}`;
     const link = await this.connect(party, 'recorder');
     const recorder = await MockRecorder.start({
@@ -79,116 +114,110 @@ export class ScenarioHarness {
       ...recorderBehaviour(this.settings.breakage),
     });
     this.recorders.push(recorder);
-    return recorder;
   }
 
   /** A client that monitors `dn` and does nothing else. */
-  async addBystander(name: string, dn: string): Promise<TlibLink> {
+  async addBystander(name: string, dn: string): Promise<void> {
     const link = await this.connect(name, 'bystander');
     await link.registerDn(dn);
     this.clients.set(name, link);
-    return link;
   }
 
-  desktop(dn: string): MockDesktop {
+  /** Who plays the desktop on `dn`. */
+  desktopOn(dn: string): Receiver {
+    if (this.sut === 'desktop') return { sut: 'desktop' };
     const d = this.desktops.get(dn);
-    if (!d)
-      throw new Error(
-        `no agent desktop on DN ${dn}; the scenario has ${[...this.desktops.keys()].join(', ') || 'none'}`,
-      );
-    return d;
+    if (!d) throw new Error(`no agent desktop on DN ${dn}; the scenario has ${[...this.desktops.keys()].join(', ') || 'none'}`);
+    return { party: d.link.party };
+  }
+
+  /** Every recorder of the scenario. */
+  recorderReceivers(): Receiver[] {
+    return this.sut === 'recorder' ? [{ sut: 'recorder' }] : this.recorders.map((r) => ({ party: r.link.party }));
+  }
+
+  /**
+   * Entries a receiver got; undefined when the harness cannot see them (the system under test
+   * behind an external T-Server).
+   */
+  receivedBy(receiver: Receiver): EntryPredicate | undefined {
+    if ('party' in receiver) return (e) => e.party === receiver.party && e.direction === 'in';
+    if (!this.run.shared) return undefined;
+    return (e) => e.party === 'tserver' && e.direction === 'out' && !isHarnessApplication(e.peerApplication);
+  }
+
+  private get waitMs(): number {
+    return Math.max(this.settings.requestTimeoutMs, this.settings.answerTimeoutMs);
+  }
+
+  /** Waits for `receiver` to get an event `name` on `dn` after `mark`; undefined if it cannot be observed. */
+  async waitForEvent(receiver: Receiver, name: string, dn: string, mark: number, match: (m: WireMessage) => boolean, what = name): Promise<JournalEntry | undefined> {
+    const received = this.receivedBy(receiver);
+    if (!received) return undefined;
+    const who = 'party' in receiver ? receiver.party : `the ${receiver.sut} under test`;
+    return this.journal.waitFor((e) => received(e) && e.message.message === name && e.message.ThisDN === dn && match(e.message), {
+      after: mark,
+      timeoutMs: this.waitMs,
+      description: `${who} to receive ${what} on DN ${dn}`,
+      near: received,
+    });
+  }
+
+  waitForScreenCapture(receiver: Receiver, dn: string, value: Operation | Indication, mark: number): Promise<JournalEntry | undefined> {
+    return this.waitForEvent(receiver, 'EventUserEvent', dn, mark, (m) => screenCaptureValue(m.UserData) === value, `EventUserEvent screen-capture=${value}`);
+  }
+
+  /** The next indication the desktop on `dn` receives after `mark`. */
+  waitForIndication(dn: string, mark: number): Promise<JournalEntry | undefined> {
+    return this.waitForEvent(this.desktopOn(dn), 'EventUserEvent', dn, mark, (m) => isIndication(screenCaptureValue(m.UserData)), 'an indication (EventUserEvent screen-capture=enabled|disabled|paused)');
   }
 
   /** Establishes a call on `dn` and waits until the DN's desktop knows of it. */
   async establishCall(dn: string): Promise<string> {
-    const sim = await this.simulator();
+    const control = await this.control('a call');
     const mark = this.journal.mark;
-    const call = sim.tserver.createCall(dn);
-    this.calls.set(dn, call.connId);
-    const desktop = this.desktops.get(dn);
-    if (desktop) await this.waitForEvent(desktop.link.party, 'EventEstablished', dn, mark, () => true);
-    return call.connId;
+    const connId = await control.createCall(dn);
+    this.calls.set(dn, connId);
+    await this.waitForEvent(this.desktopOn(dn), 'EventEstablished', dn, mark, (m) => m.ConnID === connId);
+    return connId;
   }
 
   async releaseCall(dn: string): Promise<void> {
     const connId = this.calls.get(dn);
     if (!connId) throw new Error(`no call established on DN ${dn} in this scenario`);
     const mark = this.journal.mark;
-    (await this.simulator()).tserver.releaseCall(connId);
+    await (await this.control('releasing a call')).releaseCall(connId);
     this.calls.delete(dn);
-    const desktop = this.desktops.get(dn);
-    if (desktop) await this.waitForEvent(desktop.link.party, 'EventReleased', dn, mark, () => true);
+    await this.waitForEvent(this.desktopOn(dn), 'EventReleased', dn, mark, (m) => m.ConnID === connId);
   }
 
   callOn(dn: string): string | undefined {
     return this.calls.get(dn);
   }
 
-  /** The desktop on `dn` sends an operation; resolves to its reply. */
+  /** The desktop on `dn` sends an operation (the desktop under test through its stimulus); resolves to its reply. */
   async operate(dn: string, operation: Operation): Promise<{ reply: TReply | undefined; mark: number }> {
     const mark = this.journal.mark;
-    const reply = await this.desktop(dn).send(operation);
-    return { reply, mark };
-  }
-
-  /** Waits for `party` to receive an event of `name` on `dn` after `mark`. */
-  waitForEvent(
-    party: string,
-    name: string,
-    dn: string,
-    mark: number,
-    match: (m: WireMessage) => boolean,
-    what = name,
-  ): Promise<JournalEntry> {
-    return this.journal.waitFor(
-      (e) =>
-        e.party === party &&
-        e.direction === 'in' &&
-        e.message.message === name &&
-        e.message.ThisDN === dn &&
-        match(e.message),
-      {
-        after: mark,
-        timeoutMs: Math.max(this.settings.requestTimeoutMs, this.settings.answerTimeoutMs),
-        description: `${party} to receive ${what} on DN ${dn}`,
-        near: (e) => e.party === party,
-      },
+    if (this.sut !== 'desktop') return { reply: await (this.desktops.get(dn) ?? this.missingDesktop(dn)).send(operation), mark };
+    const stimulus = this.run.config.desktop.stimulus;
+    if (!stimulus) throw new Error('the desktop profile needs desktop.stimulus in the configuration');
+    await applyStimulus(stimulus, { op: operation, dn, connId: this.calls.get(dn) ?? '' });
+    const sent = (e: JournalEntry) => e.party === 'tserver' && e.direction === 'in' && e.message.message === 'RequestSendEvent' && !isHarnessApplication(e.peerApplication);
+    const request = await this.journal.waitFor(sent, { after: mark, timeoutMs: this.waitMs, description: `the desktop under test to send RequestSendEvent (${operation} on DN ${dn}) after its stimulus` });
+    const reply = await this.journal.waitFor(
+      (e) => e.party === 'tserver' && e.direction === 'out' && e.peerId === request.peerId && e.message.ReferenceID === request.message.ReferenceID,
+      { after: request.seq, timeoutMs: this.waitMs, description: `the T-Server's reply to the desktop's ${operation}` },
     );
+    return { reply: reply.message as unknown as TReply, mark };
   }
 
-  /** Waits for `party` to receive the EventUserEvent carrying `value` (an operation or an indication). */
-  waitForScreenCapture(
-    party: string,
-    dn: string,
-    value: Operation | Indication,
-    mark: number,
-  ): Promise<JournalEntry> {
-    return this.waitForEvent(
-      party,
-      'EventUserEvent',
-      dn,
-      mark,
-      (m) => screenCaptureValue(m.UserData) === value,
-      `EventUserEvent screen-capture=${value}`,
-    );
+  private missingDesktop(dn: string): never {
+    throw new Error(`no agent desktop on DN ${dn}; the scenario has ${[...this.desktops.keys()].join(', ') || 'none'}`);
   }
 
-  /** The next indication the desktop on `dn` receives after `mark`. */
-  waitForIndication(dn: string, mark: number): Promise<JournalEntry> {
-    return this.waitForEvent(
-      this.desktop(dn).link.party,
-      'EventUserEvent',
-      dn,
-      mark,
-      (m) => isIndication(screenCaptureValue(m.UserData)),
-      'an indication (EventUserEvent screen-capture=enabled|disabled|paused)',
-    );
-  }
-
-  /** Provokes a refusal from a fresh raw client; resolves to the entry of the EventError it got (or throws). */
+  /** Provokes a refusal from a fresh raw client; resolves to the entry of the EventError it got. */
   async provoke(refusal: Refusal, dn: string, name = 'client'): Promise<JournalEntry> {
-    const sim = await this.simulator();
-    if (refusal.fault) sim.tserver.faults.add(refusal.fault);
+    if (refusal.fault) await (await this.control('fault injection')).addFault(refusal.fault);
     const link = await this.connect(name, 'client', !refusal.unregisteredClient);
     this.clients.set(name, link);
     if (refusal.registersDn) await link.registerDn(dn);
@@ -196,15 +225,12 @@ export class ScenarioHarness {
     const request = refusal.build(dn);
     if (typeof request === 'string') link.sendBytes(request);
     else link.sendRaw(request);
-    return this.journal.waitFor(
-      (e) => e.party === name && e.direction === 'in' && e.message.message === 'EventError',
-      {
-        after: mark,
-        timeoutMs: this.settings.requestTimeoutMs,
-        description: `EventError ${refusal.code} for ${refusal.name}`,
-        near: (e) => e.party === name,
-      },
-    );
+    return this.journal.waitFor((e) => e.party === name && e.direction === 'in' && e.message.message === 'EventError', {
+      after: mark,
+      timeoutMs: this.settings.requestTimeoutMs,
+      description: `EventError ${refusal.code} for ${refusal.name}`,
+      near: (e) => e.party === name,
+    });
   }
 
   /** Waits until the journal has been quiet for `quietMs` (at most the answer timeout and a bit). */
@@ -218,18 +244,29 @@ export class ScenarioHarness {
     }
   }
 
-  /** Evaluates rules over everything the harness's parties saw. */
-  evaluate(ruleIds: readonly string[], options: EvaluationOptions = {}): RuleOutcome[] {
-    const records = toRecords(this.journal.entries, { parties: this.roles });
+  /** Evaluates rules over everything the harness saw: its parties' links, and the SUT through the simulator. */
+  evaluate(ruleIds: readonly string[]): RuleOutcome[] {
+    const sutRole = this.sut === 'desktop' || this.sut === 'recorder' ? this.sut : undefined;
+    const records = toRecords(this.journal.entries, {
+      parties: this.roles,
+      isHarnessApplication,
+      ...(sutRole ? { otherClientsRole: sutRole } : {}),
+    });
     const ctx = createCheckContext(records, {
       mapping: this.settings.mapping,
       initialState: this.settings.initialState,
       answerTimeoutMs: this.settings.answerTimeoutMs,
     });
-    return evaluateRules(ruleIds, ctx, options);
+    return evaluateRules(ruleIds, ctx, this.sut ? { sutSeat: this.sut } : {});
   }
 
   async close(): Promise<void> {
+    this.stopCopying();
+    // A shared T-Server outlives the scenario: leave no call behind for the next one.
+    if (this.run.endpoint && this.calls.size) {
+      const control = await this.control('releasing calls');
+      await Promise.allSettled([...this.calls.values()].map((connId) => control.releaseCall(connId)));
+    }
     await Promise.allSettled(this.links.map((l) => l.close()));
     await this.sim?.stop();
   }

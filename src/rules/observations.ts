@@ -23,8 +23,8 @@ export interface WireRecord {
 export interface ObservationSources {
   /** Harness parties (journal `party` names) and the role each plays. */
   parties: ReadonlyMap<string, Role>;
-  /** Application names of harness clients: the T-Server's view of them is not used (their link's is). */
-  harnessApplications?: ReadonlySet<string>;
+  /** Whether an application name is a harness client's: the T-Server's view of those is not used (their link's is). */
+  isHarnessApplication?: (application: string | undefined) => boolean;
   /** The role of any other client the T-Server saw (the system under test's seat). */
   otherClientsRole?: Role;
 }
@@ -42,8 +42,7 @@ export function toRecords(entries: readonly JournalEntry[], sources: Observation
         entry,
       });
     } else if (entry.party === 'tserver' && entry.peer !== undefined && sources.otherClientsRole) {
-      if (entry.peerApplication !== undefined && sources.harnessApplications?.has(entry.peerApplication))
-        continue;
+      if (sources.isHarnessApplication?.(entry.peerApplication)) continue;
       records.push({
         client: entry.peerId ?? entry.peer,
         role: sources.otherClientsRole,

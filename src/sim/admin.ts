@@ -98,7 +98,10 @@ async function route(tserver: TServer, req: IncomingMessage, res: ServerResponse
   const path = new URL(req.url ?? '/', 'http://admin').pathname;
   if (path === '/journal') {
     if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on ${path}; use GET`);
-    res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(tserver.journal?.toNdjson() ?? '');
+    // Serialize before writeHead: if it throws (a message nested too deeply for JSON.stringify), the
+    // error reply can still be sent; a second writeHead would throw out of the catch and crash the process.
+    const ndjson = tserver.journal?.toNdjson() ?? '';
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(ndjson);
     return;
   }
   const matches = ROUTES.filter((r) => r.path.test(path));

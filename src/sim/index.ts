@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 import type { Journal } from '../journal.ts';
+import type { SipServerLogWriter } from '../sipserver-log/writer.ts';
 import { createAdminServer } from './admin.ts';
 import { TServer, type TServerOptions } from './tserver.ts';
 
@@ -15,6 +16,8 @@ export interface SimulatorOptions extends TServerOptions {
   adminPort?: number | false;
   /** Builds the protocol engine (default: a conforming TServer; self-tests pass deliberately broken ones). */
   engine?: (options: TServerOptions) => TServer;
+  /** Also print every message received and sent to this SIP Server log (spec/sipserver-log.md). */
+  sipLog?: SipServerLogWriter;
 }
 
 export interface Simulator {
@@ -45,6 +48,10 @@ function closeServer(server: Server): Promise<void> {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
   const tserver = options.engine ? options.engine(options) : new TServer(options);
+  if (options.sipLog && !tserver.journal) throw new Error('a SIP Server log needs the journal (journal: false)');
+  const detachLog =
+    tserver.journal &&
+    options.sipLog?.attach(tserver.journal, { name: tserver.serverName, version: tserver.serverVersion });
   const port = await listen(tserver.net, options.port ?? 0, host);
   let admin: HttpServer | undefined;
   let adminUrl: string | undefined;
@@ -70,6 +77,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       stopped ??= (async () => {
         tserver.closeAll();
         admin?.closeAllConnections();
+        detachLog?.();
         await Promise.all([closeServer(tserver.net), admin && closeServer(admin)]);
       })();
       return stopped;

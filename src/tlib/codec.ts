@@ -53,7 +53,7 @@ export function show(value: unknown): string {
     text = JSON.stringify(value) ?? String(value);
   } catch {
     // Nested too deeply for JSON.stringify; String() would recurse (and overflow) the same way.
-    text = Array.isArray(value) ? '[...]' : typeof value === 'object' && value !== null ? '{...}' : String(value);
+    text = Array.isArray(value) ? '[...]' : typeof value === 'object' ? '{...}' : String(value);
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -6,11 +6,18 @@ export function nowMicros(): number {
   return Math.floor((performance.timeOrigin + performance.now()) * 1000);
 }
 
+/** The last whole second formatted, and its `YYYY-MM-DDTHH:MM:SS`: every event is stamped, most in the same second. */
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
 /** `2026-11-23T10:15:00.123456Z` */
 export function isoMicros(epochMicros: number = nowMicros()): string {
   const us = Math.floor(epochMicros);
-  const ms = Math.floor(us / 1000);
-  // Floored modulo: a negative remainder (before 1970) would print as "0000-1".
-  const micros = String(((us % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0');
-  return `${new Date(ms).toISOString().slice(0, 19)}.${micros}Z`;
+  // Floored: a second before 1970 still has a remainder from 0 to 999,999.
+  const second = Math.floor(us / 1_000_000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  return `${cachedPrefix}.${String(us - second * 1_000_000).padStart(6, '0')}Z`;
 }

@@ -1,0 +1,33 @@
+/** `screencap-cert config check FILE`: validates a configuration as a run would read it. */
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { profileTagExpression } from '../conformance/profiles.ts';
+
+export function registerConfigCommand(program: Command): void {
+  const config = program.command('config').description('configuration files');
+  config
+    .command('check')
+    .argument('<file>', 'JSON or YAML configuration')
+    .description('validate a configuration (with SCREENCAP_* overrides applied) and say what a run would do')
+    .action((file: string) => {
+      try {
+        const c = loadConfig(file);
+        const t = c.tserver;
+        const where = t.mode === 'embedded' ? `embedded simulator on ${t.host}:${t.port || '(any free port)'}` : t.mode === 'tcp' ? `external T-Server at ${t.host}:${t.port}` : `simulator image ${t.image}`;
+        process.stdout.write(
+          [
+            `${file}: valid`,
+            `  profile: ${c.profile}${c.sut ? ` (system under test: ${c.sut.vendor} ${c.sut.product} ${c.sut.version})` : ''}`,
+            `  T-Server: ${where}`,
+            `  agent DNs: ${c.agents.dns.join(', ')}; recorder DNs: ${(c.recorder.dns ?? c.agents.dns).join(', ')}`,
+            `  scenarios: ${profileTagExpression(c) ?? 'all'}`,
+            '',
+          ].join('\n'),
+        );
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        process.stderr.write(`${e.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,143 @@
+/**
+ * `screencap-cert mock recorder|desktop`: a party as its own process, connected to any tlib-json
+ * T-Server. Reference implementations for vendors, and systems under test for our own tests.
+ */
+import { createServer } from 'node:http';
+import { type Command, InvalidArgumentError } from 'commander';
+import { TlibLink } from '../link/tlib-link.ts';
+import { BREAKAGES, desktopBehaviour, recorderBehaviour } from '../parties/breakages.ts';
+import { MockDesktop } from '../parties/desktop.ts';
+import { MockRecorder } from '../parties/recorder.ts';
+import { isIndication, isOperation, OPERATIONS, screenCaptureValue } from '../screencap.ts';
+import { isoMicros } from '../tlib/time.ts';
+import { parseDnList, parsePort } from './options.ts';
+
+interface CommonOptions {
+  tserver: { host: string; port: number };
+  dn: string[];
+  name?: string;
+  break?: string;
+  timeout: number;
+}
+
+function parseEndpoint(value: string): { host: string; port: number } {
+  const m = /^(.+):(\d+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`expected host:port, got "${value}"`);
+  return { host: m[1] as string, port: parsePort(m[2] as string) };
+}
+
+function parseMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected milliseconds, got "${value}"`);
+  return n;
+}
+
+const log = (line: string) => process.stdout.write(`${isoMicros()} ${line}\n`);
+
+/** Connects, retrying until `timeoutMs`: the party may start before its T-Server. */
+async function connect(options: CommonOptions, applicationName: string): Promise<TlibLink> {
+  const deadline = Date.now() + options.timeout;
+  for (;;) {
+    try {
+      return await TlibLink.connect({ ...options.tserver, applicationName, timeoutMs: 5000 });
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** Runs until SIGINT/SIGTERM; exits 1 if the T-Server goes away. */
+function stayUp(link: TlibLink, what: string): void {
+  link.onClose((reason) => {
+    log(`${what}: ${reason ? reason.message : 'link closed'}`);
+    process.exit(reason ? 1 : 0);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      link.close().finally(() => process.exit(0));
+    });
+  }
+}
+
+function common(command: Command): Command {
+  return command
+    .requiredOption('--tserver <host:port>', 'the tlib-json T-Server to connect to', parseEndpoint)
+    .requiredOption('--dn <dns>', 'DNs, comma-separated or repeated', parseDnList)
+    .option('--name <application>', 'ApplicationName in RequestRegisterClient')
+    .option('--timeout <ms>', 'time allowed to connect, and for replies and indications', parseMs, 10_000)
+    .option('--break <party>', `behave as a deliberately broken party (${BREAKAGES.map((b) => b.id).join(', ')})`);
+}
+
+export function registerMockCommands(program: Command): void {
+  const mock = program.command('mock').description('run a mock party as its own process');
+
+  common(mock.command('recorder').description('monitor DNs and answer every screen-capture operation with an indication')).action(
+    async (opts: CommonOptions & { answerDelay?: number }) => {
+      const link = await connect(opts, opts.name ?? 'mock-recorder');
+      const recorder = await MockRecorder.start({ link, dns: opts.dn, ...recorderBehaviour(opts.break) });
+      log(`mock recorder monitoring ${opts.dn.join(', ')} on ${opts.tserver.host}:${opts.tserver.port}${opts.break ? ` (broken: ${opts.break})` : ''}`);
+      link.onEvent((e) => {
+        const answered = recorder.answered.at(-1);
+        if (e.message === 'EventUserEvent' && answered) log(`${answered.operation} on ${answered.dn} -> ${answered.indication}`);
+      });
+      stayUp(link, 'mock recorder stops');
+    },
+  );
+
+  common(mock.command('desktop').description('register DNs and send screen-capture operations: once (--send), or on request (--control-port)'))
+    .option('--send <op>', `send one operation (${OPERATIONS.join(', ')}) on the first DN, print the outcome and exit 0 only if accepted`)
+    .option('--control-port <port>', 'serve POST /operations {"op","dn"} on 127.0.0.1 to send operations', parsePort)
+    .action(async (opts: CommonOptions & { send?: string; controlPort?: number }) => {
+      if (opts.send !== undefined && !isOperation(opts.send)) throw new InvalidArgumentError(`--send: expected one of ${OPERATIONS.join(', ')}, got "${opts.send}"`);
+      const link = await connect(opts, opts.name ?? 'mock-desktop');
+      const desktops = new Map<string, MockDesktop>();
+      for (const dn of opts.dn) desktops.set(dn, await MockDesktop.start({ link, dn, ...desktopBehaviour(opts.break) }));
+      if (opts.send !== undefined) {
+        const dn = opts.dn[0] as string;
+        const mark = link.journal.mark;
+        const reply = await (desktops.get(dn) as MockDesktop).send(opts.send);
+        log(`${opts.send} on ${dn}: ${JSON.stringify(reply)}`);
+        const indication = await link.journal
+          .waitFor((e) => e.direction === 'in' && e.message.ThisDN === dn && isIndication(screenCaptureValue(e.message.UserData)), {
+            after: mark,
+            timeoutMs: opts.timeout,
+            description: `an indication on ${dn}`,
+          })
+          .catch(() => undefined);
+        log(indication ? `indication on ${dn}: ${JSON.stringify(indication.message)}` : `no indication on ${dn} within ${opts.timeout} ms`);
+        await link.close();
+        process.exit(reply?.message === 'EventACK' ? 0 : 1);
+      }
+      if (opts.controlPort !== undefined) serveControl(opts.controlPort, desktops);
+      log(`mock desktop on ${opts.dn.join(', ')} connected to ${opts.tserver.host}:${opts.tserver.port}${opts.controlPort !== undefined ? `; control on http://127.0.0.1:${opts.controlPort}/operations` : ''}`);
+      stayUp(link, 'mock desktop stops');
+    });
+}
+
+/** POST /operations {"op": "start", "dn": "7001"} -> the reply of the T-Server. */
+function serveControl(port: number, desktops: Map<string, MockDesktop>): void {
+  createServer(async (req, res) => {
+    const answer = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
+    if (req.method !== 'POST' || req.url !== '/operations') return answer(404, { error: 'use POST /operations {"op": "...", "dn": "..."}' });
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    let body: { op?: unknown; dn?: unknown };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return answer(400, { error: `body is not JSON: ${text.slice(0, 100)}` });
+    }
+    const desktop = desktops.get(String(body.dn ?? [...desktops.keys()][0]));
+    if (!desktop) return answer(400, { error: `dn: expected one of ${[...desktops.keys()].join(', ')}, got ${JSON.stringify(body.dn)}` });
+    if (!isOperation(body.op)) return answer(400, { error: `op: expected one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(body.op)}` });
+    try {
+      const reply = await desktop.send(body.op);
+      log(`${body.op} on ${desktop.dn}: ${reply?.message ?? 'not sent'}`);
+      answer(200, { reply });
+    } catch (e) {
+      answer(502, { error: (e as Error).message });
+    }
+  }).listen(port, '127.0.0.1');
+}

@@ -1,0 +1,112 @@
+/**
+ * The harness's configuration: one file (JSON or YAML), every key overridable by an environment
+ * variable (see env.ts), validated here. Secrets never live in it: templates reference them as
+ * `{env:NAME}`, resolved only when used.
+ */
+import { z } from 'zod';
+import { INDICATIONS, OPERATIONS } from '../screencap.ts';
+import { dnProblem } from '../tlib/codec.ts';
+
+const dn = z.string().refine((v) => dnProblem(v) === undefined, { message: 'expected a DN: a non-empty string of at most 64 characters' });
+const dnList = z.array(dn).min(1, { message: 'expected at least one DN' });
+const port = z.number().int().min(0).max(65535);
+const ms = z.number().int().positive();
+
+export const PROFILES = ['self', 'recorder', 'desktop', 'tserver'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+const indicationOrCurrent = z.enum([...INDICATIONS, 'current']);
+
+const tserver = z
+  .object({
+    /** embedded: the harness runs the simulator; tcp: an external tlib-json endpoint; container: the simulator image. */
+    mode: z.enum(['embedded', 'tcp', 'container']).default('embedded'),
+    /** embedded: the interface to bind (a SUT elsewhere needs 0.0.0.0); tcp: the T-Server's host. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** embedded: the port a SUT connects to (0: any, fine when the harness plays every party); tcp: the T-Server's port. */
+    port: port.default(0),
+    /** Admin API of an external screencap-cert simulator (tcp mode): lets scenarios create calls and inject faults. */
+    adminUrl: z.url().optional(),
+    /** container mode: the simulator image. */
+    image: z.string().min(1).default('screencap-cert-sim:latest'),
+    /** The simulator's configured DN list (embedded and container modes); others get EventError 59. */
+    dns: dnList.optional(),
+  })
+  .strict()
+  .refine((t) => t.mode !== 'tcp' || t.port > 0, { message: 'a tcp T-Server needs its port', path: ['port'] });
+
+const httpStimulus = z
+  .object({
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+    /** Template: {op}, {dn}, {connId}, {env:NAME}. */
+    url: z.string().min(1),
+    headers: z.record(z.string(), z.string()).default({}),
+    body: z.string().optional(),
+  })
+  .strict();
+
+const stimulus = z
+  .object({
+    /** A shell command template run once per operation: {op}, {dn}, {connId}, {env:NAME}. Exit 0 = done. */
+    command: z.string().min(1).optional(),
+    http: httpStimulus.optional(),
+    timeoutMs: ms.default(10_000),
+  })
+  .strict()
+  .refine((s) => (s.command === undefined) !== (s.http === undefined), { message: 'give exactly one of command or http' });
+
+export const configSchema = z
+  .object({
+    profile: z.enum(PROFILES).default('self'),
+    tserver: tserver.default({ mode: 'embedded', host: '127.0.0.1', port: 0, image: 'screencap-cert-sim:latest' }),
+    /** The agent DNs. Features name them 7001 and 7002: the first and second of these. */
+    agents: z.object({ dns: dnList.default(['7001', '7002']) }).strict().default({ dns: ['7001', '7002'] }),
+    recorder: z
+      .object({
+        /** DNs the recorder monitors (default: the agent DNs). */
+        dns: dnList.optional(),
+        /** A recorder image to start, wired to the simulator (recorder profile, container runtime needed). */
+        container: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    desktop: z.object({ stimulus: stimulus.optional() }).strict().default({}),
+    timeouts: z
+      .object({
+        /** Time allowed for the indication after an operation (REC-ANSWER). */
+        answerMs: ms.default(2000),
+        /** Time allowed for each reply and each expected message. */
+        requestMs: ms.default(2000),
+        /** Time allowed for the system under test to become ready. */
+        readyMs: ms.default(30_000),
+      })
+      .strict()
+      .default({ answerMs: 2000, requestMs: 2000, readyMs: 30_000 }),
+    mapping: z
+      .object(Object.fromEntries(OPERATIONS.map((op) => [op, indicationOrCurrent])) as Record<(typeof OPERATIONS)[number], typeof indicationOrCurrent>)
+      .strict()
+      .default({ start: 'enabled', stop: 'disabled', pause: 'paused', resume: 'enabled', query: 'current' }),
+    initialState: z.enum(INDICATIONS).default('disabled'),
+    sut: z
+      .object({ vendor: z.string().min(1), product: z.string().min(1), version: z.string().min(1) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.profile === 'desktop' && !c.desktop.stimulus) {
+      ctx.addIssue({ code: 'custom', path: ['desktop', 'stimulus'], message: 'the desktop profile needs a stimulus (command or http) that makes the desktop act' });
+    }
+    if (c.profile === 'desktop' && c.tserver.mode === 'tcp') {
+      ctx.addIssue({ code: 'custom', path: ['tserver', 'mode'], message: 'the desktop profile needs the embedded T-Server: only it shows what the desktop sent' });
+    }
+    if (c.profile === 'tserver' && c.tserver.mode !== 'tcp') {
+      ctx.addIssue({ code: 'custom', path: ['tserver', 'mode'], message: 'the tserver profile certifies an external T-Server: set mode tcp with its host and port' });
+    }
+    if (c.agents.dns.length < 2) {
+      ctx.addIssue({ code: 'custom', path: ['agents', 'dns'], message: 'expected two agent DNs (features use two agents)' });
+    }
+  });
+
+export type HarnessConfig = z.infer<typeof configSchema>;
+export type Stimulus = NonNullable<HarnessConfig['desktop']['stimulus']>;

@@ -1,0 +1,26 @@
+/**
+ * Which scenarios a profile runs: those tagged with the seat of the system under test, minus those
+ * needing what the T-Server cannot give (calls and faults need the simulator's admin API).
+ */
+import type { HarnessConfig } from '../config/schema.ts';
+
+/** Cucumber tag expression for the configuration's profile; undefined: every scenario. */
+export function profileTagExpression(config: HarnessConfig): string | undefined {
+  const parts: string[] = [];
+  if (config.profile !== 'self') parts.push(`@seat:${config.profile}`);
+  if (config.profile !== 'self' && config.tserver.mode !== 'embedded') {
+    parts.push('not @simulator');
+    if (config.tserver.mode === 'tcp' && !config.tserver.adminUrl) parts.push('not @calls');
+  }
+  return parts.length ? parts.join(' and ') : undefined;
+}
+
+/** Why a scenario the profile does not select is not applicable, from its tags. */
+export function notApplicableReason(config: HarnessConfig, tags: readonly string[]): string {
+  if (config.profile !== 'self' && !tags.includes(`@seat:${config.profile}`)) {
+    return `the ${config.profile} under test takes no part in it (it has no @seat:${config.profile} tag)`;
+  }
+  if (tags.includes('@simulator')) return 'it needs the embedded simulator (fault injection or a configured DN list)';
+  if (tags.includes('@calls')) return 'it needs calls, which only a screencap-cert simulator can create (tserver.adminUrl)';
+  return 'not selected';
+}

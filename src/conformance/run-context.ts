@@ -1,0 +1,176 @@
+/**
+ * What a run shares across scenarios, by profile. `self`: nothing (each scenario gets its own
+ * simulator). With a system under test the T-Server is shared: the embedded simulator on the
+ * configured port (the SUT connects to it), an external tlib-json endpoint, or the simulator image.
+ * Before the first scenario the run waits until the SUT is ready, and says what never happened.
+ */
+import type { HarnessConfig } from '../config/schema.ts';
+import { Journal } from '../journal.ts';
+import { TlibLink } from '../link/tlib-link.ts';
+import type { Seat } from '../rules/observations.ts';
+import { isIndication, screenCaptureValue } from '../screencap.ts';
+import { type Simulator, startSimulator } from '../sim/index.ts';
+import { adminApiControl, inProcessControl, type SimulatorControl } from './control.ts';
+
+/** Application names of the harness's own clients start with this. */
+export const HARNESS_APP_PREFIX = 'screencap-harness-';
+
+export function isHarnessApplication(name: string | undefined): boolean {
+  return name?.startsWith(HARNESS_APP_PREFIX) ?? false;
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export class RunContext {
+  readonly sutSeat: Seat | undefined;
+  /** The shared T-Server, when there is one. */
+  readonly endpoint: Endpoint | undefined;
+  /** The shared embedded simulator, whose journal shows what the SUT sent and received. */
+  readonly shared: Simulator | undefined;
+  readonly control: SimulatorControl | undefined;
+  private readonly resources: Stoppable[];
+
+  private constructor(
+    readonly config: HarnessConfig,
+    parts: { endpoint?: Endpoint; shared?: Simulator; control?: SimulatorControl; resources?: Stoppable[] },
+  ) {
+    this.sutSeat = config.profile === 'self' ? undefined : config.profile;
+    this.endpoint = parts.endpoint;
+    this.shared = parts.shared;
+    this.control = parts.control;
+    this.resources = parts.resources ?? [];
+  }
+
+  static async start(config: HarnessConfig): Promise<RunContext> {
+    if (config.profile === 'self') return new RunContext(config, {});
+    const t = config.tserver;
+    if (t.mode === 'tcp') {
+      return new RunContext(config, {
+        endpoint: { host: t.host, port: t.port },
+        ...(t.adminUrl ? { control: adminApiControl(t.adminUrl) } : {}),
+      });
+    }
+    if (t.mode === 'container') {
+      const { startSimulatorContainer } = await import('../container.ts');
+      const container = await startSimulatorContainer(t.image, t.dns);
+      return new RunContext(config, { endpoint: container.endpoint, control: adminApiControl(container.adminUrl), resources: [container] });
+    }
+    const shared = await startSimulator({ host: t.host, port: t.port, adminPort: false, journal: new Journal(), ...(t.dns ? { dns: t.dns } : {}) });
+    const resources: Stoppable[] = [shared];
+    if (config.recorder.container) {
+      const { startRecorderContainer } = await import('../container.ts');
+      resources.unshift(await startRecorderContainer(config.recorder.container, shared.port, config.recorder.dns ?? config.agents.dns));
+    }
+    return new RunContext(config, { endpoint: { host: shared.host, port: shared.port }, shared, control: inProcessControl(shared.tserver), resources });
+  }
+
+  /** DNs the system under test must monitor before scenarios start. */
+  private get sutDns(): string[] {
+    if (this.sutSeat === 'recorder') return this.config.recorder.dns ?? this.config.agents.dns;
+    if (this.sutSeat === 'desktop') return this.config.agents.dns;
+    return [];
+  }
+
+  /** Resolves when the SUT is ready; rejects saying exactly what never happened. */
+  async waitUntilReady(log: (line: string) => void = () => {}): Promise<void> {
+    const timeoutMs = this.config.timeouts.readyMs;
+    if (this.shared && this.sutDns.length) {
+      const tserver = this.shared.tserver;
+      const missing = () => this.sutDns.filter((dn) => !tserver.registrantsOf(dn).some((r) => !isHarnessApplication(r.application)));
+      log(`waiting up to ${timeoutMs} ms for the ${this.sutSeat} under test to register DNs ${missing().join(', ')} on ${this.shared.address}`);
+      const deadline = Date.now() + timeoutMs;
+      while (missing().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (missing().length) {
+        throw new Error(
+          `the ${this.sutSeat} under test never registered DN(s) ${missing().join(', ')} on the T-Server at ${this.shared.address} within ${timeoutMs} ms` +
+            ` (clients connected: ${tserver.clientCount}; DNs registered: ${JSON.stringify(tserver.registrations())})`,
+        );
+      }
+      return;
+    }
+    if (this.endpoint && !this.shared) await this.queryUntilAnswered(timeoutMs, log);
+  }
+
+  /** External T-Server: a harness desktop registers the first agent DN and sends query until it is answered. */
+  private async queryUntilAnswered(timeoutMs: number, log: (line: string) => void): Promise<void> {
+    const { host, port } = this.endpoint as Endpoint;
+    const dn = this.config.agents.dns[0] as string;
+    const needIndication = this.sutSeat === 'recorder';
+    log(`waiting up to ${timeoutMs} ms for the T-Server at ${host}:${port} to answer a query on DN ${dn}${needIndication ? ' and the recorder under test to send an indication' : ''}`);
+    const deadline = Date.now() + timeoutMs;
+    let last = 'nothing was tried';
+    while (Date.now() < deadline) {
+      const link = await TlibLink.connect({ host, port, applicationName: `${HARNESS_APP_PREFIX}readiness`, timeoutMs: Math.min(2000, timeoutMs) }).catch((e: Error) => {
+        last = e.message;
+        return undefined;
+      });
+      if (link) {
+        try {
+          last = await this.tryQuery(link, dn, needIndication, deadline);
+          if (last === '') return;
+        } finally {
+          await link.close();
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`the T-Server at ${host}:${port} was not ready within ${timeoutMs} ms: ${last}`);
+  }
+
+  private async tryQuery(link: TlibLink, dn: string, needIndication: boolean, deadline: number): Promise<string> {
+    try {
+      await link.registerDn(dn);
+      const mark = link.journal.mark;
+      const reply = await link.request({
+        message: 'RequestSendEvent',
+        ThisDN: dn,
+        Event: { message: 'EventUserEvent', ThisDN: dn, UserData: [['screen-capture', 'query']] },
+      });
+      if (reply.message !== 'EventACK') return `the query on DN ${dn} was answered with ${JSON.stringify(reply)}`;
+      if (!needIndication) return '';
+      await link.journal.waitFor(
+        (e) => e.direction === 'in' && e.message.message === 'EventUserEvent' && isIndication(screenCaptureValue(e.message.UserData)),
+        { after: mark, timeoutMs: Math.max(1, Math.min(this.config.timeouts.answerMs, deadline - Date.now())), description: `an indication answering the query on DN ${dn}` },
+      );
+      return '';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  /**
+   * Brings the recorder under test to a known state before a scenario: `stop` on every agent DN,
+   * each answered (outside any scenario's journal).
+   */
+  async resetRecorder(): Promise<void> {
+    if (this.sutSeat !== 'recorder' || !this.endpoint) return;
+    const link = await TlibLink.connect({ ...this.endpoint, applicationName: `${HARNESS_APP_PREFIX}reset`, timeoutMs: this.config.timeouts.requestMs });
+    try {
+      for (const dn of this.config.agents.dns) {
+        await link.registerDn(dn);
+        const mark = link.journal.mark;
+        await link.request({ message: 'RequestSendEvent', ThisDN: dn, Event: { message: 'EventUserEvent', ThisDN: dn, UserData: [['screen-capture', 'stop']] } });
+        await link.journal
+          .waitFor((e) => e.direction === 'in' && e.message.ThisDN === dn && isIndication(screenCaptureValue(e.message.UserData)), {
+            after: mark,
+            timeoutMs: this.config.timeouts.answerMs,
+            description: `the recorder under test to answer stop on DN ${dn} (resetting it before the scenario)`,
+          })
+          .catch(() => undefined); // a recorder that does not answer fails the scenario's own rules
+      }
+    } finally {
+      await link.close();
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const r of this.resources) await r.stop().catch(() => undefined);
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Attribute lines of a logged T-Lib message (spec/sipserver-log.md, "Attributes"): printing a
+ * message's attributes, and reading them back into the message, one line at a time.
+ *
+ * RequestSendEvent is printed flat, as SIP Server prints its sibling RequestDistributeEvent: the
+ * Tevent's messageType is `AttributeUserEvent`, and its ConnID and UserData are the request's. The
+ * Tevent's thisDN is a second `AttributeThisDN` line after the request's own. A log that shows
+ * only one cannot tell the two apart (`unshown` says so, and the rules that need it cannot test).
+ */
+import type { KVList, KVValue, WireMessage } from '../tlib/messages.ts';
+
+/** Fields of RequestSendEvent's Tevent that a log may leave unshown. */
+export type TeventField = 'Event.ThisDN' | 'Event.message';
+
+const TEVENT_ATTRIBUTES = new Set(['ConnID', 'UserData']);
+const KV_HEADER = /^\[\d+\]/;
+const BINARY = /^\[(\d+)\]((?: [0-9a-fA-F]{2})*)$/;
+const NUMBER = /^-?\d+(?:\.\d+)?$/;
+
+// --- printing ------------------------------------------------------------------------------------
+
+/** One attribute per line: control characters that would end the line are printed escaped. */
+function escape(text: string): string {
+  return text.replace(/[\r\n\t]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
+function isKvList(value: unknown): value is KVList {
+  return (
+    Array.isArray(value) &&
+    value.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string')
+  );
+}
+
+function isBinary(value: unknown): value is { binary: string } {
+  return typeof (value as { binary?: unknown } | null)?.binary === 'string';
+}
+
+function scalar(key: string, value: unknown): string {
+  if (typeof value === 'string') {
+    // A ConnID is printed bare, as 16 hex digits (any other text is quoted, so it reads back whole).
+    return key === 'ConnID' && /^[0-9a-fA-F]+$/.test(value) ? value : `'${escape(value)}'`;
+  }
+  if (typeof value === 'number') return String(value);
+  return escape(JSON.stringify(value) ?? String(value));
+}
+
+/** `[27] 7b 22 61 22..`: a KV list's length and first bytes (here of its JSON form). */
+function kvHeader(list: KVList): string {
+  const bytes = Buffer.from(JSON.stringify(list));
+  return `[${bytes.length}] ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}..`;
+}
+
+function pairLines(list: KVList, depth: number, out: string[]): void {
+  const tabs = '\t'.repeat(depth);
+  for (const [key, value] of list) {
+    const k = `${tabs}'${escape(key)}'`;
+    if (isKvList(value)) {
+      out.push(`${k}\t(list)`);
+      pairLines(value, depth + 1, out);
+    } else if (isBinary(value)) {
+      const bytes = Buffer.from(value.binary, 'base64');
+      out.push(`${k}\t[${bytes.length}]${[...bytes].map((b) => ` ${b.toString(16).padStart(2, '0')}`).join('')}`);
+    } else {
+      out.push(`${k}\t${scalar('', value)}`);
+    }
+  }
+}
+
+function attributeLines(key: string, value: unknown, out: string[]): void {
+  if (isKvList(value)) {
+    out.push(`\tAttribute${key}\t${kvHeader(value)}`);
+    pairLines(value, 2, out);
+  } else {
+    out.push(`\tAttribute${key}\t${scalar(key, value)}`);
+  }
+}
+
+/** The attribute lines of `message` (each starting with a tab, without line ends). */
+export function printAttributes(message: WireMessage): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(message)) {
+    if (key === 'message') continue;
+    if (key === 'Event' && message.message === 'RequestSendEvent' && value && typeof value === 'object') {
+      for (const [field, v] of Object.entries(value)) {
+        if (field === 'message') out.push(`\tAttributeUserEvent\t${typeof v === 'string' ? v : scalar('', v)}`);
+        else attributeLines(field, v, out);
+      }
+    } else {
+      attributeLines(key, value, out);
+    }
+  }
+  return out;
+}
+
+// --- reading -------------------------------------------------------------------------------------
+
+function unquote(text: string): string | undefined {
+  return text.length >= 2 && text.startsWith("'") && text.endsWith("'") ? text.slice(1, -1) : undefined;
+}
+
+/** A bare value: an integer (or decimal) is a number; anything else is kept as its text. */
+function bare(text: string): string | number {
+  if (NUMBER.test(text)) {
+    const n = Number(text);
+    if (Number.isSafeInteger(n) || !Number.isInteger(n)) return n;
+  }
+  return text;
+}
+
+function pairValue(text: string): KVValue {
+  const quoted = unquote(text);
+  if (quoted !== undefined) return quoted;
+  const binary = BINARY.exec(text);
+  if (binary && (binary[2] as string).length / 3 === Number(binary[1])) {
+    return { binary: Buffer.from((binary[2] as string).replaceAll(' ', ''), 'hex').toString('base64') };
+  }
+  return bare(text);
+}
+
+/** Collects a message's attribute lines (in order), then builds the message. */
+export class AttributeReader {
+  private readonly attributes: Array<[name: string, value: unknown]> = [];
+  /** Open KV lists: [0] is the current attribute's list, [n] the list nested n deep. */
+  private lists: KVList[] = [];
+  /** Lines that could not be read, with why: kept on the entry as its `problem`. */
+  readonly problems: string[] = [];
+
+  /** One line starting with a tab, without its line end; `where` names it in problems. */
+  add(line: string, where: string): void {
+    let depth = 1;
+    while (line.charCodeAt(depth) === 9) depth++;
+    const content = line.slice(depth);
+    if (depth === 1) return this.attribute(content);
+    if (this.lists.length < depth - 1) {
+      this.problems.push(`${where}: a KV pair outside a KV list`);
+      return;
+    }
+    this.lists.length = depth - 1;
+    this.pair(content, this.lists[depth - 2] as KVList, where);
+  }
+
+  private attribute(content: string): void {
+    this.lists = [];
+    const tab = content.indexOf('\t');
+    const raw = tab === -1 ? content : content.slice(0, tab);
+    const name = raw.startsWith('Attribute') ? raw.slice('Attribute'.length) : raw;
+    const text = tab === -1 ? '' : content.slice(tab + 1);
+    let value: unknown;
+    if (KV_HEADER.test(text)) {
+      const list: KVList = [];
+      this.lists = [list];
+      value = list;
+    } else if (name === 'ConnID') {
+      value = unquote(text) ?? text;
+    } else {
+      value = unquote(text) ?? bare(text);
+    }
+    this.attributes.push([name, value]);
+  }
+
+  private pair(content: string, list: KVList, where: string): void {
+    let key: string | undefined;
+    let text: string;
+    const tab = content.indexOf('\t');
+    if (tab === -1) {
+      // `'key'(list)`: a nested list written against its key.
+      if (!content.endsWith('(list)')) {
+        this.problems.push(`${where}: a KV pair without a value`);
+        return;
+      }
+      key = unquote(content.slice(0, -'(list)'.length));
+      text = '(list)';
+    } else {
+      key = unquote(content.slice(0, tab)) ?? content.slice(0, tab);
+      text = content.slice(tab + 1);
+    }
+    if (key === undefined) {
+      this.problems.push(`${where}: a KV key that is not quoted`);
+      return;
+    }
+    if (text === '(list)') {
+      const nested: KVList = [];
+      list.push([key, nested]);
+      this.lists.push(nested);
+    } else {
+      list.push([key, pairValue(text)]);
+    }
+  }
+
+  /** The message named `name`; for RequestSendEvent, also the Tevent fields the log did not show. */
+  build(name: string): { message: WireMessage; unshown: TeventField[] } {
+    const message: WireMessage = { message: name };
+    if (name !== 'RequestSendEvent') {
+      for (const [key, value] of this.attributes) if (!(key in message)) message[key] = value;
+      return { message, unshown: [] };
+    }
+    const event: Record<string, unknown> = {};
+    for (const [key, value] of this.attributes) {
+      if (key === 'UserEvent') event.message ??= value;
+      else if (key === 'ThisDN' && 'ThisDN' in message) event.ThisDN ??= value;
+      else if (TEVENT_ATTRIBUTES.has(key)) event[key] ??= value;
+      else if (!(key in message)) message[key] = value;
+    }
+    const unshown: TeventField[] = [];
+    if (event.message === undefined) unshown.push('Event.message');
+    if (event.ThisDN === undefined) unshown.push('Event.ThisDN');
+    // The flat form's one ThisDN serves both (the spec's reading); `unshown` keeps that honest.
+    const { message: type, ThisDN = message.ThisDN, ...rest } = event;
+    message.Event = {
+      ...(type === undefined ? {} : { message: type }),
+      ...(ThisDN === undefined ? {} : { ThisDN }),
+      ...rest,
+    };
+    return { message, unshown };
+  }
+}
