@@ -4,13 +4,23 @@
  * `{env:NAME}`, resolved only when used.
  */
 import { z } from 'zod';
-import { INDICATIONS, OPERATIONS } from '../screencap.ts';
+import { DEFAULT_MAPPING, INDICATIONS } from '../screencap.ts';
 import { dnProblem } from '../tlib/codec.ts';
 
 const dn = z.string().refine((v) => dnProblem(v) === undefined, { message: 'expected a DN: a non-empty string of at most 64 characters' });
 const dnList = z.array(dn).min(1, { message: 'expected at least one DN' });
 const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().positive();
+const pattern = z.string().refine(
+  (p) => {
+    try {
+      return new RegExp(p) !== undefined;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a regular expression' },
+);
 
 export const PROFILES = ['self', 'recorder', 'desktop', 'tserver'] as const;
 export type Profile = (typeof PROFILES)[number];
@@ -31,6 +41,8 @@ const tserver = z
     image: z.string().min(1).default('screencap-cert-sim:latest'),
     /** The simulator's configured DN list (embedded and container modes); others get EventError 59. */
     dns: dnList.optional(),
+    /** embedded: also write every message to this file as a SIP Server log (spec/sipserver-log.md). */
+    sipLog: z.string().min(1).optional(),
   })
   .strict()
   .refine((t) => t.mode !== 'tcp' || t.port > 0, { message: 'a tcp T-Server needs its port', path: ['port'] });
@@ -82,11 +94,23 @@ export const configSchema = z
       })
       .strict()
       .default({ answerMs: 2000, requestMs: 2000, readyMs: 30_000 }),
+    /** Which indication answers each operation (DESIGN section 4); each key defaults on its own. */
     mapping: z
-      .object(Object.fromEntries(OPERATIONS.map((op) => [op, indicationOrCurrent])) as Record<(typeof OPERATIONS)[number], typeof indicationOrCurrent>)
+      .object({
+        start: indicationOrCurrent.default(DEFAULT_MAPPING.start),
+        stop: indicationOrCurrent.default(DEFAULT_MAPPING.stop),
+        pause: indicationOrCurrent.default(DEFAULT_MAPPING.pause),
+        resume: indicationOrCurrent.default(DEFAULT_MAPPING.resume),
+        query: indicationOrCurrent.default(DEFAULT_MAPPING.query),
+      })
       .strict()
-      .default({ start: 'enabled', stop: 'disabled', pause: 'paused', resume: 'enabled', query: 'current' }),
+      .default(DEFAULT_MAPPING),
     initialState: z.enum(INDICATIONS).default('disabled'),
+    /** verify-log: which client of a SIP Server log plays a seat, by application name (regular expressions). */
+    applications: z
+      .object({ desktop: z.array(pattern).optional(), recorder: z.array(pattern).optional() })
+      .strict()
+      .default({}),
     sut: z
       .object({ vendor: z.string().min(1), product: z.string().min(1), version: z.string().min(1) })
       .strict()

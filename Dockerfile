@@ -1,0 +1,12 @@
+# The screencap-cert T-Server simulator as an image (tserver.mode: container).
+#   docker build -t screencap-cert-sim .
+#   docker run -p 7000:7000 -p 7001:7001 screencap-cert-sim
+FROM node:20-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY bin ./bin
+COPY src ./src
+EXPOSE 7000 7001
+ENTRYPOINT ["node", "bin/screencap-cert.js"]
+CMD ["sim", "--host", "0.0.0.0", "--port", "7000", "--admin-port", "7001"]
