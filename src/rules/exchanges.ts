@@ -225,76 +225,82 @@ export interface Answer {
   stateBefore: string;
 }
 
-/**
- * Pairs operations and indications per recorder and DN, first in first out. `viaDesktop`: the
- * recorder's own traffic is not observed, so operations are the desktop's acknowledged requests and
- * indications the ones the desktop received.
- */
-export function pairAnswers(ex: Exchanges, initialState: string): Answer[] {
-  const recorders = ex.clients.filter((c) => ex.roleOf(c) === 'recorder');
+/** How to read one client's records as operations and the indications answering them. */
+interface AnswerView {
+  client: string;
+  /** Who answers, as reports name it. */
+  recorder: string;
+  isOperation(r: WireRecord, value: unknown): boolean;
+  isIndication(r: WireRecord, value: unknown): boolean;
+}
+
+/** Pairs operations with indications per DN, first in first out, tracking the state each left. */
+function pairIn(ex: Exchanges, view: AnswerView, initialState: string): Answer[] {
   const answers: Answer[] = [];
-  if (recorders.length > 0) {
-    for (const recorder of recorders) {
-      const pending = new Map<unknown, Answer[]>();
-      const state = new Map<unknown, string>();
-      for (const r of ex.recordsOf(recorder)) {
-        const value = captureOf(r.message);
-        if (!r.sent && r.message.message === 'EventUserEvent' && isOperation(value)) {
-          const dn = r.message.ThisDN;
-          const answer: Answer = {
-            recorder,
-            dn,
-            operation: value,
-            operationRecord: r,
-            indication: undefined,
-            stateBefore: state.get(dn) ?? initialState,
-          };
-          answers.push(answer);
-          pending.set(dn, [...(pending.get(dn) ?? []), answer]);
-        } else if (r.sent && r.message.message === 'RequestSendEvent' && !isOperation(value)) {
-          const dn = r.message.ThisDN;
-          const answer = pending.get(dn)?.shift();
-          if (answer) {
-            answer.indication = r;
-            // State follows what the recorder said, so the next answer is judged against it.
-            if (isIndication(value)) state.set(dn, value);
-            for (const later of pending.get(dn) ?? []) later.stateBefore = state.get(dn) ?? initialState;
-          }
-        }
-      }
-    }
-    return answers;
-  }
-  // The recorder's own traffic is not visible: judge what the desktop sent and received.
-  for (const desktop of ex.clients.filter((c) => ex.roleOf(c) === 'desktop')) {
-    const pending = new Map<unknown, Answer[]>();
-    const state = new Map<unknown, string>();
-    const accepted = new Set(
-      ex.sendEvents((q) => q.ack !== undefined && q.record.client === desktop).map((q) => q.record),
-    );
-    for (const r of ex.recordsOf(desktop)) {
-      const value = captureOf(r.message);
-      if (accepted.has(r) && isOperation(value)) {
-        const dn = r.message.ThisDN;
-        const answer: Answer = {
-          recorder: '(not observed)',
-          dn,
-          operation: value,
-          operationRecord: r,
-          indication: undefined,
-          stateBefore: state.get(dn) ?? initialState,
-        };
-        answers.push(answer);
-        pending.set(dn, [...(pending.get(dn) ?? []), answer]);
-      } else if (!r.sent && r.message.message === 'EventUserEvent' && isIndication(value)) {
-        const answer = pending.get(r.message.ThisDN)?.shift();
-        if (answer) {
-          answer.indication = r;
-          state.set(r.message.ThisDN, value);
-          for (const later of pending.get(r.message.ThisDN) ?? []) later.stateBefore = value;
-        }
-      }
+  const pending = new Map<unknown, Answer[]>();
+  const state = new Map<unknown, string>();
+  for (const r of ex.recordsOf(view.client)) {
+    const value = captureOf(r.message);
+    const dn = r.message.ThisDN;
+    if (view.isOperation(r, value)) {
+      const answer: Answer = {
+        recorder: view.recorder,
+        dn,
+        operation: value as string,
+        operationRecord: r,
+        indication: undefined,
+        stateBefore: state.get(dn) ?? initialState,
+      };
+      answers.push(answer);
+      pending.set(dn, [...(pending.get(dn) ?? []), answer]);
+    } else if (view.isIndication(r, value)) {
+      const answer = pending.get(dn)?.shift();
+      if (!answer) continue;
+      answer.indication = r;
+      // State follows what the recorder said, so the next answer is judged against it.
+      if (isIndication(value)) state.set(dn, value);
+      for (const later of pending.get(dn) ?? []) later.stateBefore = state.get(dn) ?? initialState;
     }
   }
   return answers;
+}
+
+/**
+ * Pairs operations and indications per recorder and DN. When the recorder's own traffic is not
+ * observed, operations are the desktop's acknowledged requests and indications the ones the
+ * desktop received.
+ */
+export function pairAnswers(ex: Exchanges, initialState: string): Answer[] {
+  const recorders = ex.clients.filter((c) => ex.roleOf(c) === 'recorder');
+  if (recorders.length > 0) {
+    return recorders.flatMap((recorder) =>
+      pairIn(
+        ex,
+        {
+          client: recorder,
+          recorder,
+          isOperation: (r, v) => !r.sent && r.message.message === 'EventUserEvent' && isOperation(v),
+          isIndication: (r, v) => r.sent && r.message.message === 'RequestSendEvent' && !isOperation(v),
+        },
+        initialState,
+      ),
+    );
+  }
+  return ex.clients
+    .filter((c) => ex.roleOf(c) === 'desktop')
+    .flatMap((desktop) => {
+      const accepted = new Set(
+        ex.sendEvents((q) => q.ack !== undefined && q.record.client === desktop).map((q) => q.record),
+      );
+      return pairIn(
+        ex,
+        {
+          client: desktop,
+          recorder: '(not observed)',
+          isOperation: (r, v) => accepted.has(r) && isOperation(v),
+          isIndication: (r, v) => !r.sent && r.message.message === 'EventUserEvent' && isIndication(v),
+        },
+        initialState,
+      );
+    });
 }
