@@ -74,6 +74,8 @@ export class TServer {
   private readonly maxBacklogBytes: number;
   private nextClientId = 1;
   private sequence = 0;
+  /** Replies held back by delay faults. */
+  private readonly delayed = new Set<NodeJS.Timeout>();
   readonly net: Server;
 
   constructor(options: TServerOptions = {}) {
@@ -124,6 +126,9 @@ export class TServer {
   /** Closes every connection; the listening socket is closed by the caller. */
   closeAll(): void {
     for (const s of this.sessions) s.socket.destroy();
+    // Delayed replies must not keep a stopped simulator's process alive.
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
   }
 
   // --- connections ---------------------------------------------------------------------------------
@@ -151,6 +156,14 @@ export class TServer {
     for (const frame of session.reader.push(chunk)) {
       if (session.closing) return;
       if (!frame.ok) {
+        // The journal shows everything the server saw, even a line it could not read.
+        this.journal?.append({
+          party: 'tserver',
+          direction: 'in',
+          ...this.peerOf(session, session.applicationName),
+          message: { message: '(unreadable line)' },
+          problem: frame.reason,
+        });
         this.log(
           `error ${session.label}: framing error ${describeErrorCode(frame.code)}: ${frame.reason}; closing`,
         );
@@ -269,9 +282,14 @@ export class TServer {
   private injectFault(session: ClientSession, request: RequestSendEvent, fault: Fault): void {
     const why = `fault #${fault.id} (${fault.kind})`;
     switch (fault.kind) {
-      case 'delay':
-        setTimeout(() => this.acknowledgeAndDeliver(session, request, true), fault.ms ?? 0);
+      case 'delay': {
+        const timer = setTimeout(() => {
+          this.delayed.delete(timer);
+          this.acknowledgeAndDeliver(session, request, true);
+        }, fault.ms ?? 0);
+        this.delayed.add(timer);
         return;
+      }
       case 'error':
         return this.refuse(
           session,
