@@ -12,6 +12,7 @@ import {
   isOperation,
   OPERATIONS,
 } from '../screencap.ts';
+import { referenceIdProblem } from '../tlib/codec.ts';
 import type { RuleId } from './catalog.ts';
 import {
   type Answer,
@@ -208,7 +209,8 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
       },
     ),
   'TSRV-REPLY': (ctx) => {
-    const requests = ctx.exchanges.sendEvents();
+    // A request without a valid ReferenceID has none to echo: its EventError cannot name it.
+    const requests = ctx.exchanges.sendEvents((r) => referenceIdProblem(r.referenceId) === undefined);
     const findings: Finding[] = requests
       .filter((r) => r.replies.length !== 1)
       .map((r) => ({

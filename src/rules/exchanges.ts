@@ -114,13 +114,6 @@ export class Exchanges {
     return calls.at(-1);
   }
 
-  /** Whether `client` saw any call event at all (it can know of calls). */
-  seesCalls(client: string): boolean {
-    return this.recordsOf(client).some(
-      (r) => !r.sent && (r.message.message === 'EventEstablished' || r.message.message === 'EventReleased'),
-    );
-  }
-
   private pairReplies(list: WireRecord[]): void {
     const open = new Map<unknown, SentRequest>();
     for (const r of list) {
@@ -199,7 +192,9 @@ export function analyseDeliveries(ex: Exchanges): DeliveryAnalysis {
     const unmatchedRefused = [...refused];
     for (const r of ex.recordsOf(client)) {
       if (r.sent || r.message.message !== 'EventUserEvent') continue;
-      const next = queues.get(r.message.ThisDN)?.shift();
+      // An event received before a request was sent cannot be its delivery.
+      const queue = queues.get(r.message.ThisDN);
+      const next = queue?.[0] && before(queue[0].request.record, r) ? queue.shift() : undefined;
       if (next) {
         next.event = r;
         continue;

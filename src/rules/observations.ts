@@ -25,8 +25,9 @@ export interface ObservationSources {
   parties: ReadonlyMap<string, Role>;
   /** Whether an application name is a harness client's: the T-Server's view of those is not used (their link's is). */
   isHarnessApplication?: (application: string | undefined) => boolean;
-  /** The role of any other client the T-Server saw (the system under test's seat). */
-  otherClientsRole?: Role;
+  /** The role of any other client the T-Server saw (the system under test's seat), or of each (a
+   *  SIP Server log: undefined leaves the entry out). */
+  otherClientsRole?: Role | ((entry: JournalEntry) => Role | undefined);
 }
 
 export function toRecords(entries: readonly JournalEntry[], sources: ObservationSources): WireRecord[] {
@@ -43,9 +44,12 @@ export function toRecords(entries: readonly JournalEntry[], sources: Observation
       });
     } else if (entry.party === 'tserver' && entry.peer !== undefined && sources.otherClientsRole) {
       if (sources.isHarnessApplication?.(entry.peerApplication)) continue;
+      const other = sources.otherClientsRole;
+      const role = typeof other === 'function' ? other(entry) : other;
+      if (!role) continue;
       records.push({
         client: entry.peerId ?? entry.peer,
-        role: sources.otherClientsRole,
+        role,
         sent: entry.direction === 'in',
         message: entry.message,
         entry,

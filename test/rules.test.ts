@@ -1,0 +1,1170 @@
+/**
+ * Unit tests of the conformance rules (src/rules) over hand-built journals: no sockets, no
+ * simulator. Each test writes down the exchange it judges, message by message, through a small
+ * builder, and checks the outcome, the finding's wording (field, expected value, actual value)
+ * and the journal entry the finding points at.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Journal, type JournalEntry } from '../src/journal.ts';
+import { RULE_IDS } from '../src/rules/catalog.ts';
+import { type CheckContext, createCheckContext } from '../src/rules/checkers.ts';
+import { type EvaluationOptions, evaluateRule, type RuleOutcome } from '../src/rules/evaluate.ts';
+import { pairAnswers } from '../src/rules/exchanges.ts';
+import { type Role, toRecords } from '../src/rules/observations.ts';
+import { DEFAULT_MAPPING, type IndicationMapping } from '../src/screencap.ts';
+import type { KVList, WireMessage } from '../src/tlib/messages.ts';
+import { isoMicros } from '../src/tlib/time.ts';
+
+const DN = '7001';
+const OTHER_DN = '7002';
+const CALL = '006b02a6c5a1e001';
+const CALL2 = '006b02a6c5a1e002';
+
+const ALL_ROLES: ReadonlyMap<string, Role> = new Map<string, Role>([
+  ['desktop', 'desktop'],
+  ['recorder', 'recorder'],
+  ['bystander', 'bystander'],
+]);
+
+type Party = 'desktop' | 'recorder' | 'bystander';
+
+interface CaptureOptions {
+  dn?: string;
+  /** The voice call's ConnID, when the event carries one. */
+  connId?: string;
+}
+
+/** `[['screen-capture', value]]` */
+function sc(value: string): KVList {
+  return [['screen-capture', value]];
+}
+
+/** A well-formed Tevent carrying screen-capture = value. */
+function capture(value: string, { dn = DN, connId }: CaptureOptions = {}): Record<string, unknown> {
+  return {
+    message: 'EventUserEvent',
+    ThisDN: dn,
+    ...(connId === undefined ? {} : { ConnID: connId }),
+    UserData: sc(value),
+  };
+}
+
+interface Sent {
+  ref: number;
+  entry: JournalEntry;
+}
+
+/**
+ * A journal written as the exchange it records. Every message is 1 ms after the previous one
+ * (`after(ms)` lets more time pass); every T-Server event gets the next EventSequenceNumber, shared
+ * by all recipients of one distributed event, as a T-Server does.
+ */
+class Exchange {
+  readonly journal = new Journal();
+  private micros = 1_750_000_000_000_000;
+  private sequence = 0;
+  private readonly refs = new Map<string, number>();
+
+  /** Lets `ms` milliseconds pass before the next message. */
+  after(ms: number): this {
+    this.micros += ms * 1000;
+    return this;
+  }
+
+  private record(party: Party, direction: 'in' | 'out', message: WireMessage): JournalEntry {
+    this.micros += 1000;
+    return this.journal.copy({
+      seq: 0,
+      time: isoMicros(this.micros),
+      micros: this.micros,
+      party,
+      direction,
+      peer: 'tserver 127.0.0.1:7000',
+      message,
+    });
+  }
+
+  /** `party` sends a request (RequestSendEvent unless named); it gets the party's next ReferenceID unless given. */
+  sends(party: Party, request: Partial<WireMessage> & { ReferenceID?: unknown }): Sent {
+    const ref = (this.refs.get(party) ?? 0) + 1;
+    this.refs.set(party, ref);
+    const message: WireMessage = { message: 'RequestSendEvent', ReferenceID: ref, ...request };
+    return { ref: message.ReferenceID as number, entry: this.record(party, 'out', message) };
+  }
+
+  /** The T-Server sends one event (one EventSequenceNumber) to each of `parties`; their entries in order. */
+  receive(parties: Party | readonly Party[], event: WireMessage): JournalEntry[] {
+    const stamped = { ...event, EventSequenceNumber: ++this.sequence, Time: isoMicros(this.micros) };
+    return (typeof parties === 'string' ? [parties] : parties).map((p) => this.record(p, 'in', stamped));
+  }
+
+  acks(party: Party, ref: unknown, dn = DN): JournalEntry {
+    return this.receive(party, { message: 'EventACK', ReferenceID: ref, ThisDN: dn })[0] as JournalEntry;
+  }
+
+  errors(party: Party, ref: unknown, dn = DN): JournalEntry {
+    return this.receive(party, {
+      message: 'EventError',
+      ReferenceID: ref,
+      ThisDN: dn,
+      ErrorCode: 54,
+      ErrorMessage: 'TERR_NO_SWITCH',
+    })[0] as JournalEntry;
+  }
+
+  /** The T-Server distributes an EventUserEvent with these attributes to `parties`. */
+  delivers(parties: Party | readonly Party[], event: Record<string, unknown>): JournalEntry[] {
+    return this.receive(parties, { ...event, message: 'EventUserEvent' });
+  }
+
+  registered(party: Party, dn = DN): JournalEntry {
+    const { ref } = this.sends(party, { message: 'RequestRegisterAddress', ThisDN: dn });
+    return this.receive(party, {
+      message: 'EventRegistered',
+      ReferenceID: ref,
+      ThisDN: dn,
+    })[0] as JournalEntry;
+  }
+
+  unregistered(party: Party, dn = DN): JournalEntry {
+    const { ref } = this.sends(party, { message: 'RequestUnregisterAddress', ThisDN: dn });
+    return this.receive(party, {
+      message: 'EventUnregistered',
+      ReferenceID: ref,
+      ThisDN: dn,
+    })[0] as JournalEntry;
+  }
+
+  established(parties: Party | readonly Party[], connId: string, dn = DN): JournalEntry[] {
+    return this.receive(parties, { message: 'EventEstablished', ThisDN: dn, ConnID: connId });
+  }
+
+  released(parties: Party | readonly Party[], connId: string, dn = DN): JournalEntry[] {
+    return this.receive(parties, { message: 'EventReleased', ThisDN: dn, ConnID: connId });
+  }
+
+  /** `party` sends a well-formed RequestSendEvent carrying screen-capture = value. */
+  request(party: Party, value: string, options: CaptureOptions = {}): Sent {
+    return this.sends(party, { ThisDN: options.dn ?? DN, Event: capture(value, options) });
+  }
+
+  /** `party` sends screen-capture = value, the T-Server acknowledges it and delivers it to `to`. */
+  sendsEvent(
+    party: Party,
+    value: string,
+    options: CaptureOptions & { to?: readonly Party[] } = {},
+  ): { request: Sent; ack: JournalEntry; deliveries: JournalEntry[] } {
+    const request = this.request(party, value, options);
+    const ack = this.acks(party, request.ref, options.dn);
+    const { ThisDN, ConnID, UserData } = capture(value, options);
+    const event = { ThisDN, ...(ConnID === undefined ? {} : { ConnID }), UserData };
+    const deliveries = this.delivers(options.to ?? ['desktop', 'recorder'], event);
+    return { request, ack, deliveries };
+  }
+
+  /** A conforming round: the desktop's operation reaches the recorder, whose indication reaches the desktop. */
+  round(operation: string, indication: string, options: CaptureOptions = {}): void {
+    this.sendsEvent('desktop', operation, options);
+    this.sendsEvent('recorder', indication, options);
+  }
+
+  context(
+    options: { roles?: ReadonlyMap<string, Role>; mapping?: IndicationMapping; initialState?: string } = {},
+  ): CheckContext {
+    const records = toRecords(this.journal.entries, { parties: options.roles ?? ALL_ROLES });
+    return createCheckContext(records, {
+      mapping: options.mapping ?? DEFAULT_MAPPING,
+      initialState: options.initialState ?? 'disabled',
+      answerTimeoutMs: 2000,
+    });
+  }
+
+  outcome(id: string, options: Parameters<Exchange['context']>[0] & EvaluationOptions = {}): RuleOutcome {
+    return evaluateRule(id, this.context(options), options.sutSeat ? { sutSeat: options.sutSeat } : {});
+  }
+}
+
+/** Desktop and recorder both monitor DN. */
+function monitored(): Exchange {
+  const ex = new Exchange();
+  ex.registered('desktop');
+  ex.registered('recorder');
+  return ex;
+}
+
+/** Desktop and recorder monitor DN, and a call is established on it. */
+function onCall(connId = CALL): Exchange {
+  const ex = monitored();
+  ex.established(['desktop', 'recorder'], connId);
+  return ex;
+}
+
+/** Every operation, a refused request, and calls coming and going: every rule has something to judge. */
+function conforming(): Exchange {
+  const ex = monitored();
+  ex.round('query', 'disabled');
+  ex.established(['desktop', 'recorder'], CALL);
+  ex.round('start', 'enabled', { connId: CALL });
+  ex.round('pause', 'paused', { connId: CALL });
+  ex.round('query', 'paused', { connId: CALL });
+  ex.round('resume', 'enabled', { connId: CALL });
+  const refused = ex.request('desktop', 'stop', { connId: CALL });
+  ex.errors('desktop', refused.ref);
+  ex.round('stop', 'disabled', { connId: CALL });
+  ex.released(['desktop', 'recorder'], CALL);
+  ex.round('start', 'enabled');
+  ex.round('query', 'enabled');
+  return ex;
+}
+
+const violated = new Set<string>();
+
+function passes(o: RuleOutcome, checked?: number): void {
+  assert.equal(o.outcome, 'passed', `${o.rule}: ${o.reason}`);
+  assert.ok(o.checked > 0, `${o.rule}: checked ${o.checked}`);
+  if (checked !== undefined) assert.equal(o.checked, checked, `${o.rule}: checked`);
+  assert.deepEqual(o.findings, []);
+}
+
+/** Fails with exactly these findings: text matching each pattern, pointing at each entry. */
+function fails(o: RuleOutcome, ...expected: Array<[RegExp, JournalEntry]>): void {
+  assert.equal(o.outcome, 'failed', `${o.rule} should fail: ${o.outcome} (${o.reason})`);
+  assert.equal(
+    o.findings.length,
+    expected.length,
+    `${o.rule}: findings\n${o.findings.map((f) => f.text).join('\n')}`,
+  );
+  expected.forEach(([pattern, entry], i) => {
+    const f = o.findings[i];
+    assert.match(f?.text ?? '', pattern);
+    assert.equal(f?.journalSeq, entry.seq, `${o.rule}: finding ${i} points at #${entry.seq}: ${f?.text}`);
+  });
+  assert.equal(o.reason, o.findings.map((f) => f.text).join('\n'));
+  violated.add(o.rule);
+}
+
+function cannotTest(o: RuleOutcome, reason: RegExp): void {
+  assert.equal(o.outcome, 'could-not-test', `${o.rule}: ${o.outcome} (${o.reason})`);
+  assert.match(o.reason, reason);
+  assert.equal(o.checked, 0);
+  assert.deepEqual(o.findings, []);
+}
+
+describe('a conforming exchange passes every rule', () => {
+  const ex = conforming();
+  const checked: Record<string, number> = {
+    'DESK-REGISTERED': 9,
+    'DESK-THISDN': 9,
+    'DESK-MSGTYPE': 9,
+    'DESK-CONNID': 9,
+    'DESK-OPERATION': 9,
+    'TSRV-REPLY': 17,
+    'TSRV-REFUSED-NOT-DELIVERED': 1,
+    'TSRV-DELIVERY': 32,
+    'TSRV-PRESERVE': 16,
+    'REC-REGISTERED': 8,
+    'REC-THISDN': 8,
+    'REC-MSGTYPE': 8,
+    'REC-CONNID': 8,
+    'REC-INDICATION': 8,
+    'REC-ANSWER': 8,
+    'REC-MAPPING': 5,
+    'REC-QUERY-UNCHANGED': 3,
+    'DESK-RECEIVES-INDICATION': 8,
+  };
+  for (const id of RULE_IDS) {
+    test(id, () => passes(ex.outcome(id), checked[id]));
+  }
+  test('an unknown rule cannot be tested', () => {
+    const o = ex.outcome('NO-SUCH-RULE');
+    cannotTest(o, /no rule NO-SUCH-RULE exists/);
+  });
+});
+
+describe('outcomes other than passed and failed', () => {
+  test('a rule with nothing to judge could not be tested, it did not pass (vacuous-pass guard)', () => {
+    const ex = monitored();
+    for (const id of RULE_IDS) {
+      cannotTest(ex.outcome(id), /nothing this rule judges/);
+    }
+  });
+
+  test('rules of a role whose traffic is not observed could not be tested, saying why', () => {
+    const ex = conforming();
+    const roles = new Map<string, Role>([['desktop', 'desktop']]);
+    for (const id of ['REC-REGISTERED', 'REC-THISDN', 'REC-MSGTYPE', 'REC-CONNID', 'REC-INDICATION']) {
+      cannotTest(ex.outcome(id, { roles }), /the recorder's own messages are not observed/);
+    }
+    const noDesktop = new Map<string, Role>([['recorder', 'recorder']]);
+    for (const id of ['DESK-REGISTERED', 'DESK-THISDN', 'DESK-MSGTYPE', 'DESK-CONNID', 'DESK-OPERATION']) {
+      cannotTest(ex.outcome(id, { roles: noDesktop }), /the desktop's own messages are not observed/);
+    }
+  });
+
+  test('with the recorder under test, desktop and T-Server rules are not applicable, with a reason', () => {
+    const ex = monitored();
+    ex.sends('desktop', { ThisDN: OTHER_DN, Event: { message: 'EventUserEvent', ThisDN: DN } });
+    for (const id of RULE_IDS) {
+      const o = ex.outcome(id, { sutSeat: 'recorder' });
+      if (id.startsWith('REC-')) {
+        assert.notEqual(o.outcome, 'not-applicable', id);
+        continue;
+      }
+      assert.equal(o.outcome, 'not-applicable', id);
+      assert.equal(o.checked, 0);
+      assert.deepEqual(o.findings, []);
+      const seat = id.startsWith('DESK-') && id !== 'DESK-RECEIVES-INDICATION' ? 'desktop' : 'tserver';
+      assert.match(
+        o.reason,
+        new RegExp(
+          `judges the ${seat}, which the harness plays here \\(the system under test is the recorder\\)`,
+        ),
+      );
+    }
+  });
+
+  test('with the recorder under test, its rules are still judged', () => {
+    const ex = conforming();
+    for (const id of RULE_IDS.filter((r) => r.startsWith('REC-'))) {
+      passes(ex.outcome(id, { sutSeat: 'recorder' }));
+    }
+  });
+});
+
+describe('DESK-REGISTERED', () => {
+  test('a RequestSendEvent on a DN the desktop did not register fails', () => {
+    const ex = monitored();
+    const { entry } = ex.request('desktop', 'start', { dn: OTHER_DN });
+    fails(ex.outcome('DESK-REGISTERED'), [
+      /^ThisDN should be a DN the desktop registered \(7001\), was "7002" in #\d+ desktop -> RequestSendEvent/,
+      entry,
+    ]);
+  });
+
+  test('a DN registered only after the request does not count', () => {
+    const ex = new Exchange();
+    const { entry } = ex.request('desktop', 'start');
+    ex.registered('desktop');
+    fails(ex.outcome('DESK-REGISTERED'), [
+      /ThisDN should be a DN the desktop registered \(it registered none\), was "7001"/,
+      entry,
+    ]);
+  });
+
+  test('a DN unregistered before the request does not count', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    ex.unregistered('desktop');
+    const { entry } = ex.request('desktop', 'stop');
+    fails(ex.outcome('DESK-REGISTERED'), [
+      /ThisDN should be a DN the desktop registered \(it registered none\), was "7001"/,
+      entry,
+    ]);
+  });
+
+  test('registering another client does not count: registration is per client', () => {
+    const ex = new Exchange();
+    ex.registered('recorder');
+    const { entry } = ex.request('desktop', 'start');
+    fails(ex.outcome('DESK-REGISTERED'), [/was "7001"/, entry]);
+  });
+});
+
+describe('DESK-THISDN', () => {
+  test('Tevent thisDN different from AttrThisDN fails', () => {
+    const ex = monitored();
+    const { entry } = ex.sends('desktop', { ThisDN: DN, Event: capture('start', { dn: OTHER_DN }) });
+    fails(ex.outcome('DESK-THISDN'), [
+      /^Event\.ThisDN should be "7001" \(AttrThisDN\), was "7002" in #\d+ desktop -> RequestSendEvent/,
+      entry,
+    ]);
+  });
+
+  test('Tevent thisDN absent fails', () => {
+    const ex = monitored();
+    const { entry } = ex.sends('desktop', {
+      ThisDN: DN,
+      Event: { message: 'EventUserEvent', UserData: sc('start') },
+    });
+    fails(ex.outcome('DESK-THISDN'), [/Event\.ThisDN should be "7001" \(AttrThisDN\), was absent/, entry]);
+  });
+
+  test('only the offending request is named', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const { entry } = ex.sends('desktop', { ThisDN: DN, Event: capture('stop', { dn: '7003' }) });
+    ex.sendsEvent('desktop', 'query');
+    const o = ex.outcome('DESK-THISDN');
+    fails(o, [/was "7003"/, entry]);
+    assert.equal(o.checked, 3);
+  });
+});
+
+describe('DESK-MSGTYPE', () => {
+  test('a Tevent that is not EventUserEvent fails', () => {
+    const ex = monitored();
+    const { entry } = ex.sends('desktop', {
+      ThisDN: DN,
+      Event: { ...capture('start'), message: 'EventUserData' },
+    });
+    fails(ex.outcome('DESK-MSGTYPE'), [
+      /^Event\.message should be "EventUserEvent", was "EventUserData" in #\d+ desktop -> RequestSendEvent/,
+      entry,
+    ]);
+  });
+
+  test('a RequestSendEvent without a Tevent fails', () => {
+    const ex = monitored();
+    const { entry } = ex.sends('desktop', { ThisDN: DN });
+    fails(ex.outcome('DESK-MSGTYPE'), [/Event\.message should be "EventUserEvent", was absent/, entry]);
+  });
+});
+
+describe('DESK-CONNID', () => {
+  test('during a call, the Tevent without the ConnID fails', () => {
+    const ex = onCall();
+    const { entry } = ex.request('desktop', 'start');
+    fails(ex.outcome('DESK-CONNID'), [
+      /^Event\.ConnID should be "006b02a6c5a1e001" \(the established call\), was absent in #\d+ desktop -> RequestSendEvent/,
+      entry,
+    ]);
+  });
+
+  test('during a call, another ConnID fails', () => {
+    const ex = onCall();
+    const { entry } = ex.request('desktop', 'start', { connId: '006b02a6c5a1ffff' });
+    fails(ex.outcome('DESK-CONNID'), [
+      /Event\.ConnID should be "006b02a6c5a1e001" \(the established call\), was "006b02a6c5a1ffff"/,
+      entry,
+    ]);
+  });
+
+  test('with no call, a ConnID fails', () => {
+    const ex = monitored();
+    const { entry } = ex.request('desktop', 'start', { connId: CALL });
+    fails(ex.outcome('DESK-CONNID'), [
+      /^Event\.ConnID should be absent \(no call is established on the DN\), was "006b02a6c5a1e001"/,
+      entry,
+    ]);
+  });
+
+  test('once the call is released, the ConnID must be absent', () => {
+    const ex = onCall();
+    ex.sendsEvent('desktop', 'start', { connId: CALL });
+    ex.released(['desktop', 'recorder'], CALL);
+    const stop = ex.request('desktop', 'stop', { connId: CALL });
+    const o = ex.outcome('DESK-CONNID');
+    fails(o, [
+      /Event\.ConnID should be absent \(no call is established on the DN\), was "006b02a6c5a1e001"/,
+      stop.entry,
+    ]);
+    assert.equal(o.checked, 2);
+
+    const ok = onCall();
+    ok.sendsEvent('desktop', 'start', { connId: CALL });
+    ok.released(['desktop', 'recorder'], CALL);
+    ok.sendsEvent('desktop', 'stop');
+    passes(ok.outcome('DESK-CONNID'), 2);
+  });
+
+  test('with two calls, the latest established counts', () => {
+    const ex = onCall();
+    ex.established(['desktop', 'recorder'], CALL2);
+    ex.sendsEvent('desktop', 'start', { connId: CALL2 });
+    const old = ex.request('desktop', 'pause', { connId: CALL });
+    fails(ex.outcome('DESK-CONNID'), [
+      /Event\.ConnID should be "006b02a6c5a1e002" \(the established call\), was "006b02a6c5a1e001"/,
+      old.entry,
+    ]);
+  });
+
+  test('when the latest call is released, the one still established counts', () => {
+    const ex = onCall();
+    ex.established(['desktop', 'recorder'], CALL2);
+    ex.released(['desktop', 'recorder'], CALL2);
+    ex.sendsEvent('desktop', 'start', { connId: CALL });
+    passes(ex.outcome('DESK-CONNID'), 1);
+    const wrong = ex.request('desktop', 'stop', { connId: CALL2 });
+    fails(ex.outcome('DESK-CONNID'), [
+      /should be "006b02a6c5a1e001" \(the established call\), was "006b02a6c5a1e002"/,
+      wrong.entry,
+    ]);
+  });
+
+  test('a call on another DN does not count', () => {
+    const ex = monitored();
+    ex.established('desktop', CALL, OTHER_DN);
+    ex.sendsEvent('desktop', 'start');
+    passes(ex.outcome('DESK-CONNID'), 1);
+  });
+});
+
+describe('DESK-OPERATION', () => {
+  test('a screen-capture value that is no operation fails', () => {
+    const ex = monitored();
+    const { entry } = ex.request('desktop', 'record');
+    fails(ex.outcome('DESK-OPERATION'), [
+      /^Event\.UserData screen-capture should be one of start, stop, pause, resume, query, was "record" in #\d+ desktop -> RequestSendEvent/,
+      entry,
+    ]);
+  });
+
+  test('a Tevent without screen-capture fails', () => {
+    const ex = monitored();
+    const { entry } = ex.sends('desktop', {
+      ThisDN: DN,
+      Event: { message: 'EventUserEvent', ThisDN: DN, UserData: [['other', 'start']] },
+    });
+    fails(ex.outcome('DESK-OPERATION'), [/screen-capture should be one of start, .*, was absent/, entry]);
+  });
+
+  test('the desktop sending an indication value fails', () => {
+    const ex = monitored();
+    const { entry } = ex.request('desktop', 'enabled');
+    fails(ex.outcome('DESK-OPERATION'), [/was "enabled"/, entry]);
+  });
+});
+
+describe('TSRV-REPLY', () => {
+  test('a RequestSendEvent never answered fails', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const { entry } = ex.request('desktop', 'stop');
+    const o = ex.outcome('TSRV-REPLY');
+    fails(o, [
+      /^#\d+ desktop -> RequestSendEvent ReferenceID=3 .* should be answered by one EventACK or EventError with ReferenceID 3, was answered by none$/,
+      entry,
+    ]);
+    assert.equal(o.checked, 2);
+  });
+
+  test('a RequestSendEvent answered twice fails', () => {
+    const ex = monitored();
+    const { request } = ex.sendsEvent('desktop', 'start');
+    ex.errors('desktop', request.ref);
+    fails(ex.outcome('TSRV-REPLY'), [
+      /should be answered by one EventACK or EventError with ReferenceID 2, was answered by EventACK and EventError$/,
+      request.entry,
+    ]);
+  });
+
+  test('a reply with a ReferenceID no request awaits fails', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const stray = ex.acks('desktop', 99);
+    fails(ex.outcome('TSRV-REPLY'), [
+      /^ReferenceID should be one of a request awaiting its reply, was 99 in #\d+ desktop <- EventACK ReferenceID=99/,
+      stray,
+    ]);
+  });
+
+  test('a reply for another client’s request is stray: ReferenceIDs are per client', () => {
+    const ex = monitored();
+    const { request } = ex.sendsEvent('desktop', 'start');
+    const stray = ex.acks('bystander', request.ref);
+    fails(ex.outcome('TSRV-REPLY'), [/was 2 in #\d+ bystander <- EventACK/, stray]);
+  });
+
+  test('a reused ReferenceID is answered once per use', () => {
+    const ex = monitored();
+    ex.sends('desktop', { ReferenceID: 7, ThisDN: DN, Event: capture('start') });
+    ex.acks('desktop', 7);
+    ex.sends('desktop', { ReferenceID: 7, ThisDN: DN, Event: capture('stop') });
+    ex.acks('desktop', 7);
+    passes(ex.outcome('TSRV-REPLY'), 2);
+
+    const reused = monitored();
+    const first = reused.sends('desktop', { ReferenceID: 7, ThisDN: DN, Event: capture('start') });
+    reused.sends('desktop', { ReferenceID: 7, ThisDN: DN, Event: capture('stop') });
+    reused.acks('desktop', 7);
+    fails(reused.outcome('TSRV-REPLY'), [/with ReferenceID 7, was answered by none/, first.entry]);
+  });
+
+  test('a request with an invalid ReferenceID is not judged (it has none to echo)', () => {
+    const ex = monitored();
+    ex.sends('desktop', { ReferenceID: 0, ThisDN: DN, Event: capture('start') });
+    cannotTest(ex.outcome('TSRV-REPLY'), /nothing this rule judges/);
+  });
+});
+
+describe('TSRV-REFUSED-NOT-DELIVERED', () => {
+  test('a refused request delivered to nobody passes', () => {
+    const ex = monitored();
+    const { ref } = ex.request('desktop', 'start');
+    ex.errors('desktop', ref);
+    passes(ex.outcome('TSRV-REFUSED-NOT-DELIVERED'), 1);
+  });
+
+  test('a refused request whose content is delivered anyway fails', () => {
+    const ex = monitored();
+    const { entry, ref } = ex.request('desktop', 'start', { connId: CALL });
+    const error = ex.errors('desktop', ref);
+    const [toDesktop, toRecorder] = ex.delivers(['desktop', 'recorder'], {
+      ThisDN: DN,
+      ConnID: CALL,
+      UserData: sc('start'),
+    }) as [JournalEntry, JournalEntry];
+    const refused = `nothing should be delivered for #${entry.seq} desktop -> RequestSendEvent ReferenceID=${ref} .*, which was refused with #${error.seq} desktop <- EventError`;
+    fails(
+      ex.outcome('TSRV-REFUSED-NOT-DELIVERED'),
+      [new RegExp(`^${refused}.*; desktop received #${toDesktop.seq} desktop <- EventUserEvent`), toDesktop],
+      [
+        new RegExp(`^${refused}.*; recorder received #${toRecorder.seq} recorder <- EventUserEvent`),
+        toRecorder,
+      ],
+    );
+    // Judged by this rule, not counted again as an unexplained delivery.
+    assert.notEqual(ex.outcome('TSRV-DELIVERY').outcome, 'failed');
+  });
+
+  test('a refused request delivered anyway, then an accepted one delivered, fails', () => {
+    const ex = monitored();
+    const { ref } = ex.request('desktop', 'start');
+    ex.errors('desktop', ref);
+    const [leak] = ex.delivers('recorder', { ThisDN: DN, UserData: sc('start') }) as [JournalEntry];
+    ex.sendsEvent('desktop', 'pause', { to: ['recorder'] });
+    fails(ex.outcome('TSRV-REFUSED-NOT-DELIVERED'), [
+      /nothing should be delivered for .*; recorder received/,
+      leak,
+    ]);
+  });
+
+  test('other content delivered after a refusal is not that request’s', () => {
+    const ex = monitored();
+    const { ref } = ex.request('desktop', 'start');
+    ex.errors('desktop', ref);
+    ex.delivers('recorder', { ThisDN: DN, UserData: sc('stop') });
+    passes(ex.outcome('TSRV-REFUSED-NOT-DELIVERED'), 1);
+    assert.equal(ex.outcome('TSRV-DELIVERY').outcome, 'failed');
+  });
+});
+
+describe('TSRV-DELIVERY', () => {
+  test('an event that misses one of two monitors fails', () => {
+    const ex = monitored();
+    const { request } = ex.sendsEvent('desktop', 'start', { to: ['desktop'] });
+    const o = ex.outcome('TSRV-DELIVERY');
+    fails(o, [
+      new RegExp(
+        `^recorder monitored "7001" and should have received the EventUserEvent of #${request.entry.seq} desktop -> RequestSendEvent .*, received none$`,
+      ),
+      request.entry,
+    ]);
+    assert.equal(o.checked, 2);
+  });
+
+  test('an event delivered twice fails', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const [dup] = ex.delivers('recorder', { ThisDN: DN, UserData: sc('start') }) as [JournalEntry];
+    fails(ex.outcome('TSRV-DELIVERY'), [
+      new RegExp(
+        `^recorder should receive only events of DNs it monitors \\(7001\\), once each; it received #${dup.seq} recorder <- EventUserEvent ThisDN="7001" .*which no acknowledged request accounts for$`,
+      ),
+      dup,
+    ]);
+  });
+
+  test('an event delivered to a client not monitoring its DN fails', () => {
+    const ex = monitored();
+    ex.registered('bystander', OTHER_DN);
+    const { deliveries } = ex.sendsEvent('desktop', 'start', { to: ['desktop', 'recorder', 'bystander'] });
+    fails(ex.outcome('TSRV-DELIVERY'), [
+      /^bystander should receive only events of DNs it monitors \(7002\), once each; it received #\d+ bystander <- EventUserEvent/,
+      deliveries[2] as JournalEntry,
+    ]);
+  });
+
+  test('a client registering after the request is not an expected recipient', () => {
+    const ex = monitored();
+    const { ref } = ex.request('desktop', 'start');
+    ex.acks('desktop', ref);
+    ex.registered('bystander');
+    ex.delivers(['desktop', 'recorder'], { ThisDN: DN, UserData: sc('start') });
+    passes(ex.outcome('TSRV-DELIVERY'), 2);
+  });
+
+  test('a client registering before the acknowledgement is one', () => {
+    const ex = monitored();
+    const { ref, entry } = ex.request('desktop', 'start');
+    ex.registered('bystander');
+    ex.acks('desktop', ref);
+    ex.delivers(['desktop', 'recorder'], { ThisDN: DN, UserData: sc('start') });
+    fails(ex.outcome('TSRV-DELIVERY'), [/^bystander monitored "7001" and should have received/, entry]);
+  });
+
+  test('a client that unregistered is no longer a recipient', () => {
+    const ex = monitored();
+    ex.round('start', 'enabled');
+    ex.unregistered('recorder');
+    ex.sendsEvent('desktop', 'stop', { to: ['desktop'] });
+    passes(ex.outcome('TSRV-DELIVERY'), 5);
+
+    const leaky = monitored();
+    leaky.round('start', 'enabled');
+    leaky.unregistered('recorder');
+    const { deliveries } = leaky.sendsEvent('desktop', 'stop');
+    fails(leaky.outcome('TSRV-DELIVERY'), [
+      /^recorder should receive only events of DNs it monitors \(none\), once each; it received .*"stop"/,
+      deliveries[1] as JournalEntry,
+    ]);
+  });
+
+  test('an event received before the request was sent delivers nothing of it', () => {
+    const ex = monitored();
+    const [unsolicited] = ex.delivers('recorder', { ThisDN: DN, UserData: sc('start') }) as [JournalEntry];
+    ex.sendsEvent('desktop', 'start');
+    fails(ex.outcome('TSRV-DELIVERY'), [
+      /^recorder should receive only events of DNs it monitors \(7001\), once each; it received .*which no acknowledged request accounts for$/,
+      unsolicited,
+    ]);
+  });
+
+  test('a duplicate is not taken for the delivery of the next request', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const [dup] = ex.delivers('recorder', { ThisDN: DN, UserData: sc('start') }) as [JournalEntry];
+    ex.sendsEvent('desktop', 'pause');
+    fails(ex.outcome('TSRV-DELIVERY'), [
+      /^recorder should receive only events .*"start".*no acknowledged request/,
+      dup,
+    ]);
+    passes(ex.outcome('TSRV-PRESERVE'), 4);
+  });
+
+  test('an acknowledged event delivered to nobody fails for each monitor', () => {
+    const ex = monitored();
+    const { request } = ex.sendsEvent('desktop', 'start', { to: [] });
+    fails(
+      ex.outcome('TSRV-DELIVERY'),
+      [/^desktop monitored "7001" .*received none$/, request.entry],
+      [/^recorder monitored "7001" .*received none$/, request.entry],
+    );
+  });
+});
+
+describe('TSRV-PRESERVE', () => {
+  test('a delivered event that loses the ConnID fails', () => {
+    const ex = onCall();
+    const request = ex.request('desktop', 'start', { connId: CALL });
+    ex.acks('desktop', request.ref);
+    const [toDesktop, toRecorder] = ex.delivers(['desktop', 'recorder'], {
+      ThisDN: DN,
+      UserData: sc('start'),
+    }) as [JournalEntry, JournalEntry];
+    const o = ex.outcome('TSRV-PRESERVE');
+    assert.equal(o.checked, 2);
+    fails(
+      o,
+      [
+        new RegExp(
+          `^ConnID should be "006b02a6c5a1e001" as in #${request.entry.seq} desktop -> RequestSendEvent .*, was absent in #${toDesktop.seq} desktop <- EventUserEvent`,
+        ),
+        toDesktop,
+      ],
+      [/ConnID should be "006b02a6c5a1e001" .*, was absent in #\d+ recorder <- EventUserEvent/, toRecorder],
+    );
+  });
+
+  test('a delivered event with changed userData fails, naming both values', () => {
+    const ex = monitored();
+    const request = ex.request('desktop', 'start');
+    ex.acks('desktop', request.ref);
+    ex.delivers('desktop', { ThisDN: DN, UserData: sc('start') });
+    const [changed] = ex.delivers('recorder', {
+      ThisDN: DN,
+      UserData: [...sc('start'), ['extra', 'x']],
+    }) as [JournalEntry];
+    fails(ex.outcome('TSRV-PRESERVE'), [
+      /^UserData should be \[\["screen-capture","start"\]\] as in .*, was \[\["screen-capture","start"\],\["extra","x"\]\] in #\d+ recorder <- EventUserEvent/,
+      changed,
+    ]);
+  });
+
+  test('a ConnID added on the way fails', () => {
+    const ex = monitored();
+    const request = ex.request('desktop', 'start');
+    ex.acks('desktop', request.ref);
+    const [desk] = ex.delivers('desktop', { ThisDN: DN, ConnID: CALL, UserData: sc('start') }) as [
+      JournalEntry,
+    ];
+    ex.delivers('recorder', { ThisDN: DN, UserData: sc('start') });
+    fails(ex.outcome('TSRV-PRESERVE'), [/^ConnID should be absent as in .*, was "006b02a6c5a1e001"/, desk]);
+  });
+});
+
+describe('REC-REGISTERED', () => {
+  test('an indication on a DN the recorder did not register fails', () => {
+    const ex = new Exchange();
+    ex.registered('desktop');
+    ex.registered('recorder', OTHER_DN);
+    const { entry } = ex.request('recorder', 'enabled');
+    fails(ex.outcome('REC-REGISTERED'), [
+      /^ThisDN should be a DN the recorder registered \(7002\), was "7001" in #\d+ recorder -> RequestSendEvent/,
+      entry,
+    ]);
+  });
+});
+
+describe('REC-THISDN', () => {
+  test('an indication whose Tevent thisDN differs from AttrThisDN fails', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const { entry } = ex.sends('recorder', { ThisDN: DN, Event: capture('enabled', { dn: OTHER_DN }) });
+    fails(ex.outcome('REC-THISDN'), [
+      /^Event\.ThisDN should be "7001" \(AttrThisDN\), was "7002" in #\d+ recorder -> RequestSendEvent/,
+      entry,
+    ]);
+  });
+});
+
+describe('REC-MSGTYPE', () => {
+  test('an indication whose Tevent is not EventUserEvent fails', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const { entry } = ex.sends('recorder', {
+      ThisDN: DN,
+      Event: { ...capture('enabled'), message: 'EventAttachedDataChanged' },
+    });
+    fails(ex.outcome('REC-MSGTYPE'), [
+      /^Event\.message should be "EventUserEvent", was "EventAttachedDataChanged" in #\d+ recorder -> RequestSendEvent/,
+      entry,
+    ]);
+  });
+});
+
+describe('REC-CONNID', () => {
+  test('an indication without the ConnID of the operation it answers fails', () => {
+    const ex = onCall();
+    ex.sendsEvent('desktop', 'start', { connId: CALL });
+    const { request } = ex.sendsEvent('recorder', 'enabled');
+    fails(ex.outcome('REC-CONNID'), [
+      /^Event\.ConnID should be "006b02a6c5a1e001" \(the ConnID of the start it answers\), was absent in #\d+ recorder -> RequestSendEvent/,
+      request.entry,
+    ]);
+  });
+
+  test('an indication with a ConnID the operation had not fails', () => {
+    const ex = onCall();
+    ex.sendsEvent('desktop', 'start');
+    const { request } = ex.sendsEvent('recorder', 'enabled', { connId: CALL });
+    fails(ex.outcome('REC-CONNID'), [
+      /^Event\.ConnID should be absent \(the ConnID of the start it answers\), was "006b02a6c5a1e001"/,
+      request.entry,
+    ]);
+  });
+
+  test('each indication is judged against its own operation', () => {
+    const ex = onCall();
+    ex.sendsEvent('desktop', 'start', { connId: CALL });
+    ex.sendsEvent('desktop', 'query');
+    ex.sendsEvent('recorder', 'enabled', { connId: CALL });
+    const { request } = ex.sendsEvent('recorder', 'enabled', { connId: CALL });
+    fails(ex.outcome('REC-CONNID'), [
+      /should be absent \(the ConnID of the query it answers\)/,
+      request.entry,
+    ]);
+  });
+});
+
+describe('REC-INDICATION', () => {
+  test('an indication value outside enabled, disabled, paused fails', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const { entry } = ex.request('recorder', 'on');
+    fails(ex.outcome('REC-INDICATION'), [
+      /^Event\.UserData screen-capture should be one of enabled, disabled, paused, was "on" in #\d+ recorder -> RequestSendEvent/,
+      entry,
+    ]);
+  });
+
+  test('an indication without screen-capture fails', () => {
+    const ex = monitored();
+    const { entry } = ex.sends('recorder', { ThisDN: DN, Event: { message: 'EventUserEvent', ThisDN: DN } });
+    fails(ex.outcome('REC-INDICATION'), [/should be one of enabled, disabled, paused, was absent/, entry]);
+  });
+});
+
+describe('REC-ANSWER', () => {
+  test('an operation never answered fails', () => {
+    const ex = monitored();
+    const { deliveries } = ex.sendsEvent('desktop', 'start');
+    fails(ex.outcome('REC-ANSWER'), [
+      /^an indication on "7001" should answer start within 2000 ms, none was sent \(operation: #\d+ recorder <- EventUserEvent .*\)$/,
+      deliveries[1] as JournalEntry,
+    ]);
+  });
+
+  test('an indication later than the allowed time fails', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    ex.after(2500);
+    const { request } = ex.sendsEvent('recorder', 'enabled');
+    fails(ex.outcome('REC-ANSWER'), [
+      /^the indication answering start on "7001" should come within 2000 ms, came after 2501\.0 ms in #\d+ recorder -> RequestSendEvent/,
+      request.entry,
+    ]);
+  });
+
+  test('an indication exactly at the allowed time passes', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    ex.after(1999);
+    ex.sendsEvent('recorder', 'enabled');
+    passes(ex.outcome('REC-ANSWER'), 1);
+  });
+
+  test('two operations in a row are answered first in, first out', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    ex.after(1500);
+    ex.sendsEvent('desktop', 'pause');
+    ex.after(400);
+    ex.sendsEvent('recorder', 'enabled');
+    ex.after(200);
+    ex.sendsEvent('recorder', 'paused');
+    // Paired last-in first-out, the start would be answered after 2100 ms and the mapping would fail.
+    passes(ex.outcome('REC-ANSWER'), 2);
+    passes(ex.outcome('REC-MAPPING'), 2);
+  });
+
+  test('two operations answered in the wrong order fail the mapping twice', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    ex.sendsEvent('desktop', 'pause');
+    const first = ex.sendsEvent('recorder', 'paused');
+    const second = ex.sendsEvent('recorder', 'enabled');
+    passes(ex.outcome('REC-ANSWER'), 2);
+    fails(
+      ex.outcome('REC-MAPPING'),
+      [/should be "enabled" \(the configured answer to start\), was "paused"/, first.request.entry],
+      [/should be "paused" \(the configured answer to pause\), was "enabled"/, second.request.entry],
+    );
+  });
+
+  test('of two operations, the unanswered second one is named', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const { deliveries } = ex.sendsEvent('desktop', 'stop');
+    ex.sendsEvent('recorder', 'enabled');
+    fails(ex.outcome('REC-ANSWER'), [
+      /should answer stop within 2000 ms, none was sent/,
+      deliveries[1] as JournalEntry,
+    ]);
+  });
+
+  test('indications on another DN do not answer', () => {
+    const ex = monitored();
+    ex.registered('recorder', OTHER_DN);
+    const { deliveries } = ex.sendsEvent('desktop', 'start');
+    ex.sendsEvent('recorder', 'enabled', { dn: OTHER_DN, to: ['recorder'] });
+    fails(ex.outcome('REC-ANSWER'), [
+      /answer start within 2000 ms, none was sent/,
+      deliveries[1] as JournalEntry,
+    ]);
+  });
+});
+
+describe('REC-MAPPING', () => {
+  test('the wrong indication for an operation fails', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const { request } = ex.sendsEvent('recorder', 'paused');
+    fails(ex.outcome('REC-MAPPING'), [
+      /^screen-capture should be "enabled" \(the configured answer to start\), was "paused" in #\d+ recorder -> RequestSendEvent/,
+      request.entry,
+    ]);
+  });
+
+  test('a custom mapping is the one judged', () => {
+    const mapping: IndicationMapping = { ...DEFAULT_MAPPING, start: 'paused', resume: 'current' };
+    const ex = monitored();
+    ex.round('start', 'paused');
+    ex.round('resume', 'paused');
+    passes(ex.outcome('REC-MAPPING', { mapping }), 2);
+    ex.sendsEvent('desktop', 'start');
+    const { request } = ex.sendsEvent('recorder', 'enabled');
+    fails(ex.outcome('REC-MAPPING', { mapping }), [
+      /should be "paused" \(the configured answer to start\), was "enabled"/,
+      request.entry,
+    ]);
+    // The same exchange under the default mapping.
+    const o = ex.outcome('REC-MAPPING');
+    assert.equal(o.outcome, 'failed');
+    assert.equal(o.findings.length, 2);
+  });
+
+  test('query is not judged by the mapping', () => {
+    const ex = monitored();
+    ex.round('query', 'enabled');
+    cannotTest(ex.outcome('REC-MAPPING'), /nothing this rule judges/);
+  });
+});
+
+describe('REC-QUERY-UNCHANGED', () => {
+  test('the first query is answered with the initial state', () => {
+    const ex = monitored();
+    ex.round('query', 'disabled');
+    passes(ex.outcome('REC-QUERY-UNCHANGED'), 1);
+    ex.sendsEvent('desktop', 'query');
+    const { request } = ex.sendsEvent('recorder', 'enabled');
+    fails(ex.outcome('REC-QUERY-UNCHANGED'), [
+      /^screen-capture should be "disabled" \(the state before the query, which query does not change\), was "enabled" in #\d+ recorder -> RequestSendEvent/,
+      request.entry,
+    ]);
+  });
+
+  test('the initial state is configurable', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'query');
+    const { request } = ex.sendsEvent('recorder', 'disabled');
+    fails(ex.outcome('REC-QUERY-UNCHANGED', { initialState: 'enabled' }), [
+      /should be "enabled" \(the state before the query/,
+      request.entry,
+    ]);
+  });
+
+  test('a query is judged against the last indication, even a wrong one', () => {
+    const ex = monitored();
+    ex.round('start', 'paused');
+    ex.round('query', 'paused');
+    passes(ex.outcome('REC-QUERY-UNCHANGED'), 1);
+    ex.sendsEvent('desktop', 'query');
+    const { request } = ex.sendsEvent('recorder', 'enabled');
+    fails(ex.outcome('REC-QUERY-UNCHANGED'), [
+      /should be "paused" \(the state before the query.*, was "enabled"/,
+      request.entry,
+    ]);
+  });
+
+  test('a query pending behind an operation is judged against that operation’s answer', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    ex.sendsEvent('desktop', 'query');
+    ex.sendsEvent('recorder', 'enabled');
+    ex.sendsEvent('recorder', 'enabled');
+    passes(ex.outcome('REC-QUERY-UNCHANGED'), 1);
+  });
+
+  test('state is per DN', () => {
+    const ex = monitored();
+    ex.registered('desktop', OTHER_DN);
+    ex.registered('recorder', OTHER_DN);
+    ex.round('start', 'enabled', { dn: OTHER_DN });
+    ex.round('query', 'disabled');
+    passes(ex.outcome('REC-QUERY-UNCHANGED'), 1);
+  });
+});
+
+describe('DESK-RECEIVES-INDICATION', () => {
+  test('an indication that does not reach the desktop fails', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const { request } = ex.sendsEvent('recorder', 'enabled', { to: ['recorder'] });
+    fails(ex.outcome('DESK-RECEIVES-INDICATION'), [
+      new RegExp(
+        `^desktop monitored "7001" and should have received the EventUserEvent of #${request.entry.seq} recorder -> RequestSendEvent .*"enabled".*, received none$`,
+      ),
+      request.entry,
+    ]);
+  });
+
+  test('an indication that reaches the desktop changed fails', () => {
+    const ex = onCall();
+    ex.sendsEvent('desktop', 'start', { connId: CALL });
+    const request = ex.request('recorder', 'enabled', { connId: CALL });
+    ex.acks('recorder', request.ref);
+    ex.delivers('recorder', { ThisDN: DN, ConnID: CALL, UserData: sc('enabled') });
+    const [toDesktop] = ex.delivers('desktop', { ThisDN: DN, ConnID: CALL, UserData: sc('paused') }) as [
+      JournalEntry,
+    ];
+    fails(ex.outcome('DESK-RECEIVES-INDICATION'), [
+      /^UserData should be \[\["screen-capture","enabled"\]\] as in #\d+ recorder -> RequestSendEvent .*, was \[\["screen-capture","paused"\]\] in #\d+ desktop <- EventUserEvent/,
+      toDesktop,
+    ]);
+  });
+
+  test('the desktop’s own operations are not indications', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start', { to: ['recorder'] });
+    const o = ex.outcome('DESK-RECEIVES-INDICATION');
+    cannotTest(o, /nothing this rule judges/);
+  });
+});
+
+describe('judging the recorder from the desktop’s view (recorder not observed)', () => {
+  const desktopOnly = new Map<string, Role>([['desktop', 'desktop']]);
+
+  test('operations are the desktop’s acknowledged requests, answered by the indications it receives', () => {
+    const ex = monitored();
+    ex.round('start', 'enabled');
+    ex.round('query', 'enabled');
+    ex.round('stop', 'disabled');
+    passes(ex.outcome('REC-ANSWER', { roles: desktopOnly }), 3);
+    passes(ex.outcome('REC-MAPPING', { roles: desktopOnly }), 2);
+    passes(ex.outcome('REC-QUERY-UNCHANGED', { roles: desktopOnly }), 1);
+    const answers = pairAnswers(ex.context({ roles: desktopOnly }).exchanges, 'disabled');
+    assert.deepEqual(
+      answers.map((a) => [a.recorder, a.operation, a.operationRecord.entry.party, a.operationRecord.sent]),
+      [
+        ['(not observed)', 'start', 'desktop', true],
+        ['(not observed)', 'query', 'desktop', true],
+        ['(not observed)', 'stop', 'desktop', true],
+      ],
+    );
+  });
+
+  test('a wrong indication fails, pointing at what the desktop received', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    const { deliveries } = ex.sendsEvent('recorder', 'paused');
+    fails(ex.outcome('REC-MAPPING', { roles: desktopOnly }), [
+      /^screen-capture should be "enabled" \(the configured answer to start\), was "paused" in #\d+ desktop <- EventUserEvent/,
+      deliveries[0] as JournalEntry,
+    ]);
+  });
+
+  test('an operation no indication reaches the desktop for fails, pointing at the desktop’s request', () => {
+    const ex = monitored();
+    const { request } = ex.sendsEvent('desktop', 'start');
+    fails(ex.outcome('REC-ANSWER', { roles: desktopOnly }), [
+      /^an indication on "7001" should answer start within 2000 ms, none was sent \(operation: #\d+ desktop -> RequestSendEvent/,
+      request.entry,
+    ]);
+  });
+
+  test('a late indication fails, timed from the desktop’s request', () => {
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'start');
+    ex.after(3000);
+    const { deliveries } = ex.sendsEvent('recorder', 'enabled');
+    fails(ex.outcome('REC-ANSWER', { roles: desktopOnly }), [
+      /came after 300\d\.0 ms in #\d+ desktop <- EventUserEvent/,
+      deliveries[0] as JournalEntry,
+    ]);
+  });
+
+  test('a refused request is no operation to answer', () => {
+    const ex = monitored();
+    const { ref } = ex.request('desktop', 'start');
+    ex.errors('desktop', ref);
+    cannotTest(ex.outcome('REC-ANSWER', { roles: desktopOnly }), /nothing this rule judges/);
+  });
+
+  test('the recorder’s own fields cannot be judged from there', () => {
+    const ex = conforming();
+    cannotTest(
+      ex.outcome('REC-CONNID', { roles: desktopOnly }),
+      /the recorder's own messages are not observed/,
+    );
+  });
+});
+
+// Top-level tests run in order: this one runs after all the others.
+test('every rule has a test in which a violation fails it', () => {
+  assert.deepEqual(
+    RULE_IDS.filter((id) => !violated.has(id)),
+    [],
+  );
+});
