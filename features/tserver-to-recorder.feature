@@ -1,5 +1,5 @@
 # Seed 1.2: T-Server to Recording Vendor
-@seat:tserver @seat:desktop
+@seat:tserver @seat:desktop @tlib-client
 Feature: The T-Server delivers each operation to every client monitoring the agent DN
   The recording vendor who monitors the agent DN receives EventUserEvent with the agent's DN, the
   call's connection ID if available, and the screen-capture userData, as the desktop sent them.

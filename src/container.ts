@@ -24,7 +24,8 @@ async function load(): Promise<Testcontainers> {
 
 function explain(e: unknown, what: string): Error {
   const message = (e as Error).message ?? String(e);
-  if (/container runtime strategy/i.test(message)) return new NoContainerRuntimeError(`cannot ${what}: no container runtime found. ${HOW_TO}`);
+  if (/container runtime strategy/i.test(message))
+    return new NoContainerRuntimeError(`cannot ${what}: no container runtime found. ${HOW_TO}`);
   return new Error(`cannot ${what}: ${message}`);
 }
 
@@ -43,12 +44,24 @@ export interface RunningContainer {
 }
 
 /** The simulator image (see Dockerfile), with its tlib-json and admin ports mapped. */
-export async function startSimulatorContainer(image: string, dns?: string[]): Promise<RunningContainer & { endpoint: Endpoint; adminUrl: string }> {
+export async function startSimulatorContainer(
+  image: string,
+  dns?: string[],
+): Promise<RunningContainer & { endpoint: Endpoint; adminUrl: string }> {
   const tc = await load();
   try {
     const container = await new tc.GenericContainer(image)
       .withExposedPorts(SIM_PORT, SIM_ADMIN_PORT)
-      .withCommand(['sim', '--host', '0.0.0.0', '--port', String(SIM_PORT), '--admin-port', String(SIM_ADMIN_PORT), ...(dns ? ['--dn', dns.join(',')] : [])])
+      .withCommand([
+        'sim',
+        '--host',
+        '0.0.0.0',
+        '--port',
+        String(SIM_PORT),
+        '--admin-port',
+        String(SIM_ADMIN_PORT),
+        ...(dns ? ['--dn', dns.join(',')] : []),
+      ])
       .withWaitStrategy(tc.Wait.forLogMessage(/tlib-json listening/))
       .start();
     const host = container.getHost();
@@ -68,12 +81,19 @@ export async function startSimulatorContainer(image: string, dns?: string[]): Pr
  * A vendor's recorder image, told where the T-Server is through the environment:
  * SCREENCAP_TSERVER (host:port) and SCREENCAP_DNS (comma-separated DNs to monitor).
  */
-export async function startRecorderContainer(image: string, simulatorPort: number, dns: string[]): Promise<RunningContainer> {
+export async function startRecorderContainer(
+  image: string,
+  simulatorPort: number,
+  dns: string[],
+): Promise<RunningContainer> {
   const tc = await load();
   try {
     await tc.TestContainers.exposeHostPorts(simulatorPort);
     const container = await new tc.GenericContainer(image)
-      .withEnvironment({ SCREENCAP_TSERVER: `host.testcontainers.internal:${simulatorPort}`, SCREENCAP_DNS: dns.join(',') })
+      .withEnvironment({
+        SCREENCAP_TSERVER: `host.testcontainers.internal:${simulatorPort}`,
+        SCREENCAP_DNS: dns.join(','),
+      })
       .start();
     return {
       stop: async () => {

@@ -15,7 +15,11 @@ function lastOperation(world: ConformanceWorld) {
 }
 
 /** The entry, or undefined after noting in the report that it cannot be observed here. */
-function observed(world: ConformanceWorld, entry: JournalEntry | undefined, what: string): JournalEntry | undefined {
+function observed(
+  world: ConformanceWorld,
+  entry: JournalEntry | undefined,
+  what: string,
+): JournalEntry | undefined {
   if (!entry) world.log(`not observable in this profile: ${what}`);
   return entry;
 }
@@ -25,59 +29,119 @@ async function send(world: ConformanceWorld, dn: string, op: Operation): Promise
   world.last = { reply, mark, dn };
 }
 
-async function expectIndication(world: ConformanceWorld, dn: string, indication: Indication, rules: string): Promise<void> {
-  const entry = observed(world, await world.harness.waitForIndication(dn, lastOperation(world).mark), `the indication reaching the desktop on ${dn}`);
-  if (entry) expect(entry.message.UserData, `indication delivered to the desktop (${rules})`).to.deep.equal([['screen-capture', indication]]);
+async function expectIndication(
+  world: ConformanceWorld,
+  dn: string,
+  indication: Indication,
+  rules: string,
+): Promise<void> {
+  const entry = observed(
+    world,
+    await world.harness.waitForIndication(dn, lastOperation(world).mark),
+    `the indication reaching the desktop on ${dn}`,
+  );
+  if (entry)
+    expect(entry.message.UserData, `indication delivered to the desktop (${rules})`).to.deep.equal([
+      ['screen-capture', indication],
+    ]);
 }
 
-When('the desktop on DN {dn} sends {operation}', async function (this: ConformanceWorld, dn: string, op: Operation) {
-  await send(this, dn, op);
-});
+When(
+  'the desktop on DN {dn} sends {operation}',
+  async function (this: ConformanceWorld, dn: string, op: Operation) {
+    await send(this, dn, op);
+  },
+);
 
-When('the desktop on DN {dn} sends {operation} and gets {indication}', async function (this: ConformanceWorld, dn: string, op: Operation, indication: Indication) {
-  await send(this, dn, op);
-  await expectIndication(this, dn, indication, `answering ${op}: rule REC-MAPPING`);
-});
+When(
+  'the desktop on DN {dn} sends {operation} and gets {indication}',
+  async function (this: ConformanceWorld, dn: string, op: Operation, indication: Indication) {
+    await send(this, dn, op);
+    await expectIndication(this, dn, indication, `answering ${op}: rule REC-MAPPING`);
+  },
+);
 
 Then('the T-Server acknowledges it', function (this: ConformanceWorld) {
   const { reply } = lastOperation(this);
-  expect(reply?.message, `reply to the operation (rule TSRV-REPLY): ${JSON.stringify(reply)}`).to.equal('EventACK');
+  expect(reply?.message, `reply to the operation (rule TSRV-REPLY): ${JSON.stringify(reply)}`).to.equal(
+    'EventACK',
+  );
 });
 
-Then('the recorder receives {operation} on DN {dn}', async function (this: ConformanceWorld, op: Operation, dn: string) {
-  const mark = lastOperation(this).mark;
-  for (const recorder of this.harness.recorderReceivers()) {
-    observed(this, await this.harness.waitForScreenCapture(recorder, dn, op, mark), `${op} reaching the recorder`);
-  }
-});
+Then(
+  'the recorder receives {operation} on DN {dn}',
+  async function (this: ConformanceWorld, op: Operation, dn: string) {
+    const mark = lastOperation(this).mark;
+    for (const recorder of this.harness.recorderReceivers()) {
+      observed(
+        this,
+        await this.harness.waitForScreenCapture(recorder, dn, op, mark),
+        `${op} reaching the recorder`,
+      );
+    }
+  },
+);
 
-Then('every client monitoring DN {dn} receives {operation}', async function (this: ConformanceWorld, dn: string, op: Operation) {
-  const mark = lastOperation(this).mark;
-  for (const receiver of [this.harness.desktopOn(dn), ...this.harness.recorderReceivers()]) {
-    observed(this, await this.harness.waitForScreenCapture(receiver, dn, op, mark), `${op} reaching ${JSON.stringify(receiver)}`);
-  }
-});
+Then(
+  'every client monitoring DN {dn} receives {operation}',
+  async function (this: ConformanceWorld, dn: string, op: Operation) {
+    const mark = lastOperation(this).mark;
+    for (const receiver of [this.harness.desktopOn(dn), ...this.harness.recorderReceivers()]) {
+      observed(
+        this,
+        await this.harness.waitForScreenCapture(receiver, dn, op, mark),
+        `${op} reaching ${JSON.stringify(receiver)}`,
+      );
+    }
+  },
+);
 
 Then("the recorder receives it with the call's ConnID", async function (this: ConformanceWorld) {
   const { dn, mark } = lastOperation(this);
   for (const recorder of this.harness.recorderReceivers()) {
-    const entry = observed(this, await this.harness.waitForEvent(recorder, 'EventUserEvent', dn, mark, () => true, 'the operation'), 'the operation reaching the recorder');
-    if (entry) expect(entry.message.ConnID, 'ConnID delivered to the recorder (rules DESK-CONNID, TSRV-PRESERVE)').to.equal(this.harness.callOn(dn));
+    const entry = observed(
+      this,
+      await this.harness.waitForEvent(recorder, 'EventUserEvent', dn, mark, () => true, 'the operation'),
+      'the operation reaching the recorder',
+    );
+    if (entry)
+      expect(
+        entry.message.ConnID,
+        'ConnID delivered to the recorder (rules DESK-CONNID, TSRV-PRESERVE)',
+      ).to.equal(this.harness.callOn(dn));
   }
 });
 
-Then('the desktop on DN {dn} receives the indication {indication}', async function (this: ConformanceWorld, dn: string, indication: Indication) {
-  await expectIndication(this, dn, indication, 'rules REC-MAPPING, REC-QUERY-UNCHANGED');
-});
+Then(
+  'the desktop on DN {dn} receives the indication {indication}',
+  async function (this: ConformanceWorld, dn: string, indication: Indication) {
+    await expectIndication(this, dn, indication, 'rules REC-MAPPING, REC-QUERY-UNCHANGED');
+  },
+);
 
 Then("the indication carries the call's ConnID", async function (this: ConformanceWorld) {
   const { dn, mark } = lastOperation(this);
-  const entry = observed(this, await this.harness.waitForIndication(dn, mark), 'the indication reaching the desktop');
-  if (entry) expect(entry.message.ConnID, 'ConnID of the indication (rules REC-CONNID, DESK-RECEIVES-INDICATION)').to.equal(this.harness.callOn(dn));
+  const entry = observed(
+    this,
+    await this.harness.waitForIndication(dn, mark),
+    'the indication reaching the desktop',
+  );
+  if (entry)
+    expect(
+      entry.message.ConnID,
+      'ConnID of the indication (rules REC-CONNID, DESK-RECEIVES-INDICATION)',
+    ).to.equal(this.harness.callOn(dn));
 });
 
 Then('the indication carries no ConnID', async function (this: ConformanceWorld) {
   const { dn, mark } = lastOperation(this);
-  const entry = observed(this, await this.harness.waitForIndication(dn, mark), 'the indication reaching the desktop');
-  if (entry) expect(entry.message.ConnID, 'ConnID of the indication with no call (rule REC-CONNID)').to.equal(undefined);
+  const entry = observed(
+    this,
+    await this.harness.waitForIndication(dn, mark),
+    'the indication reaching the desktop',
+  );
+  if (entry)
+    expect(entry.message.ConnID, 'ConnID of the indication with no call (rule REC-CONNID)').to.equal(
+      undefined,
+    );
 });

@@ -12,7 +12,13 @@ Then('the exchange conforms to the tagged rules', async function (this: Conforma
   expect(this.rules, 'the scenario is tagged with the rules it exercises').to.not.be.empty;
   const outcomes = await evaluateScenario(this);
   const seesEverything = this.harness.run.sutSeat === undefined;
-  const blocking = outcomes.filter((o) => o.outcome === 'failed' || (o.outcome === 'could-not-test' && seesEverything));
-  for (const o of outcomes.filter((x) => x.outcome !== 'passed' && !blocking.includes(x))) this.log(`${o.rule} ${o.outcome}: ${o.reason}`);
-  expect(blocking.map((o) => `${o.rule} (seed ${o.section}) ${o.outcome}: ${o.reason}`).join('\n\n'), 'rules not passed').to.equal('');
+  const blocking = outcomes.filter(
+    (o) => o.outcome === 'failed' || (o.outcome === 'could-not-test' && seesEverything),
+  );
+  for (const o of outcomes.filter((x) => x.outcome !== 'passed' && !blocking.includes(x)))
+    this.log(`${o.rule} ${o.outcome}: ${o.reason}`);
+  expect(
+    blocking.map((o) => `${o.rule} (seed ${o.section}) ${o.outcome}: ${o.reason}`).join('\n\n'),
+    'rules not passed',
+  ).to.equal('');
 });

@@ -9,8 +9,16 @@ import { settings } from './settings.ts';
 
 const FEATURE_DNS = ['7001', '7002'];
 
-defineParameterType({ name: 'operation', regexp: new RegExp(OPERATIONS.join('|')), transformer: (s: string) => s });
-defineParameterType({ name: 'indication', regexp: new RegExp(INDICATIONS.join('|')), transformer: (s: string) => s });
+defineParameterType({
+  name: 'operation',
+  regexp: new RegExp(OPERATIONS.join('|')),
+  transformer: (s: string) => s,
+});
+defineParameterType({
+  name: 'indication',
+  regexp: new RegExp(INDICATIONS.join('|')),
+  transformer: (s: string) => s,
+});
 defineParameterType({
   name: 'dn',
   regexp: /\d{3,10}/,

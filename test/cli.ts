@@ -1,6 +1,7 @@
 /** Runs the screencap-cert command line as a child process, as a user would. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SuiteResult } from '../src/conformance/run.ts';
@@ -14,12 +15,16 @@ export interface CliRun {
   summary: SuiteResult;
 }
 
-/** `screencap-cert <args> --summary-json <tmp>`; resolves with the exit code, output and parsed summary. */
+/**
+ * `screencap-cert <args> --summary-json <tmp>`; resolves with the exit code, output and parsed
+ * summary. Reports go to a temporary folder unless `args` name one with `--reports`.
+ */
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const dir = await mkdtemp(join(tmpdir(), 'screencap-cli-'));
   const file = join(dir, 'summary.json');
   try {
-    const child = spawn(process.execPath, [BIN, ...args, '--summary-json', file], {
+    const reports = args.includes('--reports') ? [] : ['--reports', join(dir, 'reports')];
+    const child = spawn(process.execPath, [BIN, ...args, ...reports, '--summary-json', file], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,4 +58,43 @@ export async function withConcurrency<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** `screencap-cert <args>` in the background, its output collected as it comes. */
+export class Background {
+  readonly child: ChildProcess;
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (d) => (this.output += d));
+    this.child.stderr?.on('data', (d) => (this.output += d));
+    this.exited = new Promise((resolve) => this.child.on('close', resolve));
+  }
+
+  /** Resolves once the output so far satisfies `ready`; rejects if the process ends first or after `ms`. */
+  async until(ready: (output: string) => boolean, ms = 20_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!ready(this.output)) {
+      if (this.child.exitCode !== null || Date.now() > deadline)
+        throw new Error(
+          `screencap-cert ${this.child.spawnargs.slice(2).join(' ')}: not ready (exit ${this.child.exitCode}):\n${this.output}`,
+        );
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -28,15 +28,36 @@ describe('configuration', () => {
   test('defaults: self profile, embedded simulator on an ephemeral loopback port, agents 7001 and 7002', () => {
     const c = loadConfig(undefined, {});
     assert.equal(c.profile, 'self');
-    assert.deepEqual(c.tserver, { mode: 'embedded', host: '127.0.0.1', port: 0, image: 'screencap-cert-sim:latest' });
+    assert.deepEqual(c.tserver, {
+      mode: 'embedded',
+      host: '127.0.0.1',
+      port: 0,
+      image: 'screencap-cert-sim:latest',
+    });
     assert.deepEqual(c.agents.dns, ['7001', '7002']);
-    assert.deepEqual(c.mapping, { start: 'enabled', stop: 'disabled', pause: 'paused', resume: 'enabled', query: 'current' });
+    assert.deepEqual(c.mapping, {
+      start: 'enabled',
+      stop: 'disabled',
+      pause: 'paused',
+      resume: 'enabled',
+      query: 'current',
+    });
     assert.equal(c.timeouts.answerMs, 2000);
   });
 
   test('YAML and JSON files are read alike', async () => {
-    const yaml = await file('c.yaml', 'profile: recorder\ntserver: { port: 7000 }\nsut: { vendor: Acme, product: Rec, version: "2.1" }\n');
-    const json = await file('c.json', JSON.stringify({ profile: 'recorder', tserver: { port: 7000 }, sut: { vendor: 'Acme', product: 'Rec', version: '2.1' } }));
+    const yaml = await file(
+      'c.yaml',
+      'profile: recorder\ntserver: { port: 7000 }\nsut: { vendor: Acme, product: Rec, version: "2.1" }\n',
+    );
+    const json = await file(
+      'c.json',
+      JSON.stringify({
+        profile: 'recorder',
+        tserver: { port: 7000 },
+        sut: { vendor: 'Acme', product: 'Rec', version: '2.1' },
+      }),
+    );
     assert.deepEqual(loadConfig(yaml, {}), loadConfig(json, {}));
     assert.equal(loadConfig(yaml, {}).sut?.version, '2.1');
   });
@@ -64,28 +85,56 @@ describe('configuration', () => {
     const message = configError(() => loadConfig(path, { SCREENCAP_TIMEOUTS_ANSWER_MS: 'soon' }));
     assert.match(message, /tserver\.port: .*65535.*found 99999 \(from .*bad\.yaml\)/);
     assert.match(message, /mapping\.start: .*found "on"/);
-    assert.match(message, /timeouts\.answerMs: .*number.*found "soon" \(from environment variable SCREENCAP_TIMEOUTS_ANSWER_MS\)/);
+    assert.match(
+      message,
+      /timeouts\.answerMs: .*number.*found "soon" \(from environment variable SCREENCAP_TIMEOUTS_ANSWER_MS\)/,
+    );
   });
 
   test('unknown keys are rejected by name', async () => {
     const path = await file('typo.yaml', 'tserver: { prot: 7000 }\n');
-    assert.match(configError(() => loadConfig(path, {})), /tserver.*prot/);
+    assert.match(
+      configError(() => loadConfig(path, {})),
+      /tserver.*prot/,
+    );
   });
 
   test('a profile without what it needs is rejected with the reason', () => {
-    assert.match(configError(() => loadConfig(undefined, { SCREENCAP_PROFILE: 'desktop' })), /desktop\.stimulus: .*stimulus/);
-    assert.match(configError(() => loadConfig(undefined, { SCREENCAP_PROFILE: 'tserver' })), /tserver\.mode: .*tcp/);
-    assert.match(configError(() => loadConfig(undefined, { SCREENCAP_PROFILE: 'lab' })), /profile: .*found "lab"/);
+    assert.match(
+      configError(() => loadConfig(undefined, { SCREENCAP_PROFILE: 'desktop' })),
+      /desktop\.stimulus: .*stimulus/,
+    );
+    assert.match(
+      configError(() => loadConfig(undefined, { SCREENCAP_PROFILE: 'tserver' })),
+      /tserver\.mode: .*tcp/,
+    );
+    assert.match(
+      configError(() => loadConfig(undefined, { SCREENCAP_PROFILE: 'lab' })),
+      /profile: .*found "lab"/,
+    );
   });
 
   test('an unreadable or malformed file is named', async () => {
-    assert.match(configError(() => loadConfig('/nonexistent/screencap.yaml', {})), /cannot read config file \/nonexistent\/screencap\.yaml/);
+    assert.match(
+      configError(() => loadConfig('/nonexistent/screencap.yaml', {})),
+      /cannot read config file \/nonexistent\/screencap\.yaml/,
+    );
     const path = await file('broken.json', '{"profile": ');
-    assert.match(configError(() => loadConfig(path, {})), /broken\.json is not valid JSON/);
+    assert.match(
+      configError(() => loadConfig(path, {})),
+      /broken\.json is not valid JSON/,
+    );
   });
 
   test('stimulus templates fill {op}, {dn}, {connId} and {env:NAME}, and name a missing variable', () => {
-    assert.equal(fillTemplate('/ops/{op}?dn={dn}&call={connId}&k={env:KEY}', { op: 'start', dn: '7001', connId: 'ab' }, { KEY: 's3' }), '/ops/start?dn=7001&call=ab&k=s3');
+    assert.equal(
+      fillTemplate(
+        '/ops/{op}?dn={dn}&call={connId}&k={env:KEY}',
+        { op: 'start', dn: '7001', connId: 'ab' },
+        { KEY: 's3' },
+      ),
+      '/ops/start?dn=7001&call=ab&k=s3',
+    );
     assert.throws(() => fillTemplate('{env:MISSING_KEY}', {}, {}), /MISSING_KEY/);
   });
 
@@ -94,7 +143,11 @@ describe('configuration', () => {
     assert.equal(profileTagExpression(base), undefined);
     const recorder = loadConfig(undefined, { SCREENCAP_PROFILE: 'recorder' });
     assert.equal(profileTagExpression(recorder), '@seat:recorder');
-    const tserver = loadConfig(undefined, { SCREENCAP_PROFILE: 'tserver', SCREENCAP_TSERVER_MODE: 'tcp', SCREENCAP_TSERVER_PORT: '7000' });
+    const tserver = loadConfig(undefined, {
+      SCREENCAP_PROFILE: 'tserver',
+      SCREENCAP_TSERVER_MODE: 'tcp',
+      SCREENCAP_TSERVER_PORT: '7000',
+    });
     assert.equal(profileTagExpression(tserver), '@seat:tserver and not @simulator and not @calls');
     assert.match(notApplicableReason(recorder, ['@seat:tserver']), /recorder under test takes no part/);
     assert.match(notApplicableReason(tserver, ['@seat:tserver', '@calls']), /needs calls/);

@@ -13,18 +13,29 @@ const runtime = await checkContainerRuntime().then(
 );
 
 describe('container mode', () => {
-  test('without a container runtime, the error says so and how to provide one', { skip: runtime ? false : 'a container runtime is available here' }, async () => {
+  test('without a container runtime, the error says so and how to provide one', {
+    skip: runtime ? false : 'a container runtime is available here',
+  }, async () => {
     assert.ok(runtime instanceof NoContainerRuntimeError, `unexpected error: ${runtime}`);
     await assert.rejects(startSimulatorContainer('screencap-cert-sim:latest'), (e: Error) => {
       assert.ok(e instanceof NoContainerRuntimeError);
-      assert.match(e.message, /no container runtime found.*Docker engine.*DOCKER_HOST.*tserver\.mode: embedded/s);
+      assert.match(
+        e.message,
+        /no container runtime found.*Docker engine.*DOCKER_HOST.*tserver\.mode: embedded/s,
+      );
       return true;
     });
   });
 
-  test('the simulator image answers tlib-json on its mapped port', { skip: runtime ? `no container runtime: ${runtime.message}` : false }, async () => {
+  test('the simulator image answers tlib-json on its mapped port', {
+    skip: runtime ? `no container runtime: ${runtime.message}` : false,
+  }, async () => {
     const { execFileSync } = await import('node:child_process');
-    execFileSync('docker', ['build', '-t', 'screencap-cert-sim:test', new URL('..', import.meta.url).pathname], { stdio: 'inherit' });
+    execFileSync(
+      'docker',
+      ['build', '-t', 'screencap-cert-sim:test', new URL('..', import.meta.url).pathname],
+      { stdio: 'inherit' },
+    );
     const sim = await startSimulatorContainer('screencap-cert-sim:test');
     try {
       const { TlibLink } = await import('../src/link/tlib-link.ts');

@@ -13,7 +13,12 @@ export function registerConfigCommand(program: Command): void {
       try {
         const c = loadConfig(file);
         const t = c.tserver;
-        const where = t.mode === 'embedded' ? `embedded simulator on ${t.host}:${t.port || '(any free port)'}` : t.mode === 'tcp' ? `external T-Server at ${t.host}:${t.port}` : `simulator image ${t.image}`;
+        const where =
+          t.mode === 'embedded'
+            ? `embedded simulator on ${t.host}:${t.port || '(any free port)'}`
+            : t.mode === 'tcp'
+              ? `external T-Server at ${t.host}:${t.port}`
+              : `simulator image ${t.image}`;
         process.stdout.write(
           [
             `${file}: valid`,

@@ -1,16 +1,37 @@
 /** The `screencap-cert` command line: thin front ends over the library in src/. */
 import { Command } from 'commander';
-import { registerConfigCommand } from './config.ts';
-import { registerMockCommands } from './mock.ts';
-import { registerRunCommand } from './run.ts';
-import { registerSimCommand } from './sim.ts';
+
+/**
+ * Each command's module, loaded only when that command runs (or for --help): `verify-log` on a
+ * large log should not carry Cucumber and Allure in memory, nor `sim` wait for them to load.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  run: async () => (await import('./run.ts')).registerRunCommand,
+  sim: async () => (await import('./sim.ts')).registerSimCommand,
+  'verify-log': async () => (await import('./verify-log.ts')).registerVerifyLogCommand,
+  mock: async () => (await import('./mock.ts')).registerMockCommands,
+  config: async () => (await import('./config.ts')).registerConfigCommand,
+  load: async () => (await import('./load.ts')).registerLoadCommand,
+  report: async () => (await import('./report.ts')).registerReportCommand,
+};
+
+// A reader that goes away early (`screencap-cert ... | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 const program = new Command('screencap-cert')
   .description('Conformance harness for Genesys Control for Third Party Screen Recording')
   .showHelpAfterError();
-registerRunCommand(program);
-registerSimCommand(program);
-registerMockCommands(program);
-registerConfigCommand(program);
 
-await program.parseAsync(process.argv);
+try {
+  const requested = process.argv[2];
+  const names = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
+  for (const name of names) (await (COMMANDS[name] as () => Promise<(p: Command) => void>)())(program);
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // Expected failures (a T-Server that cannot be reached, a bad configuration) get their message, not a stack.
+  process.stderr.write(`screencap-cert: ${(e as Error).message}\n`);
+  process.exit(1);
+}

@@ -4,13 +4,16 @@
  */
 import { createServer } from 'node:http';
 import { type Command, InvalidArgumentError } from 'commander';
+import type { Link } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
+import { WorkspaceLink } from '../link/workspace-link.ts';
 import { BREAKAGES, desktopBehaviour, recorderBehaviour } from '../parties/breakages.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import { isIndication, isOperation, OPERATIONS, screenCaptureValue } from '../screencap.ts';
 import { isoMicros } from '../tlib/time.ts';
-import { parseDnList, parsePort } from './options.ts';
+import { authFromEnv } from '../workspace/auth.ts';
+import { parseDnList, parseEndpoint, parsePort } from './options.ts';
 
 interface CommonOptions {
   tserver: { host: string; port: number };
@@ -18,12 +21,6 @@ interface CommonOptions {
   name?: string;
   break?: string;
   timeout: number;
-}
-
-function parseEndpoint(value: string): { host: string; port: number } {
-  const m = /^(.+):(\d+)$/.exec(value);
-  if (!m) throw new InvalidArgumentError(`expected host:port, got "${value}"`);
-  return { host: m[1] as string, port: parsePort(m[2] as string) };
 }
 
 function parseMs(value: string): number {
@@ -47,8 +44,42 @@ async function connect(options: CommonOptions, applicationName: string): Promise
   }
 }
 
+interface WorkspaceOptions {
+  workspace?: string;
+  authUrl?: string;
+  agent?: string;
+  place?: string;
+}
+
+/** The desktop's link: to the T-Server over tlib-json, or signed in to the Workspace API with credentials from the environment. */
+async function desktopLink(opts: Partial<CommonOptions> & WorkspaceOptions): Promise<Link> {
+  if (!opts.workspace) {
+    if (!opts.tserver || !opts.dn)
+      throw new InvalidArgumentError(
+        'give --tserver and --dn, or --workspace with --agent and --dn or --place',
+      );
+    return connect(opts as CommonOptions, opts.name ?? 'mock-desktop');
+  }
+  if (opts.tserver)
+    throw new InvalidArgumentError(
+      '--tserver and --workspace exclude each other: the Workspace API reaches the T-Server itself',
+    );
+  if (!opts.agent) throw new InvalidArgumentError('--workspace needs --agent (the agent ID to activate)');
+  if ((opts.dn === undefined) === (opts.place === undefined) || (opts.dn?.length ?? 1) !== 1)
+    throw new InvalidArgumentError('--workspace needs exactly one of --dn (one DN) or --place');
+  return WorkspaceLink.connect({
+    url: opts.workspace,
+    ...(opts.authUrl ? { authUrl: opts.authUrl } : {}),
+    auth: authFromEnv(),
+    agentId: opts.agent,
+    ...(opts.place ? { place: opts.place } : {}),
+    party: opts.name ?? 'mock-desktop',
+    timeoutMs: opts.timeout ?? 10_000,
+  });
+}
+
 /** Runs until SIGINT/SIGTERM; exits 1 if the T-Server goes away. */
-function stayUp(link: TlibLink, what: string): void {
+function stayUp(link: Link, what: string): void {
   link.onClose((reason) => {
     log(`${what}: ${reason ? reason.message : 'link closed'}`);
     process.exit(reason ? 1 : 0);
@@ -61,57 +92,128 @@ function stayUp(link: TlibLink, what: string): void {
   }
 }
 
-function common(command: Command): Command {
+function common(command: Command, required = true): Command {
+  if (required)
+    command
+      .requiredOption('--tserver <host:port>', 'the tlib-json T-Server to connect to', parseEndpoint)
+      .requiredOption('--dn <dns>', 'DNs, comma-separated or repeated', parseDnList);
+  else
+    command
+      .option('--tserver <host:port>', 'the tlib-json T-Server to connect to', parseEndpoint)
+      .option('--dn <dns>', 'DNs, comma-separated or repeated', parseDnList);
   return command
-    .requiredOption('--tserver <host:port>', 'the tlib-json T-Server to connect to', parseEndpoint)
-    .requiredOption('--dn <dns>', 'DNs, comma-separated or repeated', parseDnList)
     .option('--name <application>', 'ApplicationName in RequestRegisterClient')
     .option('--timeout <ms>', 'time allowed to connect, and for replies and indications', parseMs, 10_000)
-    .option('--break <party>', `behave as a deliberately broken party (${BREAKAGES.map((b) => b.id).join(', ')})`);
+    .option(
+      '--break <party>',
+      `behave as a deliberately broken party (${BREAKAGES.map((b) => b.id).join(', ')})`,
+    );
 }
 
 export function registerMockCommands(program: Command): void {
   const mock = program.command('mock').description('run a mock party as its own process');
 
-  common(mock.command('recorder').description('monitor DNs and answer every screen-capture operation with an indication')).action(
-    async (opts: CommonOptions & { answerDelay?: number }) => {
-      const link = await connect(opts, opts.name ?? 'mock-recorder');
-      const recorder = await MockRecorder.start({ link, dns: opts.dn, ...recorderBehaviour(opts.break) });
-      log(`mock recorder monitoring ${opts.dn.join(', ')} on ${opts.tserver.host}:${opts.tserver.port}${opts.break ? ` (broken: ${opts.break})` : ''}`);
-      link.onEvent((e) => {
-        const answered = recorder.answered.at(-1);
-        if (e.message === 'EventUserEvent' && answered) log(`${answered.operation} on ${answered.dn} -> ${answered.indication}`);
-      });
-      stayUp(link, 'mock recorder stops');
-    },
-  );
+  common(
+    mock
+      .command('recorder')
+      .description('monitor DNs and answer every screen-capture operation with an indication'),
+  ).action(async (opts: CommonOptions & { answerDelay?: number }) => {
+    const link = await connect(opts, opts.name ?? 'mock-recorder');
+    const recorder = await MockRecorder.start({ link, dns: opts.dn, ...recorderBehaviour(opts.break) });
+    log(
+      `mock recorder monitoring ${opts.dn.join(', ')} on ${opts.tserver.host}:${opts.tserver.port}${opts.break ? ` (broken: ${opts.break})` : ''}`,
+    );
+    link.onEvent((e) => {
+      const answered = recorder.answered.at(-1);
+      if (e.message === 'EventUserEvent' && answered)
+        log(`${answered.operation} on ${answered.dn} -> ${answered.indication}`);
+    });
+    stayUp(link, 'mock recorder stops');
+  });
 
-  common(mock.command('desktop').description('register DNs and send screen-capture operations: once (--send), or on request (--control-port)'))
-    .option('--send <op>', `send one operation (${OPERATIONS.join(', ')}) on the first DN, print the outcome and exit 0 only if accepted`)
-    .option('--control-port <port>', 'serve POST /operations {"op","dn"} on 127.0.0.1 to send operations', parsePort)
-    .action(async (opts: CommonOptions & { send?: string; controlPort?: number }) => {
-      if (opts.send !== undefined && !isOperation(opts.send)) throw new InvalidArgumentError(`--send: expected one of ${OPERATIONS.join(', ')}, got "${opts.send}"`);
-      const link = await connect(opts, opts.name ?? 'mock-desktop');
+  common(
+    mock
+      .command('desktop')
+      .description(
+        'register DNs (tlib-json) or activate a DN or place (Workspace API) and send screen-capture operations: once (--send), or on request (--control-port)',
+      ),
+    false,
+  )
+    .option(
+      '--workspace <url>',
+      'sign in to this Genesys Workspace API (GWS v3) instead; credentials from GWS_* environment variables',
+    )
+    .option(
+      '--auth-url <url>',
+      'the Authentication API for the password grant (default: the --workspace URL)',
+    )
+    .option('--agent <id>', 'with --workspace: the agent ID to activate')
+    .option('--place <name>', 'with --workspace: activate this place instead of --dn')
+    .option(
+      '--send <op>',
+      `send one operation (${OPERATIONS.join(', ')}) on the first DN, print the outcome and exit 0 only if accepted`,
+    )
+    .option(
+      '--control-port <port>',
+      'serve POST /operations {"op","dn"} on 127.0.0.1 to send operations',
+      parsePort,
+    )
+    .action(async (opts: CommonOptions & WorkspaceOptions & { send?: string; controlPort?: number }) => {
+      if (opts.send !== undefined && !isOperation(opts.send))
+        throw new InvalidArgumentError(
+          `--send: expected one of ${OPERATIONS.join(', ')}, got "${opts.send}"`,
+        );
+      const link = await desktopLink(opts);
+      // A place's DN is the one the Workspace API activated for it.
+      const dns = link instanceof WorkspaceLink && opts.place ? [await link.activatePlace()] : opts.dn;
       const desktops = new Map<string, MockDesktop>();
-      for (const dn of opts.dn) desktops.set(dn, await MockDesktop.start({ link, dn, ...desktopBehaviour(opts.break) }));
+      for (const dn of dns)
+        desktops.set(
+          dn,
+          await MockDesktop.start({
+            link,
+            dn,
+            ...desktopBehaviour(opts.break),
+            ...(opts.place ? { register: false } : {}),
+          }),
+        );
       if (opts.send !== undefined) {
-        const dn = opts.dn[0] as string;
+        const dn = dns[0] as string;
         const mark = link.journal.mark;
         const reply = await (desktops.get(dn) as MockDesktop).send(opts.send);
         log(`${opts.send} on ${dn}: ${JSON.stringify(reply)}`);
         const indication = await link.journal
-          .waitFor((e) => e.direction === 'in' && e.message.ThisDN === dn && isIndication(screenCaptureValue(e.message.UserData)), {
-            after: mark,
-            timeoutMs: opts.timeout,
-            description: `an indication on ${dn}`,
-          })
+          .waitFor(
+            (e) =>
+              e.direction === 'in' &&
+              e.message.ThisDN === dn &&
+              isIndication(screenCaptureValue(e.message.UserData)),
+            {
+              after: mark,
+              timeoutMs: opts.timeout,
+              description: `an indication on ${dn}`,
+            },
+          )
           .catch(() => undefined);
-        log(indication ? `indication on ${dn}: ${JSON.stringify(indication.message)}` : `no indication on ${dn} within ${opts.timeout} ms`);
+        log(
+          indication
+            ? `indication on ${dn}: ${JSON.stringify(indication.message)}`
+            : `no indication on ${dn} within ${opts.timeout} ms`,
+        );
+        // Over the Workspace API an accepted request can still be refused later, by an EventError notification.
+        const refused = link.journal.find(
+          (e) => e.direction === 'in' && e.message.message === 'EventError',
+          mark,
+        );
+        if (refused && reply?.message === 'EventACK')
+          log(`refused on ${dn}: ${JSON.stringify(refused.message)}`);
         await link.close();
-        process.exit(reply?.message === 'EventACK' ? 0 : 1);
+        process.exit(reply?.message === 'EventACK' && !refused ? 0 : 1);
       }
       if (opts.controlPort !== undefined) serveControl(opts.controlPort, desktops);
-      log(`mock desktop on ${opts.dn.join(', ')} connected to ${opts.tserver.host}:${opts.tserver.port}${opts.controlPort !== undefined ? `; control on http://127.0.0.1:${opts.controlPort}/operations` : ''}`);
+      log(
+        `mock desktop on ${dns.join(', ')} connected to ${opts.workspace ?? `${opts.tserver.host}:${opts.tserver.port}`}${opts.controlPort !== undefined ? `; control on http://127.0.0.1:${opts.controlPort}/operations` : ''}`,
+      );
       stayUp(link, 'mock desktop stops');
     });
 }
@@ -119,8 +221,10 @@ export function registerMockCommands(program: Command): void {
 /** POST /operations {"op": "start", "dn": "7001"} -> the reply of the T-Server. */
 function serveControl(port: number, desktops: Map<string, MockDesktop>): void {
   createServer(async (req, res) => {
-    const answer = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
-    if (req.method !== 'POST' || req.url !== '/operations') return answer(404, { error: 'use POST /operations {"op": "...", "dn": "..."}' });
+    const answer = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
+    if (req.method !== 'POST' || req.url !== '/operations')
+      return answer(404, { error: 'use POST /operations {"op": "...", "dn": "..."}' });
     let text = '';
     for await (const chunk of req) text += chunk;
     let body: { op?: unknown; dn?: unknown };
@@ -130,8 +234,14 @@ function serveControl(port: number, desktops: Map<string, MockDesktop>): void {
       return answer(400, { error: `body is not JSON: ${text.slice(0, 100)}` });
     }
     const desktop = desktops.get(String(body.dn ?? [...desktops.keys()][0]));
-    if (!desktop) return answer(400, { error: `dn: expected one of ${[...desktops.keys()].join(', ')}, got ${JSON.stringify(body.dn)}` });
-    if (!isOperation(body.op)) return answer(400, { error: `op: expected one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(body.op)}` });
+    if (!desktop)
+      return answer(400, {
+        error: `dn: expected one of ${[...desktops.keys()].join(', ')}, got ${JSON.stringify(body.dn)}`,
+      });
+    if (!isOperation(body.op))
+      return answer(400, {
+        error: `op: expected one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(body.op)}`,
+      });
     try {
       const reply = await desktop.send(body.op);
       log(`${body.op} on ${desktop.dn}: ${reply?.message ?? 'not sent'}`);

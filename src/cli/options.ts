@@ -20,6 +20,30 @@ export function parseDnList(value: string, previous: string[] = []): string[] {
 
 export function parseWorkers(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 64) throw new InvalidArgumentError(`expected a number of workers from 1 to 64, got "${value}"`);
+  if (!/^\d+$/.test(value) || n < 1 || n > 64)
+    throw new InvalidArgumentError(`expected a number of workers from 1 to 64, got "${value}"`);
+  return n;
+}
+
+/** `host:port`, e.g. `127.0.0.1:7000` (a T-Server to connect to). */
+export function parseEndpoint(value: string): { host: string; port: number } {
+  const m = /^(.+):(\d+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`expected host:port, got "${value}"`);
+  return { host: m[1] as string, port: parsePort(m[2] as string) };
+}
+
+/** A whole number from 1 up (agents, DNs). */
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number from 1 up, got "${value}"`);
+  return n;
+}
+
+/** A number above 0 (a rate, a duration in seconds). */
+export function parsePositiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a number above 0, got "${value}"`);
   return n;
 }

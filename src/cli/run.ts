@@ -1,9 +1,13 @@
 /** `screencap-cert run`: the conformance suite (the main job). */
 import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { PROFILES } from '../config/schema.ts';
-import { runSuite, type SuiteResult } from '../conformance/run.ts';
+import { runSuite, type SuiteOptions, type SuiteResult } from '../conformance/run.ts';
+import { onRunStop } from '../conformance/stop.ts';
 import { BREAKAGES } from '../parties/breakages.ts';
+import { ReportedRun } from '../report/reported-run.ts';
 import { settingsFromEnv } from '../settings.ts';
 import { parseWorkers } from './options.ts';
 
@@ -21,12 +25,61 @@ export function formatSummary(result: SuiteResult): string {
     if (r.outcome !== 'passed') lines.push(...r.reason.split('\n').map((l) => `         ${l}`));
   }
   const count = (status: string) => result.scenarios.filter((s) => s.status === status).length;
-  lines.push('', `Scenarios: ${count('passed')} passed, ${count('failed')} failed, ${count('not-applicable')} not applicable`);
+  lines.push(
+    '',
+    `Scenarios: ${count('passed')} passed, ${count('failed')} failed, ${count('not-applicable')} not applicable`,
+  );
   lines.push(
     `Verdict: ${result.verdict.toUpperCase()}${result.reasons.length ? ` (${result.reasons.join('; ')})` : ''}`,
     '',
   );
   return lines.join('\n');
+}
+
+/** Writes the rest of the report, then says what happened and where the report is. */
+async function conclude(
+  reported: ReportedRun,
+  result: SuiteResult,
+  summaryJson: string | undefined,
+  cucumberClosed = true,
+): Promise<void> {
+  const { problems } = await reported.finish(result, cucumberClosed);
+  process.stdout.write(formatSummary(result));
+  process.stdout.write(`Reports: ${relative(process.cwd(), reported.run.dir) || '.'}/certification.html\n`);
+  for (const p of problems) process.stderr.write(`warning: ${p}\n`);
+  if (summaryJson) await writeFile(summaryJson, `${JSON.stringify(result, null, 2)}\n`);
+}
+
+/**
+ * When the run is stopped (SIGINT or SIGTERM: exit 128+signal; the system under test died: exit
+ * 1), reports what ran and exits. Cucumber cannot be told to stop and close its reports, so the
+ * report is written from what was seen so far. Returns the uninstaller.
+ */
+function reportIfStopped(
+  reported: ReportedRun,
+  suite: Pick<SuiteOptions, 'config' | 'tags'>,
+  summaryJson: string | undefined,
+): () => void {
+  let stopping = false;
+  const stop = (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    void conclude(reported, reported.stoppedResult(suite, why), summaryJson, false).finally(() =>
+      process.exit(code),
+    );
+  };
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  // `once`: a second signal while the report is written ends the process at once.
+  const handlers = signals.map((signal) => {
+    const handler = () => stop(`the run was interrupted by ${signal}`, 128 + constants.signals[signal]);
+    process.once(signal, handler);
+    return handler;
+  });
+  const unsubscribe = onRunStop((reason) => stop(`the run stopped: ${reason}`, 1));
+  return () => {
+    for (const [i, signal] of signals.entries()) process.off(signal, handlers[i] as () => void);
+    unsubscribe();
+  };
 }
 
 export function registerRunCommand(program: Command): void {
@@ -35,27 +88,80 @@ export function registerRunCommand(program: Command): void {
     .description(
       'run the conformance suite against the embedded T-Server simulator; exit 0 only if every applicable rule passed',
     )
-    .option('--profile <profile>', `the seat of the system under test: ${PROFILES.join(', ')} (default: config, else self)`)
-    .option('--config <file>', 'configuration file (JSON or YAML); every key can be overridden by a SCREENCAP_* variable')
+    .option(
+      '--profile <profile>',
+      `the seat of the system under test: ${PROFILES.join(', ')} (default: config, else self)`,
+    )
+    .option(
+      '--config <file>',
+      'configuration file (JSON or YAML); every key can be overridden by a SCREENCAP_* variable',
+    )
     .option('--tags <expression>', 'Cucumber tag expression selecting scenarios (within the profile)')
     .option(
       '--break <party>',
       `self-test: put a deliberately broken party in its seat (${BREAKAGES.map((b) => b.id).join(', ')})`,
     )
-    .option('--parallel <workers>', 'run scenarios in this many worker processes (self profile only)', parseWorkers, 1)
+    .option(
+      '--parallel <workers>',
+      'run scenarios in this many worker processes (self profile only)',
+      parseWorkers,
+      1,
+    )
     .option('--summary-json <file>', 'also write the verdict, scenarios and rule outcomes as JSON')
-    .action(async (opts: { profile?: string; config?: string; tags?: string; break?: string; summaryJson?: string; parallel: number }) => {
-      // Support code (and parallel workers) read the settings from the environment, as CI can set them.
-      if (opts.config) process.env.SCREENCAP_CONFIG = opts.config;
-      if (opts.profile) process.env.SCREENCAP_PROFILE = opts.profile;
-      if (opts.break) process.env.SCREENCAP_BREAK = opts.break;
-      const { config } = settingsFromEnv();
-      if (config.profile !== 'self' && opts.parallel > 1) {
-        throw new InvalidArgumentError(`--parallel ${opts.parallel}: the ${config.profile} profile shares one T-Server with the system under test, so scenarios run one at a time`);
-      }
-      const result = await runSuite({ config, parallel: opts.parallel, ...(opts.tags ? { tags: opts.tags } : {}) });
-      process.stdout.write(formatSummary(result));
-      if (opts.summaryJson) await writeFile(opts.summaryJson, `${JSON.stringify(result, null, 2)}\n`);
-      process.exitCode = result.verdict === 'passed' ? 0 : 1;
-    });
+    .option(
+      '--reports <dir>',
+      "write the run's reports to <dir>/<run-id>/ and point <dir>/latest at it",
+      'reports',
+    )
+    .option(
+      '--sip-log <file>',
+      'the embedded simulator also writes what it receives and sends to FILE as a SIP Server log',
+    )
+    .action(
+      async (opts: {
+        profile?: string;
+        config?: string;
+        tags?: string;
+        break?: string;
+        summaryJson?: string;
+        parallel: number;
+        sipLog?: string;
+        reports: string;
+      }) => {
+        // Support code (and parallel workers) read the settings from the environment, as CI can set them.
+        if (opts.config) process.env.SCREENCAP_CONFIG = opts.config;
+        if (opts.profile) process.env.SCREENCAP_PROFILE = opts.profile;
+        if (opts.break) process.env.SCREENCAP_BREAK = opts.break;
+        if (opts.sipLog) process.env.SCREENCAP_TSERVER_SIP_LOG = opts.sipLog;
+        const { config } = settingsFromEnv();
+        if (config.profile !== 'self' && opts.parallel > 1) {
+          throw new InvalidArgumentError(
+            `--parallel ${opts.parallel}: the ${config.profile} profile shares one T-Server with the system under test, so scenarios run one at a time`,
+          );
+        }
+        if (config.tserver.sipLog && opts.parallel > 1) {
+          throw new InvalidArgumentError(
+            `--parallel ${opts.parallel}: the SIP Server log (tserver.sipLog) is one file written in order, so scenarios run one at a time`,
+          );
+        }
+        const suite = { config, parallel: opts.parallel, ...(opts.tags ? { tags: opts.tags } : {}) };
+        const reported = await ReportedRun.start(opts.reports, {
+          profile: config.profile,
+          ...(config.sut ? { sut: config.sut } : {}),
+          ...(opts.tags ? { tags: opts.tags } : {}),
+          ...(opts.break ? { breakage: opts.break } : {}),
+        });
+        const uninstall = reportIfStopped(reported, suite, opts.summaryJson);
+        let cucumberClosed = true;
+        const result = await runSuite({ ...suite, ...reported.suiteOptions }).catch((error: Error) => {
+          cucumberClosed = false;
+          return reported.stoppedResult(suite, `the run stopped: ${error.message}`);
+        });
+        uninstall();
+        await conclude(reported, result, opts.summaryJson, cucumberClosed);
+        // Cucumber stopped half-way leaves its resources (a shared T-Server) open: end the process.
+        if (!cucumberClosed) process.exit(1);
+        process.exitCode = result.verdict === 'passed' ? 0 : 1;
+      },
+    );
 }

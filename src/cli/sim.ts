@@ -1,6 +1,8 @@
 /** `screencap-cert sim`: the T-Server simulator as its own process. */
 import type { Command } from 'commander';
 import { startSimulator } from '../sim/index.ts';
+import { dnsOf, loadAgentsFile } from '../sim/workspace/agents.ts';
+import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { isoMicros } from '../tlib/time.ts';
 import { parseDnList, parsePort } from './options.ts';
 
@@ -18,6 +20,16 @@ export function registerSimCommand(program: Command): void {
       parseDnList,
     )
     .option('--server-name <name>', 'ServerName in EventClientRegistered')
+    .option('--log <file>', 'also write every message to FILE as a SIP Server log (overwritten)')
+    .option(
+      '--workspace-port <port>',
+      'also serve the Genesys Workspace API (GWS v3) on this port (0: any free port)',
+      parsePort,
+    )
+    .option(
+      '--workspace-agents <file>',
+      'its test agents (JSON or YAML list of {agentId, username, password, places}); default: agent<DN> per DN',
+    )
     .action(
       async (opts: {
         host: string;
@@ -26,26 +38,48 @@ export function registerSimCommand(program: Command): void {
         admin: boolean;
         dn?: string[];
         serverName?: string;
+        log?: string;
+        workspacePort?: number;
+        workspaceAgents?: string;
       }) => {
         const log = (line: string) => process.stdout.write(`${isoMicros()} ${line}\n`);
+        const sipLog = opts.log ? sipServerLogFile(opts.log) : undefined;
         const sim = await startSimulator({
           host: opts.host,
           port: opts.port,
           adminPort: opts.admin ? opts.adminPort : false,
           ...(opts.dn ? { dns: opts.dn } : {}),
           ...(opts.serverName ? { serverName: opts.serverName } : {}),
+          ...(sipLog ? { sipLog: sipLog.writer } : {}),
+          ...(opts.workspacePort === undefined
+            ? {}
+            : {
+                workspace: {
+                  port: opts.workspacePort,
+                  ...(opts.workspaceAgents ? { agents: loadAgentsFile(opts.workspaceAgents) } : {}),
+                },
+              }),
           log,
         });
         log(`tlib-json listening on ${sim.address}${sim.adminUrl ? `; admin API on ${sim.adminUrl}` : ''}`);
+        if (sim.workspace) {
+          const agents = sim.workspace.agents.map(
+            (a) => `${a.username} (agent ${a.agentId}, DNs ${dnsOf(a).join(', ')})`,
+          );
+          log(`Workspace API (GWS v3) on ${sim.workspace.url}; test agents: ${agents.join('; ')}`);
+        }
         const stop = (signal: string) => {
           log(`${signal}: stopping`);
-          sim.stop().then(
-            () => process.exit(0),
-            (e: Error) => {
-              log(`error while stopping: ${e.message}`);
-              process.exit(1);
-            },
-          );
+          sim
+            .stop()
+            .then(() => sipLog?.close())
+            .then(
+              () => process.exit(0),
+              (e: Error) => {
+                log(`error while stopping: ${e.message}`);
+                process.exit(1);
+              },
+            );
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));

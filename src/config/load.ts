@@ -19,6 +19,7 @@ const ENV_KEYS: ReadonlyArray<[path: string, kind: Kind]> = [
   ['tserver.adminUrl', 'string'],
   ['tserver.image', 'string'],
   ['tserver.dns', 'list'],
+  ['tserver.sipLog', 'string'],
   ['agents.dns', 'list'],
   ['recorder.dns', 'list'],
   ['recorder.container', 'string'],
@@ -28,6 +29,12 @@ const ENV_KEYS: ReadonlyArray<[path: string, kind: Kind]> = [
   ['desktop.stimulus.http.url', 'string'],
   ['desktop.stimulus.http.body', 'string'],
   ['desktop.stimulus.http.headers', 'json'],
+  ['desktop.link.type', 'string'],
+  ['desktop.link.url', 'string'],
+  ['desktop.link.authUrl', 'string'],
+  ['desktop.link.agents', 'json'],
+  ['tserver.workspacePort', 'number'],
+  ['tserver.workspaceAgents', 'json'],
   ['timeouts.answerMs', 'number'],
   ['timeouts.requestMs', 'number'],
   ['timeouts.readyMs', 'number'],
@@ -44,7 +51,10 @@ const ENV_KEYS: ReadonlyArray<[path: string, kind: Kind]> = [
 
 /** `tserver.adminUrl` -> `SCREENCAP_TSERVER_ADMIN_URL` */
 export function envName(path: string): string {
-  return `SCREENCAP_${path.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase()}`;
+  return `SCREENCAP_${path
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/\./g, '_')
+    .toUpperCase()}`;
 }
 
 export const CONFIG_ENV_NAMES: readonly string[] = ENV_KEYS.map(([path]) => envName(path));
@@ -58,7 +68,10 @@ function readEnvValue(text: string, kind: Kind): unknown {
     case 'number':
       return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
     case 'list':
-      return text.split(',').map((s) => s.trim()).filter(Boolean);
+      return text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     case 'json':
       try {
         return JSON.parse(text);
@@ -99,11 +112,18 @@ function parseFile(file: string): unknown {
   try {
     return file.endsWith('.json') ? JSON.parse(text) : (parseYaml(text) ?? {});
   } catch (e) {
-    throw new ConfigError(`config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+    throw new ConfigError(
+      `config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
+    );
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown, sources: Map<string, string>, file: string | undefined): string {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  raw: unknown,
+  sources: Map<string, string>,
+  file: string | undefined,
+): string {
   const key = issue.path.join('.') || '(top level)';
   const found = getPath(raw, issue.path);
   const source = sources.get(key) ?? (file ? file : 'defaults');
@@ -134,13 +154,21 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 /** Replaces {op}, {dn}, {connId} and {env:NAME} in a stimulus template. */
-export function fillTemplate(template: string, values: Record<string, string>, env: NodeJS.ProcessEnv = process.env): string {
-  return template.replace(/\{(env:)?([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, isEnv: string | undefined, name: string) => {
-    if (isEnv) {
-      const value = env[name];
-      if (value === undefined) throw new ConfigError(`the stimulus template needs environment variable ${name}, which is not set`);
-      return value;
-    }
-    return name in values ? (values[name] as string) : whole;
-  });
+export function fillTemplate(
+  template: string,
+  values: Record<string, string>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return template.replace(
+    /\{(env:)?([A-Za-z_][A-Za-z0-9_]*)\}/g,
+    (whole, isEnv: string | undefined, name: string) => {
+      if (isEnv) {
+        const value = env[name];
+        if (value === undefined)
+          throw new ConfigError(`the stimulus template needs environment variable ${name}, which is not set`);
+        return value;
+      }
+      return name in values ? (values[name] as string) : whole;
+    },
+  );
 }

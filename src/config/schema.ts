@@ -5,9 +5,14 @@
  */
 import { z } from 'zod';
 import { DEFAULT_MAPPING, INDICATIONS } from '../screencap.ts';
+import { agentsSchema } from '../sim/workspace/agents.ts';
 import { dnProblem } from '../tlib/codec.ts';
 
-const dn = z.string().refine((v) => dnProblem(v) === undefined, { message: 'expected a DN: a non-empty string of at most 64 characters' });
+const dn = z
+  .string()
+  .refine((v) => dnProblem(v) === undefined, {
+    message: 'expected a DN: a non-empty string of at most 64 characters',
+  });
 const dnList = z.array(dn).min(1, { message: 'expected at least one DN' });
 const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().positive();
@@ -43,9 +48,16 @@ const tserver = z
     dns: dnList.optional(),
     /** embedded: also write every message to this file as a SIP Server log (spec/sipserver-log.md). */
     sipLog: z.string().min(1).optional(),
+    /** embedded: also serve the Workspace API (GWS v3) on this port, for a desktop built on it (desktop profile). */
+    workspacePort: port.optional(),
+    /** The Workspace API's test agents (default: one per agent DN, user name and password `agent<DN>`). */
+    workspaceAgents: agentsSchema.optional(),
   })
   .strict()
-  .refine((t) => t.mode !== 'tcp' || t.port > 0, { message: 'a tcp T-Server needs its port', path: ['port'] });
+  .refine((t) => t.mode !== 'tcp' || t.port > 0, {
+    message: 'a tcp T-Server needs its port',
+    path: ['port'],
+  });
 
 const httpStimulus = z
   .object({
@@ -57,6 +69,24 @@ const httpStimulus = z
   })
   .strict();
 
+/** How the harness's desktop reaches the T-Server: tlib-json (the T-Server's port), or the Genesys Workspace API. */
+const desktopLink = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('tlib-json') }).strict(),
+  z
+    .object({
+      type: z.literal('workspace'),
+      /** The GWS base URL (credentials: GWS_* environment variables); none: the simulator's Workspace API front. */
+      url: z.url().optional(),
+      /** The Authentication API's base URL, for the password grant (default: url). */
+      authUrl: z.url().optional(),
+      /** Who signs in for each agent DN, in the order of agents.dns; `place` instead of the DN when given. */
+      agents: z
+        .array(z.object({ agentId: z.string().min(1), place: z.string().min(1).optional() }).strict())
+        .optional(),
+    })
+    .strict(),
+]);
+
 const stimulus = z
   .object({
     /** A shell command template run once per operation: {op}, {dn}, {connId}, {env:NAME}. Exit 0 = done. */
@@ -65,14 +95,24 @@ const stimulus = z
     timeoutMs: ms.default(10_000),
   })
   .strict()
-  .refine((s) => (s.command === undefined) !== (s.http === undefined), { message: 'give exactly one of command or http' });
+  .refine((s) => (s.command === undefined) !== (s.http === undefined), {
+    message: 'give exactly one of command or http',
+  });
 
 export const configSchema = z
   .object({
     profile: z.enum(PROFILES).default('self'),
-    tserver: tserver.default({ mode: 'embedded', host: '127.0.0.1', port: 0, image: 'screencap-cert-sim:latest' }),
+    tserver: tserver.default({
+      mode: 'embedded',
+      host: '127.0.0.1',
+      port: 0,
+      image: 'screencap-cert-sim:latest',
+    }),
     /** The agent DNs. Features name them 7001 and 7002: the first and second of these. */
-    agents: z.object({ dns: dnList.default(['7001', '7002']) }).strict().default({ dns: ['7001', '7002'] }),
+    agents: z
+      .object({ dns: dnList.default(['7001', '7002']) })
+      .strict()
+      .default({ dns: ['7001', '7002'] }),
     recorder: z
       .object({
         /** DNs the recorder monitors (default: the agent DNs). */
@@ -82,7 +122,10 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    desktop: z.object({ stimulus: stimulus.optional() }).strict().default({}),
+    desktop: z
+      .object({ stimulus: stimulus.optional(), link: desktopLink.default({ type: 'tlib-json' }) })
+      .strict()
+      .default({ link: { type: 'tlib-json' } }),
     timeouts: z
       .object({
         /** Time allowed for the indication after an operation (REC-ANSWER). */
@@ -119,16 +162,50 @@ export const configSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.profile === 'desktop' && !c.desktop.stimulus) {
-      ctx.addIssue({ code: 'custom', path: ['desktop', 'stimulus'], message: 'the desktop profile needs a stimulus (command or http) that makes the desktop act' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['desktop', 'stimulus'],
+        message: 'the desktop profile needs a stimulus (command or http) that makes the desktop act',
+      });
     }
     if (c.profile === 'desktop' && c.tserver.mode === 'tcp') {
-      ctx.addIssue({ code: 'custom', path: ['tserver', 'mode'], message: 'the desktop profile needs the embedded T-Server: only it shows what the desktop sent' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tserver', 'mode'],
+        message: 'the desktop profile needs the embedded T-Server: only it shows what the desktop sent',
+      });
     }
     if (c.profile === 'tserver' && c.tserver.mode !== 'tcp') {
-      ctx.addIssue({ code: 'custom', path: ['tserver', 'mode'], message: 'the tserver profile certifies an external T-Server: set mode tcp with its host and port' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tserver', 'mode'],
+        message: 'the tserver profile certifies an external T-Server: set mode tcp with its host and port',
+      });
+    }
+    const link = c.desktop.link;
+    if (link.type === 'workspace' && link.url && (link.agents?.length ?? 0) < c.agents.dns.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['desktop', 'link', 'agents'],
+        message: `a Workspace API desktop needs an agent (agentId) for each agent DN (${c.agents.dns.join(', ')})`,
+      });
+    }
+    if (link.type === 'workspace' && (c.profile === 'tserver' || (c.profile === 'recorder' && !link.url))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['desktop', 'link', 'url'],
+        message:
+          c.profile === 'tserver'
+            ? 'the tserver profile needs the tlib-json desktop: the Workspace API does not show the T-Server its requests reach'
+            : 'the recorder profile with a Workspace API desktop needs the GWS url (the staging environment your recorder is connected to)',
+      });
     }
     if (c.agents.dns.length < 2) {
-      ctx.addIssue({ code: 'custom', path: ['agents', 'dns'], message: 'expected two agent DNs (features use two agents)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agents', 'dns'],
+        message: 'expected two agent DNs (features use two agents)',
+      });
     }
   });
 

@@ -8,7 +8,11 @@ import type { HarnessConfig } from '../config/schema.ts';
 export function profileTagExpression(config: HarnessConfig): string | undefined {
   const parts: string[] = [];
   if (config.profile !== 'self') parts.push(`@seat:${config.profile}`);
-  if (config.profile !== 'self' && config.tserver.mode !== 'embedded') {
+  const link = config.desktop.link;
+  if (config.profile !== 'self' && link.type === 'workspace' && link.url) {
+    // A staging GWS: no admin API for calls or faults, and no tlib-json connection for other clients.
+    parts.push('not @simulator', 'not @calls', 'not @tlib-client');
+  } else if (config.profile !== 'self' && config.tserver.mode !== 'embedded') {
     parts.push('not @simulator');
     if (config.tserver.mode === 'tcp' && !config.tserver.adminUrl) parts.push('not @calls');
   }
@@ -20,7 +24,11 @@ export function notApplicableReason(config: HarnessConfig, tags: readonly string
   if (config.profile !== 'self' && !tags.includes(`@seat:${config.profile}`)) {
     return `the ${config.profile} under test takes no part in it (it has no @seat:${config.profile} tag)`;
   }
-  if (tags.includes('@simulator')) return 'it needs the embedded simulator (fault injection or a configured DN list)';
-  if (tags.includes('@calls')) return 'it needs calls, which only a screencap-cert simulator can create (tserver.adminUrl)';
+  if (tags.includes('@simulator'))
+    return 'it needs the embedded simulator (fault injection or a configured DN list)';
+  if (tags.includes('@tlib-client'))
+    return 'it needs a client connected to the T-Server over tlib-json, which the Workspace API does not give';
+  if (tags.includes('@calls'))
+    return 'it needs calls, which only a screencap-cert simulator can create (tserver.adminUrl; not through a staging GWS)';
   return 'not selected';
 }

@@ -6,11 +6,14 @@
  */
 import type { HarnessConfig } from '../config/schema.ts';
 import { Journal } from '../journal.ts';
+import type { Link } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import type { Seat } from '../rules/observations.ts';
 import { isIndication, screenCaptureValue } from '../screencap.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
+import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { adminApiControl, inProcessControl, type SimulatorControl } from './control.ts';
+import { connectWorkspaceDesktop, frontAgents, stagingSeat } from './workspace-desktop.ts';
 
 /** Application names of the harness's own clients start with this. */
 export const HARNESS_APP_PREFIX = 'screencap-harness-';
@@ -50,6 +53,8 @@ export class RunContext {
 
   static async start(config: HarnessConfig): Promise<RunContext> {
     if (config.profile === 'self') return new RunContext(config, {});
+    // A staging GWS: the harness reaches the T-Server only through the Workspace API.
+    if (stagingSeat(config)) return new RunContext(config, {});
     const t = config.tserver;
     if (t.mode === 'tcp') {
       return new RunContext(config, {
@@ -60,15 +65,40 @@ export class RunContext {
     if (t.mode === 'container') {
       const { startSimulatorContainer } = await import('../container.ts');
       const container = await startSimulatorContainer(t.image, t.dns);
-      return new RunContext(config, { endpoint: container.endpoint, control: adminApiControl(container.adminUrl), resources: [container] });
+      return new RunContext(config, {
+        endpoint: container.endpoint,
+        control: adminApiControl(container.adminUrl),
+        resources: [container],
+      });
     }
-    const shared = await startSimulator({ host: t.host, port: t.port, adminPort: false, journal: new Journal(), ...(t.dns ? { dns: t.dns } : {}) });
+    const shared = await startSimulator({
+      host: t.host,
+      port: t.port,
+      adminPort: false,
+      journal: new Journal(),
+      ...(t.dns ? { dns: t.dns } : {}),
+      ...(t.sipLog ? { sipLog: sipServerLogFile(t.sipLog).writer } : {}),
+      ...(t.workspacePort === undefined
+        ? {}
+        : { workspace: { port: t.workspacePort, agents: frontAgents(config) } }),
+    });
     const resources: Stoppable[] = [shared];
     if (config.recorder.container) {
       const { startRecorderContainer } = await import('../container.ts');
-      resources.unshift(await startRecorderContainer(config.recorder.container, shared.port, config.recorder.dns ?? config.agents.dns));
+      resources.unshift(
+        await startRecorderContainer(
+          config.recorder.container,
+          shared.port,
+          config.recorder.dns ?? config.agents.dns,
+        ),
+      );
     }
-    return new RunContext(config, { endpoint: { host: shared.host, port: shared.port }, shared, control: inProcessControl(shared.tserver), resources });
+    return new RunContext(config, {
+      endpoint: { host: shared.host, port: shared.port },
+      shared,
+      control: inProcessControl(shared.tserver),
+      resources,
+    });
   }
 
   /** DNs the system under test must monitor before scenarios start. */
@@ -78,13 +108,30 @@ export class RunContext {
     return [];
   }
 
+  private unregisteredSutDns(tserver: Simulator['tserver']): string[] {
+    return this.sutDns.filter(
+      (dn) => !tserver.registrantsOf(dn).some((r) => !isHarnessApplication(r.application)),
+    );
+  }
+
+  /** Why the system under test, once ready, can no longer be certified (it left the T-Server); undefined while it is there. */
+  sutLost(): string | undefined {
+    if (!this.shared) return undefined;
+    const gone = this.unregisteredSutDns(this.shared.tserver);
+    return gone.length
+      ? `the ${this.sutSeat} under test left the T-Server at ${this.shared.address}: DN(s) ${gone.join(', ')} no longer monitored by it`
+      : undefined;
+  }
+
   /** Resolves when the SUT is ready; rejects saying exactly what never happened. */
   async waitUntilReady(log: (line: string) => void = () => {}): Promise<void> {
     const timeoutMs = this.config.timeouts.readyMs;
     if (this.shared && this.sutDns.length) {
       const tserver = this.shared.tserver;
-      const missing = () => this.sutDns.filter((dn) => !tserver.registrantsOf(dn).some((r) => !isHarnessApplication(r.application)));
-      log(`waiting up to ${timeoutMs} ms for the ${this.sutSeat} under test to register DNs ${missing().join(', ')} on ${this.shared.address}`);
+      const missing = () => this.unregisteredSutDns(tserver);
+      log(
+        `waiting up to ${timeoutMs} ms for the ${this.sutSeat} under test to register DNs ${missing().join(', ')} on ${this.shared.address}`,
+      );
       const deadline = Date.now() + timeoutMs;
       while (missing().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       if (missing().length) {
@@ -95,19 +142,37 @@ export class RunContext {
       }
       return;
     }
-    if (this.endpoint && !this.shared) await this.queryUntilAnswered(timeoutMs, log);
+    if ((this.endpoint && !this.shared) || stagingSeat(this.config))
+      await this.queryUntilAnswered(timeoutMs, log);
+  }
+
+  /** A harness desktop outside any scenario: over tlib-json to the T-Server, or signed in to the Workspace API for `dn`. */
+  private harnessDesktop(dn: string, purpose: string, timeoutMs: number): Promise<Link> {
+    const staging = stagingSeat(this.config);
+    const party = `${HARNESS_APP_PREFIX}${purpose}`;
+    if (staging) return connectWorkspaceDesktop(staging, dn, { party, timeoutMs });
+    return TlibLink.connect({ ...(this.endpoint as Endpoint), applicationName: party, timeoutMs });
+  }
+
+  /** `the T-Server at host:port`, or behind the Workspace API. */
+  private get tserverLabel(): string {
+    const staging = stagingSeat(this.config);
+    return staging
+      ? `the T-Server behind the Workspace API at ${staging.url}`
+      : `the T-Server at ${this.endpoint?.host}:${this.endpoint?.port}`;
   }
 
   /** External T-Server: a harness desktop registers the first agent DN and sends query until it is answered. */
   private async queryUntilAnswered(timeoutMs: number, log: (line: string) => void): Promise<void> {
-    const { host, port } = this.endpoint as Endpoint;
     const dn = this.config.agents.dns[0] as string;
     const needIndication = this.sutSeat === 'recorder';
-    log(`waiting up to ${timeoutMs} ms for the T-Server at ${host}:${port} to answer a query on DN ${dn}${needIndication ? ' and the recorder under test to send an indication' : ''}`);
+    log(
+      `waiting up to ${timeoutMs} ms for ${this.tserverLabel} to answer a query on DN ${dn}${needIndication ? ' and the recorder under test to send an indication' : ''}`,
+    );
     const deadline = Date.now() + timeoutMs;
     let last = 'nothing was tried';
     while (Date.now() < deadline) {
-      const link = await TlibLink.connect({ host, port, applicationName: `${HARNESS_APP_PREFIX}readiness`, timeoutMs: Math.min(2000, timeoutMs) }).catch((e: Error) => {
+      const link = await this.harnessDesktop(dn, 'readiness', Math.min(5000, timeoutMs)).catch((e: Error) => {
         last = e.message;
         return undefined;
       });
@@ -121,10 +186,10 @@ export class RunContext {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`the T-Server at ${host}:${port} was not ready within ${timeoutMs} ms: ${last}`);
+    throw new Error(`${this.tserverLabel} was not ready within ${timeoutMs} ms: ${last}`);
   }
 
-  private async tryQuery(link: TlibLink, dn: string, needIndication: boolean, deadline: number): Promise<string> {
+  private async tryQuery(link: Link, dn: string, needIndication: boolean, deadline: number): Promise<string> {
     try {
       await link.registerDn(dn);
       const mark = link.journal.mark;
@@ -133,11 +198,19 @@ export class RunContext {
         ThisDN: dn,
         Event: { message: 'EventUserEvent', ThisDN: dn, UserData: [['screen-capture', 'query']] },
       });
-      if (reply.message !== 'EventACK') return `the query on DN ${dn} was answered with ${JSON.stringify(reply)}`;
+      if (reply.message !== 'EventACK')
+        return `the query on DN ${dn} was answered with ${JSON.stringify(reply)}`;
       if (!needIndication) return '';
       await link.journal.waitFor(
-        (e) => e.direction === 'in' && e.message.message === 'EventUserEvent' && isIndication(screenCaptureValue(e.message.UserData)),
-        { after: mark, timeoutMs: Math.max(1, Math.min(this.config.timeouts.answerMs, deadline - Date.now())), description: `an indication answering the query on DN ${dn}` },
+        (e) =>
+          e.direction === 'in' &&
+          e.message.message === 'EventUserEvent' &&
+          isIndication(screenCaptureValue(e.message.UserData)),
+        {
+          after: mark,
+          timeoutMs: Math.max(1, Math.min(this.config.timeouts.answerMs, deadline - Date.now())),
+          description: `an indication answering the query on DN ${dn}`,
+        },
       );
       return '';
     } catch (e) {
@@ -150,23 +223,34 @@ export class RunContext {
    * each answered (outside any scenario's journal).
    */
   async resetRecorder(): Promise<void> {
-    if (this.sutSeat !== 'recorder' || !this.endpoint) return;
-    const link = await TlibLink.connect({ ...this.endpoint, applicationName: `${HARNESS_APP_PREFIX}reset`, timeoutMs: this.config.timeouts.requestMs });
-    try {
-      for (const dn of this.config.agents.dns) {
+    if (this.sutSeat !== 'recorder' || (!this.endpoint && !stagingSeat(this.config))) return;
+    // One link per DN: over the Workspace API each agent DN is its own agent's session.
+    for (const dn of this.config.agents.dns) {
+      const link = await this.harnessDesktop(dn, 'reset', this.config.timeouts.requestMs);
+      try {
         await link.registerDn(dn);
         const mark = link.journal.mark;
-        await link.request({ message: 'RequestSendEvent', ThisDN: dn, Event: { message: 'EventUserEvent', ThisDN: dn, UserData: [['screen-capture', 'stop']] } });
+        await link.request({
+          message: 'RequestSendEvent',
+          ThisDN: dn,
+          Event: { message: 'EventUserEvent', ThisDN: dn, UserData: [['screen-capture', 'stop']] },
+        });
         await link.journal
-          .waitFor((e) => e.direction === 'in' && e.message.ThisDN === dn && isIndication(screenCaptureValue(e.message.UserData)), {
-            after: mark,
-            timeoutMs: this.config.timeouts.answerMs,
-            description: `the recorder under test to answer stop on DN ${dn} (resetting it before the scenario)`,
-          })
+          .waitFor(
+            (e) =>
+              e.direction === 'in' &&
+              e.message.ThisDN === dn &&
+              isIndication(screenCaptureValue(e.message.UserData)),
+            {
+              after: mark,
+              timeoutMs: this.config.timeouts.answerMs,
+              description: `the recorder under test to answer stop on DN ${dn} (resetting it before the scenario)`,
+            },
+          )
           .catch(() => undefined); // a recorder that does not answer fails the scenario's own rules
+      } finally {
+        await link.close();
       }
-    } finally {
-      await link.close();
     }
   }
 

@@ -2,15 +2,17 @@
  * Runs the Gherkin suite through Cucumber's API and turns what the scenarios attached into a
  * verdict: passed only if scenarios ran, rules were evaluated, and every applicable rule passed.
  */
-import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
+import type { runCucumber } from '@cucumber/cucumber/api';
 import type { HarnessConfig } from '../config/schema.ts';
+import type { ServerIdentity } from '../link/link.ts';
+import { parseTrace, TRACE_MEDIA_TYPE, type TraceLine } from '../report/trace.ts';
 import { RULES } from '../rules/catalog.ts';
 import type { Outcome, RuleOutcome } from '../rules/evaluate.ts';
-import { RULE_OUTCOMES_MEDIA_TYPE } from './outcomes.ts';
+import { RULE_OUTCOMES_MEDIA_TYPE, TSERVER_IDENTITY_MEDIA_TYPE } from './outcomes.ts';
 import { notApplicableReason, profileTagExpression } from './profiles.ts';
 
 /** A Cucumber message (its package is Cucumber's own dependency). */
-type Envelope = Parameters<NonNullable<Parameters<typeof runCucumber>[2]>>[0];
+export type Envelope = Parameters<NonNullable<Parameters<typeof runCucumber>[2]>>[0];
 
 export interface SuiteOptions {
   /** Project root holding cucumber.mjs (default: the current directory). */
@@ -23,6 +25,12 @@ export interface SuiteOptions {
   parallel?: number;
   /** The run's configuration: its profile selects scenarios and which rules apply. */
   config?: HarnessConfig;
+  /** Options of the formats (e.g. allure-cucumberjs's resultsDir), merged into cucumber.mjs's. */
+  formatOptions?: Record<string, unknown>;
+  /** Reads the run as it goes, so a caller can still report on a run that never returns (SIGINT). */
+  collector?: ScenarioCollector;
+  /** Also receives every Cucumber message. */
+  onMessage?: (envelope: Envelope) => void;
 }
 
 export interface ScenarioResult {
@@ -32,6 +40,8 @@ export interface ScenarioResult {
   /** Why it failed (the first failing step's message), or why it is not applicable. */
   error?: string;
   rules: RuleOutcome[];
+  /** The trace lines of the messages its failed rules point at. */
+  offending?: TraceLine[];
 }
 
 export interface RuleSummary {
@@ -47,6 +57,8 @@ export interface SuiteResult {
   verdict: 'passed' | 'failed';
   /** Why the verdict is what it is, in words. */
   reasons: string[];
+  /** false: the run stopped (SIGINT, a crash) before every scenario it selected finished. */
+  complete?: boolean;
   scenarios: ScenarioResult[];
   rules: RuleSummary[];
 }
@@ -56,6 +68,12 @@ export class ScenarioCollector {
   private readonly pickles = new Map<string, { name: string; uri: string; tags: string[] }>();
   private readonly testCases = new Map<string, string>();
   private readonly started = new Map<string, ScenarioResult>();
+  private readonly finished = new Set<string>();
+  private readonly startedTestCases = new Set<string>();
+  private readonly identities = new Map<string, ServerIdentity>();
+  private runFinished = false;
+  /** Why BeforeAll or AfterAll hooks failed (Cucumber only says that one did). */
+  readonly runHookFailures: string[] = [];
 
   readonly onMessage = (envelope: Envelope): void => {
     if (envelope.pickle) {
@@ -64,6 +82,7 @@ export class ScenarioCollector {
     }
     if (envelope.testCase) this.testCases.set(envelope.testCase.id, envelope.testCase.pickleId);
     if (envelope.testCaseStarted) {
+      this.startedTestCases.add(envelope.testCaseStarted.testCaseId);
       const pickle = this.pickles.get(this.testCases.get(envelope.testCaseStarted.testCaseId) ?? '');
       this.started.set(envelope.testCaseStarted.id, {
         name: pickle?.name ?? '?',
@@ -80,17 +99,46 @@ export class ScenarioCollector {
         scenario.error = result.message ?? `a step was ${result.status.toLowerCase()}`;
       }
     }
-    if (
-      envelope.attachment?.mediaType === RULE_OUTCOMES_MEDIA_TYPE &&
-      envelope.attachment.testCaseStartedId
-    ) {
-      const scenario = this.started.get(envelope.attachment.testCaseStartedId);
-      if (scenario) scenario.rules = JSON.parse(envelope.attachment.body) as RuleOutcome[];
+    if (envelope.testCaseFinished) this.finished.add(envelope.testCaseFinished.testCaseStartedId);
+    if (envelope.testRunFinished) this.runFinished = true;
+    const hook = envelope.testRunHookFinished?.result;
+    if (hook && hook.status !== 'PASSED')
+      this.runHookFailures.push(`a run hook failed: ${hook.message?.split('\n')[0] ?? hook.status}`);
+    const attachment = envelope.attachment;
+    const scenario = this.started.get(attachment?.testCaseStartedId ?? '');
+    if (!attachment || !scenario) return;
+    if (attachment.mediaType === RULE_OUTCOMES_MEDIA_TYPE)
+      scenario.rules = JSON.parse(attachment.body) as RuleOutcome[];
+    if (attachment.mediaType === TSERVER_IDENTITY_MEDIA_TYPE) {
+      const id = JSON.parse(attachment.body) as ServerIdentity;
+      this.identities.set(`${id.name} ${id.version}`, id);
+    }
+    // The trace follows the outcomes; it is read only when a failed rule points at a message.
+    const seqs = new Set(scenario.rules.flatMap((r) => r.findings.map((f) => f.journalSeq)));
+    if (attachment.mediaType === TRACE_MEDIA_TYPE && seqs.size > 0) {
+      const offending = parseTrace(attachment.body).filter((l) => seqs.has(l.seq));
+      if (offending.length) scenario.offending = offending;
     }
   };
 
+  /** Scenarios that started; one that never finished (the run stopped) counts as failed. */
   get scenarios(): ScenarioResult[] {
-    return [...this.started.values()];
+    return [...this.started].map(([id, s]) =>
+      this.finished.has(id) ? s : { ...s, status: 'failed', error: 'did not finish: the run stopped' },
+    );
+  }
+
+  /** Why the run is incomplete, or undefined when every selected scenario finished. */
+  get incomplete(): string | undefined {
+    const unfinished = this.started.size - this.finished.size;
+    const unstarted = [...this.testCases.keys()].filter((id) => !this.startedTestCases.has(id)).length;
+    if (this.runFinished && unfinished === 0 && unstarted === 0) return undefined;
+    return `the run did not finish: ${unfinished} scenario(s) stopped midway, ${unstarted} never started`;
+  }
+
+  /** The T-Servers the scenarios ran against, as they named themselves. */
+  get tservers(): ServerIdentity[] {
+    return [...this.identities.values()];
   }
 
   /** Scenarios Cucumber parsed but did not run (the profile or tags left them out). */
@@ -98,7 +146,13 @@ export class ScenarioCollector {
     const ran = new Set(this.testCases.values());
     return [...this.pickles]
       .filter(([id]) => !ran.has(id))
-      .map(([, p]) => ({ name: p.name, uri: p.uri, status: 'not-applicable' as const, error: reason(p.tags), rules: [] }));
+      .map(([, p]) => ({
+        name: p.name,
+        uri: p.uri,
+        status: 'not-applicable' as const,
+        error: reason(p.tags),
+        rules: [],
+      }));
   }
 }
 
@@ -108,6 +162,8 @@ export interface RuleScope {
   filtered: boolean;
   /** The seat of the system under test: rules judging other seats are not applicable. */
   sutSeat?: string;
+  /** The run stopped early: a rule no scenario exercised might have been by one that never ran. */
+  stopped?: boolean;
 }
 
 export function summarizeRules(scenarios: readonly ScenarioResult[], scope: RuleScope): RuleSummary[] {
@@ -136,6 +192,12 @@ export function summarizeRules(scenarios: readonly ScenarioResult[], scope: Rule
       return { ...base, outcome: 'passed', reason: `passed in ${passed.length} scenario(s)` };
     const first = seen[0];
     if (first) return { ...base, outcome: first.outcome, reason: first.reason };
+    if (scope.stopped)
+      return {
+        ...base,
+        outcome: 'could-not-test',
+        reason: 'no scenario exercising it ran before the run stopped',
+      };
     return scope.filtered
       ? { ...base, outcome: 'not-applicable', reason: 'no selected scenario exercises it' }
       : { ...base, outcome: 'could-not-test', reason: 'no scenario exercises it' };
@@ -146,8 +208,9 @@ export function verdictOf(
   scenarios: readonly ScenarioResult[],
   rules: readonly RuleSummary[],
   cucumberSuccess: boolean,
+  incomplete?: string,
 ) {
-  const reasons: string[] = [];
+  const reasons: string[] = incomplete ? [incomplete] : [];
   if (scenarios.length === 0) reasons.push('no scenario ran');
   const evaluated = rules.filter((r) => r.outcome === 'passed' || r.outcome === 'failed');
   if (evaluated.length === 0) reasons.push('no rule was evaluated');
@@ -160,13 +223,22 @@ export function verdictOf(
   return { verdict: reasons.length === 0 ? ('passed' as const) : ('failed' as const), reasons };
 }
 
+/** The tag expression selecting the run's scenarios: the profile's and the user's. */
+function selection(options: Pick<SuiteOptions, 'config' | 'tags'>): string {
+  const profileTags = options.config && profileTagExpression(options.config);
+  return [profileTags, options.tags]
+    .filter(Boolean)
+    .map((t) => `(${t})`)
+    .join(' and ');
+}
+
 export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult> {
   const cwd = options.cwd ?? process.cwd();
   const provided: Record<string, unknown> = {};
-  const profileTags = options.config && profileTagExpression(options.config);
-  const tags = [profileTags, options.tags].filter(Boolean).map((t) => `(${t})`).join(' and ');
+  const tags = selection(options);
   if (tags) provided.tags = tags;
   if (options.formats) provided.format = options.formats;
+  if (options.formatOptions) provided.formatOptions = options.formatOptions;
   if (options.parallel && options.parallel > 1) {
     provided.parallel = options.parallel;
     // Workers are new Node processes: they need the TypeScript loader too.
@@ -174,13 +246,45 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
       process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim();
     }
   }
+  // Loaded here, not at the top: the rule summaries above serve verify-log too, which needs no Cucumber.
+  const { loadConfiguration, runCucumber } = await import('@cucumber/cucumber/api');
   const { runConfiguration } = await loadConfiguration({ file: 'cucumber.mjs', provided }, { cwd });
-  const collector = new ScenarioCollector();
-  const { success } = await runCucumber(runConfiguration, { cwd }, collector.onMessage);
+  const collector = options.collector ?? new ScenarioCollector();
+  const { success } = await runCucumber(runConfiguration, { cwd }, (envelope) => {
+    collector.onMessage(envelope);
+    options.onMessage?.(envelope);
+  });
+  return suiteResult(collector, options, success);
+}
+
+/**
+ * The result of what `collector` saw: of a whole run, or of one that stopped early (`stopped`
+ * says why), which is incomplete and fails.
+ */
+export function suiteResult(
+  collector: ScenarioCollector,
+  options: Pick<SuiteOptions, 'config' | 'tags'>,
+  cucumberSuccess: boolean,
+  stopped?: string,
+): SuiteResult {
   const ran = collector.scenarios;
   const config = options.config;
-  const notRun = collector.notRun((t) => (config ? notApplicableReason(config, t) : 'not selected by --tags'));
+  const notRun = collector.notRun((t) =>
+    config ? notApplicableReason(config, t) : 'not selected by --tags',
+  );
   const sutSeat = config && config.profile !== 'self' ? config.profile : undefined;
-  const rules = summarizeRules(ran, { filtered: tags !== '', ...(sutSeat ? { sutSeat } : {}) });
-  return { ...verdictOf(ran, rules, success), scenarios: [...ran, ...notRun], rules };
+  const incomplete = stopped ?? collector.incomplete;
+  const rules = summarizeRules(ran, {
+    filtered: selection(options) !== '',
+    stopped: incomplete !== undefined,
+    ...(sutSeat ? { sutSeat } : {}),
+  });
+  const { verdict, reasons } = verdictOf(ran, rules, cucumberSuccess, incomplete);
+  return {
+    verdict,
+    reasons: [...collector.runHookFailures, ...reasons],
+    complete: incomplete === undefined,
+    scenarios: [...ran, ...notRun],
+    rules,
+  };
 }

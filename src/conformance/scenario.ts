@@ -4,22 +4,32 @@
  * which the harness observes through the shared simulator's journal. Step definitions are thin
  * calls into this; everything here can be used without Cucumber.
  */
-import { Journal, type EntryPredicate, type JournalEntry } from '../journal.ts';
+import { type EntryPredicate, Journal, type JournalEntry } from '../journal.ts';
+import type { Link, ServerIdentity } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { desktopBehaviour, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import { createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules, type RuleOutcome } from '../rules/evaluate.ts';
-import { type Role, toRecords } from '../rules/observations.ts';
+import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
 import { type Indication, isIndication, type Operation, screenCaptureValue } from '../screencap.ts';
 import type { HarnessSettings } from '../settings.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
+import { startWorkspaceFront, type WorkspaceFront } from '../sim/workspace/front.ts';
+import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import type { TReply, WireMessage } from '../tlib/messages.ts';
 import { inProcessControl, type SimulatorControl } from './control.ts';
 import type { Refusal } from './refusals.ts';
 import { type Endpoint, HARNESS_APP_PREFIX, isHarnessApplication, type RunContext } from './run-context.ts';
 import { applyStimulus } from './stimulus.ts';
+import {
+  connectWorkspaceDesktop,
+  frontAgents,
+  frontSeat,
+  stagingSeat,
+  type WorkspaceSeat,
+} from './workspace-desktop.ts';
 
 /** Who receives: a harness party by its journal name, or the system under test in a seat. */
 export type Receiver = { party: string } | { sut: 'desktop' | 'recorder' };
@@ -31,8 +41,10 @@ export class ScenarioHarness {
   readonly clients = new Map<string, TlibLink>();
   /** Journal party name -> role, for the rules. */
   readonly roles = new Map<string, Role>();
-  private readonly links: TlibLink[] = [];
+  private readonly links: Link[] = [];
   private sim: Simulator | undefined;
+  /** The Workspace API front in front of the scenario's T-Server, for a Workspace API desktop without a GWS URL. */
+  private front: WorkspaceFront | undefined;
   private readonly calls = new Map<string, string>();
   private readonly stopCopying: () => void;
 
@@ -43,7 +55,12 @@ export class ScenarioHarness {
     // The shared simulator's view of this scenario: what the system under test sent and received,
     // starting with the DNs it registered before the scenario began.
     for (const e of run.shared?.journal?.entries ?? []) {
-      if (e.direction === 'out' && /^Event(Un)?Registered$/.test(e.message.message) && !isHarnessApplication(e.peerApplication)) this.journal.copy(e);
+      if (
+        e.direction === 'out' &&
+        /^Event(Un)?Registered$/.test(e.message.message) &&
+        !isHarnessApplication(e.peerApplication)
+      )
+        this.journal.copy(e);
     }
     const unsubscribe = run.shared?.journal?.subscribe((e) => this.journal.copy(e));
     this.stopCopying = unsubscribe ?? (() => {});
@@ -56,11 +73,22 @@ export class ScenarioHarness {
   /** The scenario's own simulator (self profile), started on first use. */
   private async ownSimulator(): Promise<Simulator> {
     const engine = tserverEngine(this.settings.breakage);
-    this.sim ??= await startSimulator({ adminPort: false, journal: this.journal, ...(engine ? { engine } : {}) });
+    const sipLog = this.settings.config.tserver.sipLog;
+    this.sim ??= await startSimulator({
+      adminPort: false,
+      journal: this.journal,
+      ...(engine ? { engine } : {}),
+      ...(sipLog ? { sipLog: sipServerLogFile(sipLog).writer } : {}),
+    });
     return this.sim;
   }
 
   private async endpoint(): Promise<Endpoint> {
+    const staging = stagingSeat(this.settings.config);
+    if (staging)
+      throw new Error(
+        `the harness reaches the T-Server only through the Workspace API at ${staging.url}: this step needs a tlib-json connection to it`,
+      );
     return this.run.endpoint ?? (await this.ownSimulator());
   }
 
@@ -68,7 +96,9 @@ export class ScenarioHarness {
   async control(what: string): Promise<SimulatorControl> {
     if (!this.run.endpoint) return inProcessControl((await this.ownSimulator()).tserver);
     if (this.run.control) return this.run.control;
-    throw new Error(`${what} needs the simulator's admin API, and the T-Server under test has none configured (tserver.adminUrl)`);
+    throw new Error(
+      `${what} needs the simulator's admin API, and the T-Server under test has none configured (tserver.adminUrl)`,
+    );
   }
 
   async configureDns(dns: string[]): Promise<void> {
@@ -97,8 +127,35 @@ export class ScenarioHarness {
   async addDesktop(dn: string): Promise<void> {
     if (this.sut === 'desktop') return;
     const party = this.desktops.size === 0 ? 'desktop' : `desktop ${dn}`;
-    const link = await this.connect(party, 'desktop');
+    const link =
+      this.settings.config.desktop.link.type === 'workspace'
+        ? await this.connectWorkspace(party, dn)
+        : await this.connect(party, 'desktop');
     this.desktops.set(dn, await MockDesktop.start({ link, dn, ...desktopBehaviour(this.settings.breakage) }));
+  }
+
+  /** The desktop's link over the Workspace API: to the configured GWS, or to a front started in front of the scenario's T-Server. */
+  private async connectWorkspace(party: string, dn: string): Promise<Link> {
+    this.roles.set(party, 'desktop');
+    const link = await connectWorkspaceDesktop(await this.workspaceSeat(), dn, {
+      party,
+      journal: this.journal,
+      timeoutMs: this.settings.requestTimeoutMs,
+    });
+    this.links.push(link);
+    return link;
+  }
+
+  private async workspaceSeat(): Promise<WorkspaceSeat> {
+    const staging = stagingSeat(this.settings.config);
+    if (staging) return staging;
+    const agents = frontAgents(this.settings.config);
+    this.front ??= await startWorkspaceFront({
+      tserver: await this.endpoint(),
+      agents,
+      requestTimeoutMs: this.settings.requestTimeoutMs,
+    });
+    return frontSeat(this.front.url, agents);
   }
 
   /** A recorder monitoring `dns`: a mock, or the recorder under test. */
@@ -127,13 +184,18 @@ export class ScenarioHarness {
   desktopOn(dn: string): Receiver {
     if (this.sut === 'desktop') return { sut: 'desktop' };
     const d = this.desktops.get(dn);
-    if (!d) throw new Error(`no agent desktop on DN ${dn}; the scenario has ${[...this.desktops.keys()].join(', ') || 'none'}`);
+    if (!d)
+      throw new Error(
+        `no agent desktop on DN ${dn}; the scenario has ${[...this.desktops.keys()].join(', ') || 'none'}`,
+      );
     return { party: d.link.party };
   }
 
   /** Every recorder of the scenario. */
   recorderReceivers(): Receiver[] {
-    return this.sut === 'recorder' ? [{ sut: 'recorder' }] : this.recorders.map((r) => ({ party: r.link.party }));
+    return this.sut === 'recorder'
+      ? [{ sut: 'recorder' }]
+      : this.recorders.map((r) => ({ party: r.link.party }));
   }
 
   /**
@@ -151,25 +213,54 @@ export class ScenarioHarness {
   }
 
   /** Waits for `receiver` to get an event `name` on `dn` after `mark`; undefined if it cannot be observed. */
-  async waitForEvent(receiver: Receiver, name: string, dn: string, mark: number, match: (m: WireMessage) => boolean, what = name): Promise<JournalEntry | undefined> {
+  async waitForEvent(
+    receiver: Receiver,
+    name: string,
+    dn: string,
+    mark: number,
+    match: (m: WireMessage) => boolean,
+    what = name,
+  ): Promise<JournalEntry | undefined> {
     const received = this.receivedBy(receiver);
     if (!received) return undefined;
     const who = 'party' in receiver ? receiver.party : `the ${receiver.sut} under test`;
-    return this.journal.waitFor((e) => received(e) && e.message.message === name && e.message.ThisDN === dn && match(e.message), {
-      after: mark,
-      timeoutMs: this.waitMs,
-      description: `${who} to receive ${what} on DN ${dn}`,
-      near: received,
-    });
+    return this.journal.waitFor(
+      (e) => received(e) && e.message.message === name && e.message.ThisDN === dn && match(e.message),
+      {
+        after: mark,
+        timeoutMs: this.waitMs,
+        description: `${who} to receive ${what} on DN ${dn}`,
+        near: received,
+      },
+    );
   }
 
-  waitForScreenCapture(receiver: Receiver, dn: string, value: Operation | Indication, mark: number): Promise<JournalEntry | undefined> {
-    return this.waitForEvent(receiver, 'EventUserEvent', dn, mark, (m) => screenCaptureValue(m.UserData) === value, `EventUserEvent screen-capture=${value}`);
+  waitForScreenCapture(
+    receiver: Receiver,
+    dn: string,
+    value: Operation | Indication,
+    mark: number,
+  ): Promise<JournalEntry | undefined> {
+    return this.waitForEvent(
+      receiver,
+      'EventUserEvent',
+      dn,
+      mark,
+      (m) => screenCaptureValue(m.UserData) === value,
+      `EventUserEvent screen-capture=${value}`,
+    );
   }
 
   /** The next indication the desktop on `dn` receives after `mark`. */
   waitForIndication(dn: string, mark: number): Promise<JournalEntry | undefined> {
-    return this.waitForEvent(this.desktopOn(dn), 'EventUserEvent', dn, mark, (m) => isIndication(screenCaptureValue(m.UserData)), 'an indication (EventUserEvent screen-capture=enabled|disabled|paused)');
+    return this.waitForEvent(
+      this.desktopOn(dn),
+      'EventUserEvent',
+      dn,
+      mark,
+      (m) => isIndication(screenCaptureValue(m.UserData)),
+      'an indication (EventUserEvent screen-capture=enabled|disabled|paused)',
+    );
   }
 
   /** Establishes a call on `dn` and waits until the DN's desktop knows of it. */
@@ -198,21 +289,40 @@ export class ScenarioHarness {
   /** The desktop on `dn` sends an operation (the desktop under test through its stimulus); resolves to its reply. */
   async operate(dn: string, operation: Operation): Promise<{ reply: TReply | undefined; mark: number }> {
     const mark = this.journal.mark;
-    if (this.sut !== 'desktop') return { reply: await (this.desktops.get(dn) ?? this.missingDesktop(dn)).send(operation), mark };
+    if (this.sut !== 'desktop')
+      return { reply: await (this.desktops.get(dn) ?? this.missingDesktop(dn)).send(operation), mark };
     const stimulus = this.run.config.desktop.stimulus;
     if (!stimulus) throw new Error('the desktop profile needs desktop.stimulus in the configuration');
     await applyStimulus(stimulus, { op: operation, dn, connId: this.calls.get(dn) ?? '' });
-    const sent = (e: JournalEntry) => e.party === 'tserver' && e.direction === 'in' && e.message.message === 'RequestSendEvent' && !isHarnessApplication(e.peerApplication);
-    const request = await this.journal.waitFor(sent, { after: mark, timeoutMs: this.waitMs, description: `the desktop under test to send RequestSendEvent (${operation} on DN ${dn}) after its stimulus` });
+    const sent = (e: JournalEntry) =>
+      e.party === 'tserver' &&
+      e.direction === 'in' &&
+      e.message.message === 'RequestSendEvent' &&
+      !isHarnessApplication(e.peerApplication);
+    const request = await this.journal.waitFor(sent, {
+      after: mark,
+      timeoutMs: this.waitMs,
+      description: `the desktop under test to send RequestSendEvent (${operation} on DN ${dn}) after its stimulus`,
+    });
     const reply = await this.journal.waitFor(
-      (e) => e.party === 'tserver' && e.direction === 'out' && e.peerId === request.peerId && e.message.ReferenceID === request.message.ReferenceID,
-      { after: request.seq, timeoutMs: this.waitMs, description: `the T-Server's reply to the desktop's ${operation}` },
+      (e) =>
+        e.party === 'tserver' &&
+        e.direction === 'out' &&
+        e.peerId === request.peerId &&
+        e.message.ReferenceID === request.message.ReferenceID,
+      {
+        after: request.seq,
+        timeoutMs: this.waitMs,
+        description: `the T-Server's reply to the desktop's ${operation}`,
+      },
     );
     return { reply: reply.message as unknown as TReply, mark };
   }
 
   private missingDesktop(dn: string): never {
-    throw new Error(`no agent desktop on DN ${dn}; the scenario has ${[...this.desktops.keys()].join(', ') || 'none'}`);
+    throw new Error(
+      `no agent desktop on DN ${dn}; the scenario has ${[...this.desktops.keys()].join(', ') || 'none'}`,
+    );
   }
 
   /** Provokes a refusal from a fresh raw client; resolves to the entry of the EventError it got. */
@@ -225,12 +335,15 @@ export class ScenarioHarness {
     const request = refusal.build(dn);
     if (typeof request === 'string') link.sendBytes(request);
     else link.sendRaw(request);
-    return this.journal.waitFor((e) => e.party === name && e.direction === 'in' && e.message.message === 'EventError', {
-      after: mark,
-      timeoutMs: this.settings.requestTimeoutMs,
-      description: `EventError ${refusal.code} for ${refusal.name}`,
-      near: (e) => e.party === name,
-    });
+    return this.journal.waitFor(
+      (e) => e.party === name && e.direction === 'in' && e.message.message === 'EventError',
+      {
+        after: mark,
+        timeoutMs: this.settings.requestTimeoutMs,
+        description: `EventError ${refusal.code} for ${refusal.name}`,
+        near: (e) => e.party === name,
+      },
+    );
   }
 
   /** Waits until the journal has been quiet for `quietMs` (at most the answer timeout and a bit). */
@@ -244,15 +357,24 @@ export class ScenarioHarness {
     }
   }
 
-  /** Evaluates rules over everything the harness saw: its parties' links, and the SUT through the simulator. */
-  evaluate(ruleIds: readonly string[]): RuleOutcome[] {
+  /** Every client–T-Server message the harness saw, each from one observer: what rules judge and reports draw. */
+  records(): WireRecord[] {
     const sutRole = this.sut === 'desktop' || this.sut === 'recorder' ? this.sut : undefined;
-    const records = toRecords(this.journal.entries, {
+    return toRecords(this.journal.entries, {
       parties: this.roles,
       isHarnessApplication,
       ...(sutRole ? { otherClientsRole: sutRole } : {}),
     });
-    const ctx = createCheckContext(records, {
+  }
+
+  /** The T-Server as it named itself to the harness's parties (EventClientRegistered), once one connected. */
+  get tserver(): ServerIdentity | undefined {
+    return this.links.find((l) => l.server.name !== '')?.server;
+  }
+
+  /** Evaluates rules over everything the harness saw: its parties' links, and the SUT through the simulator. */
+  evaluate(ruleIds: readonly string[]): RuleOutcome[] {
+    const ctx = createCheckContext(this.records(), {
       mapping: this.settings.mapping,
       initialState: this.settings.initialState,
       answerTimeoutMs: this.settings.answerTimeoutMs,
@@ -268,6 +390,7 @@ export class ScenarioHarness {
       await Promise.allSettled([...this.calls.values()].map((connId) => control.releaseCall(connId)));
     }
     await Promise.allSettled(this.links.map((l) => l.close()));
+    await this.front?.stop();
     await this.sim?.stop();
   }
 }

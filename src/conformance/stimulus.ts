@@ -22,17 +22,26 @@ async function runCommand(template: string, values: StimulusValues, timeoutMs: n
   child.stderr.on('data', (d) => (output = (output + d).slice(-2000)));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-    child.on('error', (e) => reject(new Error(`stimulus command "${template}" could not start: ${e.message}`)));
+    child.on('error', (e) =>
+      reject(new Error(`stimulus command "${template}" could not start: ${e.message}`)),
+    );
     child.on('close', (c, s) => resolve([c, s]));
   });
   clearTimeout(timer);
   if (code !== 0) {
-    const why = signal === 'SIGKILL' ? `did not finish within ${timeoutMs} ms` : `exited with ${code ?? signal}`;
-    throw new Error(`stimulus command "${template}" for ${values.op} on ${values.dn} ${why}${output ? `:\n${output.trim()}` : ''}`);
+    const why =
+      signal === 'SIGKILL' ? `did not finish within ${timeoutMs} ms` : `exited with ${code ?? signal}`;
+    throw new Error(
+      `stimulus command "${template}" for ${values.op} on ${values.dn} ${why}${output ? `:\n${output.trim()}` : ''}`,
+    );
   }
 }
 
-async function sendRequest(http: NonNullable<Stimulus['http']>, values: StimulusValues, timeoutMs: number): Promise<void> {
+async function sendRequest(
+  http: NonNullable<Stimulus['http']>,
+  values: StimulusValues,
+  timeoutMs: number,
+): Promise<void> {
   const fill = (t: string) => fillTemplate(t, { ...values });
   const headers = Object.fromEntries(Object.entries(http.headers).map(([k, v]) => [k, fill(v)]));
   const res = await fetch(fill(http.url), {
@@ -41,11 +50,15 @@ async function sendRequest(http: NonNullable<Stimulus['http']>, values: Stimulus
     body: http.body === undefined ? null : fill(http.body),
     signal: AbortSignal.timeout(timeoutMs),
   }).catch((e: Error) => {
-    throw new Error(`stimulus ${http.method} ${http.url} for ${values.op} on ${values.dn} failed: ${e.message}`);
+    throw new Error(
+      `stimulus ${http.method} ${http.url} for ${values.op} on ${values.dn} failed: ${e.message}`,
+    );
   });
   if (!res.ok) {
     const text = (await res.text()).slice(0, 500);
-    throw new Error(`stimulus ${http.method} ${http.url} for ${values.op} on ${values.dn} answered ${res.status}: ${text}`);
+    throw new Error(
+      `stimulus ${http.method} ${http.url} for ${values.op} on ${values.dn} answered ${res.status}: ${text}`,
+    );
   }
 }
 

@@ -25,6 +25,8 @@ export interface MockDesktopOptions {
   /** Register the DN first (default true; a broken desktop skips it). */
   register?: boolean;
   tamper?: Tamper;
+  /** Keep every indication in `indications` (default true); under load only `onIndication` listeners see them. */
+  keepHistory?: boolean;
 }
 
 export interface ReceivedIndication {
@@ -39,6 +41,8 @@ export class MockDesktop {
   readonly indications: ReceivedIndication[] = [];
   private readonly calls: string[] = [];
   private readonly tamper: Tamper | undefined;
+  private readonly keepHistory: boolean;
+  private readonly indicationListeners = new Set<(received: ReceivedIndication) => void>();
 
   static async start(options: MockDesktopOptions): Promise<MockDesktop> {
     const desktop = new MockDesktop(options);
@@ -50,6 +54,7 @@ export class MockDesktop {
     this.link = options.link;
     this.dn = options.dn;
     this.tamper = options.tamper;
+    this.keepHistory = options.keepHistory ?? true;
     options.link.onEvent((event) => this.observe(event));
   }
 
@@ -73,6 +78,12 @@ export class MockDesktop {
     return body && this.link.request(body);
   }
 
+  /** Calls `listener` with every indication received from now on; returns the unsubscribe function. */
+  onIndication(listener: (received: ReceivedIndication) => void): () => void {
+    this.indicationListeners.add(listener);
+    return () => this.indicationListeners.delete(listener);
+  }
+
   private observe(event: WireMessage): void {
     if (event.ThisDN !== this.dn) return;
     if (event.message === 'EventEstablished' && typeof event.ConnID === 'string')
@@ -84,7 +95,9 @@ export class MockDesktop {
     if (event.message === 'EventUserEvent') {
       const value = screenCaptureValue(event.UserData);
       if (isIndication(value)) {
-        this.indications.push({ indication: value, connId: event.ConnID as string | undefined, event });
+        const received = { indication: value, connId: event.ConnID as string | undefined, event };
+        if (this.keepHistory) this.indications.push(received);
+        for (const listener of this.indicationListeners) listener(received);
       }
     }
   }

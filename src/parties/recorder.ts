@@ -29,6 +29,8 @@ export interface MockRecorderOptions {
   tamper?: Tamper;
   /** Broken on purpose: the state a query leaves behind (a correct recorder leaves it unchanged). */
   stateAfterQuery?: Indication;
+  /** Keep every answer in `answered` (default true; false under load, where it would only grow). */
+  keepHistory?: boolean;
 }
 
 export interface AnsweredOperation {
@@ -76,7 +78,7 @@ export class MockRecorder {
       this.stateOf(dn),
     );
     this.state.set(dn, operation === 'query' ? (this.options.stateAfterQuery ?? indication) : indication);
-    this.answered.push({ dn, operation, indication });
+    if (this.options.keepHistory !== false) this.answered.push({ dn, operation, indication });
     const delay = this.options.answerDelayMs ?? 0;
     const answer = () => this.answer(dn, event.ConnID as string | undefined, indication);
     if (delay > 0) setTimeout(answer, delay);

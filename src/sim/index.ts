@@ -6,6 +6,8 @@ import type { Journal } from '../journal.ts';
 import type { SipServerLogWriter } from '../sipserver-log/writer.ts';
 import { createAdminServer } from './admin.ts';
 import { TServer, type TServerOptions } from './tserver.ts';
+import { defaultAgents, type WorkspaceAgent } from './workspace/agents.ts';
+import { startWorkspaceFront, type WorkspaceFront } from './workspace/front.ts';
 
 export interface SimulatorOptions extends TServerOptions {
   /** Interface to bind (default 127.0.0.1: nothing outside the machine reaches it unless told to). */
@@ -18,6 +20,8 @@ export interface SimulatorOptions extends TServerOptions {
   engine?: (options: TServerOptions) => TServer;
   /** Also print every message received and sent to this SIP Server log (spec/sipserver-log.md). */
   sipLog?: SipServerLogWriter;
+  /** Also serve the Workspace API (GWS v3) in front of the simulator (default: not). */
+  workspace?: { port?: number; agents?: readonly WorkspaceAgent[]; sessionTimeoutMs?: number };
 }
 
 export interface Simulator {
@@ -29,6 +33,8 @@ export interface Simulator {
   adminUrl: string | undefined;
   tserver: TServer;
   journal: Journal | undefined;
+  /** The Workspace API front, when it runs (`workspace.url` is its GWS base URL). */
+  workspace: WorkspaceFront | undefined;
   stop(): Promise<void>;
 }
 
@@ -48,7 +54,7 @@ function closeServer(server: Server): Promise<void> {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
   const tserver = options.engine ? options.engine(options) : new TServer(options);
-  if (options.sipLog && !tserver.journal) throw new Error('a SIP Server log needs the journal (journal: false)');
+  if (options.sipLog && !tserver.journal) throw new Error('sipLog needs the journal (not journal: false)');
   const detachLog =
     tserver.journal &&
     options.sipLog?.attach(tserver.journal, { name: tserver.serverName, version: tserver.serverVersion });
@@ -65,6 +71,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       throw e;
     }
   }
+  let workspace: WorkspaceFront | undefined;
+  if (options.workspace) {
+    const w = options.workspace;
+    // Its sessions are clients of this simulator: they connect where it listens (loopback when it listens everywhere).
+    const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+    workspace = await startWorkspaceFront({
+      tserver: { host: reach, port },
+      agents: w.agents ?? defaultAgents(options.dns ?? ['7001', '7002']),
+      host,
+      ...(w.port === undefined ? {} : { port: w.port }),
+      ...(w.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: w.sessionTimeoutMs }),
+      ...(options.log ? { log: options.log } : {}),
+    }).catch(async (e: Error) => {
+      await Promise.all([closeServer(tserver.net), admin && closeServer(admin)]);
+      throw e;
+    });
+  }
   let stopped: Promise<void> | undefined;
   return {
     host,
@@ -73,8 +96,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     adminUrl,
     tserver,
     journal: tserver.journal,
+    workspace,
     stop() {
       stopped ??= (async () => {
+        await workspace?.stop();
         tserver.closeAll();
         admin?.closeAllConnections();
         detachLog?.();

@@ -104,7 +104,10 @@ export class TServer {
 
   /** The clients registered on `dn`: their application names (undefined before RequestRegisterClient). */
   registrantsOf(dn: string): Array<{ client: string; application: string | undefined }> {
-    return [...(this.registrants.get(dn) ?? NO_SESSIONS)].map((s) => ({ client: s.label, application: s.applicationName }));
+    return [...(this.registrants.get(dn) ?? NO_SESSIONS)].map((s) => ({
+      client: s.label,
+      application: s.applicationName,
+    }));
   }
 
   /** Establishes a call on `dn` and tells the DN's registrants (EventEstablished). */

@@ -20,14 +20,13 @@ const NUMBER = /^-?\d+(?:\.\d+)?$/;
 // --- printing ------------------------------------------------------------------------------------
 
 /** One attribute per line: control characters that would end the line are printed escaped. */
-function escape(text: string): string {
+function oneLine(text: string): string {
   return text.replace(/[\r\n\t]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 function isKvList(value: unknown): value is KVList {
   return (
-    Array.isArray(value) &&
-    value.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string')
+    Array.isArray(value) && value.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string')
   );
 }
 
@@ -38,10 +37,10 @@ function isBinary(value: unknown): value is { binary: string } {
 function scalar(key: string, value: unknown): string {
   if (typeof value === 'string') {
     // A ConnID is printed bare, as 16 hex digits (any other text is quoted, so it reads back whole).
-    return key === 'ConnID' && /^[0-9a-fA-F]+$/.test(value) ? value : `'${escape(value)}'`;
+    return key === 'ConnID' && /^[0-9a-fA-F]+$/.test(value) ? value : `'${oneLine(value)}'`;
   }
   if (typeof value === 'number') return String(value);
-  return escape(JSON.stringify(value) ?? String(value));
+  return oneLine(JSON.stringify(value) ?? String(value));
 }
 
 /** `[27] 7b 22 61 22..`: a KV list's length and first bytes (here of its JSON form). */
@@ -53,13 +52,15 @@ function kvHeader(list: KVList): string {
 function pairLines(list: KVList, depth: number, out: string[]): void {
   const tabs = '\t'.repeat(depth);
   for (const [key, value] of list) {
-    const k = `${tabs}'${escape(key)}'`;
+    const k = `${tabs}'${oneLine(key)}'`;
     if (isKvList(value)) {
       out.push(`${k}\t(list)`);
       pairLines(value, depth + 1, out);
     } else if (isBinary(value)) {
       const bytes = Buffer.from(value.binary, 'base64');
-      out.push(`${k}\t[${bytes.length}]${[...bytes].map((b) => ` ${b.toString(16).padStart(2, '0')}`).join('')}`);
+      out.push(
+        `${k}\t[${bytes.length}]${[...bytes].map((b) => ` ${b.toString(16).padStart(2, '0')}`).join('')}`,
+      );
     } else {
       out.push(`${k}\t${scalar('', value)}`);
     }
@@ -82,7 +83,8 @@ export function printAttributes(message: WireMessage): string[] {
     if (key === 'message') continue;
     if (key === 'Event' && message.message === 'RequestSendEvent' && value && typeof value === 'object') {
       for (const [field, v] of Object.entries(value)) {
-        if (field === 'message') out.push(`\tAttributeUserEvent\t${typeof v === 'string' ? v : scalar('', v)}`);
+        if (field === 'message')
+          out.push(`\tAttributeUserEvent\t${typeof v === 'string' ? v : scalar('', v)}`);
         else attributeLines(field, v, out);
       }
     } else {
@@ -117,26 +119,34 @@ function pairValue(text: string): KVValue {
   return bare(text);
 }
 
+/** Which attributes to read (names without the `Attribute` prefix): all of them, or these. */
+export type AttributeSelection = 'all' | ReadonlySet<string>;
+
 /** Collects a message's attribute lines (in order), then builds the message. */
 export class AttributeReader {
   private readonly attributes: Array<[name: string, value: unknown]> = [];
   /** Open KV lists: [0] is the current attribute's list, [n] the list nested n deep. */
   private lists: KVList[] = [];
+  /** Inside an attribute that is not read: its KV pairs are passed over too. */
+  private skipping = false;
   /** Lines that could not be read, with why: kept on the entry as its `problem`. */
   readonly problems: string[] = [];
 
-  /** One line starting with a tab, without its line end; `where` names it in problems. */
-  add(line: string, where: string): void {
+  constructor(private readonly selection: AttributeSelection = 'all') {}
+
+  /** Line `lineNo` of the log, starting with a tab, without its line end. */
+  add(line: string, lineNo: number): void {
     let depth = 1;
     while (line.charCodeAt(depth) === 9) depth++;
     const content = line.slice(depth);
     if (depth === 1) return this.attribute(content);
+    if (this.skipping) return;
     if (this.lists.length < depth - 1) {
-      this.problems.push(`${where}: a KV pair outside a KV list`);
+      this.problems.push(`line ${lineNo}: a KV pair outside a KV list`);
       return;
     }
     this.lists.length = depth - 1;
-    this.pair(content, this.lists[depth - 2] as KVList, where);
+    this.pair(content, this.lists[depth - 2] as KVList, lineNo);
   }
 
   private attribute(content: string): void {
@@ -144,6 +154,8 @@ export class AttributeReader {
     const tab = content.indexOf('\t');
     const raw = tab === -1 ? content : content.slice(0, tab);
     const name = raw.startsWith('Attribute') ? raw.slice('Attribute'.length) : raw;
+    this.skipping = this.selection !== 'all' && !this.selection.has(name);
+    if (this.skipping) return;
     const text = tab === -1 ? '' : content.slice(tab + 1);
     let value: unknown;
     if (KV_HEADER.test(text)) {
@@ -158,14 +170,14 @@ export class AttributeReader {
     this.attributes.push([name, value]);
   }
 
-  private pair(content: string, list: KVList, where: string): void {
+  private pair(content: string, list: KVList, lineNo: number): void {
     let key: string | undefined;
     let text: string;
     const tab = content.indexOf('\t');
     if (tab === -1) {
       // `'key'(list)`: a nested list written against its key.
       if (!content.endsWith('(list)')) {
-        this.problems.push(`${where}: a KV pair without a value`);
+        this.problems.push(`line ${lineNo}: a KV pair without a value`);
         return;
       }
       key = unquote(content.slice(0, -'(list)'.length));
@@ -175,7 +187,7 @@ export class AttributeReader {
       text = content.slice(tab + 1);
     }
     if (key === undefined) {
-      this.problems.push(`${where}: a KV key that is not quoted`);
+      this.problems.push(`line ${lineNo}: a KV key that is not quoted`);
       return;
     }
     if (text === '(list)') {

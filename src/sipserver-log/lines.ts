@@ -23,7 +23,7 @@ function clientHex(number: number): string {
   return number.toString(16).padStart(8, '0');
 }
 
-export function clientLabel(c: LogClient): string {
+function clientLabel(c: LogClient): string {
   return `[${c.socket}] (${clientHex(c.number)} ${c.application} ${c.address})`;
 }
 
@@ -40,12 +40,22 @@ export function shortTime(micros: number): string {
 }
 
 /** `10:15:00.1231` (tenths of a millisecond, no date): T-Server trace lines. */
-export function traceTime(micros: number): string {
+function traceTime(micros: number): string {
   const tenths = Math.floor((((micros % 1000) + 1000) % 1000) / 100);
   return `${shortTime(micros)}${tenths}`;
 }
 
 export type SendKind = 'send_to_client' | 'distribute_event';
+
+/**
+ * `2026-11-23T10:15:00.120 Std 00000 T-Server started: screencap-cert-sim 0.1.0`: the line the
+ * simulator's log begins with. The spec gives no form for a T-Server's start; this one is the
+ * simulator's. What the log holds before it belongs to an earlier T-Server run, whose clients are gone.
+ */
+const STARTED = 'T-Server started:';
+export function startedLine(micros: number, name: string, version: string): string {
+  return `${fullTime(micros)} Std 00000 ${STARTED} ${name} ${version}`;
+}
 
 /** `2026-11-23T10:15:00.120 Trc 04541 RequestSendEvent received from [612] (...)` */
 export function receivedLine(micros: number, name: string, client: LogClient): string {
@@ -141,17 +151,22 @@ export interface LineTime {
   dated: boolean;
 }
 
-export type LineForm =
-  | ({ form: 'received' | 'sent'; name: string; client: LogClient } & LineTime)
+type LineForm =
+  /** `client`: the client's text, `[612] (0000000b DesktopApp 10.0.0.7:51234)` (see parseClient). */
+  | ({ form: 'received' | 'sent'; name: string; client: string } & LineTime)
   | ({ form: 'printed'; kind: SendKind; name: string } & LineTime)
   | { form: 'message'; name: string }
+  | { form: 'started' }
   | { form: 'other' };
 
 const OTHER: LineForm = { form: 'other' };
+const STARTED_FORM: LineForm = { form: 'started' };
 
 /** The date (`YYYY-MM-DD`) of a line that starts with a full timestamp, or undefined. */
 export function lineDate(line: string): string | undefined {
-  return line.charCodeAt(10) === 84 /* T */ && line.charCodeAt(4) === 45 /* - */ ? line.slice(0, 10) : undefined;
+  return line.charCodeAt(10) === 84 /* T */ && line.charCodeAt(4) === 45 /* - */
+    ? line.slice(0, 10)
+    : undefined;
 }
 
 /** What a line (not an attribute line) is; a line whose time cannot be read is `other`. */
@@ -167,16 +182,15 @@ export function classify(line: string): LineForm {
   }
   if (c >= 48 && c <= 57 /* digit */) {
     const at = line.indexOf(' Trc 0454');
-    if (at === -1) return OTHER;
+    if (at === -1) return line.includes(STARTED) && lineDate(line) !== undefined ? STARTED_FORM : OTHER;
     const m = TRC.exec(line.slice(at));
-    const client = m && parseClient(m[4] as string);
-    if (!m || !client) return OTHER;
+    if (!m) return OTHER;
     const form = m[3] === 'received from' ? 'received' : 'sent';
     if ((form === 'received') !== (m[1] === '04541')) return OTHER;
     const dated = lineDate(line) !== undefined;
     const timeOfDay = parseClock(dated ? line.slice(11, at) : line.slice(0, at));
     if (timeOfDay === undefined) return OTHER;
-    return { form, name: m[2] as string, client, timeOfDay, dated };
+    return { form, name: m[2] as string, client: m[4] as string, timeOfDay, dated };
   }
   if (line.startsWith('message ')) {
     const name = line.slice(8).trim();

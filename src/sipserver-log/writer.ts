@@ -9,7 +9,7 @@ import type { Journal, JournalEntry } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 import { nowMicros } from '../tlib/time.ts';
 import { printAttributes } from './attributes.ts';
-import { fullTime, type LogClient, printedLine, receivedLine, sentLine } from './lines.ts';
+import { type LogClient, printedLine, receivedLine, sentLine, startedLine } from './lines.ts';
 
 export interface LogOutput {
   write(text: string): unknown;
@@ -39,16 +39,18 @@ export class SipServerLogWriter {
     const clients = new Map<string, LogClient>();
     /** The T-Server journals a distributed event once per recipient, as the same message object. */
     let lastSent: WireMessage | undefined;
-    this.out.write(
-      `${fullTime(nowMicros())} Std 00000 ${server.name} ${server.version}: T-Lib messages follow, as at verbose = all\n`,
-    );
+    this.out.write(`${startedLine(nowMicros(), server.name, server.version)}\n`);
     return journal.subscribe((entry) => {
       if (entry.party !== 'tserver' || entry.peerId === undefined) return;
       const client = this.client(clients, entry, entry.peerId);
       const name = printable(entry.message.message);
       const lines: string[] = [];
       if (entry.direction === 'in') {
-        lines.push(receivedLine(entry.micros, name, client), `message ${name}`, ...printAttributes(entry.message));
+        lines.push(
+          receivedLine(entry.micros, name, client),
+          `message ${name}`,
+          ...printAttributes(entry.message),
+        );
       } else if (entry.message !== lastSent) {
         const kind = DISTRIBUTED.has(name) ? 'distribute_event' : 'send_to_client';
         lines.push(printedLine(entry.micros, server.version, kind, name), ...printAttributes(entry.message));

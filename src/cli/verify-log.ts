@@ -1,0 +1,88 @@
+/** `screencap-cert verify-log`: certify from a SIP Server log (spec/sipserver-log.md). */
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { createRunDir } from '../report/run-dir.ts';
+import { type HarnessSettings, settingsFrom } from '../settings.ts';
+import { rolePatterns } from '../sipserver-log/parties.ts';
+import { type LogVerification, verifyLog } from '../sipserver-log/verify.ts';
+import { formatSummary } from './run.ts';
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** Where the verdict comes from: the files, the time range, the parties, what could not be read. */
+export function formatSource(result: LogVerification): string {
+  const s = result.source;
+  const lines = [
+    `Source: SIP Server log, ${s.files.length} file(s), ${s.from ? `${s.from} to ${s.to}` : 'no T-Lib message'}`,
+    ...s.files.map((f) => `  ${f.path} (${megabytes(f.bytes)}, sha256 ${f.sha256})`),
+    `  ${s.messages} T-Lib messages read, ${s.kept} kept for the rules, ${result.exchanges.length} screen-capture exchanges`,
+    `Clients (${result.parties.length} in ${new Set(result.parties.map((p) => p.run)).size} T-Server run(s)):`,
+  ];
+  // One line per seat and reason: a busy log has hundreds of clients.
+  const kinds = new Map<string, Set<string>>();
+  for (const p of result.parties) {
+    const kind = `${p.role}, as ${p.why.replace(/ \(\d+\)$/, '')}`;
+    kinds.set(kind, (kinds.get(kind) ?? new Set()).add(p.application || '(no application name)'));
+  }
+  for (const [kind, names] of kinds) {
+    const shown = [...names].slice(0, 3).join(', ');
+    lines.push(`  ${kind}: ${shown}${names.size > 3 ? ` and ${names.size - 3} more` : ''}`);
+  }
+  if (s.skipped.count) {
+    lines.push(`Not read: ${s.skipped.count} (each a documented skip; the first ${s.skipped.first.length}):`);
+    for (const k of s.skipped.first)
+      lines.push(`  ${k.source.file}:${k.source.line}: ${k.name ? `${k.name}: ` : ''}${k.reason}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerVerifyLogCommand(program: Command): void {
+  program
+    .command('verify-log')
+    .argument('<files...>', 'SIP Server / T-Server log files, in order (one log may be split over several)')
+    .description(
+      'check every screen-capture exchange of a SIP Server log against the rules; exit 0 only if every applicable rule passed',
+    )
+    .option(
+      '--config <file>',
+      'configuration (JSON or YAML): timeouts, mapping, and `applications` patterns saying which client is the desktop and which the recorder',
+    )
+    .option('--summary-json <file>', 'also write the result as JSON')
+    .option('--reports <dir>', 'reports root: the result goes to <dir>/<run-id>/verify-log.json', 'reports')
+    .action(async (files: string[], opts: { config?: string; summaryJson?: string; reports: string }) => {
+      const fail = (text: string) => {
+        process.stderr.write(`${text}\n`);
+        process.exitCode = 2;
+      };
+      let settings: HarnessSettings;
+      try {
+        settings = settingsFrom(loadConfig(opts.config ?? process.env.SCREENCAP_CONFIG));
+      } catch (e) {
+        if (e instanceof ConfigError) return fail(e.message);
+        throw e;
+      }
+      for (const file of files) {
+        const problem = await access(file, constants.R_OK).then(
+          () => undefined,
+          (e: Error) => e.message,
+        );
+        if (problem) return fail(`cannot read ${file}: ${problem}`);
+      }
+      const result = await verifyLog(files, {
+        settings,
+        patterns: rolePatterns(settings.config.applications),
+      });
+      const json = `${JSON.stringify(result, null, 2)}\n`;
+      const run = await createRunDir(opts.reports);
+      await writeFile(join(run.dir, 'verify-log.json'), json);
+      if (opts.summaryJson) await writeFile(opts.summaryJson, json);
+      process.stdout.write(`${formatSource(result)}${formatSummary(result)}`);
+      process.stdout.write(`Result: ${relative(process.cwd(), join(run.dir, 'verify-log.json'))}\n`);
+      process.exitCode = result.verdict === 'passed' ? 0 : 1;
+    });
+}

@@ -1,0 +1,46 @@
+/**
+ * The single-file Allure 3 HTML report, generated from the run's allure-results by the Allure CLI
+ * (configured by allurerc.mjs at the harness root; a child process, as Allure exits on its errors),
+ * then made to work offline.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { HARNESS_ROOT } from './metadata.ts';
+
+const run = promisify(execFile);
+
+/**
+ * Allure 3.18 always writes Google Analytics into its page (allure-framework/allure3#476): a
+ * certificate must not call out when opened, so that block is removed. Any other reference the
+ * page would load from the network makes generation fail rather than ship.
+ */
+export function offlineAllureHtml(html: string): string {
+  const stripped = html.replace(
+    /\s*<script async src="https:\/\/www\.googletagmanager\.com\/[^"]*"><\/script>\s*<script>[^<]*?gtag\('config'[^<]*<\/script>/,
+    '',
+  );
+  const external = /<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=["']?(?:https?:)?\/\/[^"'\s>]*/i.exec(
+    stripped,
+  );
+  if (external || stripped.includes('googletagmanager'))
+    throw new Error(`the Allure report would load from the network: ${external?.[0] ?? 'googletagmanager'}`);
+  return stripped;
+}
+
+export async function generateAllureReport(resultsDir: string, outputDir: string): Promise<void> {
+  const cli = join(HARNESS_ROOT, 'node_modules', 'allure', 'cli.js');
+  const config = join(HARNESS_ROOT, 'allurerc.mjs');
+  try {
+    await run(process.execPath, [cli, 'generate', resultsDir, '--output', outputDir, '--config', config], {
+      cwd: HARNESS_ROOT,
+      timeout: 120_000,
+    });
+  } catch (error) {
+    const e = error as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`allure generate failed: ${e.stderr || e.stdout || e.message}`);
+  }
+  const page = join(outputDir, 'index.html');
+  await writeFile(page, offlineAllureHtml(await readFile(page, 'utf8')));
+}

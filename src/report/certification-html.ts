@@ -1,0 +1,126 @@
+/** The certificate as one self-contained HTML page: inline CSS, no script, nothing fetched. */
+import type { Certification, CertifiedRule } from './certification.ts';
+
+const LABEL: Record<string, string> = {
+  passed: 'passed',
+  failed: 'failed',
+  'not-applicable': 'not applicable',
+  'could-not-test': 'could not test',
+};
+
+function esc(value: unknown): string {
+  return String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+}
+
+const badge = (outcome: string) =>
+  `<span class="badge ${esc(outcome)}">${esc(LABEL[outcome] ?? outcome)}</span>`;
+
+const CSS = `
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:78rem;padding:0 1rem;color:#1f2937;line-height:1.4}
+h1{margin:0 0 .3rem}h2{margin-top:2rem;border-bottom:1px solid #e5e7eb;padding-bottom:.3rem}
+table{border-collapse:collapse;width:100%;font-size:.92rem}
+th,td{border:1px solid #e5e7eb;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f9fafb}
+.badge{display:inline-block;padding:.1rem .5rem;border-radius:.8rem;font-size:.8rem;font-weight:600;white-space:nowrap}
+.passed{background:#dcfce7;color:#166534}.failed{background:#fee2e2;color:#991b1b}
+.not-applicable{background:#e5e7eb;color:#374151}.could-not-test{background:#fef3c7;color:#92400e}
+.verdict{font-size:1.6rem;padding:.3rem 1rem}
+.banner{padding:.7rem 1rem;border-radius:.4rem;margin:1rem 0;font-weight:600}
+.banner.incomplete{background:#fef3c7;border:1px solid #f59e0b}.banner.selftest{background:#e0e7ff;border:1px solid #6366f1}
+.reason{white-space:pre-wrap;font-size:.85rem;color:#4b5563}
+.finding{margin:.4rem 0;padding:.4rem .6rem;border-left:4px solid #c62828;background:#fdecea}
+pre.offending{white-space:pre-wrap;word-break:break-all;margin:.3rem 0 0;font-size:.8rem;color:#7f1d1d}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}
+code{font-size:.85rem}
+`;
+
+function ruleRow(r: CertifiedRule): string {
+  const scenarios = r.scenarios.length
+    ? `<details><summary>${r.scenarios.length} scenario(s)</summary><ul>${r.scenarios
+        .map((s) => `<li>${esc(s.name)} ${badge(s.outcome)}</li>`)
+        .join('')}</ul></details>`
+    : '—';
+  const findings = r.findings
+    .map(
+      (f) =>
+        `<div class="finding"><strong>${esc(f.scenario)}</strong>: ${esc(f.text)}${
+          f.message
+            ? `<pre class="offending">offending message #${esc(f.message.seq)} (${esc(f.message.party)} ${
+                f.message.direction === 'out' ? 'sent' : 'received'
+              }, ${esc(f.message.time)}):\n${esc(JSON.stringify(f.message.message))}</pre>`
+            : ''
+        }</div>`,
+    )
+    .join('');
+  const why = r.outcome === 'passed' ? '' : findings || `<div class="reason">${esc(r.reason)}</div>`;
+  return `<tr id="rule-${esc(r.rule)}" class="rule ${esc(r.outcome)}">
+<td><code>${esc(r.rule)}</code></td><td>${esc(r.section)} ${esc(r.sectionTitle)}</td><td>${esc(r.seat)}</td>
+<td>${esc(r.text)}${r.reading ? `<div class="reason">Reading: ${esc(r.reading)}</div>` : ''}</td>
+<td>${scenarios}</td><td>${badge(r.outcome)}${why}</td></tr>`;
+}
+
+export function certificationHtml(c: Certification): string {
+  const run = c.run;
+  const commit = run.harness.commit
+    ? `${run.harness.commit}${run.harness.dirty ? ' (with uncommitted changes)' : ''}`
+    : 'unknown (not a git work tree)';
+  const tservers = run.tservers.map((t) => `${t.name} ${t.version}`).join(', ') || 'none registered';
+  const sut = run.sut ? `${run.sut.vendor} ${run.sut.product} ${run.sut.version}` : 'not configured';
+  const meta: Array<[string, string]> = [
+    ['Run', run.runId],
+    ['Harness', `${run.harness.name} ${run.harness.version}, commit ${commit}`],
+    ['Profile', run.profile],
+    ['System under test', sut],
+    ['T-Server', tservers],
+    ['Tags', run.tags ?? 'all scenarios'],
+    ['Started', run.startedAt],
+    ['Ended', `${run.endedAt} (${(run.durationMs / 1000).toFixed(1)} s)`],
+    ['Node.js', `${run.node} on ${run.platform}`],
+  ];
+  const t = c.totals;
+  const scenarioRows = c.scenarios
+    .map(
+      (s) =>
+        `<tr class="scenario"><td>${esc(s.name)}</td><td><code>${esc(s.uri)}</code></td><td>${badge(s.status)}</td><td>${s.rules
+          .map((r) => `<code>${esc(r.rule)}</code> ${badge(r.outcome)}`)
+          .join(' ')}</td><td class="reason">${esc(s.error ?? '')}</td></tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>screencap-cert certification — ${esc(c.verdict)}</title>
+<style>${CSS}</style></head><body>
+<h1>Control for Third Party Screen Recording — conformance certificate</h1>
+<p>Verdict: <span id="verdict" class="badge verdict ${esc(c.verdict)}">${esc(c.verdict.toUpperCase())}</span></p>
+${c.complete ? '' : '<div class="banner incomplete" id="incomplete">INCOMPLETE: the run stopped before every scenario finished; this report shows what ran.</div>'}
+${run.breakage ? `<div class="banner selftest">Self-test with a deliberately broken party (<code>${esc(run.breakage)}</code>): this run certifies nothing.</div>` : ''}
+${c.reasons.length ? `<ul class="reasons">${c.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : ''}
+<h2>Run</h2>
+<dl>${meta.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>
+<h2>Rule coverage</h2>
+<p>${t.rules.passed} passed, ${t.rules.failed} failed, ${t.rules['not-applicable']} not applicable, ${t.rules['could-not-test']} could not test.</p>
+<table id="rules"><thead><tr><th>Rule</th><th>Seed section</th><th>Seat</th><th>Requires</th><th>Scenarios</th><th>Outcome</th></tr></thead>
+<tbody>
+${c.rules.map(ruleRow).join('\n')}
+</tbody></table>
+<h2>Scenarios</h2>
+<p>${t.scenarios.passed} passed, ${t.scenarios.failed} failed, ${t.scenarios['not-applicable']} not applicable.</p>
+<table id="scenarios"><thead><tr><th>Scenario</th><th>Feature</th><th>Status</th><th>Rules</th><th>Why not passed</th></tr></thead>
+<tbody>
+${scenarioRows}
+</tbody></table>
+<h2>Evidence in this folder</h2>
+<ul>
+<li><a href="cucumber.html">cucumber.html</a>: every scenario with its steps, message trace and sequence diagram</li>
+<li><a href="allure-report/index.html">allure-report/index.html</a>: the same in Allure</li>
+<li><a href="junit.xml">junit.xml</a>, <a href="messages.ndjson">messages.ndjson</a> (Cucumber messages), <a href="certification.json">certification.json</a></li>
+<li><a href="manifest.json">manifest.json</a>: SHA-256 of every file here; check with <code>npx screencap-cert report verify &lt;this folder&gt;</code></li>
+</ul>
+</body></html>
+`;
+}

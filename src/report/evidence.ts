@@ -1,0 +1,53 @@
+/**
+ * What each scenario attaches to the reports (Cucumber HTML and Allure alike): its message trace,
+ * its sequence diagram, what the rules found when one did not pass, and the T-Server it ran against.
+ */
+import { TSERVER_IDENTITY_MEDIA_TYPE } from '../conformance/outcomes.ts';
+import type { JournalEntry } from '../journal.ts';
+import type { ServerIdentity } from '../link/link.ts';
+import type { RuleOutcome } from '../rules/evaluate.ts';
+import type { WireRecord } from '../rules/observations.ts';
+import { describeNonPassing, offendingMessages } from './findings.ts';
+import { sequenceDiagram } from './sequence.ts';
+import { TRACE_MEDIA_TYPE, traceNdjson } from './trace.ts';
+
+export const TRACE_FILE = 'message-trace.ndjson';
+
+export interface EvidenceAttachment {
+  fileName: string;
+  mediaType: string;
+  /** A Buffer is attached base64-encoded, as reports need images to be. */
+  body: string | Buffer;
+}
+
+export interface ScenarioObservations {
+  /** The scenario's whole journal. */
+  entries: readonly JournalEntry[];
+  /** Its client–T-Server messages, each from one observer (what the rules judged). */
+  records: readonly WireRecord[];
+  outcomes: readonly RuleOutcome[];
+  tserver: ServerIdentity | undefined;
+}
+
+export function scenarioEvidence(o: ScenarioObservations): EvidenceAttachment[] {
+  const marks = offendingMessages(o.outcomes);
+  const tserver = o.tserver ? `${o.tserver.name} ${o.tserver.version}` : undefined;
+  const attachments: EvidenceAttachment[] = [];
+  const findings = describeNonPassing(o.outcomes);
+  if (findings) attachments.push({ fileName: 'rule-findings.txt', mediaType: 'text/plain', body: findings });
+  attachments.push(
+    {
+      fileName: 'sequence-diagram.svg',
+      mediaType: 'image/svg+xml',
+      body: Buffer.from(sequenceDiagram(o.records, { marks, ...(tserver ? { tserver } : {}) })),
+    },
+    { fileName: TRACE_FILE, mediaType: TRACE_MEDIA_TYPE, body: traceNdjson(o.entries, marks) },
+  );
+  if (o.tserver)
+    attachments.push({
+      fileName: 'tserver.json',
+      mediaType: TSERVER_IDENTITY_MEDIA_TYPE,
+      body: JSON.stringify(o.tserver),
+    });
+  return attachments;
+}

@@ -1,0 +1,99 @@
+/**
+ * Who ran what, where and when: the facts a certificate states about its run (harness version and
+ * commit, Node, profile, system under test, the T-Server as it named itself, start and end).
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { ServerIdentity } from '../link/link.ts';
+
+const run = promisify(execFile);
+
+/** The harness's own folder (where package.json, features/ and .git are). */
+export const HARNESS_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface SutIdentity {
+  vendor: string;
+  product: string;
+  version: string;
+}
+
+export interface RunMetadata {
+  runId: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  harness: {
+    name: string;
+    version: string;
+    /** `git rev-parse HEAD` of the harness, null outside a git work tree. */
+    commit: string | null;
+    /** Uncommitted changes in the harness's work tree, null when unknown. */
+    dirty: boolean | null;
+  };
+  node: string;
+  platform: string;
+  /** Which seat is the system under test (`self`: the harness plays every seat). */
+  profile: string;
+  sut: SutIdentity | null;
+  /** Every T-Server identity the parties were told in EventClientRegistered. */
+  tservers: ServerIdentity[];
+  tags: string | null;
+  /** A deliberately broken party (self-test of the suite): such a run certifies nothing. */
+  breakage: string | null;
+}
+
+export interface MetadataInput {
+  runId: string;
+  startedAt: Date;
+  endedAt: Date;
+  tservers: readonly ServerIdentity[];
+  profile?: string;
+  sut?: SutIdentity;
+  tags?: string;
+  breakage?: string;
+}
+
+async function git(args: string[]): Promise<string | null> {
+  try {
+    const { stdout } = await run('git', args, { cwd: HARNESS_ROOT, timeout: 10_000 });
+    return stdout;
+  } catch {
+    return null;
+  }
+}
+
+export async function harnessIdentity(): Promise<RunMetadata['harness']> {
+  const pkg = JSON.parse(await readFile(`${HARNESS_ROOT}package.json`, 'utf8')) as {
+    name: string;
+    version: string;
+  };
+  const [head, status] = await Promise.all([
+    git(['rev-parse', 'HEAD']),
+    git(['status', '--porcelain', '--untracked-files=normal']),
+  ]);
+  return {
+    name: pkg.name,
+    version: pkg.version,
+    commit: head?.trim() || null,
+    dirty: status === null ? null : status.trim() !== '',
+  };
+}
+
+export async function runMetadata(input: MetadataInput): Promise<RunMetadata> {
+  return {
+    runId: input.runId,
+    startedAt: input.startedAt.toISOString(),
+    endedAt: input.endedAt.toISOString(),
+    durationMs: input.endedAt.getTime() - input.startedAt.getTime(),
+    harness: await harnessIdentity(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    profile: input.profile ?? 'self',
+    sut: input.sut ?? null,
+    tservers: [...input.tservers],
+    tags: input.tags ?? null,
+    breakage: input.breakage ?? null,
+  };
+}

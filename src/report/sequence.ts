@@ -1,0 +1,173 @@
+/**
+ * A scenario's exchange as a sequence diagram, rendered to a self-contained SVG (no script, no
+ * external font or image): lifelines for the desktops, the T-Server, the recorders and any other
+ * client; one arrow per message between a client and the T-Server, labelled with its name and key
+ * fields; the messages failed rules point at drawn in red with what was found.
+ */
+import type { Role, WireRecord } from '../rules/observations.ts';
+import { SCREEN_CAPTURE_KEY, screenCaptureValue } from '../screencap.ts';
+import type { WireMessage } from '../tlib/messages.ts';
+
+export interface DiagramOptions {
+  /** Journal seq -> findings against that message (see offendingMessages). */
+  marks?: ReadonlyMap<number, readonly string[]>;
+  /** Under the T-Server's name: how it named itself in EventClientRegistered. */
+  tserver?: string;
+}
+
+type Column = Role | 'tserver';
+const COLUMN_ORDER: readonly Column[] = ['desktop', 'tserver', 'recorder', 'bystander', 'client'];
+
+const GUTTER = 120;
+const SPACING = 460;
+const BOX = { width: 190, height: 40 };
+const TOP = 20 + BOX.height + 24;
+const ROW = 26;
+const FINDING_LINE = 15;
+/** Characters that fit: a label between two neighbouring lifelines, a finding line across the diagram. */
+const MAX_LABEL = 100;
+const CHAR_WIDTH = 6.2;
+const MAX_FINDING_LINES = 3;
+const RED = '#c62828';
+
+function escapeXml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** `RequestSendEvent ref=3 ThisDN=7001 screen-capture=start ConnID=006b02a6c5a1e001` */
+export function arrowLabel(message: WireMessage): string {
+  const parts = [String(message.message)];
+  const event = (message.Event ?? {}) as Partial<WireMessage>;
+  if (message.ReferenceID !== undefined) parts.push(`ref=${message.ReferenceID}`);
+  if (message.ThisDN !== undefined) parts.push(`ThisDN=${message.ThisDN}`);
+  const capture = screenCaptureValue(message.UserData) ?? screenCaptureValue(event.UserData);
+  if (capture !== undefined) parts.push(`${SCREEN_CAPTURE_KEY}=${capture}`);
+  const connId = message.ConnID ?? event.ConnID;
+  if (connId !== undefined) parts.push(`ConnID=${connId}`);
+  if (message.ErrorCode !== undefined) parts.push(`error ${message.ErrorCode}`);
+  if (message.ApplicationName !== undefined) parts.push(String(message.ApplicationName));
+  return parts.join(' ');
+}
+
+/** `text` cut into lines of at most `width` characters, at most `max` of them. */
+function wrap(text: string, width: number, max: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest && lines.length < max) {
+    let cut = rest.length <= width ? rest.length : rest.lastIndexOf(' ', width);
+    if (cut <= 0) cut = width;
+    lines.push(rest.slice(0, cut));
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest) lines[lines.length - 1] = clip(`${lines[lines.length - 1]} ${rest}`, width);
+  return lines;
+}
+
+function lifelines(records: readonly WireRecord[]): Map<string, { column: Column; x: number }> {
+  const seen = new Map<string, Column>([['T-Server', 'tserver']]);
+  for (const r of records) if (!seen.has(r.client)) seen.set(r.client, r.role);
+  const ordered = [...seen].sort(([, a], [, b]) => COLUMN_ORDER.indexOf(a) - COLUMN_ORDER.indexOf(b));
+  return new Map(
+    ordered.map(([name, column], i) => [name, { column, x: GUTTER + BOX.width / 2 + i * SPACING }]),
+  );
+}
+
+export function sequenceDiagram(records: readonly WireRecord[], options: DiagramOptions = {}): string {
+  const marks = options.marks ?? new Map<number, readonly string[]>();
+  const lines = lifelines(records);
+  const tserverX = lines.get('T-Server')?.x ?? 0;
+  const start = records[0]?.entry.micros ?? 0;
+  const width = GUTTER + BOX.width + (lines.size - 1) * SPACING + 20;
+  const findingWidth = Math.floor((width - GUTTER) / CHAR_WIDTH);
+  const rows: string[] = [];
+  let y = TOP;
+  for (const r of records) {
+    const found = marks.get(r.entry.seq);
+    // The arrow is the message: its own description (`in #29 recorder -> ...`) need not be repeated.
+    const findingLines = found
+      ? wrap(
+          found.map((f) => f.split(` in #${r.entry.seq} `)[0]).join(' | '),
+          findingWidth,
+          MAX_FINDING_LINES,
+        )
+      : [];
+    const height = ROW + findingLines.length * FINDING_LINE;
+    const clientX = lines.get(r.client)?.x ?? 0;
+    const [from, to] = r.sent ? [clientX, tserverX] : [tserverX, clientX];
+    const arrowY = y + 18;
+    const label = `${arrowLabel(r.message)}${r.entry.problem ? ' [invalid]' : ''}`;
+    const ms = ((r.entry.micros - start) / 1000).toFixed(1);
+    const tooltip = [`#${r.entry.seq} ${r.entry.time} ${r.client} ${r.sent ? 'sent' : 'received'}`]
+      .concat(found ?? [])
+      .concat(JSON.stringify(r.message));
+    const colour = found ? RED : '#1f2937';
+    const parts = [
+      `<g class="${found ? 'message offending' : 'message'}" data-seq="${r.entry.seq}">`,
+      `<title>${escapeXml(tooltip.join('\n'))}</title>`,
+    ];
+    if (found) parts.push(`<rect x="0" y="${y + 2}" width="100%" height="${height - 2}" fill="#fdecea"/>`);
+    parts.push(
+      `<text x="8" y="${arrowY + 4}" class="time">#${r.entry.seq} +${ms} ms</text>`,
+      `<line x1="${from}" y1="${arrowY}" x2="${to}" y2="${arrowY}" stroke="${colour}" stroke-width="${found ? 2.5 : 1.3}" marker-end="url(#${found ? 'head-red' : 'head'})"/>`,
+      `<text x="${(from + to) / 2}" y="${arrowY - 5}" text-anchor="middle" class="${found ? 'label bad' : 'label'}">${escapeXml(clip(label, MAX_LABEL))}</text>`,
+    );
+    for (const [i, line] of findingLines.entries())
+      parts.push(
+        `<text x="${GUTTER}" y="${arrowY + 17 + i * FINDING_LINE}" class="finding">${i === 0 ? '✗ ' : '  '}${escapeXml(line)}</text>`,
+      );
+    parts.push('</g>');
+    rows.push(parts.join(''));
+    y += height;
+  }
+  if (records.length === 0)
+    rows.push(`<text x="8" y="${y + 18}" class="time">no message was exchanged</text>`);
+  const height = y + 40;
+  const heads = lifelineHeads(lines, height, options.tserver);
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="sequence diagram">`,
+    '<title>Message sequence: clients and the T-Server</title>',
+    '<defs>',
+    '<marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#1f2937"/></marker>',
+    `<marker id="head-red" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="${RED}"/></marker>`,
+    '</defs>',
+    '<style>',
+    'text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:11.5px;fill:#1f2937}',
+    '.label{paint-order:stroke;stroke:#fff;stroke-width:3px}',
+    `.bad{fill:${RED};font-weight:bold}`,
+    `.finding{fill:${RED};font-size:11px}`,
+    '.time{fill:#6b7280;font-size:11px;font-family:ui-monospace,Menlo,Consolas,monospace}',
+    '.name{font-weight:bold;font-size:13px}.sub{fill:#4b5563;font-size:11px}',
+    '</style>',
+    '<rect width="100%" height="100%" fill="#fff"/>',
+    heads,
+    ...rows,
+    '</svg>',
+  ].join('\n');
+}
+
+function lifelineHeads(
+  lines: ReadonlyMap<string, { column: Column; x: number }>,
+  height: number,
+  tserver: string | undefined,
+): string {
+  return [...lines]
+    .map(([name, { column, x }]) => {
+      const sub = column === 'tserver' ? (tserver ?? 'tserver') : column;
+      return [
+        `<g class="lifeline" data-party="${escapeXml(name)}">`,
+        `<line x1="${x}" y1="${20 + BOX.height}" x2="${x}" y2="${height - 10}" stroke="#9ca3af" stroke-dasharray="4 4"/>`,
+        `<rect x="${x - BOX.width / 2}" y="20" width="${BOX.width}" height="${BOX.height}" rx="6" fill="${column === 'tserver' ? '#e0ecff' : '#f3f4f6'}" stroke="#6b7280"/>`,
+        `<text x="${x}" y="37" text-anchor="middle" class="name">${escapeXml(name)}</text>`,
+        `<text x="${x}" y="52" text-anchor="middle" class="sub">${escapeXml(clip(sub, 30))}</text>`,
+        '</g>',
+      ].join('');
+    })
+    .join('\n');
+}

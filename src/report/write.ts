@@ -1,0 +1,53 @@
+/**
+ * Completes a run's folder once Cucumber is done with it (or was stopped): the certificate, a copy
+ * of the feature files, the single-file Allure report, the manifest, and `latest`.
+ */
+import { cp, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SuiteResult } from '../conformance/run.ts';
+import { generateAllureReport } from './allure.ts';
+import { type Certification, certificationOf } from './certification.ts';
+import { certificationHtml } from './certification-html.ts';
+import { writeManifest } from './manifest.ts';
+import { HARNESS_ROOT, type RunMetadata } from './metadata.ts';
+import { pointLatest, type RunDir } from './run-dir.ts';
+
+export interface WrittenReport {
+  certification: Certification;
+  /** Artifacts that could not be produced, and why (the rest of the bundle is still written). */
+  problems: string[];
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+export async function writeRunReport(
+  run: RunDir,
+  result: SuiteResult,
+  metadata: RunMetadata,
+  featuresDir = join(HARNESS_ROOT, 'features'),
+): Promise<WrittenReport> {
+  const problems: string[] = [];
+  const certification = certificationOf(result, metadata);
+  await writeFile(join(run.dir, 'certification.json'), `${JSON.stringify(certification, null, 2)}\n`);
+  await writeFile(join(run.dir, 'certification.html'), certificationHtml(certification));
+  // The Gherkin that was run travels with its evidence, under the manifest like every artifact.
+  await cp(featuresDir, join(run.dir, 'features'), {
+    recursive: true,
+    filter: async (src) => src.endsWith('.feature') || (await stat(src)).isDirectory(),
+  });
+  const results = join(run.dir, 'allure-results');
+  if (await exists(results)) {
+    await generateAllureReport(results, join(run.dir, 'allure-report')).catch((e: Error) =>
+      problems.push(e.message),
+    );
+  } else {
+    problems.push('no Allure results were written, so there is no Allure report');
+  }
+  await writeManifest(run.dir);
+  await pointLatest(run);
+  return { certification, problems };
+}

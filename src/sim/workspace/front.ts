@@ -1,0 +1,363 @@
+/**
+ * The simulator's Workspace API front (GWS v3, spec/workspace-api.md): the subset of the API that
+ * screen-capture control needs, served over HTTP with CometD notifications (cometd-nodejs-server),
+ * in front of the tlib-json simulator. Each session is one more tlib-json client of the simulator,
+ * so the simulator's journal shows what the Workspace API made of each request.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import cometdNodejsServer, { type CometDServer, type ServerSession } from 'cometd-nodejs-server';
+import { fromWorkspaceKv } from '../../workspace/kv.ts';
+import { INITIALIZATION_CHANNEL } from '../../workspace/notifications.ts';
+import { AgentDirectory, type WorkspaceAgent } from './agents.ts';
+import { FrontError, FrontSession, type SessionEnvironment } from './session.ts';
+
+export const SESSION_COOKIE = 'WORKSPACE_SESSIONID';
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface WorkspaceFrontOptions {
+  /** The simulator's tlib-json listener the sessions connect to. */
+  tserver: { host: string; port: number };
+  agents: readonly WorkspaceAgent[];
+  host?: string;
+  /** Default 0: an ephemeral port. */
+  port?: number;
+  /** A session whose CometD client stops polling for this long ends, and its DN is unregistered (default 10000). */
+  sessionTimeoutMs?: number;
+  /** Time allowed for each T-Server reply (default 5000). */
+  requestTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface WorkspaceFront {
+  /** The GWS base URL: `http://host:port`. */
+  url: string;
+  port: number;
+  agents: readonly WorkspaceAgent[];
+  /** Open sessions. */
+  readonly sessions: ReadonlyMap<string, FrontSession>;
+  stop(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, url: URL) => Promise<Reply>;
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const ok = (code = 0, data?: unknown): Reply => ({
+  status: 200,
+  body: { status: { code }, ...(data === undefined ? {} : { data }) },
+});
+
+export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promise<WorkspaceFront> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => {});
+  const directory = new AgentDirectory(options.agents);
+  const sessions = new Map<string, FrontSession>();
+  const env: SessionEnvironment = {
+    tserver: options.tserver,
+    requestTimeoutMs: options.requestTimeoutMs ?? 5000,
+    log,
+  };
+  // A CommonJS module: its functions come through the default import.
+  const cometd = cometdNodejsServer.createCometDServer({ maxInterval: options.sessionTimeoutMs ?? 10_000 });
+  bindCometD(cometd, sessions);
+
+  const endSession = async (session: FrontSession, why: string) => {
+    sessions.delete(session.id);
+    await session.close(why);
+  };
+
+  const sessionOf = (req: IncomingMessage): FrontSession => {
+    const id = cookie(req, SESSION_COOKIE);
+    const session = id ? sessions.get(id) : undefined;
+    if (!session)
+      throw new FrontError(
+        401,
+        401,
+        id
+          ? `${SESSION_COOKIE} ${id.slice(0, 8)}… is not an open session (expired or logged out)`
+          : `no ${SESSION_COOKIE} cookie: call initialize-workspace first`,
+      );
+    return session;
+  };
+
+  const routes: Record<string, Handler> = {
+    '/auth/v3/oauth/token': async (req) => {
+      const form = await readForm(req);
+      if (form.get('grant_type') !== 'password')
+        return {
+          status: 400,
+          body: {
+            error: 'unsupported_grant_type',
+            error_description: `grant_type: expected password, got ${JSON.stringify(form.get('grant_type'))}`,
+          },
+        };
+      const agent = directory.signIn(form.get('username'), form.get('password'));
+      if (!agent)
+        return {
+          status: 401,
+          body: { error: 'invalid_grant', error_description: 'wrong user name or password' },
+        };
+      return {
+        status: 200,
+        body: {
+          access_token: directory.issueToken(agent),
+          token_type: 'bearer',
+          expires_in: 43_199,
+          scope: '*',
+        },
+      };
+    },
+    '/auth/v3/sign-in': async (req) => {
+      const form = await readForm(req);
+      const redirectUri = form.get('redirect_uri');
+      if (!redirectUri)
+        return {
+          status: 400,
+          body: { error: 'invalid_request', error_description: 'redirect_uri: missing' },
+        };
+      const agent = directory.signIn(form.get('username'), form.get('password'));
+      if (!agent)
+        return {
+          status: 401,
+          body: { error: 'access_denied', error_description: 'wrong user name or password' },
+        };
+      const location = new URL(redirectUri);
+      location.searchParams.set('code', directory.issueCode(agent, redirectUri));
+      return { status: 302, headers: { location: location.href } };
+    },
+    '/workspace/v3/initialize-workspace': async (req, url) => {
+      const agent = authenticate(req, url, directory);
+      const session = new FrontSession(agent, env);
+      sessions.set(session.id, session);
+      log(`${session.label} signed in`);
+      return { ...ok(1), headers: { 'set-cookie': `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly` } };
+    },
+    '/workspace/v3/activate-channels': async (req) => {
+      const session = sessionOf(req);
+      const data = await readData(req);
+      if (data.agentId !== session.agent.agentId)
+        throw new FrontError(
+          400,
+          400,
+          `agentId ${JSON.stringify(data.agentId)} is not the signed-in agent ${session.agent.agentId}`,
+        );
+      await session.activate(session.resolveDn(data));
+      log(`${session.label} activated`);
+      return ok();
+    },
+    '/workspace/v3/voice/send-user-event': async (req) => {
+      const session = sessionOf(req);
+      const data = await readData(req);
+      const userData = fromWorkspaceKv(data.userData, 'data.userData');
+      if (!userData.ok) throw new FrontError(400, 400, userData.problem);
+      if (data.callUuid !== undefined && data.callUuid !== null && typeof data.callUuid !== 'string')
+        throw new FrontError(
+          400,
+          400,
+          `data.callUuid: expected a string, got ${JSON.stringify(data.callUuid)}`,
+        );
+      await session.sendUserEvent(userData.list, data.callUuid ?? undefined);
+      return ok();
+    },
+    '/workspace/v3/voice/logout': async (req) => {
+      await sessionOf(req).logoutVoice();
+      return ok();
+    },
+    '/workspace/v3/logout': async (req) => {
+      await endSession(sessionOf(req), 'logout');
+      return { ...ok(), headers: { 'set-cookie': `${SESSION_COOKIE}=; Path=/; Max-Age=0` } };
+    },
+  };
+
+  const http = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://front');
+    if (url.pathname.startsWith('/workspace/v3/notifications')) return void handleCometD(cometd, req, res);
+    const route = routes[url.pathname];
+    const reply: Promise<Reply> = !route
+      ? Promise.resolve({
+          status: 404,
+          body: {
+            status: {
+              code: 404,
+              message: `${url.pathname} is not served by the simulator's Workspace API front`,
+            },
+          },
+        })
+      : req.method !== 'POST'
+        ? Promise.resolve({
+            status: 405,
+            body: { status: { code: 405, message: `${req.method} ${url.pathname}: use POST` } },
+          })
+        : route(req, url).catch((e: unknown) => errorReply(e, url.pathname, log));
+    void reply.then((r) => send(res, r));
+  });
+  // CometD holds a long poll for up to 30 s: requests must be allowed to outlive it.
+  http.requestTimeout = 0;
+  http.listen(options.port ?? 0, host);
+  await once(http, 'listening').catch((e: Error) => {
+    throw new Error(`Workspace API front cannot listen on ${host}:${options.port ?? 0}: ${e.message}`);
+  });
+  const port = (http.address() as AddressInfo).port;
+
+  // A session whose CometD client went away (no poll within the session timeout) ends.
+  cometd.addListener('sessionRemoved', (removed: ServerSession, timeout: boolean) => {
+    const session = [...sessions.values()].find((s) => s.cometd === removed);
+    if (session && timeout) void endSession(session, 'its CometD client stopped polling');
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    agents: options.agents,
+    sessions,
+    stop() {
+      stopped ??= (async () => {
+        await Promise.allSettled([...sessions.values()].map((s) => endSession(s, 'the front stops')));
+        cometd.close();
+        http.closeAllConnections();
+        await new Promise((resolve) => http.close(resolve));
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** CometD: only a client with an open Workspace session may handshake; it gets the initialization on subscribing. */
+function bindCometD(cometd: CometDServer, sessions: Map<string, FrontSession>): void {
+  const sessionOfRequest = () => {
+    const id = cookie(cometd.context.request as IncomingMessage | undefined, SESSION_COOKIE);
+    return id ? sessions.get(id) : undefined;
+  };
+  cometd.policy = {
+    canHandshake(serverSession, _message, callback) {
+      const session = sessionOfRequest();
+      if (session) session.cometd = serverSession;
+      callback(undefined, session !== undefined);
+    },
+  };
+  cometd.addListener('subscribed', (channel: { name: string }, serverSession: ServerSession) => {
+    if (channel.name !== INITIALIZATION_CHANNEL) return;
+    const session = [...sessions.values()].find((s) => s.cometd === serverSession);
+    if (!session) return;
+    const { agent } = session;
+    serverSession.deliver(null, INITIALIZATION_CHANNEL, {
+      messageType: 'WorkspaceInitializationComplete',
+      state: 'Complete',
+      data: {
+        user: {
+          userName: agent.username,
+          agentLogin: agent.agentId,
+          employeeId: agent.agentId,
+          defaultPlace: Object.keys(agent.places)[0],
+        },
+        configuration: {},
+      },
+    });
+  });
+}
+
+/** Reads the Bayeux messages itself (bounded, and a malformed body is a 400), then lets CometD handle them. */
+async function handleCometD(cometd: CometDServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'POST') return cometd.handle(req, res);
+  try {
+    const text = await readBody(req);
+    (req as IncomingMessage & { body?: unknown }).body = JSON.parse(text);
+  } catch (e) {
+    return send(res, {
+      status: 400,
+      body: { status: { code: 400, message: `Bayeux messages: ${(e as Error).message}` } },
+    });
+  }
+  cometd.handle(req, res);
+}
+
+/** The agent an initialize-workspace request authenticates: by bearer token, or by authorization code. */
+function authenticate(req: IncomingMessage, url: URL, directory: AgentDirectory): WorkspaceAgent {
+  const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (bearer) {
+    const agent = directory.byToken(bearer);
+    if (!agent) throw new FrontError(401, 401, 'the bearer token is not valid');
+    return agent;
+  }
+  const code = url.searchParams.get('code');
+  if (code) {
+    const agent = directory.redeemCode(code, url.searchParams.get('redirect_uri'));
+    if (typeof agent === 'string') throw new FrontError(401, 401, agent);
+    return agent;
+  }
+  throw new FrontError(
+    401,
+    401,
+    'no credentials: send Authorization: Bearer <token>, or code and redirect_uri',
+  );
+}
+
+function errorReply(e: unknown, path: string, log: (line: string) => void): Reply {
+  if (e instanceof FrontError)
+    return { status: e.httpStatus, body: { status: { code: e.code, message: e.message } } };
+  log(`error in ${path}: ${(e as Error).stack ?? e}`);
+  return { status: 500, body: { status: { code: 500, message: `${path}: ${(e as Error).message}` } } };
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  if (res.headersSent) return;
+  const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  res
+    .writeHead(reply.status, { ...(body ? { 'content-type': 'application/json' } : {}), ...reply.headers })
+    .end(body);
+}
+
+function cookie(req: IncomingMessage | undefined, name: string): string | undefined {
+  for (const part of (req?.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new FrontError(413, 413, `body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The `data` object of a JSON body (`{"data": {...}}`). */
+async function readData(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readBody(req);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new FrontError(400, 400, `body is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  const data = (body as { data?: unknown } | null)?.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new FrontError(400, 400, `body: expected {"data": {...}}, got ${text.slice(0, 80)}`);
+  return data as Record<string, unknown>;
+}
+
+/** A form-encoded (or JSON) body, as the Authentication API takes it. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const text = await readBody(req);
+  if (!(req.headers['content-type'] ?? '').includes('json')) return new URLSearchParams(text);
+  try {
+    return new URLSearchParams(
+      Object.entries(JSON.parse(text) as Record<string, unknown>).map(
+        ([k, v]) => [k, String(v)] as [string, string],
+      ),
+    );
+  } catch {
+    throw new FrontError(400, 400, `body is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+  }
+}

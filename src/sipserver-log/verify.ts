@@ -1,0 +1,227 @@
+/**
+ * Certifies from a SIP Server log: reads it (streaming), finds the parties, runs the same rules as
+ * a live run over every exchange in it, takes back what the log cannot show (limits.ts), and returns
+ * a result shaped like a run's (SuiteResult), plus where it came from. Rendering is the caller's.
+ *
+ * Each T-Server run in the log (lines.ts, `T-Server started`) is judged on its own, as a scenario
+ * is: its clients are gone when the next begins. Each run is judged as soon as it ends, and then
+ * only its outcomes are kept.
+ */
+import { type ScenarioResult, type SuiteResult, summarizeRules, verdictOf } from '../conformance/run.ts';
+import type { JournalEntry, SourceRef } from '../journal.ts';
+import { RULE_IDS } from '../rules/catalog.ts';
+import { type CheckContext, createCheckContext } from '../rules/checkers.ts';
+import { evaluateRules, type RuleOutcome } from '../rules/evaluate.ts';
+import { captureOf } from '../rules/exchanges.ts';
+import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
+import type { HarnessSettings } from '../settings.ts';
+import { limitToLog } from './limits.ts';
+import { fullTime } from './lines.ts';
+import { type ParsedFile, parseLogFiles, type Skip } from './parser.ts';
+import { identifyParties, type LogParty, type RolePatterns } from './parties.ts';
+import { byDn } from './partition.ts';
+import { isRetained, Retainer, selectAttributes } from './retain.ts';
+
+export interface VerifyLogOptions {
+  settings: Pick<HarnessSettings, 'mapping' | 'initialState' | 'answerTimeoutMs' | 'requestTimeoutMs'>;
+  patterns?: RolePatterns;
+}
+
+/** Skips kept in the result (all are counted). */
+const SKIPS_KEPT = 100;
+
+export interface LogSource {
+  kind: 'SIP Server log';
+  files: ParsedFile[];
+  /** Times of the first and last T-Lib message read, as the log prints them (it has no zone). */
+  from?: string;
+  to?: string;
+  /** T-Lib messages read, and how many the rules needed. */
+  messages: number;
+  kept: number;
+  skipped: { count: number; first: Skip[] };
+}
+
+/** One screen-capture RequestSendEvent and what became of it: for per-exchange traces. */
+export interface ExchangeSummary {
+  /** The T-Server run and DN (the scenario) it belongs to. */
+  run: string;
+  seq: number;
+  time: string;
+  source?: SourceRef;
+  client: string;
+  application?: string;
+  role: Role;
+  dn: unknown;
+  screenCapture: unknown;
+  /** `EventACK`, `EventError 41`, or absent. */
+  reply?: string;
+  /** Clients that received its EventUserEvent. */
+  deliveredTo: string[];
+}
+
+export interface LogVerification extends SuiteResult {
+  source: LogSource;
+  /** Every client of every T-Server run, with its seat and why. */
+  parties: Array<LogParty & { run: string }>;
+  exchanges: ExchangeSummary[];
+}
+
+function exchangesOf(run: string, ctx: CheckContext): ExchangeSummary[] {
+  const delivered = new Map<WireRecord, string[]>();
+  for (const d of ctx.deliveries().expected) {
+    if (d.event) delivered.set(d.request.record, [...(delivered.get(d.request.record) ?? []), d.recipient]);
+  }
+  return ctx.exchanges
+    .sendEvents((r) => captureOf(r.record.message) !== undefined)
+    .sort((a, b) => a.record.entry.seq - b.record.entry.seq)
+    .map(({ record, replies }) => {
+      const reply = replies[0]?.message;
+      return {
+        run,
+        seq: record.entry.seq,
+        time: record.entry.time,
+        ...(record.entry.source ? { source: record.entry.source } : {}),
+        client: record.client,
+        ...(record.entry.peerApplication ? { application: record.entry.peerApplication } : {}),
+        role: record.role,
+        dn: record.message.ThisDN,
+        screenCapture: captureOf(record.message),
+        ...(reply
+          ? { reply: reply.message === 'EventError' ? `EventError ${reply.ErrorCode}` : reply.message }
+          : {}),
+        deliveredTo: delivered.get(record) ?? [],
+      };
+    });
+}
+
+interface Judged {
+  /** One per DN of the run. */
+  scenarios: ScenarioResult[];
+  parties: LogParty[];
+  exchanges: ExchangeSummary[];
+  kept: number;
+}
+
+function scenarioOf(name: string, entries: readonly JournalEntry[], rules: RuleOutcome[]): ScenarioResult {
+  const failed = rules.filter((r) => r.outcome === 'failed').map((r) => r.rule);
+  const first = entries[0]?.source;
+  return {
+    name,
+    uri: first ? `${first.file}:${first.line}` : '',
+    status: failed.length ? 'failed' : 'passed',
+    ...(failed.length ? { error: `${failed.join(', ')} failed` } : {}),
+    rules,
+  };
+}
+
+/**
+ * Judges one T-Server run of the log, each DN apart (partition.ts). `cutAt`: the log ends inside
+ * this run, at this time (a run that ends with the next run's start ended there: what it did not
+ * do, it never did).
+ */
+function judgeRun(
+  name: string,
+  retainer: Retainer,
+  cutAt: number | undefined,
+  options: VerifyLogOptions,
+): Judged {
+  const entries = retainer.entries();
+  const parties = identifyParties(entries, options.patterns);
+  const roleOf = (e: JournalEntry) => (e.peerId === undefined ? undefined : parties.get(e.peerId)?.role);
+  const facts = {
+    entries: new Map(entries.map((e) => [e.seq, e])),
+    unshown: retainer.unshown,
+    ...(cutAt === undefined
+      ? {}
+      : { cutAt, graceMs: Math.max(options.settings.answerTimeoutMs, options.settings.requestTimeoutMs) }),
+  };
+  const judged: Judged = {
+    scenarios: [],
+    parties: [...parties.values()],
+    exchanges: [],
+    kept: entries.length,
+  };
+  for (const [dn, group] of byDn(entries)) {
+    const records = toRecords(group, { parties: new Map(), otherClientsRole: roleOf });
+    const ctx = createCheckContext(records, options.settings);
+    // A client that joined before the log limits only the DNs it took part in.
+    const inGroup = new Set(group.map((e) => e.peerId));
+    const groupFacts = { ...facts, parties: new Map([...parties].filter(([id]) => inGroup.has(id))) };
+    const rules = evaluateRules(RULE_IDS, ctx).map((o) => limitToLog(o, groupFacts));
+    const scenario = scenarioOf(`${name}, DN ${dn}`, group, rules);
+    judged.scenarios.push(scenario);
+    judged.exchanges.push(...exchangesOf(scenario.name, ctx));
+  }
+  return judged;
+}
+
+export async function verifyLog(
+  paths: readonly string[],
+  options: VerifyLogOptions,
+): Promise<LogVerification> {
+  const lastFile = paths.at(-1);
+  const judged: Judged[] = [];
+  let run = { retainer: new Retainer(), messages: 0 };
+  const endRun = (cutAt?: number) => {
+    if (run.messages === 0) return;
+    judged.push(judgeRun(`T-Server run ${judged.length + 1}`, run.retainer, cutAt, options));
+    run = { retainer: new Retainer(), messages: 0 };
+  };
+  const skips: Skip[] = [];
+  let skipped = 0;
+  /** Messages the rules need that could not be read (one cut off at the end of the log is its end). */
+  const unread: Skip[] = [];
+  let messages = 0;
+  let first: number | undefined;
+  let last = 0;
+  const files = await parseLogFiles(paths, {
+    select: selectAttributes,
+    message: (m) => {
+      messages++;
+      run.messages++;
+      first ??= m.micros;
+      last = m.micros;
+      run.retainer.add(m);
+    },
+    skip: (s) => {
+      if (skipped++ < SKIPS_KEPT) skips.push(s);
+      if (s.name !== undefined && isRetained(s.name) && s.endOfFile !== lastFile) unread.push(s);
+    },
+    started: () => endRun(),
+  });
+  endRun(last);
+
+  const scenarios = judged.flatMap((j) => j.scenarios);
+  const exchanges = judged.flatMap((j) => j.exchanges);
+  const reasons: string[] = [];
+  if (exchanges.length === 0)
+    reasons.push('the log holds no screen-capture exchange (no RequestSendEvent carrying screen-capture)');
+  const firstUnread = unread[0];
+  if (firstUnread) {
+    const { name, source, reason } = firstUnread;
+    reasons.push(
+      `${unread.length} T-Lib message(s) the rules need could not be read (first: ${name} at ${source.file}:${source.line}: ${reason})`,
+    );
+  }
+  const rules = summarizeRules(scenarios, { filtered: false });
+  const verdict = verdictOf(scenarios, rules, true);
+  const allReasons = [...reasons, ...verdict.reasons];
+  return {
+    verdict: allReasons.length ? 'failed' : 'passed',
+    reasons: allReasons,
+    complete: true,
+    scenarios,
+    rules,
+    source: {
+      kind: 'SIP Server log',
+      files,
+      ...(first === undefined ? {} : { from: fullTime(first), to: fullTime(last) }),
+      messages,
+      kept: judged.reduce((n, j) => n + j.kept, 0),
+      skipped: { count: skipped, first: skips },
+    },
+    parties: judged.flatMap((j, i) => j.parties.map((p) => ({ ...p, run: `T-Server run ${i + 1}` }))),
+    exchanges,
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Workspace API voice notifications (channel /workspace/v3/voice, spec/workspace-api.md) and the
+ * T-Lib messages they stand for, both ways: the Workspace link journals each notification as the
+ * T-Lib event it reports, so the rules that judge tlib-json traffic judge it unchanged; the
+ * simulator's Workspace API front turns its T-Lib events into these notifications.
+ */
+import type { KVList, WireMessage } from '../tlib/messages.ts';
+import { fromWorkspaceKv, toWorkspaceKv, type WorkspaceKv } from './kv.ts';
+
+export const INITIALIZATION_CHANNEL = '/workspace/v3/initialization';
+export const VOICE_CHANNEL = '/workspace/v3/voice';
+
+export type CallState = 'Ringing' | 'Dialing' | 'Established' | 'Held' | 'Released' | 'Completed';
+
+/** The part of the Workspace API's Call model that screen-capture control needs. */
+export interface WorkspaceCall {
+  id: string;
+  /** The T-Lib ConnID. */
+  connId: string;
+  callUuid: string;
+  state: CallState;
+  callType?: string;
+  participants?: unknown[];
+  previousConnId?: string;
+}
+
+export type VoiceNotification =
+  | { messageType: 'EventUserEvent'; userData: WorkspaceKv[]; call?: WorkspaceCall }
+  | { messageType: 'CallStateChanged'; notificationType: string; call: WorkspaceCall }
+  | { messageType: 'DnStateChanged'; dn: { number: string; agentId?: string; agentState?: string } }
+  | { messageType: 'EventError'; error: { errorCode: number; errorMessage: string } };
+
+/** The T-Lib call event each call state stands for; `Completed` (after-call work done) has none. */
+const CALL_EVENTS: Readonly<Record<string, string>> = {
+  Ringing: 'EventRinging',
+  Dialing: 'EventDialing',
+  Established: 'EventEstablished',
+  Held: 'EventHeld',
+  Released: 'EventReleased',
+};
+
+export interface JournaledNotification {
+  message: WireMessage;
+  /** Why the notification does not say what its messageType promises, when it does not. */
+  problem?: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A notification as the T-Lib message it reports on `dn` (the DN the session activated):
+ * EventUserEvent keeps its UserData and, when it names a call, the call's ConnID; CallStateChanged
+ * becomes the call event of its state; EventError keeps its code and text. Any other notification
+ * is journaled under its own messageType, with its fields, so nothing received goes unrecorded.
+ */
+export function journalNotification(data: unknown, dn: string | undefined): JournaledNotification {
+  if (!isObject(data))
+    return { message: { message: 'Notification', Data: data }, problem: 'data: expected an object' };
+  const on = dn === undefined ? {} : { ThisDN: dn };
+  const { messageType, ...rest } = data;
+  const call = isObject(data.call) ? data.call : undefined;
+  const connId = typeof call?.connId === 'string' ? { ConnID: call.connId } : {};
+  switch (messageType) {
+    case 'EventUserEvent': {
+      const userData = fromWorkspaceKv(data.userData);
+      return userData.ok
+        ? { message: { message: 'EventUserEvent', ...on, ...connId, UserData: userData.list } }
+        : {
+            message: { message: 'EventUserEvent', ...on, ...connId, UserData: data.userData },
+            problem: userData.problem,
+          };
+    }
+    case 'CallStateChanged': {
+      const state = call?.state;
+      const event = typeof state === 'string' ? CALL_EVENTS[state] : undefined;
+      const message: WireMessage = { message: event ?? 'CallStateChanged', ...on, ...connId };
+      if (!event) message.CallState = state;
+      if (call?.connId === undefined) return { message, problem: 'call.connId: missing' };
+      return { message };
+    }
+    case 'EventError': {
+      const error = isObject(data.error) ? data.error : {};
+      return {
+        message: {
+          message: 'EventError',
+          ...on,
+          ErrorCode: Number(error.errorCode),
+          ErrorMessage: String(error.errorMessage ?? ''),
+        },
+        ...(Number.isFinite(Number(error.errorCode))
+          ? {}
+          : { problem: 'error.errorCode: expected a number' }),
+      };
+    }
+    default:
+      return {
+        message: { message: typeof messageType === 'string' ? messageType : 'Notification', ...on, ...rest },
+      };
+  }
+}
+
+/**
+ * The notification a session's client gets for a T-Lib event on its DN (the front's direction);
+ * undefined for events the Workspace API does not relay. `callFor` gives the call a ConnID is part of.
+ */
+export function notificationFor(
+  event: WireMessage,
+  callFor: (connId: string, state: CallState) => WorkspaceCall,
+): VoiceNotification | undefined {
+  const connId = typeof event.ConnID === 'string' ? event.ConnID : undefined;
+  switch (event.message) {
+    case 'EventUserEvent':
+      return {
+        messageType: 'EventUserEvent',
+        userData: toWorkspaceKv((event.UserData as KVList | undefined) ?? []),
+        ...(connId ? { call: callFor(connId, 'Established') } : {}),
+      };
+    case 'EventEstablished':
+    case 'EventReleased':
+      if (!connId) return undefined;
+      return {
+        messageType: 'CallStateChanged',
+        notificationType: 'StateChange',
+        call: callFor(connId, event.message === 'EventEstablished' ? 'Established' : 'Released'),
+      };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The system under test in each seat, as separate OS processes: standalone simulator, standalone
+ * mock recorder and mock desktop, driven through the recorder, tserver and desktop profiles.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { runCli } from './cli.ts';
+
+const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) c.kill('SIGTERM');
+});
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts `screencap-cert <args>` in the background; resolves once its output matches `ready`. */
+async function background(args: string[], ready: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`screencap-cert ${args.join(' ')} not ready within 20 s:\n${output}`)),
+      20_000,
+    );
+    const check = (d: Buffer) => {
+      output += d;
+      if (ready.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.on('exit', (code) =>
+      reject(new Error(`screencap-cert ${args.join(' ')} exited with ${code}:\n${output}`)),
+    );
+  });
+  return child;
+}
+
+const rulesWith = (summary: Awaited<ReturnType<typeof runCli>>['summary'], outcome: string) =>
+  summary.rules.filter((r) => r.outcome === outcome).map((r) => r.rule);
+
+describe('the system under test in each seat', () => {
+  test('recorder profile: a standalone mock recorder process passes every recorder rule', async () => {
+    const port = await freePort();
+    // The recorder may start before the T-Server: it retries until the run's simulator listens.
+    background(
+      ['mock', 'recorder', '--tserver', `127.0.0.1:${port}`, '--dn', '7001,7002', '--timeout', '30000'],
+      /monitoring/,
+    ).catch(() => undefined);
+    const { code, summary, output } = await runCli(['run', '--profile', 'recorder'], {
+      SCREENCAP_TSERVER_PORT: String(port),
+    });
+    assert.equal(summary.verdict, 'passed', output);
+    assert.equal(code, 0);
+    assert.deepEqual(rulesWith(summary, 'passed'), [
+      'REC-REGISTERED',
+      'REC-THISDN',
+      'REC-MSGTYPE',
+      'REC-CONNID',
+      'REC-INDICATION',
+      'REC-ANSWER',
+      'REC-MAPPING',
+      'REC-QUERY-UNCHANGED',
+    ]);
+    assert.ok(
+      rulesWith(summary, 'not-applicable').includes('TSRV-DELIVERY'),
+      'rules of seats the harness plays are not applicable',
+    );
+    assert.ok(
+      summary.scenarios.some((s) => s.status === 'not-applicable'),
+      'scenarios without the recorder are reported as not applicable',
+    );
+  });
+
+  test('recorder profile: a broken recorder process fails, naming the rule', async () => {
+    const port = await freePort();
+    background(
+      [
+        'mock',
+        'recorder',
+        '--tserver',
+        `127.0.0.1:${port}`,
+        '--dn',
+        '7001,7002',
+        '--timeout',
+        '30000',
+        '--break',
+        'recorder-start-paused',
+      ],
+      /monitoring/,
+    ).catch(() => undefined);
+    const { code, summary } = await runCli(['run', '--profile', 'recorder'], {
+      SCREENCAP_TSERVER_PORT: String(port),
+    });
+    assert.equal(code, 1);
+    assert.deepEqual(rulesWith(summary, 'failed'), ['REC-MAPPING']);
+  });
+
+  test('recorder profile: a recorder that never connects fails readiness, naming the DNs it never registered', async () => {
+    const port = await freePort();
+    const { code, output } = await runCli(['run', '--profile', 'recorder'], {
+      SCREENCAP_TSERVER_PORT: String(port),
+      SCREENCAP_TIMEOUTS_READY_MS: '500',
+    }).catch((e: Error) => ({ code: 1, output: e.message }));
+    assert.notEqual(code, 0);
+    assert.match(
+      output,
+      /recorder under test never registered DN\(s\) 7001, 7002 on the T-Server at 127\.0\.0\.1:\d+ within 500 ms/,
+    );
+  });
+
+  test('tserver profile: a standalone simulator process passes every T-Server rule', async () => {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    await background(['sim', '--port', String(port), '--admin-port', String(adminPort)], /listening/);
+    const { code, summary, output } = await runCli(['run', '--profile', 'tserver'], {
+      SCREENCAP_TSERVER_MODE: 'tcp',
+      SCREENCAP_TSERVER_PORT: String(port),
+      SCREENCAP_TSERVER_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
+    });
+    assert.equal(summary.verdict, 'passed', output);
+    assert.equal(code, 0);
+    assert.deepEqual(rulesWith(summary, 'passed'), [
+      'TSRV-REPLY',
+      'TSRV-REFUSED-NOT-DELIVERED',
+      'TSRV-DELIVERY',
+      'TSRV-PRESERVE',
+      'DESK-RECEIVES-INDICATION',
+    ]);
+  });
+
+  test('desktop profile: a stimulus command drives a standalone mock desktop process, which passes every desktop rule', async () => {
+    const [port, control] = [await freePort(), await freePort()];
+    background(
+      [
+        'mock',
+        'desktop',
+        '--tserver',
+        `127.0.0.1:${port}`,
+        '--dn',
+        '7001,7002',
+        '--control-port',
+        String(control),
+        '--timeout',
+        '30000',
+      ],
+      /control on/,
+    ).catch(() => undefined);
+    const post = `fetch('http://127.0.0.1:${control}/operations',{method:'POST',body:JSON.stringify({op:'{op}',dn:'{dn}'})}).then(r=>process.exit(r.ok?0:1),()=>process.exit(2))`;
+    const { code, summary, output } = await runCli(['run', '--profile', 'desktop'], {
+      SCREENCAP_TSERVER_PORT: String(port),
+      SCREENCAP_DESKTOP_STIMULUS_COMMAND: `${process.execPath} -e "${post}"`,
+    });
+    assert.equal(summary.verdict, 'passed', output);
+    assert.equal(code, 0);
+    assert.deepEqual(rulesWith(summary, 'passed'), [
+      'DESK-REGISTERED',
+      'DESK-THISDN',
+      'DESK-MSGTYPE',
+      'DESK-CONNID',
+      'DESK-OPERATION',
+    ]);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * A scenario's evidence (DESIGN section 5): the message trace, the sequence diagram and the
+ * findings text, with the offending message highlighted in each.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { XMLValidator } from 'fast-xml-parser';
+import { Journal } from '../src/journal.ts';
+import { describeNonPassing, offendingMessages } from '../src/report/findings.ts';
+import { sequenceDiagram } from '../src/report/sequence.ts';
+import { parseTrace, traceNdjson } from '../src/report/trace.ts';
+import type { RuleOutcome } from '../src/rules/evaluate.ts';
+import { type Role, toRecords } from '../src/rules/observations.ts';
+
+const CONNID = '006b02a6c5a1e001';
+const indication = (connId?: string) => ({
+  message: 'RequestSendEvent',
+  ReferenceID: 3,
+  ThisDN: '7001',
+  Event: {
+    message: 'EventUserEvent',
+    ThisDN: '7001',
+    ...(connId ? { ConnID: connId } : {}),
+    UserData: [['screen-capture', 'enabled']],
+  },
+});
+
+/** desktop starts capture during a call; the recorder answers without the ConnID; a bystander watches. */
+function exchange() {
+  const journal = new Journal();
+  const roles = new Map<string, Role>([
+    ['desktop', 'desktop'],
+    ['recorder', 'recorder'],
+    ['watcher <&>', 'bystander'],
+  ]);
+  const out = (party: string, message: Record<string, unknown>) =>
+    journal.append({ party, direction: 'out', message: message as never });
+  const into = (party: string, message: Record<string, unknown>) =>
+    journal.append({ party, direction: 'in', message: message as never });
+  out('desktop', {
+    ...indication(CONNID),
+    Event: { ...indication(CONNID).Event, UserData: [['screen-capture', 'start']] },
+  });
+  // The T-Server's own view of the same message: one observer per client is drawn, not both.
+  journal.append({
+    party: 'tserver',
+    direction: 'in',
+    peer: 'client 1',
+    message: { message: 'RequestSendEvent' },
+  });
+  into('desktop', { message: 'EventACK', ReferenceID: 3, ThisDN: '7001' });
+  into('recorder', {
+    message: 'EventUserEvent',
+    ThisDN: '7001',
+    ConnID: CONNID,
+    UserData: [['screen-capture', 'start']],
+  });
+  into('watcher <&>', {
+    message: 'EventUserEvent',
+    ThisDN: '7001',
+    ConnID: CONNID,
+    UserData: [['screen-capture', 'start']],
+  });
+  const offending = out('recorder', indication());
+  into('desktop', { message: 'EventUserEvent', ThisDN: '7001', UserData: [['screen-capture', 'enabled']] });
+  const outcomes: RuleOutcome[] = [
+    {
+      rule: 'REC-CONNID',
+      section: '1.3.1',
+      outcome: 'failed',
+      reason: 'x',
+      checked: 1,
+      findings: [
+        {
+          text: `Event.ConnID should be "${CONNID}", was absent in #${offending.seq} recorder -> ...`,
+          journalSeq: offending.seq,
+        },
+      ],
+    },
+    { rule: 'REC-ANSWER', section: '1.3', outcome: 'passed', reason: '1 checked', checked: 1, findings: [] },
+  ];
+  return { journal, records: toRecords(journal.entries, { parties: roles }), outcomes, offending };
+}
+
+describe('the sequence diagram of a scenario', () => {
+  test('is well-formed SVG with a lifeline per party: desktops, then the T-Server, recorders and bystanders', () => {
+    const { records, outcomes } = exchange();
+    const svg = sequenceDiagram(records, {
+      marks: offendingMessages(outcomes),
+      tserver: 'SIPServer 8.1.104',
+    });
+    assert.equal(XMLValidator.validate(svg), true);
+    const lifelines = [...svg.matchAll(/class="lifeline" data-party="([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(lifelines, ['desktop', 'T-Server', 'recorder', 'watcher &lt;&amp;&gt;']);
+    assert.match(svg, /SIPServer 8\.1\.104/, 'the T-Server lifeline names the T-Server');
+    assert.doesNotMatch(svg, /<script|href=|xlink/, 'nothing to run or fetch');
+  });
+
+  test('draws one arrow per client message, labelled with its name and key fields', () => {
+    const { records } = exchange();
+    const svg = sequenceDiagram(records);
+    assert.equal((svg.match(/<g class="message/g) ?? []).length, records.length);
+    assert.equal(records.length, 6, "the T-Server's own copy of a client's message is not drawn twice");
+    assert.match(svg, new RegExp(`RequestSendEvent ref=3 ThisDN=7001 screen-capture=start ConnID=${CONNID}`));
+  });
+
+  test('highlights the offending message in red, with what the rule found', () => {
+    const { records, outcomes, offending } = exchange();
+    const svg = sequenceDiagram(records, { marks: offendingMessages(outcomes) });
+    const highlighted = [...svg.matchAll(/<g class="message offending" data-seq="(\d+)">/g)].map((m) =>
+      Number(m[1]),
+    );
+    assert.deepEqual(highlighted, [offending.seq]);
+    const row = svg.slice(
+      svg.indexOf('class="message offending"'),
+      svg.indexOf('</g>', svg.indexOf('class="message offending"')),
+    );
+    assert.match(row, /stroke="#c62828"/);
+    assert.match(row, new RegExp(`✗ REC-CONNID: Event.ConnID should be &quot;${CONNID}&quot;, was absent`));
+    assert.equal(
+      sequenceDiagram(records).includes('offending'),
+      false,
+      'nothing is highlighted when all rules pass',
+    );
+  });
+});
+
+describe('the message trace of a scenario', () => {
+  test('holds every journal entry, the whole message, and marks the offending one with its findings', () => {
+    const { journal, outcomes, offending } = exchange();
+    const lines = parseTrace(traceNdjson(journal.entries, offendingMessages(outcomes)));
+    assert.equal(lines.length, journal.entries.length);
+    for (const [i, line] of lines.entries()) {
+      const entry = journal.entries[i];
+      assert.deepEqual(
+        [line.seq, line.time, line.party, line.direction, line.message],
+        [entry?.seq, entry?.time, entry?.party, entry?.direction, entry?.message],
+      );
+    }
+    assert.deepEqual(
+      lines.filter((l) => l.findings).map((l) => [l.seq, l.findings?.[0]?.split(',')[0]]),
+      [[offending.seq, `REC-CONNID: Event.ConnID should be "${CONNID}"`]],
+    );
+  });
+});
+
+describe('the findings text of a scenario', () => {
+  test('names each rule that did not pass, its seed section, what it requires and the expectation', () => {
+    const text = describeNonPassing(exchange().outcomes);
+    assert.match(text, /^REC-CONNID failed \(seed 1\.3\.1 Recording Vendor to T-Server\)$/m);
+    assert.match(
+      text,
+      /requires: Tevent connectionID of an indication is the ConnID of the operation it answers/,
+    );
+    assert.match(text, new RegExp(`ConnID should be "${CONNID}", was absent`));
+    assert.doesNotMatch(text, /REC-ANSWER/, 'passed rules are not listed');
+  });
+});

@@ -1,0 +1,64 @@
+/** A run's folder is a verifiable bundle: manifest.json signs every file; verify names every change. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { verifyManifest, writeManifest } from '../src/report/manifest.ts';
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function bundle(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'screencap-manifest-'));
+  dirs.push(dir);
+  await mkdir(join(dir, 'features'));
+  await mkdir(join(dir, 'allure-results'));
+  await writeFile(join(dir, 'certification.json'), '{"verdict":"passed"}\n');
+  await writeFile(join(dir, 'junit.xml'), '<testsuite/>\n');
+  await writeFile(join(dir, 'features', 'a.feature'), 'Feature: a\n');
+  await writeFile(join(dir, 'allure-results', 'x-result.json'), '{}');
+  await writeManifest(dir);
+  return dir;
+}
+
+describe('the manifest of a run', () => {
+  test('holds the SHA-256 of every file, nested ones and feature files included, but not itself', async () => {
+    const dir = await bundle();
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.algorithm, 'sha256');
+    assert.deepEqual(Object.keys(manifest.files), [
+      'allure-results/x-result.json',
+      'certification.json',
+      'features/a.feature',
+      'junit.xml',
+    ]);
+    assert.equal(manifest.files['junit.xml'], createHash('sha256').update('<testsuite/>\n').digest('hex'));
+  });
+
+  test('verifies an untouched bundle', async () => {
+    assert.deepEqual(await verifyManifest(await bundle()), { ok: true, changed: [], missing: [], added: [] });
+  });
+
+  test('names every file changed, missing or added', async () => {
+    const dir = await bundle();
+    await writeFile(join(dir, 'certification.json'), '{"verdict":"passed" }\n');
+    await writeFile(join(dir, 'features', 'a.feature'), 'Feature: b\n');
+    await rm(join(dir, 'junit.xml'));
+    await writeFile(join(dir, 'allure-results', 'y-result.json'), '{}');
+    assert.deepEqual(await verifyManifest(dir), {
+      ok: false,
+      changed: ['certification.json', 'features/a.feature'],
+      missing: ['junit.xml'],
+      added: ['allure-results/y-result.json'],
+    });
+  });
+
+  test('leaves screenshots of the reports, taken after the run, out of the signature', async () => {
+    const dir = await bundle();
+    await mkdir(join(dir, 'screenshots'));
+    await writeFile(join(dir, 'screenshots', 'cucumber.png'), 'png');
+    assert.equal((await verifyManifest(dir)).ok, true);
+  });
+});

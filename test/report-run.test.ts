@@ -1,0 +1,229 @@
+/**
+ * Every `screencap-cert run` leaves its evidence in reports/<run-id>/ (DESIGN section 5): Cucumber's
+ * HTML, messages and JUnit, Allure results and report, the certificate, and a manifest that
+ * `report verify` checks. A failure names the rule, its seed section, the expectation and the
+ * offending message.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { XMLParser } from 'fast-xml-parser';
+import type { Certification } from '../src/report/certification.ts';
+import { type CliRun, runCli } from './cli.ts';
+
+const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;
+const ROOT = new URL('..', import.meta.url).pathname;
+const root = await mkdtemp(join(tmpdir(), 'screencap-reports-'));
+after(() => rm(root, { recursive: true, force: true }));
+
+interface Run extends CliRun {
+  dir: string;
+  cert: Certification;
+}
+
+async function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const reports = join(root, args.join('-') || 'all');
+  const cli = await runCli(['run', ...args, '--reports', reports], env);
+  const [id, ...others] = (await readdir(reports)).filter((f) => f !== 'latest');
+  assert.equal(others.length, 0, 'one folder per run');
+  assert.equal(await readlink(join(reports, 'latest')), id, 'latest points at the run');
+  const dir = join(reports, id as string);
+  const cert = JSON.parse(await readFile(join(dir, 'certification.json'), 'utf8')) as Certification;
+  return { ...cli, dir, cert };
+}
+
+const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+
+const testcases = async (dir: string) => {
+  const xml = await readFile(join(dir, 'junit.xml'), 'utf8');
+  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml);
+  return parsed.testsuite as {
+    tests: string;
+    failures: string;
+    testcase: Array<{ name: string; failure?: unknown }>;
+  };
+};
+
+describe('the reports of a passing run', () => {
+  let passing: Run;
+  before(async () => {
+    passing = await run([]);
+  });
+
+  test('are all in the run folder, with a copy of the Gherkin that ran', async () => {
+    const files = await readdir(passing.dir);
+    for (const f of [
+      'cucumber.html',
+      'messages.ndjson',
+      'junit.xml',
+      'allure-results',
+      'allure-report',
+      'certification.json',
+      'certification.html',
+      'manifest.json',
+      'features',
+    ])
+      assert.ok(files.includes(f), `${f} in ${files.join(', ')}`);
+    assert.deepEqual(await readdir(join(passing.dir, 'features')), await readdir(join(ROOT, 'features')));
+    assert.ok((await readdir(join(passing.dir, 'allure-results'))).some((f) => f.endsWith('-result.json')));
+    assert.match(passing.output, /Reports: .*certification\.html/);
+  });
+
+  test('certification.json: verdict, every rule of the catalog with its seed section and scenarios, and the run', async () => {
+    const { cert, summary } = passing;
+    assert.equal(cert.verdict, 'passed');
+    assert.equal(cert.complete, true);
+    assert.equal(cert.rules.length, summary.rules.length);
+    for (const r of cert.rules) {
+      assert.equal(r.outcome, 'passed', r.rule);
+      assert.match(r.section, /^1\.\d(\.\d)?$/);
+      assert.ok(r.sectionTitle && r.scenarios.length > 0, `${r.rule}: seed section title and scenarios`);
+    }
+    assert.equal(cert.scenarios.length, 48);
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
+    const meta = cert.run;
+    assert.deepEqual([meta.harness.name, meta.harness.version], [pkg.name, pkg.version]);
+    const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+    if (head.status === 0) {
+      assert.equal(meta.harness.commit, head.stdout.trim());
+      assert.equal(typeof meta.harness.dirty, 'boolean');
+    }
+    assert.deepEqual(
+      [meta.profile, meta.sut, meta.node, meta.breakage],
+      ['self', null, process.version, null],
+    );
+    assert.deepEqual(
+      meta.tservers,
+      [{ name: 'screencap-cert-sim', version: '0.1.0' }],
+      'from EventClientRegistered',
+    );
+    assert.ok(Date.parse(meta.startedAt) < Date.parse(meta.endedAt));
+  });
+
+  test('junit.xml parses and has one testcase per scenario', async () => {
+    const suite = await testcases(passing.dir);
+    assert.equal(suite.testcase.length, passing.cert.scenarios.length);
+    assert.equal(Number(suite.failures), 0);
+    // An example of an outline is named `<outline> - #1.2: <example>`.
+    const names = suite.testcase.map((t) => t.name.replace(/^.* - #[\d.]+: /, '')).sort();
+    assert.deepEqual(names, passing.cert.scenarios.map((s) => s.name).sort());
+  });
+
+  test('the HTML reports are self-contained: nothing is loaded from the network', async () => {
+    for (const page of ['cucumber.html', 'certification.html', 'allure-report/index.html']) {
+      const html = await readFile(join(passing.dir, page), 'utf8');
+      assert.doesNotMatch(html, /<(script|link|img|iframe)\b[^>]*\b(src|href)=["']?(https?:)?\/\//i, page);
+      assert.doesNotMatch(html, /googletagmanager/, page);
+    }
+  });
+
+  test('report verify passes on the run, and names a file changed, missing or added', async () => {
+    const ok = cli(['report', 'verify', passing.dir]);
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    await writeFile(join(passing.dir, 'junit.xml'), '<testsuite/>');
+    await rm(join(passing.dir, 'features', 'ack-and-error.feature'));
+    await writeFile(join(passing.dir, 'extra.txt'), 'x');
+    const bad = cli(['report', 'verify', passing.dir]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stdout, /^changed: junit\.xml$/m);
+    assert.match(bad.stdout, /^missing: features\/ack-and-error\.feature$/m);
+    assert.match(bad.stdout, /^added: extra\.txt$/m);
+  });
+
+  test('report summarizes the run', () => {
+    const r = cli(['report', passing.dir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`Run ${passing.cert.run.runId}`));
+    assert.match(r.stdout, /PASS REC-CONNID/);
+    assert.match(r.stdout, /Verdict: PASSED/);
+  });
+});
+
+describe('the reports of a run that fails a rule', () => {
+  let broken: Run;
+  before(async () => {
+    broken = await run(['--break', 'recorder-drops-connid']);
+  });
+
+  test('certification.json names the rule, its seed section, the expectation and the offending message', () => {
+    const { cert } = broken;
+    assert.equal(cert.verdict, 'failed');
+    assert.equal(cert.run.breakage, 'recorder-drops-connid');
+    const rule = cert.rules.find((r) => r.rule === 'REC-CONNID');
+    assert.equal(rule?.outcome, 'failed');
+    assert.deepEqual([rule?.section, rule?.sectionTitle], ['1.3.1', 'Recording Vendor to T-Server']);
+    assert.ok(rule && rule.findings.length >= 5, 'one finding per indication without its ConnID');
+    for (const f of rule?.findings ?? []) {
+      const connId = /Event\.ConnID should be "([0-9a-f]{16})".*, was absent/.exec(f.text)?.[1];
+      assert.ok(connId, f.text);
+      const offending = f.message;
+      assert.ok(offending, `the offending message of: ${f.text}`);
+      assert.equal(offending.party, 'recorder', 'the recorder sent it');
+      assert.equal(offending.message.message, 'RequestSendEvent');
+      assert.equal(
+        (offending.message.Event as { ConnID?: string } | undefined)?.ConnID,
+        undefined,
+        'the ConnID is indeed absent',
+      );
+      assert.ok(
+        offending?.findings?.some((t) => t.startsWith(`REC-CONNID: Event.ConnID should be "${connId}"`)),
+      );
+    }
+  });
+
+  test('certification.html shows the failed rule with the offending message', async () => {
+    const html = await readFile(join(broken.dir, 'certification.html'), 'utf8');
+    const row = html.slice(
+      html.indexOf('id="rule-REC-CONNID"'),
+      html.indexOf('</tr>', html.indexOf('id="rule-REC-CONNID"')),
+    );
+    assert.match(row, /class="rule failed"/);
+    assert.match(row, /1\.3\.1 Recording Vendor to T-Server/);
+    assert.match(row, /Event.ConnID should be &quot;[0-9a-f]{16}&quot;/);
+    assert.match(row, /offending message #\d+ \(recorder sent/);
+    assert.match(html, /Self-test with a deliberately broken party/);
+  });
+
+  test("the failing scenarios carry a findings text, a highlighted diagram and a marked trace, in Cucumber's messages and in Allure", async () => {
+    const envelopes = (await readFile(join(broken.dir, 'messages.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const attachments = envelopes.flatMap((e) => (e.attachment ? [e.attachment] : []));
+    const named = (name: string) => attachments.filter((a) => a.fileName === name);
+    assert.equal(named('sequence-diagram.svg').length, 48, 'a diagram for every scenario');
+    assert.equal(named('message-trace.ndjson').length, 48, 'a trace for every scenario');
+    const findings = named('rule-findings.txt');
+    const breaking = broken.cert.scenarios.filter((s) => s.rules.some((r) => r.outcome !== 'passed'));
+    assert.ok(breaking.length >= 5);
+    assert.equal(
+      findings.length,
+      breaking.length,
+      'a findings text for every scenario where a rule did not pass',
+    );
+    assert.match(findings[0].body, /^REC-CONNID failed \(seed 1\.3\.1 Recording Vendor to T-Server\)/);
+    const svgs = named('sequence-diagram.svg').map((a) => Buffer.from(a.body, 'base64').toString());
+    assert.equal(svgs.filter((s) => s.includes('class="message offending"')).length, findings.length);
+    const traces = named('message-trace.ndjson').map((a) => a.body as string);
+    assert.equal(traces.filter((t) => t.includes('"findings":["REC-CONNID: ')).length, findings.length);
+
+    const allure = join(broken.dir, 'allure-results');
+    const files = await readdir(allure);
+    assert.equal(files.filter((f) => f.endsWith('.svg')).length, 48);
+    assert.equal(files.filter((f) => f.endsWith('.ndjson')).length, 48);
+  });
+
+  test('junit.xml has a failure for each failed scenario', async () => {
+    const suite = await testcases(broken.dir);
+    assert.equal(suite.testcase.length, 48);
+    assert.equal(Number(suite.failures), broken.cert.scenarios.filter((s) => s.status === 'failed').length);
+  });
+
+  test('exits 1 and still verifies', () => {
+    assert.equal(broken.code, 1);
+    assert.equal(cli(['report', 'verify', broken.dir]).status, 0);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Proof that a SIP Server log certifies as a live run does (issue #8): the suite run with the
+ * simulator writing its log, then `verify-log` on that log, pass and cover the same rules; and with
+ * each broken party in its seat, `verify-log` fails the log naming the rule the live run fails.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { HARNESS_APP_PREFIX } from '../src/conformance/run-context.ts';
+import { BREAKAGES } from '../src/parties/breakages.ts';
+import { RULE_IDS } from '../src/rules/catalog.ts';
+import type { LogVerification } from '../src/sipserver-log/verify.ts';
+import { runCli, withConcurrency } from './cli.ts';
+
+/** Short timeouts: a broken party that never answers should cost little time. */
+const FAST = { SCREENCAP_TIMEOUTS_ANSWER_MS: '150', SCREENCAP_TIMEOUTS_REQUEST_MS: '250' };
+
+const dir = await mkdtemp(join(tmpdir(), 'sipserver-log-roundtrip-'));
+after(() => rm(dir, { recursive: true, force: true }));
+
+/** The harness's own parties by application name; its raw test clients play no seat. */
+const config = join(dir, 'config.json');
+await writeFile(
+  config,
+  JSON.stringify({
+    applications: {
+      desktop: [`^${HARNESS_APP_PREFIX}desktop`],
+      recorder: [`^${HARNESS_APP_PREFIX}recorder`],
+    },
+  }),
+);
+
+const passedRules = (rules: ReadonlyArray<{ rule: string; outcome: string }>) =>
+  rules.filter((r) => r.outcome === 'passed').map((r) => r.rule);
+
+describe('verify-log on the simulator`s log of a conformance run', () => {
+  test('round trip: the self run and verify-log on its log both pass, covering the same rules', async () => {
+    const log = join(dir, 'self.log');
+    const reports = join(dir, 'reports');
+    const live = await runCli(['run', '--sip-log', log], FAST);
+    assert.equal(live.summary.verdict, 'passed', live.output);
+    const fromLog = await runCli(['verify-log', log, '--config', config, '--reports', reports], FAST);
+    assert.equal(fromLog.summary.verdict, 'passed', fromLog.output);
+    assert.equal(fromLog.code, 0);
+    assert.deepEqual(passedRules(fromLog.summary.rules), passedRules(live.summary.rules));
+    assert.deepEqual(passedRules(fromLog.summary.rules), [...RULE_IDS]);
+
+    // The result names its source: the file, its size and SHA-256, and the time range.
+    const bytes = await readFile(log);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    assert.match(
+      fromLog.output,
+      new RegExp(
+        `Source: SIP Server log, 1 file\\(s\\), \\S+ to \\S+\\n  ${log} \\(.* MB, sha256 ${sha256}\\)`,
+      ),
+    );
+    const [run] = await readdir(reports);
+    const written = JSON.parse(
+      await readFile(join(reports, run as string, 'verify-log.json'), 'utf8'),
+    ) as LogVerification;
+    assert.deepEqual(written.source.files, [{ path: log, bytes: bytes.length, sha256 }]);
+    assert.equal(written.verdict, 'passed');
+  });
+
+  test('each broken party, run with the log on: verify-log fails the log, naming the rule the live run fails', async () => {
+    const results = await withConcurrency(2, BREAKAGES, async (b) => {
+      const log = join(dir, `${b.id}.log`);
+      const live = await runCli(
+        ['run', '--break', b.id, '--tags', `@rule:${b.violates}`, '--sip-log', log],
+        FAST,
+      );
+      const fromLog = await runCli(['verify-log', log, '--config', config], FAST);
+      return { b, log, live, fromLog };
+    });
+    for (const { b, log, live, fromLog } of results) {
+      const failedLive = live.summary.rules.find((r) => r.rule === b.violates);
+      const failedLog = fromLog.summary.rules.find((r) => r.rule === b.violates);
+      assert.equal(
+        failedLive?.outcome,
+        'failed',
+        `${b.id}: the live run fails ${b.violates}\n${live.output}`,
+      );
+      assert.equal(
+        failedLog?.outcome,
+        'failed',
+        `${b.id} (${b.text}): verify-log fails ${b.violates}\n${fromLog.output}`,
+      );
+      assert.equal(fromLog.code, 1, `${b.id}: exit code`);
+      assert.match(
+        fromLog.output,
+        new RegExp(`FAIL ${b.violates}\\b`),
+        `${b.id}: the printed summary names it`,
+      );
+      assert.match(
+        failedLog?.reason ?? '',
+        new RegExp(` at ${log}:\\d+`),
+        `${b.id}: the finding names file and line`,
+      );
+    }
+  });
+});
+
+describe('the verify-log command', () => {
+  test('a file it cannot read: exit 2, naming it, and no verdict', async () => {
+    await assert.rejects(
+      runCli(['verify-log', join(dir, 'nowhere.log')]),
+      /exit 2\):\ncannot read .*nowhere\.log/,
+    );
+  });
+});
