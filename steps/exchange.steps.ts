@@ -119,29 +119,29 @@ Then(
   },
 );
 
-Then("the indication carries the call's ConnID", async function (this: ConformanceWorld) {
-  const { dn, mark } = lastOperation(this);
+/** The ConnID of the indication answering the last operation: the call's, or none. */
+async function expectIndicationConnId(
+  world: ConformanceWorld,
+  expected: string | undefined,
+  rules: string,
+): Promise<void> {
+  const { dn, mark } = lastOperation(world);
   const entry = observed(
-    this,
-    await this.harness.waitForIndication(dn, mark),
+    world,
+    await world.harness.waitForIndication(dn, mark),
     'the indication reaching the desktop',
   );
-  if (entry)
-    expect(
-      entry.message.ConnID,
-      'ConnID of the indication (rules REC-CONNID, DESK-RECEIVES-INDICATION)',
-    ).to.equal(this.harness.callOn(dn));
+  if (entry) expect(entry.message.ConnID, `ConnID of the indication (${rules})`).to.equal(expected);
+}
+
+Then("the indication carries the call's ConnID", async function (this: ConformanceWorld) {
+  await expectIndicationConnId(
+    this,
+    this.harness.callOn(lastOperation(this).dn),
+    'rules REC-CONNID, DESK-RECEIVES-INDICATION',
+  );
 });
 
 Then('the indication carries no ConnID', async function (this: ConformanceWorld) {
-  const { dn, mark } = lastOperation(this);
-  const entry = observed(
-    this,
-    await this.harness.waitForIndication(dn, mark),
-    'the indication reaching the desktop',
-  );
-  if (entry)
-    expect(entry.message.ConnID, 'ConnID of the indication with no call (rule REC-CONNID)').to.equal(
-      undefined,
-    );
+  await expectIndicationConnId(this, undefined, 'rule REC-CONNID, no call');
 });

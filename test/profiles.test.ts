@@ -3,50 +3,19 @@
  * mock recorder and mock desktop, driven through the recorder, tserver and desktop profiles.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { runCli } from './cli.ts';
+import { Background, freePort, runCli } from './cli.ts';
 
-const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;
-const children: ChildProcess[] = [];
+const children: Background[] = [];
 after(() => {
-  for (const c of children) c.kill('SIGTERM');
+  for (const c of children) c.child.kill('SIGTERM');
 });
 
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Starts `screencap-cert <args>` in the background; resolves once its output matches `ready`. */
-async function background(args: string[], ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`screencap-cert ${args.join(' ')} not ready within 20 s:\n${output}`)),
-      20_000,
-    );
-    const check = (d: Buffer) => {
-      output += d;
-      if (ready.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', check);
-    child.stderr?.on('data', check);
-    child.on('exit', (code) =>
-      reject(new Error(`screencap-cert ${args.join(' ')} exited with ${code}:\n${output}`)),
-    );
-  });
-  return child;
+/** `screencap-cert <args>` in the background, stopped when the tests end. */
+function background(args: string[]): Background {
+  const b = new Background(args);
+  children.push(b);
+  return b;
 }
 
 const rulesWith = (summary: Awaited<ReturnType<typeof runCli>>['summary'], outcome: string) =>
@@ -56,10 +25,16 @@ describe('the system under test in each seat', () => {
   test('recorder profile: a standalone mock recorder process passes every recorder rule', async () => {
     const port = await freePort();
     // The recorder may start before the T-Server: it retries until the run's simulator listens.
-    background(
-      ['mock', 'recorder', '--tserver', `127.0.0.1:${port}`, '--dn', '7001,7002', '--timeout', '30000'],
-      /monitoring/,
-    ).catch(() => undefined);
+    background([
+      'mock',
+      'recorder',
+      '--tserver',
+      `127.0.0.1:${port}`,
+      '--dn',
+      '7001,7002',
+      '--timeout',
+      '30000',
+    ]);
     const { code, summary, output } = await runCli(['run', '--profile', 'recorder'], {
       SCREENCAP_TSERVER_PORT: String(port),
     });
@@ -87,21 +62,18 @@ describe('the system under test in each seat', () => {
 
   test('recorder profile: a broken recorder process fails, naming the rule', async () => {
     const port = await freePort();
-    background(
-      [
-        'mock',
-        'recorder',
-        '--tserver',
-        `127.0.0.1:${port}`,
-        '--dn',
-        '7001,7002',
-        '--timeout',
-        '30000',
-        '--break',
-        'recorder-start-paused',
-      ],
-      /monitoring/,
-    ).catch(() => undefined);
+    background([
+      'mock',
+      'recorder',
+      '--tserver',
+      `127.0.0.1:${port}`,
+      '--dn',
+      '7001,7002',
+      '--timeout',
+      '30000',
+      '--break',
+      'recorder-start-paused',
+    ]);
     const { code, summary } = await runCli(['run', '--profile', 'recorder'], {
       SCREENCAP_TSERVER_PORT: String(port),
     });
@@ -124,7 +96,9 @@ describe('the system under test in each seat', () => {
 
   test('tserver profile: a standalone simulator process passes every T-Server rule', async () => {
     const [port, adminPort] = [await freePort(), await freePort()];
-    await background(['sim', '--port', String(port), '--admin-port', String(adminPort)], /listening/);
+    await background(['sim', '--port', String(port), '--admin-port', String(adminPort)]).until((out) =>
+      /listening/.test(out),
+    );
     const { code, summary, output } = await runCli(['run', '--profile', 'tserver'], {
       SCREENCAP_TSERVER_MODE: 'tcp',
       SCREENCAP_TSERVER_PORT: String(port),
@@ -143,21 +117,18 @@ describe('the system under test in each seat', () => {
 
   test('desktop profile: a stimulus command drives a standalone mock desktop process, which passes every desktop rule', async () => {
     const [port, control] = [await freePort(), await freePort()];
-    background(
-      [
-        'mock',
-        'desktop',
-        '--tserver',
-        `127.0.0.1:${port}`,
-        '--dn',
-        '7001,7002',
-        '--control-port',
-        String(control),
-        '--timeout',
-        '30000',
-      ],
-      /control on/,
-    ).catch(() => undefined);
+    background([
+      'mock',
+      'desktop',
+      '--tserver',
+      `127.0.0.1:${port}`,
+      '--dn',
+      '7001,7002',
+      '--control-port',
+      String(control),
+      '--timeout',
+      '30000',
+    ]);
     const post = `fetch('http://127.0.0.1:${control}/operations',{method:'POST',body:JSON.stringify({op:'{op}',dn:'{dn}'})}).then(r=>process.exit(r.ok?0:1),()=>process.exit(2))`;
     const { code, summary, output } = await runCli(['run', '--profile', 'desktop'], {
       SCREENCAP_TSERVER_PORT: String(port),

@@ -8,11 +8,9 @@ import { DEFAULT_MAPPING, INDICATIONS } from '../screencap.ts';
 import { agentsSchema } from '../sim/workspace/agents.ts';
 import { dnProblem } from '../tlib/codec.ts';
 
-const dn = z
-  .string()
-  .refine((v) => dnProblem(v) === undefined, {
-    message: 'expected a DN: a non-empty string of at most 64 characters',
-  });
+const dn = z.string().refine((v) => dnProblem(v) === undefined, {
+  message: 'expected a DN: a non-empty string of at most 64 characters',
+});
 const dnList = z.array(dn).min(1, { message: 'expected at least one DN' });
 const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().positive();
