@@ -5,9 +5,11 @@
  * `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" npm run bench -- relay`.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CASES } from './cases/index.ts';
 import { type CaseFailure, formatTable, score } from './table.ts';
 import type { BenchRow } from './types.ts';
@@ -19,12 +21,34 @@ if (selected.length === 0) {
   process.exit(1);
 }
 
-/** Other work on the machine skews every figure: say so rather than publish it silently. */
-function busyWarning(when: string): string | undefined {
-  const [oneMinute = 0] = loadavg();
-  return oneMinute > 0.5
-    ? `load average ${oneMinute.toFixed(2)} ${when}: other processes were using the CPU`
+/**
+ * Other work on the machine skews every figure: say so rather than publish it silently. Sampled
+ * before the first case (the load average would count the bench's own processes afterwards).
+ */
+async function busyWarning(): Promise<string | undefined> {
+  const before = cpuTimes();
+  await sleep(1000);
+  const after = cpuTimes();
+  if (!before || !after) return undefined;
+  const busy = 1 - (after.idle - before.idle) / (after.total - before.total);
+  return busy > 0.1
+    ? `${Math.round(busy * 100)}% of the machine's CPU was in use by other processes before the bench started: figures are unreliable`
     : undefined;
+}
+
+/** Jiffies of all CPUs from /proc/stat: total, and idle (idle + iowait). Linux only. */
+function cpuTimes(): { total: number; idle: number } | undefined {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { total, idle: (fields[3] ?? 0) + (fields[4] ?? 0) };
+  } catch {
+    return undefined;
+  }
 }
 
 function gitCommit(): string | undefined {
@@ -39,7 +63,7 @@ function gitCommit(): string | undefined {
 }
 
 const startedAt = new Date();
-const warnings = [busyWarning('at the start')].filter((w) => w !== undefined);
+const warnings = [await busyWarning()].filter((w) => w !== undefined);
 const rows: BenchRow[] = [];
 const failures: CaseFailure[] = [];
 for (const c of selected) {
@@ -50,8 +74,6 @@ for (const c of selected) {
     failures.push({ case: c.id, error: (e as Error).message });
   }
 }
-const busyAtEnd = busyWarning('at the end');
-if (busyAtEnd) warnings.push(busyAtEnd);
 
 const scored = score(rows);
 const cpu = cpus();

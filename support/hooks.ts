@@ -6,7 +6,7 @@
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber/cucumber';
 import { RunContext } from '../src/conformance/run-context.ts';
 import { ScenarioHarness } from '../src/conformance/scenario.ts';
-import { stopRun } from '../src/conformance/stop.ts';
+import { stopRun, untilHalted } from '../src/conformance/stop.ts';
 import { scenarioEvidence } from '../src/report/evidence.ts';
 import { evaluateScenario, RULE_OUTCOMES_MEDIA_TYPE } from './outcomes.ts';
 import { settings } from './settings.ts';
@@ -34,6 +34,7 @@ AfterAll(async () => {
 });
 
 Before(async function (this: ConformanceWorld, { pickle }) {
+  await untilHalted();
   if (!run) throw new Error('the run did not start (see BeforeAll)');
   const lost = run.sutLost();
   if (lost) {

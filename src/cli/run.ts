@@ -5,7 +5,7 @@ import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { PROFILES } from '../config/schema.ts';
 import { runSuite, type SuiteOptions, type SuiteResult } from '../conformance/run.ts';
-import { onRunStop } from '../conformance/stop.ts';
+import { haltScenarios, onRunStop } from '../conformance/stop.ts';
 import { BREAKAGES } from '../parties/breakages.ts';
 import { ReportedRun } from '../report/reported-run.ts';
 import { settingsFromEnv } from '../settings.ts';
@@ -53,20 +53,22 @@ async function conclude(
 /**
  * When the run is stopped (SIGINT or SIGTERM: exit 128+signal; the system under test died: exit
  * 1), reports what ran and exits. Cucumber cannot be told to stop and close its reports, so the
- * report is written from what was seen so far. Returns the uninstaller.
+ * report is written from what was seen so far. Returns its uninstaller, and whether a stop has begun.
  */
 function reportIfStopped(
   reported: ReportedRun,
   suite: Pick<SuiteOptions, 'config' | 'tags'>,
   summaryJson: string | undefined,
-): () => void {
+): { uninstall(): void; stopping(): boolean } {
   let stopping = false;
   const stop = (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
-    void conclude(reported, reported.stoppedResult(suite, why), summaryJson, false).finally(() =>
-      process.exit(code),
-    );
+    haltScenarios();
+    void reported
+      .quiesce()
+      .then(() => conclude(reported, reported.stoppedResult(suite, why), summaryJson, false))
+      .finally(() => process.exit(code));
   };
   const signals = ['SIGINT', 'SIGTERM'] as const;
   // `once`: a second signal while the report is written ends the process at once.
@@ -76,9 +78,12 @@ function reportIfStopped(
     return handler;
   });
   const unsubscribe = onRunStop((reason) => stop(`the run stopped: ${reason}`, 1));
-  return () => {
-    for (const [i, signal] of signals.entries()) process.off(signal, handlers[i] as () => void);
-    unsubscribe();
+  return {
+    uninstall: () => {
+      for (const [i, signal] of signals.entries()) process.off(signal, handlers[i] as () => void);
+      unsubscribe();
+    },
+    stopping: () => stopping,
   };
 }
 
@@ -151,14 +156,17 @@ export function registerRunCommand(program: Command): void {
           ...(opts.tags ? { tags: opts.tags } : {}),
           ...(opts.break ? { breakage: opts.break } : {}),
         });
-        const uninstall = reportIfStopped(reported, suite, opts.summaryJson);
+        const stop = reportIfStopped(reported, suite, opts.summaryJson);
         let cucumberClosed = true;
         const result = await runSuite({ ...suite, ...reported.suiteOptions }).catch((error: Error) => {
           cucumberClosed = false;
           return reported.stoppedResult(suite, `the run stopped: ${error.message}`);
         });
-        uninstall();
+        // A stop that began first writes the report and ends the process.
+        if (stop.stopping()) await new Promise(() => {});
+        // A stop while the report is written waits for it (finish() runs once) and then exits.
         await conclude(reported, result, opts.summaryJson, cucumberClosed);
+        stop.uninstall();
         // Cucumber stopped half-way leaves its resources (a shared T-Server) open: end the process.
         if (!cucumberClosed) process.exit(1);
         process.exitCode = result.verdict === 'passed' ? 0 : 1;

@@ -16,3 +16,15 @@ export function onRunStop(listener: (reason: string) => void): () => void {
   stops.once('stop', listener);
   return () => stops.off('stop', listener);
 }
+
+let halted = false;
+
+/** No scenario starts from now on: the run is being reported as it stands. */
+export function haltScenarios(): void {
+  halted = true;
+}
+
+/** Resolves at once, or never once the run is halted (so a stopped run's evidence stops changing). */
+export function untilHalted(): Promise<void> {
+  return halted ? new Promise(() => {}) : Promise.resolve();
+}

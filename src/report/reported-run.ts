@@ -26,6 +26,7 @@ export class ReportedRun {
   private readonly collector = new ScenarioCollector();
   /** Kept to rebuild Cucumber's own reports if the run never closes them. */
   private readonly envelopes: Envelope[] = [];
+  private lastMessageAt = Date.now();
   private readonly startedAt = new Date();
 
   private constructor(
@@ -42,11 +43,27 @@ export class ReportedRun {
     return {
       ...cucumberOutputs(this.run.dir),
       collector: this.collector,
-      onMessage: (envelope) => this.envelopes.push(envelope),
+      onMessage: (envelope) => {
+        this.envelopes.push(envelope);
+        this.lastMessageAt = Date.now();
+      },
     };
   }
 
   /** The result so far of a run that stopped before Cucumber finished (`why`: in words). */
+  private finished: Promise<WrittenReport> | undefined;
+
+  /**
+   * Resolves once Cucumber has said nothing for `quietMs` (at most `maxMs`): with new scenarios
+   * halted, the scenario under way has finished writing its evidence, so what is signed stays as signed.
+   */
+  async quiesce(quietMs = 300, maxMs = 15_000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (Date.now() - this.lastMessageAt < quietMs && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   stoppedResult(options: Pick<SuiteOptions, 'config' | 'tags'>, why: string): SuiteResult {
     return suiteResult(this.collector, options, false, why);
   }
@@ -55,7 +72,13 @@ export class ReportedRun {
    * Writes the rest of the report. `cucumberClosed: false` when Cucumber never finished its own
    * reports (the run was stopped): they are rebuilt from the messages seen so far.
    */
-  async finish(result: SuiteResult, cucumberClosed = true): Promise<WrittenReport> {
+  finish(result: SuiteResult, cucumberClosed = true): Promise<WrittenReport> {
+    // Once: a stop (SIGINT) and the run's own end can race, and the bundle is signed as written.
+    this.finished ??= this.write(result, cucumberClosed);
+    return this.finished;
+  }
+
+  private async write(result: SuiteResult, cucumberClosed: boolean): Promise<WrittenReport> {
     if (!cucumberClosed) await rebuildCucumberReports(this.run.dir, [...this.envelopes]);
     const metadata = await runMetadata({
       runId: this.run.id,
