@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SuiteResult } from '../src/conformance/run.ts';
+import { mapLimited } from '../src/load/concurrency.ts';
 
 const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -43,21 +44,12 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
 }
 
 /** Maps `items` through `fn`, at most `limit` at a time, keeping order. */
-export async function withConcurrency<T, R>(
+export function withConcurrency<T, R>(
   limit: number,
   items: readonly T[],
   fn: (item: T) => Promise<R>,
 ): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  return mapLimited(items.length, limit, (i) => fn(items[i] as T));
 }
 
 /** `screencap-cert <args>` in the background, its output collected as it comes. */

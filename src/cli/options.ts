@@ -47,3 +47,10 @@ export function parsePositiveNumber(value: string): number {
     throw new InvalidArgumentError(`expected a number above 0, got "${value}"`);
   return n;
 }
+
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
+  return n;
+}

@@ -1,10 +1,15 @@
 /** `screencap-cert sim`: the T-Server simulator as its own process. */
+
 import type { Command } from 'commander';
+import { Journal } from '../journal.ts';
 import { startSimulator } from '../sim/index.ts';
 import { dnsOf, loadAgentsFile } from '../sim/workspace/agents.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { isoMicros } from '../tlib/time.ts';
-import { parseDnList, parsePort } from './options.ts';
+import { parseCount, parseDnList, parsePort } from './options.ts';
+
+/** Enough for any conformance run; a load of 1,000 operations/s keeps the last minute or so. */
+const DEFAULT_JOURNAL_LIMIT = 500_000;
 
 export function registerSimCommand(program: Command): void {
   program
@@ -20,6 +25,12 @@ export function registerSimCommand(program: Command): void {
       parseDnList,
     )
     .option('--server-name <name>', 'ServerName in EventClientRegistered')
+    .option(
+      '--journal-limit <entries>',
+      'keep the last N messages for GET /journal (0: none), so a long load cannot exhaust memory',
+      parseCount,
+      DEFAULT_JOURNAL_LIMIT,
+    )
     .option('--log <file>', 'also write every message to FILE as a SIP Server log (overwritten)')
     .option(
       '--workspace-port <port>',
@@ -39,6 +50,7 @@ export function registerSimCommand(program: Command): void {
         dn?: string[];
         serverName?: string;
         log?: string;
+        journalLimit: number;
         workspacePort?: number;
         workspaceAgents?: string;
       }) => {
@@ -51,6 +63,7 @@ export function registerSimCommand(program: Command): void {
           ...(opts.dn ? { dns: opts.dn } : {}),
           ...(opts.serverName ? { serverName: opts.serverName } : {}),
           ...(sipLog ? { sipLog: sipLog.writer } : {}),
+          journal: new Journal({ limit: opts.journalLimit }),
           ...(opts.workspacePort === undefined
             ? {}
             : {

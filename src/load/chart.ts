@@ -1,4 +1,5 @@
 /** A line chart as inline SVG text: no script, no network, readable in any browser or report. */
+import { escapeXml } from '../markup.ts';
 
 export interface Series {
   name: string;
@@ -21,10 +22,6 @@ export interface ChartOptions {
 
 const PAD = { left: 64, right: 16, top: 32, bottom: 44 };
 const LEGEND_ITEM = 110;
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** 1, 2, 5, 10, 20, 50, ...: a round step giving about `count` ticks over `span`. */
 function niceStep(span: number, count: number): number {

@@ -1,4 +1,6 @@
 /** The certificate as one self-contained HTML page: inline CSS, no script, nothing fetched. */
+
+import { escapeXml } from '../markup.ts';
 import type { Certification, CertifiedRule } from './certification.ts';
 
 const LABEL: Record<string, string> = {
@@ -8,15 +10,8 @@ const LABEL: Record<string, string> = {
   'could-not-test': 'could not test',
 };
 
-function esc(value: unknown): string {
-  return String(value ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-}
-
 const badge = (outcome: string) =>
-  `<span class="badge ${esc(outcome)}">${esc(LABEL[outcome] ?? outcome)}</span>`;
+  `<span class="badge ${escapeXml(outcome)}">${escapeXml(LABEL[outcome] ?? outcome)}</span>`;
 
 const CSS = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:78rem;padding:0 1rem;color:#1f2937;line-height:1.4}
@@ -40,25 +35,25 @@ code{font-size:.85rem}
 function ruleRow(r: CertifiedRule): string {
   const scenarios = r.scenarios.length
     ? `<details><summary>${r.scenarios.length} scenario(s)</summary><ul>${r.scenarios
-        .map((s) => `<li>${esc(s.name)} ${badge(s.outcome)}</li>`)
+        .map((s) => `<li>${escapeXml(s.name)} ${badge(s.outcome)}</li>`)
         .join('')}</ul></details>`
     : '—';
   const findings = r.findings
     .map(
       (f) =>
-        `<div class="finding"><strong>${esc(f.scenario)}</strong>: ${esc(f.text)}${
+        `<div class="finding"><strong>${escapeXml(f.scenario)}</strong>: ${escapeXml(f.text)}${
           f.message
-            ? `<pre class="offending">offending message #${esc(f.message.seq)} (${esc(f.message.party)} ${
+            ? `<pre class="offending">offending message #${escapeXml(f.message.seq)} (${escapeXml(f.message.party)} ${
                 f.message.direction === 'out' ? 'sent' : 'received'
-              }, ${esc(f.message.time)}):\n${esc(JSON.stringify(f.message.message))}</pre>`
+              }, ${escapeXml(f.message.time)}):\n${escapeXml(JSON.stringify(f.message.message))}</pre>`
             : ''
         }</div>`,
     )
     .join('');
-  const why = r.outcome === 'passed' ? '' : findings || `<div class="reason">${esc(r.reason)}</div>`;
-  return `<tr id="rule-${esc(r.rule)}" class="rule ${esc(r.outcome)}">
-<td><code>${esc(r.rule)}</code></td><td>${esc(r.section)} ${esc(r.sectionTitle)}</td><td>${esc(r.seat)}</td>
-<td>${esc(r.text)}${r.reading ? `<div class="reason">Reading: ${esc(r.reading)}</div>` : ''}</td>
+  const why = r.outcome === 'passed' ? '' : findings || `<div class="reason">${escapeXml(r.reason)}</div>`;
+  return `<tr id="rule-${escapeXml(r.rule)}" class="rule ${escapeXml(r.outcome)}">
+<td><code>${escapeXml(r.rule)}</code></td><td>${escapeXml(r.section)} ${escapeXml(r.sectionTitle)}</td><td>${escapeXml(r.seat)}</td>
+<td>${escapeXml(r.text)}${r.reading ? `<div class="reason">Reading: ${escapeXml(r.reading)}</div>` : ''}</td>
 <td>${scenarios}</td><td>${badge(r.outcome)}${why}</td></tr>`;
 }
 
@@ -84,24 +79,24 @@ export function certificationHtml(c: Certification): string {
   const scenarioRows = c.scenarios
     .map(
       (s) =>
-        `<tr class="scenario"><td>${esc(s.name)}</td><td><code>${esc(s.uri)}</code></td><td>${badge(s.status)}</td><td>${s.rules
-          .map((r) => `<code>${esc(r.rule)}</code> ${badge(r.outcome)}`)
-          .join(' ')}</td><td class="reason">${esc(s.error ?? '')}</td></tr>`,
+        `<tr class="scenario"><td>${escapeXml(s.name)}</td><td><code>${escapeXml(s.uri)}</code></td><td>${badge(s.status)}</td><td>${s.rules
+          .map((r) => `<code>${escapeXml(r.rule)}</code> ${badge(r.outcome)}`)
+          .join(' ')}</td><td class="reason">${escapeXml(s.error ?? '')}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>screencap-cert certification — ${esc(c.verdict)}</title>
+<title>screencap-cert certification — ${escapeXml(c.verdict)}</title>
 <style>${CSS}</style></head><body>
 <h1>Control for Third Party Screen Recording — conformance certificate</h1>
-<p>Verdict: <span id="verdict" class="badge verdict ${esc(c.verdict)}">${esc(c.verdict.toUpperCase())}</span></p>
+<p>Verdict: <span id="verdict" class="badge verdict ${escapeXml(c.verdict)}">${escapeXml(c.verdict.toUpperCase())}</span></p>
 ${c.complete ? '' : '<div class="banner incomplete" id="incomplete">INCOMPLETE: the run stopped before every scenario finished; this report shows what ran.</div>'}
-${run.breakage ? `<div class="banner selftest">Self-test with a deliberately broken party (<code>${esc(run.breakage)}</code>): this run certifies nothing.</div>` : ''}
-${c.reasons.length ? `<ul class="reasons">${c.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : ''}
+${run.breakage ? `<div class="banner selftest">Self-test with a deliberately broken party (<code>${escapeXml(run.breakage)}</code>): this run certifies nothing.</div>` : ''}
+${c.reasons.length ? `<ul class="reasons">${c.reasons.map((r) => `<li>${escapeXml(r)}</li>`).join('')}</ul>` : ''}
 <h2>Run</h2>
-<dl>${meta.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>
+<dl>${meta.map(([k, v]) => `<dt>${escapeXml(k)}</dt><dd>${escapeXml(v)}</dd>`).join('')}</dl>
 <h2>Rule coverage</h2>
 <p>${t.rules.passed} passed, ${t.rules.failed} failed, ${t.rules['not-applicable']} not applicable, ${t.rules['could-not-test']} could not test.</p>
 <table id="rules"><thead><tr><th>Rule</th><th>Seed section</th><th>Seat</th><th>Requires</th><th>Scenarios</th><th>Outcome</th></tr></thead>

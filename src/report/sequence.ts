@@ -4,6 +4,8 @@
  * client; one arrow per message between a client and the T-Server, labelled with its name and key
  * fields; the messages failed rules point at drawn in red with what was found.
  */
+
+import { escapeXml } from '../markup.ts';
 import type { Role, WireRecord } from '../rules/observations.ts';
 import { SCREEN_CAPTURE_KEY, screenCaptureValue } from '../screencap.ts';
 import type { WireMessage } from '../tlib/messages.ts';
@@ -29,13 +31,6 @@ const MAX_LABEL = 100;
 const CHAR_WIDTH = 6.2;
 const MAX_FINDING_LINES = 3;
 const RED = '#c62828';
-
-function escapeXml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-}
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

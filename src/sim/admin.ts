@@ -101,7 +101,13 @@ async function route(tserver: TServer, req: IncomingMessage, res: ServerResponse
     // Serialize before writeHead: if it throws (a message nested too deeply for JSON.stringify), the
     // error reply can still be sent; a second writeHead would throw out of the catch and crash the process.
     const ndjson = tserver.journal?.toNdjson() ?? '';
-    res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(ndjson);
+    // Older entries beyond the journal's limit are gone: say how many, so nobody reads it as complete.
+    res
+      .writeHead(200, {
+        'content-type': 'application/x-ndjson',
+        'x-journal-dropped': String(tserver.journal?.dropped ?? 0),
+      })
+      .end(ndjson);
     return;
   }
   const matches = ROUTES.filter((r) => r.path.test(path));
