@@ -57,8 +57,6 @@ export function envName(path: string): string {
     .toUpperCase()}`;
 }
 
-export const CONFIG_ENV_NAMES: readonly string[] = ENV_KEYS.map(([path]) => envName(path));
-
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
