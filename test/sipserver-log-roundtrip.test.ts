@@ -4,8 +4,9 @@
  * each broken party in its seat, `verify-log` fails the log naming the rule the live run fails.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -14,6 +15,8 @@ import { BREAKAGES } from '../src/parties/breakages.ts';
 import { RULE_IDS } from '../src/rules/catalog.ts';
 import type { LogVerification } from '../src/sipserver-log/verify.ts';
 import { runCli, withConcurrency } from './cli.ts';
+
+const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;
 
 /** Short timeouts: a broken party that never answers should cost little time. */
 const FAST = { SCREENCAP_TIMEOUTS_ANSWER_MS: '150', SCREENCAP_TIMEOUTS_REQUEST_MS: '250' };
@@ -57,12 +60,18 @@ describe('verify-log on the simulator`s log of a conformance run', () => {
         `Source: SIP Server log, 1 file\\(s\\), \\S+ to \\S+\\n  ${log} \\(.* MB, sha256 ${sha256}\\)`,
       ),
     );
-    const [run] = await readdir(reports);
-    const written = JSON.parse(
-      await readFile(join(reports, run as string, 'verify-log.json'), 'utf8'),
-    ) as LogVerification;
+    const runDir = join(reports, 'latest');
+    const written = JSON.parse(await readFile(join(runDir, 'verify-log.json'), 'utf8')) as LogVerification;
     assert.deepEqual(written.source.files, [{ path: log, bytes: bytes.length, sha256 }]);
     assert.equal(written.verdict, 'passed');
+    // The same certificate as a live run, naming its evidence, and signed.
+    const cert = JSON.parse(await readFile(join(runDir, 'certification.json'), 'utf8'));
+    assert.equal(cert.run.profile, 'verify-log');
+    assert.match(cert.run.source, new RegExp(`^SIP Server log: ${log} \\(.* MB\\), from \\S+ to \\S+$`));
+    assert.equal(cert.verdict, 'passed');
+    assert.match(await readFile(join(runDir, 'certification.html'), 'utf8'), /SIP Server log: /);
+    const verified = spawnSync(process.execPath, [BIN, 'report', 'verify', runDir], { encoding: 'utf8' });
+    assert.equal(verified.status, 0, verified.stdout + verified.stderr);
   });
 
   test('each broken party, run with the log on: verify-log fails the log, naming the rule the live run fails', async () => {

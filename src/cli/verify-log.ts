@@ -4,7 +4,10 @@ import { access, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.ts';
-import { createRunDir } from '../report/run-dir.ts';
+import { writeManifest } from '../report/manifest.ts';
+import { runMetadata } from '../report/metadata.ts';
+import { createRunDir, pointLatest } from '../report/run-dir.ts';
+import { writeCertification } from '../report/write.ts';
 import { type HarnessSettings, settingsFrom } from '../settings.ts';
 import { rolePatterns } from '../sipserver-log/parties.ts';
 import { type LogVerification, verifyLog } from '../sipserver-log/verify.ts';
@@ -12,6 +15,13 @@ import { formatSummary } from './run.ts';
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** The evidence in one line: `SIP Server log: a.log (12.0 MB), b.log (3.1 MB), from ... to ...`. */
+function evidenceOf(result: LogVerification): string {
+  const s = result.source;
+  const files = s.files.map((f) => `${f.path} (${megabytes(f.bytes)})`).join(', ');
+  return `SIP Server log: ${files}${s.from ? `, from ${s.from} to ${s.to}` : ''}`;
 }
 
 /** Where the verdict comes from: the files, the time range, the parties, what could not be read. */
@@ -73,6 +83,7 @@ export function registerVerifyLogCommand(program: Command): void {
         );
         if (problem) return fail(`cannot read ${file}: ${problem}`);
       }
+      const startedAt = new Date();
       const result = await verifyLog(files, {
         settings,
         patterns: rolePatterns(settings.config.applications),
@@ -80,9 +91,23 @@ export function registerVerifyLogCommand(program: Command): void {
       const json = `${JSON.stringify(result, null, 2)}\n`;
       const run = await createRunDir(opts.reports);
       await writeFile(join(run.dir, 'verify-log.json'), json);
+      // The same certificate as a live run, its evidence named; the manifest signs it with
+      // verify-log.json, which holds the SHA-256 of every input log.
+      const metadata = await runMetadata({
+        runId: run.id,
+        startedAt,
+        endedAt: new Date(),
+        tservers: [],
+        profile: 'verify-log',
+        source: evidenceOf(result),
+        ...(settings.config.sut ? { sut: settings.config.sut } : {}),
+      });
+      await writeCertification(run, result, metadata);
+      await writeManifest(run.dir);
+      await pointLatest(run);
       if (opts.summaryJson) await writeFile(opts.summaryJson, json);
       process.stdout.write(`${formatSource(result)}${formatSummary(result)}`);
-      process.stdout.write(`Result: ${relative(process.cwd(), join(run.dir, 'verify-log.json'))}\n`);
+      process.stdout.write(`Reports: ${relative(process.cwd(), run.dir)}/certification.html\n`);
       process.exitCode = result.verdict === 'passed' ? 0 : 1;
     });
 }

@@ -68,6 +68,7 @@ export function certificationHtml(c: Certification): string {
     ['Run', run.runId],
     ['Harness', `${run.harness.name} ${run.harness.version}, commit ${commit}`],
     ['Profile', run.profile],
+    ...(run.source ? ([['Evidence', run.source]] as Array<[string, string]>) : []),
     ['System under test', sut],
     ['T-Server', tservers],
     ['Tags', run.tags ?? 'all scenarios'],

@@ -42,6 +42,8 @@ export interface RunMetadata {
   tags: string | null;
   /** A deliberately broken party (self-test of the suite): such a run certifies nothing. */
   breakage: string | null;
+  /** What was judged, when not a live run: `SIP Server log: a.log (12.0 MB), ... from ... to ...`. */
+  source: string | null;
 }
 
 export interface MetadataInput {
@@ -53,6 +55,7 @@ export interface MetadataInput {
   sut?: SutIdentity;
   tags?: string;
   breakage?: string;
+  source?: string;
 }
 
 async function git(args: string[]): Promise<string | null> {
@@ -95,5 +98,6 @@ export async function runMetadata(input: MetadataInput): Promise<RunMetadata> {
     tservers: [...input.tservers],
     tags: input.tags ?? null,
     breakage: input.breakage ?? null,
+    source: input.source ?? null,
   };
 }

@@ -24,6 +24,18 @@ const exists = (path: string) =>
     () => false,
   );
 
+/** The certificate, as JSON and as HTML. */
+export async function writeCertification(
+  run: RunDir,
+  result: SuiteResult,
+  metadata: RunMetadata,
+): Promise<Certification> {
+  const certification = certificationOf(result, metadata);
+  await writeFile(join(run.dir, 'certification.json'), `${JSON.stringify(certification, null, 2)}\n`);
+  await writeFile(join(run.dir, 'certification.html'), certificationHtml(certification));
+  return certification;
+}
+
 export async function writeRunReport(
   run: RunDir,
   result: SuiteResult,
@@ -31,9 +43,7 @@ export async function writeRunReport(
   featuresDir = join(HARNESS_ROOT, 'features'),
 ): Promise<WrittenReport> {
   const problems: string[] = [];
-  const certification = certificationOf(result, metadata);
-  await writeFile(join(run.dir, 'certification.json'), `${JSON.stringify(certification, null, 2)}\n`);
-  await writeFile(join(run.dir, 'certification.html'), certificationHtml(certification));
+  const certification = await writeCertification(run, result, metadata);
   // The Gherkin that was run travels with its evidence, under the manifest like every artifact.
   await cp(featuresDir, join(run.dir, 'features'), {
     recursive: true,
