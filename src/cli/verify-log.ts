@@ -1,9 +1,10 @@
 /** `screencap-cert verify-log`: certify from a SIP Server log (spec/sipserver-log.md). */
-import { constants } from 'node:fs';
+import { constants, mkdirSync, writeFileSync } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.ts';
+import { type ScenarioObservations, scenarioEvidence } from '../report/evidence.ts';
 import { writeManifest } from '../report/manifest.ts';
 import { runMetadata } from '../report/metadata.ts';
 import { createRunDir, pointLatest } from '../report/run-dir.ts';
@@ -15,6 +16,16 @@ import { formatSummary } from './run.ts';
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/**
+ * Each judged scenario's message trace and sequence diagram (and findings), as a live run attaches
+ * them, under exchanges/<scenario>/. Written as judged, so the log's messages need not all be held.
+ */
+function writeEvidence(dir: string, scenario: string, observations: ScenarioObservations): void {
+  const folder = join(dir, 'exchanges', scenario.replace(/[^A-Za-z0-9._-]+/g, '-').toLowerCase());
+  mkdirSync(folder, { recursive: true });
+  for (const a of scenarioEvidence(observations)) writeFileSync(join(folder, a.fileName), a.body);
 }
 
 /** The evidence in one line: `SIP Server log: a.log (12.0 MB), b.log (3.1 MB), from ... to ...`. */
@@ -84,12 +95,13 @@ export function registerVerifyLogCommand(program: Command): void {
         if (problem) return fail(`cannot read ${file}: ${problem}`);
       }
       const startedAt = new Date();
+      const run = await createRunDir(opts.reports);
       const result = await verifyLog(files, {
+        evidence: (scenario, observations) => writeEvidence(run.dir, scenario, observations),
         settings,
         patterns: rolePatterns(settings.config.applications),
       });
       const json = `${JSON.stringify(result, null, 2)}\n`;
-      const run = await createRunDir(opts.reports);
       await writeFile(join(run.dir, 'verify-log.json'), json);
       // The same certificate as a live run, its evidence named; the manifest signs it with
       // verify-log.json, which holds the SHA-256 of every input log.

@@ -9,6 +9,7 @@
  */
 import { type ScenarioResult, type SuiteResult, summarizeRules, verdictOf } from '../conformance/run.ts';
 import type { JournalEntry, SourceRef } from '../journal.ts';
+import type { ScenarioObservations } from '../report/evidence.ts';
 import { RULE_IDS } from '../rules/catalog.ts';
 import { type CheckContext, createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules, type RuleOutcome } from '../rules/evaluate.ts';
@@ -25,6 +26,8 @@ import { isRetained, Retainer, selectAttributes } from './retain.ts';
 export interface VerifyLogOptions {
   settings: Pick<HarnessSettings, 'mapping' | 'initialState' | 'answerTimeoutMs' | 'requestTimeoutMs'>;
   patterns?: RolePatterns;
+  /** Called once per judged scenario (T-Server run and DN), while its messages are at hand. */
+  evidence?: (scenario: string, observations: ScenarioObservations) => void;
 }
 
 /** Skips kept in the result (all are counted). */
@@ -150,6 +153,7 @@ function judgeRun(
     const groupFacts = { ...facts, parties: new Map([...parties].filter(([id]) => inGroup.has(id))) };
     const rules = evaluateRules(RULE_IDS, ctx).map((o) => limitToLog(o, groupFacts));
     const scenario = scenarioOf(`${name}, DN ${dn}`, group, rules);
+    options.evidence?.(scenario.name, { entries: group, records, outcomes: rules, tserver: undefined });
     judged.scenarios.push(scenario);
     judged.exchanges.push(...exchangesOf(scenario.name, ctx));
   }
