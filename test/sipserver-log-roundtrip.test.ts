@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -70,6 +70,14 @@ describe('verify-log on the simulator`s log of a conformance run', () => {
     assert.match(cert.run.source, new RegExp(`^SIP Server log: ${log} \\(.* MB\\), from \\S+ to \\S+$`));
     assert.equal(cert.verdict, 'passed');
     assert.match(await readFile(join(runDir, 'certification.html'), 'utf8'), /SIP Server log: /);
+    // Each judged scenario (T-Server run and DN) carries its trace and sequence diagram.
+    const judged = await readdir(join(runDir, 'exchanges'));
+    assert.equal(judged.length, written.scenarios.length);
+    const evidence = await readdir(join(runDir, 'exchanges', judged[0] as string));
+    assert.ok(
+      evidence.includes('message-trace.ndjson') && evidence.includes('sequence-diagram.svg'),
+      evidence.join(', '),
+    );
     const verified = spawnSync(process.execPath, [BIN, 'report', 'verify', runDir], { encoding: 'utf8' });
     assert.equal(verified.status, 0, verified.stdout + verified.stderr);
   });
