@@ -114,7 +114,10 @@ export function registerVerifyLogCommand(program: Command): void {
         source: evidenceOf(result),
         ...(settings.config.sut ? { sut: settings.config.sut } : {}),
       });
-      await writeCertification(run, result, metadata);
+      // Every exchange and client is in verify-log.json: the certificate keeps the verdict, the
+      // rules, the scenarios and the source, not a second copy of the log's traffic.
+      const { exchanges: _exchanges, parties: _parties, ...certified } = result;
+      await writeCertification(run, certified, metadata);
       await writeManifest(run.dir);
       await pointLatest(run);
       if (opts.summaryJson) await writeFile(opts.summaryJson, json);
