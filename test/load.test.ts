@@ -148,10 +148,7 @@ describe('load mode', () => {
     // The report times from just before the send to just after the journal entry: within 0.25 ms.
     assert.ok(Math.abs(p.p50 - rank(latencies, 50)) < 0.25, `p50 ${p.p50} vs journal ${rank(latencies, 50)}`);
     // The slowest one may have had a GC pause between the two clocks: a looser bound there.
-    assert.ok(
-      Math.abs(p.max - rank(latencies, 100)) < 1,
-      `max ${p.max} vs journal ${rank(latencies, 100)}`,
-    );
+    assert.ok(Math.abs(p.max - rank(latencies, 100)) < 1, `max ${p.max} vs journal ${rank(latencies, 100)}`);
 
     // The timeline adds up to the totals.
     const sum = (key: 'sent' | 'acked' | 'indications' | 'missing') =>

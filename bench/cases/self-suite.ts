@@ -1,14 +1,9 @@
 /** Wall time of the full `self` conformance run, as a user starts it: `screencap-cert run` in its own process. */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { watchPeakRss } from '../lib/proc.ts';
+import { timeCli } from '../lib/proc.ts';
 import type { BenchCase, BenchRow } from '../types.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export const selfSuite: BenchCase = {
   id: 'self-suite',
@@ -17,19 +12,7 @@ export const selfSuite: BenchCase = {
     // Its reports go to a scratch directory: a benchmark must not move reports/latest.
     const reports = await mkdtemp(join(tmpdir(), 'screencap-bench-'));
     try {
-      const started = performance.now();
-      const child = spawn(process.execPath, ['bin/screencap-cert.js', 'run', '--reports', reports], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const rss = watchPeakRss(child.pid as number);
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (text: string) => {
-        out += text;
-      });
-      const [code] = (await once(child, 'exit')) as [number | null];
-      const seconds = (performance.now() - started) / 1000;
-      const peakRss = rss.stop();
+      const { seconds, peakRss, code, out } = await timeCli(['run', '--reports', reports]);
       const verdict = /^Verdict: (.*)$/m.exec(out)?.[1] ?? 'no verdict printed';
       const scenarios = /^Scenarios: (.*)$/m.exec(out)?.[1];
       return [

@@ -3,17 +3,13 @@
  * as a user runs it: its own process, throughput and peak RSS (issue #8: at least 30 MB/s, under
  * 200 MB). The log is generated once under the system's temporary folder and reused.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { watchPeakRss } from '../lib/proc.ts';
+import { type TimedCli, timeCli } from '../lib/proc.ts';
 import { type GeneratedLog, generateSipServerLog } from '../lib/sipserver-log-gen.ts';
 import type { BenchCase, BenchRow } from '../types.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BYTES = 1e9;
 const MB = 1e6;
 
@@ -39,19 +35,8 @@ async function benchLog(): Promise<{ path: string; log: GeneratedLog }> {
 }
 
 /** Runs `verify-log` on `path`: seconds, peak RSS, and what it printed. */
-async function verifyLog(path: string, reports: string) {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['bin/screencap-cert.js', 'verify-log', path, '--reports', reports], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const rss = watchPeakRss(child.pid as number);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    out += text;
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { seconds: (performance.now() - started) / 1000, peakRss: rss.stop(), code, out };
+function verifyLog(path: string, reports: string): Promise<TimedCli> {
+  return timeCli(['verify-log', path, '--reports', reports]);
 }
 
 export const sipServerLog: BenchCase = {

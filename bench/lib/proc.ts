@@ -1,5 +1,8 @@
 /** Figures of another process from Linux's /proc: undefined elsewhere, or once it has exited. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux Node supports). */
 const USER_HZ = 100;
@@ -42,4 +45,30 @@ export function watchPeakRss(pid: number, everyMs = 50): { stop(): number | unde
       return peak;
     },
   };
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface TimedCli {
+  seconds: number;
+  peakRss: number | undefined;
+  code: number | null;
+  /** What it printed on stdout (stderr passes through). */
+  out: string;
+}
+
+/** Runs `screencap-cert <args>` as a user would: wall time, peak RSS and output. */
+export async function timeCli(args: string[]): Promise<TimedCli> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['bin/screencap-cert.js', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const rss = watchPeakRss(child.pid as number);
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    out += text;
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { seconds: (performance.now() - started) / 1000, peakRss: rss.stop(), code, out };
 }
