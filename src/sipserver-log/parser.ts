@@ -92,6 +92,41 @@ function detached<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/** Strings `shared` has copied, so that equal values (DNs, names, keys) share one copy. */
+const SHARED_MAX = 10_000;
+let sharedStrings = new Map<string, string>();
+
+/** `value` as `detached` makes it (plain JSON data), its strings shared among the messages kept. */
+function shared(value: unknown): unknown {
+  switch (typeof value) {
+    case 'string': {
+      const known = sharedStrings.get(value);
+      if (known !== undefined) return known;
+      if (sharedStrings.size >= SHARED_MAX) sharedStrings = new Map();
+      const own = JSON.parse(JSON.stringify(value)) as string;
+      sharedStrings.set(own, own);
+      return own;
+    }
+    case 'number':
+      return Number.isFinite(value) ? value + 0 : null;
+    case 'boolean':
+      return value;
+    case 'object': {
+      if (value === null) return null;
+      if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : shared(v)));
+      if (Object.getPrototypeOf(value) !== Object.prototype) return detached(value);
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(value)) {
+        if (key === '__proto__') return detached(value);
+        if (v !== undefined) out[shared(key) as string] = shared(v);
+      }
+      return out;
+    }
+    default:
+      return detached(value);
+  }
+}
+
 class SipLogParser {
   private file = '';
   private readonly clock = new LogClock();
@@ -244,7 +279,9 @@ class SipLogParser {
     this.block = undefined;
     if (!block?.reader) return;
     if (block.broken) this.skip(block.source, block.name, `not read: ${block.broken}`, block.endOfFile);
-    const built = block.broken ? undefined : detached(block.reader.build(block.name));
+    const built = block.broken
+      ? undefined
+      : (shared(block.reader.build(block.name)) as ReturnType<AttributeReader['build']>);
     const problem = block.reader.problems.length ? block.reader.problems.join('; ') : undefined;
     if (!block.client) {
       this.printed = {

@@ -100,8 +100,13 @@ export class Retainer {
     else if (CALL_EVENTS.has(name)) this.call(client, m, seq);
   }
 
-  /** The kept entries, in log order. */
+  /**
+   * The kept entries, in log order, once the run's messages are all added: what was kept only to
+   * decide what to keep (dropped requests, pending calls) is let go.
+   */
   entries(): JournalEntry[] {
+    this.droppedRefs.clear();
+    this.calls.clear();
     if (!this.sorted) this.kept.sort((a, b) => a.seq - b.seq);
     this.sorted = true;
     return this.kept;
