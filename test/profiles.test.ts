@@ -18,6 +18,21 @@ function background(args: string[]): Background {
   return b;
 }
 
+/** The standalone mock recorder monitoring 7001 and 7002 on 127.0.0.1:`port`, broken if `breakage` says so. */
+function mockRecorder(port: number, breakage?: string): Background {
+  const args = [
+    'mock',
+    'recorder',
+    '--tserver',
+    `127.0.0.1:${port}`,
+    '--dn',
+    '7001,7002',
+    '--timeout',
+    '30000',
+  ];
+  return background(breakage ? [...args, '--break', breakage] : args);
+}
+
 const rulesWith = (summary: Awaited<ReturnType<typeof runCli>>['summary'], outcome: string) =>
   summary.rules.filter((r) => r.outcome === outcome).map((r) => r.rule);
 
@@ -25,16 +40,7 @@ describe('the system under test in each seat', () => {
   test('recorder profile: a standalone mock recorder process passes every recorder rule', async () => {
     const port = await freePort();
     // The recorder may start before the T-Server: it retries until the run's simulator listens.
-    background([
-      'mock',
-      'recorder',
-      '--tserver',
-      `127.0.0.1:${port}`,
-      '--dn',
-      '7001,7002',
-      '--timeout',
-      '30000',
-    ]);
+    mockRecorder(port);
     const { code, summary, output } = await runCli(['run', '--profile', 'recorder'], {
       SCREENCAP_TSERVER_PORT: String(port),
     });
@@ -62,18 +68,7 @@ describe('the system under test in each seat', () => {
 
   test('recorder profile: a broken recorder process fails, naming the rule', async () => {
     const port = await freePort();
-    background([
-      'mock',
-      'recorder',
-      '--tserver',
-      `127.0.0.1:${port}`,
-      '--dn',
-      '7001,7002',
-      '--timeout',
-      '30000',
-      '--break',
-      'recorder-start-paused',
-    ]);
+    mockRecorder(port, 'recorder-start-paused');
     const { code, summary } = await runCli(['run', '--profile', 'recorder'], {
       SCREENCAP_TSERVER_PORT: String(port),
     });

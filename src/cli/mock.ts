@@ -8,9 +8,9 @@ import type { Link } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { WorkspaceLink } from '../link/workspace-link.ts';
 import { BREAKAGES, desktopBehaviour, recorderBehaviour } from '../parties/breakages.ts';
-import { MockDesktop } from '../parties/desktop.ts';
+import { awaitIndication, MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
-import { isIndication, isOperation, OPERATIONS, screenCaptureValue } from '../screencap.ts';
+import { isOperation, OPERATIONS } from '../screencap.ts';
 import { isoMicros } from '../tlib/time.ts';
 import { authFromEnv } from '../workspace/auth.ts';
 import { parseDnList, parseEndpoint, parsePort } from './options.ts';
@@ -182,19 +182,10 @@ export function registerMockCommands(program: Command): void {
         const mark = link.journal.mark;
         const reply = await (desktops.get(dn) as MockDesktop).send(opts.send);
         log(`${opts.send} on ${dn}: ${JSON.stringify(reply)}`);
-        const indication = await link.journal
-          .waitFor(
-            (e) =>
-              e.direction === 'in' &&
-              e.message.ThisDN === dn &&
-              isIndication(screenCaptureValue(e.message.UserData)),
-            {
-              after: mark,
-              timeoutMs: opts.timeout,
-              description: `an indication on ${dn}`,
-            },
-          )
-          .catch(() => undefined);
+        const indication = await awaitIndication(link.journal, dn, {
+          after: mark,
+          timeoutMs: opts.timeout,
+        }).catch(() => undefined);
         log(
           indication
             ? `indication on ${dn}: ${JSON.stringify(indication.message)}`

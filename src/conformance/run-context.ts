@@ -8,8 +8,8 @@ import type { HarnessConfig } from '../config/schema.ts';
 import { Journal } from '../journal.ts';
 import type { Link } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
+import { awaitIndication } from '../parties/desktop.ts';
 import type { Seat } from '../rules/observations.ts';
-import { isIndication, screenCaptureValue } from '../screencap.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { adminApiControl, inProcessControl, type SimulatorControl } from './control.ts';
@@ -201,17 +201,11 @@ export class RunContext {
       if (reply.message !== 'EventACK')
         return `the query on DN ${dn} was answered with ${JSON.stringify(reply)}`;
       if (!needIndication) return '';
-      await link.journal.waitFor(
-        (e) =>
-          e.direction === 'in' &&
-          e.message.message === 'EventUserEvent' &&
-          isIndication(screenCaptureValue(e.message.UserData)),
-        {
-          after: mark,
-          timeoutMs: Math.max(1, Math.min(this.config.timeouts.answerMs, deadline - Date.now())),
-          description: `an indication answering the query on DN ${dn}`,
-        },
-      );
+      await awaitIndication(link.journal, dn, {
+        after: mark,
+        timeoutMs: Math.max(1, Math.min(this.config.timeouts.answerMs, deadline - Date.now())),
+        description: `an indication answering the query on DN ${dn}`,
+      });
       return '';
     } catch (e) {
       return (e as Error).message;
@@ -235,19 +229,11 @@ export class RunContext {
           ThisDN: dn,
           Event: { message: 'EventUserEvent', ThisDN: dn, UserData: [['screen-capture', 'stop']] },
         });
-        await link.journal
-          .waitFor(
-            (e) =>
-              e.direction === 'in' &&
-              e.message.ThisDN === dn &&
-              isIndication(screenCaptureValue(e.message.UserData)),
-            {
-              after: mark,
-              timeoutMs: this.config.timeouts.answerMs,
-              description: `the recorder under test to answer stop on DN ${dn} (resetting it before the scenario)`,
-            },
-          )
-          .catch(() => undefined); // a recorder that does not answer fails the scenario's own rules
+        await awaitIndication(link.journal, dn, {
+          after: mark,
+          timeoutMs: this.config.timeouts.answerMs,
+          description: `the recorder under test to answer stop on DN ${dn} (resetting it before the scenario)`,
+        }).catch(() => undefined); // a recorder that does not answer fails the scenario's own rules
       } finally {
         await link.close();
       }

@@ -3,6 +3,7 @@
  * RequestSendEvent with the active call's ConnID when there is one, and records the indications the
  * recorder sends back. A reference implementation a desktop vendor can read.
  */
+import type { Journal, JournalEntry } from '../journal.ts';
 import type { Link } from '../link/link.ts';
 import {
   type Indication,
@@ -101,4 +102,24 @@ export class MockDesktop {
       }
     }
   }
+}
+
+/** The first indication (EventUserEvent screen-capture=enabled|disabled|paused) a link receives on `dn` after `after`. */
+export function awaitIndication(
+  journal: Journal,
+  dn: string,
+  options: { after: number; timeoutMs: number; description?: string },
+): Promise<JournalEntry> {
+  return journal.waitFor(
+    (e) =>
+      e.direction === 'in' &&
+      e.message.message === 'EventUserEvent' &&
+      e.message.ThisDN === dn &&
+      isIndication(screenCaptureValue(e.message.UserData)),
+    {
+      after: options.after,
+      timeoutMs: options.timeoutMs,
+      description: options.description ?? `an indication on ${dn}`,
+    },
+  );
 }
