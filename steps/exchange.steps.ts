@@ -1,7 +1,7 @@
 /**
  * Operations, indications and what each party receives. Waits look back first, then wait. Where
  * the harness cannot see a party (the system under test behind an external T-Server), a step says
- * so in the report and the rules record "could not test".
+ * so in the report and the rules record it as not observable.
  */
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';

@@ -1,5 +1,5 @@
 /** Rule evaluation for a scenario, shared by the final step and the After hook (which records it). */
-import type { RuleOutcome } from '../src/rules/evaluate.ts';
+import type { RuleOutcome } from '../src/result/outcomes.ts';
 import type { ConformanceWorld } from './world.ts';
 
 export { RULE_OUTCOMES_MEDIA_TYPE } from '../src/conformance/outcomes.ts';

@@ -1,7 +1,7 @@
 /** The typed World: one ScenarioHarness per scenario, so scenarios never share parties or a T-Server. */
 import { type IWorldOptions, setWorldConstructor, World } from '@cucumber/cucumber';
 import type { ScenarioHarness } from '../src/conformance/scenario.ts';
-import type { RuleOutcome } from '../src/rules/evaluate.ts';
+import type { RuleOutcome } from '../src/result/outcomes.ts';
 import type { TReply } from '../src/tlib/messages.ts';
 
 export class ConformanceWorld extends World {

@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SuiteResult } from '../src/conformance/run.ts';
 import { mapLimited } from '../src/load/concurrency.ts';
+import type { SuiteResult } from '../src/result/outcomes.ts';
 
 const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;
 const ROOT = new URL('..', import.meta.url).pathname;

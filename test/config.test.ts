@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, envName, fillTemplate, loadConfig } from '../src/config/load.ts';
-import { notApplicableReason, profileTagExpression } from '../src/conformance/profiles.ts';
+import { notRunReason, profileTagExpression } from '../src/conformance/profiles.ts';
 
 async function file(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'screencap-config-'));
@@ -149,7 +149,7 @@ describe('configuration', () => {
       SCREENCAP_TSERVER_PORT: '7000',
     });
     assert.equal(profileTagExpression(tserver), '@seat:tserver and not @simulator and not @calls');
-    assert.match(notApplicableReason(recorder, ['@seat:tserver']), /recorder under test takes no part/);
-    assert.match(notApplicableReason(tserver, ['@seat:tserver', '@calls']), /needs calls/);
+    assert.match(notRunReason(recorder, ['@seat:tserver']), /recorder under test takes no part/);
+    assert.match(notRunReason(tserver, ['@seat:tserver', '@calls']), /needs calls/);
   });
 });

@@ -9,7 +9,7 @@ import { Journal } from '../src/journal.ts';
 import { describeNonPassing, offendingMessages } from '../src/report/findings.ts';
 import { sequenceDiagram } from '../src/report/sequence.ts';
 import { parseTrace, traceNdjson } from '../src/report/trace.ts';
-import type { RuleOutcome } from '../src/rules/evaluate.ts';
+import type { RuleOutcome } from '../src/result/outcomes.ts';
 import { type Role, toRecords } from '../src/rules/observations.ts';
 
 const CONNID = '006b02a6c5a1e001';

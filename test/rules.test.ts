@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Journal, type JournalEntry } from '../src/journal.ts';
+import type { Outcome, RuleOutcome } from '../src/result/outcomes.ts';
 import { RULE_IDS } from '../src/rules/catalog.ts';
 import { type CheckContext, createCheckContext } from '../src/rules/checkers.ts';
-import { type EvaluationOptions, evaluateRule, type RuleOutcome } from '../src/rules/evaluate.ts';
+import { type EvaluationOptions, evaluateRule } from '../src/rules/evaluate.ts';
 import { pairAnswers } from '../src/rules/exchanges.ts';
 import { type Role, toRecords } from '../src/rules/observations.ts';
 import { DEFAULT_MAPPING, type IndicationMapping } from '../src/screencap.ts';
@@ -244,8 +245,8 @@ function fails(o: RuleOutcome, ...expected: Array<[RegExp, JournalEntry]>): void
   violated.add(o.rule);
 }
 
-function cannotTest(o: RuleOutcome, reason: RegExp): void {
-  assert.equal(o.outcome, 'could-not-test', `${o.rule}: ${o.outcome} (${o.reason})`);
+function unjudged(o: RuleOutcome, outcome: Outcome, reason: RegExp): void {
+  assert.equal(o.outcome, outcome, `${o.rule}: ${o.outcome} (${o.reason})`);
   assert.match(o.reason, reason);
   assert.equal(o.checked, 0);
   assert.deepEqual(o.findings, []);
@@ -276,29 +277,41 @@ describe('a conforming exchange passes every rule', () => {
   for (const id of RULE_IDS) {
     test(id, () => passes(ex.outcome(id), checked[id]));
   }
-  test('an unknown rule cannot be tested', () => {
+  test('a scenario tagged with an unknown rule fails, naming it', () => {
     const o = ex.outcome('NO-SUCH-RULE');
-    cannotTest(o, /no rule NO-SUCH-RULE exists/);
+    unjudged(o, 'failed', /tagged with rule NO-SUCH-RULE, which does not exist/);
   });
 });
 
 describe('outcomes other than passed and failed', () => {
-  test('a rule with nothing to judge could not be tested, it did not pass (vacuous-pass guard)', () => {
+  test('a rule with nothing to judge is not exercised, it did not pass (vacuous-pass guard)', () => {
     const ex = monitored();
-    for (const id of RULE_IDS) {
-      cannotTest(ex.outcome(id), /nothing this rule judges/);
+    for (const id of RULE_IDS.filter((r) => r !== 'TSRV-REFUSED-NOT-DELIVERED')) {
+      unjudged(ex.outcome(id), 'not-exercised', /nothing here exercises it/);
     }
   });
 
-  test('rules of a role whose traffic is not observed could not be tested, saying why', () => {
+  test('a refused request delivered to no one is not applicable where nothing was refused', () => {
+    unjudged(monitored().outcome('TSRV-REFUSED-NOT-DELIVERED'), 'not-applicable', /nothing was refused/);
+  });
+
+  test('rules of a role whose traffic is not observed are not observable, saying which evidence would show them', () => {
     const ex = conforming();
     const roles = new Map<string, Role>([['desktop', 'desktop']]);
     for (const id of ['REC-REGISTERED', 'REC-THISDN', 'REC-MSGTYPE', 'REC-CONNID', 'REC-INDICATION']) {
-      cannotTest(ex.outcome(id, { roles }), /the recorder's own messages are not observed/);
+      unjudged(
+        ex.outcome(id, { roles }),
+        'not-observable',
+        /the recorder's own requests are not visible.*SIP Server log/,
+      );
     }
     const noDesktop = new Map<string, Role>([['recorder', 'recorder']]);
     for (const id of ['DESK-REGISTERED', 'DESK-THISDN', 'DESK-MSGTYPE', 'DESK-CONNID', 'DESK-OPERATION']) {
-      cannotTest(ex.outcome(id, { roles: noDesktop }), /the desktop's own messages are not observed/);
+      unjudged(
+        ex.outcome(id, { roles: noDesktop }),
+        'not-observable',
+        /the desktop's own requests are not visible/,
+      );
     }
   });
 
@@ -584,7 +597,7 @@ describe('TSRV-REPLY', () => {
   test('a request with an invalid ReferenceID is not judged (it has none to echo)', () => {
     const ex = monitored();
     ex.sends('desktop', { ReferenceID: 0, ThisDN: DN, Event: capture('start') });
-    cannotTest(ex.outcome('TSRV-REPLY'), /nothing this rule judges/);
+    unjudged(ex.outcome('TSRV-REPLY'), 'not-exercised', /nothing here exercises it/);
   });
 });
 
@@ -998,7 +1011,7 @@ describe('REC-MAPPING', () => {
   test('query is not judged by the mapping', () => {
     const ex = monitored();
     ex.round('query', 'enabled');
-    cannotTest(ex.outcome('REC-MAPPING'), /nothing this rule judges/);
+    unjudged(ex.outcome('REC-MAPPING'), 'not-exercised', /nothing here exercises it/);
   });
 });
 
@@ -1089,7 +1102,7 @@ describe('DESK-RECEIVES-INDICATION', () => {
     const ex = monitored();
     ex.sendsEvent('desktop', 'start', { to: ['recorder'] });
     const o = ex.outcome('DESK-RECEIVES-INDICATION');
-    cannotTest(o, /nothing this rule judges/);
+    unjudged(o, 'not-exercised', /nothing here exercises it/);
   });
 });
 
@@ -1149,14 +1162,15 @@ describe('judging the recorder from the desktop’s view (recorder not observed)
     const ex = monitored();
     const { ref } = ex.request('desktop', 'start');
     ex.errors('desktop', ref);
-    cannotTest(ex.outcome('REC-ANSWER', { roles: desktopOnly }), /nothing this rule judges/);
+    unjudged(ex.outcome('REC-ANSWER', { roles: desktopOnly }), 'not-exercised', /nothing here exercises it/);
   });
 
   test('the recorder’s own fields cannot be judged from there', () => {
     const ex = conforming();
-    cannotTest(
+    unjudged(
       ex.outcome('REC-CONNID', { roles: desktopOnly }),
-      /the recorder's own messages are not observed/,
+      'not-observable',
+      /the recorder's own requests are not visible/,
     );
   });
 });

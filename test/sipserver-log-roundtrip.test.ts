@@ -10,7 +10,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { HARNESS_APP_PREFIX } from '../src/conformance/run-context.ts';
+import { HARNESS_APP_PREFIX } from '../src/harness-clients.ts';
 import { BREAKAGES } from '../src/parties/breakages.ts';
 import { RULE_IDS } from '../src/rules/catalog.ts';
 import type { LogVerification } from '../src/sipserver-log/verify.ts';
@@ -66,7 +66,7 @@ describe('verify-log on the simulator`s log of a conformance run', () => {
     assert.equal(written.verdict, 'passed');
     // The same certificate as a live run, naming its evidence, and signed.
     const cert = JSON.parse(await readFile(join(runDir, 'certification.json'), 'utf8'));
-    assert.equal(cert.run.profile, 'verify-log');
+    assert.equal(cert.run.profile, 'all');
     assert.match(cert.run.source, new RegExp(`^SIP Server log: ${log} \\(.* MB\\), from \\S+ to \\S+$`));
     assert.equal(cert.verdict, 'passed');
     assert.match(await readFile(join(runDir, 'certification.html'), 'utf8'), /SIP Server log: /);
@@ -124,7 +124,7 @@ describe('the verify-log command', () => {
   test('a file it cannot read: exit 2, naming it, and no verdict', async () => {
     await assert.rejects(
       runCli(['verify-log', join(dir, 'nowhere.log')]),
-      /exit 2\):\ncannot read .*nowhere\.log/,
+      /exit 2\):\nscreencap-cert: cannot read .*nowhere\.log/,
     );
   });
 });

@@ -1,5 +1,6 @@
 /** The `screencap-cert` command line: thin front ends over the library in src/. */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { EXIT } from '../result/exit-codes.ts';
 
 /**
  * Each command's module, loaded only when that command runs (or for --help): `verify-log` on a
@@ -23,7 +24,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 const program = new Command('screencap-cert')
   .description('Conformance harness for Genesys Control for Third Party Screen Recording')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors are thrown here, not exited on: they are "could not run" (exit 2), like a bad config.
+  .exitOverride();
 
 try {
   const requested = process.argv[2];
@@ -31,7 +34,10 @@ try {
   for (const name of names) (await (COMMANDS[name] as () => Promise<(p: Command) => void>)())(program);
   await program.parseAsync(process.argv);
 } catch (e) {
-  // Expected failures (a T-Server that cannot be reached, a bad configuration) get their message, not a stack.
+  // Commander has printed its own message (or the help, exit 0).
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : EXIT.cannotRun);
+  // Whatever stops a command before it judges (a T-Server that cannot be reached, a bad
+  // configuration, a file that is not a log) gets its message, not a stack: it could not run.
   process.stderr.write(`screencap-cert: ${(e as Error).message}\n`);
-  process.exit(1);
+  process.exit(EXIT.cannotRun);
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Certification } from '../report/certification.ts';
 import { verifyManifest } from '../report/manifest.ts';
 import { findRunDir } from '../report/run-dir.ts';
+import { exitCodeOf } from '../result/exit-codes.ts';
 import { formatSummary } from './run.ts';
 
 function describeRun(dir: string, c: Certification): string {
@@ -30,7 +31,7 @@ export function registerReportCommand(program: Command): void {
       const dir = await findRunDir(opts.reports, run);
       const c = JSON.parse(await readFile(join(dir, 'certification.json'), 'utf8')) as Certification;
       process.stdout.write(`${describeRun(dir, c)}\n${formatSummary(c)}`);
-      process.exitCode = c.verdict === 'passed' ? 0 : 1;
+      process.exitCode = exitCodeOf(c.verdict);
     });
   report
     .command('verify')

@@ -4,18 +4,22 @@ import { constants } from 'node:os';
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { PROFILES } from '../config/schema.ts';
-import { runSuite, type SuiteOptions, type SuiteResult } from '../conformance/run.ts';
+import { preflight } from '../conformance/preflight.ts';
+import { runSuite, type SuiteOptions } from '../conformance/run.ts';
 import { haltScenarios, onRunStop } from '../conformance/stop.ts';
 import { BREAKAGES } from '../parties/breakages.ts';
 import { ReportedRun } from '../report/reported-run.ts';
+import { EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
+import type { Outcome, SuiteResult } from '../result/outcomes.ts';
 import { settingsFromEnv } from '../settings.ts';
 import { parseWorkers } from './options.ts';
 
-const MARK: Record<string, string> = {
+const MARK: Record<Outcome, string> = {
   passed: 'PASS',
   failed: 'FAIL',
   'not-applicable': 'N/A ',
-  'could-not-test': 'N/T ',
+  'not-observable': 'N/O ',
+  'not-exercised': 'N/E ',
 };
 
 export function formatSummary(result: SuiteResult): string {
@@ -27,7 +31,7 @@ export function formatSummary(result: SuiteResult): string {
   const count = (status: string) => result.scenarios.filter((s) => s.status === status).length;
   lines.push(
     '',
-    `Scenarios: ${count('passed')} passed, ${count('failed')} failed, ${count('not-applicable')} not applicable`,
+    `Scenarios: ${count('passed')} passed, ${count('failed')} failed, ${count('not-run')} not run`,
   );
   lines.push(
     `Verdict: ${result.verdict.toUpperCase()}${result.reasons.length ? ` (${result.reasons.join('; ')})` : ''}`,
@@ -93,6 +97,7 @@ export function registerRunCommand(program: Command): void {
     .description(
       'run the conformance suite against the embedded T-Server simulator; exit 0 only if every applicable rule passed',
     )
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .option(
       '--profile <profile>',
       `the seat of the system under test: ${PROFILES.join(', ')} (default: config, else self)`,
@@ -113,6 +118,7 @@ export function registerRunCommand(program: Command): void {
       1,
     )
     .option('--summary-json <file>', 'also write the verdict, scenarios and rule outcomes as JSON')
+    .option('--allow-incomplete', 'exit 0 for an INCOMPLETE verdict (the certificate still says INCOMPLETE)')
     .option(
       '--reports <dir>',
       "write the run's reports to <dir>/<run-id>/ and point <dir>/latest at it",
@@ -132,6 +138,7 @@ export function registerRunCommand(program: Command): void {
         parallel: number;
         sipLog?: string;
         reports: string;
+        allowIncomplete?: boolean;
       }) => {
         // Support code (and parallel workers) read the settings from the environment, as CI can set them.
         if (opts.config) process.env.SCREENCAP_CONFIG = opts.config;
@@ -149,9 +156,11 @@ export function registerRunCommand(program: Command): void {
             `--parallel ${opts.parallel}: the SIP Server log (tserver.sipLog) is one file written in order, so scenarios run one at a time`,
           );
         }
+        await preflight(config);
         const suite = { config, parallel: opts.parallel, ...(opts.tags ? { tags: opts.tags } : {}) };
         const reported = await ReportedRun.start(opts.reports, {
           profile: config.profile,
+          dns: config.agents.dns,
           ...(config.sut ? { sut: config.sut } : {}),
           ...(opts.tags ? { tags: opts.tags } : {}),
           ...(opts.break ? { breakage: opts.break } : {}),
@@ -169,7 +178,7 @@ export function registerRunCommand(program: Command): void {
         stop.uninstall();
         // Cucumber stopped half-way leaves its resources (a shared T-Server) open: end the process.
         if (!cucumberClosed) process.exit(1);
-        process.exitCode = result.verdict === 'passed' ? 0 : 1;
+        process.exitCode = exitCodeOf(result.verdict, { allowIncomplete: opts.allowIncomplete });
       },
     );
 }

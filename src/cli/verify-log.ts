@@ -1,18 +1,22 @@
 /** `screencap-cert verify-log`: certify from a SIP Server log (spec/sipserver-log.md). */
 import { constants, mkdirSync, writeFileSync } from 'node:fs';
-import { access, copyFile, open } from 'node:fs/promises';
+import { access, copyFile, open, readFile, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { type Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config/load.ts';
+import type { Certification } from '../report/certification.ts';
 import { type ScenarioObservations, scenarioEvidence } from '../report/evidence.ts';
-import { writeManifest } from '../report/manifest.ts';
+import { verifyManifest, writeManifest } from '../report/manifest.ts';
 import { runMetadata } from '../report/metadata.ts';
-import { createRunDir, pointLatest } from '../report/run-dir.ts';
+import { createRunDir, findRunDir, pointLatest } from '../report/run-dir.ts';
 import { writeCertification } from '../report/write.ts';
-import { type HarnessSettings, settingsFrom } from '../settings.ts';
+import { combineEvidence } from '../result/combine.ts';
+import { CannotRunError, EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
+import { certifiedScope, SEATS } from '../result/verdict.ts';
+import { settingsFrom } from '../settings.ts';
 import { rolePatterns } from '../sipserver-log/parties.ts';
-import { type LogVerification, verifyLog } from '../sipserver-log/verify.ts';
+import { type LogVerification, type LogWindow, verifyLog } from '../sipserver-log/verify.ts';
 import { formatSummary } from './run.ts';
 
 /** The old generation grows to (1 + this/100) times its live set before a full GC (V8: up to 4x). */
@@ -102,74 +106,167 @@ export function formatSource(result: LogVerification): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `+01:00`, `-05:30`, `Z` as microseconds east of UTC. */
+function parseUtcOffset(value: string): number {
+  if (value === 'Z') return 0;
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(value);
+  if (!m || Number(m[3]) > 59)
+    throw new InvalidArgumentError(`expected an offset from UTC such as +01:00, -05:30 or Z, got "${value}"`);
+  const minutes = Number(m[2]) * 60 + Number(m[3]);
+  return (m[1] === '-' ? -minutes : minutes) * 60_000_000;
+}
+
+function parseLogProfile(value: string): string {
+  if (value === 'all' || (SEATS as readonly string[]).includes(value)) return value;
+  throw new InvalidArgumentError(`expected all, ${SEATS.join(', ')}, got "${value}"`);
+}
+
+/** The clocks of the harness and a staging SIP Server differ a little: the run's window is widened by this. */
+const CLOCK_SLACK_MS = 2000;
+
+/** A live run to judge with the log: its verified report folder and certificate. */
+interface LiveRun {
+  dir: string;
+  certification: Certification;
+}
+
+async function liveRun(reportsRoot: string, run: string): Promise<LiveRun> {
+  const dir = await findRunDir(reportsRoot, run).catch((e: Error) => {
+    throw new CannotRunError(`--run ${run}: ${e.message}`);
+  });
+  const check = await verifyManifest(dir).catch((e: Error) => {
+    throw new CannotRunError(`--run ${run}: ${dir} is not a finished run's report (${e.message})`);
+  });
+  if (!check.ok) {
+    const what = [...check.changed, ...check.missing, ...check.added].slice(0, 5).join(', ');
+    throw new CannotRunError(`--run ${run}: ${dir} is not as its manifest says (${what}): it is no evidence`);
+  }
+  const certification = JSON.parse(await readFile(join(dir, 'certification.json'), 'utf8')) as Certification;
+  return { dir, certification };
+}
+
+function windowOf(live: LiveRun, offsetMicros: number): LogWindow {
+  const at = (iso: string) => Date.parse(iso) * 1000 + offsetMicros;
+  const slack = CLOCK_SLACK_MS * 1000;
+  const run = live.certification.run;
+  return {
+    from: at(run.startedAt) - slack,
+    to: at(run.endedAt) + slack,
+    ...(run.dns ? { dns: run.dns } : {}),
+  };
+}
+
 export function registerVerifyLogCommand(program: Command): void {
   program
     .command('verify-log')
     .argument('<files...>', 'SIP Server / T-Server log files, in order (one log may be split over several)')
     .description(
-      'check every screen-capture exchange of a SIP Server log against the rules; exit 0 only if every applicable rule passed',
+      'check every screen-capture exchange of a SIP Server log against the rules (with --run, together with a live run of the same period); exit 0 only if every applicable rule passed',
     )
     .option(
       '--config <file>',
       'configuration (JSON or YAML): timeouts, mapping, and `applications` patterns saying which client is the desktop and which the recorder',
     )
+    .option(
+      '--profile <seat>',
+      `the seats certified: all, or one of ${SEATS.join(', ')} (rules judging the others are not applicable; default: all, or the --run's profile)`,
+      parseLogProfile,
+    )
+    .option(
+      '--run <run>',
+      "a live run's report folder or id (e.g. reports/latest): judge it and the log of its time range and agent DNs as one certificate",
+    )
+    .option(
+      '--log-utc-offset <offset>',
+      'with --run: the offset from UTC of the times the log prints (a SIP Server logs local time), e.g. +01:00',
+      parseUtcOffset,
+      0,
+    )
+    .option('--allow-incomplete', 'exit 0 for an INCOMPLETE verdict (the certificate still says INCOMPLETE)')
     .option('--summary-json <file>', 'also write the result as JSON')
     .option('--reports <dir>', 'reports root: the result goes to <dir>/<run-id>/verify-log.json', 'reports')
-    .action(async (files: string[], opts: { config?: string; summaryJson?: string; reports: string }) => {
-      const fail = (text: string) => {
-        process.stderr.write(`${text}\n`);
-        process.exitCode = 2;
-      };
-      let settings: HarnessSettings;
-      try {
-        settings = settingsFrom(loadConfig(opts.config ?? process.env.SCREENCAP_CONFIG));
-      } catch (e) {
-        if (e instanceof ConfigError) return fail(e.message);
-        throw e;
-      }
-      for (const file of files) {
-        const problem = await access(file, constants.R_OK).then(
-          () => undefined,
-          (e: Error) => e.message,
-        );
-        if (problem) return fail(`cannot read ${file}: ${problem}`);
-      }
-      // Reading a log allocates much short-lived garbage, and V8's defaults let the heap grow far
-      // past what is live: the young generation up to 2 x 16 MB, the old one up to 4x its live set
-      // before a full GC. Keeping the young generation at its start size and the old one at 1.5x
-      // what is live holds the peak near the live set (issue #8) at about the same speed. Neither
-      // caps the heap: a denser log just gets more. The command is one-shot: process-wide is fine.
-      setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-      setFlagsFromString('--semi-space-growth-factor=1');
-      const startedAt = new Date();
-      const run = await createRunDir(opts.reports);
-      const result = await verifyLog(files, {
-        evidence: (scenario, observations) => writeEvidence(run.dir, scenario, observations),
-        settings,
-        patterns: rolePatterns(settings.config.applications),
-      });
-      const jsonFile = join(run.dir, 'verify-log.json');
-      await writeJson(jsonFile, result);
-      // The same certificate as a live run, its evidence named; the manifest signs it with
-      // verify-log.json, which holds the SHA-256 of every input log.
-      const metadata = await runMetadata({
-        runId: run.id,
-        startedAt,
-        endedAt: new Date(),
-        tservers: [],
-        profile: 'verify-log',
-        source: evidenceOf(result),
-        ...(settings.config.sut ? { sut: settings.config.sut } : {}),
-      });
-      // Every exchange and client is in verify-log.json: the certificate keeps the verdict, the
-      // rules, the scenarios and the source, not a second copy of the log's traffic.
-      const { exchanges: _exchanges, parties: _parties, ...certified } = result;
-      await writeCertification(run, certified, metadata);
-      await writeManifest(run.dir);
-      await pointLatest(run);
-      if (opts.summaryJson) await copyFile(jsonFile, opts.summaryJson);
-      process.stdout.write(`${formatSource(result)}${formatSummary(result)}`);
-      process.stdout.write(`Reports: ${relative(process.cwd(), run.dir)}/certification.html\n`);
-      process.exitCode = result.verdict === 'passed' ? 0 : 1;
-    });
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+    .action(
+      async (
+        files: string[],
+        opts: {
+          config?: string;
+          profile?: string;
+          run?: string;
+          logUtcOffset: number;
+          allowIncomplete?: boolean;
+          summaryJson?: string;
+          reports: string;
+        },
+      ) => {
+        const settings = settingsFrom(loadConfig(opts.config ?? process.env.SCREENCAP_CONFIG));
+        for (const file of files) {
+          const problem = await access(file, constants.R_OK).then(
+            () => undefined,
+            (e: Error) => e.message,
+          );
+          if (problem) throw new CannotRunError(`cannot read ${file}: ${problem}`);
+        }
+        const live = opts.run ? await liveRun(opts.reports, opts.run) : undefined;
+        const liveProfile = live?.certification.run.profile;
+        const profile = opts.profile ?? (liveProfile && liveProfile !== 'self' ? liveProfile : 'all');
+        // Reading a log allocates much short-lived garbage, and V8's defaults let the heap grow far
+        // past what is live: the young generation up to 2 x 16 MB, the old one up to 4x its live set
+        // before a full GC. Keeping the young generation at its start size and the old one at 1.5x
+        // what is live holds the peak near the live set (issue #8) at about the same speed. Neither
+        // caps the heap: a denser log just gets more. The command is one-shot: process-wide is fine.
+        setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+        setFlagsFromString('--semi-space-growth-factor=1');
+        const startedAt = new Date();
+        const run = await createRunDir(opts.reports);
+        let logResult: LogVerification;
+        try {
+          logResult = await verifyLog(files, {
+            evidence: (scenario, observations) => writeEvidence(run.dir, scenario, observations),
+            settings,
+            patterns: rolePatterns(settings.config.applications),
+            scope: certifiedScope(profile, `it is not certified here (--profile ${profile})`),
+            ...(live ? { window: windowOf(live, opts.logUtcOffset) } : {}),
+          });
+        } catch (e) {
+          // Could not run: no certificate, and `latest` stays where it was.
+          await rm(run.dir, { recursive: true, force: true });
+          throw e;
+        }
+        const jsonFile = join(run.dir, 'verify-log.json');
+        await writeJson(jsonFile, logResult);
+        const result = live
+          ? combineEvidence([
+              { label: `live run ${live.certification.run.runId}`, result: live.certification },
+              { label: 'SIP Server log', result: logResult },
+            ])
+          : logResult;
+        // The same certificate as a live run, its evidence named; the manifest signs it with
+        // verify-log.json, which holds the SHA-256 of every input log.
+        const metadata = await runMetadata({
+          runId: run.id,
+          startedAt,
+          endedAt: new Date(),
+          tservers: live?.certification.run.tservers ?? [],
+          profile,
+          source: [
+            ...(live
+              ? [`live run ${live.certification.run.runId} (${live.dir}, its manifest verified)`]
+              : []),
+            evidenceOf(logResult),
+          ].join('; '),
+          ...(settings.config.sut ? { sut: settings.config.sut } : {}),
+        });
+        // Every exchange and client is in verify-log.json: the certificate keeps the verdict, the
+        // rules, the scenarios and the source, not a second copy of the log's traffic.
+        const { exchanges: _exchanges, parties: _parties, ...certified } = logResult;
+        await writeCertification(run, live ? { ...result, source: logResult.source } : certified, metadata);
+        await writeManifest(run.dir);
+        await pointLatest(run);
+        if (opts.summaryJson) await copyFile(jsonFile, opts.summaryJson);
+        process.stdout.write(`${formatSource(logResult)}${formatSummary(result)}`);
+        process.stdout.write(`Reports: ${relative(process.cwd(), run.dir)}/certification.html\n`);
+        process.exitCode = exitCodeOf(result.verdict, { allowIncomplete: opts.allowIncomplete });
+      },
+    );
 }

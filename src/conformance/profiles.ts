@@ -19,8 +19,8 @@ export function profileTagExpression(config: HarnessConfig): string | undefined 
   return parts.length ? parts.join(' and ') : undefined;
 }
 
-/** Why a scenario the profile does not select is not applicable, from its tags. */
-export function notApplicableReason(config: HarnessConfig, tags: readonly string[]): string {
+/** Why the profile does not run a scenario, from its tags. */
+export function notRunReason(config: HarnessConfig, tags: readonly string[]): string {
   if (config.profile !== 'self' && !tags.includes(`@seat:${config.profile}`)) {
     return `the ${config.profile} under test takes no part in it (it has no @seat:${config.profile} tag)`;
   }

@@ -5,6 +5,7 @@
  * Before the first scenario the run waits until the SUT is ready, and says what never happened.
  */
 import type { HarnessConfig } from '../config/schema.ts';
+import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
 import { Journal } from '../journal.ts';
 import type { Link } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
@@ -14,13 +15,6 @@ import { type Simulator, startSimulator } from '../sim/index.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { adminApiControl, inProcessControl, type SimulatorControl } from './control.ts';
 import { connectWorkspaceDesktop, frontAgents, stagingSeat } from './workspace-desktop.ts';
-
-/** Application names of the harness's own clients start with this. */
-export const HARNESS_APP_PREFIX = 'screencap-harness-';
-
-export function isHarnessApplication(name: string | undefined): boolean {
-  return name?.startsWith(HARNESS_APP_PREFIX) ?? false;
-}
 
 export interface Endpoint {
   host: string;
@@ -149,7 +143,7 @@ export class RunContext {
   /** A harness desktop outside any scenario: over tlib-json to the T-Server, or signed in to the Workspace API for `dn`. */
   private harnessDesktop(dn: string, purpose: string, timeoutMs: number): Promise<Link> {
     const staging = stagingSeat(this.config);
-    const party = `${HARNESS_APP_PREFIX}${purpose}`;
+    const party = harnessApplicationName(purpose);
     if (staging) return connectWorkspaceDesktop(staging, dn, { party, timeoutMs });
     return TlibLink.connect({ ...(this.endpoint as Endpoint), applicationName: party, timeoutMs });
   }

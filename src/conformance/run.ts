@@ -1,15 +1,15 @@
 /**
  * Runs the Gherkin suite through Cucumber's API and turns what the scenarios attached into a
- * verdict: passed only if scenarios ran, rules were evaluated, and every applicable rule passed.
+ * result (src/result/: outcomes per rule and the verdict).
  */
 import type { runCucumber } from '@cucumber/cucumber/api';
 import type { HarnessConfig } from '../config/schema.ts';
 import type { ServerIdentity } from '../link/link.ts';
-import { parseTrace, TRACE_MEDIA_TYPE, type TraceLine } from '../report/trace.ts';
-import { RULES } from '../rules/catalog.ts';
-import type { Outcome, RuleOutcome } from '../rules/evaluate.ts';
+import { parseTrace, TRACE_MEDIA_TYPE } from '../report/trace.ts';
+import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
+import { certifiedScope, summarizeRules, verdictOf } from '../result/verdict.ts';
 import { RULE_OUTCOMES_MEDIA_TYPE, TSERVER_IDENTITY_MEDIA_TYPE } from './outcomes.ts';
-import { notApplicableReason, profileTagExpression } from './profiles.ts';
+import { notRunReason, profileTagExpression } from './profiles.ts';
 
 /** A Cucumber message (its package is Cucumber's own dependency). */
 export type Envelope = Parameters<NonNullable<Parameters<typeof runCucumber>[2]>>[0];
@@ -31,36 +31,6 @@ export interface SuiteOptions {
   collector?: ScenarioCollector;
   /** Also receives every Cucumber message. */
   onMessage?: (envelope: Envelope) => void;
-}
-
-export interface ScenarioResult {
-  name: string;
-  uri: string;
-  status: 'passed' | 'failed' | 'not-applicable';
-  /** Why it failed (the first failing step's message), or why it is not applicable. */
-  error?: string;
-  rules: RuleOutcome[];
-  /** The trace lines of the messages its failed rules point at. */
-  offending?: TraceLine[];
-}
-
-export interface RuleSummary {
-  rule: string;
-  section: string;
-  text: string;
-  outcome: Outcome;
-  reason: string;
-  scenarios: Array<{ name: string; outcome: Outcome; reason: string }>;
-}
-
-export interface SuiteResult {
-  verdict: 'passed' | 'failed';
-  /** Why the verdict is what it is, in words. */
-  reasons: string[];
-  /** false: the run stopped (SIGINT, a crash) before every scenario it selected finished. */
-  complete?: boolean;
-  scenarios: ScenarioResult[];
-  rules: RuleSummary[];
 }
 
 /** Reads scenarios, their statuses and their rule outcomes from Cucumber's message stream. */
@@ -141,86 +111,36 @@ export class ScenarioCollector {
     return [...this.identities.values()];
   }
 
-  /** Scenarios Cucumber parsed but did not run (the profile or tags left them out). */
+  /**
+   * Scenarios Cucumber parsed but did not run (the profile or tags left them out): the rules they
+   * exercise are not exercised by them, with the reason.
+   */
   notRun(reason: (tags: string[]) => string): ScenarioResult[] {
     const ran = new Set(this.testCases.values());
     return [...this.pickles]
       .filter(([id]) => !ran.has(id))
-      .map(([, p]) => ({
-        name: p.name,
-        uri: p.uri,
-        status: 'not-applicable' as const,
-        error: reason(p.tags),
-        rules: [],
-      }));
+      .map(([, p]) => {
+        const why = reason(p.tags);
+        return {
+          name: p.name,
+          uri: p.uri,
+          status: 'not-run' as const,
+          error: why,
+          rules: p.tags
+            .filter((t) => t.startsWith('@rule:'))
+            .map(
+              (t): RuleOutcome => ({
+                rule: t.slice('@rule:'.length),
+                section: '',
+                outcome: 'not-exercised',
+                reason: `“${p.name}” did not run: ${why}`,
+                checked: 0,
+                findings: [],
+              }),
+            ),
+        };
+      });
   }
-}
-
-/** One outcome per rule of the catalog, from the scenarios that exercised it. */
-export interface RuleScope {
-  /** Scenarios were selected by tags or profile: a rule none of them exercises is not applicable. */
-  filtered: boolean;
-  /** The seat of the system under test: rules judging other seats are not applicable. */
-  sutSeat?: string;
-  /** The run stopped early: a rule no scenario exercised might have been by one that never ran. */
-  stopped?: boolean;
-}
-
-export function summarizeRules(scenarios: readonly ScenarioResult[], scope: RuleScope): RuleSummary[] {
-  return RULES.map((def) => {
-    if (scope.sutSeat && def.seat !== scope.sutSeat) {
-      return {
-        rule: def.id,
-        section: def.section,
-        text: def.text,
-        outcome: 'not-applicable' as const,
-        reason: `judges the ${def.seat}, which the harness plays in the ${scope.sutSeat} profile`,
-        scenarios: [],
-      };
-    }
-    const seen = scenarios.flatMap((s) =>
-      s.rules
-        .filter((r) => r.rule === def.id)
-        .map((r) => ({ name: s.name, outcome: r.outcome, reason: r.reason })),
-    );
-    const base = { rule: def.id, section: def.section, text: def.text, scenarios: seen };
-    const failed = seen.filter((s) => s.outcome === 'failed');
-    if (failed.length)
-      return { ...base, outcome: 'failed', reason: failed.map((s) => `${s.name}: ${s.reason}`).join('\n') };
-    const passed = seen.filter((s) => s.outcome === 'passed');
-    if (passed.length)
-      return { ...base, outcome: 'passed', reason: `passed in ${passed.length} scenario(s)` };
-    const first = seen[0];
-    if (first) return { ...base, outcome: first.outcome, reason: first.reason };
-    if (scope.stopped)
-      return {
-        ...base,
-        outcome: 'could-not-test',
-        reason: 'no scenario exercising it ran before the run stopped',
-      };
-    return scope.filtered
-      ? { ...base, outcome: 'not-applicable', reason: 'no selected scenario exercises it' }
-      : { ...base, outcome: 'could-not-test', reason: 'no scenario exercises it' };
-  });
-}
-
-export function verdictOf(
-  scenarios: readonly ScenarioResult[],
-  rules: readonly RuleSummary[],
-  cucumberSuccess: boolean,
-  incomplete?: string,
-) {
-  const reasons: string[] = incomplete ? [incomplete] : [];
-  if (scenarios.length === 0) reasons.push('no scenario ran');
-  const evaluated = rules.filter((r) => r.outcome === 'passed' || r.outcome === 'failed');
-  if (evaluated.length === 0) reasons.push('no rule was evaluated');
-  for (const r of rules)
-    if (r.outcome === 'failed' || r.outcome === 'could-not-test') reasons.push(`${r.rule} ${r.outcome}`);
-  const failedScenarios = scenarios.filter((s) => s.status === 'failed');
-  if (failedScenarios.length) reasons.push(`${failedScenarios.length} scenario(s) failed`);
-  if (!cucumberSuccess && reasons.length === 0)
-    reasons.push('Cucumber reported a failure (undefined or pending steps?)');
-  return { verdict: reasons.length === 0 ? ('passed' as const) : ('failed' as const), reasons };
 }
 
 /** The tag expression selecting the run's scenarios: the profile's and the user's. */
@@ -269,22 +189,15 @@ export function suiteResult(
 ): SuiteResult {
   const ran = collector.scenarios;
   const config = options.config;
-  const notRun = collector.notRun((t) =>
-    config ? notApplicableReason(config, t) : 'not selected by --tags',
-  );
-  const sutSeat = config && config.profile !== 'self' ? config.profile : undefined;
+  const notRun = collector.notRun((t) => (config ? notRunReason(config, t) : 'not selected by --tags'));
   const incomplete = stopped ?? collector.incomplete;
-  const rules = summarizeRules(ran, {
-    filtered: selection(options) !== '',
-    stopped: incomplete !== undefined,
-    ...(sutSeat ? { sutSeat } : {}),
-  });
-  const { verdict, reasons } = verdictOf(ran, rules, cucumberSuccess, incomplete);
-  return {
-    verdict,
-    reasons: [...collector.runHookFailures, ...reasons],
-    complete: incomplete === undefined,
-    scenarios: [...ran, ...notRun],
-    rules,
-  };
+  const scenarios = [...ran, ...notRun];
+  const profile = config?.profile ?? 'self';
+  const scope = certifiedScope(profile, `the harness plays it in the ${profile} profile`);
+  const rules = summarizeRules(scenarios, { ...scope, stopped: incomplete !== undefined });
+  const failures = [...collector.runHookFailures];
+  if (!cucumberSuccess && ran.every((s) => s.status === 'passed') && !incomplete)
+    failures.push('Cucumber reported a failure (undefined or pending steps?)');
+  const { verdict, reasons } = verdictOf({ scenarios, rules, stopped: incomplete, failures });
+  return { verdict, reasons, complete: incomplete === undefined, scenarios, rules };
 }

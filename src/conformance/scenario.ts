@@ -4,14 +4,16 @@
  * which the harness observes through the shared simulator's journal. Step definitions are thin
  * calls into this; everything here can be used without Cucumber.
  */
+import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
 import { type EntryPredicate, Journal, type JournalEntry } from '../journal.ts';
 import type { Link, ServerIdentity } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { desktopBehaviour, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
+import type { RuleOutcome } from '../result/outcomes.ts';
 import { createCheckContext } from '../rules/checkers.ts';
-import { evaluateRules, type RuleOutcome } from '../rules/evaluate.ts';
+import { evaluateRules } from '../rules/evaluate.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
 import { type Indication, isIndication, type Operation, screenCaptureValue } from '../screencap.ts';
 import type { HarnessSettings } from '../settings.ts';
@@ -21,7 +23,7 @@ import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import type { TReply, WireMessage } from '../tlib/messages.ts';
 import { inProcessControl, type SimulatorControl } from './control.ts';
 import type { Refusal } from './refusals.ts';
-import { type Endpoint, HARNESS_APP_PREFIX, isHarnessApplication, type RunContext } from './run-context.ts';
+import type { Endpoint, RunContext } from './run-context.ts';
 import { applyStimulus } from './stimulus.ts';
 import {
   connectWorkspaceDesktop,
@@ -113,7 +115,7 @@ export class ScenarioHarness {
     const link = await TlibLink.connect({
       host,
       port,
-      applicationName: `${HARNESS_APP_PREFIX}${party.replace(/\s+/g, '-')}`,
+      applicationName: harnessApplicationName(party),
       party,
       journal: this.journal,
       timeoutMs: this.settings.requestTimeoutMs,

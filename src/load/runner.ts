@@ -4,7 +4,8 @@
  * and a recorder (the mock recorder, or a SUT already connected), and every indication is judged.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Endpoint, HARNESS_APP_PREFIX, isHarnessApplication } from '../conformance/run-context.ts';
+import type { Endpoint } from '../conformance/run-context.ts';
+import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
 import { Journal } from '../journal.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { MockDesktop } from '../parties/desktop.ts';
@@ -138,7 +139,7 @@ async function startParties(options: LoadOptions, tally: LoadTally, parties: Par
   const connect = async (party: string) => {
     const link = await TlibLink.connect({
       ...where,
-      applicationName: `${HARNESS_APP_PREFIX}load-${party.replace(/\s+/g, '-')}`,
+      applicationName: harnessApplicationName(`load-${party}`),
       party,
       journal,
       timeoutMs: settings.requestTimeoutMs,

@@ -1,13 +1,25 @@
 /** The certificate as one self-contained HTML page: inline CSS, no script, nothing fetched. */
 
 import { escapeXml } from '../markup.ts';
+import { OUTCOMES, type Verdict } from '../result/outcomes.ts';
 import type { Certification, CertifiedRule } from './certification.ts';
 
 const LABEL: Record<string, string> = {
   passed: 'passed',
   failed: 'failed',
   'not-applicable': 'not applicable',
-  'could-not-test': 'could not test',
+  'not-observable': 'not observable',
+  'not-exercised': 'not exercised',
+  'not-run': 'not run',
+  incomplete: 'incomplete',
+};
+
+/** What each verdict means (and the exit code the command gave). */
+const VERDICT_MEANING: Record<Verdict, string> = {
+  passed: 'PASSED (exit 0): every rule that applies to the certified seats was judged, and all passed.',
+  failed: 'FAILED (exit 1): a rule failed, or the system under test left, or the run was stopped.',
+  incomplete:
+    'INCOMPLETE (exit 3; 0 with --allow-incomplete): nothing failed, but some applicable rule was not observable or not exercised; each row below says what would cover it.',
 };
 
 const badge = (outcome: string) =>
@@ -21,7 +33,7 @@ th,td{border:1px solid #e5e7eb;padding:.35rem .5rem;text-align:left;vertical-ali
 th{background:#f9fafb}
 .badge{display:inline-block;padding:.1rem .5rem;border-radius:.8rem;font-size:.8rem;font-weight:600;white-space:nowrap}
 .passed{background:#dcfce7;color:#166534}.failed{background:#fee2e2;color:#991b1b}
-.not-applicable{background:#e5e7eb;color:#374151}.could-not-test{background:#fef3c7;color:#92400e}
+.not-applicable,.not-run{background:#e5e7eb;color:#374151}.not-observable,.not-exercised,.incomplete{background:#fef3c7;color:#92400e}
 .verdict{font-size:1.6rem;padding:.3rem 1rem}
 .banner{padding:.7rem 1rem;border-radius:.4rem;margin:1rem 0;font-weight:600}
 .banner.incomplete{background:#fef3c7;border:1px solid #f59e0b}.banner.selftest{background:#e0e7ff;border:1px solid #6366f1}
@@ -95,17 +107,18 @@ export function certificationHtml(c: Certification): string {
 <p>Verdict: <span id="verdict" class="badge verdict ${escapeXml(c.verdict)}">${escapeXml(c.verdict.toUpperCase())}</span></p>
 ${c.complete ? '' : '<div class="banner incomplete" id="incomplete">INCOMPLETE: the run stopped before every scenario finished; this report shows what ran.</div>'}
 ${run.breakage ? `<div class="banner selftest">Self-test with a deliberately broken party (<code>${escapeXml(run.breakage)}</code>): this run certifies nothing.</div>` : ''}
+<p class="reason">${escapeXml(VERDICT_MEANING[c.verdict])}</p>
 ${c.reasons.length ? `<ul class="reasons">${c.reasons.map((r) => `<li>${escapeXml(r)}</li>`).join('')}</ul>` : ''}
 <h2>Run</h2>
 <dl>${meta.map(([k, v]) => `<dt>${escapeXml(k)}</dt><dd>${escapeXml(v)}</dd>`).join('')}</dl>
 <h2>Rule coverage</h2>
-<p>${t.rules.passed} passed, ${t.rules.failed} failed, ${t.rules['not-applicable']} not applicable, ${t.rules['could-not-test']} could not test.</p>
+<p>${OUTCOMES.map((o) => `${t.rules[o]} ${LABEL[o]}`).join(', ')}.</p>
 <table id="rules"><thead><tr><th>Rule</th><th>Seed section</th><th>Seat</th><th>Requires</th><th>Scenarios</th><th>Outcome</th></tr></thead>
 <tbody>
 ${c.rules.map(ruleRow).join('\n')}
 </tbody></table>
 <h2>Scenarios</h2>
-<p>${t.scenarios.passed} passed, ${t.scenarios.failed} failed, ${t.scenarios['not-applicable']} not applicable.</p>
+<p>${t.scenarios.passed} passed, ${t.scenarios.failed} failed, ${t.scenarios['not-run']} not run.</p>
 <table id="scenarios"><thead><tr><th>Scenario</th><th>Feature</th><th>Status</th><th>Rules</th><th>Why not passed</th></tr></thead>
 <tbody>
 ${scenarioRows}

@@ -3,11 +3,18 @@
  * that exercised it, its outcome and, when not passed, why, with the offending messages), the run's
  * metadata and the verdict. As JSON for tools and as one self-contained HTML page for people.
  */
-import type { RuleSummary, ScenarioResult, SuiteResult } from '../conformance/run.ts';
+
+import {
+  OUTCOMES,
+  type Outcome,
+  type RuleSummary,
+  type ScenarioResult,
+  type ScenarioStatus,
+  type SuiteResult,
+  type TraceLine,
+} from '../result/outcomes.ts';
 import { ruleById, SEED_SECTIONS } from '../rules/catalog.ts';
-import type { Outcome } from '../rules/evaluate.ts';
 import type { RunMetadata } from './metadata.ts';
-import type { TraceLine } from './trace.ts';
 
 export const CERTIFICATION_SCHEMA = 'screencap-cert/certification@1';
 
@@ -77,11 +84,11 @@ export function certificationOf(result: SuiteResult, run: RunMetadata): Certific
     scenarios,
     totals: {
       scenarios: count(
-        ['passed', 'failed', 'not-applicable'],
+        ['passed', 'failed', 'not-run'] satisfies ScenarioStatus[],
         scenarios.map((s) => s.status),
       ),
       rules: count(
-        ['passed', 'failed', 'not-applicable', 'could-not-test'],
+        OUTCOMES,
         rules.map((r) => r.outcome),
       ),
     },

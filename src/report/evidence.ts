@@ -5,7 +5,7 @@
 import { TSERVER_IDENTITY_MEDIA_TYPE } from '../conformance/outcomes.ts';
 import type { JournalEntry } from '../journal.ts';
 import type { ServerIdentity } from '../link/link.ts';
-import type { RuleOutcome } from '../rules/evaluate.ts';
+import type { RuleOutcome } from '../result/outcomes.ts';
 import type { WireRecord } from '../rules/observations.ts';
 import { describeNonPassing, offendingMessages } from './findings.ts';
 import { sequenceDiagram } from './sequence.ts';

@@ -3,8 +3,9 @@
  * marks by journal seq (to highlight the offending message in the trace and the diagram) and a
  * text for people naming each rule, its seed section and the expectation.
  */
+
+import type { RuleOutcome } from '../result/outcomes.ts';
 import { ruleById, SEED_SECTIONS } from '../rules/catalog.ts';
-import type { RuleOutcome } from '../rules/evaluate.ts';
 
 /** Journal seq -> `RULE-ID: expectation` for every finding of a failed rule that names a message. */
 export function offendingMessages(outcomes: readonly RuleOutcome[]): Map<number, string[]> {

@@ -36,6 +36,8 @@ export interface RunMetadata {
   platform: string;
   /** Which seat is the system under test (`self`: the harness plays every seat). */
   profile: string;
+  /** The agent DNs the run exercised (agents.dns), so a SIP Server log of the period can be restricted to them. */
+  dns: string[] | null;
   sut: SutIdentity | null;
   /** Every T-Server identity the parties were told in EventClientRegistered. */
   tservers: ServerIdentity[];
@@ -52,6 +54,7 @@ export interface MetadataInput {
   endedAt: Date;
   tservers: readonly ServerIdentity[];
   profile?: string;
+  dns?: readonly string[];
   sut?: SutIdentity;
   tags?: string;
   breakage?: string;
@@ -94,6 +97,7 @@ export async function runMetadata(input: MetadataInput): Promise<RunMetadata> {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     profile: input.profile ?? 'self',
+    dns: input.dns ? [...input.dns] : null,
     sut: input.sut ?? null,
     tservers: [...input.tservers],
     tags: input.tags ?? null,

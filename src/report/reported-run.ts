@@ -3,13 +3,8 @@
  * goes (HTML, messages, JUnit, Allure results), then the certificate, the Allure HTML and the
  * manifest. A run that stops early (SIGINT, a crash) still gets a report of what ran, incomplete.
  */
-import {
-  type Envelope,
-  ScenarioCollector,
-  type SuiteOptions,
-  type SuiteResult,
-  suiteResult,
-} from '../conformance/run.ts';
+import { type Envelope, ScenarioCollector, type SuiteOptions, suiteResult } from '../conformance/run.ts';
+import type { SuiteResult } from '../result/outcomes.ts';
 import { runMetadata, type SutIdentity } from './metadata.ts';
 import { rebuildCucumberReports } from './partial.ts';
 import { createRunDir, cucumberOutputs, type RunDir } from './run-dir.ts';
@@ -17,6 +12,7 @@ import { type WrittenReport, writeRunReport } from './write.ts';
 
 export interface RunFacts {
   profile?: string;
+  dns?: readonly string[];
   sut?: SutIdentity;
   tags?: string;
   breakage?: string;

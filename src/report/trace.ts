@@ -2,23 +2,10 @@
  * A scenario's message trace: its whole journal as NDJSON, one message a line, with what failed
  * rules found against a message attached to that message's line (the offending message, marked).
  */
-import type { Direction, JournalEntry } from '../journal.ts';
-import type { WireMessage } from '../tlib/messages.ts';
+import type { JournalEntry } from '../journal.ts';
+import type { TraceLine } from '../result/outcomes.ts';
 
 export const TRACE_MEDIA_TYPE = 'application/x-ndjson';
-
-export interface TraceLine {
-  seq: number;
-  time: string;
-  party: string;
-  direction: Direction;
-  peer?: string;
-  peerApplication?: string;
-  message: WireMessage;
-  problem?: string;
-  /** `RULE-ID: expectation`, on the messages failed rules point at. */
-  findings?: string[];
-}
 
 export function traceLine(entry: JournalEntry, findings?: readonly string[]): TraceLine {
   const { seq, time, party, direction, peer, peerApplication, message, problem } = entry;

@@ -4,7 +4,7 @@
  */
 import { cp, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SuiteResult } from '../conformance/run.ts';
+import type { SuiteResult } from '../result/outcomes.ts';
 import { generateAllureReport } from './allure.ts';
 import { type Certification, certificationOf } from './certification.ts';
 import { certificationHtml } from './certification-html.ts';

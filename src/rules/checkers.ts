@@ -31,9 +31,18 @@ export interface Finding {
   text: string;
   /** The offending message, when there is one. */
   record?: WireRecord;
+  /** It finds something missing, which later evidence could still show (a log that ends soon after). */
+  missing?: true;
 }
 
-export type CheckResult = { checked: number; findings: Finding[] } | { cannotTest: string };
+/**
+ * What a checker found: instances judged and violations; or that this evidence cannot show the rule
+ * (`notObservable`: say which evidence would); or that its condition never arose (`notApplicable`).
+ */
+export type CheckResult =
+  | { checked: number; findings: Finding[] }
+  | { notObservable: string }
+  | { notApplicable: string };
 
 export interface CheckContext {
   exchanges: Exchanges;
@@ -73,7 +82,12 @@ function fieldFinding(record: WireRecord, field: string, expected: string, actua
   return { text: `${field} should be ${expected}, was ${shown(actual)} ${where(record)}`, record };
 }
 
-/** Judges each request of a role; cannot test when the role's requests are not observed. */
+/** Why a seat's own requests cannot be judged here, and which evidence would show them. */
+function notObserved(role: 'desktop' | 'recorder'): string {
+  return `the ${role}'s own requests are not visible in this evidence (behind an external T-Server or the Workspace API the harness sees only its own parties): add the T-Server's view, e.g. the SIP Server log of the same period (verify-log LOG --run RUN)`;
+}
+
+/** Judges each request of a role; not observable when the role's requests are not observed. */
 function eachRequestOf(
   ctx: CheckContext,
   role: 'desktop' | 'recorder',
@@ -81,7 +95,7 @@ function eachRequestOf(
   judge: (r: SentRequest) => Finding | undefined,
 ): CheckResult {
   if (!ctx.exchanges.clients.some((c) => ctx.exchanges.roleOf(c) === role)) {
-    return { cannotTest: `the ${role}'s own messages are not observed in this setup` };
+    return { notObservable: notObserved(role) };
   }
   const requests = ctx.exchanges.sendEvents((r) => r.record.role === role && select(r));
   const findings = requests.map(judge).filter((f): f is Finding => f !== undefined);
@@ -144,6 +158,7 @@ function deliveryFindings(
     findings.push({
       text: `${d.recipient} monitored ${shown(d.request.record.message.ThisDN)} and should have received the EventUserEvent of ${summarize(d.request.record.entry)}, received none`,
       record: d.request.record,
+      missing: true,
     });
   }
   return findings;
@@ -216,6 +231,7 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
       .map((r) => ({
         text: `${summarize(r.record.entry)} should be answered by one EventACK or EventError with ReferenceID ${shown(r.referenceId)}, was answered by ${r.replies.length === 0 ? 'none' : r.replies.map((x) => x.message.message).join(' and ')}`,
         record: r.record,
+        ...(r.replies.length === 0 ? { missing: true as const } : {}),
       }));
     for (const stray of ctx.exchanges.strayReplies) {
       findings.push({
@@ -227,6 +243,10 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
   },
   'TSRV-REFUSED-NOT-DELIVERED': (ctx) => {
     const refused = ctx.exchanges.sendEvents((r) => r.error !== undefined);
+    if (refused.length === 0)
+      return {
+        notApplicable: 'nothing was refused in this evidence, so no refused request could be delivered',
+      };
     const findings = ctx
       .deliveries()
       .unexpected.filter((u) => u.refused)
@@ -255,7 +275,7 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
   'REC-CONNID': (ctx) => {
     const answered = ctx.answers().filter((a) => a.indication && a.recorder !== '(not observed)');
     if (!ctx.exchanges.clients.some((c) => ctx.exchanges.roleOf(c) === 'recorder')) {
-      return { cannotTest: "the recorder's own messages are not observed in this setup" };
+      return { notObservable: notObserved('recorder') };
     }
     const findings: Finding[] = [];
     for (const a of answered) {
@@ -290,6 +310,7 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
         findings.push({
           text: `an indication on ${shown(a.dn)} should answer ${a.operation} within ${ctx.answerTimeoutMs} ms, none was sent (operation: ${summarize(a.operationRecord.entry)})`,
           record: a.operationRecord,
+          missing: true,
         });
         continue;
       }

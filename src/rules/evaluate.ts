@@ -1,20 +1,8 @@
 /** Evaluates rules over a scenario's observations into outcomes that always carry their reason. */
+import type { RuleOutcome } from '../result/outcomes.ts';
 import { type RuleDefinition, type RuleId, ruleById } from './catalog.ts';
 import { CHECKERS, type CheckContext, type Finding } from './checkers.ts';
 import type { Seat } from './observations.ts';
-
-export type Outcome = 'passed' | 'failed' | 'not-applicable' | 'could-not-test';
-
-export interface RuleOutcome {
-  rule: string;
-  section: string;
-  outcome: Outcome;
-  /** Why it is not `passed`; what was checked when it is. */
-  reason: string;
-  /** Instances judged (requests, deliveries, answers). */
-  checked: number;
-  findings: Array<{ text: string; journalSeq?: number }>;
-}
 
 export interface EvaluationOptions {
   /** The seat of the system under test; rules judging another seat are not applicable (the harness plays it). */
@@ -26,34 +14,42 @@ function outcome(def: RuleDefinition, result: Omit<RuleOutcome, 'rule' | 'sectio
 }
 
 function toFindings(findings: Finding[]): RuleOutcome['findings'] {
-  return findings.map((f) =>
-    f.record ? { text: f.text, journalSeq: f.record.entry.seq } : { text: f.text },
-  );
+  return findings.map((f) => ({
+    text: f.text,
+    ...(f.record ? { journalSeq: f.record.entry.seq } : {}),
+    ...(f.missing ? { missing: f.missing } : {}),
+  }));
 }
+
+const unjudged = (o: RuleOutcome['outcome'], reason: string) => ({
+  outcome: o,
+  reason,
+  checked: 0,
+  findings: [],
+});
 
 export function evaluateRule(id: string, ctx: CheckContext, options: EvaluationOptions = {}): RuleOutcome {
   const def = ruleById(id);
   if (!def) {
+    // A scenario tagged with a rule the catalog does not have proves nothing: say so loudly.
     return {
       rule: id,
       section: '?',
-      outcome: 'could-not-test',
-      reason: `no rule ${id} exists`,
-      checked: 0,
-      findings: [],
+      ...unjudged('failed', `the scenario is tagged with rule ${id}, which does not exist`),
     };
   }
   if (options.sutSeat && def.seat !== options.sutSeat) {
-    return outcome(def, {
-      outcome: 'not-applicable',
-      reason: `judges the ${def.seat}, which the harness plays here (the system under test is the ${options.sutSeat})`,
-      checked: 0,
-      findings: [],
-    });
+    return outcome(
+      def,
+      unjudged(
+        'not-applicable',
+        `judges the ${def.seat}, which the harness plays here (the system under test is the ${options.sutSeat})`,
+      ),
+    );
   }
   const result = CHECKERS[id as RuleId](ctx);
-  if ('cannotTest' in result)
-    return outcome(def, { outcome: 'could-not-test', reason: result.cannotTest, checked: 0, findings: [] });
+  if ('notObservable' in result) return outcome(def, unjudged('not-observable', result.notObservable));
+  if ('notApplicable' in result) return outcome(def, unjudged('not-applicable', result.notApplicable));
   if (result.findings.length > 0) {
     return outcome(def, {
       outcome: 'failed',
@@ -64,12 +60,7 @@ export function evaluateRule(id: string, ctx: CheckContext, options: EvaluationO
   }
   if (result.checked === 0) {
     // Guard against vacuous passes: a rule with nothing to judge has not been shown to hold.
-    return outcome(def, {
-      outcome: 'could-not-test',
-      reason: 'the scenario produced nothing this rule judges',
-      checked: 0,
-      findings: [],
-    });
+    return outcome(def, unjudged('not-exercised', 'nothing here exercises it (no message this rule judges)'));
   }
   return outcome(def, {
     outcome: 'passed',

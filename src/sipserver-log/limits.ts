@@ -1,7 +1,7 @@
 /**
  * What a SIP Server log cannot show, and what that does to each rule's outcome. The checkers judge
  * a log's records exactly as a live run's; this then takes back what the log could not show, so a
- * rule is *could not test* with the reason, never passed on a guess nor failed on a gap:
+ * rule is *not observable* with the reason, never passed on a guess nor failed on a gap:
  * - `tevent`: RequestSendEvent is printed flat (attributes.ts). With one `AttributeThisDN` line the
  *   Tevent's thisDN is AttrThisDN by construction, so DESK-THISDN/REC-THISDN would pass vacuously;
  *   without `AttributeUserEvent` the messageType is not shown (DESK-MSGTYPE/REC-MSGTYPE).
@@ -13,8 +13,8 @@
  * - a message with attribute lines that could not be read (the entry's `problem`).
  */
 import type { JournalEntry, SourceRef } from '../journal.ts';
+import type { RuleFinding, RuleOutcome } from '../result/outcomes.ts';
 import { type RuleId, ruleById } from '../rules/catalog.ts';
-import type { RuleOutcome } from '../rules/evaluate.ts';
 import type { TeventField } from './attributes.ts';
 import type { LogParty } from './parties.ts';
 
@@ -70,18 +70,28 @@ function where(source: SourceRef | undefined): string {
   return source ? `${source.file}:${source.line}` : 'the log';
 }
 
-function cannotTest(outcome: RuleOutcome, reason: string): RuleOutcome {
-  return { ...outcome, outcome: 'could-not-test', reason, checked: 0, findings: [] };
+function notObservable(outcome: RuleOutcome, reason: string): RuleOutcome {
+  return { ...outcome, outcome: 'not-observable', reason, checked: 0, findings: [] };
 }
 
-/** Why the log cannot show what made this finding, if it cannot. */
-function blindSpot(needs: LogNeeds, seq: number | undefined, facts: LogFacts): string | undefined {
+/**
+ * Why the log cannot show what made this finding, if it cannot. Only an absence can wait for more
+ * log: a message that was sent, delivered or answered wrongly is a violation whatever comes later.
+ */
+function blindSpot(needs: LogNeeds, finding: RuleFinding, facts: LogFacts): string | undefined {
+  const seq = finding.journalSeq;
   const entry = seq === undefined ? undefined : facts.entries.get(seq);
   if (entry?.problem) return `the log's lines for it could not all be read (${entry.problem})`;
   if (needs.tevent && seq !== undefined && facts.unshown.get(seq)?.includes(needs.tevent))
     return TEVENT_REASON[needs.tevent];
   const { cutAt, graceMs = 0 } = facts;
-  if (needs.missing && entry && cutAt !== undefined && cutAt - entry.micros < graceMs * 1000)
+  if (
+    needs.missing &&
+    finding.missing &&
+    entry &&
+    cutAt !== undefined &&
+    cutAt - entry.micros < graceMs * 1000
+  )
     return `the log ends ${((cutAt - entry.micros) / 1000).toFixed(0)} ms after it (within the ${graceMs} ms allowed), so what is missing may have come after its end`;
   return undefined;
 }
@@ -99,20 +109,20 @@ export function limitToLog(outcome: RuleOutcome, facts: LogFacts): RuleOutcome {
             `${p.id} (${p.application || 'no application name'}, first seen at ${where(p.joinedBefore)})`,
         )
         .join(', ');
-      return cannotTest(
+      return notObservable(
         outcome,
         `the log begins after ${who} registered: the earlier session (DNs monitored, calls, replies, state) is not in the log; give the log files from before it registered`,
       );
     }
   }
-  const kept = outcome.findings.filter((f) => blindSpot(needs, f.journalSeq, facts) === undefined);
+  const kept = outcome.findings.filter((f) => blindSpot(needs, f, facts) === undefined);
   if (kept.length > 0) {
     return { ...outcome, findings: kept, reason: kept.map((f) => f.text).join('\n') };
   }
   const firstBlind = outcome.findings[0];
   if (firstBlind) {
-    const why = blindSpot(needs, firstBlind.journalSeq, facts) as string;
-    return cannotTest(outcome, `${why}: ${firstBlind.text}`);
+    const why = blindSpot(needs, firstBlind, facts) as string;
+    return notObservable(outcome, `${why}: ${firstBlind.text}`);
   }
   // Nothing failed: a pass is vacuous if it judged a RequestSendEvent whose field the log did not show.
   if (needs.tevent && outcome.outcome === 'passed') {
@@ -121,7 +131,7 @@ export function limitToLog(outcome: RuleOutcome, facts: LogFacts): RuleOutcome {
       const entry = facts.entries.get(seq);
       const party = entry?.peerId === undefined ? undefined : facts.parties.get(entry.peerId);
       if (fields.includes(needs.tevent) && party?.role === seat)
-        return cannotTest(outcome, `${TEVENT_REASON[needs.tevent]} (${where(entry?.source)})`);
+        return notObservable(outcome, `${TEVENT_REASON[needs.tevent]} (${where(entry?.source)})`);
     }
   }
   return outcome;

@@ -6,6 +6,7 @@
  * only matching clients play it), else from what the client sends: screen-capture operations make
  * a desktop, indications a recorder. Any other client is judged only as a T-Server client.
  */
+import { harnessRoleOf } from '../harness-clients.ts';
 import type { JournalEntry, SourceRef } from '../journal.ts';
 import { captureOf } from '../rules/exchanges.ts';
 import type { Role } from '../rules/observations.ts';
@@ -47,6 +48,25 @@ function byPattern(application: string, patterns: RolePatterns): { role: Role; w
     const hit = patterns[role]?.find((p) => p.test(application));
     if (hit) return { role, why: `its application name matches the ${role} pattern ${hit}` };
   }
+  return undefined;
+}
+
+/**
+ * A harness client's name says its seat (a probe sending malformed requests plays none); a client
+ * the T-Server never served (it never registered, so every request was refused) plays none either.
+ */
+function byName(e: Evidence): { role: Role; why: string } | undefined {
+  const role = harnessRoleOf(e.application);
+  if (role)
+    return {
+      role,
+      why: `it is the harness's ${role === 'client' ? 'probe client' : role} (its application name)`,
+    };
+  if (!e.registered && !e.served)
+    return {
+      role: 'client',
+      why: 'the T-Server served none of its requests (it never registered as a client)',
+    };
   return undefined;
 }
 
@@ -96,7 +116,7 @@ export function identifyParties(
   }
   const parties = new Map<string, LogParty>();
   for (const [id, e] of evidence) {
-    const { role, why } = byPattern(e.application, patterns) ?? byTraffic(e, patterns);
+    const { role, why } = byPattern(e.application, patterns) ?? byName(e) ?? byTraffic(e, patterns);
     parties.set(id, {
       id,
       application: e.application,

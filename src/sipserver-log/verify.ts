@@ -7,12 +7,14 @@
  * is: its clients are gone when the next begins. Each run is judged as soon as it ends, and then
  * only its outcomes are kept.
  */
-import { type ScenarioResult, type SuiteResult, summarizeRules, verdictOf } from '../conformance/run.ts';
 import type { JournalEntry, SourceRef } from '../journal.ts';
 import type { ScenarioObservations } from '../report/evidence.ts';
+import { CannotRunError } from '../result/exit-codes.ts';
+import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
+import { type RuleScope, SEATS, summarizeRules, verdictOf } from '../result/verdict.ts';
 import { RULE_IDS } from '../rules/catalog.ts';
 import { type CheckContext, createCheckContext } from '../rules/checkers.ts';
-import { evaluateRules, type RuleOutcome } from '../rules/evaluate.ts';
+import { evaluateRules } from '../rules/evaluate.ts';
 import { captureOf } from '../rules/exchanges.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
 import type { HarnessSettings } from '../settings.ts';
@@ -26,8 +28,38 @@ import { isRetained, Retainer, selectAttributes } from './retain.ts';
 export interface VerifyLogOptions {
   settings: Pick<HarnessSettings, 'mapping' | 'initialState' | 'answerTimeoutMs' | 'requestTimeoutMs'>;
   patterns?: RolePatterns;
+  /** The seats being certified (default: all three); rules judging others are not applicable. */
+  scope?: RuleScope;
+  /** Judge only this part of the log: a live run's time range (epoch µs) and agent DNs. */
+  window?: LogWindow;
   /** Called once per judged scenario (T-Server run and DN), while its messages are at hand. */
   evidence?: (scenario: string, observations: ScenarioObservations) => void;
+}
+
+export interface LogWindow {
+  from: number;
+  to: number;
+  dns?: readonly string[];
+}
+
+/**
+ * Messages that tell who monitors what and which calls exist: kept from before a window's start,
+ * since the clients of a live run registered before it began.
+ */
+const SESSION_MESSAGES = new Set([
+  'RequestRegisterClient',
+  'EventClientRegistered',
+  'RequestRegisterAddress',
+  'EventRegistered',
+  'RequestUnregisterAddress',
+  'EventUnregistered',
+  'EventEstablished',
+  'EventReleased',
+]);
+
+function inWindow(window: LogWindow | undefined, micros: number, name: string): boolean {
+  if (!window) return true;
+  return micros <= window.to && (micros >= window.from || SESSION_MESSAGES.has(name));
 }
 
 /** Skips kept in the result (all are counted). */
@@ -146,6 +178,7 @@ function judgeRun(
     kept: entries.length,
   };
   for (const [dn, group] of byDn(entries)) {
+    if (options.window?.dns && !options.window.dns.includes(String(dn))) continue;
     const records = toRecords(group, { parties: new Map(), otherClientsRole: roleOf });
     const ctx = createCheckContext(records, options.settings);
     // A client that joined before the log limits only the DNs it took part in.
@@ -177,11 +210,15 @@ export async function verifyLog(
   /** Messages the rules need that could not be read (one cut off at the end of the log is its end). */
   const unread: Skip[] = [];
   let messages = 0;
+  /** T-Lib messages read per file: a file with none is not a SIP Server log. */
+  const perFile = new Map<string, number>();
   let first: number | undefined;
   let last = 0;
   const files = await parseLogFiles(paths, {
     select: selectAttributes,
     message: (m) => {
+      perFile.set(m.source.file, (perFile.get(m.source.file) ?? 0) + 1);
+      if (!inWindow(options.window, m.micros, m.message.message)) return;
       messages++;
       run.messages++;
       first ??= m.micros;
@@ -195,6 +232,9 @@ export async function verifyLog(
     started: () => endRun(),
   });
   endRun(last);
+  const notALog = paths.find((p) => !perFile.get(p));
+  if (notALog !== undefined)
+    throw new CannotRunError(`not a SIP Server log: no T-Lib message found in ${notALog}`);
 
   const scenarios = judged.flatMap((j) => j.scenarios);
   const exchanges = judged.flatMap((j) => j.exchanges);
@@ -208,12 +248,11 @@ export async function verifyLog(
       `${unread.length} T-Lib message(s) the rules need could not be read (first: ${name} at ${source.file}:${source.line}: ${reason})`,
     );
   }
-  const rules = summarizeRules(scenarios, { filtered: false });
-  const verdict = verdictOf(scenarios, rules, true);
-  const allReasons = [...reasons, ...verdict.reasons];
+  const rules = summarizeRules(scenarios, options.scope ?? { certified: SEATS });
+  const { verdict, reasons: why } = verdictOf({ scenarios, rules, failures: reasons });
   return {
-    verdict: allReasons.length ? 'failed' : 'passed',
-    reasons: allReasons,
+    verdict,
+    reasons: why,
     complete: true,
     scenarios,
     rules,
