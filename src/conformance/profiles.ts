@@ -10,8 +10,10 @@ export function profileTagExpression(config: HarnessConfig): string | undefined 
   if (config.profile !== 'self') parts.push(`@seat:${config.profile}`);
   const link = config.desktop.link;
   if (config.profile !== 'self' && link.type === 'workspace' && link.url) {
-    // A staging GWS: no admin API for calls or faults, and no tlib-json connection for other clients.
-    parts.push('not @simulator', 'not @calls', 'not @tlib-client');
+    // A staging GWS: no fault injection and no tlib-json connection for other clients; calls only
+    // where a simulator stands in for staging and names its admin API (a rehearsal of the recipe).
+    parts.push('not @simulator', 'not @tlib-client');
+    if (!config.tserver.adminUrl) parts.push('not @calls');
   } else if (config.profile !== 'self' && config.tserver.mode !== 'embedded') {
     parts.push('not @simulator');
     if (config.tserver.mode === 'tcp' && !config.tserver.adminUrl) parts.push('not @calls');
@@ -29,6 +31,6 @@ export function notRunReason(config: HarnessConfig, tags: readonly string[]): st
   if (tags.includes('@tlib-client'))
     return 'it needs a client connected to the T-Server over tlib-json, which the Workspace API does not give';
   if (tags.includes('@calls'))
-    return 'it needs calls, which only a screencap-cert simulator can create (tserver.adminUrl; not through a staging GWS)';
+    return 'it needs calls, which only a screencap-cert simulator can create through its admin API (tserver.adminUrl), not a staging GWS';
   return 'not selected';
 }

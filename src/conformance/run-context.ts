@@ -47,9 +47,11 @@ export class RunContext {
 
   static async start(config: HarnessConfig): Promise<RunContext> {
     if (config.profile === 'self') return new RunContext(config, {});
-    // A staging GWS: the harness reaches the T-Server only through the Workspace API.
-    if (stagingSeat(config)) return new RunContext(config, {});
     const t = config.tserver;
+    // A staging GWS: the harness reaches the T-Server only through the Workspace API (and, where a
+    // simulator stands in for staging, creates calls through its admin API).
+    if (stagingSeat(config))
+      return new RunContext(config, t.adminUrl ? { control: adminApiControl(t.adminUrl) } : {});
     if (t.mode === 'tcp') {
       return new RunContext(config, {
         endpoint: { host: t.host, port: t.port },

@@ -96,8 +96,9 @@ export class ScenarioHarness {
 
   /** Calls, faults and DN lists: the simulator's, when the T-Server is one. */
   async control(what: string): Promise<SimulatorControl> {
-    if (!this.run.endpoint) return inProcessControl((await this.ownSimulator()).tserver);
     if (this.run.control) return this.run.control;
+    if (!this.run.endpoint && !stagingSeat(this.settings.config))
+      return inProcessControl((await this.ownSimulator()).tserver);
     throw new Error(
       `${what} needs the simulator's admin API, and the T-Server under test has none configured (tserver.adminUrl)`,
     );

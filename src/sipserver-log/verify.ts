@@ -11,8 +11,8 @@ import type { JournalEntry, SourceRef } from '../journal.ts';
 import type { ScenarioObservations } from '../report/evidence.ts';
 import { CannotRunError } from '../result/exit-codes.ts';
 import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
-import { type RuleScope, SEATS, summarizeRules, verdictOf } from '../result/verdict.ts';
-import { RULE_IDS } from '../rules/catalog.ts';
+import { notCertifiedOutcome, type RuleScope, SEATS, summarizeRules, verdictOf } from '../result/verdict.ts';
+import { RULE_IDS, ruleById } from '../rules/catalog.ts';
 import { type CheckContext, createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
 import { captureOf } from '../rules/exchanges.ts';
@@ -64,6 +64,8 @@ function inWindow(window: LogWindow | undefined, micros: number, name: string): 
 
 /** Skips kept in the result (all are counted). */
 const SKIPS_KEPT = 100;
+
+const scopeOf = (options: VerifyLogOptions): RuleScope => options.scope ?? { certified: SEATS };
 
 export interface LogSource {
   kind: 'SIP Server log';
@@ -138,6 +140,29 @@ interface Judged {
   kept: number;
 }
 
+/**
+ * The DN groups a window covers: its agent DNs, and any other DN a client of theirs sent a request
+ * on (a recorder answering on a DN it never registered is the run's violation, not another's traffic).
+ */
+function inWindowDns(
+  groups: Map<string, JournalEntry[]>,
+  window: LogWindow | undefined,
+): Array<[string, JournalEntry[]]> {
+  const dns = window?.dns;
+  if (!dns) return [...groups];
+  const theirs = new Set<string | undefined>();
+  for (const dn of dns) for (const e of groups.get(dn) ?? []) theirs.add(e.peerId);
+  return [...groups].filter(
+    ([dn, group]) => dns.includes(dn) || group.some((e) => e.direction === 'in' && theirs.has(e.peerId)),
+  );
+}
+
+/** A rule judging a seat that is not certified is not applicable here: it neither fails nor passes a scenario. */
+function certifiedOnly(o: RuleOutcome, scope: RuleScope): RuleOutcome {
+  const def = ruleById(o.rule);
+  return def && !scope.certified.includes(def.seat) ? { ...o, ...notCertifiedOutcome(def, scope) } : o;
+}
+
 function scenarioOf(name: string, entries: readonly JournalEntry[], rules: RuleOutcome[]): ScenarioResult {
   const failed = rules.filter((r) => r.outcome === 'failed').map((r) => r.rule);
   const first = entries[0]?.source;
@@ -161,6 +186,7 @@ function judgeRun(
   cutAt: number | undefined,
   options: VerifyLogOptions,
 ): Judged {
+  const scope = scopeOf(options);
   const entries = retainer.entries();
   const parties = identifyParties(entries, options.patterns);
   const roleOf = (e: JournalEntry) => (e.peerId === undefined ? undefined : parties.get(e.peerId)?.role);
@@ -177,14 +203,13 @@ function judgeRun(
     exchanges: [],
     kept: entries.length,
   };
-  for (const [dn, group] of byDn(entries)) {
-    if (options.window?.dns && !options.window.dns.includes(String(dn))) continue;
+  for (const [dn, group] of inWindowDns(byDn(entries), options.window)) {
     const records = toRecords(group, { parties: new Map(), otherClientsRole: roleOf });
     const ctx = createCheckContext(records, options.settings);
     // A client that joined before the log limits only the DNs it took part in.
     const inGroup = new Set(group.map((e) => e.peerId));
     const groupFacts = { ...facts, parties: new Map([...parties].filter(([id]) => inGroup.has(id))) };
-    const rules = evaluateRules(RULE_IDS, ctx).map((o) => limitToLog(o, groupFacts));
+    const rules = evaluateRules(RULE_IDS, ctx).map((o) => certifiedOnly(limitToLog(o, groupFacts), scope));
     const scenario = scenarioOf(`${name}, DN ${dn}`, group, rules);
     options.evidence?.(scenario.name, { entries: group, records, outcomes: rules, tserver: undefined });
     judged.scenarios.push(scenario);
@@ -248,7 +273,7 @@ export async function verifyLog(
       `${unread.length} T-Lib message(s) the rules need could not be read (first: ${name} at ${source.file}:${source.line}: ${reason})`,
     );
   }
-  const rules = summarizeRules(scenarios, options.scope ?? { certified: SEATS });
+  const rules = summarizeRules(scenarios, scopeOf(options));
   const { verdict, reasons: why } = verdictOf({ scenarios, rules, failures: reasons });
   return {
     verdict,
