@@ -107,7 +107,7 @@ describe('load mode', () => {
       { missing: t.missing, wrong: t.wrong, unexpected: t.unexpected, errors: t.errors, notSent: t.notSent },
       { missing: 0, wrong: 0, unexpected: 0, errors: 0, notSent: 0 },
     );
-    assert.equal(r.passed, true, r.reasons.join('; '));
+    assert.equal(r.verdict, 'passed', r.reasons.join('; '));
 
     // Each DN's operations follow the cycle, and each indication is what the mapping calls for.
     const byDn = new Map<string, JournalEntry[]>();
@@ -171,7 +171,7 @@ describe('load mode', () => {
     assert.equal(r.totals.acked, 20);
     assert.equal(r.totals.missing, 20);
     assert.equal(r.totals.matched, 0);
-    assert.equal(r.passed, false);
+    assert.equal(r.verdict, 'failed');
     assert.ok(r.reasons.includes('20 indication(s) missing'), r.reasons.join('; '));
   });
 
@@ -191,7 +191,7 @@ describe('load mode', () => {
       expected: 'paused',
       got: 'enabled',
     });
-    assert.equal(r.passed, false);
+    assert.equal(r.verdict, 'failed');
   });
 
   test('screencap-cert load writes load.json and a self-contained load.html, and exits 0', async (t) => {

@@ -3,6 +3,7 @@
  * report (JSON + HTML) gives indication latency, missing or wrong indications, EventErrors and
  * throughput. Exit 0 only if every operation was acknowledged and answered with the right indication.
  */
+
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.ts';
@@ -10,6 +11,7 @@ import type { Endpoint } from '../conformance/run-context.ts';
 import { writeLoadReport } from '../load/report.ts';
 import { DEFAULT_FIRST_DN, type LoadResult, runLoad } from '../load/runner.ts';
 import type { LoadProgress } from '../load/tally.ts';
+import { exitCodeOf } from '../result/exit-codes.ts';
 import { settingsFrom } from '../settings.ts';
 import { parseEndpoint, parsePositiveInt, parsePositiveNumber } from './options.ts';
 
@@ -91,7 +93,7 @@ export function registerLoadCommand(program: Command): void {
       const written = await writeLoadReport(result, dir);
       process.stdout.write(summary(result));
       process.stdout.write(`Report: ${written.html} (and load.json)\n`);
-      process.exitCode = result.passed ? 0 : 1;
+      process.exitCode = exitCodeOf(result.verdict);
     });
 }
 
@@ -132,7 +134,7 @@ function summary(r: LoadResult): string {
     `Indications: ${t.matched} matched, ${t.wrong} wrong, ${t.missing} missing, ${t.unexpected} unexpected`,
     `Indication latency (ms): p50 ${p.p50} p90 ${p.p90} p99 ${p.p99} p99.9 ${p.p999} max ${p.max}`,
     `Peak RSS: ${(r.memory.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
-    `Verdict: ${r.passed ? 'PASSED' : `FAILED (${r.reasons.join('; ')})`}`,
+    `Verdict: ${r.verdict.toUpperCase()}${r.reasons.length ? ` (${r.reasons.join('; ')})` : ''}`,
     '',
   ].join('\n');
 }

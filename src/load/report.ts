@@ -45,7 +45,7 @@ function latencyRow(name: string, p: Percentiles): Array<string | number> {
 export function loadReportHtml(r: LoadResult): string {
   const c = r.config;
   const t = r.totals;
-  const verdict = r.passed
+  const verdict = r.verdict === 'passed'
     ? `<p class="banner passed">PASSED: every operation was acknowledged and answered with the right indication.</p>`
     : `<p class="banner failed">FAILED: ${esc(r.reasons.join('; '))}</p>`;
   const latencyChart = lineChart({

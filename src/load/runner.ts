@@ -3,6 +3,7 @@
  * operations at a fixed total rate against a T-Server (the embedded simulator, or an external one)
  * and a recorder (the mock recorder, or a SUT already connected), and every indication is judged.
  */
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Endpoint } from '../conformance/run-context.ts';
 import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
@@ -10,6 +11,7 @@ import { Journal } from '../journal.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
+import type { Verdict } from '../result/outcomes.ts';
 import { OPERATIONS, type Operation } from '../screencap.ts';
 import type { HarnessSettings } from '../settings.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
@@ -88,7 +90,8 @@ export interface LoadResult {
   /** The first few, to show what went wrong. */
   examples: { wrong: WrongIndication[]; noReply: string[]; recorderErrors: string[] };
   memory: { peakRssBytes: number };
-  passed: boolean;
+  /** A load run judges every operation it sent: PASSED or FAILED, never INCOMPLETE. */
+  verdict: Extract<Verdict, 'passed' | 'failed'>;
   /** Why it did not pass, in words (empty when it passed). */
   reasons: string[];
 }
@@ -226,7 +229,7 @@ function resultOf(
     },
     // The kernel's high-water mark for this process: the embedded simulator and mock recorder are in it.
     memory: { peakRssBytes: process.resourceUsage().maxRSS * 1024 },
-    passed: reasons.length === 0,
+    verdict: reasons.length === 0 ? 'passed' : 'failed',
     reasons,
   };
 }
