@@ -35,6 +35,7 @@ const ENV_KEYS: ReadonlyArray<[path: string, kind: Kind]> = [
   ['desktop.link.agents', 'json'],
   ['tserver.workspacePort', 'number'],
   ['tserver.workspaceAgents', 'json'],
+  ['tserver.journalBytes', 'number'],
   ['timeouts.answerMs', 'number'],
   ['timeouts.requestMs', 'number'],
   ['timeouts.readyMs', 'number'],

@@ -4,6 +4,8 @@
  * no zone, and the writer and parser agree.
  */
 
+import { escapeLogText, unescapeLogText } from './escape.ts';
+
 /** A client as the T-Server's log names it: `[612] (0000000b DesktopApp 10.0.0.7:51234)`. */
 export interface LogClient {
   socket: number;
@@ -24,7 +26,7 @@ function clientHex(number: number): string {
 }
 
 function clientLabel(c: LogClient): string {
-  return `[${c.socket}] (${clientHex(c.number)} ${c.application} ${c.address})`;
+  return `[${c.socket}] (${clientHex(c.number)} ${escapeLogText(c.application)} ${c.address})`;
 }
 
 const MICROS_PER_DAY = 86_400_000_000;
@@ -86,7 +88,7 @@ export function parseClient(text: string): LogClient | undefined {
   return {
     socket: Number(m[1]),
     number: Number.parseInt(m[2] as string, 16),
-    application: m[3] as string,
+    application: unescapeLogText(m[3] as string),
     address: m[4] as string,
   };
 }
