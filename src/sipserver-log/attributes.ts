@@ -7,6 +7,7 @@
  * Tevent's thisDN is a second `AttributeThisDN` line after the request's own. A log that shows
  * only one cannot tell the two apart (`unshown` says so, and the rules that need it cannot test).
  */
+import { MAX_KV_DEPTH } from '../tlib/codec.ts';
 import type { KVList, KVValue, WireMessage } from '../tlib/messages.ts';
 import { escapeLogText, unescapeLogText } from './escape.ts';
 
@@ -142,6 +143,12 @@ export class AttributeReader {
     const content = line.slice(depth);
     if (depth === 1) return this.attribute(content);
     if (this.skipping) return;
+    // Deeper lists are not read: what holds the message afterwards recurses (and tlib-json refuses them).
+    if (depth - 1 > MAX_KV_DEPTH) {
+      if (depth - 2 === MAX_KV_DEPTH)
+        this.problems.push(`line ${lineNo}: a KV list nested more than ${MAX_KV_DEPTH} deep (not read)`);
+      return;
+    }
     if (this.lists.length < depth - 1) {
       this.problems.push(`line ${lineNo}: a KV pair outside a KV list`);
       return;

@@ -64,6 +64,17 @@ function inWindow(window: LogWindow | undefined, micros: number, name: string): 
 
 /** Skips kept in the result (all are counted). */
 const SKIPS_KEPT = 100;
+/** Findings of one rule in one scenario that the reports repeat; the rest are counted (a log may hold millions). */
+export const FINDINGS_REPEATED = 100;
+
+/** The outcome with at most FINDINGS_REPEATED findings, saying how many more there were. */
+export function capFindings(outcome: RuleOutcome): RuleOutcome {
+  const more = outcome.findings.length - FINDINGS_REPEATED;
+  if (more <= 0) return outcome;
+  const findings = outcome.findings.slice(0, FINDINGS_REPEATED);
+  const reason = `${findings.map((f) => f.text).join('\n')}\n… and ${more} more finding(s) of this rule, not repeated (${outcome.findings.length} in all)`;
+  return { ...outcome, findings, reason };
+}
 
 export interface LogSource {
   kind: 'SIP Server log';
@@ -179,16 +190,23 @@ function judgeRun(
   };
   for (const [dn, group] of byDn(entries)) {
     if (options.window?.dns && !options.window.dns.includes(String(dn))) continue;
+    // A DN no screen-capture message went over has nothing to judge (a busy log has thousands).
+    if (!group.some((e) => captureOf(e.message) !== undefined)) continue;
     const records = toRecords(group, { parties: new Map(), otherClientsRole: roleOf });
     const ctx = createCheckContext(records, options.settings);
     // A client that joined before the log limits only the DNs it took part in.
-    const inGroup = new Set(group.map((e) => e.peerId));
-    const groupFacts = { ...facts, parties: new Map([...parties].filter(([id]) => inGroup.has(id))) };
-    const rules = evaluateRules(RULE_IDS, ctx).map((o) => limitToLog(o, groupFacts));
+    const inGroup = new Map<string, LogParty>();
+    for (const e of group) {
+      const party = e.peerId === undefined ? undefined : parties.get(e.peerId);
+      if (party) inGroup.set(party.id, party);
+    }
+    const groupFacts = { ...facts, parties: inGroup };
+    const rules = evaluateRules(RULE_IDS, ctx).map((o) => capFindings(limitToLog(o, groupFacts)));
     const scenario = scenarioOf(`${name}, DN ${dn}`, group, rules);
     options.evidence?.(scenario.name, { entries: group, records, outcomes: rules, tserver: undefined });
     judged.scenarios.push(scenario);
-    judged.exchanges.push(...exchangesOf(scenario.name, ctx));
+    // One at a time: spreading a scenario's hundreds of thousands of exchanges overflows the stack.
+    for (const exchange of exchangesOf(scenario.name, ctx)) judged.exchanges.push(exchange);
   }
   return judged;
 }
