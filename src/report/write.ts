@@ -5,6 +5,7 @@
 import { cp, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SuiteResult } from '../result/outcomes.ts';
+import { redact } from '../secrets.ts';
 import { generateAllureReport } from './allure.ts';
 import { type Certification, certificationOf } from './certification.ts';
 import { certificationHtml } from './certification-html.ts';
@@ -31,8 +32,8 @@ export async function writeCertification(
   metadata: RunMetadata,
 ): Promise<Certification> {
   const certification = certificationOf(result, metadata);
-  await writeFile(join(run.dir, 'certification.json'), `${JSON.stringify(certification, null, 2)}\n`);
-  await writeFile(join(run.dir, 'certification.html'), certificationHtml(certification));
+  await writeFile(join(run.dir, 'certification.json'), redact(`${JSON.stringify(certification, null, 2)}\n`));
+  await writeFile(join(run.dir, 'certification.html'), redact(certificationHtml(certification)));
   return certification;
 }
 

@@ -86,6 +86,11 @@ export interface LogSource {
   messages: number;
   kept: number;
   skipped: { count: number; first: Skip[] };
+  /**
+   * Where the log's clock stepped back (more than its printing's precision), and by how much:
+   * times after a step are read moved forward by it, so no duration is judged from a clamped time.
+   */
+  clockSteps: { count: number; first: Array<{ source: SourceRef; backMs: number }> };
 }
 
 /** One screen-capture RequestSendEvent and what became of it: for per-exchange traces. */
@@ -227,6 +232,7 @@ export async function verifyLog(
   let skipped = 0;
   /** Messages the rules need that could not be read (one cut off at the end of the log is its end). */
   const unread: Skip[] = [];
+  const clockSteps: LogSource['clockSteps'] = { count: 0, first: [] };
   let messages = 0;
   /** T-Lib messages read per file: a file with none is not a SIP Server log. */
   const perFile = new Map<string, number>();
@@ -248,6 +254,10 @@ export async function verifyLog(
       if (s.name !== undefined && isRetained(s.name) && s.endOfFile !== lastFile) unread.push(s);
     },
     started: () => endRun(),
+    clockStep: (step) => {
+      if (clockSteps.count++ < SKIPS_KEPT)
+        clockSteps.first.push({ source: step.source, backMs: (step.from - step.to) / 1000 });
+    },
   });
   endRun(last);
   const notALog = paths.find((p) => !perFile.get(p));
@@ -281,6 +291,7 @@ export async function verifyLog(
       messages,
       kept: judged.reduce((n, j) => n + j.kept, 0),
       skipped: { count: skipped, first: skips },
+      clockSteps,
     },
     parties: judged.flatMap((j, i) => j.parties.map((p) => ({ ...p, run: `T-Server run ${i + 1}` }))),
     exchanges,
