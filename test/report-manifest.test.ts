@@ -38,7 +38,13 @@ describe('the manifest of a run', () => {
   });
 
   test('verifies an untouched bundle', async () => {
-    assert.deepEqual(await verifyManifest(await bundle()), { ok: true, changed: [], missing: [], added: [] });
+    assert.deepEqual(await verifyManifest(await bundle()), {
+      ok: true,
+      changed: [],
+      missing: [],
+      added: [],
+      unsigned: [],
+    });
   });
 
   test('names every file changed, missing or added', async () => {
