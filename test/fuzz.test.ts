@@ -17,19 +17,25 @@
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay, setImmediate as tick } from 'node:timers/promises';
 import fc from 'fast-check';
 import { Journal } from '../src/journal.ts';
 import { TlibLink } from '../src/link/tlib-link.ts';
 import { startSimulator } from '../src/sim/index.ts';
+import { sipServerLogFile } from '../src/sipserver-log/writer.ts';
 import type { KVList, KVValue, TReply, WireMessage } from '../src/tlib/messages.ts';
 
 const GOOD_DN = '7001';
 const BYSTANDER_DN = '7002';
 /** The spec's line limit, restated here on purpose: the model must not borrow the code under test. */
 const MAX_LINE = 1024 * 1024;
+/** The nesting limit (README): a line nested deeper is a framing error. */
+const MAX_DEPTH = 160;
 const TARGET_FRAMES = 10_000;
 const HOSTILE_CLIENTS = 6;
 /** Scripts can shrink to one frame; `size: 'max'` spreads lengths over the whole range (about 18 on
@@ -432,6 +438,19 @@ interface Outcome {
   pending: Buffer;
 }
 
+/** Arrays and objects inside one another (the top object is 1), counted without recursion. */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [v, depth] = top;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** Line-level verdict: per spec, a framing error unless it is a UTF-8 JSON object with a string message. */
 function lineVerdict(line: Buffer): { fatal: boolean; forbidden: boolean } {
   if (line.length > MAX_LINE || !isUtf8(line)) return { fatal: true, forbidden: false };
@@ -443,6 +462,7 @@ function lineVerdict(line: Buffer): { fatal: boolean; forbidden: boolean } {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     return { fatal: true, forbidden: false };
+  if (depthOf(value) > MAX_DEPTH) return { fatal: true, forbidden: false };
   const o = value as Obj;
   if (typeof o.message !== 'string') return { fatal: true, forbidden: false };
   const forbidden =
@@ -712,8 +732,15 @@ test('simulator survives >= 10,000 hostile frames while the good pair loses noth
     process.on(event, onUncaught);
   }
 
-  // A bounded journal: still exercised, but hostile megabytes do not pile up.
-  const sim = await startSimulator({ port: 0, journal: new Journal({ limit: 1_000 }) });
+  // A bounded journal: still exercised, but hostile megabytes do not pile up. The SIP Server log is
+  // on: it prints every hostile frame too (deep nesting, huge lines, control characters).
+  const logFile = join(await mkdtemp(join(tmpdir(), 'fuzz-')), 'sip.log');
+  const sipLog = sipServerLogFile(logFile);
+  const sim = await startSimulator({
+    port: 0,
+    journal: new Journal({ limit: 1_000 }),
+    sipLog: sipLog.writer,
+  });
   const goodProblems: string[] = [];
   const links: TlibLink[] = [];
   try {
@@ -912,9 +939,20 @@ test('simulator survives >= 10,000 hostile frames while the good pair loses noth
     const late = await TlibLink.connect({ host: sim.host, port: sim.port, applicationName: 'late' });
     await late.registerDn('7003');
     await late.close();
+
+    // One message is one message in the log, whatever the hostile clients named themselves: every
+    // printed line is a form the log knows (no line a client's text split off).
+    await sim.stop();
+    await sipLog.close();
+    const text = await readFile(logFile, 'utf8');
+    const stray = text
+      .split('\n')
+      .filter((l) => l !== '' && !/^(\t|message |@\d|\d{4}-\d\d-\d\dT|\d\d:\d\d:\d\d\.\d{3} Trc)/.test(l));
+    assert.deepEqual(stray.slice(0, 3), [], 'every line of the SIP Server log is one of its forms');
   } finally {
     for (const link of links) await link.close().catch(() => {});
     await sim.stop();
+    await sipLog.close().catch(() => {});
     for (const [event, listeners] of saved) {
       process.off(event, onUncaught);
       for (const listener of listeners) process.on(event, listener as (...args: unknown[]) => void);
