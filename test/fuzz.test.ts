@@ -959,3 +959,115 @@ test('simulator survives >= 10,000 hostile frames while the good pair loses noth
     }
   }
 });
+
+// --- the Workspace API front: CometD bodies of every JSON type, and long polls cut mid-way ----------
+
+/** Bayeux-like messages with fields of any JSON type, beside plain JSON values of every kind. */
+const bayeuxBody = fc.oneof(
+  fc.jsonValue({ maxDepth: 4 }),
+  fc.array(
+    fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.record(
+        {
+          channel: fc.oneof(
+            fc.constantFrom('/meta/handshake', '/meta/connect', '/meta/subscribe', '/meta/disconnect'),
+            fc.constantFrom('/workspace/v3/voice', '/workspace/v3/initialization', '/x'),
+            fc.jsonValue({ maxDepth: 1 }),
+          ),
+          clientId: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 1 })),
+          id: fc.jsonValue({ maxDepth: 1 }),
+          subscription: fc.jsonValue({ maxDepth: 1 }),
+          data: fc.jsonValue({ maxDepth: 3 }),
+          ext: fc.jsonValue({ maxDepth: 2 }),
+          advice: fc.jsonValue({ maxDepth: 2 }),
+          supportedConnectionTypes: fc.jsonValue({ maxDepth: 1 }),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
+    { maxLength: 4 },
+  ),
+);
+const BAYEUX_BODIES = 2000;
+
+test(`the Workspace front survives ${BAYEUX_BODIES} CometD bodies of every JSON type and polls cut mid-way`, async (t) => {
+  const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() ^ (Math.random() * 2 ** 31);
+  t.diagnostic(`fast-check seed ${seed} (replay with FUZZ_SEED=${seed})`);
+  const sim = await startSimulator({ workspace: {} });
+  const url = `${sim.workspace?.url}/workspace/v3/notifications`;
+  try {
+    // A good session (bearer token, CometD on the voice channel, DN 7001) polls throughout.
+    const form = new URLSearchParams({
+      grant_type: 'password',
+      username: 'agent7001',
+      password: 'agent7001',
+    });
+    const token = (
+      (await (
+        await fetch(`${sim.workspace?.url}/auth/v3/oauth/token`, { method: 'POST', body: form })
+      ).json()) as { access_token: string }
+    ).access_token;
+    const init = await fetch(`${sim.workspace?.url}/workspace/v3/initialize-workspace`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const cookies = init.headers.getSetCookie().map((c) => c.split(';')[0]);
+    const post = async (body: unknown, signal?: AbortSignal) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: cookies.join('; ') },
+        body: JSON.stringify(body),
+        ...(signal ? { signal } : {}),
+      });
+      for (const c of res.headers.getSetCookie()) cookies.push(c.split(';')[0] as string);
+      return res;
+    };
+    const [hs] = (await (
+      await post([{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }])
+    ).json()) as Array<{ clientId: string }>;
+    const clientId = hs?.clientId as string;
+    await post([{ channel: '/meta/subscribe', clientId, subscription: '/workspace/v3/voice' }]);
+    await post([
+      { channel: '/meta/connect', clientId, connectionType: 'long-polling', advice: { timeout: 0 } },
+    ]);
+    await fetch(`${sim.workspace?.url}/workspace/v3/activate-channels`, {
+      method: 'POST',
+      headers: { cookie: cookies.join('; ') },
+      body: JSON.stringify({ data: { agentId: 'agent7001', dn: '7001' } }),
+    });
+    const connect = (signal?: AbortSignal) =>
+      post([{ channel: '/meta/connect', clientId, connectionType: 'long-polling' }], signal);
+
+    const statuses = new Map<number, number>();
+    let posted = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(bayeuxBody, { minLength: 50, maxLength: 50 }), async (bodies) => {
+        // Cut the good client's poll mid-way while the bodies arrive, then a new call: its next poll brings it.
+        const cut = new AbortController();
+        const held = connect(cut.signal).catch(() => undefined);
+        const replies = await Promise.all(
+          bodies.map((b) => fetch(url, { method: 'POST', body: JSON.stringify(b) })),
+        );
+        posted += bodies.length;
+        for (const r of replies) {
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          await r.arrayBuffer();
+          assert.ok(r.status === 200 || r.status === 400, `status ${r.status}`);
+        }
+        cut.abort();
+        await held;
+        const connId = sim.tserver.createCall('7001').connId;
+        let got = '';
+        for (let i = 0; i < 3 && !got.includes(connId); i++) got += await (await connect()).text();
+        assert.ok(got.includes(connId), `the good session lost the event of call ${connId}: ${got}`);
+      }),
+      { seed, numRuns: BAYEUX_BODIES / 50, endOnFailure: true },
+    );
+    t.diagnostic(`${posted} bodies; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    assert.ok(posted >= BAYEUX_BODIES);
+    assert.equal((await fetch(`${sim.adminUrl}/health`)).status, 200);
+  } finally {
+    await sim.stop();
+  }
+});
