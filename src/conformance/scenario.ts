@@ -390,7 +390,7 @@ export class ScenarioHarness {
       o.outcome === 'passed'
         ? {
             ...o,
-            outcome: 'could-not-test',
+            outcome: 'not-observable' as const,
             reason: `${dropped}; the rule judged only what remained (${o.reason})`,
           }
         : o,

@@ -6,7 +6,7 @@ import type { Journal } from '../journal.ts';
 import type { SipServerLogWriter } from '../sipserver-log/writer.ts';
 import { createAdminServer } from './admin.ts';
 import { TServer, type TServerOptions } from './tserver.ts';
-import { defaultAgents, type WorkspaceAgent } from './workspace/agents.ts';
+import { defaultAgents } from './workspace/agents.ts';
 import { startWorkspaceFront, type WorkspaceFront, type WorkspaceFrontOptions } from './workspace/front.ts';
 
 export interface SimulatorOptions extends TServerOptions {

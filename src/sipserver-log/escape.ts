@@ -5,6 +5,7 @@
  * sends. A backslash before `u` is escaped too, so reading the escapes back gives the text exactly.
  * A SIP Server's own log prints no such escapes; a literal `\uXXXX` in one is read as its character.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped.
 const UNSAFE = /[\u0000-\u001f\u007f\u0085\u2028\u2029]|\\(?=u)/g;
 const ESCAPED = /\\u([0-9a-fA-F]{4})/g;
 
