@@ -1,6 +1,9 @@
 # The screencap-cert T-Server simulator as an image (tserver.mode: container).
 #   docker build -t screencap-cert-sim .
 #   docker run -p 7000:7000 -p 7001:7001 screencap-cert-sim
+# WARNING: neither the tlib-json port (7000) nor the admin API (7001: calls, faults, journal) asks
+# for any credentials, and the image binds them to 0.0.0.0. Publish them on loopback only
+# (-p 127.0.0.1:7000:7000 -p 127.0.0.1:7001:7001) or on a network only the test parties reach.
 FROM node:20-slim
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -67,6 +67,39 @@ export class JournalTimeoutError extends Error {
 export interface JournalOptions {
   /** Keep at most this many entries, dropping the oldest (counted in `dropped`). Default: all. */
   limit?: number;
+  /**
+   * Keep at most this many bytes of messages (their JSON, and a little for each entry), dropping
+   * the oldest (counted in `dropped` and `droppedBytes`). Default DEFAULT_JOURNAL_BYTES.
+   */
+  maxBytes?: number;
+}
+
+/** 64 MiB: some 200,000 screen-capture messages, far more than a conformance run exchanges. */
+export const DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024;
+/** What an entry holds beside its message (times, peer names), roughly. */
+const ENTRY_OVERHEAD_BYTES = 200;
+
+/** Messages' JSON sizes, once known (the T-Server and links know them from the line): journals share message objects. */
+const messageBytes = new WeakMap<WireMessage, number>();
+
+/** The size of `message` as JSON, as the one who read or wrote the line said, or measured once. */
+function sizeOf(message: WireMessage): number {
+  let bytes = messageBytes.get(message);
+  if (bytes === undefined) {
+    try {
+      bytes = JSON.stringify(message).length;
+    } catch {
+      // Nested too deeply to serialize: count it as the largest line tlib-json allows.
+      bytes = 1024 * 1024;
+    }
+    messageBytes.set(message, bytes);
+  }
+  return bytes + ENTRY_OVERHEAD_BYTES;
+}
+
+/** Tells the journals that `message` was `bytes` long on the wire (saves measuring it again). */
+export function noteMessageBytes(message: WireMessage, bytes: number): void {
+  messageBytes.set(message, bytes);
 }
 
 export class Journal {
@@ -74,11 +107,23 @@ export class Journal {
   private readonly listeners = new Set<(entry: JournalEntry) => void>();
   private nextSeq = 1;
   private readonly limit: number;
-  /** Entries dropped to honour `limit`. */
+  private readonly maxBytes: number;
+  /** Bytes the kept entries hold (see JournalOptions.maxBytes). */
+  private bytes = 0;
+  /** Entries dropped to honour `limit` or `maxBytes`. */
   dropped = 0;
+  /** Their bytes. */
+  droppedBytes = 0;
 
   constructor(options: JournalOptions = {}) {
     this.limit = options.limit ?? Number.POSITIVE_INFINITY;
+    this.maxBytes = options.maxBytes ?? DEFAULT_JOURNAL_BYTES;
+  }
+
+  /** What the journal let go of to stay within its bounds, in words; undefined when nothing. */
+  get droppedText(): string | undefined {
+    if (this.dropped === 0) return undefined;
+    return `the journal dropped its ${this.dropped} oldest message(s) (${this.droppedBytes} bytes) to stay within ${this.limit === Number.POSITIVE_INFINITY ? '' : `${this.limit} entries and `}${this.maxBytes} bytes`;
   }
 
   append(entry: NewEntry): JournalEntry {
@@ -92,14 +137,20 @@ export class Journal {
   }
 
   private store(full: JournalEntry): JournalEntry {
-    if (this.limit > 0) {
+    const bytes = sizeOf(full.message);
+    if (this.limit > 0 && bytes <= this.maxBytes) {
       this.list.push(full);
-      if (this.list.length > this.limit) {
-        this.list.shift();
+      this.bytes += bytes;
+      while (this.list.length > this.limit || this.bytes > this.maxBytes) {
+        const oldest = this.list.shift() as JournalEntry;
+        const size = sizeOf(oldest.message);
+        this.bytes -= size;
         this.dropped++;
+        this.droppedBytes += size;
       }
     } else {
       this.dropped++;
+      this.droppedBytes += bytes;
     }
     for (const listener of this.listeners) listener(full);
     return full;

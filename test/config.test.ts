@@ -33,6 +33,7 @@ describe('configuration', () => {
       host: '127.0.0.1',
       port: 0,
       image: 'screencap-cert-sim:latest',
+      journalBytes: 64 * 1024 * 1024,
     });
     assert.deepEqual(c.agents.dns, ['7001', '7002']);
     assert.deepEqual(c.mapping, {

@@ -17,19 +17,25 @@
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay, setImmediate as tick } from 'node:timers/promises';
 import fc from 'fast-check';
 import { Journal } from '../src/journal.ts';
 import { TlibLink } from '../src/link/tlib-link.ts';
 import { startSimulator } from '../src/sim/index.ts';
+import { sipServerLogFile } from '../src/sipserver-log/writer.ts';
 import type { KVList, KVValue, TReply, WireMessage } from '../src/tlib/messages.ts';
 
 const GOOD_DN = '7001';
 const BYSTANDER_DN = '7002';
 /** The spec's line limit, restated here on purpose: the model must not borrow the code under test. */
 const MAX_LINE = 1024 * 1024;
+/** The nesting limit (README): a line nested deeper is a framing error. */
+const MAX_DEPTH = 160;
 const TARGET_FRAMES = 10_000;
 const HOSTILE_CLIENTS = 6;
 /** Scripts can shrink to one frame; `size: 'max'` spreads lengths over the whole range (about 18 on
@@ -432,6 +438,19 @@ interface Outcome {
   pending: Buffer;
 }
 
+/** Arrays and objects inside one another (the top object is 1), counted without recursion. */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [v, depth] = top;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** Line-level verdict: per spec, a framing error unless it is a UTF-8 JSON object with a string message. */
 function lineVerdict(line: Buffer): { fatal: boolean; forbidden: boolean } {
   if (line.length > MAX_LINE || !isUtf8(line)) return { fatal: true, forbidden: false };
@@ -443,6 +462,7 @@ function lineVerdict(line: Buffer): { fatal: boolean; forbidden: boolean } {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     return { fatal: true, forbidden: false };
+  if (depthOf(value) > MAX_DEPTH) return { fatal: true, forbidden: false };
   const o = value as Obj;
   if (typeof o.message !== 'string') return { fatal: true, forbidden: false };
   const forbidden =
@@ -712,8 +732,15 @@ test('simulator survives >= 10,000 hostile frames while the good pair loses noth
     process.on(event, onUncaught);
   }
 
-  // A bounded journal: still exercised, but hostile megabytes do not pile up.
-  const sim = await startSimulator({ port: 0, journal: new Journal({ limit: 1_000 }) });
+  // A bounded journal: still exercised, but hostile megabytes do not pile up. The SIP Server log is
+  // on: it prints every hostile frame too (deep nesting, huge lines, control characters).
+  const logFile = join(await mkdtemp(join(tmpdir(), 'fuzz-')), 'sip.log');
+  const sipLog = sipServerLogFile(logFile);
+  const sim = await startSimulator({
+    port: 0,
+    journal: new Journal({ limit: 1_000 }),
+    sipLog: sipLog.writer,
+  });
   const goodProblems: string[] = [];
   const links: TlibLink[] = [];
   try {
@@ -912,12 +939,135 @@ test('simulator survives >= 10,000 hostile frames while the good pair loses noth
     const late = await TlibLink.connect({ host: sim.host, port: sim.port, applicationName: 'late' });
     await late.registerDn('7003');
     await late.close();
+
+    // One message is one message in the log, whatever the hostile clients named themselves: every
+    // printed line is a form the log knows (no line a client's text split off).
+    await sim.stop();
+    await sipLog.close();
+    const text = await readFile(logFile, 'utf8');
+    const stray = text
+      .split('\n')
+      .filter((l) => l !== '' && !/^(\t|message |@\d|\d{4}-\d\d-\d\dT|\d\d:\d\d:\d\d\.\d{3} Trc)/.test(l));
+    assert.deepEqual(stray.slice(0, 3), [], 'every line of the SIP Server log is one of its forms');
   } finally {
     for (const link of links) await link.close().catch(() => {});
     await sim.stop();
+    await sipLog.close().catch(() => {});
     for (const [event, listeners] of saved) {
       process.off(event, onUncaught);
       for (const listener of listeners) process.on(event, listener as (...args: unknown[]) => void);
     }
+  }
+});
+
+// --- the Workspace API front: CometD bodies of every JSON type, and long polls cut mid-way ----------
+
+/** Bayeux-like messages with fields of any JSON type, beside plain JSON values of every kind. */
+const bayeuxBody = fc.oneof(
+  fc.jsonValue({ maxDepth: 4 }),
+  fc.array(
+    fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.record(
+        {
+          channel: fc.oneof(
+            fc.constantFrom('/meta/handshake', '/meta/connect', '/meta/subscribe', '/meta/disconnect'),
+            fc.constantFrom('/workspace/v3/voice', '/workspace/v3/initialization', '/x'),
+            fc.jsonValue({ maxDepth: 1 }),
+          ),
+          clientId: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 1 })),
+          id: fc.jsonValue({ maxDepth: 1 }),
+          subscription: fc.jsonValue({ maxDepth: 1 }),
+          data: fc.jsonValue({ maxDepth: 3 }),
+          ext: fc.jsonValue({ maxDepth: 2 }),
+          advice: fc.jsonValue({ maxDepth: 2 }),
+          supportedConnectionTypes: fc.jsonValue({ maxDepth: 1 }),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
+    { maxLength: 4 },
+  ),
+);
+const BAYEUX_BODIES = 2000;
+
+test(`the Workspace front survives ${BAYEUX_BODIES} CometD bodies of every JSON type and polls cut mid-way`, async (t) => {
+  const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() ^ (Math.random() * 2 ** 31);
+  t.diagnostic(`fast-check seed ${seed} (replay with FUZZ_SEED=${seed})`);
+  const sim = await startSimulator({ workspace: {} });
+  const url = `${sim.workspace?.url}/workspace/v3/notifications`;
+  try {
+    // A good session (bearer token, CometD on the voice channel, DN 7001) polls throughout.
+    const form = new URLSearchParams({
+      grant_type: 'password',
+      username: 'agent7001',
+      password: 'agent7001',
+    });
+    const token = (
+      (await (
+        await fetch(`${sim.workspace?.url}/auth/v3/oauth/token`, { method: 'POST', body: form })
+      ).json()) as { access_token: string }
+    ).access_token;
+    const init = await fetch(`${sim.workspace?.url}/workspace/v3/initialize-workspace`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const cookies = init.headers.getSetCookie().map((c) => c.split(';')[0]);
+    const post = async (body: unknown, signal?: AbortSignal) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: cookies.join('; ') },
+        body: JSON.stringify(body),
+        ...(signal ? { signal } : {}),
+      });
+      for (const c of res.headers.getSetCookie()) cookies.push(c.split(';')[0] as string);
+      return res;
+    };
+    const [hs] = (await (
+      await post([{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }])
+    ).json()) as Array<{ clientId: string }>;
+    const clientId = hs?.clientId as string;
+    await post([{ channel: '/meta/subscribe', clientId, subscription: '/workspace/v3/voice' }]);
+    await post([
+      { channel: '/meta/connect', clientId, connectionType: 'long-polling', advice: { timeout: 0 } },
+    ]);
+    await fetch(`${sim.workspace?.url}/workspace/v3/activate-channels`, {
+      method: 'POST',
+      headers: { cookie: cookies.join('; ') },
+      body: JSON.stringify({ data: { agentId: 'agent7001', dn: '7001' } }),
+    });
+    const connect = (signal?: AbortSignal) =>
+      post([{ channel: '/meta/connect', clientId, connectionType: 'long-polling' }], signal);
+
+    const statuses = new Map<number, number>();
+    let posted = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(bayeuxBody, { minLength: 50, maxLength: 50 }), async (bodies) => {
+        // Cut the good client's poll mid-way while the bodies arrive, then a new call: its next poll brings it.
+        const cut = new AbortController();
+        const held = connect(cut.signal).catch(() => undefined);
+        const replies = await Promise.all(
+          bodies.map((b) => fetch(url, { method: 'POST', body: JSON.stringify(b) })),
+        );
+        posted += bodies.length;
+        for (const r of replies) {
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          await r.arrayBuffer();
+          assert.ok(r.status === 200 || r.status === 400, `status ${r.status}`);
+        }
+        cut.abort();
+        await held;
+        const connId = sim.tserver.createCall('7001').connId;
+        let got = '';
+        for (let i = 0; i < 3 && !got.includes(connId); i++) got += await (await connect()).text();
+        assert.ok(got.includes(connId), `the good session lost the event of call ${connId}: ${got}`);
+      }),
+      { seed, numRuns: BAYEUX_BODIES / 50, endOnFailure: true },
+    );
+    t.diagnostic(`${posted} bodies; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    assert.ok(posted >= BAYEUX_BODIES);
+    assert.equal((await fetch(`${sim.adminUrl}/health`)).status, 200);
+  } finally {
+    await sim.stop();
   }
 });

@@ -1,7 +1,7 @@
 /** A run's folder is a verifiable bundle: manifest.json signs every file; verify names every change. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -38,7 +38,13 @@ describe('the manifest of a run', () => {
   });
 
   test('verifies an untouched bundle', async () => {
-    assert.deepEqual(await verifyManifest(await bundle()), { ok: true, changed: [], missing: [], added: [] });
+    assert.deepEqual(await verifyManifest(await bundle()), {
+      ok: true,
+      changed: [],
+      missing: [],
+      added: [],
+      unsigned: [],
+    });
   });
 
   test('names every file changed, missing or added', async () => {
@@ -52,7 +58,29 @@ describe('the manifest of a run', () => {
       changed: ['certification.json', 'features/a.feature'],
       missing: ['junit.xml'],
       added: ['allure-results/y-result.json'],
+      unsigned: [],
     });
+  });
+
+  test('a file named __proto__ or constructor added at the top is named, like any other (issue 13)', async () => {
+    const dir = await bundle();
+    await writeFile(join(dir, '__proto__'), 'x');
+    await writeFile(join(dir, 'constructor'), 'x');
+    const v = await verifyManifest(dir);
+    assert.equal(v.ok, false);
+    assert.deepEqual(v.added, ['__proto__', 'constructor']);
+  });
+
+  test('a link to a folder, or a link loop, is named, not followed (no EISDIR or ELOOP) (issue 13)', async () => {
+    const dir = await bundle();
+    await symlink(join(dir, 'features'), join(dir, 'to-features'));
+    await symlink(join(dir, 'loop'), join(dir, 'loop'));
+    const v = await verifyManifest(dir);
+    assert.equal(v.ok, false);
+    assert.deepEqual(v.unsigned, [
+      'loop (a symbolic link: a report holds only files)',
+      'to-features (a symbolic link: a report holds only files)',
+    ]);
   });
 
   test('leaves screenshots of the reports, taken after the run, out of the signature', async () => {

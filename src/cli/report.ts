@@ -1,9 +1,9 @@
 /** `screencap-cert report`: read a run's folder — its summary, or whether its files are as signed. */
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Certification } from '../report/certification.ts';
-import { verifyManifest } from '../report/manifest.ts';
+import { MANIFEST_FILE, verifyManifest } from '../report/manifest.ts';
 import { findRunDir } from '../report/run-dir.ts';
 import { exitCodeOf } from '../result/exit-codes.ts';
 import { formatSummary } from './run.ts';
@@ -30,6 +30,18 @@ export function registerReportCommand(program: Command): void {
     .action(async (run: string, opts: { reports: string }) => {
       const dir = await findRunDir(opts.reports, run);
       const c = JSON.parse(await readFile(join(dir, 'certification.json'), 'utf8')) as Certification;
+      // The manifest is written last: without it the report was cut short, whatever the certificate says.
+      const signed = await access(join(dir, MANIFEST_FILE)).then(
+        () => true,
+        () => false,
+      );
+      if (!signed) {
+        process.stdout.write(
+          `${describeRun(dir, c)}\nVerdict: UNFINISHED (no ${MANIFEST_FILE}: the report was never finished, so it certifies nothing)\n`,
+        );
+        process.exitCode = 1;
+        return;
+      }
       process.stdout.write(`${describeRun(dir, c)}\n${formatSummary(c)}`);
       process.exitCode = exitCodeOf(c.verdict);
     });
@@ -43,6 +55,7 @@ export function registerReportCommand(program: Command): void {
         ['changed', v.changed],
         ['missing', v.missing],
         ['added', v.added],
+        ['not a file', v.unsigned],
       ] as const)
         for (const f of files) process.stdout.write(`${what}: ${f}\n`);
       process.stdout.write(

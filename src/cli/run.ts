@@ -11,6 +11,7 @@ import { BREAKAGES } from '../parties/breakages.ts';
 import { ReportedRun } from '../report/reported-run.ts';
 import { EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import type { Outcome, SuiteResult } from '../result/outcomes.ts';
+import { redact } from '../secrets.ts';
 import { settingsFromEnv } from '../settings.ts';
 import { parseWorkers } from './options.ts';
 
@@ -48,7 +49,7 @@ async function conclude(
   cucumberClosed = true,
 ): Promise<void> {
   const { problems } = await reported.finish(result, cucumberClosed);
-  process.stdout.write(formatSummary(result));
+  process.stdout.write(redact(formatSummary(result)));
   process.stdout.write(`Reports: ${relative(process.cwd(), reported.run.dir) || '.'}/certification.html\n`);
   for (const p of problems) process.stderr.write(`warning: ${p}\n`);
   if (summaryJson) await writeFile(summaryJson, `${JSON.stringify(result, null, 2)}\n`);

@@ -1,12 +1,17 @@
 /** `screencap-cert sim`: the T-Server simulator as its own process. */
 
 import type { Command } from 'commander';
-import { Journal } from '../journal.ts';
+import { DEFAULT_JOURNAL_BYTES, Journal } from '../journal.ts';
 import { startSimulator } from '../sim/index.ts';
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+} from '../sim/tserver.ts';
 import { dnsOf, loadAgentsFile } from '../sim/workspace/agents.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { isoMicros } from '../tlib/time.ts';
-import { parseCount, parseDnList, parsePort } from './options.ts';
+import { parseCount, parseDnList, parsePort, parsePositiveInt } from './options.ts';
 
 /** Enough for any conformance run; a load of 1,000 operations/s keeps the last minute or so. */
 const DEFAULT_JOURNAL_LIMIT = 500_000;
@@ -31,6 +36,30 @@ export function registerSimCommand(program: Command): void {
       parseCount,
       DEFAULT_JOURNAL_LIMIT,
     )
+    .option(
+      '--journal-bytes <bytes>',
+      'and at most this many bytes of them (the oldest beyond are dropped; x-journal-dropped says how many)',
+      parsePositiveInt,
+      DEFAULT_JOURNAL_BYTES,
+    )
+    .option(
+      '--max-connections <n>',
+      'tlib-json connections served at once; more are refused',
+      parsePositiveInt,
+      DEFAULT_MAX_CONNECTIONS,
+    )
+    .option(
+      '--idle-timeout <ms>',
+      'disconnect a client that leaves a line unfinished, or does not register, this long',
+      parsePositiveInt,
+      DEFAULT_IDLE_TIMEOUT_MS,
+    )
+    .option(
+      '--max-buffered-bytes <bytes>',
+      'bytes of unfinished lines held for all clients together; the client that would exceed it is disconnected',
+      parsePositiveInt,
+      DEFAULT_MAX_BUFFERED_BYTES,
+    )
     .option('--log <file>', 'also write every message to FILE as a SIP Server log (overwritten)')
     .option(
       '--workspace-port <port>',
@@ -40,6 +69,11 @@ export function registerSimCommand(program: Command): void {
     .option(
       '--workspace-agents <file>',
       'its test agents (JSON or YAML list of {agentId, username, password, places}); default: agent<DN> per DN',
+    )
+    .option(
+      '--workspace-redirect-uri <uri>',
+      'where its sign-in may redirect (exact, or a prefix ending in /; repeatable); default: loopback URIs only',
+      (v: string, previous: string[] = []) => [...previous, v],
     )
     .action(
       async (opts: {
@@ -51,8 +85,13 @@ export function registerSimCommand(program: Command): void {
         serverName?: string;
         log?: string;
         journalLimit: number;
+        journalBytes: number;
+        maxConnections: number;
+        idleTimeout: number;
+        maxBufferedBytes: number;
         workspacePort?: number;
         workspaceAgents?: string;
+        workspaceRedirectUri?: string[];
       }) => {
         const log = (line: string) => process.stdout.write(`${isoMicros()} ${line}\n`);
         const sipLog = opts.log ? sipServerLogFile(opts.log) : undefined;
@@ -63,13 +102,17 @@ export function registerSimCommand(program: Command): void {
           ...(opts.dn ? { dns: opts.dn } : {}),
           ...(opts.serverName ? { serverName: opts.serverName } : {}),
           ...(sipLog ? { sipLog: sipLog.writer } : {}),
-          journal: new Journal({ limit: opts.journalLimit }),
+          journal: new Journal({ limit: opts.journalLimit, maxBytes: opts.journalBytes }),
+          maxConnections: opts.maxConnections,
+          idleTimeoutMs: opts.idleTimeout,
+          maxBufferedBytes: opts.maxBufferedBytes,
           ...(opts.workspacePort === undefined
             ? {}
             : {
                 workspace: {
                   port: opts.workspacePort,
                   ...(opts.workspaceAgents ? { agents: loadAgentsFile(opts.workspaceAgents) } : {}),
+                  ...(opts.workspaceRedirectUri ? { redirectUris: opts.workspaceRedirectUri } : {}),
                 },
               }),
           log,

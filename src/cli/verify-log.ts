@@ -76,7 +76,8 @@ async function writeJson(path: string, value: object): Promise<void> {
 function evidenceOf(result: LogVerification): string {
   const s = result.source;
   const files = s.files.map((f) => `${f.path} (${megabytes(f.bytes)})`).join(', ');
-  return `SIP Server log: ${files}${s.from ? `, from ${s.from} to ${s.to}` : ''}`;
+  const steps = s.clockSteps.count ? `; its clock stepped back ${s.clockSteps.count} time(s)` : '';
+  return `SIP Server log: ${files}${s.from ? `, from ${s.from} to ${s.to}` : ''}${steps}`;
 }
 
 /** Where the verdict comes from: the files, the time range, the parties, what could not be read. */
@@ -97,6 +98,13 @@ export function formatSource(result: LogVerification): string {
   for (const [kind, names] of kinds) {
     const shown = [...names].slice(0, 3).join(', ');
     lines.push(`  ${kind}: ${shown}${names.size > 3 ? ` and ${names.size - 3} more` : ''}`);
+  }
+  if (s.clockSteps.count) {
+    lines.push(
+      `Clock stepped back: ${s.clockSteps.count} time(s); later times are read moved forward by each step, so durations are measured at the log's pace (the first ${s.clockSteps.first.length}):`,
+    );
+    for (const c of s.clockSteps.first)
+      lines.push(`  ${c.source.file}:${c.source.line}: back by ${c.backMs.toFixed(1)} ms`);
   }
   if (s.skipped.count) {
     lines.push(`Not read: ${s.skipped.count} (each a documented skip; the first ${s.skipped.first.length}):`);

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { rememberSecret } from '../secrets.ts';
 import { configSchema, type HarnessConfig } from './schema.ts';
 
 type Kind = 'string' | 'number' | 'list' | 'json';
@@ -35,6 +36,7 @@ const ENV_KEYS: ReadonlyArray<[path: string, kind: Kind]> = [
   ['desktop.link.agents', 'json'],
   ['tserver.workspacePort', 'number'],
   ['tserver.workspaceAgents', 'json'],
+  ['tserver.journalBytes', 'number'],
   ['timeouts.answerMs', 'number'],
   ['timeouts.requestMs', 'number'],
   ['timeouts.readyMs', 'number'],
@@ -164,6 +166,8 @@ export function fillTemplate(
         const value = env[name];
         if (value === undefined)
           throw new ConfigError(`the stimulus template needs environment variable ${name}, which is not set`);
+        // Resolved secrets are hidden from everything written from now on (secrets.ts).
+        rememberSecret(value);
         return value;
       }
       return name in values ? (values[name] as string) : whole;

@@ -4,6 +4,7 @@
  * `{env:NAME}`, resolved only when used.
  */
 import { z } from 'zod';
+import { DEFAULT_JOURNAL_BYTES } from '../journal.ts';
 import { DEFAULT_MAPPING, INDICATIONS } from '../screencap.ts';
 import { agentsSchema } from '../sim/workspace/agents.ts';
 import { dnProblem } from '../tlib/codec.ts';
@@ -50,6 +51,8 @@ const tserver = z
     workspacePort: port.optional(),
     /** The Workspace API's test agents (default: one per agent DN, user name and password `agent<DN>`). */
     workspaceAgents: agentsSchema.optional(),
+    /** embedded: bytes of messages each journal keeps (the oldest beyond are dropped, and the report says so). */
+    journalBytes: z.number().int().positive().default(DEFAULT_JOURNAL_BYTES),
   })
   .strict()
   .refine((t) => t.mode !== 'tcp' || t.port > 0, {
@@ -105,6 +108,7 @@ export const configSchema = z
       host: '127.0.0.1',
       port: 0,
       image: 'screencap-cert-sim:latest',
+      journalBytes: DEFAULT_JOURNAL_BYTES,
     }),
     /** The agent DNs. Features name them 7001 and 7002: the first and second of these. */
     agents: z

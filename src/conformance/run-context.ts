@@ -71,7 +71,7 @@ export class RunContext {
       host: t.host,
       port: t.port,
       adminPort: false,
-      journal: new Journal(),
+      journal: new Journal({ maxBytes: t.journalBytes }),
       ...(t.dns ? { dns: t.dns } : {}),
       ...(t.sipLog ? { sipLog: sipServerLogFile(t.sipLog).writer } : {}),
       ...(t.workspacePort === undefined

@@ -37,7 +37,7 @@ import {
 export type Receiver = { party: string } | { sut: 'desktop' | 'recorder' };
 
 export class ScenarioHarness {
-  readonly journal = new Journal();
+  readonly journal: Journal;
   readonly desktops = new Map<string, MockDesktop>();
   readonly recorders: MockRecorder[] = [];
   readonly clients = new Map<string, TlibLink>();
@@ -54,6 +54,7 @@ export class ScenarioHarness {
     readonly settings: HarnessSettings,
     readonly run: RunContext,
   ) {
+    this.journal = new Journal({ maxBytes: run.config.tserver.journalBytes });
     // The shared simulator's view of this scenario: what the system under test sent and received,
     // starting with the DNs it registered before the scenario began.
     for (const e of run.shared?.journal?.entries ?? []) {
@@ -382,7 +383,19 @@ export class ScenarioHarness {
       initialState: this.settings.initialState,
       answerTimeoutMs: this.settings.answerTimeoutMs,
     });
-    return evaluateRules(ruleIds, ctx, this.sut ? { sutSeat: this.sut } : {});
+    const outcomes = evaluateRules(ruleIds, ctx, this.sut ? { sutSeat: this.sut } : {});
+    // What the journal let go of (a client flooding it), the rules could not see: no pass on part of the evidence.
+    const dropped = this.journal.droppedText;
+    if (!dropped) return outcomes;
+    return outcomes.map((o) =>
+      o.outcome === 'passed'
+        ? {
+            ...o,
+            outcome: 'not-observable' as const,
+            reason: `${dropped}; the rule judged only what remained (${o.reason})`,
+          }
+        : o,
+    );
   }
 
   async close(): Promise<void> {

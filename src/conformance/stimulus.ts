@@ -1,11 +1,14 @@
 /**
  * Makes a desktop under test act: runs the configured command, or sends the configured HTTP
- * request, with {op}, {dn} and {connId} filled in. Errors quote the template, never a resolved
- * secret.
+ * request, with {op}, {dn} and {connId} filled in. A command's values reach it through its
+ * environment (the template names them, quoted for where they stand), so no value can run as shell
+ * code and no secret stands in any process's arguments. Errors quote the template, and nothing they
+ * repeat (a command's output, a response body) shows a resolved secret.
  */
 import { spawn } from 'node:child_process';
-import { fillTemplate } from '../config/load.ts';
+import { ConfigError, fillTemplate } from '../config/load.ts';
 import type { Stimulus } from '../config/schema.ts';
+import { redact, rememberSecret } from '../secrets.ts';
 
 export interface StimulusValues {
   op: string;
@@ -14,16 +17,68 @@ export interface StimulusValues {
   connId: string;
 }
 
+/** The environment variable each template value is passed in. */
+const VALUE_VARIABLES: Record<keyof StimulusValues, string> = {
+  op: 'SCREENCAP_OP',
+  dn: 'SCREENCAP_DN',
+  connId: 'SCREENCAP_CONN_ID',
+};
+
+const PLACEHOLDER = /\{(env:)?([A-Za-z_][A-Za-z0-9_]*)\}/y;
+
+/**
+ * The command for `/bin/sh -c`: each `{name}` becomes a reference to the variable holding its value,
+ * quoted for the quoting it stands in (none, '...' or "..."), so the shell expands it as one word
+ * and never reads it as code. Unknown `{name}`s are left as written.
+ */
+export function shellCommand(template: string, env: NodeJS.ProcessEnv = process.env): string {
+  let out = '';
+  let quote: '' | "'" | '"' = '';
+  for (let i = 0; i < template.length; ) {
+    const c = template[i] as string;
+    PLACEHOLDER.lastIndex = i;
+    const m = PLACEHOLDER.exec(template);
+    if (m) {
+      const [whole, isEnv, name] = m as unknown as [string, string | undefined, string];
+      const variable = isEnv ? name : VALUE_VARIABLES[name as keyof StimulusValues];
+      if (isEnv && env[name] === undefined)
+        throw new ConfigError(`the stimulus template needs environment variable ${name}, which is not set`);
+      if (isEnv) rememberSecret(env[name] as string);
+      out += variable === undefined ? whole : reference(variable, quote);
+      i += whole.length;
+      continue;
+    }
+    if (c === '\\' && quote !== "'") {
+      out += template.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    if ((c === "'" || c === '"') && (quote === '' || quote === c)) quote = quote ? '' : c;
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+function reference(variable: string, quote: '' | "'" | '"'): string {
+  if (quote === '"') return `\${${variable}}`;
+  if (quote === "'") return `'"\${${variable}}"'`;
+  return `"\${${variable}}"`;
+}
+
 async function runCommand(template: string, values: StimulusValues, timeoutMs: number): Promise<void> {
-  const command = fillTemplate(template, { ...values });
-  const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = shellCommand(template);
+  const env = { ...process.env };
+  for (const [key, variable] of Object.entries(VALUE_VARIABLES))
+    env[variable] = values[key as keyof StimulusValues];
+  const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   child.stdout.on('data', (d) => (output = (output + d).slice(-2000)));
   child.stderr.on('data', (d) => (output = (output + d).slice(-2000)));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.on('error', (e) =>
-      reject(new Error(`stimulus command "${template}" could not start: ${e.message}`)),
+      reject(new Error(`stimulus command "${template}" could not start: ${redact(e.message)}`)),
     );
     child.on('close', (c, s) => resolve([c, s]));
   });
@@ -32,7 +87,7 @@ async function runCommand(template: string, values: StimulusValues, timeoutMs: n
     const why =
       signal === 'SIGKILL' ? `did not finish within ${timeoutMs} ms` : `exited with ${code ?? signal}`;
     throw new Error(
-      `stimulus command "${template}" for ${values.op} on ${values.dn} ${why}${output ? `:\n${output.trim()}` : ''}`,
+      `stimulus command "${template}" for ${values.op} on ${values.dn} ${why}${output ? `:\n${redact(output.trim())}` : ''}`,
     );
   }
 }
@@ -51,11 +106,11 @@ async function sendRequest(
     signal: AbortSignal.timeout(timeoutMs),
   }).catch((e: Error) => {
     throw new Error(
-      `stimulus ${http.method} ${http.url} for ${values.op} on ${values.dn} failed: ${e.message}`,
+      `stimulus ${http.method} ${http.url} for ${values.op} on ${values.dn} failed: ${redact(e.message)}`,
     );
   });
   if (!res.ok) {
-    const text = (await res.text()).slice(0, 500);
+    const text = redact((await res.text()).slice(0, 500));
     throw new Error(
       `stimulus ${http.method} ${http.url} for ${values.op} on ${values.dn} answered ${res.status}: ${text}`,
     );

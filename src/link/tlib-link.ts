@@ -1,6 +1,6 @@
 /** A Link over tlib-json TCP (spec/tlib-json.md). */
 import { connect as netConnect, type Socket } from 'node:net';
-import { Journal } from '../journal.ts';
+import { Journal, noteMessageBytes } from '../journal.ts';
 import { decodeEvent, encode, problemText } from '../tlib/codec.ts';
 import { FrameReader } from '../tlib/framing.ts';
 import type {
@@ -191,6 +191,7 @@ export class TlibLink implements Link {
         this.socket.destroy();
         return;
       }
+      noteMessageBytes(frame.message, frame.bytes);
       this.dispatch(frame.message);
     }
   }

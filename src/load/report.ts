@@ -45,9 +45,10 @@ function latencyRow(name: string, p: Percentiles): Array<string | number> {
 export function loadReportHtml(r: LoadResult): string {
   const c = r.config;
   const t = r.totals;
-  const verdict = r.verdict === 'passed'
-    ? `<p class="banner passed">PASSED: every operation was acknowledged and answered with the right indication.</p>`
-    : `<p class="banner failed">FAILED: ${esc(r.reasons.join('; '))}</p>`;
+  const verdict =
+    r.verdict === 'passed'
+      ? `<p class="banner passed">PASSED: every operation was acknowledged and answered with the right indication.</p>`
+      : `<p class="banner failed">FAILED: ${esc(r.reasons.join('; '))}</p>`;
   const latencyChart = lineChart({
     title: 'Indication latency per second (received in that second)',
     xLabel: 'seconds into the run',

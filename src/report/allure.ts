@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { HARNESS_ROOT } from './metadata.ts';
 
@@ -33,7 +34,18 @@ export async function generateAllureReport(resultsDir: string, outputDir: string
   const cli = join(HARNESS_ROOT, 'node_modules', 'allure', 'cli.js');
   const config = join(HARNESS_ROOT, 'allurerc.mjs');
   try {
-    await run(process.execPath, [cli, 'generate', resultsDir, '--output', outputDir, '--config', config], {
+    // With the parent gone (killed while writing its report), Allure must not go on writing into the folder.
+    const watchdog = join(HARNESS_ROOT, 'src', 'report', 'exit-with-parent.mjs');
+    const args = [
+      '--import',
+      pathToFileURL(watchdog).href,
+      cli,
+      'generate',
+      resultsDir,
+      '--output',
+      outputDir,
+    ];
+    await run(process.execPath, [...args, '--config', config], {
       cwd: HARNESS_ROOT,
       timeout: 120_000,
     });

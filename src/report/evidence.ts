@@ -7,6 +7,7 @@ import type { JournalEntry } from '../journal.ts';
 import type { ServerIdentity } from '../link/link.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
 import type { WireRecord } from '../rules/observations.ts';
+import { redact } from '../secrets.ts';
 import { describeNonPassing, offendingMessages } from './findings.ts';
 import { sequenceDiagram } from './sequence.ts';
 import { TRACE_MEDIA_TYPE, traceNdjson } from './trace.ts';
@@ -34,14 +35,15 @@ export function scenarioEvidence(o: ScenarioObservations): EvidenceAttachment[] 
   const tserver = o.tserver ? `${o.tserver.name} ${o.tserver.version}` : undefined;
   const attachments: EvidenceAttachment[] = [];
   const findings = describeNonPassing(o.outcomes);
-  if (findings) attachments.push({ fileName: 'rule-findings.txt', mediaType: 'text/plain', body: findings });
+  if (findings)
+    attachments.push({ fileName: 'rule-findings.txt', mediaType: 'text/plain', body: redact(findings) });
   attachments.push(
     {
       fileName: 'sequence-diagram.svg',
       mediaType: 'image/svg+xml',
-      body: Buffer.from(sequenceDiagram(o.records, { marks, ...(tserver ? { tserver } : {}) })),
+      body: Buffer.from(redact(sequenceDiagram(o.records, { marks, ...(tserver ? { tserver } : {}) }))),
     },
-    { fileName: TRACE_FILE, mediaType: TRACE_MEDIA_TYPE, body: traceNdjson(o.entries, marks) },
+    { fileName: TRACE_FILE, mediaType: TRACE_MEDIA_TYPE, body: redact(traceNdjson(o.entries, marks)) },
   );
   if (o.tserver)
     attachments.push({

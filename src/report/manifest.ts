@@ -22,6 +22,8 @@ export interface Verification {
   changed: string[];
   missing: string[];
   added: string[];
+  /** Entries that are not plain files (a link, a device): named with what they are, never followed. */
+  unsigned: string[];
 }
 
 /** `buffer`: read into, reused for every file (a log's evidence is hundreds of files, some large). */
@@ -40,21 +42,40 @@ async function sha256(file: string, buffer: Buffer): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Files under `dir` that the manifest covers, relative and `/`-separated, sorted. */
-async function signedFiles(dir: string): Promise<string[]> {
+/**
+ * Files under `dir` that the manifest covers, relative and `/`-separated, sorted; and entries that
+ * are neither files nor folders (readdir does not follow links: a link to a folder or a loop is
+ * named here, not read through).
+ */
+async function signedFiles(dir: string): Promise<{ files: string[]; unsigned: string[] }> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => !e.isDirectory())
-    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
-    .filter((f) => f !== MANIFEST_FILE && !f.startsWith(`${UNSIGNED_DIR}/`))
-    .sort();
+  const files: string[] = [];
+  const unsigned: string[] = [];
+  for (const e of entries) {
+    if (e.isDirectory()) continue;
+    const path = relative(dir, join(e.parentPath, e.name)).split(sep).join('/');
+    if (path === MANIFEST_FILE || path.startsWith(`${UNSIGNED_DIR}/`)) continue;
+    if (e.isFile()) files.push(path);
+    else
+      unsigned.push(
+        `${path} (${e.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}: a report holds only files)`,
+      );
+  }
+  return { files: files.sort(), unsigned: unsigned.sort() };
+}
+
+/** The files' digests by path (a Map: a file may be named `__proto__`). */
+async function digests(dir: string): Promise<{ files: Map<string, string>; unsigned: string[] }> {
+  const { files, unsigned } = await signedFiles(dir);
+  const buffer = Buffer.allocUnsafe(1 << 16);
+  const out = new Map<string, string>();
+  for (const f of files) out.set(f, await sha256(join(dir, f), buffer));
+  return { files: out, unsigned };
 }
 
 export async function computeManifest(dir: string): Promise<Manifest> {
-  const files: Record<string, string> = {};
-  const buffer = Buffer.allocUnsafe(1 << 16);
-  for (const f of await signedFiles(dir)) files[f] = await sha256(join(dir, f), buffer);
-  return { algorithm: 'sha256', files };
+  const { files } = await digests(dir);
+  return { algorithm: 'sha256', files: Object.fromEntries(files) };
 }
 
 export async function writeManifest(dir: string): Promise<Manifest> {
@@ -67,11 +88,14 @@ export async function verifyManifest(dir: string): Promise<Verification> {
   const recorded = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
   if (recorded.algorithm !== 'sha256')
     throw new Error(`${MANIFEST_FILE}: unknown algorithm ${recorded.algorithm}`);
-  const now = await computeManifest(dir);
-  const changed = Object.keys(recorded.files).filter(
-    (f) => now.files[f] !== undefined && now.files[f] !== recorded.files[f],
-  );
-  const missing = Object.keys(recorded.files).filter((f) => now.files[f] === undefined);
-  const added = Object.keys(now.files).filter((f) => recorded.files[f] === undefined);
-  return { ok: !changed.length && !missing.length && !added.length, changed, missing, added };
+  if (recorded.files === null || typeof recorded.files !== 'object')
+    throw new Error(`${MANIFEST_FILE}: "files" is not an object of path -> SHA-256`);
+  // Own entries only, into a Map: `__proto__` or `constructor` are file names like any other.
+  const signed = new Map(Object.entries(recorded.files));
+  const now = await digests(dir);
+  const changed = [...signed].filter(([f, d]) => now.files.has(f) && now.files.get(f) !== d).map(([f]) => f);
+  const missing = [...signed.keys()].filter((f) => !now.files.has(f));
+  const added = [...now.files.keys()].filter((f) => !signed.has(f));
+  const ok = !changed.length && !missing.length && !added.length && !now.unsigned.length;
+  return { ok, changed, missing, added, unsigned: now.unsigned };
 }

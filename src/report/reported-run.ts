@@ -70,9 +70,18 @@ export class ReportedRun {
    */
   finish(result: SuiteResult, cucumberClosed = true): Promise<WrittenReport> {
     // Once: a stop (SIGINT) and the run's own end can race, and the bundle is signed as written.
-    this.finished ??= this.write(result, cucumberClosed);
+    // A stop while it is written (a later call) is what the certificate ends with: never a pass
+    // from a run that exits as interrupted.
+    if (this.finished) {
+      this.lastResult = result;
+      return this.finished;
+    }
+    this.lastResult = result;
+    this.finished = this.write(result, cucumberClosed);
     return this.finished;
   }
+
+  private lastResult: SuiteResult | undefined;
 
   private async write(result: SuiteResult, cucumberClosed: boolean): Promise<WrittenReport> {
     if (!cucumberClosed) await rebuildCucumberReports(this.run.dir, [...this.envelopes]);
@@ -83,6 +92,6 @@ export class ReportedRun {
       tservers: this.collector.tservers,
       ...this.facts,
     });
-    return writeRunReport(this.run, result, metadata);
+    return writeRunReport(this.run, result, metadata, undefined, () => this.lastResult ?? result);
   }
 }

@@ -15,7 +15,12 @@ export interface DiagramOptions {
   marks?: ReadonlyMap<number, readonly string[]>;
   /** Under the T-Server's name: how it named itself in EventClientRegistered. */
   tserver?: string;
+  /** Messages drawn at most (default MAX_DRAWN): the trace holds them all, a picture of more helps no one. */
+  maxRows?: number;
 }
+
+/** Some 40 times a conformance scenario's messages; a SIP Server log's scenario may hold millions. */
+export const MAX_DRAWN = 2000;
 
 type Column = Role | 'tserver';
 const COLUMN_ORDER: readonly Column[] = ['desktop', 'tserver', 'recorder', 'bystander', 'client'];
@@ -83,7 +88,8 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
   const findingWidth = Math.floor((width - GUTTER) / CHAR_WIDTH);
   const rows: string[] = [];
   let y = TOP;
-  for (const r of records) {
+  const maxRows = options.maxRows ?? MAX_DRAWN;
+  for (const r of records.length > maxRows ? records.slice(0, maxRows) : records) {
     const found = marks.get(r.entry.seq);
     // The arrow is the message: its own description (`in #29 recorder -> ...`) need not be repeated.
     const findingLines = found
@@ -123,6 +129,12 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
   }
   if (records.length === 0)
     rows.push(`<text x="8" y="${y + 18}" class="time">no message was exchanged</text>`);
+  if (records.length > maxRows) {
+    rows.push(
+      `<text x="8" y="${y + 18}" class="time">… and ${records.length - maxRows} later message(s), not drawn (the first ${maxRows} are; the message trace holds them all)</text>`,
+    );
+    y += ROW;
+  }
   const height = y + 40;
   const heads = lifelineHeads(lines, height, options.tserver);
   return [

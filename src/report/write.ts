@@ -5,6 +5,7 @@
 import { cp, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SuiteResult } from '../result/outcomes.ts';
+import { redact } from '../secrets.ts';
 import { generateAllureReport } from './allure.ts';
 import { type Certification, certificationOf } from './certification.ts';
 import { certificationHtml } from './certification-html.ts';
@@ -31,19 +32,33 @@ export async function writeCertification(
   metadata: RunMetadata,
 ): Promise<Certification> {
   const certification = certificationOf(result, metadata);
-  await writeFile(join(run.dir, 'certification.json'), `${JSON.stringify(certification, null, 2)}\n`);
-  await writeFile(join(run.dir, 'certification.html'), certificationHtml(certification));
+  await writeFile(join(run.dir, 'certification.json'), redact(`${JSON.stringify(certification, null, 2)}\n`));
+  await writeFile(join(run.dir, 'certification.html'), redact(certificationHtml(certification)));
   return certification;
 }
 
+/** What the certificate says while the report is being written: a process killed meanwhile leaves this. */
+export const UNFINISHED_REASON =
+  "the report was not finished (the process ended while writing it): this certificate is not the run's verdict";
+
+export function unfinished(result: SuiteResult): SuiteResult {
+  return { ...result, verdict: 'failed', complete: false, reasons: [UNFINISHED_REASON, ...result.reasons] };
+}
+
+/**
+ * Writes the bundle. The certificate is written unfinished first and finished last, just before the
+ * manifest: a report cut short (kill -9) never says it passed. `final`: the result to finish with,
+ * asked for at the end (a stop while the bundle was written changes it).
+ */
 export async function writeRunReport(
   run: RunDir,
   result: SuiteResult,
   metadata: RunMetadata,
   featuresDir = join(HARNESS_ROOT, 'features'),
+  final: () => SuiteResult = () => result,
 ): Promise<WrittenReport> {
   const problems: string[] = [];
-  const certification = await writeCertification(run, result, metadata);
+  await writeCertification(run, unfinished(result), metadata);
   // The Gherkin that was run travels with its evidence, under the manifest like every artifact.
   await cp(featuresDir, join(run.dir, 'features'), {
     recursive: true,
@@ -57,6 +72,7 @@ export async function writeRunReport(
   } else {
     problems.push('no Allure results were written, so there is no Allure report');
   }
+  const certification = await writeCertification(run, final(), metadata);
   await writeManifest(run.dir);
   await pointLatest(run);
   return { certification, problems };

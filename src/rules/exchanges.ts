@@ -25,6 +25,8 @@ export function before(a: WireRecord, b: WireRecord): boolean {
   return a.entry.micros < b.entry.micros || (a.entry.micros === b.entry.micros && a.entry.seq < b.entry.seq);
 }
 
+const STATE_EVENTS = new Set(['EventRegistered', 'EventUnregistered', 'EventEstablished', 'EventReleased']);
+
 const REPLY_NAMES = new Set([
   'EventACK',
   'EventError',
@@ -52,6 +54,8 @@ export class Exchanges {
   /** Replies no request accounts for (a wrong or repeated ReferenceID). */
   readonly strayReplies: WireRecord[] = [];
   private readonly byClient = new Map<string, WireRecord[]>();
+  /** Per client, the events that change what it monitors and which calls it knows: few, where its records are many. */
+  private readonly stateByClient = new Map<string, WireRecord[]>();
 
   constructor(readonly records: readonly WireRecord[]) {
     for (const r of records) {
@@ -70,6 +74,16 @@ export class Exchanges {
     return this.byClient.get(client) ?? [];
   }
 
+  /** The registration and call events `client` received, in its order. */
+  private stateRecordsOf(client: string): readonly WireRecord[] {
+    let list = this.stateByClient.get(client);
+    if (!list) {
+      list = this.recordsOf(client).filter((r) => !r.sent && STATE_EVENTS.has(r.message.message));
+      this.stateByClient.set(client, list);
+    }
+    return list;
+  }
+
   roleOf(client: string): WireRecord['role'] | undefined {
     return this.byClient.get(client)?.[0]?.role;
   }
@@ -81,7 +95,7 @@ export class Exchanges {
   /** Whether `client` had registered `dn` (EventRegistered received, not since unregistered) before `at`. */
   monitoring(client: string, dn: unknown, at: WireRecord): boolean {
     let on = false;
-    for (const r of this.recordsOf(client)) {
+    for (const r of this.stateRecordsOf(client)) {
       if (r.sent || !before(r, at)) continue;
       if (r.message.ThisDN !== dn) continue;
       if (r.message.message === 'EventRegistered') on = true;
@@ -93,7 +107,7 @@ export class Exchanges {
   /** DNs `client` had registered before `at`. */
   monitoredDns(client: string, at: WireRecord): string[] {
     const dns = new Set<string>();
-    for (const r of this.recordsOf(client)) {
+    for (const r of this.stateRecordsOf(client)) {
       if (r.sent || !before(r, at) || typeof r.message.ThisDN !== 'string') continue;
       if (r.message.message === 'EventRegistered') dns.add(r.message.ThisDN);
       if (r.message.message === 'EventUnregistered') dns.delete(r.message.ThisDN);
@@ -104,7 +118,7 @@ export class Exchanges {
   /** The ConnID of the call on `dn` that `client` knew to be established at `at` (the latest one). */
   activeCall(client: string, dn: unknown, at: WireRecord): string | undefined {
     const calls: string[] = [];
-    for (const r of this.recordsOf(client)) {
+    for (const r of this.stateRecordsOf(client)) {
       if (r.sent || !before(r, at) || r.message.ThisDN !== dn) continue;
       const connId = r.message.ConnID as string;
       if (r.message.message === 'EventEstablished') calls.push(connId);
@@ -187,7 +201,8 @@ export function analyseDeliveries(ex: Exchanges): DeliveryAnalysis {
       const delivery: Delivery = { request, recipient: client, event: undefined };
       expected.push(delivery);
       const q = queues.get(dn) ?? [];
-      queues.set(dn, [...q, delivery]);
+      queues.set(dn, q);
+      q.push(delivery);
     }
     const unmatchedRefused = [...refused];
     for (const r of ex.recordsOf(client)) {
@@ -247,16 +262,20 @@ function pairIn(ex: Exchanges, view: AnswerView, initialState: string): Answer[]
         stateBefore: state.get(dn) ?? initialState,
       };
       answers.push(answer);
-      pending.set(dn, [...(pending.get(dn) ?? []), answer]);
+      const queue = pending.get(dn) ?? [];
+      pending.set(dn, queue);
+      queue.push(answer);
     } else if (view.isIndication(r, value)) {
       const answer = pending.get(dn)?.shift();
       if (!answer) continue;
       answer.indication = r;
-      // State follows what the recorder said, so the next answer is judged against it.
+      // Judged against the state the recorder's previous indication left (operations still pending
+      // when it came are answered after it).
+      answer.stateBefore = state.get(dn) ?? initialState;
       if (isIndication(value)) state.set(dn, value);
-      for (const later of pending.get(dn) ?? []) later.stateBefore = state.get(dn) ?? initialState;
     }
   }
+  for (const [dn, queue] of pending) for (const a of queue) a.stateBefore = state.get(dn) ?? initialState;
   return answers;
 }
 

@@ -59,7 +59,12 @@ function createCall(t: TServer, body: unknown): [number, unknown] {
 }
 
 function releaseCall(t: TServer, _body: unknown, connId: string | undefined): [number, unknown] {
-  const id = decodeURIComponent(connId ?? '');
+  let id: string;
+  try {
+    id = decodeURIComponent(connId ?? '');
+  } catch {
+    throw new HttpError(400, `connId: ${show(connId)} is not a valid percent-encoded path segment`);
+  }
   const call = t.releaseCall(id);
   if (!call) throw new HttpError(404, `no established call with connId ${show(id)}`);
   return [200, call];
@@ -106,6 +111,7 @@ async function route(tserver: TServer, req: IncomingMessage, res: ServerResponse
       .writeHead(200, {
         'content-type': 'application/x-ndjson',
         'x-journal-dropped': String(tserver.journal?.dropped ?? 0),
+        'x-journal-dropped-bytes': String(tserver.journal?.droppedBytes ?? 0),
       })
       .end(ndjson);
     return;

@@ -6,8 +6,8 @@ import type { Journal } from '../journal.ts';
 import type { SipServerLogWriter } from '../sipserver-log/writer.ts';
 import { createAdminServer } from './admin.ts';
 import { TServer, type TServerOptions } from './tserver.ts';
-import { defaultAgents, type WorkspaceAgent } from './workspace/agents.ts';
-import { startWorkspaceFront, type WorkspaceFront } from './workspace/front.ts';
+import { defaultAgents } from './workspace/agents.ts';
+import { startWorkspaceFront, type WorkspaceFront, type WorkspaceFrontOptions } from './workspace/front.ts';
 
 export interface SimulatorOptions extends TServerOptions {
   /** Interface to bind (default 127.0.0.1: nothing outside the machine reaches it unless told to). */
@@ -21,7 +21,12 @@ export interface SimulatorOptions extends TServerOptions {
   /** Also print every message received and sent to this SIP Server log (spec/sipserver-log.md). */
   sipLog?: SipServerLogWriter;
   /** Also serve the Workspace API (GWS v3) in front of the simulator (default: not). */
-  workspace?: { port?: number; agents?: readonly WorkspaceAgent[]; sessionTimeoutMs?: number };
+  workspace?: Partial<
+    Pick<
+      WorkspaceFrontOptions,
+      'port' | 'agents' | 'sessionTimeoutMs' | 'tokenTtlMs' | 'redirectUris' | 'maxConnections'
+    >
+  >;
 }
 
 export interface Simulator {
@@ -77,11 +82,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     // Its sessions are clients of this simulator: they connect where it listens (loopback when it listens everywhere).
     const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
     workspace = await startWorkspaceFront({
+      ...w,
       tserver: { host: reach, port },
       agents: w.agents ?? defaultAgents(options.dns ?? ['7001', '7002']),
       host,
-      ...(w.port === undefined ? {} : { port: w.port }),
-      ...(w.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: w.sessionTimeoutMs }),
       ...(options.log ? { log: options.log } : {}),
     }).catch(async (e: Error) => {
       await Promise.all([closeServer(tserver.net), admin && closeServer(admin)]);

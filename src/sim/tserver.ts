@@ -4,7 +4,7 @@
  * registrant of the DN. One client's bad input or slowness never touches another client.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { Journal } from '../journal.ts';
+import { Journal, noteMessageBytes } from '../journal.ts';
 import { decodeRequest, dnProblem, problemText, referenceIdProblem } from '../tlib/codec.ts';
 import { describeErrorCode, TErr } from '../tlib/errors.ts';
 import { FrameReader } from '../tlib/framing.ts';
@@ -32,10 +32,24 @@ export interface TServerOptions {
   log?: (line: string) => void;
   /** A client whose unread output exceeds this is disconnected, so it cannot exhaust memory. */
   maxBacklogBytes?: number;
+  /** Connections served at once; more are refused (closed at once) until some leave. */
+  maxConnections?: number;
+  /**
+   * A client that leaves a line unfinished, or has not sent RequestRegisterClient, for this long is
+   * disconnected (a registered client may stay idle as long as it likes).
+   */
+  idleTimeoutMs?: number;
+  /** Bytes of unfinished lines held for all clients together; the client that would exceed it is disconnected. */
+  maxBufferedBytes?: number;
 }
 
 export const DEFAULT_SERVER_NAME = 'screencap-cert-sim';
 export const DEFAULT_MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
+/** Far above a load run of 2,000 agents (one connection each). */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+/** 64 clients each one byte short of a full 1 MiB line; 2,000 clients mid-line hold a few hundred bytes each. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 /** An event before the server stamps it with EventSequenceNumber and Time. */
 export type Unstamped<E extends TEvent = TEvent> = E extends TEvent
@@ -49,6 +63,9 @@ export class ClientSession {
   readonly dns = new Set<string>();
   readonly reader = new FrameReader();
   closing = false;
+  /** When the client last sent a byte (ms since the epoch). */
+  lastInput = Date.now();
+  readonly connectedAt = Date.now();
 
   constructor(
     readonly id: number,
@@ -72,6 +89,11 @@ export class TServer {
   private readonly sessions = new Set<ClientSession>();
   private readonly log: (line: string) => void;
   private readonly maxBacklogBytes: number;
+  private readonly idleTimeoutMs: number;
+  private readonly maxBufferedBytes: number;
+  /** Unfinished-line bytes held for all clients. */
+  private bufferedBytes = 0;
+  private readonly idleSweep: NodeJS.Timeout;
   private nextClientId = 1;
   private sequence = 0;
   /** Replies held back by delay faults. */
@@ -85,7 +107,17 @@ export class TServer {
     this.configuredDns = options.dns ? new Set(options.dns) : undefined;
     this.log = options.log ?? (() => {});
     this.maxBacklogBytes = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.net = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.net.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.net.on('drop', (d) =>
+      this.log(
+        `refused ${d?.remoteAddress}:${d?.remotePort}: already ${this.net.maxConnections} connections (maxConnections)`,
+      ),
+    );
+    this.idleSweep = setInterval(() => this.closeIdle(), Math.max(10, this.idleTimeoutMs / 4));
+    this.idleSweep.unref();
   }
 
   /** Sets (or with undefined, lifts) the configured DN list; registrations already made stay. */
@@ -128,6 +160,7 @@ export class TServer {
 
   /** Closes every connection; the listening socket is closed by the caller. */
   closeAll(): void {
+    clearInterval(this.idleSweep);
     for (const s of this.sessions) s.socket.destroy();
     // Delayed replies must not keep a stopped simulator's process alive.
     for (const timer of this.delayed) clearTimeout(timer);
@@ -151,12 +184,41 @@ export class TServer {
 
   private drop(session: ClientSession): void {
     if (!this.sessions.delete(session)) return;
+    this.bufferedBytes -= session.reader.bufferedBytes;
     for (const dn of session.dns) this.unregister(session, dn);
     this.log(`disconnect ${session.label}`);
   }
 
+  /** Clients holding an unfinished line, or never registered, past the idle timeout. */
+  private closeIdle(): void {
+    const before = Date.now() - this.idleTimeoutMs;
+    for (const session of this.sessions) {
+      if (session.closing) continue;
+      const unfinished = session.reader.bufferedBytes > 0 && session.lastInput < before;
+      const unregistered = session.applicationName === undefined && session.connectedAt < before;
+      if (!unfinished && !unregistered) continue;
+      const why = unfinished
+        ? `left a line of ${session.reader.bufferedBytes} bytes unfinished for ${this.idleTimeoutMs} ms`
+        : `sent no RequestRegisterClient within ${this.idleTimeoutMs} ms`;
+      this.log(`error ${session.label}: ${why}; closing`);
+      this.close(session);
+    }
+  }
+
   private receive(session: ClientSession, chunk: Buffer): void {
-    for (const frame of session.reader.push(chunk)) {
+    session.lastInput = Date.now();
+    const held = session.reader.bufferedBytes;
+    const frames = session.reader.push(chunk);
+    this.bufferedBytes += session.reader.bufferedBytes - held;
+    if (this.bufferedBytes > this.maxBufferedBytes) {
+      this.log(
+        `error ${session.label}: unfinished lines of all clients over ${this.maxBufferedBytes} bytes; closing it`,
+      );
+      this.bufferedBytes -= session.reader.discard();
+      this.close(session);
+      return;
+    }
+    for (const frame of frames) {
       if (session.closing) return;
       if (!frame.ok) {
         // The journal shows everything the server saw, even a line it could not read.
@@ -174,6 +236,7 @@ export class TServer {
         this.close(session);
         return;
       }
+      noteMessageBytes(frame.message, frame.bytes);
       this.handle(session, frame.message);
     }
   }
@@ -354,7 +417,9 @@ export class TServer {
 
   protected send(session: ClientSession, event: Unstamped): void {
     const stamped = this.stamp(event);
-    this.write(session, stamped, `${JSON.stringify(stamped)}\n`);
+    const line = `${JSON.stringify(stamped)}\n`;
+    noteMessageBytes(stamped as unknown as WireMessage, line.length);
+    this.write(session, stamped, line);
   }
 
   /** One event (one sequence number, one encoding) to every registrant of its DN. */
@@ -363,6 +428,7 @@ export class TServer {
     const recipients = this.recipients(event.ThisDN);
     if (recipients.size === 0) return;
     const line = `${JSON.stringify(stamped)}\n`;
+    noteMessageBytes(stamped as unknown as WireMessage, line.length);
     for (const session of recipients) this.write(session, stamped, line);
   }
 

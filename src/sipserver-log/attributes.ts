@@ -7,7 +7,9 @@
  * Tevent's thisDN is a second `AttributeThisDN` line after the request's own. A log that shows
  * only one cannot tell the two apart (`unshown` says so, and the rules that need it cannot test).
  */
+import { MAX_KV_DEPTH } from '../tlib/codec.ts';
 import type { KVList, KVValue, WireMessage } from '../tlib/messages.ts';
+import { escapeLogText, unescapeLogText } from './escape.ts';
 
 /** Fields of RequestSendEvent's Tevent that a log may leave unshown. */
 export type TeventField = 'Event.ThisDN' | 'Event.message';
@@ -19,10 +21,8 @@ const NUMBER = /^-?\d+(?:\.\d+)?$/;
 
 // --- printing ------------------------------------------------------------------------------------
 
-/** One attribute per line: control characters that would end the line are printed escaped. */
-function oneLine(text: string): string {
-  return text.replace(/[\r\n\t]/g, (c) => JSON.stringify(c).slice(1, -1));
-}
+/** One attribute per line: characters that would end the line are printed escaped (escape.ts). */
+const oneLine = escapeLogText;
 
 function isKvList(value: unknown): value is KVList {
   return (
@@ -69,10 +69,10 @@ function pairLines(list: KVList, depth: number, out: string[]): void {
 
 function attributeLines(key: string, value: unknown, out: string[]): void {
   if (isKvList(value)) {
-    out.push(`\tAttribute${key}\t${kvHeader(value)}`);
+    out.push(`\tAttribute${oneLine(key)}\t${kvHeader(value)}`);
     pairLines(value, 2, out);
   } else {
-    out.push(`\tAttribute${key}\t${scalar(key, value)}`);
+    out.push(`\tAttribute${oneLine(key)}\t${scalar(key, value)}`);
   }
 }
 
@@ -84,7 +84,7 @@ export function printAttributes(message: WireMessage): string[] {
     if (key === 'Event' && message.message === 'RequestSendEvent' && value && typeof value === 'object') {
       for (const [field, v] of Object.entries(value)) {
         if (field === 'message')
-          out.push(`\tAttributeUserEvent\t${typeof v === 'string' ? v : scalar('', v)}`);
+          out.push(`\tAttributeUserEvent\t${typeof v === 'string' ? oneLine(v) : scalar('', v)}`);
         else attributeLines(field, v, out);
       }
     } else {
@@ -97,7 +97,9 @@ export function printAttributes(message: WireMessage): string[] {
 // --- reading -------------------------------------------------------------------------------------
 
 function unquote(text: string): string | undefined {
-  return text.length >= 2 && text.startsWith("'") && text.endsWith("'") ? text.slice(1, -1) : undefined;
+  return text.length >= 2 && text.startsWith("'") && text.endsWith("'")
+    ? unescapeLogText(text.slice(1, -1))
+    : undefined;
 }
 
 /** A bare value: an integer (or decimal) is a number; anything else is kept as its text. */
@@ -141,6 +143,12 @@ export class AttributeReader {
     const content = line.slice(depth);
     if (depth === 1) return this.attribute(content);
     if (this.skipping) return;
+    // Deeper lists are not read: what holds the message afterwards recurses (and tlib-json refuses them).
+    if (depth - 1 > MAX_KV_DEPTH) {
+      if (depth - 2 === MAX_KV_DEPTH)
+        this.problems.push(`line ${lineNo}: a KV list nested more than ${MAX_KV_DEPTH} deep (not read)`);
+      return;
+    }
     if (this.lists.length < depth - 1) {
       this.problems.push(`line ${lineNo}: a KV pair outside a KV list`);
       return;
@@ -153,7 +161,7 @@ export class AttributeReader {
     this.lists = [];
     const tab = content.indexOf('\t');
     const raw = tab === -1 ? content : content.slice(0, tab);
-    const name = raw.startsWith('Attribute') ? raw.slice('Attribute'.length) : raw;
+    const name = unescapeLogText(raw.startsWith('Attribute') ? raw.slice('Attribute'.length) : raw);
     this.skipping = this.selection !== 'all' && !this.selection.has(name);
     if (this.skipping) return;
     const text = tab === -1 ? '' : content.slice(tab + 1);

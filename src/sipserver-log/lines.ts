@@ -4,6 +4,8 @@
  * no zone, and the writer and parser agree.
  */
 
+import { escapeLogText, unescapeLogText } from './escape.ts';
+
 /** A client as the T-Server's log names it: `[612] (0000000b DesktopApp 10.0.0.7:51234)`. */
 export interface LogClient {
   socket: number;
@@ -24,7 +26,7 @@ function clientHex(number: number): string {
 }
 
 function clientLabel(c: LogClient): string {
-  return `[${c.socket}] (${clientHex(c.number)} ${c.application} ${c.address})`;
+  return `[${c.socket}] (${clientHex(c.number)} ${escapeLogText(c.application)} ${c.address})`;
 }
 
 const MICROS_PER_DAY = 86_400_000_000;
@@ -86,7 +88,7 @@ export function parseClient(text: string): LogClient | undefined {
   return {
     socket: Number(m[1]),
     number: Number.parseInt(m[2] as string, 16),
-    application: m[3] as string,
+    application: unescapeLogText(m[3] as string),
     address: m[4] as string,
   };
 }
@@ -113,9 +115,22 @@ export function parseDate(text: string): number | undefined {
  * lines) take the date of the last full timestamp; one that falls more than 12 hours before the
  * last time read is past midnight. A log with no full timestamp at all reads as 1970-01-01.
  */
+/** The log's clock went back: from the last time read to an earlier one (epoch µs, as printed). */
+export interface ClockStep {
+  from: number;
+  to: number;
+}
+
+/** A step back this small is the printing's precision (ms on Trc lines, 0.1 ms on `@` lines), not a step. */
+const PRECISION_MICROS = 1000;
+
 export class LogClock {
   private date = 0;
   private last = 0;
+  /** Added to every time after the clock stepped back, so the log's times keep going forward at its pace. */
+  private offset = 0;
+  /** The steps back read so far (see `monotonic`). */
+  readonly steps: ClockStep[] = [];
 
   /** Notes the date of a full-timestamp line (`YYYY-MM-DDT...`). */
   setDate(dayMicros: number): void {
@@ -128,7 +143,7 @@ export class LogClock {
    */
   at(timeOfDay: number, dated: boolean): number {
     let micros = this.date + timeOfDay;
-    if (!dated && micros + MICROS_PER_DAY / 2 < this.last) {
+    if (!dated && micros + MICROS_PER_DAY / 2 < this.last - this.offset) {
       this.date += MICROS_PER_DAY;
       micros += MICROS_PER_DAY;
     }
@@ -136,11 +151,20 @@ export class LogClock {
   }
 
   /**
-   * The log's order is the T-Server's order; times printed at different precisions (ms on Trc lines,
-   * 0.1 ms on `@` lines) can seem to step back, so a time never precedes the one read before it.
+   * The log's order is the T-Server's order, so a time never precedes the one read before it. Times
+   * printed at different precisions can seem to step back by up to a millisecond: those are read as
+   * the time before. A larger step back is the server's clock being set back: it is recorded, and
+   * every later time is moved forward by its size, so durations after it are measured at the log's
+   * pace instead of being clamped to nothing until the clock catches up (which hid late answers).
    */
   private monotonic(micros: number): number {
-    this.last = Math.max(this.last, micros);
+    const shifted = micros + this.offset;
+    if (shifted < this.last - PRECISION_MICROS) {
+      this.steps.push({ from: this.last - this.offset, to: micros });
+      this.offset = this.last - micros;
+      return this.last;
+    }
+    this.last = Math.max(this.last, shifted);
     return this.last;
   }
 }

@@ -13,6 +13,7 @@ import type { Direction, SourceRef } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 import { AttributeReader, type AttributeSelection, type TeventField } from './attributes.ts';
 import {
+  type ClockStep,
   classify,
   type LineTime,
   type LogClient,
@@ -57,6 +58,8 @@ export interface ParserOptions {
   select?(name: string): AttributeSelection | 'none';
   /** A T-Server (re)started here (see lines.ts): the clients before it are gone. */
   started?(source: SourceRef): void;
+  /** The log's clock stepped back at this line (lines.ts, LogClock). */
+  clockStep?(step: ClockStep & { source: SourceRef }): void;
 }
 
 interface Block {
@@ -176,7 +179,7 @@ class SipLogParser {
       case 'received': {
         this.abandonHeader();
         const client = this.client(form.client);
-        if (client) this.header = { name: form.name, source, micros: this.time(form), client };
+        if (client) this.header = { name: form.name, source, micros: this.time(form, source), client };
         return;
       }
       case 'message': {
@@ -194,14 +197,14 @@ class SipLogParser {
         this.block = {
           name: form.name,
           source,
-          micros: this.time(form),
+          micros: this.time(form, source),
           reader: this.wants(form.name) ? this.reader(form.name) : undefined,
         };
         return;
       case 'sent': {
         this.abandonHeader();
         const client = this.client(form.client);
-        if (client) this.sent(form.name, client, this.time(form), source);
+        if (client) this.sent(form.name, client, this.time(form, source), source);
         return;
       }
     }
@@ -253,8 +256,12 @@ class SipLogParser {
     this.clock.setDate(day);
   }
 
-  private time(t: LineTime): number {
-    return this.clock.at(t.timeOfDay, t.dated);
+  private time(t: LineTime, source: SourceRef): number {
+    const steps = this.clock.steps.length;
+    const micros = this.clock.at(t.timeOfDay, t.dated);
+    const step = this.clock.steps[steps];
+    if (step) this.options.clockStep?.({ ...step, source });
+    return micros;
   }
 
   private skip(source: SourceRef, name: string | undefined, reason: string, endOfFile?: string): void {

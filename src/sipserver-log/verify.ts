@@ -64,6 +64,17 @@ function inWindow(window: LogWindow | undefined, micros: number, name: string): 
 
 /** Skips kept in the result (all are counted). */
 const SKIPS_KEPT = 100;
+/** Findings of one rule in one scenario that the reports repeat; the rest are counted (a log may hold millions). */
+export const FINDINGS_REPEATED = 100;
+
+/** The outcome with at most FINDINGS_REPEATED findings, saying how many more there were. */
+export function capFindings(outcome: RuleOutcome): RuleOutcome {
+  const more = outcome.findings.length - FINDINGS_REPEATED;
+  if (more <= 0) return outcome;
+  const findings = outcome.findings.slice(0, FINDINGS_REPEATED);
+  const reason = `${findings.map((f) => f.text).join('\n')}\n… and ${more} more finding(s) of this rule, not repeated (${outcome.findings.length} in all)`;
+  return { ...outcome, findings, reason };
+}
 
 const scopeOf = (options: VerifyLogOptions): RuleScope => options.scope ?? { certified: SEATS };
 
@@ -77,6 +88,11 @@ export interface LogSource {
   messages: number;
   kept: number;
   skipped: { count: number; first: Skip[] };
+  /**
+   * Where the log's clock stepped back (more than its printing's precision), and by how much:
+   * times after a step are read moved forward by it, so no duration is judged from a clamped time.
+   */
+  clockSteps: { count: number; first: Array<{ source: SourceRef; backMs: number }> };
 }
 
 /** One screen-capture RequestSendEvent and what became of it: for per-exchange traces. */
@@ -204,16 +220,25 @@ function judgeRun(
     kept: entries.length,
   };
   for (const [dn, group] of inWindowDns(byDn(entries), options.window)) {
+    // A DN no screen-capture message went over has nothing to judge (a busy log has thousands).
+    if (!group.some((e) => captureOf(e.message) !== undefined)) continue;
     const records = toRecords(group, { parties: new Map(), otherClientsRole: roleOf });
     const ctx = createCheckContext(records, options.settings);
     // A client that joined before the log limits only the DNs it took part in.
-    const inGroup = new Set(group.map((e) => e.peerId));
-    const groupFacts = { ...facts, parties: new Map([...parties].filter(([id]) => inGroup.has(id))) };
-    const rules = evaluateRules(RULE_IDS, ctx).map((o) => certifiedOnly(limitToLog(o, groupFacts), scope));
+    const inGroup = new Map<string, LogParty>();
+    for (const e of group) {
+      const party = e.peerId === undefined ? undefined : parties.get(e.peerId);
+      if (party) inGroup.set(party.id, party);
+    }
+    const groupFacts = { ...facts, parties: inGroup };
+    const rules = evaluateRules(RULE_IDS, ctx).map((o) =>
+      capFindings(certifiedOnly(limitToLog(o, groupFacts), scope)),
+    );
     const scenario = scenarioOf(`${name}, DN ${dn}`, group, rules);
     options.evidence?.(scenario.name, { entries: group, records, outcomes: rules, tserver: undefined });
     judged.scenarios.push(scenario);
-    judged.exchanges.push(...exchangesOf(scenario.name, ctx));
+    // One at a time: spreading a scenario's hundreds of thousands of exchanges overflows the stack.
+    for (const exchange of exchangesOf(scenario.name, ctx)) judged.exchanges.push(exchange);
   }
   return judged;
 }
@@ -234,6 +259,7 @@ export async function verifyLog(
   let skipped = 0;
   /** Messages the rules need that could not be read (one cut off at the end of the log is its end). */
   const unread: Skip[] = [];
+  const clockSteps: LogSource['clockSteps'] = { count: 0, first: [] };
   let messages = 0;
   /** T-Lib messages read per file: a file with none is not a SIP Server log. */
   const perFile = new Map<string, number>();
@@ -255,6 +281,10 @@ export async function verifyLog(
       if (s.name !== undefined && isRetained(s.name) && s.endOfFile !== lastFile) unread.push(s);
     },
     started: () => endRun(),
+    clockStep: (step) => {
+      if (clockSteps.count++ < SKIPS_KEPT)
+        clockSteps.first.push({ source: step.source, backMs: (step.from - step.to) / 1000 });
+    },
   });
   endRun(last);
   const notALog = paths.find((p) => !perFile.get(p));
@@ -288,6 +318,7 @@ export async function verifyLog(
       messages,
       kept: judged.reduce((n, j) => n + j.kept, 0),
       skipped: { count: skipped, first: skips },
+      clockSteps,
     },
     parties: judged.flatMap((j, i) => j.parties.map((p) => ({ ...p, run: `T-Server run ${i + 1}` }))),
     exchanges,

@@ -9,6 +9,7 @@ import type { Journal, JournalEntry } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 import { nowMicros } from '../tlib/time.ts';
 import { printAttributes } from './attributes.ts';
+import { escapeLogText } from './escape.ts';
 import { type LogClient, printedLine, receivedLine, sentLine, startedLine } from './lines.ts';
 
 export interface LogOutput {
@@ -23,9 +24,9 @@ export interface ServerIdentity {
 /** Events a T-Server distributes to a DN's registrants; every other message answers one client. */
 const DISTRIBUTED = new Set(['EventUserEvent', 'EventEstablished', 'EventReleased']);
 
-/** A message name as one word (a client may send anything as its name). */
+/** A message name as one word (a client may send anything as its name), on its line. */
 function printable(name: string): string {
-  return name.replace(/\s/g, '_') || '_';
+  return escapeLogText(name.replace(/\s/g, '_')) || '_';
 }
 
 export class SipServerLogWriter {

@@ -1,6 +1,7 @@
 /** tlib-json framing: one UTF-8 JSON object per `\n`-terminated line, at most 1 MiB a line. */
 import { isUtf8 } from 'node:buffer';
 import { show } from './codec.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './depth.ts';
 import { TErr } from './errors.ts';
 import type { WireMessage } from './messages.ts';
 
@@ -8,13 +9,17 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 
 export type Frame =
-  | { ok: true; message: WireMessage }
+  /** `bytes`: the line's length, without its newline. */
+  | { ok: true; message: WireMessage; bytes: number }
   | { ok: false; code: typeof TErr.MSG_TYPE | typeof TErr.BAD_MSG_LENGTH; reason: string };
 
 /** Parses one line (without its `\n`) into a message or a framing error. */
 export function parseLine(line: Buffer): Frame {
   if (line.length > MAX_LINE_BYTES) return tooLong(line.length);
   if (!isUtf8(line)) return { ok: false, code: TErr.MSG_TYPE, reason: 'line is not valid UTF-8' };
+  // Refused before parsing: every later reader of the message (journal, SIP log, reports) recurses.
+  if (nestsDeeperThan(line))
+    return { ok: false, code: TErr.MSG_TYPE, reason: `line nests JSON more than ${MAX_JSON_DEPTH} deep` };
   let value: unknown;
   try {
     value = JSON.parse(line.toString('utf8'));
@@ -33,7 +38,7 @@ export function parseLine(line: Buffer): Frame {
         message === undefined ? 'object has no "message"' : `"message" is not a string: ${show(message)}`,
     };
   }
-  return { ok: true, message: value as WireMessage };
+  return { ok: true, message: value as WireMessage, bytes: line.length };
 }
 
 function tooLong(bytes: number): Frame {
@@ -86,6 +91,13 @@ export class FrameReader {
   /** Bytes of an unfinished line (a truncated last message when the peer closes). */
   get bufferedBytes(): number {
     return this.pendingBytes;
+  }
+
+  /** Lets go of the unfinished line (the connection is being closed); returns its size. */
+  discard(): number {
+    const bytes = this.pendingBytes;
+    this.fail([]);
+    return bytes;
   }
 
   private fail(frames: Frame[]): Frame[] {

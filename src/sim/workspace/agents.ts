@@ -58,38 +58,84 @@ export function dnsOf(agent: WorkspaceAgent): string[] {
 
 const secret = () => randomBytes(18).toString('base64url');
 
-/** Sign-in, bearer tokens and one-time authorization codes, in memory. */
-export class AgentDirectory {
-  private readonly tokens = new Map<string, WorkspaceAgent>();
-  private readonly codes = new Map<string, { agent: WorkspaceAgent; redirectUri: string }>();
+/** Bearer tokens live this long by default: the `expires_in` (43,199 s) the token endpoint announces. */
+export const DEFAULT_TOKEN_TTL_MS = 43_199_000;
+/** An authorization code must be redeemed this soon after sign-in. */
+const CODE_TTL_MS = 5 * 60_000;
+/** Live tokens (and codes) held at most: beyond it the oldest is revoked, so a sign-in flood cannot exhaust memory. */
+const MAX_LIVE = 100_000;
 
-  constructor(readonly agents: readonly WorkspaceAgent[]) {}
+/**
+ * Secrets that expire, in the order issued: all live equally long, so the oldest expire first and
+ * are let go as new ones come (no sweep over the whole set).
+ */
+class ExpiringSecrets<T> {
+  private readonly live = new Map<string, { value: T; expires: number }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  issue(value: T): string {
+    this.forgetExpired();
+    if (this.live.size >= MAX_LIVE) this.live.delete(this.live.keys().next().value as string);
+    const key = secret();
+    this.live.set(key, { value, expires: Date.now() + this.ttlMs });
+    return key;
+  }
+
+  get(key: string): T | undefined {
+    const held = this.live.get(key);
+    if (!held || held.expires <= Date.now()) return undefined;
+    return held.value;
+  }
+
+  take(key: string): T | undefined {
+    const value = this.get(key);
+    this.live.delete(key);
+    return value;
+  }
+
+  private forgetExpired(): void {
+    const now = Date.now();
+    for (const [key, held] of this.live) {
+      if (held.expires > now) return;
+      this.live.delete(key);
+    }
+  }
+}
+
+/** Sign-in, bearer tokens and one-time authorization codes, in memory; tokens and codes expire. */
+export class AgentDirectory {
+  private readonly tokens: ExpiringSecrets<WorkspaceAgent>;
+  private readonly codes = new ExpiringSecrets<{ agent: WorkspaceAgent; redirectUri: string }>(CODE_TTL_MS);
+
+  constructor(
+    readonly agents: readonly WorkspaceAgent[],
+    tokenTtlMs = DEFAULT_TOKEN_TTL_MS,
+  ) {
+    this.tokens = new ExpiringSecrets(tokenTtlMs);
+  }
 
   signIn(username: unknown, password: unknown): WorkspaceAgent | undefined {
     return this.agents.find((a) => a.username === username && a.password === password);
   }
 
   issueToken(agent: WorkspaceAgent): string {
-    const token = secret();
-    this.tokens.set(token, agent);
-    return token;
+    return this.tokens.issue(agent);
   }
 
+  /** The agent of a token that is live (issued here and not expired). */
   byToken(token: string): WorkspaceAgent | undefined {
     return this.tokens.get(token);
   }
 
   issueCode(agent: WorkspaceAgent, redirectUri: string): string {
-    const code = secret();
-    this.codes.set(code, { agent, redirectUri });
-    return code;
+    return this.codes.issue({ agent, redirectUri });
   }
 
-  /** The agent a code was issued to, once; a problem when it is unknown, used, or for another redirect URI. */
+  /** The agent a code was issued to, once; a problem when it is unknown, used, expired, or for another redirect URI. */
   redeemCode(code: string, redirectUri: string | null): WorkspaceAgent | string {
-    const issued = this.codes.get(code);
-    if (!issued) return 'unknown or already used authorization code';
-    this.codes.delete(code);
+    const issued = this.codes.take(code);
+    if (!issued) return 'unknown, expired or already used authorization code';
     if (issued.redirectUri !== redirectUri)
       return `redirect_uri ${JSON.stringify(redirectUri)} is not the one the code was issued for`;
     return issued.agent;

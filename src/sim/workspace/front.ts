@@ -8,13 +8,21 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cometdNodejsServer, { type CometDServer, type ServerSession } from 'cometd-nodejs-server';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../tlib/depth.ts';
 import { fromWorkspaceKv } from '../../workspace/kv.ts';
-import { INITIALIZATION_CHANNEL } from '../../workspace/notifications.ts';
-import { AgentDirectory, type WorkspaceAgent } from './agents.ts';
+import { INITIALIZATION_CHANNEL, VOICE_CHANNEL } from '../../workspace/notifications.ts';
+import { AgentDirectory, DEFAULT_TOKEN_TTL_MS, type WorkspaceAgent } from './agents.ts';
+import { bayeuxProblem } from './bayeux.ts';
 import { FrontError, FrontSession, type SessionEnvironment } from './session.ts';
 
 export const SESSION_COOKIE = 'WORKSPACE_SESSIONID';
 const MAX_BODY_BYTES = 1024 * 1024;
+/** CometD holds a long poll this long (cometd-nodejs-server's default `timeout`). */
+const LONG_POLL_MS = 30_000;
+/** Channels a client may subscribe to: the notifications the front delivers. */
+const CLIENT_CHANNELS = new Set([INITIALIZATION_CHANNEL, VOICE_CHANNEL]);
+/** Open connections the front serves at once (each session holds one or two); more wait in the kernel's backlog. */
+export const DEFAULT_FRONT_MAX_CONNECTIONS = 10_000;
 
 export interface WorkspaceFrontOptions {
   /** The simulator's tlib-json listener the sessions connect to. */
@@ -23,8 +31,20 @@ export interface WorkspaceFrontOptions {
   host?: string;
   /** Default 0: an ephemeral port. */
   port?: number;
-  /** A session whose CometD client stops polling for this long ends, and its DN is unregistered (default 10000). */
+  /**
+   * A session whose CometD client stops polling (or never opens CometD) for this long ends, and its
+   * DN is unregistered (default 10000).
+   */
   sessionTimeoutMs?: number;
+  /** Bearer tokens expire this long after they are issued (default 43,199 s, the `expires_in` announced). */
+  tokenTtlMs?: number;
+  /**
+   * Where sign-in may redirect: each an exact URI or a prefix ending in `/`. Default: any http(s)
+   * URI on the loopback interface (127.0.0.1, ::1, localhost), where a test desktop listens.
+   */
+  redirectUris?: readonly string[];
+  /** Default DEFAULT_FRONT_MAX_CONNECTIONS. */
+  maxConnections?: number;
   /** Time allowed for each T-Server reply (default 5000). */
   requestTimeoutMs?: number;
   log?: (line: string) => void;
@@ -55,20 +75,32 @@ const ok = (code = 0, data?: unknown): Reply => ({
 export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promise<WorkspaceFront> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => {});
-  const directory = new AgentDirectory(options.agents);
+  const directory = new AgentDirectory(options.agents, options.tokenTtlMs);
   const sessions = new Map<string, FrontSession>();
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
   const env: SessionEnvironment = {
     tserver: options.tserver,
     requestTimeoutMs: options.requestTimeoutMs ?? 5000,
     log,
   };
   // A CommonJS module: its functions come through the default import.
-  const cometd = cometdNodejsServer.createCometDServer({ maxInterval: options.sessionTimeoutMs ?? 10_000 });
+  const cometd = cometdNodejsServer.createCometDServer({
+    maxInterval: sessionTimeoutMs,
+    timeout: LONG_POLL_MS,
+  });
   bindCometD(cometd, sessions);
 
   const endSession = async (session: FrontSession, why: string) => {
     sessions.delete(session.id);
     await session.close(why);
+  };
+  /** A session that has no CometD client for the session timeout ends: it would keep its DN registered forever. */
+  const expireWithoutCometD = (session: FrontSession) => {
+    const timer = setTimeout(() => {
+      if (!session.cometd && sessions.get(session.id) === session)
+        void endSession(session, `no CometD client within ${sessionTimeoutMs} ms`);
+    }, sessionTimeoutMs);
+    timer.unref();
   };
 
   const sessionOf = (req: IncomingMessage): FrontSession => {
@@ -107,7 +139,7 @@ export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promi
         body: {
           access_token: directory.issueToken(agent),
           token_type: 'bearer',
-          expires_in: 43_199,
+          expires_in: Math.floor((options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS) / 1000),
           scope: '*',
         },
       };
@@ -120,6 +152,8 @@ export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promi
           status: 400,
           body: { error: 'invalid_request', error_description: 'redirect_uri: missing' },
         };
+      const refused = redirectProblem(redirectUri, options.redirectUris);
+      if (refused) return { status: 400, body: { error: 'invalid_request', error_description: refused } };
       const agent = directory.signIn(form.get('username'), form.get('password'));
       if (!agent)
         return {
@@ -134,6 +168,7 @@ export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promi
       const agent = authenticate(req, url, directory);
       const session = new FrontSession(agent, env);
       sessions.set(session.id, session);
+      expireWithoutCometD(session);
       log(`${session.label} signed in`);
       return { ...ok(1), headers: { 'set-cookie': `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly` } };
     },
@@ -196,18 +231,25 @@ export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promi
         : route(req, url).catch((e: unknown) => errorReply(e, url.pathname, log));
     void reply.then((r) => send(res, r));
   });
-  // CometD holds a long poll for up to 30 s: requests must be allowed to outlive it.
-  http.requestTimeout = 0;
+  // A request must arrive whole within these (a client that never finishes one is cut); a long
+  // poll's *response* may take LONG_POLL_MS, which these do not limit.
+  http.headersTimeout = 10_000;
+  http.requestTimeout = LONG_POLL_MS + 10_000;
+  http.maxConnections = options.maxConnections ?? DEFAULT_FRONT_MAX_CONNECTIONS;
   http.listen(options.port ?? 0, host);
   await once(http, 'listening').catch((e: Error) => {
     throw new Error(`Workspace API front cannot listen on ${host}:${options.port ?? 0}: ${e.message}`);
   });
   const port = (http.address() as AddressInfo).port;
 
-  // A session whose CometD client went away (no poll within the session timeout) ends.
+  // A session whose CometD client went away (no poll within the session timeout) ends; one whose
+  // client disconnected has the session timeout to open CometD again.
   cometd.addListener('sessionRemoved', (removed: ServerSession, timeout: boolean) => {
     const session = [...sessions.values()].find((s) => s.cometd === removed);
-    if (session && timeout) void endSession(session, 'its CometD client stopped polling');
+    if (!session) return;
+    if (timeout) return void endSession(session, 'its CometD client stopped polling');
+    session.cometd = undefined;
+    expireWithoutCometD(session);
   });
 
   let stopped: Promise<void> | undefined;
@@ -240,6 +282,14 @@ function bindCometD(cometd: CometDServer, sessions: Map<string, FrontSession>): 
       if (session) session.cometd = serverSession;
       callback(undefined, session !== undefined);
     },
+    // Only the front speaks on its channels (it delivers to one session): a client publishing
+    // there would reach every other agent subscribed to it.
+    canPublish(_session, _message, _channel, callback) {
+      callback(undefined, false);
+    },
+    canSubscribe(_session, _message, channel, callback) {
+      callback(undefined, CLIENT_CHANNELS.has(channel.name));
+    },
   };
   cometd.addListener('subscribed', (channel: { name: string }, serverSession: ServerSession) => {
     if (channel.name !== INITIALIZATION_CHANNEL) return;
@@ -262,19 +312,73 @@ function bindCometD(cometd: CometDServer, sessions: Map<string, FrontSession>): 
   });
 }
 
-/** Reads the Bayeux messages itself (bounded, and a malformed body is a 400), then lets CometD handle them. */
+/**
+ * Reads the Bayeux messages itself (bounded, and a malformed body is a 400 naming what is wrong:
+ * cometd-nodejs-server assumes well-formed ones), then lets CometD handle them.
+ */
 async function handleCometD(cometd: CometDServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== 'POST') return cometd.handle(req, res);
+  if (req.method !== 'POST')
+    return send(res, { status: 405, body: { status: { code: 405, message: `${req.method}: use POST` } } });
+  let body: unknown;
   try {
-    const text = await readBody(req);
-    (req as IncomingMessage & { body?: unknown }).body = JSON.parse(text);
+    body = JSON.parse(await readBody(req));
   } catch (e) {
     return send(res, {
-      status: 400,
+      status: e instanceof FrontError ? e.httpStatus : 400,
       body: { status: { code: 400, message: `Bayeux messages: ${(e as Error).message}` } },
     });
   }
+  const problem = bayeuxProblem(body);
+  if (problem)
+    return send(res, {
+      status: 400,
+      body: { status: { code: 400, message: `Bayeux messages: ${problem}` } },
+    });
+  const messages = body as Array<{ channel: string; clientId?: string }>;
+  (req as IncomingMessage & { body?: unknown }).body = messages;
   cometd.handle(req, res);
+  const connect = messages.find((m) => m.channel === '/meta/connect');
+  if (connect?.clientId !== undefined) keepEventsOfCutPoll(cometd, connect.clientId, res);
+}
+
+/** The parts of cometd-nodejs-server's session that a cut long poll needs (not in its typings). */
+interface PollingSession {
+  _scheduler: { cancel(): void } | null;
+  _scheduleExpiration(interval: number, maxInterval: number): void;
+}
+
+/**
+ * A long poll whose client is cut before it is answered: cometd-nodejs-server would drain the
+ * session's queue into the dead response when the next event comes (losing it), and would not
+ * start the session's expiry until its poll timed out (30 s on top of the session timeout).
+ * Cancelling the poll keeps the queue for the client's next poll and starts the expiry now.
+ */
+function keepEventsOfCutPoll(cometd: CometDServer, clientId: string, res: ServerResponse): void {
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    const session = cometd.getServerSession(clientId) as unknown as PollingSession | undefined;
+    if (!session?._scheduler) return;
+    session._scheduler.cancel();
+    session._scheduleExpiration(0, cometd.options.maxInterval ?? 10_000);
+  });
+}
+
+/** Why sign-in must not redirect to `uri` (an open redirect), or undefined when it may. */
+function redirectProblem(uri: string, allowed: readonly string[] | undefined): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `redirect_uri: not a URL: ${JSON.stringify(uri.slice(0, 80))}`;
+  }
+  if (allowed)
+    return allowed.some((a) => uri === a || (a.endsWith('/') && uri.startsWith(a)))
+      ? undefined
+      : `redirect_uri: ${url.origin}${url.pathname} is not a configured redirect URI`;
+  const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && loopback
+    ? undefined
+    : `redirect_uri: ${url.origin} is not on this machine's loopback interface (configure the allowed redirect URIs)`;
 }
 
 /** The agent an initialize-workspace request authenticates: by bearer token, or by authorization code. */
@@ -282,7 +386,7 @@ function authenticate(req: IncomingMessage, url: URL, directory: AgentDirectory)
   const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (bearer) {
     const agent = directory.byToken(bearer);
-    if (!agent) throw new FrontError(401, 401, 'the bearer token is not valid');
+    if (!agent) throw new FrontError(401, 401, 'the bearer token is not valid (unknown or expired)');
     return agent;
   }
   const code = url.searchParams.get('code');
@@ -321,6 +425,7 @@ function cookie(req: IncomingMessage | undefined, name: string): string | undefi
   return undefined;
 }
 
+/** The body as text: bounded in size, and in nesting (whatever reads it next may recurse). */
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -329,7 +434,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY_BYTES) throw new FrontError(413, 413, `body over ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = Buffer.concat(chunks);
+  if (nestsDeeperThan(body))
+    throw new FrontError(400, 400, `body nests JSON more than ${MAX_JSON_DEPTH} deep`);
+  return body.toString('utf8');
 }
 
 /** The `data` object of a JSON body (`{"data": {...}}`). */

@@ -45,6 +45,8 @@ export class FrontSession {
   /** Calls on the DN by ConnID: the Workspace API names them by callUuid. */
   private readonly calls = new Map<string, WorkspaceCall>();
   private closed = false;
+  /** The activation under way, if any. */
+  private activating: { dn: string; promise: Promise<void> } | undefined;
 
   constructor(
     readonly agent: WorkspaceAgent,
@@ -81,9 +83,27 @@ export class FrontSession {
 
   /** Logs the agent in on `dn`: a tlib-json client of the simulator registers it. */
   async activate(dn: string): Promise<void> {
+    // Concurrent activations share one registration (each would otherwise register the DN again).
+    if (this.activating) {
+      const pending = this.activating;
+      await pending.promise;
+      if (pending.dn !== dn)
+        throw new FrontError(400, 400, `${this.label} already activated DN ${pending.dn}`);
+      return;
+    }
     if (this.dn === dn) return;
     if (this.dn !== undefined)
       throw new FrontError(400, 400, `${this.label} already activated DN ${this.dn}`);
+    const promise = this.register(dn);
+    this.activating = { dn, promise };
+    try {
+      await promise;
+    } finally {
+      this.activating = undefined;
+    }
+  }
+
+  private async register(dn: string): Promise<void> {
     const link = await TlibLink.connect({
       ...this.env.tserver,
       // Not a harness name: to the simulator this is the desktop itself (the system under test in the desktop profile).
