@@ -11,7 +11,7 @@ import type { Endpoint } from '../conformance/run-context.ts';
 import { writeLoadReport } from '../load/report.ts';
 import { DEFAULT_FIRST_DN, type LoadResult, runLoad } from '../load/runner.ts';
 import type { LoadProgress } from '../load/tally.ts';
-import { exitCodeOf } from '../result/exit-codes.ts';
+import { EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import { settingsFrom } from '../settings.ts';
 import { parseEndpoint, parsePositiveInt, parsePositiveNumber } from './options.ts';
 
@@ -35,6 +35,7 @@ export function registerLoadCommand(program: Command): void {
     .description(
       'load test: mock desktops, one DN and one connection each, send screen-capture operations at a fixed total rate; exit 0 only if none went unanswered or wrong',
     )
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .option('--agents <n>', 'mock desktops (agent i on DN first-dn + i)', parsePositiveInt, 100)
     .option('--rate <ops>', 'operations per second, all agents together', parsePositiveNumber, 100)
     .option('--duration <s>', 'seconds of load', parsePositiveNumber, 10)
