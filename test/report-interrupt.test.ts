@@ -62,7 +62,7 @@ describe('a run that stops early', () => {
       'a rule no finished scenario exercised could not be tested, and says why',
     );
     const html = await readFile(join(dir, 'certification.html'), 'utf8');
-    assert.match(html, /id="incomplete"/);
+    assert.match(html, /id="unfinished"/);
 
     // Cucumber never closed its own reports: they are rebuilt from what ran, and open.
     const cucumber = await readFile(join(dir, 'cucumber.html'), 'utf8');

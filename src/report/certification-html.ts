@@ -36,7 +36,7 @@ th{background:#f9fafb}
 .not-applicable,.not-run{background:#e5e7eb;color:#374151}.not-observable,.not-exercised,.incomplete{background:#fef3c7;color:#92400e}
 .verdict{font-size:1.6rem;padding:.3rem 1rem}
 .banner{padding:.7rem 1rem;border-radius:.4rem;margin:1rem 0;font-weight:600}
-.banner.incomplete{background:#fef3c7;border:1px solid #f59e0b}.banner.selftest{background:#e0e7ff;border:1px solid #6366f1}
+.banner.unfinished{background:#fef3c7;border:1px solid #f59e0b}.banner.selftest{background:#e0e7ff;border:1px solid #6366f1}
 .reason{white-space:pre-wrap;font-size:.85rem;color:#4b5563}
 .finding{margin:.4rem 0;padding:.4rem .6rem;border-left:4px solid #c62828;background:#fdecea}
 pre.offending{white-space:pre-wrap;word-break:break-all;margin:.3rem 0 0;font-size:.8rem;color:#7f1d1d}
@@ -105,7 +105,7 @@ export function certificationHtml(c: Certification): string {
 <style>${CSS}</style></head><body>
 <h1>Control for Third Party Screen Recording — conformance certificate</h1>
 <p>Verdict: <span id="verdict" class="badge verdict ${escapeXml(c.verdict)}">${escapeXml(c.verdict.toUpperCase())}</span></p>
-${c.complete ? '' : '<div class="banner incomplete" id="incomplete">INCOMPLETE: the run stopped before every scenario finished; this report shows what ran.</div>'}
+${c.complete ? '' : '<div class="banner unfinished" id="unfinished">UNFINISHED: the run stopped before every scenario finished; this report shows what ran, and the verdict is FAILED.</div>'}
 ${run.breakage ? `<div class="banner selftest">Self-test with a deliberately broken party (<code>${escapeXml(run.breakage)}</code>): this run certifies nothing.</div>` : ''}
 <p class="reason">${escapeXml(VERDICT_MEANING[c.verdict])}</p>
 ${c.reasons.length ? `<ul class="reasons">${c.reasons.map((r) => `<li>${escapeXml(r)}</li>`).join('')}</ul>` : ''}
