@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   config: async () => (await import('./config.ts')).registerConfigCommand,
   load: async () => (await import('./load.ts')).registerLoadCommand,
   report: async () => (await import('./report.ts')).registerReportCommand,
+  publish: async () => (await import('./publish.ts')).registerPublishCommand,
 };
 
 // A reader that goes away early (`screencap-cert ... | head`) is not an error.
