@@ -90,3 +90,18 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** `screencap-cert mock recorder` arguments: monitoring 7001 and 7002 on 127.0.0.1:`port`, broken if `breakage` says so. */
+export function mockRecorderArgs(port: number, breakage?: string): string[] {
+  const args = [
+    'mock',
+    'recorder',
+    '--tserver',
+    `127.0.0.1:${port}`,
+    '--dn',
+    '7001,7002',
+    '--timeout',
+    '30000',
+  ];
+  return breakage ? [...args, '--break', breakage] : args;
+}

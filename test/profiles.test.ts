@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { Background, freePort, runCli } from './cli.ts';
+import { Background, freePort, mockRecorderArgs, runCli } from './cli.ts';
 
 const children: Background[] = [];
 after(() => {
@@ -20,17 +20,7 @@ function background(args: string[]): Background {
 
 /** The standalone mock recorder monitoring 7001 and 7002 on 127.0.0.1:`port`, broken if `breakage` says so. */
 function mockRecorder(port: number, breakage?: string): Background {
-  const args = [
-    'mock',
-    'recorder',
-    '--tserver',
-    `127.0.0.1:${port}`,
-    '--dn',
-    '7001,7002',
-    '--timeout',
-    '30000',
-  ];
-  return background(breakage ? [...args, '--break', breakage] : args);
+  return background(mockRecorderArgs(port, breakage));
 }
 
 const rulesWith = (summary: Awaited<ReturnType<typeof runCli>>['summary'], outcome: string) =>

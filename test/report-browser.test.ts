@@ -4,20 +4,17 @@
  * in the run's folder (reports/browser-check/<run-id>/screenshots/) for people to look at.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, noChromium } from './chromium.ts';
 import { runCli } from './cli.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = new URL('..', import.meta.url).pathname;
 const REPORTS = join(ROOT, 'reports', 'browser-check');
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `no ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does) to check the reports in a browser`;
+const skip = noChromium;
 
 /** Requests that would leave the machine; the reports must make none. */
 const external: string[] = [];
@@ -58,21 +55,7 @@ describe('the reports in a browser', { skip }, () => {
     await mkdir(shots);
 
     profile = await mkdtemp(join(tmpdir(), 'screencap-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      // Without the background-networking flags Chromium calls Google at start, and fails.
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1400, height: 1000 },
-    });
+    context = await launchChromium(profile);
     context.on('request', (r) => {
       if (!local(r.url())) external.push(r.url());
     });

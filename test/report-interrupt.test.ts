@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import type { Certification } from '../src/report/certification.ts';
-import { Background, freePort } from './cli.ts';
+import { Background, freePort, mockRecorderArgs } from './cli.ts';
 
 const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;
 const root = await mkdtemp(join(tmpdir(), 'screencap-stopped-'));
@@ -85,16 +85,7 @@ describe('a run that stops early', () => {
       SCREENCAP_TIMEOUTS_ANSWER_MS: '300',
       SCREENCAP_TIMEOUTS_REQUEST_MS: '500',
     };
-    const recorder = start([
-      'mock',
-      'recorder',
-      '--tserver',
-      `127.0.0.1:${port}`,
-      '--dn',
-      '7001,7002',
-      '--timeout',
-      '30000',
-    ]);
+    const recorder = start(mockRecorderArgs(port));
     const run = start(['run', '--profile', 'recorder', '--reports', reports], env);
     await recorder.until((out) => /monitoring/.test(out));
     await run.until((out) => (out.match(/\./g) ?? []).length >= 10);

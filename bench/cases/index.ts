@@ -5,8 +5,16 @@
  */
 import type { BenchCase } from '../types.ts';
 import { latency } from './latency.ts';
+import { publishSite } from './publish.ts';
 import { relayMany, relayPair } from './relay.ts';
 import { selfSuite } from './self-suite.ts';
 import { sipServerLog } from './sipserver-log.ts';
 
-export const CASES: readonly BenchCase[] = [relayPair, relayMany, latency, selfSuite, sipServerLog];
+export const CASES: readonly BenchCase[] = [
+  relayPair,
+  relayMany,
+  latency,
+  selfSuite,
+  sipServerLog,
+  publishSite,
+];

@@ -20,7 +20,7 @@ export function registerPublishCommand(program: Command): void {
     )
     .option(
       '--keep <n>',
-      'keep only the newest N verified runs per system under test and profile',
+      'keep only the newest N verified runs per system under test, profile and counterparts (a matrix cell)',
       parsePositiveInt,
     )
     .option(
@@ -55,14 +55,13 @@ export function registerPublishCommand(program: Command): void {
             `not verified, listed only: ${r.source}: ${r.problems.slice(0, 3).join('; ')}\n`,
           );
         const site = relative(process.cwd(), opts.out) || '.';
-        process.stdout.write(
-          [
-            `Published ${result.added.length} new bundle(s), ${result.unchanged} already there, ${result.rejected.length} failed verification${
-              result.dropped.length ? `, ${result.dropped.length} dropped by --keep` : ''
-            }.`,
-            `Site: ${join(site, 'index.html')} (${result.index.bundles.length} bundle(s) in ${join(site, 'index.json')})`,
-          ].join('\n') + '\n',
-        );
+        const lines = [
+          `Published ${result.added.length} new bundle(s), ${result.unchanged} already there, ${result.rejected.length} failed verification${
+            result.dropped.length ? `, ${result.dropped.length} dropped by --keep` : ''
+          }.`,
+          `Site: ${join(site, 'index.html')} (${result.index.bundles.length} bundle(s) in ${join(site, 'index.json')})`,
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
       },
     );
 }

@@ -164,7 +164,7 @@ export function ruleHistory(runs: readonly VerifiedRow[]): RuleHistory[] {
 /**
  * Merges a publish's reads into the site's rows: a bundle already published is kept as it was
  * (or replaced by its new verification); a path that now fails replaces what it had. `keep`: the
- * newest verified runs kept per subject; returns the rows dropped so their copies can be removed.
+ * newest verified runs kept per subject and counterparts (each matrix cell); returns the rows dropped so their copies can be removed.
  */
 export function mergeRows(
   previous: readonly Row[],
@@ -181,8 +181,13 @@ export function mergeRows(
   const rows = [...byId.values()];
   const dropped: VerifiedRow[] = [];
   if (keep !== undefined) {
-    for (const { runs } of histories(rows).values())
-      dropped.push(...runs.slice(0, Math.max(0, runs.length - keep)));
+    // Per counterparts too: bounding a history never empties a cell of the matrix.
+    for (const { runs } of histories(rows).values()) {
+      const cells = new Map<string, VerifiedRow[]>();
+      for (const run of runs)
+        cells.set(counterpartsLabel(run), [...(cells.get(counterpartsLabel(run)) ?? []), run]);
+      for (const cell of cells.values()) dropped.push(...cell.slice(0, Math.max(0, cell.length - keep)));
+    }
   }
   const gone = new Set(dropped.map((r) => r.id));
   return { rows: rows.filter((r) => !gone.has(r.id)), dropped };

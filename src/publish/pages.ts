@@ -38,6 +38,9 @@ td.cell{text-align:center}
 .rules td{text-align:center;padding:.2rem .3rem}.rules td:first-child{text-align:left}
 `;
 
+/** Runs shown in the rule-by-rule grid of a history. */
+const GRID_RUNS = 60;
+
 const OUTCOME_MARK: Record<string, string> = {
   passed: '✓',
   failed: '✗',
@@ -168,8 +171,10 @@ export function historyPage(subject: Subject, runs: readonly VerifiedRow[]): str
         `<tr><td>${date(r.startedAt)}</td><td>${verdictLink(r, '../')}</td><td>${(r.durationMs / 1000).toFixed(1)} s</td><td>${list(r.sources)}</td><td>${list(r.counterparts.map(counterpartLabel))}</td><td><code>${escapeXml(r.runId)}</code>${r.breakage ? `<br><span class="small">self-test with ${escapeXml(r.breakage)}</span>` : ''}</td></tr>`,
     )
     .join('\n');
-  const rules = ruleHistory(runs);
-  const columns = runs
+  // First failures are found over every run; the grid shows the latest ones (--keep bounds the rest).
+  const shown = runs.slice(-GRID_RUNS);
+  const rules = ruleHistory(runs).map((h) => ({ ...h, outcomes: h.outcomes.slice(-GRID_RUNS) }));
+  const columns = shown
     .map((r) => `<th title="${escapeXml(r.startedAt)}">${escapeXml(r.startedAt.slice(5, 10))}</th>`)
     .join('');
   const ruleRows = rules
@@ -197,7 +202,7 @@ ${table}
 <h2>Duration</h2>
 ${durationChart(runs)}
 <h2>Rule by rule</h2>
-<p class="small">✓ passed, ✗ failed, ? not observable, – not exercised, · not applicable; runs oldest to newest.</p>
+<p class="small">✓ passed, ✗ failed, ? not observable, – not exercised, · not applicable; ${shown.length < runs.length ? `the latest ${shown.length} runs` : 'runs'}, oldest to newest.</p>
 <table class="rules"><thead><tr><th>Rule</th>${columns}<th>First failed</th><th>Failing since</th></tr></thead><tbody>
 ${ruleRows}
 </tbody></table>`,

@@ -34,7 +34,7 @@ export interface PublishOptions {
   out: string;
   /** Leave bundles where they are and link to them, instead of copying them into the site. */
   link?: boolean;
-  /** The newest verified runs kept per SUT and profile. */
+  /** The newest verified runs kept per SUT, profile and counterparts (each cell of the matrix). */
   keep?: number;
   trusted?: TrustedKey;
   now?: Date;
@@ -117,7 +117,8 @@ async function publishOne(
   const source = slash(relative(out, dir));
   if (!opts.link) {
     const hash = await manifestHash(dir);
-    if (hash && copied.has(hash)) return 'unchanged';
+    // Published from this very folder with this very manifest: the site already holds its verified copy.
+    if (hash && copied.has(`${source}\n${hash}`)) return 'unchanged';
   }
   // A copy is verified where it lands: what the site serves is what was checked.
   const where = opts.link ? dir : join(out, BUNDLES, `.incoming-${randomBytes(4).toString('hex')}`);
