@@ -17,9 +17,35 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
     Examples:
       | request                                         | code |
       | a RequestSendEvent on a DN it did not register  | 41   |
-      | a Tevent that is not an EventUserEvent          | 53   |
-      | a Tevent whose ThisDN differs from AttrThisDN   | 53   |
       | a malformed ConnID                              | 56   |
+
+  # Genesys's T-Library reference (TSendEvent, TSendUserEvent): T-Server does not check the contents
+  # of the event; it distributes it to the clients registered on the DN. EventACK confirms acceptance,
+  # not delivery. A recorder meets what such a desktop sends, as it was sent: the desktop's rules
+  # (DESK-THISDN, DESK-MSGTYPE) judge it, not the T-Server's nor the recorder's.
+  @rule:TSRV-REPLY @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE @rule:REC-ANSWER
+  Scenario Outline: <request> is acknowledged and delivered as given to the DN's recorder
+    When a client sends "<request>" on DN 7001, which the T-Server accepts
+    Then the recorder monitoring DN 7001 receives that Tevent as it was sent
+    And the exchange conforms to the tagged rules
+
+    Examples:
+      | request                                       |
+      | a Tevent whose ThisDN differs from AttrThisDN |
+      | a Tevent that is not an EventUserEvent        |
+
+  # `sim --strict` (config tserver.strict) refuses them early, for those who want the error at once.
+  @rule:TSRV-REPLY @rule:TSRV-REFUSED-NOT-DELIVERED @simulator @strict
+  Scenario Outline: <request> is refused with EventError <code> by the simulator in strict mode
+    Given the T-Server is the simulator in strict mode
+    When a client sends "<request>" on DN 7001
+    Then the T-Server answers EventError <code>
+    And the exchange conforms to the tagged rules
+
+    Examples:
+      | request                                       | code |
+      | a Tevent that is not an EventUserEvent        | 53   |
+      | a Tevent whose ThisDN differs from AttrThisDN | 53   |
 
   @rule:TSRV-REFUSED-NOT-DELIVERED @simulator
   Scenario Outline: <request> is refused with EventError <code> by the simulator

@@ -219,3 +219,9 @@ export function summarize(entry: JournalEntry): string {
   const source = entry.source ? ` at ${entry.source.file}:${entry.source.line}` : '';
   return `#${entry.seq} ${entry.party} ${arrow} ${message}${attrs}${peer}${problem}${source}`.trimEnd();
 }
+
+/**
+ * The message of an entry that records a client's disconnection (not a T-Lib message): the
+ * T-Server journals it, a SIP Server log shows it, and the client monitors nothing after it.
+ */
+export const DISCONNECTED = '(disconnected)';

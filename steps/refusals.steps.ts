@@ -1,5 +1,5 @@
 /** Requests the T-Server must refuse with EventError. */
-import { Then, When } from '@cucumber/cucumber';
+import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { refusalByName } from '../src/conformance/refusals.ts';
 import type { JournalEntry } from '../src/journal.ts';
@@ -9,12 +9,53 @@ interface RefusalWorld extends ConformanceWorld {
   refused?: { entry: JournalEntry; closes: boolean };
 }
 
+interface AcceptedWorld extends ConformanceWorld {
+  accepted?: { mark: number; event: Record<string, unknown> };
+}
+
+Given('the T-Server is the simulator in strict mode', async function (this: ConformanceWorld) {
+  await this.harness.strictTServer();
+});
+
 When('a client sends {string} on DN {dn}', async function (this: RefusalWorld, name: string, dn: string) {
   const refusal = refusalByName(name);
   if (refusal.knowsOnlyAgentDns) await this.harness.configureDns(this.harness.settings.config.agents.dns);
   const entry = await this.harness.provoke(refusal, dn);
   this.refused = { entry, closes: refusal.closes ?? false };
 });
+
+When(
+  'a client sends {string} on DN {dn}, which the T-Server accepts',
+  async function (this: AcceptedWorld, name: string, dn: string) {
+    const refusal = refusalByName(name);
+    const mark = this.harness.journal.mark;
+    await this.harness.provoke(refusal, dn, 'client', 'EventACK');
+    const request = refusal.build(dn);
+    if (typeof request === 'string') throw new Error(`"${name}" is not a request`);
+    this.accepted = { mark, event: request.Event as Record<string, unknown> };
+  },
+);
+
+Then(
+  'the recorder monitoring DN {dn} receives that Tevent as it was sent',
+  async function (this: AcceptedWorld, dn: string) {
+    const accepted = this.accepted;
+    if (!accepted) throw new Error('no request was accepted in this scenario');
+    const { message, ThisDN } = accepted.event as { message: string; ThisDN: string };
+    for (const recorder of this.harness.recorderReceivers()) {
+      const received = await this.harness.waitForEvent(
+        recorder,
+        message,
+        ThisDN,
+        accepted.mark,
+        () => true,
+        `the Tevent routed by DN ${dn}`,
+      );
+      if (received)
+        expect(received.message.UserData, 'UserData as sent').to.deep.equal(accepted.event.UserData);
+    }
+  },
+);
 
 Then('the T-Server answers EventError {int}', function (this: RefusalWorld, code: number) {
   const message = this.refused?.entry.message;

@@ -387,7 +387,7 @@ describe('journal and health', () => {
     const r = await h.client('recorder', '7001');
     await d.sendEvent('7001', [['k', 'v']]);
     await r.next((m) => m.message === 'EventUserEvent', 'the event');
-    await d.request({ message: 'RequestSendEvent', ThisDN: '7001', Event: { message: 'EventACK' } });
+    await d.request({ message: 'RequestSendEvent', ThisDN: '7001', Event: { message: 5 } });
     const res = await fetch(`${h.admin}/journal`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^application\/x-ndjson/);

@@ -16,6 +16,7 @@ import {
   problemText,
   referenceIdProblem,
   show,
+  strictTeventProblem,
 } from '../src/tlib/codec.ts';
 import { describeErrorCode, TERR_NAMES, TErr } from '../src/tlib/errors.ts';
 import {
@@ -389,31 +390,28 @@ describe('ThisDN', () => {
     assert.equal(p.attribute, 'ThisDN');
   });
 
-  test('Event.ThisDN invalid is 53 naming Event.ThisDN', () => {
-    const m = sendEvent();
-    m.Event.ThisDN = 'y'.repeat(65);
-    const p = problemOf(decodeRequest(wire(m)));
-    assert.equal(p.code, 53);
-    assert.equal(p.attribute, 'Event.ThisDN');
-  });
-
-  test('Event.ThisDN missing is 53 naming Event.ThisDN', () => {
+  test('Event.ThisDN is kept as given, whatever it is: a T-Server does not check the Tevent', () => {
+    for (const value of ['y'.repeat(65), '7002', 5]) {
+      const m = sendEvent();
+      m.Event.ThisDN = value as string;
+      const decoded = decodeRequest(wire(m));
+      assert.ok(decoded.ok, JSON.stringify(decoded));
+      assert.equal((decoded.value as { Event: { ThisDN: unknown } }).Event.ThisDN, value);
+    }
     const m = sendEvent();
     delete m.Event.ThisDN;
-    const p = problemOf(decodeRequest(wire(m)));
-    assert.equal(p.code, 53);
-    assert.equal(p.attribute, 'Event.ThisDN');
-    assert.match(p.reason, /got nothing$/);
+    assert.ok(decodeRequest(wire(m)).ok, 'a Tevent without ThisDN is delivered without one');
   });
 
-  test('Event.ThisDN differing from ThisDN is 53 naming Event.ThisDN and both DNs', () => {
+  test('strict mode (sim --strict): Event.ThisDN differing from ThisDN is 53 naming Event.ThisDN and both DNs', () => {
     const m = sendEvent();
     m.Event.ThisDN = '7002';
-    assert.deepEqual(problemOf(decodeRequest(wire(m))), {
+    assert.deepEqual(strictTeventProblem(m as never), {
       code: 53,
       attribute: 'Event.ThisDN',
       reason: `expected "7001" (the request's ThisDN), got "7002"`,
     });
+    assert.equal(strictTeventProblem(sendEvent() as never), undefined, 'a conforming Tevent');
   });
 });
 
@@ -490,15 +488,28 @@ describe('Event of RequestSendEvent', () => {
     });
   }
 
-  for (const value of ['EventEstablished', 'RequestSendEvent', undefined, 5]) {
-    test(`Event.message ${show(value)} (not EventUserEvent) is 53 naming Event.message`, () => {
+  for (const value of ['EventEstablished', 'RequestSendEvent']) {
+    test(`Event.message ${show(value)} is kept as given; strict mode refuses it (53 naming Event.message)`, () => {
       const m = sendEvent();
-      if (value === undefined) delete m.Event.message;
-      else m.Event.message = value;
-      assert.deepEqual(problemOf(decodeRequest(wire(m))), {
+      m.Event.message = value as 'EventUserEvent';
+      assert.ok(decodeRequest(wire(m)).ok);
+      assert.deepEqual(strictTeventProblem(m as never), {
         code: 53,
         attribute: 'Event.message',
         reason: `expected "EventUserEvent", got ${show(value)}`,
+      });
+    });
+  }
+
+  for (const value of [undefined, 5]) {
+    test(`Event.message ${show(value)} (no name to deliver it under) is 53 naming Event.message`, () => {
+      const m = sendEvent();
+      if (value === undefined) delete (m.Event as { message?: unknown }).message;
+      else (m.Event as { message: unknown }).message = value;
+      assert.deepEqual(problemOf(decodeRequest(wire(m))), {
+        code: 53,
+        attribute: 'Event.message',
+        reason: `expected a string, got ${show(value)}`,
       });
     });
   }

@@ -34,6 +34,7 @@ describe('configuration', () => {
       port: 0,
       image: 'screencap-cert-sim:latest',
       journalBytes: 64 * 1024 * 1024,
+      strict: false,
     });
     assert.deepEqual(c.agents.dns, ['7001', '7002']);
     assert.deepEqual(c.mapping, {

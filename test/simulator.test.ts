@@ -397,6 +397,8 @@ describe('EventError codes (without fault injection)', () => {
     names: string;
     ReferenceID?: number;
     ThisDN?: string;
+    /** Only the simulator in strict mode (`sim --strict`) refuses it. */
+    strict?: true;
   };
   const send = (event: unknown, extra: Record<string, unknown> = {}) => ({
     message: 'RequestSendEvent',
@@ -493,6 +495,7 @@ describe('EventError codes (without fault injection)', () => {
       names: 'Event.message',
       ReferenceID: 40,
       ThisDN: '7001',
+      strict: true,
     },
     {
       title: 'RequestSendEvent whose Event has no message',
@@ -507,6 +510,7 @@ describe('EventError codes (without fault injection)', () => {
       names: 'Event.ThisDN',
       ReferenceID: 40,
       ThisDN: '7001',
+      strict: true,
     },
     {
       title: 'RequestSendEvent whose Event has no ThisDN',
@@ -514,6 +518,7 @@ describe('EventError codes (without fault injection)', () => {
       names: 'Event.ThisDN',
       ReferenceID: 40,
       ThisDN: '7001',
+      strict: true,
     },
     {
       title: 'RequestSendEvent whose UserData is not a KV list',
@@ -584,8 +589,9 @@ describe('EventError codes (without fault injection)', () => {
   for (const c of invalid) {
     const code = c.code ?? 53;
     const name = code === 56 ? 'TERR_INV_CONNID' : 'TERR_INVALID_ATTR';
-    test(`${code} ${name}: ${c.title}; ErrorMessage names ${c.names}; nothing is delivered`, async (t) => {
-      const h = await Harness.start(t);
+    const mode = c.strict ? ' (strict mode)' : '';
+    test(`${code} ${name}${mode}: ${c.title}; ErrorMessage names ${c.names}; nothing is delivered`, async (t) => {
+      const h = await Harness.start(t, c.strict ? { strict: true } : {});
       const r = await h.client('recorder', '7001');
       const d = await h.client('desktop', '7001');
       const mark = h.journal.mark;
@@ -603,6 +609,23 @@ describe('EventError codes (without fault injection)', () => {
       );
       await assertNoUserEventsSince([r, d], mark);
       assert.equal(d.isClosed, false, 'an invalid request is not a framing error: the connection stays');
+    });
+  }
+
+  for (const c of invalid.filter((c) => c.strict)) {
+    test(`without strict mode, a T-Server does not check the Tevent: ${c.title} is acknowledged and delivered as given to the request's DN`, async (t) => {
+      const h = await Harness.start(t);
+      const r = await h.client('recorder', '7001');
+      const other = await h.client('other', '7002');
+      const d = await h.client('desktop', '7001');
+      const mark = h.journal.mark;
+      const reply = await d.request(c.request);
+      assert.equal(reply.message, 'EventACK', JSON.stringify(reply));
+      const event = c.request.Event as Record<string, unknown>;
+      const delivered = await r.next((m) => m.message === event.message, 'the Tevent as given', mark);
+      const { EventSequenceNumber: _n, Time: _t, ...given } = delivered.message;
+      assert.deepEqual(given, event, 'delivered as given: its name, ThisDN and UserData');
+      await assertNoUserEventsSince([other], mark);
     });
   }
 

@@ -325,6 +325,7 @@ describe('broken logs: a documented skip naming file and line, never a made-up m
         name: 'EventACK',
         reason: `not read: it is cut off at the end of ${paths[0]} (line 11)`,
         endOfFile: paths[0],
+        micros: at(10, 15, 0, 123_100),
       },
     ]);
   });
@@ -357,6 +358,8 @@ describe('broken logs: a documented skip naming file and line, never a made-up m
       source: { file: paths[0], line: 1 },
       name: 'RequestSendEvent',
       reason: 'not read: line 5 is not valid UTF-8',
+      micros: at(10, 15, 0, 120_000),
+      client: 'client 0000000b',
     });
   });
 

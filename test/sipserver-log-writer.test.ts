@@ -96,7 +96,7 @@ describe('the writer prints the spec`s line forms', () => {
         '\tAttributeConnID\t006b02a6c5a1e001',
         '\tAttributeUserData\t[28] 5b 5b 22 73..',
         "\t\t'screen-capture'\t'start'",
-        '\tAttributeEventSequenceNumber\t7',
+        '\tAttributeEventSequenceNumber\t0000000000000007',
         'TIME Trc 04542 EventUserEvent sent to [1] (00000001 DesktopApp 10.0.0.7:51234)',
         'TIME Trc 04542 EventUserEvent sent to [2] (00000002 Recorder 10.0.0.9:40000)',
         '',
@@ -217,6 +217,11 @@ describe('the simulator writes its log', () => {
     assert.ok(
       seen.includes('DesktopApp in RequestSendEvent') && seen.includes('Recorder out EventUserEvent'),
     );
+    assert.match(
+      text,
+      /\n\S+ Std 04524 Client \d+ disconnected\n/,
+      "a client's disconnection, as T-Server logs it",
+    );
   });
 
   test('`screencap-cert sim --log FILE` writes it, and flushes it when stopped', async () => {
@@ -254,6 +259,7 @@ describe('the simulator writes its log', () => {
         'WDE out EventClientRegistered',
         'WDE in RequestRegisterAddress',
         'WDE out EventRegistered',
+        'WDE in (disconnected)',
       ],
     );
   });

@@ -11,6 +11,7 @@ import { WorkspaceLink } from '../src/link/workspace-link.ts';
 import { MockDesktop } from '../src/parties/desktop.ts';
 import { MockRecorder } from '../src/parties/recorder.ts';
 import { type Simulator, startSimulator } from '../src/sim/index.ts';
+import type { FrontSession } from '../src/sim/workspace/session.ts';
 import { initializeWorkspace, type WorkspaceAuth } from '../src/workspace/auth.ts';
 import { WorkspaceHttp } from '../src/workspace/http.ts';
 import { rejectsWithin, withTimeout } from './helpers.ts';
@@ -250,5 +251,56 @@ describe('Workspace API: bad input gets clear errors, and other sessions go on',
       }),
       /the link to gws .* is closed/,
     );
+  });
+});
+
+describe('Workspace API: the session, whatever cookie keeps it (spec/workspace-api.md, "Session")', () => {
+  for (const sessionStyle of ['gws', 'agent-api-simulator'] as const) {
+    test(`a front that keeps its session as ${sessionStyle === 'gws' ? 'a GWS (WORKSPACE_SESSIONID)' : "Genesys's Agent API Simulator (WWE_CODE, status 1)"}: the link signs in and exchanges`, async (t) => {
+      const sim = await startSimulator({ adminPort: false, workspace: { sessionStyle } });
+      const recorder = await TlibLink.connect({
+        host: sim.host,
+        port: sim.port,
+        applicationName: 'recorder',
+      });
+      await MockRecorder.start({ link: recorder, dns: ['7001'] });
+      t.after(async () => {
+        await recorder.close();
+        await sim.stop();
+      });
+      const raw = await rawSession(sim, 'agent7001');
+      assert.deepEqual(
+        [...raw.cookies.keys()],
+        [sessionStyle === 'gws' ? 'WORKSPACE_SESSIONID' : 'WWE_CODE'],
+      );
+      const desktop = await MockDesktop.start({ link: await link(sim, 'agent7001', t), dn: '7001' });
+      const mark = desktop.link.journal.mark;
+      assert.equal((await desktop.send('start'))?.message, 'EventACK');
+      await desktop.link.journal.waitFor(
+        (e) => e.seq > mark && JSON.stringify(e.message.UserData) === '[["screen-capture","enabled"]]',
+        { timeoutMs: 3000, description: 'enabled on 7001' },
+      );
+    });
+  }
+
+  test('a session that does not hold is reported as the 401/403 of the call that found it', async (t) => {
+    const sim = await startSimulator({
+      adminPort: false,
+      workspace: { sessionStyle: 'agent-api-simulator' },
+    });
+    t.after(() => sim.stop());
+    const desktop = await MockDesktop.start({ link: await link(sim, 'agent7001', t), dn: '7001' });
+    // The server no longer knows the session (as a restarted GWS would); given back after, for the front to close.
+    const sessions = sim.workspace?.sessions as Map<string, FrontSession>;
+    const forgotten = [...sessions.entries()];
+    sessions.clear();
+    try {
+      await assert.rejects(
+        desktop.send('start'),
+        /the Workspace session of agent agent7001 does not hold .*: HTTP 403 POST \/workspace\/v3\/voice\/send-user-event: status 603: WWE_CODE .* is not an open session/,
+      );
+    } finally {
+      for (const [id, session] of forgotten) sessions.set(id, session);
+    }
   });
 });

@@ -62,6 +62,10 @@ export function registerSimCommand(program: Command): void {
     )
     .option('--log <file>', 'also write every message to FILE as a SIP Server log (overwritten)')
     .option(
+      '--strict',
+      "also refuse (53) a Tevent that is not an EventUserEvent on the request's ThisDN (a T-Server distributes it as given)",
+    )
+    .option(
       '--workspace-port <port>',
       'also serve the Genesys Workspace API (GWS v3) on this port (0: any free port)',
       parsePort,
@@ -84,6 +88,7 @@ export function registerSimCommand(program: Command): void {
         dn?: string[];
         serverName?: string;
         log?: string;
+        strict?: boolean;
         journalLimit: number;
         journalBytes: number;
         maxConnections: number;
@@ -102,6 +107,7 @@ export function registerSimCommand(program: Command): void {
           ...(opts.dn ? { dns: opts.dn } : {}),
           ...(opts.serverName ? { serverName: opts.serverName } : {}),
           ...(sipLog ? { sipLog: sipLog.writer } : {}),
+          ...(opts.strict ? { strict: true } : {}),
           journal: new Journal({ limit: opts.journalLimit, maxBytes: opts.journalBytes }),
           maxConnections: opts.maxConnections,
           idleTimeoutMs: opts.idleTimeout,

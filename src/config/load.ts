@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { rememberSecret } from '../secrets.ts';
 import { configSchema, type HarnessConfig } from './schema.ts';
 
-type Kind = 'string' | 'number' | 'list' | 'json';
+type Kind = 'string' | 'number' | 'boolean' | 'list' | 'json';
 
 /** Every key that can come from the environment, and how its text is read. */
 const ENV_KEYS: ReadonlyArray<[path: string, kind: Kind]> = [
@@ -21,6 +21,7 @@ const ENV_KEYS: ReadonlyArray<[path: string, kind: Kind]> = [
   ['tserver.image', 'string'],
   ['tserver.dns', 'list'],
   ['tserver.sipLog', 'string'],
+  ['tserver.strict', 'boolean'],
   ['agents.dns', 'list'],
   ['recorder.dns', 'list'],
   ['recorder.container', 'string'],
@@ -67,6 +68,10 @@ function readEnvValue(text: string, kind: Kind): unknown {
   switch (kind) {
     case 'number':
       return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+    case 'boolean': {
+      const word = text.trim().toLowerCase();
+      return word === 'true' ? true : word === 'false' ? false : text;
+    }
     case 'list':
       return text
         .split(',')

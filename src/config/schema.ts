@@ -47,6 +47,11 @@ const tserver = z
     dns: dnList.optional(),
     /** embedded: also write every message to this file as a SIP Server log (spec/sipserver-log.md). */
     sipLog: z.string().min(1).optional(),
+    /**
+     * embedded: also refuse (53) a Tevent that is not an EventUserEvent on the request's ThisDN, which
+     * a T-Server distributes as given (spec/tlib-json.md).
+     */
+    strict: z.boolean().default(false),
     /** embedded: also serve the Workspace API (GWS v3) on this port, for a desktop built on it (desktop profile). */
     workspacePort: port.optional(),
     /** The Workspace API's test agents (default: one per agent DN, user name and password `agent<DN>`). */
@@ -109,6 +114,7 @@ export const configSchema = z
       port: 0,
       image: 'screencap-cert-sim:latest',
       journalBytes: DEFAULT_JOURNAL_BYTES,
+      strict: false,
     }),
     /** The agent DNs. Features name them 7001 and 7002: the first and second of these. */
     agents: z

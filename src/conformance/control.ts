@@ -12,6 +12,8 @@ export interface SimulatorControl {
   addFault(fault: FaultSpec): Promise<void>;
   /** undefined: not possible on this T-Server. */
   configureDns?(dns: string[] | undefined): Promise<void>;
+  /** Turns the simulator's strict mode (`sim --strict`) on or off; undefined: not possible here. */
+  strict?(on: boolean): Promise<void>;
 }
 
 export function inProcessControl(tserver: TServer): SimulatorControl {
@@ -24,6 +26,9 @@ export function inProcessControl(tserver: TServer): SimulatorControl {
       tserver.faults.add(fault);
     },
     configureDns: async (dns) => tserver.configureDns(dns),
+    strict: async (on) => {
+      tserver.strict = on;
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Requests a T-Server must refuse, one per EventError code the simulator can produce
- * (spec/tlib-json.md), as data: how to provoke it, and what must come back.
+ * (spec/tlib-json.md), as data: how to provoke it, and what must come back. Two are refused only
+ * by a strict simulator; a T-Server acknowledges them and delivers their Tevent as given.
  */
 import type { FaultSpec } from '../sim/faults.ts';
 import { MAX_LINE_BYTES } from '../tlib/framing.ts';
@@ -22,6 +23,11 @@ export interface Refusal {
   build(dn: string): WireMessage | string;
   /** The T-Server closes the connection after the EventError (framing errors). */
   closes?: boolean;
+  /**
+   * Only a strict simulator (`sim --strict`) refuses it: a T-Server does not check what the Tevent
+   * says, and distributes it as given (spec/tlib-json.md).
+   */
+  strict?: boolean;
 }
 
 const sendEvent = (dn: string, event: Record<string, unknown> = {}): WireMessage => ({
@@ -55,12 +61,14 @@ export const REFUSALS: readonly Refusal[] = [
     name: 'a Tevent that is not an EventUserEvent',
     code: 53,
     registersDn: true,
+    strict: true,
     build: (dn) => sendEvent(dn, { message: 'EventAttachedDataChanged' }),
   },
   {
     name: 'a Tevent whose ThisDN differs from AttrThisDN',
     code: 53,
     registersDn: true,
+    strict: true,
     build: (dn) => sendEvent(dn, { ThisDN: `${dn}9` }),
   },
   {

@@ -72,6 +72,7 @@ export class RunContext {
       port: t.port,
       adminPort: false,
       journal: new Journal({ maxBytes: t.journalBytes }),
+      strict: t.strict,
       ...(t.dns ? { dns: t.dns } : {}),
       ...(t.sipLog ? { sipLog: sipServerLogFile(t.sipLog).writer } : {}),
       ...(t.workspacePort === undefined

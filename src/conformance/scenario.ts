@@ -45,6 +45,8 @@ export class ScenarioHarness {
   readonly roles = new Map<string, Role>();
   private readonly links: Link[] = [];
   private sim: Simulator | undefined;
+  /** The control whose strict mode this scenario turned on, to turn it back at close. */
+  private strictSet: SimulatorControl | undefined;
   /** The Workspace API front in front of the scenario's T-Server, for a Workspace API desktop without a GWS URL. */
   private front: WorkspaceFront | undefined;
   private readonly calls = new Map<string, string>();
@@ -80,6 +82,7 @@ export class ScenarioHarness {
     this.sim ??= await startSimulator({
       adminPort: false,
       journal: this.journal,
+      strict: this.settings.config.tserver.strict,
       ...(engine ? { engine } : {}),
       ...(sipLog ? { sipLog: sipServerLogFile(sipLog).writer } : {}),
     });
@@ -330,7 +333,17 @@ export class ScenarioHarness {
   }
 
   /** Provokes a refusal from a fresh raw client; resolves to the entry of the EventError it got. */
-  async provoke(refusal: Refusal, dn: string, name = 'client'): Promise<JournalEntry> {
+  /**
+   * Sends `refusal`'s request from a client of its own and returns the T-Server's reply: the
+   * EventError it must answer, or (`reply: 'EventACK'`) the acknowledgement of a T-Server that
+   * accepts it.
+   */
+  async provoke(
+    refusal: Refusal,
+    dn: string,
+    name = 'client',
+    reply: 'EventError' | 'EventACK' = 'EventError',
+  ): Promise<JournalEntry> {
     if (refusal.fault) await (await this.control('fault injection')).addFault(refusal.fault);
     const link = await this.connect(name, 'client', !refusal.unregisteredClient);
     this.clients.set(name, link);
@@ -340,14 +353,26 @@ export class ScenarioHarness {
     if (typeof request === 'string') link.sendBytes(request);
     else link.sendRaw(request);
     return this.journal.waitFor(
-      (e) => e.party === name && e.direction === 'in' && e.message.message === 'EventError',
+      (e) => e.party === name && e.direction === 'in' && e.message.message === reply,
       {
         after: mark,
         timeoutMs: this.settings.requestTimeoutMs,
-        description: `EventError ${refusal.code} for ${refusal.name}`,
+        description:
+          reply === 'EventError'
+            ? `EventError ${refusal.code} for ${refusal.name}`
+            : `EventACK for ${refusal.name}`,
         near: (e) => e.party === name,
       },
     );
+  }
+
+  /** Puts the simulator in strict mode (`sim --strict`) for this scenario. */
+  async strictTServer(): Promise<void> {
+    const control = await this.control('strict mode');
+    if (!control.strict)
+      throw new Error("this T-Server's strict mode cannot be set from here (sim --strict)");
+    await control.strict(true);
+    this.strictSet = control;
   }
 
   /** Waits until the journal has been quiet for `quietMs` (at most the answer timeout and a bit). */
@@ -400,6 +425,8 @@ export class ScenarioHarness {
 
   async close(): Promise<void> {
     this.stopCopying();
+    // A shared simulator outlives the scenario: back to the run's own setting.
+    await this.strictSet?.strict?.(this.settings.config.tserver.strict);
     // A shared T-Server outlives the scenario: leave no call behind for the next one.
     if (this.run.endpoint && this.calls.size) {
       const control = await this.control('releasing calls');

@@ -249,9 +249,9 @@ export class WorkspaceLink implements Link {
       message: request,
     });
     const reply = await this.http.post(path, { json });
-    if (reply.httpStatus === 401) {
+    if (reply.httpStatus === 401 || reply.httpStatus === 403) {
       const error = new Error(
-        `the Workspace session of agent ${this.options.agentId} has ended (expired or logged out): ${describeReply(reply)}`,
+        `the Workspace session of agent ${this.options.agentId} does not hold (expired, logged out, or its cookies refused): ${describeReply(reply)}`,
       );
       this.shutDown(error);
       throw error;

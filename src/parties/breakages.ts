@@ -242,25 +242,25 @@ class DeliversRefusedTServer extends TServer {
   ): void {
     super.refuse(session, wire, code, reason);
     const event = (wire as WireMessage).Event as Record<string, unknown> | undefined;
-    if (wire.message === 'RequestSendEvent' && typeof event?.ThisDN === 'string') {
-      this.distribute({ ...(event as object), message: 'EventUserEvent' } as Unstamped<EventUserEvent>);
+    if (wire.message === 'RequestSendEvent' && typeof wire.ThisDN === 'string' && event) {
+      this.distribute({ ...event, message: 'EventUserEvent' } as Unstamped<EventUserEvent>, wire.ThisDN);
     }
   }
 }
 
 class StripsUserDataTServer extends TServer {
-  protected override distribute(event: Unstamped<EventUserEvent>): void {
-    if (!isOperationEvent(event)) return super.distribute(event);
+  protected override distribute(event: Unstamped<EventUserEvent>, dn?: string): void {
+    if (!isOperationEvent(event)) return super.distribute(event, dn);
     const { UserData: _dropped, ...rest } = event;
-    super.distribute(rest);
+    super.distribute(rest, dn);
   }
 }
 
 class IndicationsLoseConnIdTServer extends TServer {
-  protected override distribute(event: Unstamped<EventUserEvent>): void {
-    if (event.message !== 'EventUserEvent' || isOperationEvent(event)) return super.distribute(event);
+  protected override distribute(event: Unstamped<EventUserEvent>, dn?: string): void {
+    if (event.message !== 'EventUserEvent' || isOperationEvent(event)) return super.distribute(event, dn);
     const { ConnID: _dropped, ...rest } = event;
-    super.distribute(rest);
+    super.distribute(rest, dn);
   }
 }
 

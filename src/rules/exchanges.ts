@@ -3,6 +3,7 @@
  * which DN when, which call each client knew of, and which delivered event belongs to which request.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { DISCONNECTED } from '../journal.ts';
 import { isIndication, isOperation, screenCaptureValue } from '../screencap.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 import type { WireRecord } from './observations.ts';
@@ -78,7 +79,9 @@ export class Exchanges {
   private stateRecordsOf(client: string): readonly WireRecord[] {
     let list = this.stateByClient.get(client);
     if (!list) {
-      list = this.recordsOf(client).filter((r) => !r.sent && STATE_EVENTS.has(r.message.message));
+      list = this.recordsOf(client).filter(
+        (r) => (!r.sent && STATE_EVENTS.has(r.message.message)) || r.message.message === DISCONNECTED,
+      );
       this.stateByClient.set(client, list);
     }
     return list;
@@ -92,23 +95,30 @@ export class Exchanges {
     return this.requests.filter((r) => r.record.message.message === 'RequestSendEvent' && filter(r));
   }
 
-  /** Whether `client` had registered `dn` (EventRegistered received, not since unregistered) before `at`. */
+  /**
+   * Whether `client` had registered `dn` (EventRegistered received, not since unregistered, and
+   * not disconnected since) before `at`.
+   */
   monitoring(client: string, dn: unknown, at: WireRecord): boolean {
     let on = false;
     for (const r of this.stateRecordsOf(client)) {
-      if (r.sent || !before(r, at)) continue;
-      if (r.message.ThisDN !== dn) continue;
-      if (r.message.message === 'EventRegistered') on = true;
-      if (r.message.message === 'EventUnregistered') on = false;
+      if (!before(r, at)) continue;
+      if (r.message.message === DISCONNECTED) on = false;
+      else if (r.message.ThisDN === dn) {
+        if (r.message.message === 'EventRegistered') on = true;
+        if (r.message.message === 'EventUnregistered') on = false;
+      }
     }
     return on;
   }
 
-  /** DNs `client` had registered before `at`. */
+  /** DNs `client` had registered before `at` (none after it disconnected). */
   monitoredDns(client: string, at: WireRecord): string[] {
     const dns = new Set<string>();
     for (const r of this.stateRecordsOf(client)) {
-      if (r.sent || !before(r, at) || typeof r.message.ThisDN !== 'string') continue;
+      if (!before(r, at)) continue;
+      if (r.message.message === DISCONNECTED) dns.clear();
+      if (r.sent || typeof r.message.ThisDN !== 'string') continue;
       if (r.message.message === 'EventRegistered') dns.add(r.message.ThisDN);
       if (r.message.message === 'EventUnregistered') dns.delete(r.message.ThisDN);
     }
@@ -172,6 +182,18 @@ export interface DeliveryAnalysis {
   unexpected: Array<{ event: WireRecord; refused: SentRequest | undefined }>;
 }
 
+/** Events a client receives that are not deliveries of a Tevent (replies, calls). */
+const NOT_DELIVERIES = new Set([...REPLY_NAMES, 'EventEstablished', 'EventReleased']);
+
+/**
+ * What a delivery of `request` looks like to its recipient: the Tevent as given (a T-Server does
+ * not check it), so its name and ThisDN are the Tevent's.
+ */
+function deliveryKey(request: WireMessage): string {
+  const t = tevent(request);
+  return JSON.stringify(t ? [t.message, t.ThisDN] : ['EventUserEvent', request.ThisDN]);
+}
+
 function sameContent(request: WireMessage, event: WireMessage): boolean {
   const t = tevent(request);
   return (
@@ -183,32 +205,39 @@ function sameContent(request: WireMessage, event: WireMessage): boolean {
 }
 
 /**
- * Attributes each received EventUserEvent to the acknowledged request it delivers: per recipient and
- * DN, in the T-Server's order (first in, first out), so a changed event still pairs with its request.
+ * Attributes each received event to the acknowledged request it delivers: per recipient, in the
+ * T-Server's order (first in, first out), so a changed event still pairs with its request. A
+ * request is owed to the clients monitoring the DN it addressed (AttrThisDN), and reaches them as
+ * its Tevent says (name and ThisDN as given).
  */
 export function analyseDeliveries(ex: Exchanges): DeliveryAnalysis {
   const accepted = ex
     .sendEvents((r) => r.ack !== undefined)
     .sort((a, b) => (before(a.ack as WireRecord, b.ack as WireRecord) ? -1 : 1));
   const refused = ex.sendEvents((r) => r.error !== undefined);
+  const delivered = new Set(['EventUserEvent']);
+  for (const r of accepted) {
+    const name = tevent(r.record.message)?.message;
+    if (typeof name === 'string' && !NOT_DELIVERIES.has(name)) delivered.add(name);
+  }
   const expected: Delivery[] = [];
   const unexpected: DeliveryAnalysis['unexpected'] = [];
   for (const client of ex.clients) {
-    const queues = new Map<unknown, Delivery[]>();
+    const queues = new Map<string, Delivery[]>();
     for (const request of accepted) {
-      const dn = tevent(request.record.message)?.ThisDN ?? request.record.message.ThisDN;
-      if (!ex.monitoring(client, dn, request.ack as WireRecord)) continue;
+      if (!ex.monitoring(client, request.record.message.ThisDN, request.ack as WireRecord)) continue;
       const delivery: Delivery = { request, recipient: client, event: undefined };
       expected.push(delivery);
-      const q = queues.get(dn) ?? [];
-      queues.set(dn, q);
+      const key = deliveryKey(request.record.message);
+      const q = queues.get(key) ?? [];
+      queues.set(key, q);
       q.push(delivery);
     }
     const unmatchedRefused = [...refused];
     for (const r of ex.recordsOf(client)) {
-      if (r.sent || r.message.message !== 'EventUserEvent') continue;
+      if (r.sent || !delivered.has(r.message.message)) continue;
       // An event received before a request was sent cannot be its delivery.
-      const queue = queues.get(r.message.ThisDN);
+      const queue = queues.get(JSON.stringify([r.message.message, r.message.ThisDN]));
       const next = queue?.[0] && before(queue[0].request.record, r) ? queue.shift() : undefined;
       if (next) {
         next.event = r;
@@ -293,7 +322,12 @@ export function pairAnswers(ex: Exchanges, initialState: string): Answer[] {
         {
           client: recorder,
           recorder,
-          isOperation: (r, v) => !r.sent && r.message.message === 'EventUserEvent' && isOperation(v),
+          // An operation on a DN it does not monitor (a desktop's Tevent naming another DN) is not its to answer.
+          isOperation: (r, v) =>
+            !r.sent &&
+            r.message.message === 'EventUserEvent' &&
+            isOperation(v) &&
+            ex.monitoring(recorder, r.message.ThisDN, r),
           isIndication: (r, v) => r.sent && r.message.message === 'RequestSendEvent' && !isOperation(v),
         },
         initialState,

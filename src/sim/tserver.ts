@@ -1,11 +1,18 @@
 /**
  * The T-Server simulator's protocol engine (spec/tlib-json.md): client sessions, DN registration,
- * RequestSendEvent validation, EventACK/EventError, and distribution of EventUserEvent to every
- * registrant of the DN. One client's bad input or slowness never touches another client.
+ * RequestSendEvent validation, EventACK/EventError, and distribution of the Tevent, as given, to
+ * every registrant of the request's DN. As a T-Server, it does not check what the Tevent says
+ * (unless `strict`). One client's bad input or slowness never touches another client.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { Journal, noteMessageBytes } from '../journal.ts';
-import { decodeRequest, dnProblem, problemText, referenceIdProblem } from '../tlib/codec.ts';
+import { DISCONNECTED, Journal, noteMessageBytes } from '../journal.ts';
+import {
+  decodeRequest,
+  dnProblem,
+  problemText,
+  referenceIdProblem,
+  strictTeventProblem,
+} from '../tlib/codec.ts';
 import { describeErrorCode, TErr } from '../tlib/errors.ts';
 import { FrameReader } from '../tlib/framing.ts';
 import type {
@@ -41,6 +48,11 @@ export interface TServerOptions {
   idleTimeoutMs?: number;
   /** Bytes of unfinished lines held for all clients together; the client that would exceed it is disconnected. */
   maxBufferedBytes?: number;
+  /**
+   * Also refuse (53) a Tevent that is not an EventUserEvent on the request's ThisDN, which a T-Server
+   * would distribute as given (`sim --strict`, config `tserver.strict`).
+   */
+  strict?: boolean;
 }
 
 export const DEFAULT_SERVER_NAME = 'screencap-cert-sim';
@@ -94,6 +106,8 @@ export class TServer {
   /** Unfinished-line bytes held for all clients. */
   private bufferedBytes = 0;
   private readonly idleSweep: NodeJS.Timeout;
+  /** See TServerOptions.strict; a scenario may turn it on for itself. */
+  strict: boolean;
   private nextClientId = 1;
   private sequence = 0;
   /** Replies held back by delay faults. */
@@ -109,6 +123,7 @@ export class TServer {
     this.maxBacklogBytes = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.strict = options.strict ?? false;
     this.net = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.net.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.net.on('drop', (d) =>
@@ -161,7 +176,10 @@ export class TServer {
   /** Closes every connection; the listening socket is closed by the caller. */
   closeAll(): void {
     clearInterval(this.idleSweep);
-    for (const s of this.sessions) s.socket.destroy();
+    for (const s of [...this.sessions]) {
+      s.socket.destroy();
+      this.drop(s); // now, not on its 'close' event: a stopped server journals (and logs) no more
+    }
     // Delayed replies must not keep a stopped simulator's process alive.
     for (const timer of this.delayed) clearTimeout(timer);
     this.delayed.clear();
@@ -185,6 +203,13 @@ export class TServer {
   private drop(session: ClientSession): void {
     if (!this.sessions.delete(session)) return;
     this.bufferedBytes -= session.reader.bufferedBytes;
+    // A client that leaves monitors nothing any more: the journal (and a SIP Server log) says when.
+    this.journal?.append({
+      party: 'tserver',
+      direction: 'in',
+      ...this.peerOf(session, session.applicationName),
+      message: { message: DISCONNECTED },
+    });
     for (const dn of session.dns) this.unregister(session, dn);
     this.log(`disconnect ${session.label}`);
   }
@@ -316,6 +341,8 @@ export class TServer {
   }
 
   private sendEvent(session: ClientSession, request: RequestSendEvent): void {
+    const strict = this.strict ? strictTeventProblem(request) : undefined;
+    if (strict) return this.refuse(session, request, strict.code, `${problemText(strict)} (strict mode)`);
     const ThisDN = request.ThisDN;
     const notConfigured = this.dnConfigProblem(ThisDN);
     if (notConfigured) return this.refuse(session, request, TErr.NOT_CONFIGURED, notConfigured);
@@ -336,13 +363,15 @@ export class TServer {
   private acknowledgeAndDeliver(session: ClientSession, request: RequestSendEvent, deliver: boolean): void {
     this.send(session, { message: 'EventACK', ReferenceID: request.ReferenceID, ThisDN: request.ThisDN });
     if (!deliver) return;
-    const { ThisDN, ConnID, UserData } = request.Event;
-    this.distribute({
-      message: 'EventUserEvent',
-      ThisDN,
+    // The Tevent as given, to the registrants of the DN the request addressed.
+    const { message, ThisDN, ConnID, UserData } = request.Event;
+    const event = {
+      message,
+      ...(ThisDN === undefined ? {} : { ThisDN }),
       ...(ConnID === undefined ? {} : { ConnID }),
       ...(UserData === undefined ? {} : { UserData }),
-    });
+    };
+    this.distribute(event as Unstamped<EventUserEvent>, request.ThisDN);
   }
 
   private injectFault(session: ClientSession, request: RequestSendEvent, fault: Fault): void {
@@ -422,10 +451,13 @@ export class TServer {
     this.write(session, stamped, line);
   }
 
-  /** One event (one sequence number, one encoding) to every registrant of its DN. */
-  protected distribute(event: Unstamped<EventUserEvent | EventEstablished | EventReleased>): void {
+  /** One event (one sequence number, one encoding) to every registrant of `dn` (default: its own DN). */
+  protected distribute(
+    event: Unstamped<EventUserEvent | EventEstablished | EventReleased>,
+    dn: string = event.ThisDN,
+  ): void {
     const stamped = this.stamp(event);
-    const recipients = this.recipients(event.ThisDN);
+    const recipients = this.recipients(dn);
     if (recipients.size === 0) return;
     const line = `${JSON.stringify(stamped)}\n`;
     noteMessageBytes(stamped as unknown as WireMessage, line.length);

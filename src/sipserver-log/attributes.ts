@@ -18,6 +18,10 @@ const TEVENT_ATTRIBUTES = new Set(['ConnID', 'UserData']);
 const KV_HEADER = /^\[\d+\]/;
 const BINARY = /^\[(\d+)\]((?: [0-9a-fA-F]{2})*)$/;
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
+/** A nested list's key line, with what follows `(list)` on it (its first pair, if any). */
+const NESTED = /^'([^\t]*?)'\s*\(list\)(.*)$/;
+/** An error's text on its own indented line, in brackets. */
+const ERROR_TEXT = /^[([].*[)\]]$/;
 
 // --- printing ------------------------------------------------------------------------------------
 
@@ -34,7 +38,12 @@ function isBinary(value: unknown): value is { binary: string } {
   return typeof (value as { binary?: unknown } | null)?.binary === 'string';
 }
 
+/** `AttributeEventSequenceNumber` is printed as 16 hex digits. */
+const HEX_SEQUENCE = /^[0-9a-fA-F]{16}$/;
+
 function scalar(key: string, value: unknown): string {
+  if (key === 'EventSequenceNumber' && Number.isSafeInteger(value) && (value as number) >= 0)
+    return (value as number).toString(16).padStart(16, '0');
   if (typeof value === 'string') {
     // A ConnID is printed bare, as 16 hex digits (any other text is quoted, so it reads back whole).
     return key === 'ConnID' && /^[0-9a-fA-F]+$/.test(value) ? value : `'${oneLine(value)}'`;
@@ -149,6 +158,13 @@ export class AttributeReader {
         this.problems.push(`line ${lineNo}: a KV list nested more than ${MAX_KV_DEPTH} deep (not read)`);
       return;
     }
+    if (this.lists.length === 0 && depth === 2 && ERROR_TEXT.test(content)) {
+      // `(Invalid attribute)` under an error code: the error's text, when no ErrorMessage says it.
+      const last = this.attributes.at(-1);
+      if (last?.[0] === 'ErrorCode' && !this.attributes.some(([n]) => n === 'ErrorMessage'))
+        this.attributes.push(['ErrorMessage', content.slice(1, -1)]);
+      return;
+    }
     if (this.lists.length < depth - 1) {
       this.problems.push(`line ${lineNo}: a KV pair outside a KV list`);
       return;
@@ -172,6 +188,8 @@ export class AttributeReader {
       value = list;
     } else if (name === 'ConnID') {
       value = unquote(text) ?? text;
+    } else if (name === 'EventSequenceNumber' && HEX_SEQUENCE.test(text)) {
+      value = Number.parseInt(text, 16);
     } else {
       value = unquote(text) ?? bare(text);
     }
@@ -179,32 +197,27 @@ export class AttributeReader {
   }
 
   private pair(content: string, list: KVList, lineNo: number): void {
-    let key: string | undefined;
-    let text: string;
-    const tab = content.indexOf('\t');
-    if (tab === -1) {
-      // `'key'(list)`: a nested list written against its key.
-      if (!content.endsWith('(list)')) {
-        this.problems.push(`line ${lineNo}: a KV pair without a value`);
+    const nested = content.includes('(list)') ? NESTED.exec(content) : null;
+    if (nested) {
+      // `'key'\t(list)`, `'key'(list)`, or `'key'(list) 'inner'\t'value'`: its first pair on its line.
+      if (this.lists.length > MAX_KV_DEPTH) {
+        this.problems.push(`line ${lineNo}: a KV list nested more than ${MAX_KV_DEPTH} deep (not read)`);
         return;
       }
-      key = unquote(content.slice(0, -'(list)'.length));
-      text = '(list)';
-    } else {
-      key = unquote(content.slice(0, tab)) ?? content.slice(0, tab);
-      text = content.slice(tab + 1);
-    }
-    if (key === undefined) {
-      this.problems.push(`line ${lineNo}: a KV key that is not quoted`);
+      const inner: KVList = [];
+      list.push([nested[1] as string, inner]);
+      this.lists.push(inner);
+      const first = (nested[2] as string).trim();
+      if (first !== '') this.pair(first, inner, lineNo);
       return;
     }
-    if (text === '(list)') {
-      const nested: KVList = [];
-      list.push([key, nested]);
-      this.lists.push(nested);
-    } else {
-      list.push([key, pairValue(text)]);
+    const tab = content.indexOf('\t');
+    if (tab === -1) {
+      this.problems.push(`line ${lineNo}: a KV pair without a value`);
+      return;
     }
+    const key = unquote(content.slice(0, tab)) ?? content.slice(0, tab);
+    list.push([key, pairValue(content.slice(tab + 1))]);
   }
 
   /** The message named `name`; for RequestSendEvent, also the Tevent fields the log did not show. */

@@ -2,20 +2,24 @@
  * What a SIP Server log cannot show, and what that does to each rule's outcome. The checkers judge
  * a log's records exactly as a live run's; this then takes back what the log could not show, so a
  * rule is *not observable* with the reason, never passed on a guess nor failed on a gap:
- * - `tevent`: RequestSendEvent is printed flat (attributes.ts). With one `AttributeThisDN` line the
- *   Tevent's thisDN is AttrThisDN by construction, so DESK-THISDN/REC-THISDN would pass vacuously;
- *   without `AttributeUserEvent` the messageType is not shown (DESK-MSGTYPE/REC-MSGTYPE).
+ * - `tevent`: RequestSendEvent is printed flat (attributes.ts). With one `AttributeThisDN` line, and
+ *   no delivered event showing the Tevent as given (distributions.ts), the Tevent's thisDN is
+ *   AttrThisDN by construction, so DESK-THISDN/REC-THISDN would pass vacuously; without
+ *   `AttributeUserEvent` (and no delivery) the messageType is not shown (DESK-MSGTYPE/REC-MSGTYPE).
  * - `session`: a client that registered before the log begins: which DNs it monitored, which calls
  *   it knew of, the recorder's state and replies to earlier requests are not in the log.
  * - the end of the log: a reply, delivery or indication missing within the allowed time before
  *   the log ends may have come after it. (A T-Server run that ends with the next one's start
  *   ended there: what it did not do, it never did.)
  * - a message with attribute lines that could not be read (the entry's `problem`).
+ * - a line that could not be placed (its skip): any finding near it in time, or about its client
+ *   after it, may be its doing.
  */
 import type { JournalEntry, SourceRef } from '../journal.ts';
 import type { RuleFinding, RuleOutcome } from '../result/outcomes.ts';
 import { type RuleId, ruleById } from '../rules/catalog.ts';
 import type { TeventField } from './attributes.ts';
+import type { Skip } from './parser.ts';
 import type { LogParty } from './parties.ts';
 
 interface LogNeeds {
@@ -50,8 +54,9 @@ export const LOG_NEEDS: Readonly<Record<RuleId, LogNeeds>> = {
 
 const TEVENT_REASON: Record<TeventField, string> = {
   'Event.ThisDN':
-    'the log prints RequestSendEvent flat with one AttributeThisDN, so the Tevent’s thisDN cannot be told from AttrThisDN',
-  'Event.message': 'the log prints RequestSendEvent without AttributeUserEvent (the Tevent’s messageType)',
+    'the log prints RequestSendEvent flat with one AttributeThisDN and shows no delivery of its Tevent, so the Tevent’s thisDN cannot be told from AttrThisDN',
+  'Event.message':
+    'the log prints RequestSendEvent without AttributeUserEvent (the Tevent’s messageType) and shows no delivery of its Tevent',
 };
 
 export interface LogFacts {
@@ -60,6 +65,10 @@ export interface LogFacts {
   /** Tevent fields not shown, by RequestSendEvent entry seq. */
   unshown: ReadonlyMap<number, readonly TeventField[]>;
   parties: ReadonlyMap<string, LogParty>;
+  /** Lines of this T-Server run that may hold a message the rules need and could not be placed. */
+  unplaced?: readonly Skip[];
+  /** How far from an unplaced line a finding may be its doing (ms): the longest time the rules allow. */
+  windowMs?: number;
   /** Set when the log ends inside the T-Server run: the time of its last message (epoch µs)... */
   cutAt?: number;
   /** ...and how long before it a missing message may still have come (ms). */
@@ -82,6 +91,9 @@ function blindSpot(needs: LogNeeds, finding: RuleFinding, facts: LogFacts): stri
   const seq = finding.journalSeq;
   const entry = seq === undefined ? undefined : facts.entries.get(seq);
   if (entry?.problem) return `the log's lines for it could not all be read (${entry.problem})`;
+  const unplaced = entry && nearestUnplaced(entry, facts);
+  if (unplaced)
+    return `a line of the log near it could not be placed (${where(unplaced.source)}: ${unplaced.name ? `${unplaced.name}: ` : ''}${unplaced.reason}), and may be what the rule needed`;
   if (needs.tevent && seq !== undefined && facts.unshown.get(seq)?.includes(needs.tevent))
     return TEVENT_REASON[needs.tevent];
   const { cutAt, graceMs = 0 } = facts;
@@ -94,6 +106,17 @@ function blindSpot(needs: LogNeeds, finding: RuleFinding, facts: LogFacts): stri
   )
     return `the log ends ${((cutAt - entry.micros) / 1000).toFixed(0)} ms after it (within the ${graceMs} ms allowed), so what is missing may have come after its end`;
   return undefined;
+}
+
+/** An unplaced line that may explain a finding on `entry`: close to it in time, or of its client before it. */
+function nearestUnplaced(entry: JournalEntry, facts: LogFacts): Skip | undefined {
+  const window = (facts.windowMs ?? 0) * 1000;
+  return facts.unplaced?.find(
+    (s) =>
+      s.micros !== undefined &&
+      (Math.abs(entry.micros - s.micros) <= window ||
+        (s.client !== undefined && s.client === entry.peerId && s.micros <= entry.micros)),
+  );
 }
 
 /** The outcome as far as the log can show it. */
@@ -124,15 +147,21 @@ export function limitToLog(outcome: RuleOutcome, facts: LogFacts): RuleOutcome {
     const why = blindSpot(needs, firstBlind, facts) as string;
     return notObservable(outcome, `${why}: ${firstBlind.text}`);
   }
-  // Nothing failed: a pass is vacuous if it judged a RequestSendEvent whose field the log did not show.
+  // Nothing failed: a pass only counts the requests whose field the log showed; with none shown it is vacuous.
   if (needs.tevent && outcome.outcome === 'passed') {
     const seat = ruleById(outcome.rule)?.seat;
+    const blind: JournalEntry[] = [];
     for (const [seq, fields] of facts.unshown) {
       const entry = facts.entries.get(seq);
       const party = entry?.peerId === undefined ? undefined : facts.parties.get(entry.peerId);
-      if (fields.includes(needs.tevent) && party?.role === seat)
-        return notObservable(outcome, `${TEVENT_REASON[needs.tevent]} (${where(entry?.source)})`);
+      if (entry && fields.includes(needs.tevent) && party?.role === seat) blind.push(entry);
     }
+    const first = blind[0];
+    if (!first) return outcome;
+    const why = `${TEVENT_REASON[needs.tevent]} (${where(first.source)}${blind.length > 1 ? ` and ${blind.length - 1} more` : ''})`;
+    const checked = outcome.checked - blind.length;
+    if (checked <= 0) return notObservable(outcome, why);
+    return { ...outcome, checked, reason: `judged on ${checked} request(s); not on ${blind.length}: ${why}` };
   }
   return outcome;
 }

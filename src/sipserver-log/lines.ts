@@ -74,13 +74,55 @@ export function sentLine(micros: number, name: string, client: LogClient): strin
   return `${shortTime(micros)} Trc 04542 ${name} sent to ${clientLabel(client)}`;
 }
 
+/**
+ * `10:15:02.500 Std 04524 Client 612 disconnected`: a client left. The form is T-Server's standard
+ * message 04524 as public log analysers catalogue it (`Client <n> disconnected on ...`; what follows
+ * is not shown, and not read); the client is named by its socket.
+ */
+export function disconnectedLine(micros: number, client: LogClient): string {
+  return `${fullTime(micros)} Std 04524 Client ${client.socket} disconnected`;
+}
+
 // --- reading --------------------------------------------------------------------------------------
 
 /** `[612] (0000000b DesktopApp 10.0.0.7:51234)`: the application name may hold spaces, or be empty. */
 const CLIENT = /^\[(\d+)\] \(([0-9a-fA-F]{1,16}) (.*) (\S+)\)$/;
 const TRC = /^ Trc (04541|04542) (\S+) (received from|sent to) (.*)$/;
-const PRINTED = /^\[[^\]]*\] \S+ (send_to_client|distribute_event): message (\S+)$/;
+const PRINTED =
+  /^\[[^\]]*\] \S+ (send_to_client|distribute_event|distribute call event|distribute party event): message (\S+)$/;
 const CLOCK = /^(\d\d):(\d\d):(\d\d)\.(\d{3,4})$/;
+/** `Std 04524 Client 612 disconnected ...`, `Std 04523 Connection to client 612 closed ...`. */
+const DISCONNECTED =
+  /^ Std (?:04524 Client|04523 Connection to client) \[?(\d+)\]? (?:disconnected|closed)\b/;
+const HEADER = /^Application (name|type|version):\s*(.*?)\s*$/;
+const MONTHS: Readonly<Record<string, number>> = {
+  Jan: 1,
+  Feb: 2,
+  Mar: 3,
+  Apr: 4,
+  May: 5,
+  Jun: 6,
+  Jul: 7,
+  Aug: 8,
+  Sep: 9,
+  Oct: 10,
+  Nov: 11,
+  Dec: 12,
+};
+
+/**
+ * T-Library's names for the request that sends a Tevent (TSendEvent, TSendUserEvent), and the
+ * Platform SDK's: all three are the screen-capture request, read as RequestSendEvent.
+ */
+const REQUEST_NAMES: Readonly<Record<string, string>> = {
+  RequestDistributeEvent: 'RequestSendEvent',
+  RequestDistributeUserEvent: 'RequestSendEvent',
+};
+
+/** A message name as the rules know it. */
+export function canonicalName(name: string): string {
+  return REQUEST_NAMES[name] ?? name;
+}
 
 export function parseClient(text: string): LogClient | undefined {
   const m = CLIENT.exec(text);
@@ -104,10 +146,79 @@ export function parseClock(text: string): number | undefined {
   return ((h * 60 + min) * 60 + s) * 1_000_000 + micros;
 }
 
-/** Epoch microseconds of midnight UTC of `YYYY-MM-DD`, or undefined. */
+function utcDay(year: number, month: number, day: number): number | undefined {
+  const ms = Date.UTC(year, month - 1, day);
+  const d = new Date(ms);
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day
+    ? ms * 1000
+    : undefined;
+}
+
+/**
+ * Epoch microseconds of midnight UTC of a date as a timestamp prints it: `YYYY-MM-DD`, `MM/dd/yy`,
+ * `MM/dd/yyyy`, or `yyyy MMM d` (the date parts of `EEE MMM d HH:mm:ss yyyy.SSS`); or undefined.
+ */
 export function parseDate(text: string): number | undefined {
-  const ms = Date.parse(`${text}T00:00:00Z`);
-  return Number.isNaN(ms) || !/^\d{4}-\d\d-\d\d$/.test(text) ? undefined : ms * 1000;
+  let m = /^(\d{4})-(\d\d)-(\d\d)$/.exec(text);
+  if (m) return utcDay(Number(m[1]), Number(m[2]), Number(m[3]));
+  m = /^(\d\d)\/(\d\d)\/(\d\d|\d{4})$/.exec(text);
+  if (m) {
+    const year = (m[3] as string).length === 2 ? 2000 + Number(m[3]) : Number(m[3]);
+    return utcDay(year, Number(m[1]), Number(m[2]));
+  }
+  m = /^(\d{4}) ([A-Z][a-z]{2}) (\d{1,2})$/.exec(text);
+  const month = m && MONTHS[m[2] as string];
+  return m && month ? utcDay(Number(m[1]), month, Number(m[3])) : undefined;
+}
+
+const EEE_DATE = /^[A-Z][a-z]{2} +([A-Z][a-z]{2}) +(\d{1,2}) \d\d:\d\d:\d\d (\d{4})\./;
+
+/**
+ * The date text (as parseDate takes it) of a line that starts with a dated timestamp, whatever
+ * follows it; or undefined. Cheap on lines that start with none.
+ */
+export function leadingDate(line: string): string | undefined {
+  const c = line.charCodeAt(0);
+  if (c >= 48 && c <= 57 /* digit */) {
+    const sep = line.charCodeAt(10);
+    if (line.charCodeAt(4) === 45 /* - */ && (sep === 84 /* T */ || sep === 32)) return line.slice(0, 10);
+    if (line.charCodeAt(2) !== 47 /* / */) return undefined;
+    const space = line.indexOf(' ');
+    return space === -1 ? undefined : line.slice(0, space);
+  }
+  if (c < 65 || c > 90 || line.charCodeAt(3) !== 32 || !WEEKDAYS.has(line.slice(0, 3))) return undefined;
+  const m = EEE_DATE.exec(line);
+  return m ? `${m[3]} ${m[1]} ${m[2]}` : undefined;
+}
+
+/** A line's time as printed: its date's text, when it has one, and its time of day. */
+export interface Stamp {
+  date: string | undefined;
+  timeOfDay: number;
+}
+
+/**
+ * The timestamp a line starts with, in any form of the spec: `HH:MM:SS.mmm`,
+ * `YYYY-MM-DDTHH:MM:SS.mmm`, `YYYY-MM-DD HH:MM:SS.mmm`, `MM/dd/yy HH:mm:ss.SSS`,
+ * `MM/dd/yyyy HH:mm:ss.SSS`, `EEE MMM d HH:mm:ss yyyy.SSS`; or undefined. The date is checked
+ * where it is turned into a day (parseDate), once per date.
+ */
+export function parseStamp(text: string): Stamp | undefined {
+  const space = text.lastIndexOf(' ');
+  if (space === -1) {
+    if (text.charCodeAt(10) !== 84 /* T */) return clockStamp(undefined, text);
+    return clockStamp(text.slice(0, 10), text.slice(11));
+  }
+  const last = text.slice(space + 1);
+  if (last.charCodeAt(2) === 58 /* : */) return clockStamp(text.slice(0, space), last);
+  // `EEE MMM d HH:mm:ss yyyy.SSS`: the year and milliseconds after the time of day.
+  const m = /^[A-Z][a-z]{2} +([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d) (\d{4})\.(\d{3})$/.exec(text);
+  return m ? clockStamp(`${m[4]} ${m[1]} ${m[2]}`, `${m[3]}.${m[5]}`) : undefined;
+}
+
+function clockStamp(date: string | undefined, clock: string): Stamp | undefined {
+  const timeOfDay = parseClock(clock);
+  return timeOfDay === undefined ? undefined : { date, timeOfDay };
 }
 
 /**
@@ -132,7 +243,7 @@ export class LogClock {
   /** The steps back read so far (see `monotonic`). */
   readonly steps: ClockStep[] = [];
 
-  /** Notes the date of a full-timestamp line (`YYYY-MM-DDT...`). */
+  /** Notes the date of a full-timestamp line. */
   setDate(dayMicros: number): void {
     this.date = dayMicros;
   }
@@ -148,6 +259,11 @@ export class LogClock {
       micros += MICROS_PER_DAY;
     }
     return this.monotonic(micros);
+  }
+
+  /** The last time read (epoch µs), or undefined before any. */
+  get latest(): number | undefined {
+    return this.last === 0 ? undefined : this.last;
   }
 
   /**
@@ -169,56 +285,85 @@ export class LogClock {
   }
 }
 
-/** A line's time: microseconds since midnight, and whether the line carries its date. */
-export interface LineTime {
-  timeOfDay: number;
-  dated: boolean;
-}
-
 type LineForm =
   /** `client`: the client's text, `[612] (0000000b DesktopApp 10.0.0.7:51234)` (see parseClient). */
-  | ({ form: 'received' | 'sent'; name: string; client: string } & LineTime)
-  | ({ form: 'printed'; kind: SendKind; name: string } & LineTime)
+  | { form: 'received' | 'sent'; name: string; client: string; stamp: Stamp }
+  | { form: 'printed'; kind: SendKind; name: string; stamp: Stamp }
   | { form: 'message'; name: string }
-  | { form: 'started' }
+  | { form: 'disconnected'; socket: number; stamp: Stamp }
+  /** `[BSYNC] Trace: Send to backup ...`: the message printed next is the primary's copy to its backup. */
+  | { form: 'backup' }
+  | { form: 'header'; key: 'name' | 'type' | 'version'; value: string }
+  | { form: 'started'; stamp: Stamp }
+  /** A line that names T-Lib traffic but that cannot be read: why. */
+  | { form: 'unplaced'; name: string | undefined; why: string }
   | { form: 'other' };
 
 const OTHER: LineForm = { form: 'other' };
-const STARTED_FORM: LineForm = { form: 'started' };
+const BACKUP: LineForm = { form: 'backup' };
+const UNREADABLE_TIME = 'its timestamp is in no form this reader knows';
 
-/** The date (`YYYY-MM-DD`) of a line that starts with a full timestamp, or undefined. */
-export function lineDate(line: string): string | undefined {
-  return line.charCodeAt(10) === 84 /* T */ && line.charCodeAt(4) === 45 /* - */
-    ? line.slice(0, 10)
-    : undefined;
+const WEEKDAYS = new Set(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
+
+/**
+ * Whether a line may start with a timestamp: a digit, or a weekday (`EEE MMM d ...`). Most lines of
+ * a busy log are SIP traffic; this keeps them to one or two character tests.
+ */
+function mayBeStamped(line: string, c: number): boolean {
+  if (c >= 48 && c <= 57) return true;
+  return c >= 65 && c <= 90 && line.charCodeAt(3) === 32 && WEEKDAYS.has(line.slice(0, 3));
 }
 
-/** What a line (not an attribute line) is; a line whose time cannot be read is `other`. */
+/** What a line (not an attribute line) is. */
 export function classify(line: string): LineForm {
   const c = line.charCodeAt(0);
-  if (c === 64 /* @ */) {
-    if (!line.includes(': message ')) return OTHER;
-    const space = line.indexOf(' ');
-    const m = PRINTED.exec(line.slice(space + 1));
-    const timeOfDay = parseClock(line.slice(1, space));
-    if (!m || timeOfDay === undefined) return OTHER;
-    return { form: 'printed', kind: m[1] as SendKind, name: m[2] as string, timeOfDay, dated: false };
+  if (c === 64 /* @ */) return classifyTrace(line);
+  if (c === 109 /* m */ && line.startsWith('message ')) {
+    const name = line.slice(8).trim();
+    return /^\S+$/.test(name) ? { form: 'message', name: canonicalName(name) } : OTHER;
   }
-  if (c >= 48 && c <= 57 /* digit */) {
-    const at = line.indexOf(' Trc 0454');
-    if (at === -1) return line.includes(STARTED) && lineDate(line) !== undefined ? STARTED_FORM : OTHER;
+  if (c === 65 /* A */ && line.startsWith('Application ')) {
+    const m = HEADER.exec(line);
+    return m ? { form: 'header', key: m[1] as 'name' | 'type' | 'version', value: m[2] as string } : OTHER;
+  }
+  if (!mayBeStamped(line, c)) return OTHER;
+  let at = line.indexOf(' Trc 0454');
+  if (at !== -1) {
     const m = TRC.exec(line.slice(at));
     if (!m) return OTHER;
     const form = m[3] === 'received from' ? 'received' : 'sent';
     if ((form === 'received') !== (m[1] === '04541')) return OTHER;
-    const dated = lineDate(line) !== undefined;
-    const timeOfDay = parseClock(dated ? line.slice(11, at) : line.slice(0, at));
-    if (timeOfDay === undefined) return OTHER;
-    return { form, name: m[2] as string, client: m[4] as string, timeOfDay, dated };
+    const name = canonicalName(m[2] as string);
+    const stamp = parseStamp(line.slice(0, at));
+    if (!stamp) return { form: 'unplaced', name, why: UNREADABLE_TIME };
+    return { form, name, client: m[4] as string, stamp };
   }
-  if (line.startsWith('message ')) {
-    const name = line.slice(8).trim();
-    return /^\S+$/.test(name) ? { form: 'message', name } : OTHER;
+  at = line.indexOf(' Std 0');
+  if (at !== -1) {
+    const rest = line.slice(at);
+    if (rest.startsWith(` Std 00000 ${STARTED}`)) {
+      const stamp = parseStamp(line.slice(0, at));
+      return stamp?.date === undefined ? OTHER : { form: 'started', stamp };
+    }
+    const m = DISCONNECTED.exec(rest);
+    if (!m) return OTHER;
+    const stamp = parseStamp(line.slice(0, at));
+    if (!stamp) return { form: 'unplaced', name: undefined, why: `a disconnection: ${UNREADABLE_TIME}` };
+    return { form: 'disconnected', socket: Number(m[1]), stamp };
   }
-  return OTHER;
+  return line.includes('[BSYNC] Trace:') ? BACKUP : OTHER;
+}
+
+/** `@10:15:00.1231 [0] 8.5.000.10 send_to_client: message EventACK` */
+function classifyTrace(line: string): LineForm {
+  if (line.includes('[BSYNC] Trace:')) return BACKUP;
+  if (!line.includes(': message ')) return OTHER;
+  const space = line.indexOf(' ');
+  const m = PRINTED.exec(line.slice(space + 1));
+  if (!m) return OTHER;
+  const name = canonicalName(m[2] as string);
+  const timeOfDay = parseClock(line.slice(1, space));
+  if (timeOfDay === undefined) return { form: 'unplaced', name, why: UNREADABLE_TIME };
+  const kind: SendKind = m[1] === 'send_to_client' ? 'send_to_client' : 'distribute_event';
+  return { form: 'printed', kind, name, stamp: { date: undefined, timeOfDay } };
 }

@@ -1,26 +1,30 @@
 /**
  * Reads SIP Server / T-Server logs (spec/sipserver-log.md) into the T-Lib messages between the
  * T-Server and its clients, streaming, each with the client, the time and the file and line it was
- * printed at. Lines of no form it knows are ignored. What it cannot read is reported as a skip,
+ * printed at. Lines of no form it knows are ignored; so is what the primary copies to its backup
+ * (`[BSYNC]`). A printed message and its `sent to` lines are read in either order. A client's
+ * disconnection is a message of its own (DISCONNECTED). What it cannot read is reported as a skip,
  * never dropped in silence:
  * - a message with a line that is not UTF-8 (or absurdly long), or cut off at the end of a file;
+ * - a line naming T-Lib traffic whose time cannot be read;
  * - a `message` line without its `received from` line, a `sent to` line without its message.
  * A `T-Server started` line (lines.ts) ends a T-Server run: `started` says so.
  * A message the T-Server printed but sent to no client (no `sent to` line) reached no one, and is
  * not reported; at the end of the log it is (its `sent to` lines may be cut off).
  */
-import type { Direction, SourceRef } from '../journal.ts';
+import { DISCONNECTED, type Direction, type SourceRef } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 import { AttributeReader, type AttributeSelection, type TeventField } from './attributes.ts';
 import {
   type ClockStep,
   classify,
-  type LineTime,
+  clientId,
   type LogClient,
   LogClock,
-  lineDate,
+  leadingDate,
   parseClient,
   parseDate,
+  type Stamp,
 } from './lines.ts';
 import { type FileDigest, readLines } from './reader.ts';
 
@@ -46,6 +50,16 @@ export interface Skip {
   reason: string;
   /** Set when the end of this file cut the message off. */
   endOfFile?: string;
+  /** When it was printed (epoch µs), and the client it names (`client 0000000b`), when the line shows them. */
+  micros?: number;
+  client?: string;
+}
+
+/** What a file's header says of the server that wrote it (`Application name:` ...). */
+export interface ServerHeader {
+  name?: string;
+  type?: string;
+  version?: string;
 }
 
 export interface ParserOptions {
@@ -83,7 +97,23 @@ interface Printed {
   message: WireMessage | undefined;
   problem: string | undefined;
   recipients: number;
+  /** Its recipients were named before it (sent-first order): later `sent to` lines are the next message's. */
+  complete: boolean;
 }
+
+/** A `sent to` line read before its message is printed (sent-first order). */
+interface SentLine {
+  name: string;
+  client: LogClient;
+  micros: number;
+  source: SourceRef;
+}
+
+/** Whether a log prints a message's body before its `sent to` lines, or after: learnt from the log. */
+type Order = 'unknown' | 'body-first' | 'sent-first';
+
+/** `sent to` lines held for a message not yet printed, at most (older ones are reported as skips). */
+const MAX_PENDING = 10_000;
 
 const NOTHING: ReadonlySet<string> = new Set();
 
@@ -133,14 +163,23 @@ function shared(value: unknown): unknown {
 class SipLogParser {
   private file = '';
   private readonly clock = new LogClock();
-  private date = '';
+  /** The date text last set on the clock (see lines.ts parseDate). */
+  private dateText = '';
   /** The message whose attribute lines are being read. */
   private block: Block | undefined;
   /** A `received from` line awaiting its `message` line. */
   private header: (Omit<Block, 'reader'> & { client: LogClient }) | undefined;
   /** The message the T-Server printed last, awaiting its `sent to` lines. */
   private printed: Printed | undefined;
+  private pending: SentLine[] = [];
+  private order: Order = 'unknown';
+  /** The next `message` block is a copy to the backup server, not traffic. */
+  private backup = false;
   private readonly clients = new Map<string, LogClient>();
+  /** The client last seen on each socket: a disconnection names the socket. */
+  private readonly sockets = new Map<number, LogClient>();
+  /** Each file's header (the server that wrote it). */
+  readonly headers = new Map<string, ServerHeader>();
 
   constructor(private readonly options: ParserOptions) {}
 
@@ -158,19 +197,45 @@ class SipLogParser {
       return;
     }
     this.closeBlock();
-    this.noteDate(text);
     const form = classify(text);
-    if (form.form === 'other') return this.abandonHeader();
     const source = { file: this.file, line };
-    if (form.form === 'started') {
+    if ('stamp' in form && form.stamp.date !== undefined && !this.setDate(form.stamp.date)) {
       this.abandonHeader();
-      if (!truncated) {
-        this.endPrinted(false);
-        this.options.started?.(source);
-      }
+      const name = 'name' in form ? form.name : undefined;
+      this.skip(source, name, `its date "${form.stamp.date}" is not a date`);
       return;
     }
-    if (truncated) {
+    switch (form.form) {
+      case 'other':
+        this.noteDate(text);
+        return this.abandonHeader();
+      case 'header': {
+        const header = this.headers.get(this.file) ?? {};
+        header[form.key] ??= form.value;
+        this.headers.set(this.file, header);
+        return;
+      }
+      case 'backup':
+        // Its `message` line (or, printed on this line, its attributes) follows: passed over.
+        this.abandonHeader();
+        this.backup = true;
+        this.block = { name: '', source, micros: 0, reader: undefined };
+        return;
+      case 'unplaced':
+        this.abandonHeader();
+        this.skip(source, form.name, `${form.why}; the line is not placed`);
+        return;
+      case 'started':
+        this.abandonHeader();
+        if (!truncated) {
+          this.endPrinted(false);
+          this.flushPending();
+          this.options.started?.(source);
+        }
+        return;
+      default:
+    }
+    if (truncated && form.form !== 'disconnected') {
       this.abandonHeader();
       this.skip(source, form.name, `its line is cut off at the end of ${this.file}`, this.file);
       return;
@@ -179,32 +244,54 @@ class SipLogParser {
       case 'received': {
         this.abandonHeader();
         const client = this.client(form.client);
-        if (client) this.header = { name: form.name, source, micros: this.time(form, source), client };
+        if (client) this.header = { name: form.name, source, micros: this.time(form.stamp, source), client };
+        else this.skip(source, form.name, `the client "${form.client}" is in no form this reader knows`);
         return;
       }
       case 'message': {
         const header = this.header;
         this.header = undefined;
+        if (this.backup) {
+          this.backup = false;
+          this.block = { name: '', source, micros: 0, reader: undefined };
+        }
         // `message` lines also follow lines this parser does not read (e.g. traffic to a backup
         // server): only the one right after a `received from` line is a client's request.
-        if (header?.name === form.name) this.block = { ...header, reader: this.reader(header.name) };
+        else if (header?.name === form.name) this.block = { ...header, reader: this.reader(header.name) };
         else if (header) this.skip(header.source, header.name, `a "message ${form.name}" line follows it`);
         return;
       }
       case 'printed':
         this.abandonHeader();
+        this.backup = false;
         this.endPrinted(false);
         this.block = {
           name: form.name,
           source,
-          micros: this.time(form, source),
+          micros: this.time(form.stamp, source),
           reader: this.wants(form.name) ? this.reader(form.name) : undefined,
         };
         return;
       case 'sent': {
         this.abandonHeader();
         const client = this.client(form.client);
-        if (client) this.sent(form.name, client, this.time(form, source), source);
+        if (client) this.sent({ name: form.name, client, micros: this.time(form.stamp, source), source });
+        else this.skip(source, form.name, `the client "${form.client}" is in no form this reader knows`);
+        return;
+      }
+      case 'disconnected': {
+        this.abandonHeader();
+        const client = this.sockets.get(form.socket);
+        if (!client) return; // a client the log never showed at work: nothing of it is judged
+        this.sockets.delete(form.socket);
+        this.options.message({
+          direction: 'in',
+          client,
+          micros: this.time(form.stamp, source),
+          message: { message: DISCONNECTED },
+          source,
+          unshown: [],
+        });
         return;
       }
     }
@@ -219,17 +306,22 @@ class SipLogParser {
   end(): void {
     this.closeBlock();
     this.abandonHeader();
+    this.flushPending();
     this.endPrinted(true);
   }
 
   /** The client a line names: read once per client, then shared by all its messages. */
   private client(text: string): LogClient | undefined {
     const known = this.clients.get(text);
-    if (known) return known;
+    if (known) {
+      this.sockets.set(known.socket, known);
+      return known;
+    }
     const client = parseClient(text);
     if (!client) return undefined;
     const own = detached(client);
     this.clients.set(detached(text), own);
+    this.sockets.set(own.socket, own);
     return own;
   }
 
@@ -246,38 +338,56 @@ class SipLogParser {
     return new AttributeReader(selection === 'none' ? NOTHING : selection);
   }
 
-  /** A full timestamp's date is the date of the dateless times that follow. */
-  private noteDate(text: string): void {
-    if (this.date !== '' && text.startsWith(this.date)) return;
-    const date = lineDate(text);
-    const day = date === undefined ? undefined : parseDate(date);
-    if (date === undefined || day === undefined) return;
-    this.date = date;
+  /** A dated timestamp's date is the date of the dateless times that follow; false if it is no date. */
+  private setDate(text: string): boolean {
+    if (text === this.dateText) return true;
+    const day = parseDate(text);
+    if (day === undefined) return false;
+    this.dateText = text;
     this.clock.setDate(day);
+    return true;
   }
 
-  private time(t: LineTime, source: SourceRef): number {
+  /** Any line that starts with a dated timestamp sets the date. */
+  private noteDate(text: string): void {
+    if (this.dateText !== '' && text.startsWith(this.dateText)) return;
+    const date = leadingDate(text);
+    if (date !== undefined) this.setDate(date);
+  }
+
+  private time(stamp: Stamp, source: SourceRef): number {
     const steps = this.clock.steps.length;
-    const micros = this.clock.at(t.timeOfDay, t.dated);
+    const micros = this.clock.at(stamp.timeOfDay, stamp.date !== undefined);
     const step = this.clock.steps[steps];
     if (step) this.options.clockStep?.({ ...step, source });
     return micros;
   }
 
-  private skip(source: SourceRef, name: string | undefined, reason: string, endOfFile?: string): void {
+  private skip(
+    source: SourceRef,
+    name: string | undefined,
+    reason: string,
+    endOfFile?: string,
+    at?: { micros: number; client?: LogClient },
+  ): void {
+    // Where it stands in time: its own line's, or (a line with no time of its own) the last read.
+    const micros = at?.micros ?? this.clock.latest;
     this.options.skip(
       detached({
         source,
         ...(name === undefined ? {} : { name }),
         reason,
         ...(endOfFile === undefined ? {} : { endOfFile }),
+        ...(micros === undefined ? {} : { micros }),
+        ...(at?.client ? { client: clientId(at.client.number) } : {}),
       }),
     );
   }
 
   private abandonHeader(): void {
-    if (!this.header) return;
-    this.skip(this.header.source, this.header.name, 'no "message" line follows it');
+    const header = this.header;
+    if (!header) return;
+    this.skip(header.source, header.name, 'no "message" line follows it', undefined, header);
     this.header = undefined;
   }
 
@@ -285,7 +395,8 @@ class SipLogParser {
     const block = this.block;
     this.block = undefined;
     if (!block?.reader) return;
-    if (block.broken) this.skip(block.source, block.name, `not read: ${block.broken}`, block.endOfFile);
+    if (block.broken)
+      this.skip(block.source, block.name, `not read: ${block.broken}`, block.endOfFile, block);
     const built = block.broken
       ? undefined
       : (shared(block.reader.build(block.name)) as ReturnType<AttributeReader['build']>);
@@ -297,7 +408,9 @@ class SipLogParser {
         message: built?.message,
         problem,
         recipients: 0,
+        complete: false,
       };
+      this.takePending(this.printed);
       return;
     }
     if (!built) return;
@@ -313,23 +426,52 @@ class SipLogParser {
     });
   }
 
-  private sent(name: string, client: LogClient, micros: number, source: SourceRef): void {
+  /** A message just printed: the `sent to` lines read before it, if the log prints them first. */
+  private takePending(printed: Printed): void {
+    if (this.pending.length === 0 || this.order === 'body-first') return this.flushPending();
+    const mine = this.pending.filter((p) => p.name === printed.name);
+    this.pending = this.pending.filter((p) => p.name !== printed.name);
+    this.flushPending();
+    if (mine.length === 0) return;
+    this.order = 'sent-first';
+    printed.complete = true;
+    for (const line of mine) this.deliver(printed, line);
+  }
+
+  private sent(line: SentLine): void {
     const printed = this.printed;
-    if (!printed || printed.name !== name) {
-      if (this.wants(name)) this.skip(source, name, 'no printed message precedes this "sent to" line');
-      return;
+    if (printed && !printed.complete && printed.name === line.name && this.order !== 'sent-first') {
+      this.order = 'body-first';
+      return this.deliver(printed, line);
     }
+    if (this.order === 'body-first') return this.unmatched(line);
+    this.pending.push(line);
+    if (this.pending.length > MAX_PENDING) this.unmatched(this.pending.shift() as SentLine);
+  }
+
+  private deliver(printed: Printed, line: SentLine): void {
     printed.recipients++;
     if (!printed.message) return;
     this.options.message({
       direction: 'out',
-      client,
-      micros,
+      client: line.client,
+      micros: line.micros,
       message: printed.message,
       source: printed.source,
       unshown: [],
       ...(printed.problem ? { problem: printed.problem } : {}),
     });
+  }
+
+  private unmatched(line: SentLine): void {
+    if (this.wants(line.name))
+      this.skip(line.source, line.name, 'no printed message goes with this "sent to" line', undefined, line);
+  }
+
+  private flushPending(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const line of pending) this.unmatched(line);
   }
 
   private endPrinted(atEnd: boolean): void {
@@ -344,6 +486,8 @@ class SipLogParser {
 
 export interface ParsedFile extends FileDigest {
   path: string;
+  /** What the file's header says of the server that wrote it, when it has one. */
+  server?: ServerHeader;
 }
 
 /** Reads `paths` in order, as one log. */
@@ -352,7 +496,9 @@ export async function parseLogFiles(paths: readonly string[], options: ParserOpt
   const files: ParsedFile[] = [];
   for (const path of paths) {
     parser.beginFile(path);
-    files.push({ path, ...(await readLines(path, parser)) });
+    const digest = await readLines(path, parser);
+    const server = parser.headers.get(path);
+    files.push({ path, ...digest, ...(server ? { server } : {}) });
   }
   parser.end();
   return files;

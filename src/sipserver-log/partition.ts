@@ -4,19 +4,31 @@
  * indications answering them, the recorder's state on it. Judged apart, the checkers' work grows
  * with each DN's traffic rather than with the whole log's.
  *
- * An entry's DN is its ThisDN (a request's AttrThisDN); a reply without one goes with the request it
- * answers (same client and ReferenceID). Entries that concern no DN (client registration, a framing
- * error) are in no group.
+ * An entry's DN is its ThisDN (a request's AttrThisDN), or the DN `routes` gives it (a delivered
+ * Tevent goes with the DN its request addressed: distributions.ts); a reply without one goes with
+ * the request it answers (same client and ReferenceID); a client's disconnection goes with every
+ * DN it took part in. Entries that concern no DN (client registration, a framing error) are in no
+ * group.
  */
-import type { JournalEntry } from '../journal.ts';
+import { DISCONNECTED, type JournalEntry } from '../journal.ts';
 
-export function byDn(entries: readonly JournalEntry[]): Map<string, JournalEntry[]> {
+export function byDn(
+  entries: readonly JournalEntry[],
+  routes: ReadonlyMap<number, string> = new Map(),
+): Map<string, JournalEntry[]> {
   const groups = new Map<string, JournalEntry[]>();
   /** `client ReferenceID` -> the DN of the request it names. */
   const requested = new Map<string, string>();
+  /** The DNs each client took part in. */
+  const dnsOf = new Map<string | undefined, Set<string>>();
   for (const entry of entries) {
+    if (entry.message.message === DISCONNECTED) {
+      for (const dn of dnsOf.get(entry.peerId) ?? []) groups.get(dn)?.push(entry);
+      dnsOf.delete(entry.peerId);
+      continue;
+    }
     const { ThisDN, ReferenceID } = entry.message;
-    let dn = typeof ThisDN === 'string' ? ThisDN : undefined;
+    let dn = routes.get(entry.seq) ?? (typeof ThisDN === 'string' ? ThisDN : undefined);
     if (ReferenceID !== undefined) {
       const key = `${entry.peerId} ${ReferenceID}`;
       if (entry.direction === 'in' && dn !== undefined) requested.set(key, dn);
@@ -26,6 +38,8 @@ export function byDn(entries: readonly JournalEntry[]): Map<string, JournalEntry
     const group = groups.get(dn);
     if (group) group.push(entry);
     else groups.set(dn, [entry]);
+    const dns = dnsOf.get(entry.peerId) ?? new Set<string>();
+    dnsOf.set(entry.peerId, dns.add(dn));
   }
   return groups;
 }

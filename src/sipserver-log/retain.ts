@@ -1,12 +1,13 @@
 /**
  * Keeps, of all the messages a log holds, the ones the rules look at, as journal entries: memory
  * grows with the screen-capture traffic, not with the size of the log. Kept: client and DN
- * registration, RequestSendEvent and its replies, EventUserEvent, and the calls a client knew of
+ * registration, disconnection, RequestSendEvent and its replies, the events distributed (a Tevent
+ * is delivered under whatever name it carries), and the calls a client knew of
  * when it sent a RequestSendEvent on the call's DN (DESK-CONNID). Other requests and the EventACK
  * or EventError answering them (by ReferenceID), other events, and calls no RequestSendEvent of
  * their client happened during, are dropped.
  */
-import type { JournalEntry } from '../journal.ts';
+import { DISCONNECTED, type JournalEntry } from '../journal.ts';
 import { isoMicros } from '../tlib/time.ts';
 import type { AttributeSelection, TeventField } from './attributes.ts';
 import { clientId } from './lines.ts';
@@ -33,19 +34,31 @@ const REFERENCE_ONLY: ReadonlySet<string> = new Set(['ReferenceID']);
 /** What the rules read of a call event (activeCall). */
 const CALL_ATTRIBUTES: ReadonlySet<string> = new Set(['ThisDN', 'ConnID', 'EventSequenceNumber']);
 
-/** Whether the rules may need a message of this name. */
-export function isRetained(name: string): boolean {
-  return REQUESTS.has(name) || EVENTS.has(name) || CALL_EVENTS.has(name);
-}
-
 /**
- * What to read of each message (the parser's `select`): what the rules look at, and of other
- * requests only their ReferenceID (to drop their replies). Other events are passed over.
+ * Which messages the rules may need, and what to read of each (the parser's `select`): what the
+ * rules look at, and of other requests only their ReferenceID (to drop their replies). Other events
+ * are passed over, but for the names that a RequestSendEvent's Tevent gave (AttributeUserEvent):
+ * a T-Server delivers the Tevent under its own name, whatever it is.
  */
-export function selectAttributes(name: string): AttributeSelection | 'none' {
-  if (REQUESTS.has(name) || EVENTS.has(name)) return 'all';
-  if (CALL_EVENTS.has(name)) return CALL_ATTRIBUTES;
-  return name.startsWith('Request') ? REFERENCE_ONLY : 'none';
+export class Selection {
+  private readonly teventNames = new Set<string>();
+
+  /** Whether the rules may need a message of this name. */
+  retains(name: string): boolean {
+    return REQUESTS.has(name) || EVENTS.has(name) || CALL_EVENTS.has(name) || this.teventNames.has(name);
+  }
+
+  select(name: string): AttributeSelection | 'none' {
+    if (REQUESTS.has(name) || EVENTS.has(name) || this.teventNames.has(name)) return 'all';
+    if (CALL_EVENTS.has(name)) return CALL_ATTRIBUTES;
+    return name.startsWith('Request') ? REFERENCE_ONLY : 'none';
+  }
+
+  /** A RequestSendEvent's Tevent is named `name`: its deliveries are read from now on. */
+  deliveredAs(name: unknown): void {
+    if (typeof name === 'string' && !REQUESTS.has(name) && !EVENTS.has(name) && !CALL_EVENTS.has(name))
+      this.teventNames.add(name);
+  }
 }
 
 /** A client's names, made once: a log holds many messages per client. */
@@ -74,12 +87,19 @@ export class Retainer {
   private seq = 0;
   private sorted = true;
 
+  constructor(private readonly selection: Selection) {}
+
   /** Every message of the log, in order. */
   add(m: LogMessage): void {
     const seq = ++this.seq;
     const client = this.names(m).id;
     const name = m.message.message;
     const ref = m.message.ReferenceID;
+    if (name === DISCONNECTED) {
+      this.droppedRefs.delete(client);
+      this.calls.delete(client);
+      return this.keep(m, seq);
+    }
     if (m.direction === 'in') {
       const dropped = this.droppedRefs.get(client) ?? new Set();
       this.droppedRefs.set(client, dropped);
@@ -88,7 +108,10 @@ export class Retainer {
         return;
       }
       dropped.delete(ref);
-      if (name === 'RequestSendEvent') this.keepCallsOf(client, m.message.ThisDN);
+      if (name === 'RequestSendEvent') {
+        this.keepCallsOf(client, m.message.ThisDN);
+        this.selection.deliveredAs((m.message.Event as { message?: unknown } | undefined)?.message);
+      }
       if (m.unshown.length) this.unshown.set(seq, m.unshown);
       this.keep(m, seq);
       return;
@@ -96,8 +119,8 @@ export class Retainer {
     // Only the generic replies: a call event answering a dropped request (RequestAnswerCall ->
     // EventEstablished) still tells which call the client knows of.
     if (GENERIC_REPLIES.has(name) && ref !== undefined && this.droppedRefs.get(client)?.delete(ref)) return;
-    if (EVENTS.has(name)) this.keep(m, seq);
-    else if (CALL_EVENTS.has(name)) this.call(client, m, seq);
+    if (CALL_EVENTS.has(name)) this.call(client, m, seq);
+    else if (this.selection.retains(name)) this.keep(m, seq);
   }
 
   /**

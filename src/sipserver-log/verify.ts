@@ -7,7 +7,7 @@
  * is: its clients are gone when the next begins. Each run is judged as soon as it ends, and then
  * only its outcomes are kept.
  */
-import type { JournalEntry, SourceRef } from '../journal.ts';
+import { DISCONNECTED, type JournalEntry, type SourceRef } from '../journal.ts';
 import type { ScenarioObservations } from '../report/evidence.ts';
 import { CannotRunError } from '../result/exit-codes.ts';
 import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
@@ -18,12 +18,13 @@ import { evaluateRules } from '../rules/evaluate.ts';
 import { captureOf } from '../rules/exchanges.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
 import type { HarnessSettings } from '../settings.ts';
+import { linkDistributions } from './distributions.ts';
 import { limitToLog } from './limits.ts';
 import { fullTime } from './lines.ts';
-import { type ParsedFile, parseLogFiles, type Skip } from './parser.ts';
+import { type ParsedFile, parseLogFiles, type ServerHeader, type Skip } from './parser.ts';
 import { identifyParties, type LogParty, type RolePatterns } from './parties.ts';
 import { byDn } from './partition.ts';
-import { isRetained, Retainer, selectAttributes } from './retain.ts';
+import { Retainer, Selection } from './retain.ts';
 
 export interface VerifyLogOptions {
   settings: Pick<HarnessSettings, 'mapping' | 'initialState' | 'answerTimeoutMs' | 'requestTimeoutMs'>;
@@ -55,6 +56,7 @@ const SESSION_MESSAGES = new Set([
   'EventUnregistered',
   'EventEstablished',
   'EventReleased',
+  DISCONNECTED,
 ]);
 
 function inWindow(window: LogWindow | undefined, micros: number, name: string): boolean {
@@ -81,6 +83,8 @@ const scopeOf = (options: VerifyLogOptions): RuleScope => options.scope ?? { cer
 export interface LogSource {
   kind: 'SIP Server log';
   files: ParsedFile[];
+  /** The server the files' headers name (`Application name:` ...), when they do. */
+  server?: ServerHeader;
   /** Times of the first and last T-Lib message read, as the log prints them (it has no zone). */
   from?: string;
   to?: string;
@@ -93,6 +97,11 @@ export interface LogSource {
    * times after a step are read moved forward by it, so no duration is judged from a clamped time.
    */
   clockSteps: { count: number; first: Array<{ source: SourceRef; backMs: number }> };
+  /**
+   * Lines that may hold a message the rules need and could not be placed: the rules they could
+   * explain are not observable for the exchanges near them (limits.ts).
+   */
+  unplaced: number;
 }
 
 /** One screen-capture RequestSendEvent and what became of it: for per-exchange traces. */
@@ -196,19 +205,17 @@ function scenarioOf(name: string, entries: readonly JournalEntry[], rules: RuleO
  * this run, at this time (a run that ends with the next run's start ended there: what it did not
  * do, it never did).
  */
-function judgeRun(
-  name: string,
-  retainer: Retainer,
-  cutAt: number | undefined,
-  options: VerifyLogOptions,
-): Judged {
+function judgeRun(name: string, run: LogRun, cutAt: number | undefined, options: VerifyLogOptions): Judged {
   const scope = scopeOf(options);
-  const entries = retainer.entries();
+  const entries = run.retainer.entries();
+  const routes = linkDistributions(entries, run.retainer.unshown);
   const parties = identifyParties(entries, options.patterns);
   const roleOf = (e: JournalEntry) => (e.peerId === undefined ? undefined : parties.get(e.peerId)?.role);
   const facts = {
     entries: new Map(entries.map((e) => [e.seq, e])),
-    unshown: retainer.unshown,
+    unshown: run.retainer.unshown,
+    unplaced: run.unplaced,
+    windowMs: Math.max(options.settings.answerTimeoutMs, options.settings.requestTimeoutMs),
     ...(cutAt === undefined
       ? {}
       : { cutAt, graceMs: Math.max(options.settings.answerTimeoutMs, options.settings.requestTimeoutMs) }),
@@ -219,7 +226,7 @@ function judgeRun(
     exchanges: [],
     kept: entries.length,
   };
-  for (const [dn, group] of inWindowDns(byDn(entries), options.window)) {
+  for (const [dn, group] of inWindowDns(byDn(entries, routes), options.window)) {
     // A DN no screen-capture message went over has nothing to judge (a busy log has thousands).
     if (!group.some((e) => captureOf(e.message) !== undefined)) continue;
     const records = toRecords(group, { parties: new Map(), otherClientsRole: roleOf });
@@ -243,30 +250,39 @@ function judgeRun(
   return judged;
 }
 
+/** One T-Server run of the log, as it is read. */
+interface LogRun {
+  retainer: Retainer;
+  messages: number;
+  /** Lines of this run that may hold a message the rules need and could not be placed. */
+  unplaced: Skip[];
+}
+
 export async function verifyLog(
   paths: readonly string[],
   options: VerifyLogOptions,
 ): Promise<LogVerification> {
   const lastFile = paths.at(-1);
   const judged: Judged[] = [];
-  let run = { retainer: new Retainer(), messages: 0 };
+  const selection = new Selection();
+  const newRun = (): LogRun => ({ retainer: new Retainer(selection), messages: 0, unplaced: [] });
+  let run = newRun();
   const endRun = (cutAt?: number) => {
     if (run.messages === 0) return;
-    judged.push(judgeRun(`T-Server run ${judged.length + 1}`, run.retainer, cutAt, options));
-    run = { retainer: new Retainer(), messages: 0 };
+    judged.push(judgeRun(`T-Server run ${judged.length + 1}`, run, cutAt, options));
+    run = newRun();
   };
   const skips: Skip[] = [];
   let skipped = 0;
-  /** Messages the rules need that could not be read (one cut off at the end of the log is its end). */
-  const unread: Skip[] = [];
   const clockSteps: LogSource['clockSteps'] = { count: 0, first: [] };
+  let unplaced = 0;
   let messages = 0;
   /** T-Lib messages read per file: a file with none is not a SIP Server log. */
   const perFile = new Map<string, number>();
   let first: number | undefined;
   let last = 0;
   const files = await parseLogFiles(paths, {
-    select: selectAttributes,
+    select: (name) => selection.select(name),
     message: (m) => {
       perFile.set(m.source.file, (perFile.get(m.source.file) ?? 0) + 1);
       if (!inWindow(options.window, m.micros, m.message.message)) return;
@@ -278,7 +294,13 @@ export async function verifyLog(
     },
     skip: (s) => {
       if (skipped++ < SKIPS_KEPT) skips.push(s);
-      if (s.name !== undefined && isRetained(s.name) && s.endOfFile !== lastFile) unread.push(s);
+      // A message cut off by the end of the log is its end (limits.ts), not a line out of place.
+      const needed = s.name === undefined || selection.retains(s.name);
+      if (!needed || s.endOfFile === lastFile) return;
+      if (s.micros !== undefined && options.window && !inWindow(options.window, s.micros, s.name ?? ''))
+        return;
+      unplaced++;
+      if (run.unplaced.length < SKIPS_KEPT) run.unplaced.push(s);
     },
     started: () => endRun(),
     clockStep: (step) => {
@@ -291,18 +313,12 @@ export async function verifyLog(
   if (notALog !== undefined)
     throw new CannotRunError(`not a SIP Server log: no T-Lib message found in ${notALog}`);
 
+  const server = files.find((f) => f.server)?.server;
   const scenarios = judged.flatMap((j) => j.scenarios);
   const exchanges = judged.flatMap((j) => j.exchanges);
   const reasons: string[] = [];
   if (exchanges.length === 0)
     reasons.push('the log holds no screen-capture exchange (no RequestSendEvent carrying screen-capture)');
-  const firstUnread = unread[0];
-  if (firstUnread) {
-    const { name, source, reason } = firstUnread;
-    reasons.push(
-      `${unread.length} T-Lib message(s) the rules need could not be read (first: ${name} at ${source.file}:${source.line}: ${reason})`,
-    );
-  }
   const rules = summarizeRules(scenarios, scopeOf(options));
   const { verdict, reasons: why } = verdictOf({ scenarios, rules, failures: reasons });
   return {
@@ -314,11 +330,13 @@ export async function verifyLog(
     source: {
       kind: 'SIP Server log',
       files,
+      ...(server ? { server } : {}),
       ...(first === undefined ? {} : { from: fullTime(first), to: fullTime(last) }),
       messages,
       kept: judged.reduce((n, j) => n + j.kept, 0),
       skipped: { count: skipped, first: skips },
       clockSteps,
+      unplaced,
     },
     parties: judged.flatMap((j, i) => j.parties.map((p) => ({ ...p, run: `T-Server run ${i + 1}` }))),
     exchanges,

@@ -5,12 +5,19 @@
  */
 import { once } from 'node:events';
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
-import type { Journal, JournalEntry } from '../journal.ts';
+import { DISCONNECTED, type Journal, type JournalEntry } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 import { nowMicros } from '../tlib/time.ts';
 import { printAttributes } from './attributes.ts';
 import { escapeLogText } from './escape.ts';
-import { type LogClient, printedLine, receivedLine, sentLine, startedLine } from './lines.ts';
+import {
+  disconnectedLine,
+  type LogClient,
+  printedLine,
+  receivedLine,
+  sentLine,
+  startedLine,
+} from './lines.ts';
 
 export interface LogOutput {
   write(text: string): unknown;
@@ -44,6 +51,11 @@ export class SipServerLogWriter {
     return journal.subscribe((entry) => {
       if (entry.party !== 'tserver' || entry.peerId === undefined) return;
       const client = this.client(clients, entry, entry.peerId);
+      if (entry.message.message === DISCONNECTED) {
+        lastSent = undefined;
+        this.out.write(`${disconnectedLine(entry.micros, client)}\n`);
+        return;
+      }
       const name = printable(entry.message.message);
       const lines: string[] = [];
       if (entry.direction === 'in') {

@@ -145,18 +145,41 @@ function time(value: unknown, path: string): string {
     : fail(path, `expected an ISO-8601 time, got ${show(value)}`);
 }
 
+/**
+ * The Tevent of RequestSendEvent: only what a T-Server reads to route and encode it is checked (its
+ * name is a string, a ConnID well formed, UserData a KV list); its ThisDN is kept as given.
+ */
 function tevent(value: unknown, path: string): Tevent {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return fail(path, `expected a Tevent object, got ${show(value)}`);
   }
   const e = value as Record<string, unknown>;
-  if (e.message !== 'EventUserEvent') {
-    fail(`${path}.message`, `expected "EventUserEvent", got ${show(e.message)}`);
-  }
-  const out: Tevent = { message: 'EventUserEvent', ThisDN: dn(e.ThisDN, `${path}.ThisDN`) };
+  const out: Tevent = { message: string(e.message, `${path}.message`) };
+  if (e.ThisDN !== undefined) out.ThisDN = e.ThisDN;
   if (e.ConnID !== undefined) out.ConnID = connId(e.ConnID, `${path}.ConnID`);
   if (e.UserData !== undefined) out.UserData = kvList(e.UserData, `${path}.UserData`);
   return out;
+}
+
+/**
+ * What a strict T-Server (`sim --strict`) also refuses with 53: a Tevent that is not an
+ * EventUserEvent on the request's own ThisDN. Undefined when there is nothing to refuse.
+ */
+export function strictTeventProblem(request: { ThisDN: string; Event: Tevent }): DecodeProblem | undefined {
+  const { Event: e, ThisDN } = request;
+  if (e.message !== 'EventUserEvent')
+    return {
+      code: TErr.INVALID_ATTR,
+      attribute: 'Event.message',
+      reason: `expected "EventUserEvent", got ${show(e.message)}`,
+    };
+  if (e.ThisDN !== ThisDN)
+    return {
+      code: TErr.INVALID_ATTR,
+      attribute: 'Event.ThisDN',
+      reason: `expected ${show(ThisDN)} (the request's ThisDN), got ${show(e.ThisDN)}`,
+    };
+  return undefined;
 }
 
 // --- message schemas -----------------------------------------------------------------------------
@@ -227,15 +250,6 @@ function decodeWith<T extends TMessage>(wire: WireMessage, schema: Schema): Deco
         continue;
       }
       out[name] = spec.validate(value, name);
-    }
-    if (wire.message === 'RequestSendEvent') {
-      const req = out as unknown as { ThisDN: string; Event: Tevent };
-      if (req.Event.ThisDN !== req.ThisDN) {
-        fail(
-          'Event.ThisDN',
-          `expected ${show(req.ThisDN)} (the request's ThisDN), got ${show(req.Event.ThisDN)}`,
-        );
-      }
     }
     return { ok: true, value: out as unknown as T };
   } catch (e) {

@@ -18,10 +18,14 @@ export interface WireMessage {
   [attribute: string]: unknown;
 }
 
-/** The Tevent carried by RequestSendEvent. */
+/**
+ * The Tevent carried by RequestSendEvent. A T-Server does not check what it says (spec/tlib-json.md):
+ * conforming desktops and recorders send an EventUserEvent on the request's ThisDN, but what it
+ * carries is delivered as given, so its name is any string and its ThisDN any value.
+ */
 export interface Tevent {
-  message: 'EventUserEvent';
-  ThisDN: string;
+  message: string;
+  ThisDN?: unknown;
   ConnID?: string;
   UserData?: KVList;
 }

@@ -1,6 +1,6 @@
 /**
  * HTTP to the Workspace API as its clients do it: JSON bodies, the API key on every request, and
- * every cookie the server sets (WORKSPACE_SESSIONID first of all) sent back on every later request.
+ * every cookie the server sets (the session's, whatever its name) sent back on every later request.
  * Failures name the method, path and HTTP status, never a credential.
  */
 

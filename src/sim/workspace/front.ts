@@ -15,7 +15,16 @@ import { AgentDirectory, DEFAULT_TOKEN_TTL_MS, type WorkspaceAgent } from './age
 import { bayeuxProblem } from './bayeux.ts';
 import { FrontError, FrontSession, type SessionEnvironment } from './session.ts';
 
-export const SESSION_COOKIE = 'WORKSPACE_SESSIONID';
+/**
+ * How the front keeps a session (spec/workspace-api.md, "Session"): in the cookie a GWS sets, or as
+ * Genesys's Agent API Simulator does (its `WWE_CODE` cookie, and 403 with status 603 for a session
+ * that does not hold). Clients must take either.
+ */
+export const SESSION_STYLES = {
+  gws: { cookie: 'WORKSPACE_SESSIONID', refusedHttp: 401, refusedCode: 401 },
+  'agent-api-simulator': { cookie: 'WWE_CODE', refusedHttp: 403, refusedCode: 603 },
+} as const;
+export type SessionStyle = keyof typeof SESSION_STYLES;
 const MAX_BODY_BYTES = 1024 * 1024;
 /** CometD holds a long poll this long (cometd-nodejs-server's default `timeout`). */
 const LONG_POLL_MS = 30_000;
@@ -47,6 +56,8 @@ export interface WorkspaceFrontOptions {
   maxConnections?: number;
   /** Time allowed for each T-Server reply (default 5000). */
   requestTimeoutMs?: number;
+  /** How sessions are kept (default `gws`). */
+  sessionStyle?: SessionStyle;
   log?: (line: string) => void;
 }
 
@@ -75,6 +86,7 @@ const ok = (code = 0, data?: unknown): Reply => ({
 export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promise<WorkspaceFront> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => {});
+  const style = SESSION_STYLES[options.sessionStyle ?? 'gws'];
   const directory = new AgentDirectory(options.agents, options.tokenTtlMs);
   const sessions = new Map<string, FrontSession>();
   const sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
@@ -88,7 +100,7 @@ export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promi
     maxInterval: sessionTimeoutMs,
     timeout: LONG_POLL_MS,
   });
-  bindCometD(cometd, sessions);
+  bindCometD(cometd, sessions, style.cookie);
 
   const endSession = async (session: FrontSession, why: string) => {
     sessions.delete(session.id);
@@ -104,15 +116,15 @@ export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promi
   };
 
   const sessionOf = (req: IncomingMessage): FrontSession => {
-    const id = cookie(req, SESSION_COOKIE);
+    const id = cookie(req, style.cookie);
     const session = id ? sessions.get(id) : undefined;
     if (!session)
       throw new FrontError(
-        401,
-        401,
+        style.refusedHttp,
+        style.refusedCode,
         id
-          ? `${SESSION_COOKIE} ${id.slice(0, 8)}… is not an open session (expired or logged out)`
-          : `no ${SESSION_COOKIE} cookie: call initialize-workspace first`,
+          ? `${style.cookie} ${id.slice(0, 8)}… is not an open session (expired or logged out)`
+          : `no ${style.cookie} cookie: call initialize-workspace first`,
       );
     return session;
   };
@@ -170,7 +182,7 @@ export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promi
       sessions.set(session.id, session);
       expireWithoutCometD(session);
       log(`${session.label} signed in`);
-      return { ...ok(1), headers: { 'set-cookie': `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly` } };
+      return { ...ok(1), headers: { 'set-cookie': `${style.cookie}=${session.id}; Path=/; HttpOnly` } };
     },
     '/workspace/v3/activate-channels': async (req) => {
       const session = sessionOf(req);
@@ -205,7 +217,7 @@ export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promi
     },
     '/workspace/v3/logout': async (req) => {
       await endSession(sessionOf(req), 'logout');
-      return { ...ok(), headers: { 'set-cookie': `${SESSION_COOKIE}=; Path=/; Max-Age=0` } };
+      return { ...ok(), headers: { 'set-cookie': `${style.cookie}=; Path=/; Max-Age=0` } };
     },
   };
 
@@ -271,9 +283,9 @@ export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promi
 }
 
 /** CometD: only a client with an open Workspace session may handshake; it gets the initialization on subscribing. */
-function bindCometD(cometd: CometDServer, sessions: Map<string, FrontSession>): void {
+function bindCometD(cometd: CometDServer, sessions: Map<string, FrontSession>, sessionCookie: string): void {
   const sessionOfRequest = () => {
-    const id = cookie(cometd.context.request as IncomingMessage | undefined, SESSION_COOKIE);
+    const id = cookie(cometd.context.request as IncomingMessage | undefined, sessionCookie);
     return id ? sessions.get(id) : undefined;
   };
   cometd.policy = {

@@ -1,0 +1,87 @@
+/**
+ * Which request each distribution of a SIP Server log delivers (spec/sipserver-log.md, "The
+ * request's name, and the Tevent inside it"). The T-Server distributes a request's Tevent as given
+ * to the clients registered on the DN the request addressed, so its printed event shows the Tevent
+ * as delivered (its own AttributeThisDN and name), and its `sent to` lines go to that DN's
+ * registrants. Linking the two:
+ * - a flat request whose Tevent fields the log did not show gets them from its delivered event;
+ * - the delivered event belongs with the request's DN, whatever ThisDN the Tevent names.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { JournalEntry } from '../journal.ts';
+import { tevent } from '../rules/exchanges.ts';
+import type { TeventField } from './attributes.ts';
+
+const REQUEST = 'RequestSendEvent';
+/** Events a T-Server sends of its own: never a Tevent's delivery. */
+const NOT_DELIVERIES = new Set([
+  'EventACK',
+  'EventError',
+  'EventRegistered',
+  'EventUnregistered',
+  'EventClientRegistered',
+  'EventEstablished',
+  'EventReleased',
+]);
+
+/** A request not delivered within this long is not looked for any more (a DN nobody monitored). */
+const WAIT_MICROS = 60_000_000;
+
+/** One distribution: its recipients' entries, the same printed event (or the same sequence number). */
+function distributionKey(entry: JournalEntry): unknown {
+  return entry.message.EventSequenceNumber ?? entry.message;
+}
+
+function delivers(request: JournalEntry, event: JournalEntry): boolean {
+  const t = tevent(request.message);
+  return !!t && isDeepStrictEqual(t.UserData, event.message.UserData) && t.ConnID === event.message.ConnID;
+}
+
+/**
+ * Links each distribution to the earliest request, not yet linked, whose Tevent it delivers (same
+ * UserData and ConnID). Fills the Tevent fields the log did not show from the delivered event
+ * (updating `unshown`), and returns the DN each delivery belongs with (entry seq -> the request's DN).
+ */
+export function linkDistributions(
+  entries: readonly JournalEntry[],
+  unshown: Map<number, readonly TeventField[]>,
+): Map<number, string> {
+  const routes = new Map<number, string>();
+  const waiting: JournalEntry[] = [];
+  let current: { key: unknown; dn: string | undefined } | undefined;
+  /** The request a new distribution delivers, if any: its DN. */
+  const linkOne = (event: JournalEntry): string | undefined => {
+    while (waiting[0] && waiting[0].micros < event.micros - WAIT_MICROS) waiting.shift();
+    const i = waiting.findIndex((r) => delivers(r, event));
+    const request = i === -1 ? undefined : (waiting.splice(i, 1)[0] as JournalEntry);
+    if (request) fillUnshown(request, event, unshown);
+    return request?.message.ThisDN as string | undefined;
+  };
+  for (const entry of entries) {
+    const name = entry.message.message;
+    if (entry.direction === 'in') {
+      if (name === REQUEST && typeof entry.message.ThisDN === 'string') waiting.push(entry);
+      continue;
+    }
+    if (NOT_DELIVERIES.has(name)) continue;
+    const key = distributionKey(entry);
+    if (current?.key !== key) current = { key, dn: linkOne(entry) };
+    const dn = current?.dn;
+    if (dn !== undefined) routes.set(entry.seq, dn);
+  }
+  return routes;
+}
+
+/** The Tevent's name and ThisDN, as the delivered event prints them, where the request did not show them. */
+function fillUnshown(
+  request: JournalEntry,
+  event: JournalEntry,
+  unshown: Map<number, readonly TeventField[]>,
+): void {
+  const fields = unshown.get(request.seq);
+  const t = tevent(request.message);
+  if (!fields || !t) return;
+  if (fields.includes('Event.ThisDN')) t.ThisDN = event.message.ThisDN;
+  if (fields.includes('Event.message')) t.message = event.message.message;
+  unshown.delete(request.seq);
+}
