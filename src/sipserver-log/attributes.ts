@@ -205,7 +205,7 @@ export class AttributeReader {
         return;
       }
       const inner: KVList = [];
-      list.push([nested[1] as string, inner]);
+      list.push([unescapeLogText(nested[1] as string), inner]);
       this.lists.push(inner);
       const first = (nested[2] as string).trim();
       if (first !== '') this.pair(first, inner, lineNo);
