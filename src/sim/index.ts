@@ -7,11 +7,7 @@ import type { SipServerLogWriter } from '../sipserver-log/writer.ts';
 import { createAdminServer } from './admin.ts';
 import { TServer, type TServerOptions } from './tserver.ts';
 import { defaultAgents } from './workspace/agents.ts';
-import {
-  startWorkspaceFront,
-  type WorkspaceFront,
-  type WorkspaceFrontOptions,
-} from './workspace/front.ts';
+import { startWorkspaceFront, type WorkspaceFront, type WorkspaceFrontOptions } from './workspace/front.ts';
 
 export interface SimulatorOptions extends TServerOptions {
   /** Interface to bind (default 127.0.0.1: nothing outside the machine reaches it unless told to). */
