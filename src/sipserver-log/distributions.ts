@@ -9,20 +9,10 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { JournalEntry } from '../journal.ts';
-import { tevent } from '../rules/exchanges.ts';
+import { NOT_DELIVERIES, tevent } from '../rules/exchanges.ts';
 import type { TeventField } from './attributes.ts';
 
 const REQUEST = 'RequestSendEvent';
-/** Events a T-Server sends of its own: never a Tevent's delivery. */
-const NOT_DELIVERIES = new Set([
-  'EventACK',
-  'EventError',
-  'EventRegistered',
-  'EventUnregistered',
-  'EventClientRegistered',
-  'EventEstablished',
-  'EventReleased',
-]);
 
 /** A request not delivered within this long is not looked for any more (a DN nobody monitored). */
 const WAIT_MICROS = 60_000_000;
