@@ -183,7 +183,11 @@ export interface DeliveryAnalysis {
 }
 
 /** Events a client receives that are not deliveries of a Tevent (replies, calls). */
-export const NOT_DELIVERIES: ReadonlySet<string> = new Set([...REPLY_NAMES, 'EventEstablished', 'EventReleased']);
+export const NOT_DELIVERIES: ReadonlySet<string> = new Set([
+  ...REPLY_NAMES,
+  'EventEstablished',
+  'EventReleased',
+]);
 
 /**
  * What a delivery of `request` looks like to its recipient: the Tevent as given (a T-Server does
