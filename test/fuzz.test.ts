@@ -8,7 +8,8 @@
  *    `GET /health` and still accepts and registers a new client;
  *  - every hostile connection gets exactly one reply per complete line the server must process
  *    (an independent model of the framing rules tells which lines those are), is closed by the
- *    server exactly when it sent a framing error, and never sees an event of the good DNs;
+ *    server exactly when it sent a framing error, and never sees the good pair's events (a hostile
+ *    Tevent naming a good DN is delivered as given, to the registrants of the DN it was sent on);
  *  - every good request is ACKed; every good event reaches every registrant of 7001 exactly once, in
  *    order, intact; the 7002 bystander receives nothing; the good links never drop.
  *
@@ -43,7 +44,10 @@ const HOSTILE_CLIENTS = 6;
 const FRAMES_PER_SCRIPT = { minLength: 1, maxLength: 40, size: 'max' } as const;
 const NUM_RUNS = Math.ceil(TARGET_FRAMES / (HOSTILE_CLIENTS * 15));
 /** Events the server distributes (not replies to a request). */
-const DISTRIBUTED = new Set(['EventUserEvent', 'EventEstablished', 'EventReleased']);
+/** The good call's events, on a good DN. */
+const isGoodCall = (m: WireMessage) =>
+  (m.message === 'EventEstablished' || m.message === 'EventReleased') &&
+  (m.ThisDN === GOOD_DN || m.ThisDN === BYSTANDER_DN);
 const NEWLINE = 0x0a;
 
 // --- frames ------------------------------------------------------------------------------------------
@@ -537,9 +541,10 @@ async function openHostile(port: number, problems: string[], stats: Stats): Prom
         problems.push(`server sent a line that is not JSON: ${line.slice(0, 120)}`);
         continue;
       }
-      if (!DISTRIBUTED.has(m.message)) conn.replies++;
-      else if (m.ThisDN === GOOD_DN || m.ThisDN === BYSTANDER_DN) {
-        problems.push(`hostile client received ${m.message} of good DN ${m.ThisDN}`);
+      // A reply names its request (ReferenceID) or its error; a delivered Tevent, as given, has neither.
+      if ('ReferenceID' in m || 'ErrorCode' in m) conn.replies++;
+      else if (kvField(m, 'origin') !== undefined || (isGoodCall(m) && m.UserData === undefined)) {
+        problems.push(`hostile client received ${m.message} of the good pair (ThisDN ${m.ThisDN})`);
       }
     }
     inbuf = inbuf.subarray(start);
