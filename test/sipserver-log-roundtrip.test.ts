@@ -64,7 +64,7 @@ describe('verify-log on the simulator`s log of a conformance run', () => {
     const written = JSON.parse(await readFile(join(runDir, 'verify-log.json'), 'utf8')) as LogVerification;
     assert.deepEqual(written.source.files, [{ path: log, bytes: bytes.length, sha256 }]);
     assert.equal(written.verdict, 'passed');
-    // The same certificate as a live run, naming its evidence, and signed.
+    // The same certificate as a live run, naming its evidence, and hashed.
     const cert = JSON.parse(await readFile(join(runDir, 'certification.json'), 'utf8'));
     assert.equal(cert.run.profile, 'all');
     assert.match(cert.run.source, new RegExp(`^SIP Server log: ${log} \\(.* MB\\), from \\S+ to \\S+$`));
