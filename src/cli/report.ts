@@ -95,8 +95,9 @@ export function registerReportCommand(program: Command): void {
       return n;
     })
     .option('--config <file>', 'configuration file (its reports.keep)')
-    .option('--reports <dir>', 'where the runs are', 'reports')
-    .action(async (opts: { keep?: number; config?: string; reports: string }) => {
+    // --reports is report's own option (where the runs are), read here with it.
+    .action(async (_opts: unknown, command: Command) => {
+      const opts = command.optsWithGlobals<{ keep?: number; config?: string; reports: string }>();
       const keep = opts.keep ?? loadConfig(opts.config ?? process.env.SCREENCAP_CONFIG).reports.keep;
       if (!keep)
         throw new CannotRunError('how many runs to keep? give --keep N or reports.keep in the configuration');

@@ -115,14 +115,12 @@ function count<K extends string>(keys: readonly K[], values: readonly K[]): Reco
   return Object.fromEntries(keys.map((k) => [k, values.filter((v) => v === k).length])) as Record<K, number>;
 }
 
-const VERDICT_WORD = { passed: 'PASSED', failed: 'FAILED', incomplete: 'INCOMPLETE' } as const;
-
-/** `FAILED: REC-CONNID failed; 8 scenario(s) failed.` */
+/** Why the verdict is what it is, in one sentence (the badge beside it says the verdict). */
 export function summaryOf(result: SuiteResult, applicable: number): string {
   const why = result.reasons.length
     ? result.reasons.join('; ')
     : `all ${applicable} rules that apply were judged and passed`;
-  return `${VERDICT_WORD[result.verdict]}: ${why.replace(/\.$/, '')}.`;
+  return `${why.charAt(0).toUpperCase()}${why.slice(1).replace(/\.$/, '')}.`;
 }
 
 /** The commands that check the bundle, as a reviewer types them in its folder. */

@@ -27,7 +27,7 @@ const COLUMN_ORDER: readonly Column[] = ['desktop', 'tserver', 'recorder', 'byst
 
 const GUTTER = 120;
 const SPACING = 460;
-const BOX = { width: 190, height: 40 };
+const BOX = { width: 220, height: 40 };
 const TOP = 20 + BOX.height + 24;
 const ROW = 26;
 const FINDING_LINE = 15;

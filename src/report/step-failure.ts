@@ -41,14 +41,17 @@ export function stepFailureSentence(step: string | undefined, message: string | 
   // The verdict step lists the rules that failed; their findings say the rest.
   if (text.startsWith(RULES_NOT_PASSED)) {
     const rules = [...new Set([...text.matchAll(/^[-\s]*([A-Z][A-Z0-9-]+) \(seed /gm)].map((m) => m[1]))];
-    return `${where}: ${rules.join(', ') || 'a rule'} failed (the findings below say where and how).`;
+    return `${where}: ${rules.join(', ') || 'a rule'} failed (the rule's findings say where and how).`;
   }
   const chai = CHAI_EQUAL.exec(text.split('\n')[0] ?? '');
   if (chai) {
     const [, what, found, expected] = chai;
     const awaited = what ? `${oneLine(what, 200)} to be ${oneLine(expected ?? '')}` : oneLine(expected ?? '');
-    const saw = found === 'undefined' ? 'nothing there' : oneLine(found ?? '');
-    return `${where} awaited ${awaited.replace(MACHINE_PATH, '<path>')}; it saw ${saw.replace(MACHINE_PATH, '<path>')} instead.`;
+    const saw =
+      found === 'undefined'
+        ? 'it was absent'
+        : `it saw ${oneLine(found ?? '').replace(MACHINE_PATH, '<path>')} instead`;
+    return `${where} awaited ${awaited.replace(MACHINE_PATH, '<path>')}; ${saw}.`;
   }
   const said = oneLine(text).replace(MACHINE_PATH, '<path>');
   return said ? `${where} failed: ${said.replace(/\.?$/, '.')}` : `${where} failed without saying why.`;
