@@ -74,7 +74,8 @@ a{color:#1d4ed8}
   body{max-width:none;margin:0;padding:0;font-size:10pt}
   *{print-color-adjust:exact;-webkit-print-color-adjust:exact}
   h2{break-after:avoid}
-  tr,.finding,dl,pre{break-inside:avoid}
+  tr.rule,tr.scenario,.finding,dl{break-inside:avoid}
+  tr.rule{break-after:avoid}
   thead{display:table-header-group}
   a{color:inherit;text-decoration:none}
   .links a::after{content:" (" attr(href) ")";font-size:.75em;color:#4b5563}
