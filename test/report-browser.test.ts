@@ -111,7 +111,7 @@ describe('the reports in a browser', { skip }, () => {
     assert.match((await failed.getAttribute('class')) ?? '', /failed/);
     assert.ok(await onFirstScreen(page, '#rule-REC-CONNID'), 'the failed rule is on the first screen');
     const finding = page.locator('#detail-REC-CONNID .finding').first();
-    assert.match(await finding.innerText(), /Event\.ConnID expected "[0-9a-f]{16}".*found absent/);
+    assert.match((await finding.textContent()) ?? '', /Event\.ConnID expected "[0-9a-f]{16}".*found absent/);
     assert.ok(await onFirstScreen(page, '#detail-REC-CONNID .finding'), 'its first finding too');
     assert.ok(
       await page.locator('#verdict-section a[href="#rule-REC-CONNID"]').isVisible(),
