@@ -5,6 +5,7 @@
  */
 import { Then } from '@cucumber/cucumber';
 import { expect } from 'chai';
+import { RULES_NOT_PASSED } from '../src/report/step-failure.ts';
 import { evaluateScenario } from '../support/outcomes.ts';
 import type { ConformanceWorld } from '../support/world.ts';
 
@@ -16,6 +17,6 @@ Then('the exchange conforms to the tagged rules', async function (this: Conforma
     this.log(`${o.rule} ${o.outcome}: ${o.reason}`);
   expect(
     failed.map((o) => `${o.rule} (seed ${o.section}) failed: ${o.reason}`).join('\n\n'),
-    'rules not passed',
+    RULES_NOT_PASSED,
   ).to.equal('');
 });

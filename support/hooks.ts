@@ -58,7 +58,13 @@ After({ name: 'rule outcomes and evidence' }, async function (this: ConformanceW
     });
     const { journal, tserver } = this.harness;
     const records = this.harness.records();
-    const evidence = scenarioEvidence({ entries: journal.entries, records, outcomes, tserver });
+    const evidence = scenarioEvidence({
+      entries: journal.entries,
+      records,
+      outcomes,
+      tserver,
+      limits: { requestTimeoutMs: settings.requestTimeoutMs },
+    });
     for (const { body, mediaType, fileName } of evidence) {
       // Two overloads: text is attached as it is, a Buffer base64-encoded.
       if (typeof body === 'string') this.attach(body, { mediaType, fileName });

@@ -78,6 +78,9 @@ export async function writeSyntheticBundle(dir: string, run: SyntheticRun): Prom
     tags: null,
     breakage: null,
     source: null,
+    evidenceSources: ['embedded T-Server simulator'],
+    config: null,
+    signedBy: null,
   };
   const c = certificationOf({ verdict, reasons, complete: true, scenarios, rules }, metadata);
   await mkdir(dir, { recursive: true });

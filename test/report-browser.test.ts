@@ -1,14 +1,18 @@
 /**
- * The reports as a person sees them: cucumber.html, certification.html and the Allure report open
- * in headless Chromium (Debian's), with nothing requested from the network. Screenshots are saved
- * in the run's folder (reports/browser-check/<run-id>/screenshots/) for people to look at.
+ * The reports as a person sees them: certification.html, cucumber.html and the Allure report open
+ * in headless Chromium (Debian's), with nothing requested from the network. The failed run's
+ * certificate shows its failed rule and finding on the first screen, a finding's link opens its
+ * sequence diagram, and its print-to-PDF has every section. Screenshots of a passed and a failed
+ * certificate are saved under reports/browser-check/<run-id>/screenshots/ for people to look at.
  */
 import assert from 'node:assert/strict';
-import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import { SECTIONS } from '../src/report/certification-html.ts';
 import { launchChromium, noChromium } from './chromium.ts';
 import { runCli } from './cli.ts';
 
@@ -42,41 +46,111 @@ async function open(page: Page, file: string): Promise<void> {
   await page.waitForLoadState('load');
 }
 
+/** Runs the suite into REPORTS and returns its folder (from its own output: `latest` may be another concurrent run's). */
+async function reportedRun(args: string[], exit: number): Promise<string> {
+  const { code, output } = await runCli(['run', ...args, '--reports', REPORTS]);
+  assert.equal(code, exit, output);
+  const reported = /^Reports: (.*)\/certification\.html$/m.exec(output)?.[1];
+  assert.ok(reported, output);
+  const dir = resolve(ROOT, reported);
+  await mkdir(join(dir, 'screenshots'));
+  return dir;
+}
+
+/** The PDF's text by pdftotext (poppler-utils), or '' where it is not installed. */
+function pdfText(pdf: string): string {
+  try {
+    return execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+}
+
+async function launch(): Promise<Page> {
+  profile = await mkdtemp(join(tmpdir(), 'screencap-chromium-'));
+  context = await launchChromium(profile);
+  context.on('request', (r) => {
+    if (!local(r.url())) external.push(r.url());
+  });
+  await context.route('**/*', (route) => (local(route.request().url()) ? route.continue() : route.abort()));
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return page;
+}
+
+/** Whether the element's top and bottom lie within the first screen (the page not scrolled). */
+async function onFirstScreen(page: Page, selector: string): Promise<boolean> {
+  const box = await page.locator(selector).first().boundingBox();
+  const height = page.viewportSize()?.height ?? 0;
+  return box !== null && box.y >= 0 && box.y + box.height <= height;
+}
+
 describe('the reports in a browser', { skip }, () => {
-  test('show the scenarios, the rule matrix and the sequence diagrams, fetching nothing from the network', async () => {
+  test('show the certificate failures first with evidence one click away, printable, and the scenarios, fetching nothing from the network', async () => {
     await removeOldRuns();
-    const { code, output } = await runCli(['run', '--break', 'recorder-drops-connid', '--reports', REPORTS]);
-    assert.equal(code, 1);
-    // This run's folder, from its own output: `latest` may be another concurrent run's.
-    const reported = /^Reports: (.*)\/certification\.html$/m.exec(output)?.[1];
-    assert.ok(reported, output);
-    const dir = resolve(ROOT, reported);
+    const dir = await reportedRun(['--break', 'recorder-drops-connid'], 1);
+    const passedDir = await reportedRun([], 0);
     const shots = join(dir, 'screenshots');
-    await mkdir(shots);
+    const page = await launch();
 
-    profile = await mkdtemp(join(tmpdir(), 'screencap-chromium-'));
-    context = await launchChromium(profile);
-    context.on('request', (r) => {
-      if (!local(r.url())) external.push(r.url());
+    // The passed certificate, for people to look at.
+    await open(page, join(passedDir, 'certification.html'));
+    await page.locator('#verdict', { hasText: 'PASSED' }).waitFor();
+    await page.screenshot({
+      path: join(passedDir, 'screenshots', 'certification-passed.png'),
+      fullPage: true,
     });
-    await context.route('**/*', (route) => (local(route.request().url()) ? route.continue() : route.abort()));
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
 
-    // The certificate: verdict, the rule matrix, the failed rule with its offending message.
+    // The failed certificate: the verdict, then the failed rule and its finding on the first screen.
     await open(page, join(dir, 'certification.html'));
-    await assert.doesNotReject(page.locator('#verdict', { hasText: 'FAILED' }).waitFor());
-    assert.equal(await page.locator('#rules tbody tr').count(), 18);
+    await page.locator('#verdict', { hasText: 'FAILED' }).waitFor();
+    await page.screenshot({ path: join(shots, 'certification-failed-first-screen.png') });
+    await page.screenshot({ path: join(shots, 'certification-failed.png'), fullPage: true });
+    assert.equal(await page.locator('#rules tbody tr.rule').count(), 18);
     const failed = page.locator('#rule-REC-CONNID');
     assert.match((await failed.getAttribute('class')) ?? '', /failed/);
+    assert.ok(await onFirstScreen(page, '#rule-REC-CONNID'), 'the failed rule is on the first screen');
+    const finding = page.locator('#detail-REC-CONNID .finding').first();
+    assert.match((await finding.textContent()) ?? '', /Event\.ConnID expected "[0-9a-f]{16}".*found absent/);
+    assert.ok(await onFirstScreen(page, '#detail-REC-CONNID .finding'), 'its first finding too');
     assert.ok(
-      await failed
-        .getByText(/Event\.ConnID should be "[0-9a-f]{16}"/)
-        .first()
-        .isVisible(),
+      await page.locator('#verdict-section a[href="#rule-REC-CONNID"]').isVisible(),
+      'the verdict links to it',
     );
-    assert.ok(await failed.locator('pre.offending').first().isVisible());
-    await page.screenshot({ path: join(shots, 'certification.png'), fullPage: true });
+
+    // Print to PDF: every section, in order, and no stack trace.
+    const pdf = join(shots, 'certification-failed.pdf');
+    await page.emulateMedia({ media: 'print' });
+    await writeFile(pdf, await page.pdf({ format: 'A4', landscape: true, printBackground: true }));
+    await page.emulateMedia({ media: 'screen' });
+    const text = pdfText(pdf);
+    if (text) {
+      const at = SECTIONS.map(([, title]) => text.indexOf(title));
+      assert.ok(
+        at.every((i) => i >= 0),
+        `every section in the PDF: ${SECTIONS.map(([, t], i) => `${t}@${at[i]}`).join(', ')}`,
+      );
+      assert.deepEqual(
+        [...at].sort((a, b) => a - b),
+        at,
+        'in order',
+      );
+      assert.match(text, /REC-CONNID/);
+      assert.doesNotMatch(text, /node:internal|AssertionError/);
+    } else {
+      // No pdftotext: a PDF it is, and every section is in the page it printed.
+      assert.match((await readFile(pdf)).subarray(0, 5).toString(), /%PDF-/);
+      for (const [id] of SECTIONS) assert.ok(await page.locator(`section#${id}`).count(), id);
+    }
+
+    // A finding's link opens its scenario's sequence diagram, the offending message drawn in red.
+    await finding.locator('a.diagram').click();
+    await page.waitForURL(/\/exchanges\/[a-z0-9-]+\/[a-z0-9-]+\/sequence\.svg$/);
+    assert.ok(
+      await page.locator('g.message.offending').first().isVisible(),
+      'the offending message is drawn',
+    );
+    await page.screenshot({ path: join(shots, 'sequence-from-finding.png') });
 
     // Cucumber's report: the scenarios, and a scenario's sequence diagram with the offending message.
     await open(page, join(dir, 'cucumber.html'));

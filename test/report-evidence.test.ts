@@ -37,6 +37,8 @@ function exchange() {
     journal.append({ party, direction: 'out', message: message as never });
   const into = (party: string, message: Record<string, unknown>) =>
     journal.append({ party, direction: 'in', message: message as never });
+  out('desktop', { message: 'RequestRegisterClient', ReferenceID: 1, ApplicationName: 'AcmeDesktop' });
+  into('desktop', { message: 'EventClientRegistered', ReferenceID: 1 });
   out('desktop', {
     ...indication(CONNID),
     Event: { ...indication(CONNID).Event, UserData: [['screen-capture', 'start']] },
@@ -100,8 +102,49 @@ describe('the sequence diagram of a scenario', () => {
     const { records } = exchange();
     const svg = sequenceDiagram(records);
     assert.equal((svg.match(/<g class="message/g) ?? []).length, records.length);
-    assert.equal(records.length, 6, "the T-Server's own copy of a client's message is not drawn twice");
-    assert.match(svg, new RegExp(`RequestSendEvent ref=3 ThisDN=7001 screen-capture=start ConnID=${CONNID}`));
+    assert.equal(records.length, 8, "the T-Server's own copy of a client's message is not drawn twice");
+    const labels = [...svg.matchAll(/class="label">([^<]*)</g)].map((m) => m[1]).join(' ');
+    assert.match(labels, /RequestSendEvent ref=3 ThisDN=7001 screen-capture=start ConnID=006b…e001/);
+  });
+
+  test('keeps labels off the lifelines: ConnIDs abbreviated (whole in the tooltip), long labels wrapped in the gap beside the T-Server', () => {
+    const { records } = exchange();
+    const long = { ...records[2], message: { ...records[2]?.message, ApplicationName: 'x'.repeat(90) } };
+    const svg = sequenceDiagram([...records, long as (typeof records)[number]]);
+    assert.match(
+      svg,
+      new RegExp(`<title>[^<]*&quot;ConnID&quot;:&quot;${CONNID}&quot;`),
+      'the full ConnID in the tooltip',
+    );
+    const xs = [...svg.matchAll(/<line x1="(\d+(?:\.\d+)?)" y1="\d+" x2="\1"/g)].map((m) => Number(m[1]));
+    const labels = [
+      ...svg.matchAll(
+        /<text x="([\d.]+)" y="[\d.]+" text-anchor="middle" class="label[^"]*">([^<]*)<\/text>/g,
+      ),
+    ];
+    assert.ok(labels.length > records.length, 'the long label wraps onto a second line');
+    for (const [, x, text] of labels) {
+      const half = ((text ?? '').length * 6.2) / 2;
+      for (const lifeline of xs)
+        assert.ok(
+          Math.abs(Number(x) - lifeline) > half,
+          `label "${text}" at ${x} crosses the lifeline at ${lifeline}`,
+        );
+    }
+  });
+
+  test('names each lifeline by the application name the party registered with, and its seat', () => {
+    const svg = sequenceDiagram(exchange().records);
+    const heads = [...svg.matchAll(/class="name">([^<]*)<\/text><text[^>]*class="sub">([^<]*)</g)].map(
+      (m) => [m[1], m[2]],
+    );
+    assert.deepEqual(heads[0], ['AcmeDesktop', 'desktop seat']);
+    assert.deepEqual(
+      heads[2],
+      ['recorder', 'recorder seat'],
+      'no application name seen: the party and its seat',
+    );
+    assert.ok(!heads.some(([a, b]) => a === b), `no "desktop / desktop": ${JSON.stringify(heads)}`);
   });
 
   test('highlights the offending message in red, with what the rule found', () => {

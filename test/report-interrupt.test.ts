@@ -73,7 +73,7 @@ describe('a run that stops early', () => {
       await readFile(join(dir, 'junit.xml'), 'utf8'),
     );
     assert.ok(junit.testsuite.testcase.length >= passed.length);
-    assert.ok(verifies(dir), 'the partial report is signed too');
+    assert.ok(verifies(dir), 'the partial report is hashed too');
     assert.match(run.output, /Verdict: FAILED \(the run was interrupted by SIGINT/);
   });
 

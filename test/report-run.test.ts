@@ -174,17 +174,58 @@ describe('the reports of a run that fails a rule', () => {
     }
   });
 
-  test('certification.html shows the failed rule with the offending message', async () => {
+  test('certification.html shows the failed rule first, each finding in words once, linked to its evidence', async () => {
     const html = await readFile(join(broken.dir, 'certification.html'), 'utf8');
-    const row = html.slice(
-      html.indexOf('id="rule-REC-CONNID"'),
-      html.indexOf('</tr>', html.indexOf('id="rule-REC-CONNID"')),
-    );
+    const start = html.indexOf('id="rule-REC-CONNID"');
+    const row = html.slice(start, html.indexOf('</tr>', start));
     assert.match(row, /class="rule failed"/);
     assert.match(row, /1\.3\.1 Recording Vendor to T-Server/);
-    assert.match(row, /Event.ConnID should be &quot;[0-9a-f]{16}&quot;/);
-    assert.match(row, /offending message #\d+ \(recorder sent/);
+    assert.ok(
+      start < html.indexOf('<tr id="rule-', html.indexOf('id="detail-REC-CONNID"')),
+      'the failed rule is the first row',
+    );
+    const detail = html.slice(
+      html.indexOf('id="detail-REC-CONNID"'),
+      html.indexOf('</tr>', html.indexOf('id="detail-REC-CONNID"')),
+    );
+    const first = detail.split('<div class="finding"')[1] ?? '';
+    assert.match(first, /<code>Event\.ConnID<\/code> expected <code>&quot;[0-9a-f]{16}&quot;/);
+    assert.match(first, /found <code>absent<\/code>/);
+    assert.match(first, /message #\d+: recorder sent RequestSendEvent at \d{4}-/);
+    const message = /<pre class="message">([^<]*)<\/pre>/.exec(first)?.[1] ?? '';
+    assert.ok(message.includes('RequestSendEvent'));
+    assert.equal(first.split('&quot;RequestSendEvent&quot;').length - 1, 1, 'the offending message once');
+    const link = /href="(exchanges\/[a-z0-9-]+\/[a-z0-9-]+)\/sequence\.svg"/.exec(first)?.[1];
+    assert.ok(link, 'the finding links to its sequence diagram');
+    assert.match(await readFile(join(broken.dir, link, 'sequence.svg'), 'utf8'), /class="message offending"/);
+    assert.match(
+      await readFile(join(broken.dir, link, 'trace.ndjson'), 'utf8'),
+      /"findings":\["REC-CONNID: /,
+    );
     assert.match(html, /Self-test with a deliberately broken party/);
+  });
+
+  test('no certificate holds a stack trace or a path of this machine outside its configuration; stacks go to the debug file', async () => {
+    const { config: _config, ...run } = broken.cert.run;
+    const json = JSON.stringify({ ...broken.cert, run });
+    const html = await readFile(join(broken.dir, 'certification.html'), 'utf8');
+    const page = html.replace(/<section id="configuration">[\s\S]*?<\/section>/, '');
+    for (const [what, text] of [
+      ['certification.json', json],
+      ['certification.html', page],
+    ] as const) {
+      assert.doesNotMatch(text, /\n\s+at |\\n\s+at |node:internal|AssertionError/, `${what}: a stack trace`);
+      for (const path of [ROOT.replace(/\/$/, ''), tmpdir(), process.env.HOME ?? '/root'])
+        assert.ok(!text.includes(path), `${what} names ${path}`);
+    }
+    const failedStep = broken.cert.scenarios.find((s) => s.error?.includes('awaited'));
+    assert.match(
+      failedStep?.error ?? '',
+      /^“[^”]+” awaited ConnID of the indication .* to be '[0-9a-f]{16}'; it was absent\.$/,
+    );
+    const debug = await readFile(join(broken.dir, 'debug', 'step-failures.txt'), 'utf8');
+    assert.match(debug, /AssertionError: ConnID of the indication/);
+    assert.match(debug, /\n\s+at /, 'the debug file keeps the stacks');
   });
 
   test("the failing scenarios carry a findings text, a highlighted diagram and a marked trace, in Cucumber's messages and in Allure", async () => {
@@ -220,6 +261,15 @@ describe('the reports of a run that fails a rule', () => {
     const suite = await testcases(broken.dir);
     assert.equal(suite.testcase.length, 48);
     assert.equal(Number(suite.failures), broken.cert.scenarios.filter((s) => s.status === 'failed').length);
+  });
+
+  test('the certificate lists failed rules first and, in its verdict, links to them', async () => {
+    const order = broken.cert.rules.map((r) => r.outcome);
+    assert.equal(order[0], 'failed');
+    assert.equal(broken.cert.scenarios[0]?.status, 'failed', 'failed scenarios first');
+    assert.match(broken.cert.summary, /^REC-CONNID failed; \d+ scenario\(s\) failed\.$/);
+    const html = await readFile(join(broken.dir, 'certification.html'), 'utf8');
+    assert.match(html, /<ul class="attention"><li><a href="#rule-REC-CONNID">REC-CONNID<\/a>/);
   });
 
   test('exits 1 and still verifies', () => {

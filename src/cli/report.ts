@@ -1,12 +1,19 @@
-/** `screencap-cert report`: read a run's folder — its summary, or whether its files are as signed. */
+/**
+ * `screencap-cert report`: read a run's folder (its summary), check it (`verify`: its hashes and
+ * signature), sign it (`sign`), and keep the newest runs (`prune`).
+ */
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config/load.ts';
 import type { Certification } from '../report/certification.ts';
-import { MANIFEST_FILE, verifyManifest } from '../report/manifest.ts';
+import { MANIFEST_FILE } from '../report/manifest.ts';
+import { formatPruned, pruneRuns } from '../report/prune.ts';
 import { findRunDir } from '../report/run-dir.ts';
-import { exitCodeOf } from '../result/exit-codes.ts';
-import { formatSummary } from './run.ts';
+import { readPublicKey } from '../report/signature.ts';
+import { checkBundle, signBundle } from '../report/verify-bundle.ts';
+import { CannotRunError, exitCodeOf } from '../result/exit-codes.ts';
+import { formatSummary, signingKey } from './run.ts';
 
 function describeRun(dir: string, c: Certification): string {
   const r = c.run;
@@ -18,6 +25,7 @@ function describeRun(dir: string, c: Certification): string {
     `  harness ${r.harness.name} ${r.harness.version} ${commit}, Node ${r.node}, profile ${r.profile}`,
     `  T-Server ${r.tservers.map((t) => `${t.name} ${t.version}`).join(', ') || 'none registered'}`,
     `  ${r.startedAt} to ${r.endedAt}${c.complete ? '' : ', INCOMPLETE'}${r.breakage ? `, self-test with ${r.breakage}` : ''}`,
+    `  ${r.signedBy ? `signed by key ${r.signedBy} (check with report verify --public-key)` : 'hashed, not signed'}`,
   ].join('\n');
 }
 
@@ -47,22 +55,52 @@ export function registerReportCommand(program: Command): void {
     });
   report
     .command('verify')
-    .description("recompute the SHA-256 of every file of a run's folder and compare with its manifest.json")
+    .description(
+      "recompute the SHA-256 of every file of a run's folder against its manifest.json and, when signed, check manifest.sig",
+    )
+    .argument('<dir>', 'the run folder')
+    .option('--public-key <file>', 'the Ed25519 public key (PEM) the bundle must be signed by')
+    .action(async (dir: string, opts: { publicKey?: string }) => {
+      const key = opts.publicKey
+        ? await readPublicKey(opts.publicKey).catch((e: Error) => {
+            throw new CannotRunError(e.message);
+          })
+        : undefined;
+      const check = await checkBundle(dir, key && opts.publicKey ? { key, file: opts.publicKey } : undefined);
+      process.stdout.write(`${check.lines.join('\n')}\n`);
+      process.exitCode = check.ok ? 0 : 1;
+    });
+  report
+    .command('sign')
+    .description(
+      'sign a finished run folder: its manifest, with the Ed25519 private key (PEM) in SCREENCAP_SIGNING_KEY; the certificate names the key',
+    )
     .argument('<dir>', 'the run folder')
     .action(async (dir: string) => {
-      const v = await verifyManifest(dir);
-      for (const [what, files] of [
-        ['changed', v.changed],
-        ['missing', v.missing],
-        ['added', v.added],
-        ['not a file', v.unsigned],
-      ] as const)
-        for (const f of files) process.stdout.write(`${what}: ${f}\n`);
-      process.stdout.write(
-        v.ok
-          ? `OK: every file of ${dir} is as manifest.json says\n`
-          : 'FAILED: the report is not as it was signed\n',
-      );
-      process.exitCode = v.ok ? 0 : 1;
+      const signer = signingKey();
+      await signBundle(dir, signer).catch((e: Error) => {
+        throw new CannotRunError(e.message);
+      });
+      process.stdout.write(`signed ${dir} with key ${signer.fingerprint}\n`);
+    });
+  report
+    .command('prune')
+    .description(
+      "remove old run folders, keeping the newest N and the one `latest` points at; prints each run's size",
+    )
+    .option('--keep <n>', 'runs to keep (default: reports.keep of the configuration)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1)
+        throw new InvalidArgumentError('expected a whole number, at least 1');
+      return n;
+    })
+    .option('--config <file>', 'configuration file (its reports.keep)')
+    // --reports is report's own option (where the runs are), read here with it.
+    .action(async (_opts: unknown, command: Command) => {
+      const opts = command.optsWithGlobals<{ keep?: number; config?: string; reports: string }>();
+      const keep = opts.keep ?? loadConfig(opts.config ?? process.env.SCREENCAP_CONFIG).reports.keep;
+      if (!keep)
+        throw new CannotRunError('how many runs to keep? give --keep N or reports.keep in the configuration');
+      process.stdout.write(formatPruned(await pruneRuns(opts.reports, keep)));
     });
 }

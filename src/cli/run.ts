@@ -8,8 +8,10 @@ import { preflight } from '../conformance/preflight.ts';
 import { runSuite, type SuiteOptions } from '../conformance/run.ts';
 import { haltScenarios, onRunStop } from '../conformance/stop.ts';
 import { BREAKAGES } from '../parties/breakages.ts';
+import { formatPruned, pruneRuns } from '../report/prune.ts';
 import { ReportedRun } from '../report/reported-run.ts';
-import { EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
+import { SIGNING_KEY_ENV, signerFromEnv } from '../report/signature.ts';
+import { CannotRunError, EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import type { Outcome, SuiteResult } from '../result/outcomes.ts';
 import { redact } from '../secrets.ts';
 import { settingsFromEnv } from '../settings.ts';
@@ -92,6 +94,15 @@ function reportIfStopped(
   };
 }
 
+/** The signing key, checked before anything runs: a run that cannot be signed as asked does not start. */
+export function signingKey() {
+  try {
+    return signerFromEnv();
+  } catch (e) {
+    throw new CannotRunError(`--sign: ${(e as Error).message}`);
+  }
+}
+
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
@@ -120,6 +131,7 @@ export function registerRunCommand(program: Command): void {
     )
     .option('--summary-json <file>', 'also write the verdict, scenarios and rule outcomes as JSON')
     .option('--allow-incomplete', 'exit 0 for an INCOMPLETE verdict (the certificate still says INCOMPLETE)')
+    .option('--sign', `sign the report's manifest with the Ed25519 private key (PEM) in ${SIGNING_KEY_ENV}`)
     .option(
       '--reports <dir>',
       "write the run's reports to <dir>/<run-id>/ and point <dir>/latest at it",
@@ -140,6 +152,7 @@ export function registerRunCommand(program: Command): void {
         sipLog?: string;
         reports: string;
         allowIncomplete?: boolean;
+        sign?: boolean;
       }) => {
         // Support code (and parallel workers) read the settings from the environment, as CI can set them.
         if (opts.config) process.env.SCREENCAP_CONFIG = opts.config;
@@ -157,9 +170,12 @@ export function registerRunCommand(program: Command): void {
             `--parallel ${opts.parallel}: the SIP Server log (tserver.sipLog) is one file written in order, so scenarios run one at a time`,
           );
         }
+        const signer = opts.sign ? signingKey() : undefined;
         await preflight(config);
         const suite = { config, parallel: opts.parallel, ...(opts.tags ? { tags: opts.tags } : {}) };
         const reported = await ReportedRun.start(opts.reports, {
+          config,
+          ...(signer ? { signer } : {}),
           profile: config.profile,
           dns: config.agents.dns,
           ...(config.sut ? { sut: config.sut } : {}),
@@ -177,6 +193,8 @@ export function registerRunCommand(program: Command): void {
         // A stop while the report is written waits for it (finish() runs once) and then exits.
         await conclude(reported, result, opts.summaryJson, cucumberClosed);
         stop.uninstall();
+        if (config.reports.keep)
+          process.stdout.write(formatPruned(await pruneRuns(reported.run.root, config.reports.keep)));
         // Cucumber stopped half-way leaves its resources (a shared T-Server) open: end the process.
         if (!cucumberClosed) process.exit(1);
         process.exitCode = exitCodeOf(result.verdict, { allowIncomplete: opts.allowIncomplete });

@@ -1,16 +1,19 @@
 /** `screencap-cert verify-log`: certify from a SIP Server log (spec/sipserver-log.md). */
-import { constants, mkdirSync, writeFileSync } from 'node:fs';
-import { access, copyFile, open, readFile, rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { constants } from 'node:fs';
+import { access, copyFile, cp, open, readFile, rm, stat } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import type { Certification } from '../report/certification.ts';
-import { type ScenarioObservations, scenarioEvidence } from '../report/evidence.ts';
-import { verifyManifest, writeManifest } from '../report/manifest.ts';
+import { configurationSnapshot } from '../report/configuration.ts';
+import { OBSERVATIONS_MEDIA_TYPE, type ScenarioObservations, scenarioEvidence } from '../report/evidence.ts';
+import { EXCHANGES_DIR, ExchangeFolders, writeExchangeFile } from '../report/exchanges.ts';
+import { verifyManifest } from '../report/manifest.ts';
 import { runMetadata } from '../report/metadata.ts';
-import { createRunDir, findRunDir, pointLatest } from '../report/run-dir.ts';
-import { writeCertification } from '../report/write.ts';
+import { megabytes } from '../report/prune.ts';
+import { createRunDir, findRunDir } from '../report/run-dir.ts';
+import { writeBundle } from '../report/write.ts';
 import { combineEvidence } from '../result/combine.ts';
 import { CannotRunError, EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import { certifiedScope, SEATS } from '../result/verdict.ts';
@@ -22,18 +25,50 @@ import { formatSummary } from './run.ts';
 /** The old generation grows to (1 + this/100) times its live set before a full GC (V8: up to 4x). */
 const HEAP_GROWING_PERCENT = 50;
 
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
+/** The feature a SIP Server log's scenarios are filed under in exchanges/. */
+const LOG_FEATURE = 'sip-server-log';
 
 /**
- * Each judged scenario's message trace and sequence diagram (and findings), as a live run attaches
- * them, under exchanges/<scenario>/. Written as judged, so the log's messages need not all be held.
+ * Each judged scenario's message trace and sequence diagram (and findings), as a live run keeps
+ * them, under exchanges/sip-server-log/<scenario>/; written as judged, so the log's messages need
+ * not all be held. Remembers each scenario's folder and observations for the certificate.
  */
-function writeEvidence(dir: string, scenario: string, observations: ScenarioObservations): void {
-  const folder = join(dir, 'exchanges', scenario.replace(/[^A-Za-z0-9._-]+/g, '-').toLowerCase());
-  mkdirSync(folder, { recursive: true });
-  for (const a of scenarioEvidence(observations)) writeFileSync(join(folder, a.fileName), a.body);
+class LogEvidence {
+  private readonly folders = new ExchangeFolders();
+  private readonly kept = new Map<string, { evidence: string; observations: string[] }>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly requestTimeoutMs: number,
+  ) {}
+
+  readonly write = (scenario: string, observations: ScenarioObservations): void => {
+    const folder = this.folders.allocate(LOG_FEATURE, scenario);
+    const attachments = scenarioEvidence({
+      ...observations,
+      limits: { requestTimeoutMs: this.requestTimeoutMs },
+    });
+    for (const a of attachments) writeExchangeFile(this.dir, folder, a.fileName, a.body);
+    const noted = attachments.find((a) => a.mediaType === OBSERVATIONS_MEDIA_TYPE);
+    this.kept.set(scenario, {
+      evidence: folder,
+      observations: noted ? (JSON.parse(String(noted.body)) as string[]) : [],
+    });
+  };
+
+  /** The scenarios with their evidence folders and observations. */
+  annotate<S extends { name: string }>(scenarios: readonly S[]): S[] {
+    return scenarios.map((s) => {
+      const kept = this.kept.get(s.name);
+      return kept
+        ? {
+            ...s,
+            evidence: kept.evidence,
+            ...(kept.observations.length ? { observations: kept.observations } : {}),
+          }
+        : s;
+    });
+  }
 }
 
 /**
@@ -75,7 +110,8 @@ async function writeJson(path: string, value: object): Promise<void> {
 /** The evidence in one line: `SIP Server log: a.log (12.0 MB), b.log (3.1 MB), from ... to ...`. */
 function evidenceOf(result: LogVerification): string {
   const s = result.source;
-  const files = s.files.map((f) => `${f.path} (${megabytes(f.bytes)})`).join(', ');
+  // File names only: the certificate names no folder of the machine it ran on (verify-log.json has the paths).
+  const files = s.files.map((f) => `${basename(f.path)} (${megabytes(f.bytes)})`).join(', ');
   const steps = s.clockSteps.count ? `; its clock stepped back ${s.clockSteps.count} time(s)` : '';
   return `SIP Server log: ${files}${s.from ? `, from ${s.from} to ${s.to}` : ''}${steps}`;
 }
@@ -127,6 +163,17 @@ function parseUtcOffset(value: string): number {
 function parseLogProfile(value: string): string {
   if (value === 'all' || (SEATS as readonly string[]).includes(value)) return value;
   throw new InvalidArgumentError(`expected all, ${SEATS.join(', ')}, got "${value}"`);
+}
+
+async function copyLiveExchanges(from: string, to: string): Promise<void> {
+  const source = join(from, EXCHANGES_DIR);
+  if (
+    await stat(source).then(
+      (st) => st.isDirectory(),
+      () => false,
+    )
+  )
+    await cp(source, join(to, EXCHANGES_DIR), { recursive: true, force: false, errorOnExist: false });
 }
 
 /** The clocks of the harness and a staging SIP Server differ a little: the run's window is widened by this. */
@@ -227,10 +274,11 @@ export function registerVerifyLogCommand(program: Command): void {
         setFlagsFromString('--semi-space-growth-factor=1');
         const startedAt = new Date();
         const run = await createRunDir(opts.reports);
+        const evidence = new LogEvidence(run.dir, settings.requestTimeoutMs);
         let logResult: LogVerification;
         try {
           logResult = await verifyLog(files, {
-            evidence: (scenario, observations) => writeEvidence(run.dir, scenario, observations),
+            evidence: evidence.write,
             settings,
             patterns: rolePatterns(settings.config.applications),
             scope: certifiedScope(profile, `it is not certified here (--profile ${profile})`),
@@ -241,6 +289,7 @@ export function registerVerifyLogCommand(program: Command): void {
           await rm(run.dir, { recursive: true, force: true });
           throw e;
         }
+        logResult = { ...logResult, scenarios: evidence.annotate(logResult.scenarios) };
         const jsonFile = join(run.dir, 'verify-log.json');
         await writeJson(jsonFile, logResult);
         const result = live
@@ -249,7 +298,7 @@ export function registerVerifyLogCommand(program: Command): void {
               { label: 'SIP Server log', result: logResult },
             ])
           : logResult;
-        // The same certificate as a live run, its evidence named; the manifest signs it with
+        // The same certificate as a live run, its evidence named; the manifest hashes it with
         // verify-log.json, which holds the SHA-256 of every input log.
         const metadata = await runMetadata({
           runId: run.id,
@@ -257,20 +306,26 @@ export function registerVerifyLogCommand(program: Command): void {
           endedAt: new Date(),
           tservers: live?.certification.run.tservers ?? [],
           profile,
+          evidenceSources: live?.certification.run.evidenceSources ?? [],
           source: [
-            ...(live
-              ? [`live run ${live.certification.run.runId} (${live.dir}, its manifest verified)`]
-              : []),
+            ...(live ? [`live run ${live.certification.run.runId} (its manifest verified)`] : []),
             evidenceOf(logResult),
           ].join('; '),
+          config: configurationSnapshot(settings.config),
           ...(settings.config.sut ? { sut: settings.config.sut } : {}),
         });
         // Every exchange and client is in verify-log.json: the certificate keeps the verdict, the
         // rules, the scenarios and the source, not a second copy of the log's traffic.
         const { exchanges: _exchanges, parties: _parties, ...certified } = logResult;
-        await writeCertification(run, live ? { ...result, source: logResult.source } : certified, metadata);
-        await writeManifest(run.dir);
-        await pointLatest(run);
+        await writeBundle(run, {
+          result: live ? { ...result, source: logResult.source } : certified,
+          metadata,
+          // The live run's diagrams and traces come along, so its findings link within this bundle.
+          artifacts: async () => {
+            if (live) await copyLiveExchanges(live.dir, run.dir);
+            return [];
+          },
+        });
         if (opts.summaryJson) await copyFile(jsonFile, opts.summaryJson);
         process.stdout.write(`${formatSource(logResult)}${formatSummary(result)}`);
         process.stdout.write(`Reports: ${relative(process.cwd(), run.dir)}/certification.html\n`);

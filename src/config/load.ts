@@ -50,6 +50,7 @@ const ENV_KEYS: ReadonlyArray<[path: string, kind: Kind]> = [
   ['sut.vendor', 'string'],
   ['sut.product', 'string'],
   ['sut.version', 'string'],
+  ['reports.keep', 'number'],
 ];
 
 /** `tserver.adminUrl` -> `SCREENCAP_TSERVER_ADMIN_URL` */

@@ -166,6 +166,13 @@ export const configSchema = z
       .object({ vendor: z.string().min(1), product: z.string().min(1), version: z.string().min(1) })
       .strict()
       .optional(),
+    reports: z
+      .object({
+        /** After each run, keep only this many run folders (`report prune --keep N`); never the latest. */
+        keep: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
   .superRefine((c, ctx) => {

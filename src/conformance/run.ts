@@ -5,6 +5,9 @@
 import type { runCucumber } from '@cucumber/cucumber/api';
 import type { HarnessConfig } from '../config/schema.ts';
 import type { ServerIdentity } from '../link/link.ts';
+import { OBSERVATIONS_MEDIA_TYPE } from '../report/evidence.ts';
+import { ExchangeFolders, featureSlug } from '../report/exchanges.ts';
+import { stepFailureSentence } from '../report/step-failure.ts';
 import { parseTrace, TRACE_MEDIA_TYPE } from '../report/trace.ts';
 import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
 import { certifiedScope, summarizeRules, verdictOf } from '../result/verdict.ts';
@@ -41,32 +44,53 @@ export class ScenarioCollector {
   private readonly finished = new Set<string>();
   private readonly startedTestCases = new Set<string>();
   private readonly identities = new Map<string, ServerIdentity>();
+  /** Step texts by pickle step id, and hook names by hook id: what a failed step was doing. */
+  private readonly stepTexts = new Map<string, string>();
+  /** Test step id -> its pickle step or hook id. */
+  private readonly testSteps = new Map<string, string>();
+  private readonly folders = new ExchangeFolders();
   private runFinished = false;
   /** Why BeforeAll or AfterAll hooks failed (Cucumber only says that one did). */
   readonly runHookFailures: string[] = [];
+  /** Each failed step's whole error (with its stack): for the debug file, never the certificate. */
+  readonly stepFailures: Array<{ scenario: string; step: string; message: string }> = [];
 
   readonly onMessage = (envelope: Envelope): void => {
     if (envelope.pickle) {
       const { id, name, uri, tags } = envelope.pickle;
       this.pickles.set(id, { name, uri, tags: tags.map((t) => t.name) });
+      for (const step of envelope.pickle.steps) this.stepTexts.set(step.id, step.text);
     }
-    if (envelope.testCase) this.testCases.set(envelope.testCase.id, envelope.testCase.pickleId);
+    if (envelope.hook) this.stepTexts.set(envelope.hook.id, envelope.hook.name ?? 'a hook');
+    if (envelope.testCase) {
+      this.testCases.set(envelope.testCase.id, envelope.testCase.pickleId);
+      for (const step of envelope.testCase.testSteps)
+        this.testSteps.set(step.id, step.pickleStepId ?? step.hookId ?? '');
+    }
     if (envelope.testCaseStarted) {
       this.startedTestCases.add(envelope.testCaseStarted.testCaseId);
       const pickle = this.pickles.get(this.testCases.get(envelope.testCaseStarted.testCaseId) ?? '');
+      const name = pickle?.name ?? '?';
+      const uri = pickle?.uri ?? '?';
       this.started.set(envelope.testCaseStarted.id, {
-        name: pickle?.name ?? '?',
-        uri: pickle?.uri ?? '?',
+        name,
+        uri,
         status: 'passed',
         rules: [],
+        evidence: this.folders.allocate(featureSlug(uri), name),
       });
     }
     if (envelope.testStepFinished) {
-      const scenario = this.started.get(envelope.testStepFinished.testCaseStartedId);
-      const result = envelope.testStepFinished.testStepResult;
+      const { testCaseStartedId, testStepId, testStepResult: result } = envelope.testStepFinished;
+      const scenario = this.started.get(testCaseStartedId);
       if (scenario && result.status !== 'PASSED' && scenario.status === 'passed') {
+        const step = this.stepTexts.get(this.testSteps.get(testStepId) ?? '');
         scenario.status = 'failed';
-        scenario.error = result.message ?? `a step was ${result.status.toLowerCase()}`;
+        scenario.error = result.message
+          ? stepFailureSentence(step, result.message)
+          : `${step ? `“${step}”` : 'a step'} was ${result.status.toLowerCase()}.`;
+        if (result.message)
+          this.stepFailures.push({ scenario: scenario.name, step: step ?? '?', message: result.message });
       }
     }
     if (envelope.testCaseFinished) this.finished.add(envelope.testCaseFinished.testCaseStartedId);
@@ -79,6 +103,8 @@ export class ScenarioCollector {
     if (!attachment || !scenario) return;
     if (attachment.mediaType === RULE_OUTCOMES_MEDIA_TYPE)
       scenario.rules = JSON.parse(attachment.body) as RuleOutcome[];
+    if (attachment.mediaType === OBSERVATIONS_MEDIA_TYPE)
+      scenario.observations = JSON.parse(attachment.body) as string[];
     if (attachment.mediaType === TSERVER_IDENTITY_MEDIA_TYPE) {
       const id = JSON.parse(attachment.body) as ServerIdentity;
       this.identities.set(`${id.name} ${id.version}`, id);
@@ -90,6 +116,11 @@ export class ScenarioCollector {
       if (offending.length) scenario.offending = offending;
     }
   };
+
+  /** The evidence folder of a started scenario (see exchanges.ts). */
+  evidenceFolder(testCaseStartedId: string): string | undefined {
+    return this.started.get(testCaseStartedId)?.evidence;
+  }
 
   /** Scenarios that started; one that never finished (the run stopped) counts as failed. */
   get scenarios(): ScenarioResult[] {

@@ -9,10 +9,14 @@ import type { RuleOutcome } from '../result/outcomes.ts';
 import type { WireRecord } from '../rules/observations.ts';
 import { redact } from '../secrets.ts';
 import { describeNonPassing, offendingMessages } from './findings.ts';
+import { type ObservationLimits, scenarioObservations } from './observations.ts';
 import { sequenceDiagram } from './sequence.ts';
 import { TRACE_MEDIA_TYPE, traceNdjson } from './trace.ts';
 
 export const TRACE_FILE = 'message-trace.ndjson';
+/** What the harness saw that no rule judges (observations.ts), as a JSON array of sentences. */
+export const OBSERVATIONS_MEDIA_TYPE = 'application/vnd.screencap-cert.observations+json';
+export const OBSERVATIONS_FILE = 'observations.json';
 
 export interface EvidenceAttachment {
   fileName: string;
@@ -28,6 +32,7 @@ export interface ScenarioObservations {
   records: readonly WireRecord[];
   outcomes: readonly RuleOutcome[];
   tserver: ServerIdentity | undefined;
+  limits?: ObservationLimits;
 }
 
 export function scenarioEvidence(o: ScenarioObservations): EvidenceAttachment[] {
@@ -45,6 +50,13 @@ export function scenarioEvidence(o: ScenarioObservations): EvidenceAttachment[] 
     },
     { fileName: TRACE_FILE, mediaType: TRACE_MEDIA_TYPE, body: redact(traceNdjson(o.entries, marks)) },
   );
+  const observed = scenarioObservations(o.records, o.limits);
+  if (observed.length)
+    attachments.push({
+      fileName: OBSERVATIONS_FILE,
+      mediaType: OBSERVATIONS_MEDIA_TYPE,
+      body: redact(JSON.stringify(observed)),
+    });
   if (o.tserver)
     attachments.push({
       fileName: 'tserver.json',

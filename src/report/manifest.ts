@@ -8,7 +8,9 @@ import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 export const MANIFEST_FILE = 'manifest.json';
-/** Pictures taken of the reports after the run (the browser check): views of signed files, not signed. */
+/** The manifest's signature (signature.ts): made after the manifest, so not in it. */
+export const SIGNATURE_FILE = 'manifest.sig';
+/** Pictures taken of the reports after the run (the browser check): views of hashed files, not hashed. */
 export const UNSIGNED_DIR = 'screenshots';
 
 export interface Manifest {
@@ -47,14 +49,14 @@ async function sha256(file: string, buffer: Buffer): Promise<string> {
  * are neither files nor folders (readdir does not follow links: a link to a folder or a loop is
  * named here, not read through).
  */
-async function signedFiles(dir: string): Promise<{ files: string[]; unsigned: string[] }> {
+async function hashedFiles(dir: string): Promise<{ files: string[]; unsigned: string[] }> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files: string[] = [];
   const unsigned: string[] = [];
   for (const e of entries) {
     if (e.isDirectory()) continue;
     const path = relative(dir, join(e.parentPath, e.name)).split(sep).join('/');
-    if (path === MANIFEST_FILE || path.startsWith(`${UNSIGNED_DIR}/`)) continue;
+    if (path === MANIFEST_FILE || path === SIGNATURE_FILE || path.startsWith(`${UNSIGNED_DIR}/`)) continue;
     if (e.isFile()) files.push(path);
     else
       unsigned.push(
@@ -66,7 +68,7 @@ async function signedFiles(dir: string): Promise<{ files: string[]; unsigned: st
 
 /** The files' digests by path (a Map: a file may be named `__proto__`). */
 async function digests(dir: string): Promise<{ files: Map<string, string>; unsigned: string[] }> {
-  const { files, unsigned } = await signedFiles(dir);
+  const { files, unsigned } = await hashedFiles(dir);
   const buffer = Buffer.allocUnsafe(1 << 16);
   const out = new Map<string, string>();
   for (const f of files) out.set(f, await sha256(join(dir, f), buffer));
@@ -91,11 +93,11 @@ export async function verifyManifest(dir: string): Promise<Verification> {
   if (recorded.files === null || typeof recorded.files !== 'object')
     throw new Error(`${MANIFEST_FILE}: "files" is not an object of path -> SHA-256`);
   // Own entries only, into a Map: `__proto__` or `constructor` are file names like any other.
-  const signed = new Map(Object.entries(recorded.files));
+  const hashed = new Map(Object.entries(recorded.files));
   const now = await digests(dir);
-  const changed = [...signed].filter(([f, d]) => now.files.has(f) && now.files.get(f) !== d).map(([f]) => f);
-  const missing = [...signed.keys()].filter((f) => !now.files.has(f));
-  const added = [...now.files.keys()].filter((f) => !signed.has(f));
+  const changed = [...hashed].filter(([f, d]) => now.files.has(f) && now.files.get(f) !== d).map(([f]) => f);
+  const missing = [...hashed.keys()].filter((f) => !now.files.has(f));
+  const added = [...now.files.keys()].filter((f) => !hashed.has(f));
   const ok = !changed.length && !missing.length && !added.length && !now.unsigned.length;
   return { ok, changed, missing, added, unsigned: now.unsigned };
 }

@@ -46,6 +46,12 @@ export interface RunMetadata {
   breakage: string | null;
   /** What was judged, when not a live run: `SIP Server log: a.log (12.0 MB), ... from ... to ...`. */
   source: string | null;
+  /** Where the messages judged came from: `embedded T-Server simulator`, `Workspace API`, `SIP Server log`. */
+  evidenceSources: string[];
+  /** The effective configuration (templates keep `{env:NAME}`; literal secrets are masked), null when none was used. */
+  config: unknown;
+  /** The fingerprint of the key the bundle is signed with, null when it is only hashed. */
+  signedBy: string | null;
 }
 
 export interface MetadataInput {
@@ -59,6 +65,9 @@ export interface MetadataInput {
   tags?: string;
   breakage?: string;
   source?: string;
+  evidenceSources?: readonly string[];
+  config?: unknown;
+  signedBy?: string;
 }
 
 async function git(args: string[]): Promise<string | null> {
@@ -103,5 +112,8 @@ export async function runMetadata(input: MetadataInput): Promise<RunMetadata> {
     tags: input.tags ?? null,
     breakage: input.breakage ?? null,
     source: input.source ?? null,
+    evidenceSources: [...(input.evidenceSources ?? [])],
+    config: input.config ?? null,
+    signedBy: input.signedBy ?? null,
   };
 }

@@ -3,14 +3,34 @@
  * goes (HTML, messages, JUnit, Allure results), then the certificate, the Allure HTML and the
  * manifest. A run that stops early (SIGINT, a crash) still gets a report of what ran, incomplete.
  */
+import { cp, mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HarnessConfig } from '../config/schema.ts';
 import { type Envelope, ScenarioCollector, type SuiteOptions, suiteResult } from '../conformance/run.ts';
 import type { SuiteResult } from '../result/outcomes.ts';
-import { runMetadata, type SutIdentity } from './metadata.ts';
+import { redact } from '../secrets.ts';
+import { generateAllureReport } from './allure.ts';
+import { configurationSnapshot, evidenceSources } from './configuration.ts';
+import { writeExchangeFile } from './exchanges.ts';
+import { HARNESS_ROOT, runMetadata, type SutIdentity } from './metadata.ts';
 import { rebuildCucumberReports } from './partial.ts';
 import { createRunDir, cucumberOutputs, type RunDir } from './run-dir.ts';
-import { type WrittenReport, writeRunReport } from './write.ts';
+import type { Signer } from './signature.ts';
+import { type WrittenReport, writeBundle } from './write.ts';
+
+/** Each failed step's whole error, stack and all: for whoever debugs the harness, never the certificate. */
+export const DEBUG_FILE = 'debug/step-failures.txt';
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 export interface RunFacts {
+  /** The effective configuration: the certificate's reference configuration and evidence sources. */
+  config?: HarnessConfig;
+  signer?: Signer;
   profile?: string;
   dns?: readonly string[];
   sut?: SutIdentity;
@@ -42,8 +62,18 @@ export class ReportedRun {
       onMessage: (envelope) => {
         this.envelopes.push(envelope);
         this.lastMessageAt = Date.now();
+        this.keepEvidence(envelope);
       },
     };
+  }
+
+  /** A scenario's diagram, trace and findings, into its exchanges/ folder as they are attached. */
+  private keepEvidence(envelope: Envelope): void {
+    const a = envelope.attachment;
+    const folder = a?.fileName && this.collector.evidenceFolder(a.testCaseStartedId ?? '');
+    if (!a?.fileName || !folder) return;
+    const body = a.contentEncoding === 'BASE64' ? Buffer.from(a.body, 'base64') : a.body;
+    writeExchangeFile(this.run.dir, folder, a.fileName, body);
   }
 
   /** The result so far of a run that stopped before Cucumber finished (`why`: in words). */
@@ -51,7 +81,7 @@ export class ReportedRun {
 
   /**
    * Resolves once Cucumber has said nothing for `quietMs` (at most `maxMs`): with new scenarios
-   * halted, the scenario under way has finished writing its evidence, so what is signed stays as signed.
+   * halted, the scenario under way has finished writing its evidence, so what is hashed stays as hashed.
    */
   async quiesce(quietMs = 300, maxMs = 15_000): Promise<void> {
     const deadline = Date.now() + maxMs;
@@ -69,7 +99,7 @@ export class ReportedRun {
    * reports (the run was stopped): they are rebuilt from the messages seen so far.
    */
   finish(result: SuiteResult, cucumberClosed = true): Promise<WrittenReport> {
-    // Once: a stop (SIGINT) and the run's own end can race, and the bundle is signed as written.
+    // Once: a stop (SIGINT) and the run's own end can race, and the bundle is hashed as written.
     // A stop while it is written (a later call) is what the certificate ends with: never a pass
     // from a run that exits as interrupted.
     if (this.finished) {
@@ -85,13 +115,47 @@ export class ReportedRun {
 
   private async write(result: SuiteResult, cucumberClosed: boolean): Promise<WrittenReport> {
     if (!cucumberClosed) await rebuildCucumberReports(this.run.dir, [...this.envelopes]);
+    const { config, signer, ...facts } = this.facts;
     const metadata = await runMetadata({
       runId: this.run.id,
       startedAt: this.startedAt,
       endedAt: new Date(),
       tservers: this.collector.tservers,
-      ...this.facts,
+      ...facts,
+      ...(config ? { config: configurationSnapshot(config), evidenceSources: evidenceSources(config) } : {}),
+      ...(signer ? { signedBy: signer.fingerprint } : {}),
     });
-    return writeRunReport(this.run, result, metadata, undefined, () => this.lastResult ?? result);
+    return writeBundle(this.run, {
+      result,
+      metadata,
+      artifacts: () => this.artifacts(),
+      final: () => this.lastResult ?? result,
+      ...(signer ? { signer } : {}),
+    });
+  }
+
+  /** The Gherkin that ran, the Allure report and the debug file; returns what could not be made. */
+  private async artifacts(): Promise<string[]> {
+    const problems: string[] = [];
+    // The Gherkin that was run travels with its evidence, under the manifest like every artifact.
+    await cp(join(HARNESS_ROOT, 'features'), join(this.run.dir, 'features'), {
+      recursive: true,
+      filter: async (src) => src.endsWith('.feature') || (await stat(src)).isDirectory(),
+    });
+    const failures = this.collector.stepFailures;
+    if (failures.length) {
+      await mkdir(join(this.run.dir, 'debug'), { recursive: true });
+      const text = failures.map((f) => `${f.scenario}\n  step: ${f.step}\n${f.message}\n`).join('\n');
+      await writeFile(join(this.run.dir, DEBUG_FILE), redact(text));
+    }
+    const results = join(this.run.dir, 'allure-results');
+    if (await exists(results)) {
+      await generateAllureReport(results, join(this.run.dir, 'allure-report')).catch((e: Error) =>
+        problems.push(e.message),
+      );
+    } else {
+      problems.push('no Allure results were written, so there is no Allure report');
+    }
+    return problems;
   }
 }

@@ -27,12 +27,11 @@ const COLUMN_ORDER: readonly Column[] = ['desktop', 'tserver', 'recorder', 'byst
 
 const GUTTER = 120;
 const SPACING = 460;
-const BOX = { width: 190, height: 40 };
+const BOX = { width: 220, height: 40 };
 const TOP = 20 + BOX.height + 24;
 const ROW = 26;
 const FINDING_LINE = 15;
-/** Characters that fit: a label between two neighbouring lifelines, a finding line across the diagram. */
-const MAX_LABEL = 100;
+/** Width of a character of a label or a finding line, to know how many fit. */
 const CHAR_WIDTH = 6.2;
 const MAX_FINDING_LINES = 3;
 const RED = '#c62828';
@@ -41,7 +40,12 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** `RequestSendEvent ref=3 ThisDN=7001 screen-capture=start ConnID=006b02a6c5a1e001` */
+/** `006b02a6c5a1e001` -> `006b…e001`: the label stays between two lifelines; the tooltip has it whole. */
+export function abbreviate(connId: string): string {
+  return connId.length > 10 ? `${connId.slice(0, 4)}…${connId.slice(-4)}` : connId;
+}
+
+/** `RequestSendEvent ref=3 ThisDN=7001 screen-capture=start ConnID=006b…e001` */
 export function arrowLabel(message: WireMessage): string {
   const parts = [String(message.message)];
   const event = (message.Event ?? {}) as Partial<WireMessage>;
@@ -50,7 +54,7 @@ export function arrowLabel(message: WireMessage): string {
   const capture = screenCaptureValue(message.UserData) ?? screenCaptureValue(event.UserData);
   if (capture !== undefined) parts.push(`${SCREEN_CAPTURE_KEY}=${capture}`);
   const connId = message.ConnID ?? event.ConnID;
-  if (connId !== undefined) parts.push(`ConnID=${connId}`);
+  if (connId !== undefined) parts.push(`ConnID=${abbreviate(String(connId))}`);
   if (message.ErrorCode !== undefined) parts.push(`error ${message.ErrorCode}`);
   if (message.ApplicationName !== undefined) parts.push(String(message.ApplicationName));
   return parts.join(' ');
@@ -70,14 +74,39 @@ function wrap(text: string, width: number, max: number): string[] {
   return lines;
 }
 
-function lifelines(records: readonly WireRecord[]): Map<string, { column: Column; x: number }> {
-  const seen = new Map<string, Column>([['T-Server', 'tserver']]);
-  for (const r of records) if (!seen.has(r.client)) seen.set(r.client, r.role);
-  const ordered = [...seen].sort(([, a], [, b]) => COLUMN_ORDER.indexOf(a) - COLUMN_ORDER.indexOf(b));
+interface Lifeline {
+  column: Column;
+  x: number;
+  /** The application name the party registered with (RequestRegisterClient), when seen. */
+  application?: string;
+}
+
+/** The application name a client registered with: its own request, or the T-Server's note of its peer. */
+function applicationOf(r: WireRecord): string | undefined {
+  if (r.sent && r.message.message === 'RequestRegisterClient' && r.message.ApplicationName !== undefined)
+    return String(r.message.ApplicationName);
+  return r.entry.party === 'tserver' ? r.entry.peerApplication : undefined;
+}
+
+function lifelines(records: readonly WireRecord[]): Map<string, Lifeline> {
+  const seen = new Map<string, { column: Column; application?: string }>([
+    ['T-Server', { column: 'tserver' }],
+  ]);
+  for (const r of records) {
+    const known = seen.get(r.client) ?? { column: r.role };
+    known.application ??= applicationOf(r);
+    seen.set(r.client, known);
+  }
+  const ordered = [...seen].sort(
+    ([, a], [, b]) => COLUMN_ORDER.indexOf(a.column) - COLUMN_ORDER.indexOf(b.column),
+  );
   return new Map(
-    ordered.map(([name, column], i) => [name, { column, x: GUTTER + BOX.width / 2 + i * SPACING }]),
+    ordered.map(([name, line], i) => [name, { ...line, x: GUTTER + BOX.width / 2 + i * SPACING }]),
   );
 }
+
+/** Label lines above an arrow, each at most this far below the previous. */
+const LABEL_LINE = 13;
 
 export function sequenceDiagram(records: readonly WireRecord[], options: DiagramOptions = {}): string {
   const marks = options.marks ?? new Map<number, readonly string[]>();
@@ -99,11 +128,15 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
           MAX_FINDING_LINES,
         )
       : [];
-    const height = ROW + findingLines.length * FINDING_LINE;
     const clientX = lines.get(r.client)?.x ?? 0;
     const [from, to] = r.sent ? [clientX, tserverX] : [tserverX, clientX];
-    const arrowY = y + 18;
+    // The label sits in the gap beside the T-Server, on the client's side: off every lifeline.
+    const labelX = tserverX + (clientX < tserverX ? -SPACING / 2 : SPACING / 2);
     const label = `${arrowLabel(r.message)}${r.entry.problem ? ' [invalid]' : ''}`;
+    const labelLines = wrap(label, Math.floor((SPACING - 24) / CHAR_WIDTH), 2);
+    const extra = (labelLines.length - 1) * LABEL_LINE;
+    const height = ROW + extra + findingLines.length * FINDING_LINE;
+    const arrowY = y + 18 + extra;
     const ms = ((r.entry.micros - start) / 1000).toFixed(1);
     const tooltip = [`#${r.entry.seq} ${r.entry.time} ${r.client} ${r.sent ? 'sent' : 'received'}`]
       .concat(found ?? [])
@@ -117,7 +150,10 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
     parts.push(
       `<text x="8" y="${arrowY + 4}" class="time">#${r.entry.seq} +${ms} ms</text>`,
       `<line x1="${from}" y1="${arrowY}" x2="${to}" y2="${arrowY}" stroke="${colour}" stroke-width="${found ? 2.5 : 1.3}" marker-end="url(#${found ? 'head-red' : 'head'})"/>`,
-      `<text x="${(from + to) / 2}" y="${arrowY - 5}" text-anchor="middle" class="${found ? 'label bad' : 'label'}">${escapeXml(clip(label, MAX_LABEL))}</text>`,
+      ...labelLines.map(
+        (line, i) =>
+          `<text x="${labelX}" y="${arrowY - 5 - (labelLines.length - 1 - i) * LABEL_LINE}" text-anchor="middle" class="${found ? 'label bad' : 'label'}">${escapeXml(line)}</text>`,
+      ),
     );
     for (const [i, line] of findingLines.entries())
       parts.push(
@@ -159,19 +195,29 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
   ].join('\n');
 }
 
+/** A lifeline's heading: the application name and the seat (`ScreenRecorder` / `recorder seat · client 3`). */
+function heading(name: string, line: Lifeline, tserver: string | undefined): [string, string] {
+  if (line.column === 'tserver') return [name, tserver ?? 'tserver'];
+  const title = line.application ?? name;
+  const seat = line.column === 'desktop' || line.column === 'recorder' ? `${line.column} seat` : line.column;
+  return [title, title === name || name === line.column ? seat : `${seat} · ${name}`];
+}
+
 function lifelineHeads(
-  lines: ReadonlyMap<string, { column: Column; x: number }>,
+  lines: ReadonlyMap<string, Lifeline>,
   height: number,
   tserver: string | undefined,
 ): string {
   return [...lines]
-    .map(([name, { column, x }]) => {
-      const sub = column === 'tserver' ? (tserver ?? 'tserver') : column;
+    .map(([name, line]) => {
+      const { column, x } = line;
+      const [title, sub] = heading(name, line, tserver);
       return [
         `<g class="lifeline" data-party="${escapeXml(name)}">`,
         `<line x1="${x}" y1="${20 + BOX.height}" x2="${x}" y2="${height - 10}" stroke="#9ca3af" stroke-dasharray="4 4"/>`,
         `<rect x="${x - BOX.width / 2}" y="20" width="${BOX.width}" height="${BOX.height}" rx="6" fill="${column === 'tserver' ? '#e0ecff' : '#f3f4f6'}" stroke="#6b7280"/>`,
-        `<text x="${x}" y="37" text-anchor="middle" class="name">${escapeXml(name)}</text>`,
+        `<title>${escapeXml(`${title}\n${sub}`)}</title>`,
+        `<text x="${x}" y="37" text-anchor="middle" class="name">${escapeXml(clip(title, 26))}</text>`,
         `<text x="${x}" y="52" text-anchor="middle" class="sub">${escapeXml(clip(sub, 30))}</text>`,
         '</g>',
       ].join('');

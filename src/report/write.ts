@@ -1,17 +1,18 @@
 /**
- * Completes a run's folder once Cucumber is done with it (or was stopped): the certificate, a copy
- * of the feature files, the single-file Allure report, the manifest, and `latest`.
+ * Writes a bundle, the same way for every command that judges (run, verify-log, later load): the
+ * certificate unfinished first, the command's own artifacts, the certificate finished, the
+ * manifest, its signature when a key is given, and `latest`.
  */
-import { cp, stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SuiteResult } from '../result/outcomes.ts';
 import { redact } from '../secrets.ts';
-import { generateAllureReport } from './allure.ts';
 import { type Certification, certificationOf } from './certification.ts';
 import { certificationHtml } from './certification-html.ts';
 import { writeManifest } from './manifest.ts';
-import { HARNESS_ROOT, type RunMetadata } from './metadata.ts';
+import type { RunMetadata } from './metadata.ts';
 import { pointLatest, type RunDir } from './run-dir.ts';
+import { type Signer, signManifest } from './signature.ts';
 
 export interface WrittenReport {
   certification: Certification;
@@ -19,11 +20,11 @@ export interface WrittenReport {
   problems: string[];
 }
 
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
+/** The certificate as JSON and HTML, from its JSON form (`report sign` re-renders one this way). */
+export async function writeCertificate(dir: string, certification: Certification): Promise<void> {
+  await writeFile(join(dir, 'certification.json'), redact(`${JSON.stringify(certification, null, 2)}\n`));
+  await writeFile(join(dir, 'certification.html'), redact(certificationHtml(certification)));
+}
 
 /** The certificate, as JSON and as HTML. */
 export async function writeCertification(
@@ -32,8 +33,7 @@ export async function writeCertification(
   metadata: RunMetadata,
 ): Promise<Certification> {
   const certification = certificationOf(result, metadata);
-  await writeFile(join(run.dir, 'certification.json'), redact(`${JSON.stringify(certification, null, 2)}\n`));
-  await writeFile(join(run.dir, 'certification.html'), redact(certificationHtml(certification)));
+  await writeCertificate(run.dir, certification);
   return certification;
 }
 
@@ -45,35 +45,29 @@ export function unfinished(result: SuiteResult): SuiteResult {
   return { ...result, verdict: 'failed', complete: false, reasons: [UNFINISHED_REASON, ...result.reasons] };
 }
 
+export interface BundleInput {
+  result: SuiteResult;
+  metadata: RunMetadata;
+  /** The command's own artifacts, written between the unfinished and the finished certificate; returns what could not be made. */
+  artifacts?: () => Promise<string[]>;
+  /** The result to finish with, asked for at the end (a stop while the bundle was written changes it). */
+  final?: () => SuiteResult;
+  /** Signs the manifest (its fingerprint must already be in `metadata.signedBy`). */
+  signer?: Signer;
+}
+
 /**
  * Writes the bundle. The certificate is written unfinished first and finished last, just before the
- * manifest: a report cut short (kill -9) never says it passed. `final`: the result to finish with,
- * asked for at the end (a stop while the bundle was written changes it).
+ * manifest: a report cut short (kill -9) never says it passed.
  */
-export async function writeRunReport(
-  run: RunDir,
-  result: SuiteResult,
-  metadata: RunMetadata,
-  featuresDir = join(HARNESS_ROOT, 'features'),
-  final: () => SuiteResult = () => result,
-): Promise<WrittenReport> {
-  const problems: string[] = [];
-  await writeCertification(run, unfinished(result), metadata);
-  // The Gherkin that was run travels with its evidence, under the manifest like every artifact.
-  await cp(featuresDir, join(run.dir, 'features'), {
-    recursive: true,
-    filter: async (src) => src.endsWith('.feature') || (await stat(src)).isDirectory(),
-  });
-  const results = join(run.dir, 'allure-results');
-  if (await exists(results)) {
-    await generateAllureReport(results, join(run.dir, 'allure-report')).catch((e: Error) =>
-      problems.push(e.message),
-    );
-  } else {
-    problems.push('no Allure results were written, so there is no Allure report');
-  }
-  const certification = await writeCertification(run, final(), metadata);
+export async function writeBundle(run: RunDir, input: BundleInput): Promise<WrittenReport> {
+  if (input.signer && input.metadata.signedBy !== input.signer.fingerprint)
+    throw new Error('the certificate must name the key that signs it');
+  await writeCertification(run, unfinished(input.result), input.metadata);
+  const problems = (await input.artifacts?.()) ?? [];
+  const certification = await writeCertification(run, input.final?.() ?? input.result, input.metadata);
   await writeManifest(run.dir);
+  if (input.signer) await signManifest(run.dir, input.signer);
   await pointLatest(run);
   return { certification, problems };
 }

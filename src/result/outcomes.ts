@@ -26,6 +26,14 @@ export interface RuleFinding {
   journalSeq?: number;
   /** It finds something missing (a reply, a delivery, an answer), which later evidence could still show. */
   missing?: true;
+  /** A field with a wrong value: which, what it should be, what it was (`absent` when missing). */
+  field?: FieldFinding;
+}
+
+export interface FieldFinding {
+  name: string;
+  expected: string;
+  found: string;
 }
 
 /** A rule's outcome in one scenario (one exchange, one part of a log). */
@@ -52,6 +60,10 @@ export interface ScenarioResult {
   rules: RuleOutcome[];
   /** The trace lines of the messages its failed rules point at. */
   offending?: TraceLine[];
+  /** Its evidence folder in the bundle (`exchanges/<feature>/<scenario>`): sequence.svg, trace.ndjson. */
+  evidence?: string;
+  /** What the harness saw that no rule judges (EventErrors, late answers within the limit), in words. */
+  observations?: string[];
 }
 
 /** One message of a scenario's trace, as reports show it (report/trace.ts writes them). */

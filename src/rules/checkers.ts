@@ -5,6 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { summarize } from '../journal.ts';
+import type { FieldFinding } from '../result/outcomes.ts';
 import {
   expectedIndication,
   type IndicationMapping,
@@ -33,6 +34,7 @@ export interface Finding {
   record?: WireRecord;
   /** It finds something missing, which later evidence could still show (a log that ends soon after). */
   missing?: true;
+  field?: FieldFinding;
 }
 
 /**
@@ -79,7 +81,12 @@ function where(record: WireRecord): string {
 }
 
 function fieldFinding(record: WireRecord, field: string, expected: string, actual: unknown): Finding {
-  return { text: `${field} should be ${expected}, was ${shown(actual)} ${where(record)}`, record };
+  const found = shown(actual);
+  return {
+    text: `${field} should be ${expected}, was ${found} ${where(record)}`,
+    record,
+    field: { name: field, expected, found },
+  };
 }
 
 /** Why a seat's own requests cannot be judged here, and which evidence would show them. */

@@ -18,6 +18,7 @@ function toFindings(findings: Finding[]): RuleOutcome['findings'] {
     text: f.text,
     ...(f.record ? { journalSeq: f.record.entry.seq } : {}),
     ...(f.missing ? { missing: f.missing } : {}),
+    ...(f.field ? { field: f.field } : {}),
   }));
 }
 

@@ -1,0 +1,63 @@
+/**
+ * Where a scenario's evidence lies in a bundle: `exchanges/<feature>/<scenario>/` holding its
+ * sequence diagram, message trace and findings under readable names, so the certificate links to
+ * each one. A live run, verify-log (and later load) write them through here alike.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const EXCHANGES_DIR = 'exchanges';
+
+/** The name of each evidence file in the bundle, by the name it is attached under in the reports. */
+export const BUNDLE_NAMES: Readonly<Record<string, string>> = {
+  'sequence-diagram.svg': 'sequence.svg',
+  'message-trace.ndjson': 'trace.ndjson',
+  'rule-findings.txt': 'findings.txt',
+  'tserver.json': 'tserver.json',
+  'observations.json': 'observations.json',
+};
+
+/** `Whole screen-capture sessions!` -> `whole-screen-capture-sessions` (at most 80 characters). */
+export function slug(text: string): string {
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+    .replace(/-+$/, '');
+  return s || 'unnamed';
+}
+
+/** `features/screen-capture-session.feature` -> `screen-capture-session`. */
+export function featureSlug(uri: string): string {
+  return slug((uri.split('/').at(-1) ?? uri).replace(/\.feature$/, ''));
+}
+
+/**
+ * Hands out one folder per scenario, relative to the bundle (`exchanges/<feature>/<scenario>`):
+ * the same name twice (an outline's rows, a rerun) gets `-2`, `-3`.
+ */
+export class ExchangeFolders {
+  private readonly taken = new Set<string>();
+
+  allocate(feature: string, scenario: string): string {
+    const base = `${EXCHANGES_DIR}/${slug(feature)}/${slug(scenario)}`;
+    let folder = base;
+    for (let n = 2; this.taken.has(folder); n++) folder = `${base}-${n}`;
+    this.taken.add(folder);
+    return folder;
+  }
+}
+
+/** Writes one evidence file of a scenario under its bundle name; other attachments are not evidence files. */
+export function writeExchangeFile(
+  bundleDir: string,
+  folder: string,
+  fileName: string,
+  body: string | Buffer,
+): void {
+  const name = BUNDLE_NAMES[fileName];
+  if (!name) return;
+  mkdirSync(join(bundleDir, folder), { recursive: true });
+  writeFileSync(join(bundleDir, folder, name), body);
+}
