@@ -5,6 +5,7 @@
  * The same site is then opened in Chromium, offline.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { matrixOf, type SiteIndex, subjectOf, type VerifiedRow } from '../src/publish/model.ts';
 import { publish } from '../src/publish/site.ts';
 import type { Certification } from '../src/report/certification.ts';
+import { fingerprintOf, signManifest } from '../src/report/signature.ts';
 import { deriveBundle } from './bundles.ts';
 import { launchChromium, noChromium } from './chromium.ts';
 import { Background, freePort, mockRecorderArgs, runCli } from './cli.ts';
@@ -255,25 +257,41 @@ describe('publish', () => {
     assert.ok(existsSync(join(linked, row.certificate)));
   });
 
-  test('a bundle with a manifest.sig is not claimed as signed while signatures cannot be checked', async () => {
+  test('a signed bundle: its signature is checked; with --public-key, only bundles signed by that key count', async () => {
     const signed = join(work, 'signed');
     await cp(bundles.old as string, join(signed, 'b'), { recursive: true });
-    await writeFile(join(signed, 'b', 'manifest.sig'), '{}\n');
+    const ours = generateKeyPairSync('ed25519');
+    const theirs = generateKeyPairSync('ed25519');
+    const signer = {
+      privateKey: ours.privateKey,
+      publicKey: ours.publicKey,
+      fingerprint: fingerprintOf(ours.publicKey),
+    };
+    await signManifest(join(signed, 'b'), signer);
     const open = await publish({ from: [signed], out: join(work, 'signed-site'), link: true });
     const row = rowsOf(open.index)[0] as VerifiedRow;
-    assert.equal(row.signature.state, 'unchecked');
-    const trusted = await publish({
+    assert.deepEqual(row.signature, { state: 'signed', fingerprint: signer.fingerprint, trusted: false });
+    const byOurs = await publish({
       from: [signed],
-      out: join(work, 'signed-site-2'),
+      out: join(work, 'signed-site-ours'),
       link: true,
-      trusted: { file: 'key.pem', pem: '' },
+      trusted: { file: 'ours.pem', key: ours.publicKey },
     });
-    assert.equal(
-      rowsOf(trusted.index).length,
-      0,
-      'a key is required: what cannot be checked is not evidence',
-    );
-    assert.match(JSON.stringify(trusted.rejected[0]?.problems), /signature not checked against key\.pem/);
+    assert.equal(rowsOf(byOurs.index).length, 1);
+    const byTheirs = await publish({
+      from: [signed],
+      out: join(work, 'signed-site-theirs'),
+      link: true,
+      trusted: { file: 'theirs.pem', key: theirs.publicKey },
+    });
+    assert.equal(rowsOf(byTheirs.index).length, 0, 'signed by another key: not evidence for this reader');
+    assert.match(JSON.stringify(byTheirs.rejected[0]?.problems), /not by the given public key/);
+    // A manifest edited after signing fails whoever reads it.
+    const manifest = join(signed, 'b', 'manifest.json');
+    await writeFile(manifest, (await readFile(manifest, 'utf8')).replace('"sha256"', '"sha256" '));
+    const edited = await publish({ from: [signed], out: join(work, 'signed-site-edited'), link: true });
+    assert.equal(rowsOf(edited.index).length, 0);
+    assert.match(JSON.stringify(edited.rejected[0]?.problems), /not as it was signed/);
   });
 });
 

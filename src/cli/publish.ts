@@ -1,8 +1,8 @@
 /** `screencap-cert publish`: a static certification site from report folders (src/publish). */
-import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { publish } from '../publish/site.ts';
+import { readPublicKey } from '../report/signature.ts';
 import { CannotRunError } from '../result/exit-codes.ts';
 import { parsePositiveInt } from './options.ts';
 
@@ -36,8 +36,8 @@ export function registerPublishCommand(program: Command): void {
         const trusted = opts.publicKey
           ? {
               file: opts.publicKey,
-              pem: await readFile(opts.publicKey, 'utf8').catch((e: Error) => {
-                throw new CannotRunError(`cannot read --public-key ${opts.publicKey}: ${e.message}`);
+              key: await readPublicKey(opts.publicKey).catch((e: Error) => {
+                throw new CannotRunError(`--public-key ${opts.publicKey}: ${e.message}`);
               }),
             }
           : undefined;

@@ -1,6 +1,6 @@
 /**
  * Reads one bundle (a run's or verify-log's report folder) for publishing: its certificate, read
- * tolerantly (today's shape, and issue 17's sections and signature as optional fields), verified
+ * tolerantly (certification@1 and @2 alike: later sections are optional fields), verified
  * against its manifest and, when it has one, its signature. A bundle that fails is returned as
  * such, with what failed, and never as evidence.
  */
@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_FILE, verifyManifest } from '../report/manifest.ts';
 import { OUTCOMES, type Outcome, VERDICTS, type Verdict } from '../result/outcomes.ts';
-import { checkSignature, SIGNATURE_FILE, type SignatureState, type TrustedKey } from './signature.ts';
+import { checkSignature, type SignatureState, type TrustedKey } from './signature.ts';
 
 export const CERTIFICATE_JSON = 'certification.json';
 export const CERTIFICATE_HTML = 'certification.html';
@@ -160,14 +160,13 @@ function rulesOf(c: Json): BundleFacts['rules'] {
   });
 }
 
-/** Whether the hashes hold; on main today manifest.sig is not excluded from them (issue 17 excludes it). */
+/** Whether the hashes hold (manifest.sig is not among them: it signs the manifest). */
 async function hashProblems(dir: string): Promise<string[]> {
   const v = await verifyManifest(dir);
-  const added = v.added.filter((f) => f !== SIGNATURE_FILE);
   return [
     ...v.changed.map((f) => `changed since hashed: ${f}`),
     ...v.missing.map((f) => `missing: ${f}`),
-    ...added.map((f) => `added since hashed: ${f}`),
+    ...v.added.map((f) => `added since hashed: ${f}`),
     ...v.unsigned.map((f) => `not a file: ${f}`),
   ];
 }
@@ -175,7 +174,6 @@ async function hashProblems(dir: string): Promise<string[]> {
 function signatureProblem(s: SignatureState, trusted: TrustedKey | undefined): string | undefined {
   if (s.state === 'signed' && s.problem) return `signature: ${s.problem}`;
   if (trusted && s.state === 'hashed') return `hashed, not signed: nothing to check against ${trusted.file}`;
-  if (trusted && s.state === 'unchecked') return `signature not checked against ${trusted.file}: ${s.reason}`;
   return undefined;
 }
 
@@ -208,7 +206,7 @@ export async function readBundle(dir: string, trusted?: TrustedKey): Promise<Bun
         : `${MANIFEST_FILE}: ${(e as Error).message}`,
     );
   }
-  const signature = await checkSignature(dir, trusted);
+  const signature = await checkSignature(dir, trusted?.key);
   const badSignature = signatureProblem(signature, trusted);
   if (badSignature) problems.push(badSignature);
   const schema = text(c.schema) ?? '';
