@@ -1,4 +1,5 @@
-# The screencap-cert T-Server simulator as an image (tserver.mode: container).
+# The screencap-cert T-Server simulator as an image (tserver.mode: container). It runs the compiled
+# package: build it first (`npm ci` does, or `npm run build`), then
 #   docker build -t screencap-cert-sim .
 #   docker run -p 7000:7000 -p 7001:7001 screencap-cert-sim
 # WARNING: neither the tlib-json port (7000) nor the admin API (7001: calls, faults, journal) asks
@@ -7,9 +8,9 @@
 FROM node:20-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY bin ./bin
-COPY src ./src
+# No scripts: `prepare` builds dist/ from the sources, which the image takes ready-built.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY dist ./dist
 EXPOSE 7000 7001
-ENTRYPOINT ["node", "bin/screencap-cert.js"]
+ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["sim", "--host", "0.0.0.0", "--port", "7000", "--admin-port", "7001"]

@@ -1,8 +1,8 @@
-// Cucumber configuration. TypeScript loads through tsx (NODE_OPTIONS='--import tsx', set by
-// `screencap-cert run`); `loader: ['tsx']` does not work with this Cucumber.
-export default {
+// Cucumber configuration. From a checkout, the TypeScript steps and support code load through tsx
+// (registered by bin/screencap-cert.js); `loader: ['tsx']` does not work with this Cucumber. The
+// compiled package (dist/, `npm run build`) runs the `compiled` profile: the same, in JavaScript.
+const common = {
   paths: ['features/**/*.feature'],
-  import: ['support/**/*.ts', 'steps/**/*.ts'],
   format: ['progress'],
   // allure-cucumberjs (added per run by `screencap-cert run`, with its resultsDir): rule and seat
   // tags become Allure labels.
@@ -14,3 +14,7 @@ export default {
   },
   strict: true,
 };
+
+export default { ...common, import: ['support/**/*.ts', 'steps/**/*.ts'] };
+
+export const compiled = { ...common, import: ['dist/support/**/*.js', 'dist/steps/**/*.js'] };

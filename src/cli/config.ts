@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { profileTagExpression } from '../conformance/profiles.ts';
+import { SUMMARIES } from './summaries.ts';
 
 export function registerConfigCommand(program: Command): void {
-  const config = program.command('config').description('configuration files');
+  const config = program.command('config').description(SUMMARIES.config);
   config
     .command('check')
     .argument('<file>', 'JSON or YAML configuration')

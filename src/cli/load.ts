@@ -14,6 +14,7 @@ import type { LoadProgress } from '../load/tally.ts';
 import { EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import { settingsFrom } from '../settings.ts';
 import { parseEndpoint, parsePositiveInt, parsePositiveNumber } from './options.ts';
+import { SUMMARIES } from './summaries.ts';
 
 interface LoadCommandOptions {
   agents: number;
@@ -32,9 +33,7 @@ const LOAD_PROFILES = ['self', 'recorder', 'tserver'];
 export function registerLoadCommand(program: Command): void {
   program
     .command('load')
-    .description(
-      'load test: mock desktops, one DN and one connection each, send screen-capture operations at a fixed total rate; exit 0 only if none went unanswered or wrong',
-    )
+    .description(SUMMARIES.load)
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .option('--agents <n>', 'mock desktops (agent i on DN first-dn + i)', parsePositiveInt, 100)
     .option('--rate <ops>', 'operations per second, all agents together', parsePositiveNumber, 100)

@@ -1,12 +1,14 @@
 /** The `screencap-cert` command line: thin front ends over the library in src/. */
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../result/exit-codes.ts';
+import { type CommandName, SUMMARIES } from './summaries.ts';
 
 /**
- * Each command's module, loaded only when that command runs (or for --help): `verify-log` on a
- * large log should not carry Cucumber and Allure in memory, nor `sim` wait for them to load.
+ * Each command's module, loaded only when that command runs or shows its help: `verify-log` on a
+ * large log should not carry Cucumber and Allure in memory, nor `sim` wait for them to load. The
+ * overview (`--help`, no command, an unknown one) loads none: it prints the summaries.
  */
-const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+const COMMANDS: Record<CommandName, () => Promise<(program: Command) => void>> = {
   run: async () => (await import('./run.ts')).registerRunCommand,
   sim: async () => (await import('./sim.ts')).registerSimCommand,
   'verify-log': async () => (await import('./verify-log.ts')).registerVerifyLogCommand,
@@ -16,6 +18,8 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   report: async () => (await import('./report.ts')).registerReportCommand,
   publish: async () => (await import('./publish.ts')).registerPublishCommand,
 };
+
+const isCommand = (name: string | undefined): name is CommandName => name !== undefined && name in COMMANDS;
 
 // A reader that goes away early (`screencap-cert ... | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -30,9 +34,13 @@ const program = new Command('screencap-cert')
   .exitOverride();
 
 try {
-  const requested = process.argv[2];
-  const names = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
-  for (const name of names) (await (COMMANDS[name] as () => Promise<(p: Command) => void>)())(program);
+  // `screencap-cert help <command>` is that command's --help.
+  const [first, second] = process.argv.slice(2);
+  const requested = first === 'help' ? second : first;
+  if (isCommand(requested)) (await COMMANDS[requested]())(program);
+  else
+    for (const name of Object.keys(SUMMARIES) as CommandName[])
+      program.command(name).description(SUMMARIES[name]);
   await program.parseAsync(process.argv);
 } catch (e) {
   // Commander has printed its own message (or the help, exit 0).

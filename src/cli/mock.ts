@@ -14,6 +14,7 @@ import { isOperation, OPERATIONS } from '../screencap.ts';
 import { isoMicros } from '../tlib/time.ts';
 import { authFromEnv } from '../workspace/auth.ts';
 import { parseDnList, parseEndpoint, parsePort } from './options.ts';
+import { SUMMARIES } from './summaries.ts';
 
 interface CommonOptions {
   tserver: { host: string; port: number };
@@ -111,7 +112,7 @@ function common(command: Command, required = true): Command {
 }
 
 export function registerMockCommands(program: Command): void {
-  const mock = program.command('mock').description('run a mock party as its own process');
+  const mock = program.command('mock').description(SUMMARIES.mock);
 
   common(
     mock

@@ -5,13 +5,12 @@ import { publish } from '../publish/site.ts';
 import { readPublicKey } from '../report/signature.ts';
 import { CannotRunError } from '../result/exit-codes.ts';
 import { parsePositiveInt } from './options.ts';
+import { SUMMARIES } from './summaries.ts';
 
 export function registerPublishCommand(program: Command): void {
   program
     .command('publish')
-    .description(
-      'verify every run and verify-log bundle under the folders and write a static site: latest verdicts, a compatibility matrix, histories, badges and index.json',
-    )
+    .description(SUMMARIES.publish)
     .argument('<reports...>', 'folders holding report bundles (a reports root, or bundles themselves)')
     .requiredOption('--out <dir>', 'the site folder (re-publishing adds new bundles and keeps the old ones)')
     .option(

@@ -14,6 +14,7 @@ import { readPublicKey } from '../report/signature.ts';
 import { checkBundle, signBundle } from '../report/verify-bundle.ts';
 import { CannotRunError, exitCodeOf } from '../result/exit-codes.ts';
 import { formatSummary, signingKey } from './run.ts';
+import { SUMMARIES } from './summaries.ts';
 
 function describeRun(dir: string, c: Certification): string {
   const r = c.run;
@@ -32,7 +33,7 @@ function describeRun(dir: string, c: Certification): string {
 export function registerReportCommand(program: Command): void {
   const report = program
     .command('report')
-    .description("summarize a run's report (default: the latest)")
+    .description(SUMMARIES.report)
     .argument('[run]', 'a run folder, or a run id under --reports', 'latest')
     .option('--reports <dir>', 'where the runs are', 'reports')
     .action(async (run: string, opts: { reports: string }) => {

@@ -16,6 +16,7 @@ import type { Outcome, SuiteResult } from '../result/outcomes.ts';
 import { redact } from '../secrets.ts';
 import { settingsFromEnv } from '../settings.ts';
 import { parseWorkers } from './options.ts';
+import { SUMMARIES } from './summaries.ts';
 
 const MARK: Record<Outcome, string> = {
   passed: 'PASS',
@@ -106,9 +107,7 @@ export function signingKey() {
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
-    .description(
-      'run the conformance suite against the embedded T-Server simulator; exit 0 only if every applicable rule passed',
-    )
+    .description(SUMMARIES.run)
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .option(
       '--profile <profile>',

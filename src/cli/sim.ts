@@ -8,10 +8,10 @@ import {
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_CONNECTIONS,
 } from '../sim/tserver.ts';
-import { dnsOf, loadAgentsFile } from '../sim/workspace/agents.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { isoMicros } from '../tlib/time.ts';
 import { parseCount, parseDnList, parsePort, parsePositiveInt } from './options.ts';
+import { SUMMARIES } from './summaries.ts';
 
 /** Enough for any conformance run; a load of 1,000 operations/s keeps the last minute or so. */
 const DEFAULT_JOURNAL_LIMIT = 500_000;
@@ -19,7 +19,7 @@ const DEFAULT_JOURNAL_LIMIT = 500_000;
 export function registerSimCommand(program: Command): void {
   program
     .command('sim')
-    .description('run the tlib-json T-Server simulator (spec/tlib-json.md) until SIGINT or SIGTERM')
+    .description(SUMMARIES.sim)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <port>', 'tlib-json port (0: any free port)', parsePort, 7000)
     .option('--admin-port <port>', 'admin HTTP port (0: any free port)', parsePort, 7001)
@@ -100,6 +100,9 @@ export function registerSimCommand(program: Command): void {
       }) => {
         const log = (line: string) => process.stdout.write(`${isoMicros()} ${line}\n`);
         const sipLog = opts.log ? sipServerLogFile(opts.log) : undefined;
+        // The Workspace front's agents (YAML, zod) load only when it is asked for: `sim` starts at once.
+        const agents =
+          opts.workspacePort === undefined ? undefined : await import('../sim/workspace/agents.ts');
         const sim = await startSimulator({
           host: opts.host,
           port: opts.port,
@@ -117,18 +120,20 @@ export function registerSimCommand(program: Command): void {
             : {
                 workspace: {
                   port: opts.workspacePort,
-                  ...(opts.workspaceAgents ? { agents: loadAgentsFile(opts.workspaceAgents) } : {}),
+                  ...(opts.workspaceAgents && agents
+                    ? { agents: agents.loadAgentsFile(opts.workspaceAgents) }
+                    : {}),
                   ...(opts.workspaceRedirectUri ? { redirectUris: opts.workspaceRedirectUri } : {}),
                 },
               }),
           log,
         });
         log(`tlib-json listening on ${sim.address}${sim.adminUrl ? `; admin API on ${sim.adminUrl}` : ''}`);
-        if (sim.workspace) {
-          const agents = sim.workspace.agents.map(
-            (a) => `${a.username} (agent ${a.agentId}, DNs ${dnsOf(a).join(', ')})`,
+        if (sim.workspace && agents) {
+          const list = sim.workspace.agents.map(
+            (a) => `${a.username} (agent ${a.agentId}, DNs ${agents.dnsOf(a).join(', ')})`,
           );
-          log(`Workspace API (GWS v3) on ${sim.workspace.url}; test agents: ${agents.join('; ')}`);
+          log(`Workspace API (GWS v3) on ${sim.workspace.url}; test agents: ${list.join('; ')}`);
         }
         const stop = (signal: string) => {
           log(`${signal}: stopping`);

@@ -21,6 +21,7 @@ import { settingsFrom } from '../settings.ts';
 import { rolePatterns } from '../sipserver-log/parties.ts';
 import { type LogVerification, type LogWindow, verifyLog } from '../sipserver-log/verify.ts';
 import { formatSummary } from './run.ts';
+import { SUMMARIES } from './summaries.ts';
 
 /** The old generation grows to (1 + this/100) times its live set before a full GC (V8: up to 4x). */
 const HEAP_GROWING_PERCENT = 50;
@@ -215,9 +216,7 @@ export function registerVerifyLogCommand(program: Command): void {
   program
     .command('verify-log')
     .argument('<files...>', 'SIP Server / T-Server log files, in order (one log may be split over several)')
-    .description(
-      'check every screen-capture exchange of a SIP Server log against the rules (with --run, together with a live run of the same period); exit 0 only if every applicable rule passed',
-    )
+    .description(SUMMARIES['verify-log'])
     .option(
       '--config <file>',
       'configuration (JSON or YAML): timeouts, mapping, and `applications` patterns saying which client is the desktop and which the recorder',

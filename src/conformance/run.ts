@@ -4,6 +4,7 @@
  */
 import type { runCucumber } from '@cucumber/cucumber/api';
 import type { HarnessConfig } from '../config/schema.ts';
+import { COMPILED, HARNESS_ROOT } from '../harness-root.ts';
 import type { ServerIdentity } from '../link/link.ts';
 import { OBSERVATIONS_MEDIA_TYPE } from '../report/evidence.ts';
 import { ExchangeFolders, featureSlug } from '../report/exchanges.ts';
@@ -18,7 +19,7 @@ import { notRunReason, profileTagExpression } from './profiles.ts';
 export type Envelope = Parameters<NonNullable<Parameters<typeof runCucumber>[2]>>[0];
 
 export interface SuiteOptions {
-  /** Project root holding cucumber.mjs (default: the current directory). */
+  /** Project root holding cucumber.mjs (default: the harness's own, wherever it is installed). */
   cwd?: string;
   /** Cucumber tag expression selecting scenarios. */
   tags?: string;
@@ -184,7 +185,7 @@ function selection(options: Pick<SuiteOptions, 'config' | 'tags'>): string {
 }
 
 export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult> {
-  const cwd = options.cwd ?? process.cwd();
+  const cwd = options.cwd ?? HARNESS_ROOT;
   const provided: Record<string, unknown> = {};
   const tags = selection(options);
   if (tags) provided.tags = tags;
@@ -192,14 +193,16 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   if (options.formatOptions) provided.formatOptions = options.formatOptions;
   if (options.parallel && options.parallel > 1) {
     provided.parallel = options.parallel;
-    // Workers are new Node processes: they need the TypeScript loader too.
-    if (!process.env.NODE_OPTIONS?.includes('--import tsx')) {
+    // Workers are new Node processes: from the sources, they need the TypeScript loader too.
+    if (!COMPILED && !process.env.NODE_OPTIONS?.includes('--import tsx')) {
       process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim();
     }
   }
   // Loaded here, not at the top: the rule summaries above serve verify-log too, which needs no Cucumber.
   const { loadConfiguration, runCucumber } = await import('@cucumber/cucumber/api');
-  const { runConfiguration } = await loadConfiguration({ file: 'cucumber.mjs', provided }, { cwd });
+  // The compiled package runs its compiled steps and support code (cucumber.mjs's `compiled` profile).
+  const profiles = COMPILED ? ['compiled'] : [];
+  const { runConfiguration } = await loadConfiguration({ file: 'cucumber.mjs', profiles, provided }, { cwd });
   const collector = options.collector ?? new ScenarioCollector();
   const { success } = await runCucumber(runConfiguration, { cwd }, (envelope) => {
     collector.onMessage(envelope);

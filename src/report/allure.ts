@@ -5,8 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { HARNESS_ROOT } from './metadata.ts';
 
@@ -31,7 +31,8 @@ export function offlineAllureHtml(html: string): string {
 }
 
 export async function generateAllureReport(resultsDir: string, outputDir: string): Promise<void> {
-  const cli = join(HARNESS_ROOT, 'node_modules', 'allure', 'cli.js');
+  // Where npm put Allure: under the harness in a checkout, hoisted beside it when installed as a package.
+  const cli = join(dirname(fileURLToPath(import.meta.resolve('allure'))), '..', 'cli.js');
   const config = join(HARNESS_ROOT, 'allurerc.mjs');
   try {
     // With the parent gone (killed while writing its report), Allure must not go on writing into the folder.

@@ -3,15 +3,16 @@
  * commit, Node, profile, system under test, the T-Server as it named itself, start and end).
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { HARNESS_ROOT } from '../harness-root.ts';
 import type { ServerIdentity } from '../link/link.ts';
 
 const run = promisify(execFile);
 
-/** The harness's own folder (where package.json, features/ and .git are). */
-export const HARNESS_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { HARNESS_ROOT };
 
 export interface SutIdentity {
   vendor: string;
@@ -71,6 +72,8 @@ export interface MetadataInput {
 }
 
 async function git(args: string[]): Promise<string | null> {
+  // An installed package has no .git of its own: git would answer for the project installing it.
+  if (!existsSync(join(HARNESS_ROOT, '.git'))) return null;
   try {
     const { stdout } = await run('git', args, { cwd: HARNESS_ROOT, timeout: 10_000 });
     return stdout;

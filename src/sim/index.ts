@@ -6,8 +6,7 @@ import type { Journal } from '../journal.ts';
 import type { SipServerLogWriter } from '../sipserver-log/writer.ts';
 import { createAdminServer } from './admin.ts';
 import { TServer, type TServerOptions } from './tserver.ts';
-import { defaultAgents } from './workspace/agents.ts';
-import { startWorkspaceFront, type WorkspaceFront, type WorkspaceFrontOptions } from './workspace/front.ts';
+import type { WorkspaceFront, WorkspaceFrontOptions } from './workspace/front.ts';
 
 export interface SimulatorOptions extends TServerOptions {
   /** Interface to bind (default 127.0.0.1: nothing outside the machine reaches it unless told to). */
@@ -84,6 +83,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
   let workspace: WorkspaceFront | undefined;
   if (options.workspace) {
+    // Loaded only when asked for: CometD, YAML and zod would be most of a bare simulator's start-up.
+    const [{ startWorkspaceFront }, { defaultAgents }] = await Promise.all([
+      import('./workspace/front.ts'),
+      import('./workspace/agents.ts'),
+    ]);
     const w = options.workspace;
     // Its sessions are clients of this simulator: they connect where it listens (loopback when it listens everywhere).
     const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
