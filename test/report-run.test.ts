@@ -145,7 +145,7 @@ describe('the reports of a passing run', () => {
 describe('the reports of a run that fails a rule', () => {
   let broken: Run;
   before(async () => {
-    broken = await run(['--break', 'recorder-drops-connid']);
+    broken = await run(['--break', 'recorder-drops-connid', '--no-allure-report']);
   });
 
   test('certification.json names the rule, its seed section, the expectation and the offending message', () => {
@@ -270,6 +270,13 @@ describe('the reports of a run that fails a rule', () => {
     assert.match(broken.cert.summary, /^REC-CONNID failed; \d+ scenario\(s\) failed\.$/);
     const html = await readFile(join(broken.dir, 'certification.html'), 'utf8');
     assert.match(html, /<ul class="attention"><li><a href="#rule-REC-CONNID">REC-CONNID<\/a>/);
+  });
+
+  test('--no-allure-report: the Allure results are written, the Allure HTML is not, and no warning says so', async () => {
+    const files = await readdir(broken.dir);
+    assert.ok(files.includes('allure-results'));
+    assert.ok(!files.includes('allure-report'), files.join(' '));
+    assert.doesNotMatch(broken.output, /Allure/);
   });
 
   test('exits 1 and still verifies', () => {

@@ -137,6 +137,10 @@ export function registerRunCommand(program: Command): void {
       'reports',
     )
     .option(
+      '--no-allure-report',
+      'skip the single-file Allure report, the slowest part of the reports (allure-results/ is still written)',
+    )
+    .option(
       '--sip-log <file>',
       'the embedded simulator also writes what it receives and sends to FILE as a SIP Server log',
     )
@@ -152,6 +156,7 @@ export function registerRunCommand(program: Command): void {
         reports: string;
         allowIncomplete?: boolean;
         sign?: boolean;
+        allureReport: boolean;
       }) => {
         // Support code (and parallel workers) read the settings from the environment, as CI can set them.
         if (opts.config) process.env.SCREENCAP_CONFIG = opts.config;
@@ -172,15 +177,19 @@ export function registerRunCommand(program: Command): void {
         const signer = opts.sign ? signingKey() : undefined;
         await preflight(config);
         const suite = { config, parallel: opts.parallel, ...(opts.tags ? { tags: opts.tags } : {}) };
-        const reported = await ReportedRun.start(opts.reports, {
-          config,
-          ...(signer ? { signer } : {}),
-          profile: config.profile,
-          dns: config.agents.dns,
-          ...(config.sut ? { sut: config.sut } : {}),
-          ...(opts.tags ? { tags: opts.tags } : {}),
-          ...(opts.break ? { breakage: opts.break } : {}),
-        });
+        const reported = await ReportedRun.start(
+          opts.reports,
+          {
+            config,
+            ...(signer ? { signer } : {}),
+            profile: config.profile,
+            dns: config.agents.dns,
+            ...(config.sut ? { sut: config.sut } : {}),
+            ...(opts.tags ? { tags: opts.tags } : {}),
+            ...(opts.break ? { breakage: opts.break } : {}),
+          },
+          { allureReport: opts.allureReport },
+        );
         const stop = reportIfStopped(reported, suite, opts.summaryJson);
         let cucumberClosed = true;
         const result = await runSuite({ ...suite, ...reported.suiteOptions }).catch((error: Error) => {

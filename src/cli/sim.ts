@@ -11,6 +11,7 @@ import {
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { isoMicros } from '../tlib/time.ts';
 import { parseCount, parseDnList, parsePort, parsePositiveInt } from './options.ts';
+import { stopWhenOrphaned } from './orphan.ts';
 import { SUMMARIES } from './summaries.ts';
 
 /** Enough for any conformance run; a load of 1,000 operations/s keeps the last minute or so. */
@@ -150,6 +151,7 @@ export function registerSimCommand(program: Command): void {
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
+        stopWhenOrphaned(() => stop('the npm process that started it is gone'));
       },
     );
 }

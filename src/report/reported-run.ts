@@ -38,6 +38,11 @@ export interface RunFacts {
   breakage?: string;
 }
 
+export interface ReportOptions {
+  /** Generate the single-file Allure report (default true; its results are written either way). */
+  allureReport?: boolean;
+}
+
 export class ReportedRun {
   private readonly collector = new ScenarioCollector();
   /** Kept to rebuild Cucumber's own reports if the run never closes them. */
@@ -48,10 +53,15 @@ export class ReportedRun {
   private constructor(
     readonly run: RunDir,
     private readonly facts: RunFacts,
+    private readonly options: ReportOptions,
   ) {}
 
-  static async start(reportsRoot: string, facts: RunFacts = {}): Promise<ReportedRun> {
-    return new ReportedRun(await createRunDir(reportsRoot), facts);
+  static async start(
+    reportsRoot: string,
+    facts: RunFacts = {},
+    options: ReportOptions = {},
+  ): Promise<ReportedRun> {
+    return new ReportedRun(await createRunDir(reportsRoot), facts, options);
   }
 
   /** What runSuite needs to write into the run's folder and to let this run read it as it goes. */
@@ -149,6 +159,8 @@ export class ReportedRun {
       await writeFile(join(this.run.dir, DEBUG_FILE), redact(text));
     }
     const results = join(this.run.dir, 'allure-results');
+    // Asked not to (`run --no-allure-report`): its results stay, for `allure generate` later.
+    if (this.options.allureReport === false) return problems;
     if (await exists(results)) {
       await generateAllureReport(results, join(this.run.dir, 'allure-report')).catch((e: Error) =>
         problems.push(e.message),
