@@ -17,15 +17,22 @@ export function meets(value: number, target: Target): boolean {
   return target.compare === 'at-least' ? value >= target.value : value < target.value;
 }
 
+/** The figure a target judges: the row's value, or its ratio to its baseline (none: not met). */
+function judged(row: BenchRow, ratio: number | undefined): number {
+  if (row.target?.of !== 'ratio') return row.value;
+  return ratio ?? Number.NaN;
+}
+
 /** Adds each row's ratio to its baseline and whether it met its target. */
 export function score(rows: readonly BenchRow[]): ScoredRow[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   return rows.map((row) => {
     const base = row.baseline ? byId.get(row.baseline) : undefined;
+    const ratio = base && base.value > 0 ? row.value / base.value : undefined;
     return {
       ...row,
-      ...(base && base.value > 0 ? { ratio: row.value / base.value } : {}),
-      ...(row.target ? { met: meets(row.value, row.target) } : {}),
+      ...(ratio === undefined ? {} : { ratio }),
+      ...(row.target ? { met: meets(judged(row, ratio), row.target) } : {}),
     };
   });
 }
@@ -42,7 +49,9 @@ export function formatTable(rows: readonly ScoredRow[], failures: readonly CaseF
     figure(r.value),
     r.unit,
     r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x ${r.baseline}`,
-    r.target ? `${r.target.compare === 'at-least' ? '>=' : '<'} ${figure(r.target.value)}` : '',
+    r.target
+      ? `${r.target.compare === 'at-least' ? '>=' : '<'} ${figure(r.target.value)}${r.target.of === 'ratio' ? 'x' : ''}`
+      : '',
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
     r.peakRss === undefined ? '' : `${Math.round(r.peakRss / 2 ** 20)} MiB`,
     r.serverCpu === undefined ? '' : `${Math.round(r.serverCpu * 100)}%`,

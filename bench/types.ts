@@ -4,6 +4,8 @@ export interface Target {
   /** `at-least`: the value must be >= `value`; `below`: < `value`. */
   compare: 'at-least' | 'below';
   value: number;
+  /** What is compared: the figure (default), or its ratio to the baseline measured in the same run. */
+  of?: 'value' | 'ratio';
 }
 
 export interface BenchRow {

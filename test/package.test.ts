@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { SuiteResult } from '../src/result/outcomes.ts';
+import { githubJob } from './ci-workflow.ts';
+import { freePort } from './cli.ts';
 import { Lines } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -128,6 +130,36 @@ describe('the npm package, installed from its tarball', () => {
     assert.equal(certificate.run.harness.commit, null);
   });
 
+  test("the GitHub Actions example's steps certify the mock recorder and leave what they publish", async (t) => {
+    if (unreachable) return t.skip(unreachable);
+    const { job } = await githubJob();
+    // Its install step puts the command on PATH (npm install --global); here it is the consumer's.
+    const steps = job.steps.filter((s) => s.run && !s.run.includes('npm install'));
+    const script = ['set -e', "trap 'kill $(jobs -p) 2>/dev/null' EXIT", ...steps.map((s) => s.run)].join(
+      '\n',
+    );
+    const folder = join(consumer, 'ci-job');
+    await mkdir(folder);
+    const env = {
+      ...ENV,
+      ...job.env,
+      SCREENCAP_TSERVER_PORT: String(await freePort()),
+      PATH: `${join(consumer, 'node_modules', '.bin')}:${process.env.PATH}`,
+    };
+    const result = await exec('bash', ['-c', script], { cwd: folder, env, timeout: 240_000 }).then(
+      ({ stdout }) => ({ code: 0, output: stdout }),
+      (e: { code: number; stdout: string; stderr: string }) => ({
+        code: e.code,
+        output: e.stdout + e.stderr,
+      }),
+    );
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /Verdict: PASSED/);
+    const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    for (const path of upload?.with?.path?.trim().split('\n') ?? [])
+      assert.ok(existsSync(join(folder, path.trim())), `${path} is there to publish`);
+  });
+
   test('npx screencap-cert sim serves in the foreground; SIGTERM to npx stops the server too', async (t) => {
     if (unreachable) return t.skip(unreachable);
     const child = npx(['sim', '--port', '0', '--no-admin']);
@@ -159,6 +191,13 @@ describe('the npm package, installed from its tarball', () => {
     await writeFile(join(consumer, 'api.mjs'), script);
     const { stdout } = await exec(process.execPath, ['api.mjs'], { cwd: consumer, env: ENV });
     assert.match(stdout, /^\d+ function function function function 3 true$/m);
+    // The README's example, as a user would paste it.
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const example = /```js\n(import [\s\S]*?from 'screencap-cert';[\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(example, "the README has a js example importing from 'screencap-cert'");
+    await writeFile(join(consumer, 'readme-example.mjs'), example);
+    const ran = await exec(process.execPath, ['readme-example.mjs'], { cwd: consumer, env: ENV });
+    assert.match(ran.stdout, /^\d+ rules; simulator on 127\.0\.0\.1:\d+; recorder on 7001,7002$/m);
     await writeFile(
       join(consumer, 'api.ts'),
       [

@@ -9,8 +9,10 @@ import { publishSite } from './publish.ts';
 import { relayMany, relayPair } from './relay.ts';
 import { selfSuite } from './self-suite.ts';
 import { sipServerLog } from './sipserver-log.ts';
+import { startup } from './startup.ts';
 
 export const CASES: readonly BenchCase[] = [
+  startup,
   relayPair,
   relayMany,
   latency,
