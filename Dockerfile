@@ -11,6 +11,11 @@ COPY package.json package-lock.json ./
 # No scripts: `prepare` builds dist/ from the sources, which the image takes ready-built.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY dist ./dist
+# The rest of the package: the same image runs the whole harness, e.g.
+#   docker run --network host screencap-cert-sim run --profile recorder --reports /reports
+COPY features ./features
+COPY cucumber.mjs allurerc.mjs ./
+COPY src/report/exit-with-parent.mjs ./src/report/
 EXPOSE 7000 7001
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["sim", "--host", "0.0.0.0", "--port", "7000", "--admin-port", "7001"]
