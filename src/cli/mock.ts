@@ -164,7 +164,9 @@ export function registerMockCommands(program: Command): void {
         throw new InvalidArgumentError(
           `--send: expected one of ${OPERATIONS.join(', ')}, got "${opts.send}"`,
         );
-      const link = await desktopLink(opts);
+      // With --send, the exit code says whether the operation was accepted (0) or not (1): a T-Server
+      // or GWS that refuses the sign-in, the activation or the connection has not accepted it.
+      const link = await desktopLink(opts).catch((e: Error) => notAccepted(opts.send, e));
       // A place's DN is the one the Workspace API activated for it.
       const dns = link instanceof WorkspaceLink && opts.place ? [await link.activatePlace()] : opts.dn;
       const desktops = new Map<string, MockDesktop>();
@@ -176,7 +178,7 @@ export function registerMockCommands(program: Command): void {
             dn,
             ...desktopBehaviour(opts.break),
             ...(opts.place ? { register: false } : {}),
-          }),
+          }).catch((e: Error) => notAccepted(opts.send, e)),
         );
       if (opts.send !== undefined) {
         const dn = dns[0] as string;
@@ -208,6 +210,13 @@ export function registerMockCommands(program: Command): void {
       );
       stayUp(link, 'mock desktop stops');
     });
+}
+
+/** With --send, a failure before the operation was accepted ends the command with exit 1; else it could not run. */
+function notAccepted(send: string | undefined, e: Error): never {
+  if (send === undefined) throw e;
+  process.stderr.write(`screencap-cert: ${e.message}\n`);
+  process.exit(1);
 }
 
 /** POST /operations {"op": "start", "dn": "7001"} -> the reply of the T-Server. */
