@@ -22,8 +22,8 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
   # Genesys's T-Library reference (TSendEvent, TSendUserEvent): T-Server does not check the contents
   # of the event; it distributes it to the clients registered on the DN. EventACK confirms acceptance,
   # not delivery. A recorder meets what such a desktop sends, as it was sent: the desktop's rules
-  # (DESK-THISDN, DESK-MSGTYPE) judge it, not the T-Server's nor the recorder's.
-  @rule:TSRV-REPLY @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE @rule:REC-ANSWER
+  # (DESK-THISDN, DESK-MSGTYPE) judge it, not the T-Server's: it only had to deliver it, as given.
+  @rule:TSRV-REPLY @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE
   Scenario Outline: <request> is acknowledged and delivered as given to the DN's recorder
     When a client sends "<request>" on DN 7001, which the T-Server accepts
     Then the recorder monitoring DN 7001 receives that Tevent as it was sent
