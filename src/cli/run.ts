@@ -88,10 +88,13 @@ function reportIfStopped(
       .finally(() => exitReleasingContainers(code));
   };
   const signals = ['SIGINT', 'SIGTERM'] as const;
-  // `once`: a second signal while the report is written ends the process at once.
+  // A second signal while the report is written ends the process at once. The handler stays
+  // installed: signal-exit (under testcontainers) re-raises a signal that no other listener holds.
   const handlers = signals.map((signal) => {
-    const handler = () => stop(`the run was interrupted by ${signal}`, 128 + constants.signals[signal]);
-    process.once(signal, handler);
+    const code = 128 + constants.signals[signal];
+    const handler = () =>
+      stopping ? process.exit(code) : stop(`the run was interrupted by ${signal}`, code);
+    process.on(signal, handler);
     return handler;
   });
   const unsubscribe = onRunStop((reason) => stop(`the run stopped: ${reason}`, 1));
