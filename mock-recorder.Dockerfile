@@ -6,5 +6,8 @@
 ARG APP=screencap-cert-sim:latest
 FROM ${APP}
 ARG BREAK=
+# A RUN, so the value is part of the layer cache key: podman 4.3 reuses an ENV layer whose
+# build argument changed.
+RUN echo "mock recorder image; broken: ${BREAK:-no}"
 ENV SCREENCAP_BREAK=${BREAK}
 CMD ["mock", "recorder"]

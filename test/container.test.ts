@@ -40,15 +40,11 @@ const IMAGES = {
 const RECORDER_BREAK = { id: 'recorder-start-paused', violates: 'REC-MAPPING' };
 const TSERVER_BREAK = { id: 'tserver-strips-userdata', violates: 'TSRV-PRESERVE' };
 
-/**
- * Builds `dockerfile` as `tag` through the runtime's API. `cache: false` for one-line variants:
- * podman 4.3 reuses a cached ENV layer whose build argument changed.
- */
-async function build(dockerfile: string, tag: string, args: Record<string, string>, cache = true) {
+/** Builds `dockerfile` as `tag` through the runtime's API (layers cached by the runtime). */
+async function build(dockerfile: string, tag: string, args: Record<string, string>) {
   const { GenericContainer } = await import('testcontainers');
   await GenericContainer.fromDockerfile(ROOT, dockerfile)
     .withBuildArgs(args)
-    .withCache(cache)
     .build(tag, { deleteOnExit: false });
 }
 
@@ -86,13 +82,11 @@ describe('container mode', () => {
     before(async () => {
       const base = process.env.SCREENCAP_BASE_IMAGE;
       await build('Dockerfile', IMAGES.sim, base ? { BASE: base } : {});
-      await build('mock-recorder.Dockerfile', IMAGES.recorder, { APP: IMAGES.sim }, false);
-      await build(
-        'mock-recorder.Dockerfile',
-        IMAGES.brokenRecorder,
-        { APP: IMAGES.sim, BREAK: RECORDER_BREAK.id },
-        false,
-      );
+      await build('mock-recorder.Dockerfile', IMAGES.recorder, { APP: IMAGES.sim });
+      await build('mock-recorder.Dockerfile', IMAGES.brokenRecorder, {
+        APP: IMAGES.sim,
+        BREAK: RECORDER_BREAK.id,
+      });
     });
 
     let reports: string;
