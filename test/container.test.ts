@@ -76,6 +76,11 @@ describe('container mode', () => {
       );
       return true;
     });
+    // The run cannot start: exit 2 (could not run), not a verdict on the system under test.
+    await assert.rejects(
+      runCli(['run', '--profile', 'tserver'], IN_CONTAINER),
+      /exit 2\):\n.*no container runtime found/,
+    );
   });
 
   describe('with a container runtime', { skip: skipReason }, () => {
@@ -179,12 +184,13 @@ describe('container mode', () => {
       const { code, output } = await runCli(['run', '--profile', 'recorder'], {
         // The simulator image is no recorder: it listens and registers nothing.
         SCREENCAP_RECORDER_CONTAINER: IMAGES.sim,
-        SCREENCAP_TIMEOUTS_READY_MS: '2000',
+        // Long enough for the image to have started and said so, even on a loaded machine.
+        SCREENCAP_TIMEOUTS_READY_MS: '8000',
       });
       assert.notEqual(code, 0);
       assert.match(
         output,
-        /never registered DN\(s\) 7001, 7002 .* within 2000 ms.*the recorder container's last output:\n.*tlib-json listening/s,
+        /never registered DN\(s\) 7001, 7002 .* within 8000 ms.*the recorder container's last output:\n.*tlib-json listening/s,
       );
     });
 
