@@ -56,14 +56,22 @@ async function ownContainer(image: string) {
   const tc = await load();
   startedAny = true;
   const tail: string[] = [];
-  const container = new tc.GenericContainer(image)
-    .withLabels({ [OWNER_LABEL]: owner })
-    .withLogConsumer((stream) =>
-      stream.on('data', (chunk) => {
-        tail.push(...String(chunk).split('\n').filter(Boolean));
-        tail.splice(0, tail.length - LOG_TAIL_LINES);
-      }),
-    );
+  /** Publishes its ports on loopback only where the harness reaches the runtime on loopback: the simulator's admin API has no authentication. */
+  class Container extends tc.GenericContainer {
+    async publishOnLoopback(): Promise<this> {
+      const { hostIps } = (await tc.getContainerRuntimeClient()).info.containerRuntime;
+      if (!hostIps.every((ip) => ip.address === '127.0.0.1')) return this;
+      for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}))
+        for (const binding of bindings as Array<{ HostIp?: string }>) binding.HostIp = '127.0.0.1';
+      return this;
+    }
+  }
+  const container = new Container(image).withLabels({ [OWNER_LABEL]: owner }).withLogConsumer((stream) =>
+    stream.on('data', (chunk) => {
+      tail.push(...String(chunk).split('\n').filter(Boolean));
+      tail.splice(0, tail.length - LOG_TAIL_LINES);
+    }),
+  );
   return { tc, container, logTail: () => tail.join('\n') };
 }
 
@@ -91,8 +99,8 @@ export async function startSimulatorContainer(
 ): Promise<RunningContainer & { endpoint: Endpoint; adminUrl: string }> {
   const { tc, container, logTail } = await ownContainer(image);
   try {
-    const started = await container
-      .withExposedPorts(SIM_PORT, SIM_ADMIN_PORT)
+    const exposed = await container.withExposedPorts(SIM_PORT, SIM_ADMIN_PORT).publishOnLoopback();
+    const started = await exposed
       .withCommand([
         'sim',
         '--host',

@@ -113,6 +113,15 @@ describe('container mode', () => {
         const link = await TlibLink.connect({ ...sim.endpoint, applicationName: 'container-test' });
         assert.equal(link.server.name, 'screencap-cert-sim');
         assert.equal(sim.endpoint.host, '127.0.0.1', 'the harness reaches containers on loopback');
+        const { getContainerRuntimeClient } = await import('testcontainers');
+        const [listed] = await (await getContainerRuntimeClient()).container.dockerode.listContainers({
+          filters: { label: [OWNER_LABEL] },
+        });
+        assert.deepEqual(
+          [...new Set(listed?.Ports.map((p) => p.IP))],
+          ['127.0.0.1'],
+          'its ports (the admin API has no authentication) are published on loopback only',
+        );
         await link.close();
       } finally {
         await sim.stop();
