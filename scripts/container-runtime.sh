@@ -14,7 +14,8 @@ set -euo pipefail
 
 dir=${SCREENCAP_RUNTIME_DIR:-${TMPDIR:-/tmp}/screencap-cert-podman}
 sock="$dir/podman.sock"
-base_image=localhost/screencap-cert-node:20
+# Tagged with the machine's node version, so an upgraded node gets a new base image.
+base_image=localhost/screencap-cert-node:$(node --version | tr -d v)
 export CONTAINERS_CONF="$dir/containers.conf"
 
 fail() {
