@@ -5,7 +5,9 @@
 # WARNING: neither the tlib-json port (7000) nor the admin API (7001: calls, faults, journal) asks
 # for any credentials, and the image binds them to 0.0.0.0. Publish them on loopback only
 # (-p 127.0.0.1:7000:7000 -p 127.0.0.1:7001:7001) or on a network only the test parties reach.
-FROM node:20-slim
+# BASE: any image with Node 20 and npm; without a registry, scripts/container-runtime.sh base-image.
+ARG BASE=node:20-slim
+FROM ${BASE}
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No scripts: `prepare` builds dist/ from the sources, which the image takes ready-built.

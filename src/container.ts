@@ -3,6 +3,7 @@
  * Imported lazily, so the rest of the harness never loads it; a missing container runtime becomes an
  * error that says so and how to provide one.
  */
+import { randomUUID } from 'node:crypto';
 import type { Endpoint } from './conformance/run-context.ts';
 
 export const SIM_PORT = 7000;
@@ -15,6 +16,14 @@ export class NoContainerRuntimeError extends Error {
 const HOW_TO =
   'container mode needs a container runtime (a running Docker engine, or Podman with its Docker-compatible socket); ' +
   'start one, or point DOCKER_HOST at one, or run the T-Server embedded (tserver.mode: embedded) or as `screencap-cert sim` (tserver.mode: tcp)';
+
+/**
+ * Every container this process starts carries this label with this value, so a stopped run removes
+ * them all, even one whose start had not returned yet (no reaper runs where it cannot be pulled).
+ */
+export const OWNER_LABEL = 'screencap-cert.owner';
+const owner = `${process.pid}-${randomUUID()}`;
+let startedAny = false;
 
 type Testcontainers = typeof import('testcontainers');
 
@@ -39,19 +48,59 @@ export async function checkContainerRuntime(): Promise<void> {
   }
 }
 
-export interface RunningContainer {
-  stop(): Promise<void>;
+/** What a container wrote last: enough to explain why it is not doing what was expected. */
+const LOG_TAIL_LINES = 20;
+
+/** `image` to be started by this process, labelled as its own, its last lines of output kept. */
+async function ownContainer(image: string) {
+  const tc = await load();
+  startedAny = true;
+  const tail: string[] = [];
+  /** Publishes its ports on loopback only where the harness reaches the runtime on loopback: the simulator's admin API has no authentication. */
+  class Container extends tc.GenericContainer {
+    async publishOnLoopback(): Promise<this> {
+      const { hostIps } = (await tc.getContainerRuntimeClient()).info.containerRuntime;
+      if (!hostIps.every((ip) => ip.address === '127.0.0.1')) return this;
+      for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}))
+        for (const binding of bindings as Array<{ HostIp?: string }>) binding.HostIp = '127.0.0.1';
+      return this;
+    }
+  }
+  const container = new Container(image).withLabels({ [OWNER_LABEL]: owner }).withLogConsumer((stream) =>
+    stream.on('data', (chunk) => {
+      tail.push(...String(chunk).split('\n').filter(Boolean));
+      tail.splice(0, tail.length - LOG_TAIL_LINES);
+    }),
+  );
+  return { tc, container, logTail: () => tail.join('\n') };
 }
 
-/** The simulator image (see Dockerfile), with its tlib-json and admin ports mapped. */
+/** Removes every container this process started that is still there (the stop path of a run). */
+export async function removeOwnContainers(): Promise<void> {
+  if (!startedAny) return;
+  const { dockerode } = (await (await load()).getContainerRuntimeClient()).container;
+  const left = await dockerode.listContainers({
+    all: true,
+    filters: { label: [`${OWNER_LABEL}=${owner}`] },
+  });
+  await Promise.all(left.map((c) => dockerode.getContainer(c.Id).remove({ force: true })));
+}
+
+export interface RunningContainer {
+  stop(): Promise<void>;
+  /** The last lines it wrote. */
+  logTail(): string;
+}
+
+/** The simulator image (see Dockerfile), with its tlib-json and admin ports mapped; `args` are added to its `sim` command. */
 export async function startSimulatorContainer(
   image: string,
-  dns?: string[],
+  args: string[] = [],
 ): Promise<RunningContainer & { endpoint: Endpoint; adminUrl: string }> {
-  const tc = await load();
+  const { tc, container, logTail } = await ownContainer(image);
   try {
-    const container = await new tc.GenericContainer(image)
-      .withExposedPorts(SIM_PORT, SIM_ADMIN_PORT)
+    const exposed = await container.withExposedPorts(SIM_PORT, SIM_ADMIN_PORT).publishOnLoopback();
+    const started = await exposed
       .withCommand([
         'sim',
         '--host',
@@ -60,17 +109,16 @@ export async function startSimulatorContainer(
         String(SIM_PORT),
         '--admin-port',
         String(SIM_ADMIN_PORT),
-        ...(dns ? ['--dn', dns.join(',')] : []),
+        ...args,
       ])
       .withWaitStrategy(tc.Wait.forLogMessage(/tlib-json listening/))
       .start();
-    const host = container.getHost();
+    const host = started.getHost();
     return {
-      endpoint: { host, port: container.getMappedPort(SIM_PORT) },
-      adminUrl: `http://${host}:${container.getMappedPort(SIM_ADMIN_PORT)}`,
-      stop: async () => {
-        await container.stop();
-      },
+      endpoint: { host, port: started.getMappedPort(SIM_PORT) },
+      adminUrl: `http://${host}:${started.getMappedPort(SIM_ADMIN_PORT)}`,
+      stop: () => stopContainer(started),
+      logTail,
     };
   } catch (e) {
     throw explain(e, `start the simulator image ${image}`);
@@ -78,29 +126,28 @@ export async function startSimulatorContainer(
 }
 
 /**
- * A vendor's recorder image, told where the T-Server is through the environment:
- * SCREENCAP_TSERVER (host:port) and SCREENCAP_DNS (comma-separated DNs to monitor).
+ * A recorder image, told where the T-Server is through the environment: SCREENCAP_TSERVER
+ * (host:port) and SCREENCAP_DNS (comma-separated DNs to monitor). It shares the host's network, so
+ * it reaches the harness's T-Server at the address it listens on (127.0.0.1 by default): no
+ * port is published, and the traffic stays on loopback.
  */
 export async function startRecorderContainer(
   image: string,
-  simulatorPort: number,
+  tserver: Endpoint,
   dns: string[],
 ): Promise<RunningContainer> {
-  const tc = await load();
+  const { container, logTail } = await ownContainer(image);
   try {
-    await tc.TestContainers.exposeHostPorts(simulatorPort);
-    const container = await new tc.GenericContainer(image)
-      .withEnvironment({
-        SCREENCAP_TSERVER: `host.testcontainers.internal:${simulatorPort}`,
-        SCREENCAP_DNS: dns.join(','),
-      })
+    const started = await container
+      .withNetworkMode('host')
+      .withEnvironment({ SCREENCAP_TSERVER: `${tserver.host}:${tserver.port}`, SCREENCAP_DNS: dns.join(',') })
       .start();
-    return {
-      stop: async () => {
-        await container.stop();
-      },
-    };
+    return { stop: () => stopContainer(started), logTail };
   } catch (e) {
     throw explain(e, `start the recorder image ${image}`);
   }
+}
+
+async function stopContainer(started: { stop(): Promise<unknown> }): Promise<void> {
+  await started.stop();
 }

@@ -17,7 +17,7 @@ setDefaultTimeout(settings.requestTimeoutMs + settings.answerTimeoutMs + 5000);
 let run: RunContext | undefined;
 
 BeforeAll({ timeout: settings.config.timeouts.readyMs + 60_000 }, async () => {
-  run = await RunContext.start(settings.config);
+  run = await RunContext.start(settings.config, settings.breakage);
   try {
     await run.waitUntilReady((line) => process.stderr.write(`${line}\n`));
   } catch (e) {

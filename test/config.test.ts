@@ -108,7 +108,7 @@ describe('configuration', () => {
     );
     assert.match(
       configError(() => loadConfig(undefined, { SCREENCAP_PROFILE: 'tserver' })),
-      /tserver\.mode: .*tcp/,
+      /tserver\.mode: .*tcp with its host and port, or container with its image/,
     );
     assert.match(
       configError(() => loadConfig(undefined, { SCREENCAP_PROFILE: 'lab' })),
@@ -151,6 +151,12 @@ describe('configuration', () => {
       SCREENCAP_TSERVER_PORT: '7000',
     });
     assert.equal(profileTagExpression(tserver), '@seat:tserver and not @simulator and not @calls');
+    // The simulator image under test: calls through its admin API, which the harness reaches.
+    const image = loadConfig(undefined, {
+      SCREENCAP_PROFILE: 'tserver',
+      SCREENCAP_TSERVER_MODE: 'container',
+    });
+    assert.equal(profileTagExpression(image), '@seat:tserver and not @simulator');
     assert.match(notRunReason(recorder, ['@seat:tserver']), /recorder under test takes no part/);
     assert.match(notRunReason(tserver, ['@seat:tserver', '@calls']), /needs calls/);
   });

@@ -1,22 +1,73 @@
 /**
- * Container mode needs a container runtime. Where one answers, the simulator image is built and
- * certified through the tserver profile; where none does, the tests are skipped with the reason
- * and the harness's error is checked to say what is missing and how to provide it.
+ * Container mode against a real container runtime (in CI: podman serving the Docker API, set up by
+ * scripts/container-runtime.sh). The images are built once for this file, on SCREENCAP_BASE_IMAGE
+ * where no registry is reachable; the runs then certify the simulator image in the T-Server seat
+ * and the mock recorder image in the recorder seat, each passing when it conforms and failing the
+ * rule its broken variant violates, and leaving no container behind, also when interrupted.
+ * Where no runtime answers, the tests are skipped with the reason and the harness's error is
+ * checked to say what is missing and how to provide it.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { checkContainerRuntime, NoContainerRuntimeError, startSimulatorContainer } from '../src/container.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import {
+  checkContainerRuntime,
+  NoContainerRuntimeError,
+  OWNER_LABEL,
+  startSimulatorContainer,
+} from '../src/container.ts';
+import { Background, runCli } from './cli.ts';
 
-const runtime = await checkContainerRuntime().then(
+const ROOT = new URL('..', import.meta.url).pathname;
+
+/** Why container tests cannot run here (the runtime set-up's own reason first, when CI gives one). */
+const problem = await checkContainerRuntime().then(
   () => undefined,
   (e: Error) => e,
 );
+const skipReason = problem
+  ? `no container runtime: ${process.env.SCREENCAP_CONTAINER_RUNTIME_ERROR ?? problem.message}`
+  : false;
+
+const IMAGES = {
+  sim: 'screencap-cert-sim:test',
+  recorder: 'screencap-cert-mock-recorder:test',
+  brokenRecorder: 'screencap-cert-mock-recorder:test-broken',
+};
+/** The rule the broken recorder image violates (mock-recorder.Dockerfile's BREAK). */
+const RECORDER_BREAK = { id: 'recorder-start-paused', violates: 'REC-MAPPING' };
+const TSERVER_BREAK = { id: 'tserver-strips-userdata', violates: 'TSRV-PRESERVE' };
+
+/** Builds `dockerfile` as `tag` through the runtime's API (layers cached by the runtime). */
+async function build(dockerfile: string, tag: string, args: Record<string, string>) {
+  const { GenericContainer } = await import('testcontainers');
+  await GenericContainer.fromDockerfile(ROOT, dockerfile)
+    .withBuildArgs(args)
+    .build(tag, { deleteOnExit: false });
+}
+
+/** Containers started by any harness process that are still there (running or not). */
+async function harnessContainers(): Promise<string[]> {
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  const { dockerode } = (await getContainerRuntimeClient()).container;
+  const left = await dockerode.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+  return left.map((c) => `${c.Image} ${c.State} ${c.Names.join(',')}`);
+}
+
+const rulesWith = (summary: Awaited<ReturnType<typeof runCli>>['summary'], outcome: string) =>
+  summary.rules.filter((r) => r.outcome === outcome).map((r) => r.rule);
+
+const IN_CONTAINER = { SCREENCAP_TSERVER_MODE: 'container', SCREENCAP_TSERVER_IMAGE: IMAGES.sim };
+/** Broken parties mostly cost timeouts: short ones (a spurious timeout can only add failures). */
+const BROKEN_RUN = { SCREENCAP_TIMEOUTS_ANSWER_MS: '150', SCREENCAP_TIMEOUTS_REQUEST_MS: '250' };
 
 describe('container mode', () => {
   test('without a container runtime, the error says so and how to provide one', {
-    skip: runtime ? false : 'a container runtime is available here',
+    skip: problem ? false : 'a container runtime is available here',
   }, async () => {
-    assert.ok(runtime instanceof NoContainerRuntimeError, `unexpected error: ${runtime}`);
+    assert.ok(problem instanceof NoContainerRuntimeError, `unexpected error: ${problem}`);
     await assert.rejects(startSimulatorContainer('screencap-cert-sim:latest'), (e: Error) => {
       assert.ok(e instanceof NoContainerRuntimeError);
       assert.match(
@@ -25,25 +76,146 @@ describe('container mode', () => {
       );
       return true;
     });
+    // The run cannot start: exit 2 (could not run), not a verdict on the system under test.
+    await assert.rejects(
+      runCli(['run', '--profile', 'tserver'], IN_CONTAINER),
+      /exit 2\):\n.*no container runtime found/,
+    );
   });
 
-  test('the simulator image answers tlib-json on its mapped port', {
-    skip: runtime ? `no container runtime: ${runtime.message}` : false,
-  }, async () => {
-    const { execFileSync } = await import('node:child_process');
-    execFileSync(
-      'docker',
-      ['build', '-t', 'screencap-cert-sim:test', new URL('..', import.meta.url).pathname],
-      { stdio: 'inherit' },
-    );
-    const sim = await startSimulatorContainer('screencap-cert-sim:test');
-    try {
-      const { TlibLink } = await import('../src/link/tlib-link.ts');
-      const link = await TlibLink.connect({ ...sim.endpoint, applicationName: 'container-test' });
-      assert.equal(link.server.name, 'screencap-cert-sim');
-      await link.close();
-    } finally {
-      await sim.stop();
+  describe('with a container runtime', { skip: skipReason }, () => {
+    before(async () => {
+      const base = process.env.SCREENCAP_BASE_IMAGE;
+      await build('Dockerfile', IMAGES.sim, base ? { BASE: base } : {});
+      await build('mock-recorder.Dockerfile', IMAGES.recorder, { APP: IMAGES.sim });
+      await build('mock-recorder.Dockerfile', IMAGES.brokenRecorder, {
+        APP: IMAGES.sim,
+        BREAK: RECORDER_BREAK.id,
+      });
+    });
+
+    let reports: string;
+    before(async () => {
+      reports = await mkdtemp(join(tmpdir(), 'screencap-container-'));
+    });
+    after(() => rm(reports, { recursive: true, force: true }));
+
+    afterEach(async () => {
+      assert.deepEqual(await harnessContainers(), [], 'containers left behind');
+    });
+
+    test('the simulator image answers tlib-json on its mapped port', async (t) => {
+      const started = Date.now();
+      const sim = await startSimulatorContainer(IMAGES.sim);
+      t.diagnostic(`simulator container start to ready: ${Date.now() - started} ms`);
+      try {
+        const { TlibLink } = await import('../src/link/tlib-link.ts');
+        const link = await TlibLink.connect({ ...sim.endpoint, applicationName: 'container-test' });
+        assert.equal(link.server.name, 'screencap-cert-sim');
+        assert.equal(sim.endpoint.host, '127.0.0.1', 'the harness reaches containers on loopback');
+        const { getContainerRuntimeClient } = await import('testcontainers');
+        const [listed] = await (await getContainerRuntimeClient()).container.dockerode.listContainers({
+          filters: { label: [OWNER_LABEL] },
+        });
+        assert.deepEqual(
+          [...new Set(listed?.Ports.map((p) => p.IP))],
+          ['127.0.0.1'],
+          'its ports (the admin API has no authentication) are published on loopback only',
+        );
+        await link.close();
+      } finally {
+        await sim.stop();
+      }
+    });
+
+    test('tserver profile: the simulator image passes every T-Server rule', async (t) => {
+      const started = Date.now();
+      const { code, summary, output } = await runCli(['run', '--profile', 'tserver'], IN_CONTAINER);
+      t.diagnostic(`tserver suite against the simulator container: ${Date.now() - started} ms`);
+      assert.equal(summary.verdict, 'passed', output);
+      assert.equal(code, 0);
+      assert.deepEqual(rulesWith(summary, 'passed'), [
+        'TSRV-REPLY',
+        'TSRV-REFUSED-NOT-DELIVERED',
+        'TSRV-DELIVERY',
+        'TSRV-PRESERVE',
+        'DESK-RECEIVES-INDICATION',
+      ]);
+    });
+
+    test('tserver profile: the simulator image playing a broken T-Server fails its rule', async () => {
+      const { code, summary, output } = await runCli(
+        [
+          'run',
+          '--profile',
+          'tserver',
+          '--break',
+          TSERVER_BREAK.id,
+          '--tags',
+          `@rule:${TSERVER_BREAK.violates}`,
+        ],
+        { ...IN_CONTAINER, ...BROKEN_RUN },
+      );
+      assert.equal(code, 1, output);
+      assert.ok(rulesWith(summary, 'failed').includes(TSERVER_BREAK.violates), output);
+      assert.match(output, new RegExp(`FAIL ${TSERVER_BREAK.violates}\\b`));
+    });
+
+    test('recorder profile: the mock recorder image passes every recorder rule', async () => {
+      const { code, summary, output } = await runCli(['run', '--profile', 'recorder'], {
+        SCREENCAP_RECORDER_CONTAINER: IMAGES.recorder,
+      });
+      assert.equal(summary.verdict, 'passed', output);
+      assert.equal(code, 0);
+      assert.deepEqual(rulesWith(summary, 'passed'), [
+        'REC-REGISTERED',
+        'REC-THISDN',
+        'REC-MSGTYPE',
+        'REC-CONNID',
+        'REC-INDICATION',
+        'REC-ANSWER',
+        'REC-MAPPING',
+        'REC-QUERY-UNCHANGED',
+      ]);
+    });
+
+    test('recorder profile: the broken mock recorder image fails, naming the rule', async () => {
+      const { code, summary, output } = await runCli(
+        ['run', '--profile', 'recorder', '--tags', `@rule:${RECORDER_BREAK.violates}`],
+        { SCREENCAP_RECORDER_CONTAINER: IMAGES.brokenRecorder },
+      );
+      assert.equal(code, 1, output);
+      assert.deepEqual(rulesWith(summary, 'failed'), [RECORDER_BREAK.violates]);
+      assert.match(output, new RegExp(`FAIL ${RECORDER_BREAK.violates}\\b`));
+    });
+
+    test('recorder profile: an image that never registers fails readiness, showing its output', async () => {
+      const { code, output } = await runCli(['run', '--profile', 'recorder'], {
+        // The simulator image is no recorder: it listens and registers nothing.
+        SCREENCAP_RECORDER_CONTAINER: IMAGES.sim,
+        // Long enough for the image to have started and said so, even on a loaded machine.
+        SCREENCAP_TIMEOUTS_READY_MS: '8000',
+      });
+      assert.notEqual(code, 0);
+      assert.match(
+        output,
+        /never registered DN\(s\) 7001, 7002 .* within 8000 ms.*the recorder container's last output:\n.*tlib-json listening/s,
+      );
+    });
+
+    for (const [signal, seat, ready] of [
+      ['SIGINT', 'tserver', /waiting up to \d+ ms for the T-Server[\s\S]*\.\./],
+      ['SIGTERM', 'recorder', /waiting up to \d+ ms for the recorder under test/],
+    ] as const) {
+      test(`${seat} profile: a run stopped by ${signal} removes its container`, async () => {
+        const env = seat === 'tserver' ? IN_CONTAINER : { SCREENCAP_RECORDER_CONTAINER: IMAGES.recorder };
+        const run = new Background(['run', '--profile', seat, '--reports', reports], env);
+        await run.until((out) => ready.test(out), 60_000);
+        assert.equal((await harnessContainers()).length, 1, 'the run has its container');
+        run.child.kill(signal);
+        assert.notEqual(await run.exited, 0, run.output);
+        assert.match(run.output, new RegExp(`interrupted by ${signal}`));
+      });
     }
   });
 });

@@ -12,15 +12,15 @@ after(() => {
 });
 
 /** `screencap-cert <args>` in the background, stopped when the tests end. */
-function background(args: string[]): Background {
-  const b = new Background(args);
+function background(args: string[], env: Record<string, string> = {}): Background {
+  const b = new Background(args, env);
   children.push(b);
   return b;
 }
 
-/** The standalone mock recorder monitoring 7001 and 7002 on 127.0.0.1:`port`, broken if `breakage` says so. */
-function mockRecorder(port: number, breakage?: string): Background {
-  return background(mockRecorderArgs(port, breakage));
+/** The standalone mock recorder monitoring 7001 and 7002 on 127.0.0.1:`port`. */
+function mockRecorder(port: number): Background {
+  return background(mockRecorderArgs(port));
 }
 
 const rulesWith = (summary: Awaited<ReturnType<typeof runCli>>['summary'], outcome: string) =>
@@ -56,9 +56,13 @@ describe('the system under test in each seat', () => {
     );
   });
 
-  test('recorder profile: a broken recorder process fails, naming the rule', async () => {
+  test('recorder profile: a broken recorder process, configured from the environment as a recorder image is, fails naming the rule', async () => {
     const port = await freePort();
-    mockRecorder(port, 'recorder-start-paused');
+    background(['mock', 'recorder', '--timeout', '30000'], {
+      SCREENCAP_TSERVER: `127.0.0.1:${port}`,
+      SCREENCAP_DNS: '7001,7002',
+      SCREENCAP_BREAK: 'recorder-start-paused',
+    });
     const { code, summary } = await runCli(['run', '--profile', 'recorder'], {
       SCREENCAP_TSERVER_PORT: String(port),
     });
@@ -98,6 +102,27 @@ describe('the system under test in each seat', () => {
       'TSRV-PRESERVE',
       'DESK-RECEIVES-INDICATION',
     ]);
+  });
+
+  test('tserver profile: a standalone simulator playing a broken T-Server fails, naming the rule', async () => {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const sim = background([
+      'sim',
+      '--port',
+      String(port),
+      '--admin-port',
+      String(adminPort),
+      '--break',
+      'tserver-strips-userdata',
+    ]);
+    await sim.until((out) => /listening.*\(broken: tserver-strips-userdata\)/.test(out));
+    const { code, summary } = await runCli(['run', '--profile', 'tserver', '--tags', '@rule:TSRV-PRESERVE'], {
+      SCREENCAP_TSERVER_MODE: 'tcp',
+      SCREENCAP_TSERVER_PORT: String(port),
+      SCREENCAP_TSERVER_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
+    });
+    assert.equal(code, 1);
+    assert.deepEqual(rulesWith(summary, 'failed'), ['TSRV-PRESERVE']);
   });
 
   test('desktop profile: a stimulus command drives a standalone mock desktop process, which passes every desktop rule', async () => {

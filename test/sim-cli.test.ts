@@ -159,6 +159,7 @@ describe('screencap-cert sim', () => {
     ['--port', 'abc'],
     ['--port', '65536'],
     ['--admin-port', '-1'],
+    ['--break', 'recorder-start-paused'],
   ] as const) {
     test(`a bad ${option} ${value} exits non-zero with a message naming the value`, async (t) => {
       const proc = run(t, ['sim', option, value]);

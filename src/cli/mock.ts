@@ -3,17 +3,17 @@
  * T-Server. Reference implementations for vendors, and systems under test for our own tests.
  */
 import { createServer } from 'node:http';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Link } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { WorkspaceLink } from '../link/workspace-link.ts';
-import { BREAKAGES, desktopBehaviour, recorderBehaviour } from '../parties/breakages.ts';
+import { breakagesOf, desktopBehaviour, recorderBehaviour } from '../parties/breakages.ts';
 import { awaitIndication, MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import { isOperation, OPERATIONS } from '../screencap.ts';
 import { isoMicros } from '../tlib/time.ts';
 import { authFromEnv } from '../workspace/auth.ts';
-import { parseDnList, parseEndpoint, parsePort } from './options.ts';
+import { parseBreakage, parseDnList, parseEndpoint, parsePort } from './options.ts';
 import { SUMMARIES } from './summaries.ts';
 
 interface CommonOptions {
@@ -93,22 +93,36 @@ function stayUp(link: Link, what: string): void {
   }
 }
 
-function common(command: Command, required = true): Command {
-  if (required)
-    command
-      .requiredOption('--tserver <host:port>', 'the tlib-json T-Server to connect to', parseEndpoint)
-      .requiredOption('--dn <dns>', 'DNs, comma-separated or repeated', parseDnList);
-  else
-    command
-      .option('--tserver <host:port>', 'the tlib-json T-Server to connect to', parseEndpoint)
-      .option('--dn <dns>', 'DNs, comma-separated or repeated', parseDnList);
+/**
+ * The recorder seat's contract for images (README): the T-Server and the DNs to monitor come from
+ * the environment too, so `screencap-cert mock recorder` runs as a recorder image would.
+ */
+const RECORDER_ENV = { tserver: 'SCREENCAP_TSERVER', dn: 'SCREENCAP_DNS', break: 'SCREENCAP_BREAK' };
+
+function common(command: Command, seat: 'recorder' | 'desktop', env?: typeof RECORDER_ENV): Command {
+  const option = (
+    flags: string,
+    text: string,
+    parse: (value: string) => unknown,
+    name: keyof typeof RECORDER_ENV,
+  ) => {
+    const o = new Option(flags, text).argParser(parse);
+    if (env) o.env(env[name]);
+    // The desktop may sign in to the Workspace API instead of connecting to a T-Server.
+    if (seat === 'recorder' && name !== 'break') o.makeOptionMandatory();
+    return command.addOption(o);
+  };
+  option('--tserver <host:port>', 'the tlib-json T-Server to connect to', parseEndpoint, 'tserver');
+  option('--dn <dns>', 'DNs, comma-separated or repeated', parseDnList, 'dn');
+  option(
+    '--break <party>',
+    `behave as a deliberately broken ${seat} (${breakagesOf(seat).join(', ')})`,
+    parseBreakage(seat),
+    'break',
+  );
   return command
     .option('--name <application>', 'ApplicationName in RequestRegisterClient')
-    .option('--timeout <ms>', 'time allowed to connect, and for replies and indications', parseMs, 10_000)
-    .option(
-      '--break <party>',
-      `behave as a deliberately broken party (${BREAKAGES.map((b) => b.id).join(', ')})`,
-    );
+    .option('--timeout <ms>', 'time allowed to connect, and for replies and indications', parseMs, 10_000);
 }
 
 export function registerMockCommands(program: Command): void {
@@ -117,7 +131,11 @@ export function registerMockCommands(program: Command): void {
   common(
     mock
       .command('recorder')
-      .description('monitor DNs and answer every screen-capture operation with an indication'),
+      .description(
+        'monitor DNs and answer every screen-capture operation with an indication (options also from SCREENCAP_TSERVER, SCREENCAP_DNS, SCREENCAP_BREAK)',
+      ),
+    'recorder',
+    RECORDER_ENV,
   ).action(async (opts: CommonOptions & { answerDelay?: number }) => {
     const link = await connect(opts, opts.name ?? 'mock-recorder');
     const recorder = await MockRecorder.start({ link, dns: opts.dn, ...recorderBehaviour(opts.break) });
@@ -138,7 +156,7 @@ export function registerMockCommands(program: Command): void {
       .description(
         'register DNs (tlib-json) or activate a DN or place (Workspace API) and send screen-capture operations: once (--send), or on request (--control-port)',
       ),
-    false,
+    'desktop',
   )
     .option(
       '--workspace <url>',

@@ -1,5 +1,7 @@
 /** Parsers for command-line option values; each names the bad value. */
 import { InvalidArgumentError } from 'commander';
+import { breakageOfSeat } from '../parties/breakages.ts';
+import type { Seat } from '../rules/observations.ts';
 import { dnProblem } from '../tlib/codec.ts';
 
 export function parsePort(value: string): number {
@@ -53,4 +55,16 @@ export function parseCount(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
     throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
   return n;
+}
+
+/** A deliberately broken party of `seat` (empty: none, so an image can leave it unset). */
+export function parseBreakage(seat: Seat): (value: string) => string {
+  return (value) => {
+    if (value === '') return value;
+    try {
+      return breakageOfSeat(value, seat);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
 }

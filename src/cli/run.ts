@@ -7,6 +7,7 @@ import { PROFILES } from '../config/schema.ts';
 import { preflight } from '../conformance/preflight.ts';
 import { runSuite, type SuiteOptions } from '../conformance/run.ts';
 import { haltScenarios, onRunStop } from '../conformance/stop.ts';
+import { removeOwnContainers } from '../container.ts';
 import { BREAKAGES } from '../parties/breakages.ts';
 import { formatPruned, pruneRuns } from '../report/prune.ts';
 import { ReportedRun } from '../report/reported-run.ts';
@@ -58,6 +59,14 @@ async function conclude(
   if (summaryJson) await writeFile(summaryJson, `${JSON.stringify(result, null, 2)}\n`);
 }
 
+/** Ends the process, first removing the containers it started (nothing else would). */
+async function exitReleasingContainers(code: number): Promise<never> {
+  await removeOwnContainers().catch((e: Error) =>
+    process.stderr.write(`warning: could not remove the run's containers: ${e.message}\n`),
+  );
+  process.exit(code);
+}
+
 /**
  * When the run is stopped (SIGINT or SIGTERM: exit 128+signal; the system under test died: exit
  * 1), reports what ran and exits. Cucumber cannot be told to stop and close its reports, so the
@@ -76,13 +85,16 @@ function reportIfStopped(
     void reported
       .quiesce()
       .then(() => conclude(reported, reported.stoppedResult(suite, why), summaryJson, false))
-      .finally(() => process.exit(code));
+      .finally(() => exitReleasingContainers(code));
   };
   const signals = ['SIGINT', 'SIGTERM'] as const;
-  // `once`: a second signal while the report is written ends the process at once.
+  // A second signal while the report is written ends the process at once. The handler stays
+  // installed: signal-exit (under testcontainers) re-raises a signal that no other listener holds.
   const handlers = signals.map((signal) => {
-    const handler = () => stop(`the run was interrupted by ${signal}`, 128 + constants.signals[signal]);
-    process.once(signal, handler);
+    const code = 128 + constants.signals[signal];
+    const handler = () =>
+      stopping ? process.exit(code) : stop(`the run was interrupted by ${signal}`, code);
+    process.on(signal, handler);
     return handler;
   });
   const unsubscribe = onRunStop((reason) => stop(`the run stopped: ${reason}`, 1));
@@ -204,7 +216,7 @@ export function registerRunCommand(program: Command): void {
         if (config.reports.keep)
           process.stdout.write(formatPruned(await pruneRuns(reported.run.root, config.reports.keep)));
         // Cucumber stopped half-way leaves its resources (a shared T-Server) open: end the process.
-        if (!cucumberClosed) process.exit(1);
+        if (!cucumberClosed) await exitReleasingContainers(1);
         process.exitCode = exitCodeOf(result.verdict, { allowIncomplete: opts.allowIncomplete });
       },
     );

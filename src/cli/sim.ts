@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander';
 import { DEFAULT_JOURNAL_BYTES, Journal } from '../journal.ts';
+import { breakagesOf, tserverEngine } from '../parties/breakages.ts';
 import { startSimulator } from '../sim/index.ts';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -10,7 +11,7 @@ import {
 } from '../sim/tserver.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { isoMicros } from '../tlib/time.ts';
-import { parseCount, parseDnList, parsePort, parsePositiveInt } from './options.ts';
+import { parseBreakage, parseCount, parseDnList, parsePort, parsePositiveInt } from './options.ts';
 import { stopWhenOrphaned } from './orphan.ts';
 import { SUMMARIES } from './summaries.ts';
 
@@ -67,6 +68,11 @@ export function registerSimCommand(program: Command): void {
       "also refuse (53) a Tevent that is not an EventUserEvent on the request's ThisDN (a T-Server distributes it as given)",
     )
     .option(
+      '--break <party>',
+      `self-test: behave as a deliberately broken T-Server (${breakagesOf('tserver').join(', ')})`,
+      parseBreakage('tserver'),
+    )
+    .option(
       '--workspace-port <port>',
       'also serve the Genesys Workspace API (GWS v3) on this port (0: any free port)',
       parsePort,
@@ -98,13 +104,16 @@ export function registerSimCommand(program: Command): void {
         workspacePort?: number;
         workspaceAgents?: string;
         workspaceRedirectUri?: string[];
+        break?: string;
       }) => {
         const log = (line: string) => process.stdout.write(`${isoMicros()} ${line}\n`);
         const sipLog = opts.log ? sipServerLogFile(opts.log) : undefined;
         // The Workspace front's agents (YAML, zod) load only when it is asked for: `sim` starts at once.
         const agents =
           opts.workspacePort === undefined ? undefined : await import('../sim/workspace/agents.ts');
+        const engine = tserverEngine(opts.break);
         const sim = await startSimulator({
+          ...(engine ? { engine } : {}),
           host: opts.host,
           port: opts.port,
           adminPort: opts.admin ? opts.adminPort : false,
@@ -129,7 +138,9 @@ export function registerSimCommand(program: Command): void {
               }),
           log,
         });
-        log(`tlib-json listening on ${sim.address}${sim.adminUrl ? `; admin API on ${sim.adminUrl}` : ''}`);
+        log(
+          `tlib-json listening on ${sim.address}${sim.adminUrl ? `; admin API on ${sim.adminUrl}` : ''}${opts.break ? ` (broken: ${opts.break})` : ''}`,
+        );
         if (sim.workspace && agents) {
           const list = sim.workspace.agents.map(
             (a) => `${a.username} (agent ${a.agentId}, DNs ${agents.dnsOf(a).join(', ')})`,

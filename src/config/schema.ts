@@ -190,11 +190,12 @@ export const configSchema = z
         message: 'the desktop profile needs the embedded T-Server: only it shows what the desktop sent',
       });
     }
-    if (c.profile === 'tserver' && c.tserver.mode !== 'tcp') {
+    if (c.profile === 'tserver' && c.tserver.mode === 'embedded') {
       ctx.addIssue({
         code: 'custom',
         path: ['tserver', 'mode'],
-        message: 'the tserver profile certifies an external T-Server: set mode tcp with its host and port',
+        message:
+          'the tserver profile certifies an external T-Server: set mode tcp with its host and port, or container with its image',
       });
     }
     const link = c.desktop.link;

@@ -1,6 +1,7 @@
 /**
  * What a run needs before it may begin, checked before any report is written: the ports the
- * embedded T-Server must listen on are free, and an external T-Server answers. A failure is a
+ * embedded T-Server must listen on are free, an external T-Server answers, a container runtime
+ * answers where containers are to be started. A failure is a
  * CannotRunError (exit 2, no certificate), never a FAILED verdict about the system under test.
  */
 import { connect, createServer } from 'node:net';
@@ -40,12 +41,21 @@ function reachable(host: string, port: number): Promise<void> {
   });
 }
 
+/** Container mode needs a container runtime that answers. */
+async function containerRuntime(): Promise<void> {
+  const { checkContainerRuntime } = await import('../container.ts');
+  await checkContainerRuntime().catch((e: Error) => {
+    throw new CannotRunError(e.message);
+  });
+}
+
 export async function preflight(config: HarnessConfig): Promise<void> {
   // The self profile and a staging GWS start nothing on a fixed port and reach no tlib-json T-Server.
   if (config.profile === 'self' || stagingSeat(config)) return;
   const t = config.tserver;
   if (t.mode === 'tcp') return reachable(t.host, t.port);
-  if (t.mode !== 'embedded') return;
+  if (t.mode === 'container') return containerRuntime();
+  if (config.recorder.container) await containerRuntime();
   if (t.port !== 0) await portFree(t.host, t.port, 'the embedded T-Server (tserver.port)');
   if (t.workspacePort)
     await portFree(t.host, t.workspacePort, 'the Workspace API front (tserver.workspacePort)');

@@ -5,10 +5,12 @@
  * Before the first scenario the run waits until the SUT is ready, and says what never happened.
  */
 import type { HarnessConfig } from '../config/schema.ts';
+import type { RunningContainer } from '../container.ts';
 import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
 import { Journal } from '../journal.ts';
 import type { Link } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
+import { tserverEngine } from '../parties/breakages.ts';
 import { awaitIndication } from '../parties/desktop.ts';
 import type { Seat } from '../rules/observations.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
@@ -33,19 +35,29 @@ export class RunContext {
   readonly shared: Simulator | undefined;
   readonly control: SimulatorControl | undefined;
   private readonly resources: Stoppable[];
+  /** The recorder image under test, when the run started it (recorder.container). */
+  private readonly recorder: RunningContainer | undefined;
 
   private constructor(
     readonly config: HarnessConfig,
-    parts: { endpoint?: Endpoint; shared?: Simulator; control?: SimulatorControl; resources?: Stoppable[] },
+    parts: {
+      endpoint?: Endpoint;
+      shared?: Simulator;
+      control?: SimulatorControl;
+      resources?: Stoppable[];
+      recorder?: RunningContainer;
+    },
   ) {
     this.sutSeat = config.profile === 'self' ? undefined : config.profile;
     this.endpoint = parts.endpoint;
     this.shared = parts.shared;
     this.control = parts.control;
     this.resources = parts.resources ?? [];
+    this.recorder = parts.recorder;
   }
 
-  static async start(config: HarnessConfig): Promise<RunContext> {
+  /** `breakage`: a deliberately broken T-Server is played by the shared simulator, embedded or in its image. */
+  static async start(config: HarnessConfig, breakage?: string): Promise<RunContext> {
     if (config.profile === 'self') return new RunContext(config, {});
     const t = config.tserver;
     // A staging GWS: the harness reaches the T-Server only through the Workspace API (and, where a
@@ -60,14 +72,19 @@ export class RunContext {
     }
     if (t.mode === 'container') {
       const { startSimulatorContainer } = await import('../container.ts');
-      const container = await startSimulatorContainer(t.image, t.dns);
+      const container = await startSimulatorContainer(t.image, [
+        ...(t.dns ? ['--dn', t.dns.join(',')] : []),
+        ...(breakage && tserverEngine(breakage) ? ['--break', breakage] : []),
+      ]);
       return new RunContext(config, {
         endpoint: container.endpoint,
         control: adminApiControl(container.adminUrl),
         resources: [container],
       });
     }
+    const engine = tserverEngine(breakage);
     const shared = await startSimulator({
+      ...(engine ? { engine } : {}),
       host: t.host,
       port: t.port,
       adminPort: false,
@@ -80,21 +97,25 @@ export class RunContext {
         : { workspace: { port: t.workspacePort, agents: frontAgents(config) } }),
     });
     const resources: Stoppable[] = [shared];
+    let recorder: RunningContainer | undefined;
     if (config.recorder.container) {
       const { startRecorderContainer } = await import('../container.ts');
-      resources.unshift(
-        await startRecorderContainer(
-          config.recorder.container,
-          shared.port,
-          config.recorder.dns ?? config.agents.dns,
-        ),
-      );
+      recorder = await startRecorderContainer(
+        config.recorder.container,
+        shared.local,
+        config.recorder.dns ?? config.agents.dns,
+      ).catch(async (e: Error) => {
+        await shared.stop();
+        throw e;
+      });
+      resources.unshift(recorder);
     }
     return new RunContext(config, {
       endpoint: { host: shared.host, port: shared.port },
       shared,
       control: inProcessControl(shared.tserver),
       resources,
+      ...(recorder ? { recorder } : {}),
     });
   }
 
@@ -132,9 +153,11 @@ export class RunContext {
       const deadline = Date.now() + timeoutMs;
       while (missing().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       if (missing().length) {
+        const output = this.recorder?.logTail();
         throw new Error(
           `the ${this.sutSeat} under test never registered DN(s) ${missing().join(', ')} on the T-Server at ${this.shared.address} within ${timeoutMs} ms` +
-            ` (clients connected: ${tserver.clientCount}; DNs registered: ${JSON.stringify(tserver.registrations())})`,
+            ` (clients connected: ${tserver.clientCount}; DNs registered: ${JSON.stringify(tserver.registrations())})` +
+            (this.recorder ? `; the recorder container's last output:\n${output || '(none)'}` : ''),
         );
       }
       return;

@@ -135,6 +135,18 @@ export function breakageById(id: string): Breakage {
   return found;
 }
 
+/** The ids of the broken parties of `seat`. */
+export function breakagesOf(seat: Seat): string[] {
+  return BREAKAGES.filter((b) => b.seat === seat).map((b) => b.id);
+}
+
+/** `id`, if it names a broken party of `seat`; else an error listing those there are. */
+export function breakageOfSeat(id: string, seat: Seat): string {
+  if (!breakagesOf(seat).includes(id))
+    throw new Error(`expected a broken ${seat} (${breakagesOf(seat).join(', ')}), got "${id}"`);
+  return id;
+}
+
 // --- what each does -----------------------------------------------------------------------------
 
 /** Rewrites the Tevent of a RequestSendEvent. */

@@ -13,7 +13,8 @@ export function exitCodeOf(verdict: Verdict, options: { allowIncomplete?: boolea
 
 /**
  * The command could not run (bad configuration, a port in use, a file that is not a SIP Server
- * log, an unreachable T-Server): exit 2, no certificate written, `reports/latest` left as it was.
+ * log, an unreachable T-Server, no container runtime): exit 2, no certificate written,
+ * `reports/latest` left as it was.
  */
 export class CannotRunError extends Error {
   override name = 'CannotRunError';
@@ -24,6 +25,6 @@ export const EXIT_CODES_HELP = `Exit codes:
   0  PASSED: every rule that applies to the certified seats was judged, and all passed
   1  FAILED: a rule failed, or the system under test left, or the run was stopped
   2  the command could not run (bad configuration, a port in use, not a SIP Server log,
-     an unreachable T-Server): no certificate is written
+     an unreachable T-Server, no container runtime): no certificate is written
   3  INCOMPLETE: nothing failed, but some applicable rule was not observable or not
      exercised (the certificate lists what would cover it); --allow-incomplete gives 0`;

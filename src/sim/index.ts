@@ -39,6 +39,8 @@ export interface Simulator {
   port: number;
   /** `host:port` of the tlib-json listener. */
   address: string;
+  /** Where a client on this machine connects: loopback when it listens on every interface. */
+  local: { host: string; port: number };
   /** `http://host:port` of the admin API, when it runs. */
   adminUrl: string | undefined;
   tserver: TServer;
@@ -81,6 +83,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       throw e;
     }
   }
+  const local = { host: host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port };
   let workspace: WorkspaceFront | undefined;
   if (options.workspace) {
     // Loaded only when asked for: CometD, YAML and zod would be most of a bare simulator's start-up.
@@ -89,11 +92,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       import('./workspace/agents.ts'),
     ]);
     const w = options.workspace;
-    // Its sessions are clients of this simulator: they connect where it listens (loopback when it listens everywhere).
-    const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+    // Its sessions are clients of this simulator.
     workspace = await startWorkspaceFront({
       ...w,
-      tserver: { host: reach, port },
+      tserver: local,
       agents: w.agents ?? defaultAgents(options.dns ?? ['7001', '7002']),
       host,
       ...(options.log ? { log: options.log } : {}),
@@ -107,6 +109,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     host,
     port,
     address: `${host}:${port}`,
+    local,
     adminUrl,
     tserver,
     journal: tserver.journal,
