@@ -59,7 +59,10 @@ describe('a run that stops early', () => {
       cert.rules.every(
         (r) => r.outcome === 'passed' || r.reason === 'no scenario exercising it ran before the run stopped',
       ),
-      'a rule no finished scenario exercised could not be tested, and says why',
+      `a rule no finished scenario exercised is not exercised, and says why: ${cert.rules
+        .filter((r) => r.outcome !== 'passed')
+        .map((r) => `${r.rule} ${r.outcome}: ${r.reason}`)
+        .join('; ')}`,
     );
     const html = await readFile(join(dir, 'certification.html'), 'utf8');
     assert.match(html, /id="unfinished"/);
