@@ -344,9 +344,11 @@ describe('the simulator holds against hostile tlib-json clients (issue 13)', () 
       message: (m) => read.push({ name: m.message.message, application: m.client.application }),
       skip: () => {},
     });
+    // Its registration, the reply, and its disconnection when the simulator stopped: nothing forged.
     assert.deepEqual(read, [
       { name: 'RequestRegisterClient', application: forged },
       { name: 'EventClientRegistered', application: forged },
+      { name: '(disconnected)', application: forged },
     ]);
   });
 
