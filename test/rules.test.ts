@@ -13,6 +13,7 @@ import { type CheckContext, createCheckContext } from '../src/rules/checkers.ts'
 import { type EvaluationOptions, evaluateRule } from '../src/rules/evaluate.ts';
 import { pairAnswers } from '../src/rules/exchanges.ts';
 import { type Role, toRecords } from '../src/rules/observations.ts';
+import { type AgentModel, agentModel } from '../src/rules/voice-calls.ts';
 import { DEFAULT_MAPPING, type IndicationMapping } from '../src/screencap.ts';
 import type { KVList, WireMessage } from '../src/tlib/messages.ts';
 import { isoMicros } from '../src/tlib/time.ts';
@@ -21,6 +22,8 @@ const DN = '7001';
 const OTHER_DN = '7002';
 const CALL = '006b02a6c5a1e001';
 const CALL2 = '006b02a6c5a1e002';
+/** A DN the desktop registers for signalling, which is no party on the agent's calls. */
+const SIGNALLING_DN = '7100';
 
 const ALL_ROLES: ReadonlyMap<string, Role> = new Map<string, Role>([
   ['desktop', 'desktop'],
@@ -171,13 +174,19 @@ class Exchange {
   }
 
   context(
-    options: { roles?: ReadonlyMap<string, Role>; mapping?: IndicationMapping; initialState?: string } = {},
+    options: {
+      roles?: ReadonlyMap<string, Role>;
+      mapping?: IndicationMapping;
+      initialState?: string;
+      agents?: AgentModel;
+    } = {},
   ): CheckContext {
     const records = toRecords(this.journal.entries, { parties: options.roles ?? ALL_ROLES });
     return createCheckContext(records, {
       mapping: options.mapping ?? DEFAULT_MAPPING,
       initialState: options.initialState ?? 'disabled',
       answerTimeoutMs: 2000,
+      ...(options.agents ? { agents: options.agents } : {}),
     });
   }
 
@@ -439,7 +448,7 @@ describe('DESK-CONNID', () => {
     const ex = onCall();
     const { entry } = ex.request('desktop', 'start');
     fails(ex.outcome('DESK-CONNID'), [
-      /^Event\.ConnID should be "006b02a6c5a1e001" \(the established call\), was absent in #\d+ desktop -> RequestSendEvent/,
+      /^Event\.ConnID should be "006b02a6c5a1e001" \(the established call on the agent's DN 7001\), was absent in #\d+ desktop -> RequestSendEvent/,
       entry,
     ]);
   });
@@ -448,7 +457,7 @@ describe('DESK-CONNID', () => {
     const ex = onCall();
     const { entry } = ex.request('desktop', 'start', { connId: '006b02a6c5a1ffff' });
     fails(ex.outcome('DESK-CONNID'), [
-      /Event\.ConnID should be "006b02a6c5a1e001" \(the established call\), was "006b02a6c5a1ffff"/,
+      /Event\.ConnID should be "006b02a6c5a1e001" \(the established call on the agent's DN 7001\), was "006b02a6c5a1ffff"/,
       entry,
     ]);
   });
@@ -457,7 +466,7 @@ describe('DESK-CONNID', () => {
     const ex = monitored();
     const { entry } = ex.request('desktop', 'start', { connId: CALL });
     fails(ex.outcome('DESK-CONNID'), [
-      /^Event\.ConnID should be absent \(no call is established on the DN\), was "006b02a6c5a1e001"/,
+      /^Event\.ConnID should be absent \(no call on the agent's DN 7001\), was "006b02a6c5a1e001"/,
       entry,
     ]);
   });
@@ -469,7 +478,7 @@ describe('DESK-CONNID', () => {
     const stop = ex.request('desktop', 'stop', { connId: CALL });
     const o = ex.outcome('DESK-CONNID');
     fails(o, [
-      /Event\.ConnID should be absent \(no call is established on the DN\), was "006b02a6c5a1e001"/,
+      /Event\.ConnID should be absent \(no call on the agent's DN 7001\), was "006b02a6c5a1e001"/,
       stop.entry,
     ]);
     assert.equal(o.checked, 2);
@@ -487,7 +496,7 @@ describe('DESK-CONNID', () => {
     ex.sendsEvent('desktop', 'start', { connId: CALL2 });
     const old = ex.request('desktop', 'pause', { connId: CALL });
     fails(ex.outcome('DESK-CONNID'), [
-      /Event\.ConnID should be "006b02a6c5a1e002" \(the established call\), was "006b02a6c5a1e001"/,
+      /Event\.ConnID should be "006b02a6c5a1e002" \(the established call on the agent's DN 7001; of its 2 calls, agents\.voiceCall = established reads\), was "006b02a6c5a1e001", the established call on DN 7001/,
       old.entry,
     ]);
   });
@@ -500,7 +509,7 @@ describe('DESK-CONNID', () => {
     passes(ex.outcome('DESK-CONNID'), 1);
     const wrong = ex.request('desktop', 'stop', { connId: CALL2 });
     fails(ex.outcome('DESK-CONNID'), [
-      /should be "006b02a6c5a1e001" \(the established call\), was "006b02a6c5a1e002"/,
+      /should be "006b02a6c5a1e001" \(the established call on the agent's DN 7001\), was "006b02a6c5a1e002", a call on DN 7001 that was released/,
       wrong.entry,
     ]);
   });
@@ -511,7 +520,104 @@ describe('DESK-CONNID', () => {
     ex.sendsEvent('desktop', 'start');
     passes(ex.outcome('DESK-CONNID'), 1);
   });
+
+  test("another agent's call fails, named as such", () => {
+    const ex = monitored();
+    ex.established('desktop', CALL, OTHER_DN);
+    const { entry } = ex.request('desktop', 'start', { connId: CALL });
+    fails(ex.outcome('DESK-CONNID'), [
+      /should be absent \(no call on the agent's DN 7001\), was "006b02a6c5a1e001", a call on DN 7002, which is not one of the agent's voice DNs \(7001\)/,
+      entry,
+    ]);
+  });
+
+  test('a desktop sending on a DN that is not a party on the call carries the call on its voice DN (agents.voiceDns)', () => {
+    const agents = agentModel({ voiceDns: { [SIGNALLING_DN]: [DN] } });
+    const ex = new Exchange();
+    ex.registered('desktop', SIGNALLING_DN);
+    ex.registered('desktop');
+    ex.registered('recorder', SIGNALLING_DN);
+    ex.established('desktop', CALL);
+    const start = ex.sendsEvent('desktop', 'start', { dn: SIGNALLING_DN, connId: CALL });
+    passes(ex.outcome('DESK-CONNID', { agents }), 1);
+    const bare = ex.request('desktop', 'pause', { dn: SIGNALLING_DN });
+    fails(ex.outcome('DESK-CONNID', { agents }), [
+      /should be "006b02a6c5a1e001" \(the established call on the agent's DN 7001\), was absent/,
+      bare.entry,
+    ]);
+    // Read narrowly (each agent's calls on its own DN), the conforming request would fail.
+    fails(ex.outcome('DESK-CONNID'), [
+      /should be absent \(no call on the agent's DN 7100\), was "006b02a6c5a1e001", a call on DN 7001, which is not one of the agent's voice DNs \(7100\)/,
+      start.request.entry,
+    ]);
+  });
+
+  test('after EventPartyChanged the new ConnID counts, and the previous one fails, named as such', () => {
+    const ex = onCall();
+    ex.sendsEvent('desktop', 'start', { connId: CALL });
+    ex.receive(['desktop', 'recorder'], {
+      message: 'EventPartyChanged',
+      ThisDN: DN,
+      ConnID: CALL2,
+      PreviousConnID: CALL,
+    });
+    ex.sendsEvent('desktop', 'pause', { connId: CALL2 });
+    passes(ex.outcome('DESK-CONNID'), 2);
+    const stale = ex.request('desktop', 'resume', { connId: CALL });
+    fails(ex.outcome('DESK-CONNID'), [
+      /should be "006b02a6c5a1e002" \(the established call on the agent's DN 7001\), was "006b02a6c5a1e001", the previous ConnID of the call that went on as "006b02a6c5a1e002" \(EventPartyChanged\)/,
+      stale.entry,
+    ]);
+  });
+
+  test('held and consulting: the established call by default; agents.voiceCall held or either read otherwise', () => {
+    const consulting = () => {
+      const ex = onCall();
+      ex.receive(['desktop', 'recorder'], { message: 'EventHeld', ThisDN: DN, ConnID: CALL });
+      ex.established(['desktop', 'recorder'], CALL2);
+      return ex;
+    };
+    const onConsult = consulting();
+    onConsult.sendsEvent('desktop', 'start', { connId: CALL2 });
+    passes(onConsult.outcome('DESK-CONNID'), 1);
+    const onHeld = consulting();
+    const held = onHeld.request('desktop', 'start', { connId: CALL });
+    fails(onHeld.outcome('DESK-CONNID'), [
+      /should be "006b02a6c5a1e002" \(the established call on the agent's DN 7001; of its 2 calls, agents\.voiceCall = established reads\), was "006b02a6c5a1e001", the held call on DN 7001/,
+      held.entry,
+    ]);
+    passes(onHeld.outcome('DESK-CONNID', { agents: agentModel({ voiceCall: 'held' }) }), 1);
+    passes(onHeld.outcome('DESK-CONNID', { agents: agentModel({ voiceCall: 'either' }) }), 1);
+    fails(onConsult.outcome('DESK-CONNID', { agents: agentModel({ voiceCall: 'held' }) }), [
+      /should be "006b02a6c5a1e001" \(the held call/,
+      onConsult.journal.entries.find((e) => e.message.message === 'RequestSendEvent') as JournalEntry,
+    ]);
+
+    // The consultation ends: the call is retrieved and is the voice call again.
+    const back = consulting();
+    back.released(['desktop', 'recorder'], CALL2);
+    back.receive(['desktop', 'recorder'], { message: 'EventRetrieved', ThisDN: DN, ConnID: CALL });
+    back.sendsEvent('desktop', 'stop', { connId: CALL });
+    passes(back.outcome('DESK-CONNID'), 1);
+  });
+
+  test('release of one of two calls: the other one is the voice call', () => {
+    const ex = consultingThenHeldReleased();
+    const wrong = ex.request('desktop', 'stop', { connId: CALL });
+    fails(ex.outcome('DESK-CONNID'), [/should be "006b02a6c5a1e002" .*was "006b02a6c5a1e001", a call on DN 7001 that was released/, wrong.entry]);
+  });
 });
+
+/** Held call and consultation call; the held one is released (the customer hangs up). */
+function consultingThenHeldReleased(): Exchange {
+  const ex = onCall();
+  ex.receive(['desktop', 'recorder'], { message: 'EventHeld', ThisDN: DN, ConnID: CALL });
+  ex.established(['desktop', 'recorder'], CALL2);
+  ex.released(['desktop', 'recorder'], CALL);
+  ex.sendsEvent('desktop', 'pause', { connId: CALL2 });
+  passes(ex.outcome('DESK-CONNID', { agents: agentModel({ voiceCall: 'held' }) }), 1);
+  return ex;
+}
 
 describe('DESK-OPERATION', () => {
   test('a screen-capture value that is no operation fails', () => {

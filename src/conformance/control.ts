@@ -6,9 +6,14 @@
 import type { FaultSpec } from '../sim/faults.ts';
 import type { TServer } from '../sim/tserver.ts';
 
+/** What the simulator can do to an existing call (docs/call-events.md). */
+export type CallChange = 'hold' | 'retrieve' | 'consult' | 'transfer' | 'conference';
+
 export interface SimulatorControl {
   createCall(dn: string): Promise<string>;
   releaseCall(connId: string): Promise<void>;
+  /** Resolves to the ConnID the change leaves: the consultation call's, the new one after a transfer or conference, else the same. */
+  changeCall(connId: string, change: CallChange): Promise<string>;
   addFault(fault: FaultSpec): Promise<void>;
   /** undefined: not possible on this T-Server. */
   configureDns?(dns: string[] | undefined): Promise<void>;
@@ -21,6 +26,16 @@ export function inProcessControl(tserver: TServer): SimulatorControl {
     createCall: async (dn) => tserver.createCall(dn).connId,
     releaseCall: async (connId) => {
       if (!tserver.releaseCall(connId)) throw new Error(`no established call with ConnID ${connId}`);
+    },
+    changeCall: async (connId, change) => {
+      const operations: Record<CallChange, (id: string) => { connId: string }> = {
+        hold: (id) => tserver.holdCall(id),
+        retrieve: (id) => tserver.retrieveCall(id),
+        consult: (id) => tserver.consultCall(id),
+        transfer: (id) => tserver.changeParty(id),
+        conference: (id) => tserver.changeParty(id),
+      };
+      return operations[change](connId).connId;
     },
     addFault: async (fault) => {
       tserver.faults.add(fault);
@@ -52,6 +67,8 @@ export function adminApiControl(adminUrl: string): SimulatorControl {
     releaseCall: async (connId) => {
       await call('DELETE', `/calls/${encodeURIComponent(connId)}`);
     },
+    changeCall: async (connId, change) =>
+      ((await call('POST', `/calls/${encodeURIComponent(connId)}/${change}`)) as { connId: string }).connId,
     addFault: async (fault) => {
       await call('POST', '/faults', fault);
     },

@@ -26,6 +26,13 @@ import {
   tevent,
 } from './exchanges.ts';
 import type { WireRecord } from './observations.ts';
+import {
+  type AgentCall,
+  type AgentModel,
+  CallHistory,
+  SAME_DN_AGENTS,
+  voiceCallConnIds,
+} from './voice-calls.ts';
 
 export interface Finding {
   /** `Event.ConnID should be "006b02a6c5a1e001", was absent` */
@@ -51,23 +58,29 @@ export interface CheckContext {
   mapping: IndicationMapping;
   initialState: string;
   answerTimeoutMs: number;
+  /** Where each agent's calls are, and which is its voice call (DESK-CONNID). */
+  agents: AgentModel;
   /** Lazily shared between checkers. */
   deliveries(): DeliveryAnalysis;
   answers(): Answer[];
+  calls(): CallHistory;
 }
 
 export function createCheckContext(
   records: readonly WireRecord[],
-  options: { mapping: IndicationMapping; initialState: string; answerTimeoutMs: number },
+  options: { mapping: IndicationMapping; initialState: string; answerTimeoutMs: number; agents?: AgentModel },
 ): CheckContext {
   const exchanges = new Exchanges(records);
   let deliveries: DeliveryAnalysis | undefined;
   let answers: Answer[] | undefined;
+  let calls: CallHistory | undefined;
   return {
     exchanges,
     ...options,
+    agents: options.agents ?? SAME_DN_AGENTS,
     deliveries: () => (deliveries ??= analyseDeliveries(exchanges)),
     answers: () => (answers ??= pairAnswers(exchanges, options.initialState)),
+    calls: () => (calls ??= new CallHistory(records)),
   };
 }
 
@@ -198,6 +211,42 @@ function preservedFindings(
   return { checked, findings };
 }
 
+/** What `connId` is, when it is not the agent's voice call: the finding's last words. */
+function connIdIdentity(ctx: CheckContext, connId: unknown, calls: readonly AgentCall[], voiceDns: readonly string[]): string {
+  if (connId === undefined) return 'absent';
+  const mine = calls.find((c) => c.connId === connId);
+  if (mine) return `${shown(connId)}, the ${mine.state} call on DN ${mine.dn}`;
+  const known = ctx.calls().connIds.get(connId as string);
+  if (!known) return `${shown(connId)}, a ConnID no call event in this evidence names`;
+  if (!voiceDns.includes(known.dn))
+    return `${shown(connId)}, a call on DN ${known.dn}, which is not one of the agent's voice DNs (${voiceDns.join(', ')})`;
+  if (known.ended === 'EventPartyChanged')
+    return `${shown(connId)}, the previous ConnID of the call that went on as ${shown(known.becomes)} (EventPartyChanged)`;
+  return `${shown(connId)}, a call on DN ${known.dn} that was released`;
+}
+
+/** DESK-CONNID for one operation: the agent's voice call's ConnID, or none without a call. */
+function connIdFinding(ctx: CheckContext, record: WireRecord): Finding | undefined {
+  const dn = String(record.message.ThisDN);
+  const voiceDns = ctx.agents.voiceDnsOf(dn);
+  const calls = ctx.calls().callsAt(voiceDns, record);
+  const expected = voiceCallConnIds(calls, ctx.agents.voiceCall);
+  const connId = tevent(record.message)?.ConnID;
+  if (expected.length === 0 ? connId === undefined : expected.includes(connId as string)) return undefined;
+  const on = `DN${voiceDns.length > 1 ? 's' : ''} ${voiceDns.join(', ')}`;
+  const voice = calls.find((c) => c.connId === expected.at(-1));
+  const reading =
+    calls.length > 1 ? `; of its ${calls.length} calls, agents.voiceCall = ${ctx.agents.voiceCall} reads` : '';
+  const should =
+    expected.length === 0
+      ? `absent (no call on the agent's ${on})`
+      : `${expected.map(shown).join(' or ')} (the ${ctx.agents.voiceCall === 'either' ? 'agent\'s' : voice?.state} call on the agent's ${on}${reading})`;
+  return {
+    text: `Event.ConnID should be ${should}, was ${connIdIdentity(ctx, connId, calls, voiceDns)} ${where(record)}`,
+    record,
+  };
+}
+
 const fromRole = (role: string) => (r: SentRequest) => r.record.role === role;
 
 export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
@@ -205,19 +254,7 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
   'DESK-THISDN': theventThisDn('desktop'),
   'DESK-MSGTYPE': teventType('desktop'),
   'DESK-CONNID': (ctx) =>
-    eachRequestOf(ctx, 'desktop', isOperationRequest, (r) => {
-      const active = ctx.exchanges.activeCall(r.record.client, r.record.message.ThisDN, r.record);
-      const connId = tevent(r.record.message)?.ConnID;
-      if (connId === active) return undefined;
-      return fieldFinding(
-        r.record,
-        'Event.ConnID',
-        active === undefined
-          ? 'absent (no call is established on the DN)'
-          : `${shown(active)} (the established call)`,
-        connId,
-      );
-    }),
+    eachRequestOf(ctx, 'desktop', isOperationRequest, (r) => connIdFinding(ctx, r.record)),
   'DESK-OPERATION': (ctx) =>
     eachRequestOf(
       ctx,

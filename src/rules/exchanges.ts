@@ -1,6 +1,6 @@
 /**
  * Facts the rules share, derived from the wire records: requests and their replies, who monitored
- * which DN when, which call each client knew of, and which delivered event belongs to which request.
+ * which DN when, and which delivered event belongs to which request (the calls: voice-calls.ts).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { DISCONNECTED } from '../journal.ts';
@@ -26,7 +26,7 @@ export function before(a: WireRecord, b: WireRecord): boolean {
   return a.entry.micros < b.entry.micros || (a.entry.micros === b.entry.micros && a.entry.seq < b.entry.seq);
 }
 
-const STATE_EVENTS = new Set(['EventRegistered', 'EventUnregistered', 'EventEstablished', 'EventReleased']);
+const STATE_EVENTS = new Set(['EventRegistered', 'EventUnregistered']);
 
 const REPLY_NAMES = new Set([
   'EventACK',
@@ -55,7 +55,7 @@ export class Exchanges {
   /** Replies no request accounts for (a wrong or repeated ReferenceID). */
   readonly strayReplies: WireRecord[] = [];
   private readonly byClient = new Map<string, WireRecord[]>();
-  /** Per client, the events that change what it monitors and which calls it knows: few, where its records are many. */
+  /** Per client, the events that change what it monitors: few, where its records are many. */
   private readonly stateByClient = new Map<string, WireRecord[]>();
 
   constructor(readonly records: readonly WireRecord[]) {
@@ -75,7 +75,7 @@ export class Exchanges {
     return this.byClient.get(client) ?? [];
   }
 
-  /** The registration and call events `client` received, in its order. */
+  /** The registration events `client` received, in its order. */
   private stateRecordsOf(client: string): readonly WireRecord[] {
     let list = this.stateByClient.get(client);
     if (!list) {
@@ -123,19 +123,6 @@ export class Exchanges {
       if (r.message.message === 'EventUnregistered') dns.delete(r.message.ThisDN);
     }
     return [...dns];
-  }
-
-  /** The ConnID of the call on `dn` that `client` knew to be established at `at` (the latest one). */
-  activeCall(client: string, dn: unknown, at: WireRecord): string | undefined {
-    const calls: string[] = [];
-    for (const r of this.stateRecordsOf(client)) {
-      if (r.sent || !before(r, at) || r.message.ThisDN !== dn) continue;
-      const connId = r.message.ConnID as string;
-      if (r.message.message === 'EventEstablished') calls.push(connId);
-      if (r.message.message === 'EventReleased' && calls.includes(connId))
-        calls.splice(calls.indexOf(connId), 1);
-    }
-    return calls.at(-1);
   }
 
   private pairReplies(list: WireRecord[]): void {

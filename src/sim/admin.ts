@@ -1,6 +1,7 @@
 /** The simulator's admin API (HTTP JSON): calls, faults, journal, health. A thin layer over TServer. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { show } from '../tlib/codec.ts';
+import { CallError } from './calls.ts';
 import { InvalidFaultError, parseFaultSpec } from './faults.ts';
 import type { TServer } from './tserver.ts';
 
@@ -26,6 +27,12 @@ const ROUTES: Array<{ method: string; path: RegExp; needsBody?: boolean; handler
   { method: 'GET', path: /^\/calls$/, handler: (t) => [200, t.calls.list()] },
   { method: 'POST', path: /^\/calls$/, needsBody: true, handler: createCall },
   { method: 'DELETE', path: /^\/calls\/([^/]+)$/, handler: releaseCall },
+  { method: 'POST', path: /^\/calls\/([^/]+)\/hold$/, handler: changeCall((t, id) => t.holdCall(id)) },
+  { method: 'POST', path: /^\/calls\/([^/]+)\/retrieve$/, handler: changeCall((t, id) => t.retrieveCall(id)) },
+  { method: 'POST', path: /^\/calls\/([^/]+)\/consult$/, handler: changeCall((t, id) => t.consultCall(id), 201) },
+  // Both carry the call on under a new ConnID (EventPartyChanged); T-Lib tells them apart by what else it reports.
+  { method: 'POST', path: /^\/calls\/([^/]+)\/transfer$/, handler: changeCall((t, id) => t.changeParty(id)) },
+  { method: 'POST', path: /^\/calls\/([^/]+)\/conference$/, handler: changeCall((t, id) => t.changeParty(id)) },
   { method: 'GET', path: /^\/faults$/, handler: (t) => [200, t.faults.list()] },
   { method: 'POST', path: /^\/faults$/, needsBody: true, handler: addFault },
   { method: 'DELETE', path: /^\/faults$/, handler: (t) => [200, { cleared: t.faults.clear() }] },
@@ -58,13 +65,28 @@ function createCall(t: TServer, body: unknown): [number, unknown] {
   }
 }
 
-function releaseCall(t: TServer, _body: unknown, connId: string | undefined): [number, unknown] {
-  let id: string;
+function connIdParam(connId: string | undefined): string {
   try {
-    id = decodeURIComponent(connId ?? '');
+    return decodeURIComponent(connId ?? '');
   } catch {
     throw new HttpError(400, `connId: ${show(connId)} is not a valid percent-encoded path segment`);
   }
+}
+
+/** A call operation: the call as it is after it, or 404/409 naming why it could not be done. */
+function changeCall(operate: (t: TServer, connId: string) => unknown, status = 200): Handler {
+  return (t, _body, connId) => {
+    try {
+      return [status, operate(t, connIdParam(connId))];
+    } catch (e) {
+      if (e instanceof CallError) throw new HttpError(e.status, e.message);
+      throw e;
+    }
+  };
+}
+
+function releaseCall(t: TServer, _body: unknown, connId: string | undefined): [number, unknown] {
+  const id = connIdParam(connId);
   const call = t.releaseCall(id);
   if (!call) throw new HttpError(404, `no established call with connId ${show(id)}`);
   return [200, call];
@@ -126,7 +148,7 @@ async function route(tserver: TServer, req: IncomingMessage, res: ServerResponse
       );
     throw new HttpError(
       404,
-      `no route ${req.method} ${path}; routes: GET /health, GET /journal, GET|POST /calls, DELETE /calls/<connId>, GET|POST|DELETE /faults`,
+      `no route ${req.method} ${path}; routes: GET /health, GET /journal, GET|POST /calls, DELETE /calls/<connId>, POST /calls/<connId>/{hold,retrieve,consult,transfer,conference}, GET|POST|DELETE /faults`,
     );
   }
   const body = r.needsBody ? await readJson(req) : undefined;

@@ -16,8 +16,7 @@ import {
 import { describeErrorCode, TErr } from '../tlib/errors.ts';
 import { FrameReader } from '../tlib/framing.ts';
 import type {
-  EventEstablished,
-  EventReleased,
+  CallEvent,
   EventUserEvent,
   RequestSendEvent,
   TEvent,
@@ -170,6 +169,43 @@ export class TServer {
   releaseCall(connId: string): Call | undefined {
     const call = this.calls.release(connId);
     if (call) this.distribute({ message: 'EventReleased', ThisDN: call.dn, ConnID: call.connId });
+    return call;
+  }
+
+  /** Puts an established call on hold (EventHeld); throws a CallError when it cannot. */
+  holdCall(connId: string): Call {
+    const call = this.calls.setState(connId, 'established', 'held');
+    this.distribute({ message: 'EventHeld', ThisDN: call.dn, ConnID: call.connId });
+    return call;
+  }
+
+  /** Takes a held call back (EventRetrieved). */
+  retrieveCall(connId: string): Call {
+    const call = this.calls.setState(connId, 'held', 'established');
+    this.distribute({ message: 'EventRetrieved', ThisDN: call.dn, ConnID: call.connId });
+    return call;
+  }
+
+  /** Holds the call and establishes a consultation call on its DN (EventHeld, then EventEstablished). */
+  consultCall(connId: string): Call {
+    const held = this.holdCall(connId);
+    const consult = this.calls.create(held.dn, held.connId);
+    this.distribute({ message: 'EventEstablished', ThisDN: consult.dn, ConnID: consult.connId });
+    return consult;
+  }
+
+  /**
+   * A transfer or conference completed elsewhere: the established call goes on under a new ConnID,
+   * and its DN's registrants get EventPartyChanged with the new ConnID and the previous one.
+   */
+  changeParty(connId: string): Call {
+    const call = this.calls.renumber(connId);
+    this.distribute({
+      message: 'EventPartyChanged',
+      ThisDN: call.dn,
+      ConnID: call.connId,
+      PreviousConnID: call.previousConnId as string,
+    });
     return call;
   }
 
@@ -452,10 +488,7 @@ export class TServer {
   }
 
   /** One event (one sequence number, one encoding) to every registrant of `dn` (default: its own DN). */
-  protected distribute(
-    event: Unstamped<EventUserEvent | EventEstablished | EventReleased>,
-    dn: string = event.ThisDN,
-  ): void {
+  protected distribute(event: Unstamped<EventUserEvent | CallEvent>, dn: string = event.ThisDN): void {
     const stamped = this.stamp(event);
     const recipients = this.recipients(dn);
     if (recipients.size === 0) return;

@@ -227,6 +227,14 @@ const SCHEMAS: Record<TMessage['message'], Schema> = {
   },
   EventEstablished: { ThisDN: DN, ConnID: { validate: connId }, ...STAMP },
   EventReleased: { ThisDN: DN, ConnID: { validate: connId }, ...STAMP },
+  EventHeld: { ThisDN: DN, ConnID: { validate: connId }, ...STAMP },
+  EventRetrieved: { ThisDN: DN, ConnID: { validate: connId }, ...STAMP },
+  EventPartyChanged: {
+    ThisDN: DN,
+    ConnID: { validate: connId },
+    PreviousConnID: { validate: connId },
+    ...STAMP,
+  },
 };
 
 const REQUESTS = new Set<string>(REQUEST_NAMES);

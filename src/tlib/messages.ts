@@ -106,6 +106,30 @@ export interface EventReleased extends EventStamp {
   ThisDN: string;
   ConnID: string;
 }
+/** The call on ThisDN is on hold (EventHeld) or back from hold (EventRetrieved). */
+export interface EventHeld extends EventStamp {
+  message: 'EventHeld';
+  ThisDN: string;
+  ConnID: string;
+}
+export interface EventRetrieved extends EventStamp {
+  message: 'EventRetrieved';
+  ThisDN: string;
+  ConnID: string;
+}
+/**
+ * The call ThisDN is on goes on under another ConnID (a transfer or conference completed): ConnID
+ * is the call's ConnID from now on, PreviousConnID the one it had.
+ */
+export interface EventPartyChanged extends EventStamp {
+  message: 'EventPartyChanged';
+  ThisDN: string;
+  ConnID: string;
+  PreviousConnID: string;
+}
+/** Events about a voice call on ThisDN, which a T-Server distributes to the DN's registrants. */
+export type CallEvent = EventEstablished | EventReleased | EventHeld | EventRetrieved | EventPartyChanged;
+
 export type TEvent =
   | EventClientRegistered
   | EventRegistered
@@ -113,8 +137,7 @@ export type TEvent =
   | EventACK
   | EventError
   | EventUserEvent
-  | EventEstablished
-  | EventReleased;
+  | CallEvent;
 
 export type TMessage = TRequest | TEvent;
 
@@ -140,7 +163,19 @@ export const EVENT_NAMES = [
   'EventUserEvent',
   'EventEstablished',
   'EventReleased',
+  'EventHeld',
+  'EventRetrieved',
+  'EventPartyChanged',
 ] as const satisfies readonly TEvent['message'][];
+
+/** The names of CallEvent. */
+export const CALL_EVENT_NAMES: ReadonlySet<string> = new Set<CallEvent['message']>([
+  'EventEstablished',
+  'EventReleased',
+  'EventHeld',
+  'EventRetrieved',
+  'EventPartyChanged',
+]);
 
 /** First value of `key` in a KV list (T-Lib's GetAsString semantics: the first pair wins). */
 export function kvGet(list: KVList | undefined, key: string): KVValue | undefined {

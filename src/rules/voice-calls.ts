@@ -1,0 +1,138 @@
+/**
+ * Which call is "the voice call" of an agent (seed 1.1: connectionID "Set to the connection ID of
+ * the voice call if available"; AttrThisDN "must be registered by the T-Client, but not necessary be
+ * a party on the call"). An agent's desktop sends on one DN; its calls are on its voice DNs (by
+ * default that same DN). The calls are rebuilt from the T-Server's call events on those DNs:
+ * EventEstablished, EventHeld, EventRetrieved, EventPartyChanged (the call goes on under ConnID,
+ * no longer under PreviousConnID) and EventReleased.
+ */
+import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
+import { before } from './exchanges.ts';
+import type { WireRecord } from './observations.ts';
+
+/**
+ * With two calls (one held, one established: a consultation), which is the voice call:
+ * `established` the one the agent talks on (default), `held` the one on hold (the customer's),
+ * `either` both are accepted.
+ */
+export const VOICE_CALL_READINGS = ['established', 'held', 'either'] as const;
+export type VoiceCallReading = (typeof VOICE_CALL_READINGS)[number];
+
+export interface AgentModel {
+  /** The voice DNs of the agent whose desktop sends on `dn`. */
+  voiceDnsOf(dn: string): readonly string[];
+  voiceCall: VoiceCallReading;
+}
+
+/** Each agent's calls on its own DN, the established call the voice call: the narrowest model. */
+export const SAME_DN_AGENTS: AgentModel = { voiceDnsOf: (dn) => [dn], voiceCall: 'established' };
+
+/** The model from the configuration's `agents` section (voiceDns: send DN -> voice DNs). */
+export function agentModel(agents: {
+  voiceDns?: Readonly<Record<string, readonly string[]>>;
+  voiceCall?: VoiceCallReading;
+}): AgentModel {
+  const voiceDns = agents.voiceDns ?? {};
+  return {
+    voiceDnsOf: (dn) => (Object.hasOwn(voiceDns, dn) ? (voiceDns[dn] as readonly string[]) : [dn]),
+    voiceCall: agents.voiceCall ?? 'established',
+  };
+}
+
+export interface AgentCall {
+  connId: string;
+  dn: string;
+  state: 'established' | 'held';
+  /** When it was established (µs): the latest is the last. */
+  since: number;
+}
+
+/** What a ConnID was, for a finding: released, renamed, or on another DN. */
+export interface ConnIdHistory {
+  dn: string;
+  /** The event that ended it under this ConnID, if one did. */
+  ended?: 'EventReleased' | 'EventPartyChanged';
+  /** After EventPartyChanged, the ConnID it went on under. */
+  becomes?: string;
+}
+
+/** The call events of a set of records, per DN from one observer, to replay at any moment. */
+export class CallHistory {
+  /** Per DN, the events one client received (one observer: no copies, in the T-Server's order). */
+  private readonly byDn = new Map<string, WireRecord[]>();
+  /** Every ConnID any call event named, with what became of it. */
+  readonly connIds = new Map<string, ConnIdHistory>();
+
+  /** Of the clients that received a DN's call events, a desktop's view is taken first (the agent's own). */
+  constructor(records: readonly WireRecord[]) {
+    const byDnClient = new Map<string, Map<string, WireRecord[]>>();
+    for (const r of records) {
+      if (r.sent || !CALL_EVENT_NAMES.has(r.message.message)) continue;
+      const { ThisDN: dn, ConnID: connId } = r.message;
+      if (typeof dn !== 'string' || typeof connId !== 'string') continue;
+      const clients = byDnClient.get(dn) ?? new Map<string, WireRecord[]>();
+      byDnClient.set(dn, clients);
+      const list = clients.get(r.client) ?? [];
+      clients.set(r.client, list);
+      list.push(r);
+      this.note(dn, r);
+    }
+    for (const [dn, clients] of byDnClient) {
+      const views = [...clients.values()];
+      this.byDn.set(dn, views.find((v) => v[0]?.role === 'desktop') ?? (views[0] as WireRecord[]));
+    }
+  }
+
+  private note(dn: string, r: WireRecord): void {
+    const connId = r.message.ConnID as string;
+    const name = r.message.message;
+    if (name === 'EventPartyChanged' && typeof r.message.PreviousConnID === 'string') {
+      this.connIds.set(r.message.PreviousConnID, { dn, ended: name, becomes: connId });
+    }
+    const known = this.connIds.get(connId);
+    if (!known) this.connIds.set(connId, { dn });
+    if (name === 'EventReleased') this.connIds.set(connId, { dn, ended: name });
+  }
+
+  /** The calls on `dns` before `at`. */
+  callsAt(dns: readonly string[], at: WireRecord): AgentCall[] {
+    const calls = new Map<string, AgentCall>();
+    for (const dn of dns) {
+      for (const r of this.byDn.get(dn) ?? []) {
+        if (!before(r, at)) break;
+        const connId = r.message.ConnID as string;
+        switch (r.message.message) {
+          case 'EventEstablished':
+            calls.set(connId, { connId, dn, state: 'established', since: r.entry.micros });
+            break;
+          case 'EventHeld':
+          case 'EventRetrieved': {
+            const call = calls.get(connId);
+            if (call) call.state = r.message.message === 'EventHeld' ? 'held' : 'established';
+            break;
+          }
+          case 'EventPartyChanged': {
+            const previous = calls.get(r.message.PreviousConnID as string);
+            calls.delete(r.message.PreviousConnID as string);
+            calls.set(
+              connId,
+              previous ? { ...previous, connId } : { connId, dn, state: 'established', since: r.entry.micros },
+            );
+            break;
+          }
+          case 'EventReleased':
+            calls.delete(connId);
+        }
+      }
+    }
+    return [...calls.values()].sort((a, b) => a.since - b.since);
+  }
+}
+
+/** The ConnIDs the operation may carry by `reading`: none (absent) when the agent has no call. */
+export function voiceCallConnIds(calls: readonly AgentCall[], reading: VoiceCallReading): string[] {
+  if (reading === 'either') return calls.map((c) => c.connId);
+  const preferred = calls.filter((c) => c.state === reading);
+  const latest = (preferred.length ? preferred : calls).at(-1);
+  return latest ? [latest.connId] : [];
+}
