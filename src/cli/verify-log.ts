@@ -17,6 +17,7 @@ import { writeBundle } from '../report/write.ts';
 import { combineEvidence } from '../result/combine.ts';
 import { CannotRunError, EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import { certifiedScope, SEATS } from '../result/verdict.ts';
+import { agentModel } from '../rules/voice-calls.ts';
 import { settingsFrom } from '../settings.ts';
 import { rolePatterns } from '../sipserver-log/parties.ts';
 import { type LogVerification, type LogWindow, verifyLog } from '../sipserver-log/verify.ts';
@@ -279,6 +280,7 @@ export function registerVerifyLogCommand(program: Command): void {
           logResult = await verifyLog(files, {
             evidence: evidence.write,
             settings,
+            agents: agentModel(settings.config.agents),
             patterns: rolePatterns(settings.config.applications),
             scope: certifiedScope(profile, `it is not certified here (--profile ${profile})`),
             ...(live ? { window: windowOf(live, opts.logUtcOffset) } : {}),

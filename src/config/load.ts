@@ -23,6 +23,8 @@ const ENV_KEYS: ReadonlyArray<[path: string, kind: Kind]> = [
   ['tserver.sipLog', 'string'],
   ['tserver.strict', 'boolean'],
   ['agents.dns', 'list'],
+  ['agents.voiceDns', 'json'],
+  ['agents.voiceCall', 'string'],
   ['recorder.dns', 'list'],
   ['recorder.container', 'string'],
   ['desktop.stimulus.command', 'string'],

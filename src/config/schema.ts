@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_JOURNAL_BYTES } from '../journal.ts';
 import { DEFAULT_MAPPING, INDICATIONS } from '../screencap.ts';
+import { VOICE_CALL_READINGS } from '../rules/voice-calls.ts';
 import { agentsSchema } from '../sim/workspace/agents.ts';
 import { dnProblem } from '../tlib/codec.ts';
 
@@ -116,11 +117,18 @@ export const configSchema = z
       journalBytes: DEFAULT_JOURNAL_BYTES,
       strict: false,
     }),
-    /** The agent DNs. Features name them 7001 and 7002: the first and second of these. */
+    /** The agents: the DNs their desktops send on, where their calls are, which call is the voice call. */
     agents: z
-      .object({ dns: dnList.default(['7001', '7002']) })
+      .object({
+        /** The DNs the agents' desktops send on. Features name them 7001 and 7002: the first and second of these. */
+        dns: dnList.default(['7001', '7002']),
+        /** Per DN a desktop sends on, the voice DNs its agent's calls are on (default: that DN itself). */
+        voiceDns: z.record(dn, dnList).default({}),
+        /** With a held call and an established one, which is the voice call whose ConnID operations carry. */
+        voiceCall: z.enum(VOICE_CALL_READINGS).default('established'),
+      })
       .strict()
-      .default({ dns: ['7001', '7002'] }),
+      .default({ dns: ['7001', '7002'], voiceDns: {}, voiceCall: 'established' }),
     recorder: z
       .object({
         /** DNs the recorder monitors (default: the agent DNs). */

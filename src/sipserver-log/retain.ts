@@ -2,12 +2,14 @@
  * Keeps, of all the messages a log holds, the ones the rules look at, as journal entries: memory
  * grows with the screen-capture traffic, not with the size of the log. Kept: client and DN
  * registration, disconnection, RequestSendEvent and its replies, the events distributed (a Tevent
- * is delivered under whatever name it carries), and the calls a client knew of
- * when it sent a RequestSendEvent on the call's DN (DESK-CONNID). Other requests and the EventACK
+ * is delivered under whatever name it carries), and the events of the calls on the agent's voice
+ * DNs that were up when a RequestSendEvent was sent (DESK-CONNID). Other requests and the EventACK
  * or EventError answering them (by ReferenceID), other events, and calls no RequestSendEvent of
- * their client happened during, are dropped.
+ * their agent happened during, are dropped.
  */
 import { DISCONNECTED, type JournalEntry } from '../journal.ts';
+import type { AgentModel } from '../rules/voice-calls.ts';
+import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
 import { isoMicros } from '../tlib/time.ts';
 import type { AttributeSelection, TeventField } from './attributes.ts';
 import { clientId } from './lines.ts';
@@ -19,7 +21,7 @@ const REQUESTS = new Set([
   'RequestUnregisterAddress',
   'RequestSendEvent',
 ]);
-const CALL_EVENTS = new Set(['EventEstablished', 'EventReleased']);
+const CALL_EVENTS = CALL_EVENT_NAMES;
 const EVENTS = new Set([
   'EventClientRegistered',
   'EventRegistered',
@@ -31,8 +33,13 @@ const EVENTS = new Set([
 
 const GENERIC_REPLIES = new Set(['EventACK', 'EventError']);
 const REFERENCE_ONLY: ReadonlySet<string> = new Set(['ReferenceID']);
-/** What the rules read of a call event (activeCall). */
-const CALL_ATTRIBUTES: ReadonlySet<string> = new Set(['ThisDN', 'ConnID', 'EventSequenceNumber']);
+/** What the rules read of a call event (voice-calls.ts). */
+const CALL_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'ThisDN',
+  'ConnID',
+  'PreviousConnID',
+  'EventSequenceNumber',
+]);
 
 /**
  * Which messages the rules may need, and what to read of each (the parser's `select`): what the
@@ -69,9 +76,9 @@ interface ClientNames {
   address: string;
 }
 
+/** A call one client was told of: its events so far, held back until an operation of its agent needs them. */
 interface PendingCall {
-  established: { m: LogMessage; seq: number };
-  dn: unknown;
+  events: Array<{ m: LogMessage; seq: number }>;
   kept: boolean;
 }
 
@@ -82,12 +89,18 @@ export class Retainer {
   private readonly clients = new Map<number, ClientNames>();
   /** Per client: ReferenceIDs of dropped requests, so their replies are dropped too. */
   private readonly droppedRefs = new Map<string, Set<unknown>>();
-  /** Per client: calls established and not yet released, by ConnID. */
-  private readonly calls = new Map<string, Map<unknown, PendingCall>>();
+  /** Per DN: calls established and not yet released, by `client ConnID`. */
+  private readonly calls = new Map<unknown, Map<string, PendingCall>>();
+  /** Per client: the DNs it was told of calls on (to forget its calls when it disconnects). */
+  private readonly callDns = new Map<string, Set<unknown>>();
   private seq = 0;
   private sorted = true;
 
-  constructor(private readonly selection: Selection) {}
+  /** `agents`: where the calls of the agent sending on a DN are (default: on that DN). */
+  constructor(
+    private readonly selection: Selection,
+    private readonly agents?: AgentModel,
+  ) {}
 
   /** Every message of the log, in order. */
   add(m: LogMessage): void {
@@ -97,7 +110,7 @@ export class Retainer {
     const ref = m.message.ReferenceID;
     if (name === DISCONNECTED) {
       this.droppedRefs.delete(client);
-      this.calls.delete(client);
+      this.forgetCallsOf(client);
       return this.keep(m, seq);
     }
     if (m.direction === 'in') {
@@ -109,7 +122,7 @@ export class Retainer {
       }
       dropped.delete(ref);
       if (name === 'RequestSendEvent') {
-        this.keepCallsOf(client, m.message.ThisDN);
+        this.keepCallsOf(m.message.ThisDN);
         this.selection.deliveredAs((m.message.Event as { message?: unknown } | undefined)?.message);
       }
       if (m.unshown.length) this.unshown.set(seq, m.unshown);
@@ -130,6 +143,7 @@ export class Retainer {
   entries(): JournalEntry[] {
     this.droppedRefs.clear();
     this.calls.clear();
+    this.callDns.clear();
     if (!this.sorted) this.kept.sort((a, b) => a.seq - b.seq);
     this.sorted = true;
     return this.kept;
@@ -166,25 +180,41 @@ export class Retainer {
   }
 
   private call(client: string, m: LogMessage, seq: number): void {
-    const calls = this.calls.get(client) ?? new Map<unknown, PendingCall>();
-    this.calls.set(client, calls);
-    const connId = m.message.ConnID;
-    if (m.message.message === 'EventEstablished') {
-      calls.set(connId, { established: { m, seq }, dn: m.message.ThisDN, kept: false });
-      return;
-    }
-    const call = calls.get(connId);
-    calls.delete(connId);
-    if (call?.kept) this.keep(m, seq);
+    const dn = m.message.ThisDN;
+    const calls = this.calls.get(dn) ?? new Map<string, PendingCall>();
+    this.calls.set(dn, calls);
+    const dns = this.callDns.get(client) ?? new Set();
+    this.callDns.set(client, dns.add(dn));
+    const key = `${client} ${m.message.ConnID}`;
+    const name = m.message.message;
+    const previous = name === 'EventPartyChanged' ? `${client} ${m.message.PreviousConnID}` : key;
+    const call = calls.get(previous) ?? (name === 'EventReleased' ? undefined : { events: [], kept: false });
+    calls.delete(previous);
+    if (!call) return;
+    if (call.kept) this.keep(m, seq);
+    else call.events.push({ m, seq });
+    if (name !== 'EventReleased') calls.set(key, call);
   }
 
-  /** A RequestSendEvent on `dn`: the calls its client knows on `dn` now matter (kept, in log order). */
-  private keepCallsOf(client: string, dn: unknown): void {
-    for (const call of this.calls.get(client)?.values() ?? []) {
-      if (call.kept || call.dn !== dn) continue;
-      call.kept = true;
-      this.keep(call.established.m, call.established.seq);
-      this.sorted = false;
+  private forgetCallsOf(client: string): void {
+    for (const dn of this.callDns.get(client) ?? []) {
+      const calls = this.calls.get(dn);
+      for (const key of calls?.keys() ?? []) if (key.startsWith(`${client} `)) calls?.delete(key);
+    }
+    this.callDns.delete(client);
+  }
+
+  /** A RequestSendEvent on `dn`: the calls on its agent's voice DNs now matter (kept, in log order). */
+  private keepCallsOf(dn: unknown): void {
+    const voiceDns = typeof dn === 'string' && this.agents ? this.agents.voiceDnsOf(dn) : [dn];
+    for (const voiceDn of voiceDns) {
+      for (const call of this.calls.get(voiceDn)?.values() ?? []) {
+        if (call.kept) continue;
+        call.kept = true;
+        for (const { m, seq } of call.events) this.keep(m, seq);
+        call.events = [];
+        this.sorted = false;
+      }
     }
   }
 }

@@ -17,7 +17,9 @@ import { type CheckContext, createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
 import { captureOf } from '../rules/exchanges.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
+import type { AgentModel } from '../rules/voice-calls.ts';
 import type { HarnessSettings } from '../settings.ts';
+import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
 import { linkDistributions } from './distributions.ts';
 import { limitToLog } from './limits.ts';
 import { fullTime } from './lines.ts';
@@ -33,6 +35,8 @@ export interface VerifyLogOptions {
   scope?: RuleScope;
   /** Judge only this part of the log: a live run's time range (epoch µs) and agent DNs. */
   window?: LogWindow;
+  /** Where each agent's calls are (agents.voiceDns) and which is its voice call; default: on the DN it sends on. */
+  agents?: AgentModel;
   /** Called once per judged scenario (T-Server run and DN), while its messages are at hand. */
   evidence?: (scenario: string, observations: ScenarioObservations) => void;
 }
@@ -54,8 +58,7 @@ const SESSION_MESSAGES = new Set([
   'EventRegistered',
   'RequestUnregisterAddress',
   'EventUnregistered',
-  'EventEstablished',
-  'EventReleased',
+  ...CALL_EVENT_NAMES,
   DISCONNECTED,
 ]);
 
@@ -226,11 +229,16 @@ function judgeRun(name: string, run: LogRun, cutAt: number | undefined, options:
     exchanges: [],
     kept: entries.length,
   };
-  for (const [dn, group] of inWindowDns(byDn(entries, routes), options.window)) {
+  const groups = byDn(entries, routes);
+  for (const [dn, own] of inWindowDns(groups, options.window)) {
     // A DN no screen-capture message went over has nothing to judge (a busy log has thousands).
-    if (!group.some((e) => captureOf(e.message) !== undefined)) continue;
+    if (!own.some((e) => captureOf(e.message) !== undefined)) continue;
+    const group = withVoiceCalls(dn, own, groups, options.agents);
     const records = toRecords(group, { parties: new Map(), otherClientsRole: roleOf });
-    const ctx = createCheckContext(records, options.settings);
+    const ctx = createCheckContext(records, {
+      ...options.settings,
+      ...(options.agents ? { agents: options.agents } : {}),
+    });
     // A client that joined before the log limits only the DNs it took part in.
     const inGroup = new Map<string, LogParty>();
     for (const e of group) {
@@ -250,6 +258,21 @@ function judgeRun(name: string, run: LogRun, cutAt: number | undefined, options:
   return judged;
 }
 
+/** A DN's entries with the call events of its agent's other voice DNs (a desktop that is no party on the call), in log order. */
+function withVoiceCalls(
+  dn: string,
+  own: JournalEntry[],
+  groups: ReadonlyMap<string, JournalEntry[]>,
+  agents: AgentModel | undefined,
+): JournalEntry[] {
+  const others = (agents?.voiceDnsOf(dn) ?? []).filter((d) => d !== dn);
+  if (others.length === 0) return own;
+  const calls = others.flatMap((d) =>
+    (groups.get(d) ?? []).filter((e) => CALL_EVENT_NAMES.has(e.message.message)),
+  );
+  return [...own, ...calls].sort((a, b) => a.seq - b.seq);
+}
+
 /** One T-Server run of the log, as it is read. */
 interface LogRun {
   retainer: Retainer;
@@ -265,7 +288,11 @@ export async function verifyLog(
   const lastFile = paths.at(-1);
   const judged: Judged[] = [];
   const selection = new Selection();
-  const newRun = (): LogRun => ({ retainer: new Retainer(selection), messages: 0, unplaced: [] });
+  const newRun = (): LogRun => ({
+    retainer: new Retainer(selection, options.agents),
+    messages: 0,
+    unplaced: [],
+  });
   let run = newRun();
   const endRun = (cutAt?: number) => {
     if (run.messages === 0) return;
