@@ -159,7 +159,7 @@ describe('a failure names the rule, the field, expected and found, and the file 
     assert.match(
       rule(r, 'DESK-CONNID')?.reason ?? '',
       new RegExp(
-        `Event\\.ConnID should be "[0-9a-f]{16}" \\(the established call\\), was absent in .*RequestSendEvent.* at ${r.paths[0]}:${header + 1}\\b`,
+        `Event\\.ConnID should be "[0-9a-f]{16}" \\(the established call on the agent's DN 7001\\), was absent in .*RequestSendEvent.* at ${r.paths[0]}:${header + 1}\\b`,
       ),
     );
   });

@@ -194,7 +194,7 @@ export function registerMockCommands(program: Command): void {
           await MockDesktop.start({
             link,
             dn,
-            ...desktopBehaviour(opts.break),
+            ...desktopBehaviour(opts.break, { voiceDns: [dn], otherAgentsDns: dns.filter((d) => d !== dn) }),
             ...(opts.place ? { register: false } : {}),
           }).catch((e: Error) => notAccepted(opts.send, e)),
         );

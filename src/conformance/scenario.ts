@@ -14,6 +14,7 @@ import { MockRecorder } from '../parties/recorder.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
 import { createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
+import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
 import { type Indication, isIndication, type Operation, screenCaptureValue } from '../screencap.ts';
 import type { HarnessSettings } from '../settings.ts';
@@ -49,7 +50,10 @@ export class ScenarioHarness {
   private strictSet: SimulatorControl | undefined;
   /** The Workspace API front in front of the scenario's T-Server, for a Workspace API desktop without a GWS URL. */
   private front: WorkspaceFront | undefined;
-  private readonly calls = new Map<string, string>();
+  /** Per DN a desktop sends on, its agent's voice DNs as the scenario set them (over agents.voiceDns). */
+  private readonly voiceDns = new Map<string, readonly string[]>();
+  /** Per voice DN, the call the scenario made there and, during a consultation, the consultation call. */
+  private readonly calls = new Map<string, { connId: string; consultation?: string }>();
   private readonly stopCopying: () => void;
 
   constructor(
@@ -130,15 +134,39 @@ export class ScenarioHarness {
     return link;
   }
 
-  /** An agent desktop on `dn`: a mock, or the desktop under test (already registered: readiness checked it). */
-  async addDesktop(dn: string): Promise<void> {
+  /** Where each agent's calls are: the configuration's agents, with the voice DNs this scenario set. */
+  agents(): AgentModel {
+    const { voiceDns, voiceCall } = this.settings.config.agents;
+    return agentModel({ voiceCall, voiceDns: { ...voiceDns, ...Object.fromEntries(this.voiceDns) } });
+  }
+
+  /**
+   * An agent desktop sending on `dn`, its agent's calls on `voiceDns` (default: as configured): a
+   * mock, or the desktop under test (already registered: readiness checked it).
+   */
+  async addDesktop(dn: string, voiceDns?: readonly string[]): Promise<void> {
+    if (voiceDns) this.voiceDns.set(dn, voiceDns);
     if (this.sut === 'desktop') return;
     const party = this.desktops.size === 0 ? 'desktop' : `desktop ${dn}`;
-    const link =
-      this.settings.config.desktop.link.type === 'workspace'
-        ? await this.connectWorkspace(party, dn)
-        : await this.connect(party, 'desktop');
-    this.desktops.set(dn, await MockDesktop.start({ link, dn, ...desktopBehaviour(this.settings.breakage) }));
+    const workspace = this.settings.config.desktop.link.type === 'workspace';
+    const link = workspace ? await this.connectWorkspace(party, dn) : await this.connect(party, 'desktop');
+    const agentDns = this.agents().voiceDnsOf(dn);
+    const behaviour = desktopBehaviour(this.settings.breakage, {
+      voiceDns: agentDns,
+      otherAgentsDns: this.settings.config.agents.dns.filter((d) => d !== dn && !agentDns.includes(d)),
+    });
+    this.desktops.set(
+      dn,
+      await MockDesktop.start({
+        link,
+        dn,
+        voiceDns: agentDns,
+        voiceCall: this.settings.config.agents.voiceCall,
+        // The Workspace API reports the calls of every DN of the agent's place: nothing more to register.
+        ...(workspace ? { registersVoiceDns: false } : {}),
+        ...behaviour,
+      }),
+    );
   }
 
   /** The desktop's link over the Workspace API: to the configured GWS, or to a front started in front of the scenario's T-Server. */
@@ -156,7 +184,7 @@ export class ScenarioHarness {
   private async workspaceSeat(): Promise<WorkspaceSeat> {
     const staging = stagingSeat(this.settings.config);
     if (staging) return staging;
-    const agents = frontAgents(this.settings.config);
+    const agents = frontAgents(this.settings.config, this.agents());
     this.front ??= await startWorkspaceFront({
       tserver: await this.endpoint(),
       agents,
@@ -270,27 +298,92 @@ export class ScenarioHarness {
     );
   }
 
-  /** Establishes a call on `dn` and waits until the DN's desktop knows of it. */
+  /** Who follows the calls on voice DN `dn`: the desktop of the agent whose calls are there. */
+  private desktopWithCallsOn(dn: string): Receiver {
+    if (this.sut === 'desktop') return { sut: 'desktop' };
+    for (const d of this.desktops.values()) if (d.voiceDns.includes(dn)) return { party: d.link.party };
+    return this.desktopOn(dn);
+  }
+
+  private callsOn(dn: string): { connId: string; consultation?: string } {
+    const calls = this.calls.get(dn);
+    if (!calls) throw new Error(`no call established on DN ${dn} in this scenario`);
+    return calls;
+  }
+
+  /** Waits until the desktop following the calls on `dn` got call event `name` for `connId`. */
+  private async untilDesktopGot(name: string, dn: string, connId: string, mark: number): Promise<void> {
+    await this.waitForEvent(this.desktopWithCallsOn(dn), name, dn, mark, (m) => m.ConnID === connId);
+  }
+
+  /** Establishes a call on `dn` and waits until the agent's desktop knows of it. */
   async establishCall(dn: string): Promise<string> {
     const control = await this.control('a call');
     const mark = this.journal.mark;
     const connId = await control.createCall(dn);
-    this.calls.set(dn, connId);
-    await this.waitForEvent(this.desktopOn(dn), 'EventEstablished', dn, mark, (m) => m.ConnID === connId);
+    this.calls.set(dn, { connId });
+    await this.untilDesktopGot('EventEstablished', dn, connId, mark);
     return connId;
   }
 
+  /** Releases the call on `dn` (a consultation call beside it stays, the agent's only call). */
   async releaseCall(dn: string): Promise<void> {
-    const connId = this.calls.get(dn);
-    if (!connId) throw new Error(`no call established on DN ${dn} in this scenario`);
+    const { connId, consultation } = this.callsOn(dn);
     const mark = this.journal.mark;
     await (await this.control('releasing a call')).releaseCall(connId);
-    this.calls.delete(dn);
-    await this.waitForEvent(this.desktopOn(dn), 'EventReleased', dn, mark, (m) => m.ConnID === connId);
+    if (consultation) this.calls.set(dn, { connId: consultation });
+    else this.calls.delete(dn);
+    await this.untilDesktopGot('EventReleased', dn, connId, mark);
   }
 
+  /** Holds the call on `dn` and establishes a consultation call there (EventHeld, EventEstablished). */
+  async consult(dn: string): Promise<string> {
+    const calls = this.callsOn(dn);
+    const mark = this.journal.mark;
+    const consultation = await (await this.control('a consultation call')).changeCall(calls.connId, 'consult');
+    calls.consultation = consultation;
+    await this.untilDesktopGot('EventHeld', dn, calls.connId, mark);
+    await this.untilDesktopGot('EventEstablished', dn, consultation, mark);
+    return consultation;
+  }
+
+  /** The consultation call on `dn` is released and the held call retrieved (EventReleased, EventRetrieved). */
+  async endConsultation(dn: string): Promise<void> {
+    const calls = this.callsOn(dn);
+    const { consultation } = calls;
+    if (!consultation) throw new Error(`no consultation call on DN ${dn} in this scenario`);
+    const control = await this.control('ending a consultation');
+    const mark = this.journal.mark;
+    await control.releaseCall(consultation);
+    delete calls.consultation;
+    await control.changeCall(calls.connId, 'retrieve');
+    await this.untilDesktopGot('EventReleased', dn, consultation, mark);
+    await this.untilDesktopGot('EventRetrieved', dn, calls.connId, mark);
+  }
+
+  /** A transfer or conference completes: the call on `dn` goes on under a new ConnID (EventPartyChanged). */
+  async changeParty(dn: string, change: 'transfer' | 'conference'): Promise<string> {
+    const calls = this.callsOn(dn);
+    const mark = this.journal.mark;
+    const connId = await (await this.control(`a ${change}`)).changeCall(calls.connId, change);
+    calls.connId = connId;
+    await this.untilDesktopGot('EventPartyChanged', dn, connId, mark);
+    return connId;
+  }
+
+  /** The ConnID of the voice call of the agent whose desktop sends on `dn` (agents.voiceCall's reading), if any. */
   callOn(dn: string): string | undefined {
-    return this.calls.get(dn);
+    const agents = this.agents();
+    for (const voiceDn of agents.voiceDnsOf(dn)) {
+      const calls = this.calls.get(voiceDn);
+      if (calls) return (agents.voiceCall !== 'held' && calls.consultation) || calls.connId;
+    }
+    return undefined;
+  }
+
+  /** The ConnID of the call established first on `dn` (held during a consultation). */
+  firstCallOn(dn: string): string | undefined {
+    return this.calls.get(dn)?.connId;
   }
 
   /** The desktop on `dn` sends an operation (the desktop under test through its stimulus); resolves to its reply. */
@@ -300,7 +393,7 @@ export class ScenarioHarness {
       return { reply: await (this.desktops.get(dn) ?? this.missingDesktop(dn)).send(operation), mark };
     const stimulus = this.run.config.desktop.stimulus;
     if (!stimulus) throw new Error('the desktop profile needs desktop.stimulus in the configuration');
-    await applyStimulus(stimulus, { op: operation, dn, connId: this.calls.get(dn) ?? '' });
+    await applyStimulus(stimulus, { op: operation, dn, connId: this.callOn(dn) ?? '' });
     const sent = (e: JournalEntry) =>
       e.party === 'tserver' &&
       e.direction === 'in' &&
@@ -404,6 +497,7 @@ export class ScenarioHarness {
   /** Evaluates rules over everything the harness saw: its parties' links, and the SUT through the simulator. */
   evaluate(ruleIds: readonly string[]): RuleOutcome[] {
     const ctx = createCheckContext(this.records(), {
+      agents: this.agents(),
       mapping: this.settings.mapping,
       initialState: this.settings.initialState,
       answerTimeoutMs: this.settings.answerTimeoutMs,
@@ -430,7 +524,8 @@ export class ScenarioHarness {
     // A shared T-Server outlives the scenario: leave no call behind for the next one.
     if (this.run.endpoint && this.calls.size) {
       const control = await this.control('releasing calls');
-      await Promise.allSettled([...this.calls.values()].map((connId) => control.releaseCall(connId)));
+      const connIds = [...this.calls.values()].flatMap((c) => [c.connId, c.consultation ?? []].flat());
+      await Promise.allSettled(connIds.map((connId) => control.releaseCall(connId)));
     }
     await Promise.allSettled(this.links.map((l) => l.close()));
     await this.front?.stop();

@@ -6,6 +6,7 @@
  */
 import type { HarnessConfig } from '../config/schema.ts';
 import type { Journal } from '../journal.ts';
+import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
 import { WorkspaceLink } from '../link/workspace-link.ts';
 import { defaultAgents, dnsOf, type WorkspaceAgent } from '../sim/workspace/agents.ts';
 import { authFromEnv, type WorkspaceAuth } from '../workspace/auth.ts';
@@ -40,9 +41,15 @@ export function stagingSeat(
   };
 }
 
-/** The test agents of the simulator's front for the configuration: the configured ones, or one per agent DN. */
-export function frontAgents(config: HarnessConfig): WorkspaceAgent[] {
-  return config.tserver.workspaceAgents ?? defaultAgents(config.agents.dns);
+/**
+ * The test agents of the simulator's front for the configuration: the configured ones, or one per
+ * agent DN, whose place also holds the agent's voice DNs (`agents`, default agents.voiceDns).
+ */
+export function frontAgents(
+  config: HarnessConfig,
+  agents: AgentModel = agentModel(config.agents),
+): WorkspaceAgent[] {
+  return config.tserver.workspaceAgents ?? defaultAgents(config.agents.dns, (dn) => agents.voiceDnsOf(dn));
 }
 
 /** The simulator's front at `url`, signing in as its test agents (password grant). */

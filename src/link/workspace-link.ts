@@ -17,7 +17,13 @@ import { initializeWorkspace, type WorkspaceAuth } from '../workspace/auth.ts';
 import { connectNotifications, describeBayeuxFailure, subscribe, within } from '../workspace/cometd.ts';
 import { accepted, describeReply, WorkspaceHttp, type WorkspaceReply } from '../workspace/http.ts';
 import { toWorkspaceKv } from '../workspace/kv.ts';
-import { INITIALIZATION_CHANNEL, journalNotification, VOICE_CHANNEL } from '../workspace/notifications.ts';
+import {
+  type CallState,
+  INITIALIZATION_CHANNEL,
+  journalNotification,
+  VOICE_CHANNEL,
+  type WorkspaceCall,
+} from '../workspace/notifications.ts';
 import { type Link, LinkRequestError, type ServerIdentity } from './link.ts';
 
 export interface WorkspaceLinkOptions {
@@ -42,8 +48,8 @@ export class WorkspaceLink implements Link {
   private readonly http: WorkspaceHttp;
   private readonly eventListeners = new Set<(event: WireMessage) => void>();
   private readonly closeListeners = new Set<(reason: Error | undefined) => void>();
-  /** Calls on the activated DN, ConnID -> callUuid: send-user-event names a call by its callUuid. */
-  private readonly calls = new Map<string, string>();
+  /** Calls the notifications reported (on any DN of the agent's place), by ConnID: send-user-event names a call by its callUuid. */
+  private readonly calls = new Map<string, { callUuid: string; state: CallState }>();
   private cometd: CometD | undefined;
   private dn: string | undefined;
   private nextReferenceId = 1;
@@ -225,7 +231,7 @@ export class WorkspaceLink implements Link {
     if (this.dn !== undefined && body.ThisDN !== this.dn)
       throw cannot(`the session activated DN ${this.dn}, not ${body.ThisDN}`);
     const connId = body.Event.ConnID;
-    const callUuid = connId === undefined ? undefined : this.calls.get(connId);
+    const callUuid = connId === undefined ? undefined : this.calls.get(connId)?.callUuid;
     if (connId !== undefined && callUuid === undefined)
       throw cannot(`ConnID ${connId} is not a call the Workspace API reported on DN ${body.ThisDN}`);
     return { userData: toWorkspaceKv(body.Event.UserData ?? []), ...(callUuid ? { callUuid } : {}) };
@@ -282,7 +288,7 @@ export class WorkspaceLink implements Link {
 
   private receive(m: Message): void {
     if (this.closed) return;
-    const { message, problem } = journalNotification(m.data, this.dn);
+    const { message, problem } = journalNotification(m.data, this.dn, (c) => this.calls.get(c)?.state);
     this.trackCall(m.data);
     this.journal.append({
       party: this.party,
@@ -294,13 +300,13 @@ export class WorkspaceLink implements Link {
     for (const listener of this.eventListeners) listener(message);
   }
 
-  /** Keeps ConnID -> callUuid for the calls the notifications report, until released. */
+  /** Keeps the calls the notifications report, by their current ConnID, until released. */
   private trackCall(data: unknown): void {
-    const call = (data as { call?: { connId?: unknown; callUuid?: unknown; state?: unknown } } | undefined)
-      ?.call;
+    const call = (data as { call?: Partial<Record<keyof WorkspaceCall, unknown>> } | undefined)?.call;
     if (typeof call?.connId !== 'string' || typeof call.callUuid !== 'string') return;
+    if (typeof call.previousConnId === 'string') this.calls.delete(call.previousConnId);
     if (call.state === 'Released' || call.state === 'Completed') this.calls.delete(call.connId);
-    else this.calls.set(call.connId, call.callUuid);
+    else this.calls.set(call.connId, { callUuid: call.callUuid, state: call.state as CallState });
   }
 
   /** A lost CometD connection (or a session the server ended) closes the link with the reason. */

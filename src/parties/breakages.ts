@@ -45,6 +45,24 @@ export const BREAKAGES = [
     text: 'omits the ConnID during a call',
   },
   {
+    id: 'desktop-previous-connid',
+    seat: 'desktop',
+    violates: 'DESK-CONNID',
+    text: 'ignores EventPartyChanged: after a transfer it sends the previous ConnID',
+  },
+  {
+    id: 'desktop-held-connid',
+    seat: 'desktop',
+    violates: 'DESK-CONNID',
+    text: "during a consultation it sends the held call's ConnID",
+  },
+  {
+    id: 'desktop-other-agents-connid',
+    seat: 'desktop',
+    violates: 'DESK-CONNID',
+    text: "takes the calls on another agent's DN for its own and sends their ConnID",
+  },
+  {
     id: 'desktop-unknown-operation',
     seat: 'desktop',
     violates: 'DESK-OPERATION',
@@ -163,10 +181,23 @@ const OTHER_DN = (dn: string) => `${dn}9`;
 export interface DesktopBehaviour {
   register?: boolean;
   tamper?: Tamper;
+  voiceDns?: readonly string[];
+  voiceCall?: 'held';
+  ignores?: readonly string[];
 }
 
-export function desktopBehaviour(id: string | undefined): DesktopBehaviour {
+/** `agent`: the voice DNs of the desktop's agent, and the DNs of the other agents. */
+export function desktopBehaviour(
+  id: string | undefined,
+  agent: { voiceDns: readonly string[]; otherAgentsDns: readonly string[] },
+): DesktopBehaviour {
   switch (id) {
+    case 'desktop-previous-connid':
+      return { ignores: ['EventPartyChanged'] };
+    case 'desktop-held-connid':
+      return { voiceCall: 'held' };
+    case 'desktop-other-agents-connid':
+      return { voiceDns: [...agent.voiceDns, ...agent.otherAgentsDns] };
     case 'desktop-unregistered-dn':
       return { register: false };
     case 'desktop-thisdn-mismatch':

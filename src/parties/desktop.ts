@@ -1,7 +1,8 @@
 /**
- * Mock agent desktop (seed 1.1): registers its agent DN, sends screen-capture operations as
- * RequestSendEvent with the active call's ConnID when there is one, and records the indications the
- * recorder sends back. A reference implementation a desktop vendor can read.
+ * Mock agent desktop (seed 1.1): registers the DN it sends on and its agent's voice DNs, follows the
+ * agent's calls there (established, held, retrieved, carried on under a new ConnID, released), sends
+ * screen-capture operations as RequestSendEvent with the voice call's ConnID when there is one, and
+ * records the indications the recorder sends back. A reference implementation a desktop vendor can read.
  */
 import type { Journal, JournalEntry } from '../journal.ts';
 import type { Link } from '../link/link.ts';
@@ -12,6 +13,7 @@ import {
   SCREEN_CAPTURE_KEY,
   screenCaptureValue,
 } from '../screencap.ts';
+import { type AgentCall, type VoiceCallReading, voiceCallConnIds } from '../rules/voice-calls.ts';
 import type { RequestSendEvent, Tevent, TReply, WireMessage } from '../tlib/messages.ts';
 
 /** A RequestSendEvent as a party builds it, before the link gives it a ReferenceID. */
@@ -22,7 +24,16 @@ export type Tamper = (body: SendEventBody) => SendEventBody | undefined;
 
 export interface MockDesktopOptions {
   link: Link;
+  /** The DN it sends on. */
   dn: string;
+  /** The DNs its agent's calls are on (default: `dn`); registered too, to follow the calls. */
+  voiceDns?: readonly string[];
+  /** With a held call and an established one, whose ConnID it sends (default: the established one's). */
+  voiceCall?: VoiceCallReading;
+  /** Register the voice DNs (default true; a link that reports the place's calls needs not). */
+  registersVoiceDns?: boolean;
+  /** Call events it does not follow (a broken desktop). */
+  ignores?: readonly string[];
   /** Register the DN first (default true; a broken desktop skips it). */
   register?: boolean;
   tamper?: Tamper;
@@ -39,8 +50,14 @@ export interface ReceivedIndication {
 export class MockDesktop {
   readonly link: Link;
   readonly dn: string;
+  readonly voiceDns: readonly string[];
   readonly indications: ReceivedIndication[] = [];
-  private readonly calls: string[] = [];
+  /** The agent's calls by ConnID, in the order they were established. */
+  private readonly calls = new Map<string, AgentCall>();
+  /** Calls established so far: each call's `since`. */
+  private established = 0;
+  private readonly voiceCall: VoiceCallReading;
+  private readonly ignores: ReadonlySet<string>;
   private readonly tamper: Tamper | undefined;
   private readonly keepHistory: boolean;
   private readonly indicationListeners = new Set<(received: ReceivedIndication) => void>();
@@ -48,20 +65,27 @@ export class MockDesktop {
   static async start(options: MockDesktopOptions): Promise<MockDesktop> {
     const desktop = new MockDesktop(options);
     if (options.register !== false) await options.link.registerDn(options.dn);
+    if (options.registersVoiceDns !== false)
+      for (const dn of desktop.voiceDns) if (dn !== options.dn) await options.link.registerDn(dn);
     return desktop;
   }
 
   private constructor(options: MockDesktopOptions) {
     this.link = options.link;
     this.dn = options.dn;
+    this.voiceDns = options.voiceDns ?? [options.dn];
+    this.voiceCall = options.voiceCall ?? 'established';
+    this.ignores = new Set(options.ignores ?? []);
     this.tamper = options.tamper;
     this.keepHistory = options.keepHistory ?? true;
     options.link.onEvent((event) => this.observe(event));
   }
 
-  /** ConnID of the most recent call established on the DN and not yet released. */
+  /** ConnID of the agent's voice call (by its reading), if it has a call. */
   get activeConnId(): string | undefined {
-    return this.calls.at(-1);
+    // Either call would do for `either`: it sends the established one's.
+    const reading = this.voiceCall === 'either' ? 'established' : this.voiceCall;
+    return voiceCallConnIds([...this.calls.values()], reading)[0];
   }
 
   /** The RequestSendEvent for an operation, as this desktop would send it. */
@@ -85,14 +109,37 @@ export class MockDesktop {
     return () => this.indicationListeners.delete(listener);
   }
 
-  private observe(event: WireMessage): void {
-    if (event.ThisDN !== this.dn) return;
-    if (event.message === 'EventEstablished' && typeof event.ConnID === 'string')
-      this.calls.push(event.ConnID);
-    if (event.message === 'EventReleased') {
-      const i = this.calls.indexOf(event.ConnID as string);
-      if (i !== -1) this.calls.splice(i, 1);
+  /** Follows the agent's calls on its voice DNs. */
+  private followCall(event: WireMessage): void {
+    const connId = event.ConnID;
+    if (typeof connId !== 'string' || this.ignores.has(event.message)) return;
+    const dn = event.ThisDN as string;
+    const call = this.calls.get(connId);
+    switch (event.message) {
+      case 'EventEstablished':
+        this.calls.set(connId, { connId, dn, state: 'established', since: ++this.established });
+        break;
+      case 'EventHeld':
+      case 'EventRetrieved':
+        if (call) call.state = event.message === 'EventHeld' ? 'held' : 'established';
+        break;
+      case 'EventPartyChanged': {
+        const previous = this.calls.get(event.PreviousConnID as string);
+        if (!previous) break;
+        // Keeps its place among the calls: the same call, under a new ConnID.
+        const order = [...this.calls.values()].map((c) => (c === previous ? { ...c, connId } : c));
+        this.calls.clear();
+        for (const c of order) this.calls.set(c.connId, c);
+        break;
+      }
+      case 'EventReleased':
+        this.calls.delete(connId);
     }
+  }
+
+  private observe(event: WireMessage): void {
+    if (this.voiceDns.includes(event.ThisDN as string)) this.followCall(event);
+    if (event.ThisDN !== this.dn) return;
     if (event.message === 'EventUserEvent') {
       const value = screenCaptureValue(event.UserData);
       if (isIndication(value)) {

@@ -15,6 +15,8 @@ import { escapeLogText, unescapeLogText } from './escape.ts';
 export type TeventField = 'Event.ThisDN' | 'Event.message';
 
 const TEVENT_ATTRIBUTES = new Set(['ConnID', 'UserData']);
+/** Connection IDs: AttributeConnID, and AttributePreviousConnID of EventPartyChanged. */
+const CONN_IDS = new Set(['ConnID', 'PreviousConnID']);
 const KV_HEADER = /^\[\d+\]/;
 const BINARY = /^\[(\d+)\]((?: [0-9a-fA-F]{2})*)$/;
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
@@ -46,7 +48,7 @@ function scalar(key: string, value: unknown): string {
     return (value as number).toString(16).padStart(16, '0');
   if (typeof value === 'string') {
     // A ConnID is printed bare, as 16 hex digits (any other text is quoted, so it reads back whole).
-    return key === 'ConnID' && /^[0-9a-fA-F]+$/.test(value) ? value : `'${oneLine(value)}'`;
+    return CONN_IDS.has(key) && /^[0-9a-fA-F]+$/.test(value) ? value : `'${oneLine(value)}'`;
   }
   if (typeof value === 'number') return String(value);
   return oneLine(JSON.stringify(value) ?? String(value));
@@ -186,7 +188,7 @@ export class AttributeReader {
       const list: KVList = [];
       this.lists = [list];
       value = list;
-    } else if (name === 'ConnID') {
+    } else if (CONN_IDS.has(name)) {
       value = unquote(text) ?? text;
     } else if (name === 'EventSequenceNumber' && HEX_SEQUENCE.test(text)) {
       value = Number.parseInt(text, 16);

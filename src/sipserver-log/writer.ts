@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { DISCONNECTED, type Journal, type JournalEntry } from '../journal.ts';
-import type { WireMessage } from '../tlib/messages.ts';
+import { CALL_EVENT_NAMES, type WireMessage } from '../tlib/messages.ts';
 import { nowMicros } from '../tlib/time.ts';
 import { printAttributes } from './attributes.ts';
 import { escapeLogText } from './escape.ts';
@@ -29,7 +29,7 @@ export interface ServerIdentity {
 }
 
 /** Events a T-Server distributes to a DN's registrants; every other message answers one client. */
-const DISTRIBUTED = new Set(['EventUserEvent', 'EventEstablished', 'EventReleased']);
+const DISTRIBUTED = new Set(['EventUserEvent', ...CALL_EVENT_NAMES]);
 
 /** A message name as one word (a client may send anything as its name), on its line. */
 function printable(name: string): string {

@@ -21,7 +21,10 @@ export interface WorkspaceCall {
   state: CallState;
   callType?: string;
   participants?: unknown[];
+  /** After a transfer or conference: the ConnID the call had (T-Lib's PreviousConnID). */
   previousConnId?: string;
+  /** The agent's DN the call is on. */
+  dn?: string;
 }
 
 export type VoiceNotification =
@@ -49,12 +52,19 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
- * A notification as the T-Lib message it reports on `dn` (the DN the session activated):
- * EventUserEvent keeps its UserData and, when it names a call, the call's ConnID; CallStateChanged
- * becomes the call event of its state; EventError keeps its code and text. Any other notification
- * is journaled under its own messageType, with its fields, so nothing received goes unrecorded.
+ * A notification as the T-Lib message it reports on `dn` (the DN the session activated, unless the
+ * call names its own): EventUserEvent keeps its UserData and, when it names a call, the call's
+ * ConnID; CallStateChanged becomes the call event of its state, EventRetrieved when a call `stateOf`
+ * knows as held is established again, EventPartyChanged (with PreviousConnID) when the call names
+ * a previousConnId it did not have before; EventError keeps its code and text. Any other
+ * notification is journaled under its own messageType, with its fields, so nothing received goes
+ * unrecorded.
  */
-export function journalNotification(data: unknown, dn: string | undefined): JournaledNotification {
+export function journalNotification(
+  data: unknown,
+  dn: string | undefined,
+  stateOf: (connId: string) => CallState | undefined = () => undefined,
+): JournaledNotification {
   if (!isObject(data))
     return { message: { message: 'Notification', Data: data }, problem: 'data: expected an object' };
   const on = dn === undefined ? {} : { ThisDN: dn };
@@ -73,8 +83,16 @@ export function journalNotification(data: unknown, dn: string | undefined): Jour
     }
     case 'CallStateChanged': {
       const state = call?.state;
-      const event = typeof state === 'string' ? CALL_EVENTS[state] : undefined;
-      const message: WireMessage = { message: event ?? 'CallStateChanged', ...on, ...connId };
+      const callOn = typeof call?.dn === 'string' ? { ThisDN: call.dn } : on;
+      const previous = call?.previousConnId;
+      if (typeof previous === 'string' && previous !== call?.connId && stateOf(previous) !== undefined)
+        return {
+          message: { message: 'EventPartyChanged', ...callOn, ...connId, PreviousConnID: previous },
+        };
+      const retrieved =
+        state === 'Established' && typeof call?.connId === 'string' && stateOf(call.connId) === 'Held';
+      const event = retrieved ? 'EventRetrieved' : typeof state === 'string' ? CALL_EVENTS[state] : undefined;
+      const message: WireMessage = { message: event ?? 'CallStateChanged', ...callOn, ...connId };
       if (!event) message.CallState = state;
       if (call?.connId === undefined) return { message, problem: 'call.connId: missing' };
       return { message };
@@ -106,9 +124,15 @@ export function journalNotification(data: unknown, dn: string | undefined): Jour
  */
 export function notificationFor(
   event: WireMessage,
-  callFor: (connId: string, state: CallState) => WorkspaceCall,
+  callFor: (connId: string, state: CallState, previousConnId?: string) => WorkspaceCall,
 ): VoiceNotification | undefined {
   const connId = typeof event.ConnID === 'string' ? event.ConnID : undefined;
+  const changes: Readonly<Record<string, CallState>> = {
+    EventEstablished: 'Established',
+    EventRetrieved: 'Established',
+    EventHeld: 'Held',
+    EventReleased: 'Released',
+  };
   switch (event.message) {
     case 'EventUserEvent':
       return {
@@ -117,12 +141,21 @@ export function notificationFor(
         ...(connId ? { call: callFor(connId, 'Established') } : {}),
       };
     case 'EventEstablished':
+    case 'EventRetrieved':
+    case 'EventHeld':
     case 'EventReleased':
       if (!connId) return undefined;
       return {
         messageType: 'CallStateChanged',
         notificationType: 'StateChange',
-        call: callFor(connId, event.message === 'EventEstablished' ? 'Established' : 'Released'),
+        call: callFor(connId, changes[event.message] as CallState),
+      };
+    case 'EventPartyChanged':
+      if (!connId || typeof event.PreviousConnID !== 'string') return undefined;
+      return {
+        messageType: 'CallStateChanged',
+        notificationType: 'ParticipantsUpdated',
+        call: callFor(connId, 'Established', event.PreviousConnID),
       };
     default:
       return undefined;

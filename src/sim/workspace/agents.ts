@@ -24,14 +24,26 @@ export const agentsSchema = z.array(agentSchema).min(1);
 
 export type WorkspaceAgent = z.infer<typeof agentSchema>;
 
-/** One agent per DN: agent, user name and password `agent<DN>`, place `place<DN>` holding the DN. */
-export function defaultAgents(dns: readonly string[]): WorkspaceAgent[] {
+/**
+ * One agent per DN: agent, user name and password `agent<DN>`, place `place<DN>` holding the DN
+ * and the agent's voice DNs (`voiceDnsOf`, default none but the DN).
+ */
+export function defaultAgents(
+  dns: readonly string[],
+  voiceDnsOf: (dn: string) => readonly string[] = (d) => [d],
+): WorkspaceAgent[] {
   return dns.map((d) => ({
     agentId: `agent${d}`,
     username: `agent${d}`,
     password: `agent${d}`,
-    places: { [`place${d}`]: [d] },
+    places: { [`place${d}`]: [d, ...voiceDnsOf(d).filter((v) => v !== d)] },
   }));
+}
+
+/** The DNs of the agent's place that holds `dn`, `dn` first: the session follows the calls on all. */
+export function placeDnsOf(agent: WorkspaceAgent, dn: string): string[] {
+  const place = Object.values(agent.places).find((dns) => dns.includes(dn)) ?? [dn];
+  return [dn, ...place.filter((d) => d !== dn)];
 }
 
 /** Test agents from a JSON or YAML file (a list of {agentId, username, password, places}); throws naming what is wrong. */

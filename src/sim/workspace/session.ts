@@ -1,7 +1,8 @@
 /**
  * One Workspace API session of the front: a signed-in agent who, on activate-channels, becomes a
- * tlib-json client of the simulator registered on the agent's DN. Its T-Lib events reach the
- * session's CometD client as voice notifications; its send-user-event becomes RequestSendEvent.
+ * tlib-json client of the simulator registered on the agent's DN and the other DNs of its place
+ * (where its calls may be). Their T-Lib events reach the session's CometD client as voice
+ * notifications; its send-user-event becomes RequestSendEvent on the activated DN.
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerSession } from 'cometd-nodejs-server';
@@ -17,7 +18,7 @@ import {
   type VoiceNotification,
   type WorkspaceCall,
 } from '../../workspace/notifications.ts';
-import { dnsOf, type WorkspaceAgent } from './agents.ts';
+import { dnsOf, placeDnsOf, type WorkspaceAgent } from './agents.ts';
 
 /** A request the front refuses: its HTTP status and the Workspace API status code and message. */
 export class FrontError extends Error {
@@ -42,7 +43,9 @@ export class FrontSession {
   dn: string | undefined;
   cometd: ServerSession | undefined;
   private link: TlibLink | undefined;
-  /** Calls on the DN by ConnID: the Workspace API names them by callUuid. */
+  /** The activated DN and the other DNs of its place, whose calls the session reports. */
+  private placeDns: readonly string[] = [];
+  /** Calls on the place's DNs by ConnID: the Workspace API names them by callUuid. */
   private readonly calls = new Map<string, WorkspaceCall>();
   private closed = false;
   /** The activation under way, if any. */
@@ -113,8 +116,9 @@ export class FrontSession {
     }).catch((e: Error) => {
       throw new FrontError(503, 503, `the T-Server behind the Workspace API cannot be reached: ${e.message}`);
     });
+    const placeDns = placeDnsOf(this.agent, dn);
     try {
-      await link.registerDn(dn);
+      for (const d of placeDns) await link.registerDn(d);
     } catch (e) {
       await link.close();
       throw refusal(e);
@@ -122,6 +126,7 @@ export class FrontSession {
     if (this.closed) return void (await link.close());
     this.link = link;
     this.dn = dn;
+    this.placeDns = placeDns;
     link.onEvent((event) => this.relay(event));
     link.onClose((reason) => {
       if (reason && !this.closed) this.env.log(`${this.label}: ${reason.message}`);
@@ -140,7 +145,8 @@ export class FrontSession {
     const event: Tevent = { message: 'EventUserEvent', ThisDN: dn };
     if (callUuid !== undefined) {
       const call = [...this.calls.values()].find((c) => c.callUuid === callUuid);
-      if (!call) throw new FrontError(400, 400, `callUuid ${callUuid} is not a call on DN ${dn}`);
+      if (!call)
+        throw new FrontError(400, 400, `callUuid ${callUuid} is not a call on DN ${this.placeDns.join(', ')}`);
       event.ConnID = call.connId;
     }
     event.UserData = userData;
@@ -158,6 +164,7 @@ export class FrontSession {
     const { link, dn } = this;
     this.link = undefined;
     this.dn = undefined;
+    this.placeDns = [];
     this.calls.clear();
     if (link && dn !== undefined) await link.close();
   }
@@ -179,17 +186,32 @@ export class FrontSession {
   }
 
   private relay(event: WireMessage): void {
-    if (event.ThisDN !== this.dn) return;
-    const notification = notificationFor(event, (connId, state) => this.call(connId, state));
+    if (!this.placeDns.includes(event.ThisDN as string)) return;
+    const notification = notificationFor(event, (connId, state, previousConnId) =>
+      this.call(event.ThisDN as string, connId, state, previousConnId),
+    );
     if (notification) this.push(notification);
   }
 
-  /** The Workspace view of the call with `connId`, now in `state` (a released call is forgotten). */
-  private call(connId: string, state: CallState): WorkspaceCall {
-    const known = this.calls.get(connId);
+  /**
+   * The Workspace view of the call with `connId` on `dn`, now in `state` (a released call is
+   * forgotten); with `previousConnId`, the call known under that ConnID, which goes on as `connId`.
+   */
+  private call(dn: string, connId: string, state: CallState, previousConnId?: string): WorkspaceCall {
+    const known = this.calls.get(previousConnId ?? connId);
+    if (previousConnId) this.calls.delete(previousConnId);
     const call: WorkspaceCall = known
-      ? { ...known, state }
-      : { id: connId, connId, callUuid: randomUUID(), state, callType: 'Inbound', participants: [] };
+      ? { ...known, connId, id: connId, state, ...(previousConnId ? { previousConnId } : {}) }
+      : {
+          id: connId,
+          connId,
+          callUuid: randomUUID(),
+          dn,
+          state,
+          callType: 'Inbound',
+          participants: [],
+          ...(previousConnId ? { previousConnId } : {}),
+        };
     if (state === 'Released') this.calls.delete(connId);
     else this.calls.set(connId, call);
     return call;
