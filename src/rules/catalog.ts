@@ -37,7 +37,7 @@ export const RULES = [
     id: 'DESK-CONNID',
     seat: 'desktop',
     section: '1.1',
-    text: 'Tevent connectionID is the voice call’s ConnID while a call is established on the DN, and absent when none is',
+    text: 'Tevent connectionID is the ConnID of the agent’s voice call, as it is at that moment (on the agent’s voice DNs, which AttrThisDN need not be), and absent when the agent has no call',
   },
   {
     id: 'DESK-OPERATION',
