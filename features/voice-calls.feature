@@ -11,7 +11,7 @@ Feature: Calls as they really are
   @rule:DESK-CONNID @rule:DESK-REGISTERED @rule:TSRV-PRESERVE @rule:REC-CONNID @rule:DESK-RECEIVES-INDICATION
   @calls
   Scenario: a desktop sending on a DN that is not a party on the call
-    Given an agent desktop on DN 7002 whose calls are on DN 7001
+    Given an agent desktop on DN 7002 whose calls are also on DN 7001
     And a recorder monitoring DN 7002
     And a call is established on DN 7001
     When the desktop on DN 7002 sends start and gets enabled

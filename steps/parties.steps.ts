@@ -7,9 +7,9 @@ Given('an agent desktop on DN {dn}', async function (this: ConformanceWorld, dn:
 });
 
 Given(
-  'an agent desktop on DN {dn} whose calls are on DN {dn}',
+  'an agent desktop on DN {dn} whose calls are also on DN {dn}',
   async function (this: ConformanceWorld, dn: string, voiceDn: string) {
-    await this.harness.addDesktop(dn, [voiceDn]);
+    await this.harness.addDesktop(dn, [dn, voiceDn]);
   },
 );
 

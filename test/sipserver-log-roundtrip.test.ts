@@ -24,11 +24,15 @@ const FAST = { SCREENCAP_TIMEOUTS_ANSWER_MS: '150', SCREENCAP_TIMEOUTS_REQUEST_M
 const dir = await mkdtemp(join(tmpdir(), 'sipserver-log-roundtrip-'));
 after(() => rm(dir, { recursive: true, force: true }));
 
-/** The harness's own parties by application name; its raw test clients play no seat. */
+/**
+ * The harness's own parties by application name (its raw test clients play no seat), and where the
+ * agent on 7002 has calls: in one scenario its desktop sends on 7002 and its calls are on 7001.
+ */
 const config = join(dir, 'config.json');
 await writeFile(
   config,
   JSON.stringify({
+    agents: { voiceDns: { '7002': ['7002', '7001'] } },
     applications: {
       desktop: [`^${HARNESS_APP_PREFIX}desktop`],
       recorder: [`^${HARNESS_APP_PREFIX}recorder`],
