@@ -87,6 +87,68 @@ describe('call events', () => {
     assert.match(again.body.error, new RegExp(call.connId));
   });
 
+  test('hold, consult, retrieve: EventHeld, EventEstablished of the consultation call, EventRetrieved; 409 for a call in the wrong state', async (t) => {
+    const h = await Harness.start(t);
+    const r = await h.client('recorder', '7001');
+    const { body: call } = await h.api('POST', '/calls', { dn: '7001' });
+    const mark = h.journal.mark;
+    const consult = await h.api('POST', `/calls/${call.connId}/consult`);
+    assert.equal(consult.status, 201);
+    assert.match(consult.body.connId, CONN_ID);
+    assert.notEqual(consult.body.connId, call.connId);
+    assert.equal(consult.body.consultOf, call.connId);
+    const held = await r.next((m) => m.message === 'EventHeld', 'EventHeld', mark);
+    assert.deepEqual([held.message.ThisDN, held.message.ConnID], ['7001', call.connId]);
+    const second = await r.next(
+      (m) => m.message === 'EventEstablished' && m.ConnID === consult.body.connId,
+      'EventEstablished',
+      mark,
+    );
+    assert.equal(second.message.ConnID, consult.body.connId);
+    assert.ok((held.message.EventSequenceNumber as number) < (second.message.EventSequenceNumber as number));
+    const states = (await h.api('GET', '/calls')).body.map((c: { connId: string; state: string }) => [
+      c.connId,
+      c.state,
+    ]);
+    assert.deepEqual(states, [
+      [call.connId, 'held'],
+      [consult.body.connId, 'established'],
+    ]);
+    const holdAgain = await h.api('POST', `/calls/${call.connId}/hold`);
+    assert.equal(holdAgain.status, 409);
+    assert.match(holdAgain.body.error, new RegExp(`call ${call.connId} on DN 7001 is held, not established`));
+    await h.api('DELETE', `/calls/${consult.body.connId}`);
+    const retrieved = await h.api('POST', `/calls/${call.connId}/retrieve`);
+    assert.equal(retrieved.status, 200);
+    assert.equal(retrieved.body.state, 'established');
+    const back = await r.next((m) => m.message === 'EventRetrieved', 'EventRetrieved', mark);
+    assert.equal(back.message.ConnID, call.connId);
+    assert.equal((await h.api('POST', `/calls/${call.connId}/retrieve`)).status, 409);
+  });
+
+  for (const change of ['transfer', 'conference']) {
+    test(`POST /calls/<connId>/${change}: the call goes on under a new ConnID; registrants get EventPartyChanged (ConnID, PreviousConnID)`, async (t) => {
+      const h = await Harness.start(t);
+      const r = await h.client('recorder', '7001');
+      const { body: call } = await h.api('POST', '/calls', { dn: '7001' });
+      const mark = h.journal.mark;
+      const res = await h.api('POST', `/calls/${call.connId}/${change}`);
+      assert.equal(res.status, 200);
+      assert.match(res.body.connId, CONN_ID);
+      assert.notEqual(res.body.connId, call.connId);
+      assert.equal(res.body.previousConnId, call.connId);
+      const { message } = await r.next((m) => m.message === 'EventPartyChanged', 'EventPartyChanged', mark);
+      assert.deepEqual(
+        [message.ThisDN, message.ConnID, message.PreviousConnID],
+        ['7001', res.body.connId, call.connId],
+      );
+      // The previous ConnID names no call any more; the new one does.
+      assert.equal((await h.api('DELETE', `/calls/${call.connId}`)).status, 404);
+      assert.equal((await h.api('POST', `/calls/00000000deadbeef/${change}`)).status, 404);
+      assert.equal((await h.api('DELETE', `/calls/${res.body.connId}`)).status, 200);
+    });
+  }
+
   test('DELETE /calls/<unknown connId> -> 404 naming it, and nothing is sent', async (t) => {
     const h = await Harness.start(t);
     const r = await h.client('recorder', '7001');

@@ -604,7 +604,10 @@ describe('DESK-CONNID', () => {
   test('release of one of two calls: the other one is the voice call', () => {
     const ex = consultingThenHeldReleased();
     const wrong = ex.request('desktop', 'stop', { connId: CALL });
-    fails(ex.outcome('DESK-CONNID'), [/should be "006b02a6c5a1e002" .*was "006b02a6c5a1e001", a call on DN 7001 that was released/, wrong.entry]);
+    fails(ex.outcome('DESK-CONNID'), [
+      /should be "006b02a6c5a1e002" .*was "006b02a6c5a1e001", a call on DN 7001 that was released/,
+      wrong.entry,
+    ]);
   });
 });
 

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { DEFAULT_JOURNAL_BYTES } from '../journal.ts';
-import { DEFAULT_MAPPING, INDICATIONS } from '../screencap.ts';
 import { VOICE_CALL_READINGS } from '../rules/voice-calls.ts';
+import { DEFAULT_MAPPING, INDICATIONS } from '../screencap.ts';
 import { agentsSchema } from '../sim/workspace/agents.ts';
 import { dnProblem } from '../tlib/codec.ts';
 

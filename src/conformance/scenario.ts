@@ -14,8 +14,8 @@ import { MockRecorder } from '../parties/recorder.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
 import { createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
-import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
+import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
 import { type Indication, isIndication, type Operation, screenCaptureValue } from '../screencap.ts';
 import type { HarnessSettings } from '../settings.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
@@ -340,7 +340,10 @@ export class ScenarioHarness {
   async consult(dn: string): Promise<string> {
     const calls = this.callsOn(dn);
     const mark = this.journal.mark;
-    const consultation = await (await this.control('a consultation call')).changeCall(calls.connId, 'consult');
+    const consultation = await (await this.control('a consultation call')).changeCall(
+      calls.connId,
+      'consult',
+    );
     calls.consultation = consultation;
     await this.untilDesktopGot('EventHeld', dn, calls.connId, mark);
     await this.untilDesktopGot('EventEstablished', dn, consultation, mark);

@@ -6,8 +6,8 @@
  */
 import type { HarnessConfig } from '../config/schema.ts';
 import type { Journal } from '../journal.ts';
-import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
 import { WorkspaceLink } from '../link/workspace-link.ts';
+import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
 import { defaultAgents, dnsOf, type WorkspaceAgent } from '../sim/workspace/agents.ts';
 import { authFromEnv, type WorkspaceAuth } from '../workspace/auth.ts';
 

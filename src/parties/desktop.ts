@@ -6,6 +6,7 @@
  */
 import type { Journal, JournalEntry } from '../journal.ts';
 import type { Link } from '../link/link.ts';
+import { type AgentCall, type VoiceCallReading, voiceCallConnIds } from '../rules/voice-calls.ts';
 import {
   type Indication,
   isIndication,
@@ -13,7 +14,6 @@ import {
   SCREEN_CAPTURE_KEY,
   screenCaptureValue,
 } from '../screencap.ts';
-import { type AgentCall, type VoiceCallReading, voiceCallConnIds } from '../rules/voice-calls.ts';
 import type { RequestSendEvent, Tevent, TReply, WireMessage } from '../tlib/messages.ts';
 
 /** A RequestSendEvent as a party builds it, before the link gives it a ReferenceID. */

@@ -212,7 +212,12 @@ function preservedFindings(
 }
 
 /** What `connId` is, when it is not the agent's voice call: the finding's last words. */
-function connIdIdentity(ctx: CheckContext, connId: unknown, calls: readonly AgentCall[], voiceDns: readonly string[]): string {
+function connIdIdentity(
+  ctx: CheckContext,
+  connId: unknown,
+  calls: readonly AgentCall[],
+  voiceDns: readonly string[],
+): string {
   if (connId === undefined) return 'absent';
   const mine = calls.find((c) => c.connId === connId);
   if (mine) return `${shown(connId)}, the ${mine.state} call on DN ${mine.dn}`;
@@ -236,11 +241,13 @@ function connIdFinding(ctx: CheckContext, record: WireRecord): Finding | undefin
   const on = `DN${voiceDns.length > 1 ? 's' : ''} ${voiceDns.join(', ')}`;
   const voice = calls.find((c) => c.connId === expected.at(-1));
   const reading =
-    calls.length > 1 ? `; of its ${calls.length} calls, agents.voiceCall = ${ctx.agents.voiceCall} reads` : '';
+    calls.length > 1
+      ? `; of its ${calls.length} calls, agents.voiceCall = ${ctx.agents.voiceCall} reads`
+      : '';
   const should =
     expected.length === 0
       ? `absent (no call on the agent's ${on})`
-      : `${expected.map(shown).join(' or ')} (the ${ctx.agents.voiceCall === 'either' ? 'agent\'s' : voice?.state} call on the agent's ${on}${reading})`;
+      : `${expected.map(shown).join(' or ')} (the ${ctx.agents.voiceCall === 'either' ? "agent's" : voice?.state} call on the agent's ${on}${reading})`;
   return {
     text: `Event.ConnID should be ${should}, was ${connIdIdentity(ctx, connId, calls, voiceDns)} ${where(record)}`,
     record,

@@ -116,7 +116,9 @@ export class CallHistory {
             calls.delete(r.message.PreviousConnID as string);
             calls.set(
               connId,
-              previous ? { ...previous, connId } : { connId, dn, state: 'established', since: r.entry.micros },
+              previous
+                ? { ...previous, connId }
+                : { connId, dn, state: 'established', since: r.entry.micros },
             );
             break;
           }

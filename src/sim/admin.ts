@@ -28,11 +28,23 @@ const ROUTES: Array<{ method: string; path: RegExp; needsBody?: boolean; handler
   { method: 'POST', path: /^\/calls$/, needsBody: true, handler: createCall },
   { method: 'DELETE', path: /^\/calls\/([^/]+)$/, handler: releaseCall },
   { method: 'POST', path: /^\/calls\/([^/]+)\/hold$/, handler: changeCall((t, id) => t.holdCall(id)) },
-  { method: 'POST', path: /^\/calls\/([^/]+)\/retrieve$/, handler: changeCall((t, id) => t.retrieveCall(id)) },
-  { method: 'POST', path: /^\/calls\/([^/]+)\/consult$/, handler: changeCall((t, id) => t.consultCall(id), 201) },
+  {
+    method: 'POST',
+    path: /^\/calls\/([^/]+)\/retrieve$/,
+    handler: changeCall((t, id) => t.retrieveCall(id)),
+  },
+  {
+    method: 'POST',
+    path: /^\/calls\/([^/]+)\/consult$/,
+    handler: changeCall((t, id) => t.consultCall(id), 201),
+  },
   // Both carry the call on under a new ConnID (EventPartyChanged); T-Lib tells them apart by what else it reports.
   { method: 'POST', path: /^\/calls\/([^/]+)\/transfer$/, handler: changeCall((t, id) => t.changeParty(id)) },
-  { method: 'POST', path: /^\/calls\/([^/]+)\/conference$/, handler: changeCall((t, id) => t.changeParty(id)) },
+  {
+    method: 'POST',
+    path: /^\/calls\/([^/]+)\/conference$/,
+    handler: changeCall((t, id) => t.changeParty(id)),
+  },
   { method: 'GET', path: /^\/faults$/, handler: (t) => [200, t.faults.list()] },
   { method: 'POST', path: /^\/faults$/, needsBody: true, handler: addFault },
   { method: 'DELETE', path: /^\/faults$/, handler: (t) => [200, { cleared: t.faults.clear() }] },

@@ -146,7 +146,11 @@ export class FrontSession {
     if (callUuid !== undefined) {
       const call = [...this.calls.values()].find((c) => c.callUuid === callUuid);
       if (!call)
-        throw new FrontError(400, 400, `callUuid ${callUuid} is not a call on DN ${this.placeDns.join(', ')}`);
+        throw new FrontError(
+          400,
+          400,
+          `callUuid ${callUuid} is not a call on DN ${this.placeDns.join(', ')}`,
+        );
       event.ConnID = call.connId;
     }
     event.UserData = userData;
