@@ -116,6 +116,16 @@ const EVENT_SAMPLES: TEvent[] = [
   },
   { message: 'EventUserEvent', ThisDN: '7001', EventSequenceNumber: 8, Time: TIME },
   { message: 'EventEstablished', ThisDN: '7001', ConnID: CONN, EventSequenceNumber: 9, Time: TIME },
+  { message: 'EventHeld', ThisDN: '7001', ConnID: CONN, EventSequenceNumber: 10, Time: TIME },
+  { message: 'EventRetrieved', ThisDN: '7001', ConnID: CONN, EventSequenceNumber: 11, Time: TIME },
+  {
+    message: 'EventPartyChanged',
+    ThisDN: '7001',
+    ConnID: '006b02a6c5a1e002',
+    PreviousConnID: CONN,
+    EventSequenceNumber: 12,
+    Time: TIME,
+  },
   {
     message: 'EventReleased',
     ThisDN: '7001',
@@ -445,8 +455,32 @@ describe('ConnID', () => {
     assert.equal(problemText(p), 'Event.ConnID: expected 16 lower-case hex digits, got "xyz"');
   });
 
-  test('ConnID of EventUserEvent, EventEstablished and EventReleased is 56 naming ConnID', () => {
-    for (const name of ['EventUserEvent', 'EventEstablished', 'EventReleased']) {
+  test('PreviousConnID of EventPartyChanged is 56 naming it', () => {
+    const p = problemOf(
+      decodeEvent({
+        message: 'EventPartyChanged',
+        ThisDN: '7001',
+        ConnID: '006b02a6c5a1e002',
+        PreviousConnID: 'ABC',
+        EventSequenceNumber: 1,
+        Time: TIME,
+      }),
+    );
+    assert.deepEqual(p, {
+      code: 56,
+      attribute: 'PreviousConnID',
+      reason: 'expected 16 lower-case hex digits, got "ABC"',
+    });
+  });
+
+  test('ConnID of EventUserEvent and of every call event is 56 naming ConnID', () => {
+    for (const name of [
+      'EventUserEvent',
+      'EventEstablished',
+      'EventHeld',
+      'EventRetrieved',
+      'EventReleased',
+    ]) {
       const p = problemOf(
         decodeEvent({ message: name, ThisDN: '7001', ConnID: 'ABC', EventSequenceNumber: 1, Time: TIME }),
       );
