@@ -9,7 +9,7 @@ Feature: Calls as they really are
   indication carries the ConnID of the operation it answers.
 
   @rule:DESK-CONNID @rule:DESK-REGISTERED @rule:TSRV-PRESERVE @rule:REC-CONNID @rule:DESK-RECEIVES-INDICATION
-  @calls
+  @calls @agent-place
   Scenario: a desktop sending on a DN that is not a party on the call
     Given an agent desktop on DN 7002 whose calls are also on DN 7001
     And a recorder monitoring DN 7002

@@ -12,7 +12,7 @@ export function profileTagExpression(config: HarnessConfig): string | undefined 
   if (config.profile !== 'self' && link.type === 'workspace' && link.url) {
     // A staging GWS: no fault injection and no tlib-json connection for other clients; calls only
     // where a simulator stands in for staging and names its admin API (a rehearsal of the recipe).
-    parts.push('not @simulator', 'not @tlib-client');
+    parts.push('not @simulator', 'not @tlib-client', 'not @agent-place');
     if (!config.tserver.adminUrl) parts.push('not @calls');
   } else if (config.profile !== 'self' && config.tserver.mode !== 'embedded') {
     parts.push('not @simulator');
@@ -30,6 +30,8 @@ export function notRunReason(config: HarnessConfig, tags: readonly string[]): st
     return 'it needs the embedded simulator (fault injection or a configured DN list)';
   if (tags.includes('@tlib-client'))
     return 'it needs a client connected to the T-Server over tlib-json, which the Workspace API does not give';
+  if (tags.includes('@agent-place'))
+    return 'it needs an agent whose place holds a DN besides the one its desktop sends on, which the harness arranges only on its own Workspace API front, not a staging GWS';
   if (tags.includes('@calls'))
     return 'it needs calls, which only a screencap-cert simulator can create through its admin API (tserver.adminUrl), not a staging GWS';
   return 'not selected';
