@@ -22,6 +22,8 @@ export interface AgentModel {
   /** The voice DNs of the agent whose desktop sends on `dn`. */
   voiceDnsOf(dn: string): readonly string[];
   voiceCall: VoiceCallReading;
+  /** Whether the configuration says where the agents' calls are (else evidence may tell). */
+  configured?: boolean;
 }
 
 /** Each agent's calls on its own DN, the established call the voice call: the narrowest model. */
@@ -36,6 +38,8 @@ export function agentModel(agents: {
   return {
     voiceDnsOf: (dn) => (Object.hasOwn(voiceDns, dn) ? (voiceDns[dn] as readonly string[]) : [dn]),
     voiceCall: agents.voiceCall ?? 'established',
+    // Given at all, the configuration is the whole agent model: DNs it does not name are their own.
+    configured: Object.keys(voiceDns).length > 0,
   };
 }
 
@@ -54,6 +58,25 @@ export interface ConnIdHistory {
   ended?: 'EventReleased' | 'EventPartyChanged';
   /** After EventPartyChanged, the ConnID it went on under. */
   becomes?: string;
+}
+
+/**
+ * Where a log shows an agent's calls when the configuration does not say: besides the DN its
+ * desktop sends on, every DN that desktop registered, since a T-Server tells a client of the calls
+ * on the DNs it registered, and of no others (a desktop on a DN that is no party on the call
+ * registers the agent's voice DN to learn the call).
+ */
+export function withRegisteredDns(
+  agents: AgentModel,
+  registeredBy: (dn: string) => Iterable<string>,
+): AgentModel {
+  return {
+    ...agents,
+    voiceDnsOf: (dn) =>
+      agents.configured
+        ? agents.voiceDnsOf(dn)
+        : [...new Set([...agents.voiceDnsOf(dn), ...registeredBy(dn)])],
+  };
 }
 
 /** The call events of a set of records, per DN from one observer, to replay at any moment. */

@@ -8,7 +8,7 @@
  * their agent happened during, are dropped.
  */
 import { DISCONNECTED, type JournalEntry } from '../journal.ts';
-import type { AgentModel } from '../rules/voice-calls.ts';
+import { type AgentModel, SAME_DN_AGENTS, withRegisteredDns } from '../rules/voice-calls.ts';
 import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
 import { isoMicros } from '../tlib/time.ts';
 import type { AttributeSelection, TeventField } from './attributes.ts';
@@ -93,6 +93,8 @@ export class Retainer {
   private readonly calls = new Map<unknown, Map<string, PendingCall>>();
   /** Per client: the DNs it was told of calls on (to forget its calls when it disconnects). */
   private readonly callDns = new Map<string, Set<unknown>>();
+  /** The DNs each client has registered (EventRegistered, not since unregistered or disconnected). */
+  private readonly registered = new Map<string, Set<string>>();
   private seq = 0;
   private sorted = true;
 
@@ -109,6 +111,7 @@ export class Retainer {
     const name = m.message.message;
     const ref = m.message.ReferenceID;
     if (name === DISCONNECTED) {
+      this.registered.delete(client);
       this.droppedRefs.delete(client);
       this.forgetCallsOf(client);
       return this.keep(m, seq);
@@ -122,12 +125,19 @@ export class Retainer {
       }
       dropped.delete(ref);
       if (name === 'RequestSendEvent') {
-        this.keepCallsOf(m.message.ThisDN);
+        this.keepCallsOf(m.message.ThisDN, client);
         this.selection.deliveredAs((m.message.Event as { message?: unknown } | undefined)?.message);
       }
       if (m.unshown.length) this.unshown.set(seq, m.unshown);
       this.keep(m, seq);
       return;
+    }
+    const dn = m.message.ThisDN;
+    if (typeof dn === 'string' && (name === 'EventRegistered' || name === 'EventUnregistered')) {
+      const dns = this.registered.get(client) ?? new Set<string>();
+      this.registered.set(client, dns);
+      if (name === 'EventRegistered') dns.add(dn);
+      else dns.delete(dn);
     }
     // Only the generic replies: a call event answering a dropped request (RequestAnswerCall ->
     // EventEstablished) still tells which call the client knows of.
@@ -204,9 +214,14 @@ export class Retainer {
     this.callDns.delete(client);
   }
 
-  /** A RequestSendEvent on `dn`: the calls on its agent's voice DNs now matter (kept, in log order). */
-  private keepCallsOf(dn: unknown): void {
-    const voiceDns = typeof dn === 'string' && this.agents ? this.agents.voiceDnsOf(dn) : [dn];
+  /**
+   * A RequestSendEvent on `dn` by `client`: the calls on its agent's voice DNs now matter (kept, in
+   * log order); unless configured, those are the DNs the client registered too (withRegisteredDns).
+   */
+  private keepCallsOf(dn: unknown, client: string): void {
+    if (typeof dn !== 'string') return;
+    const agents = withRegisteredDns(this.agents ?? SAME_DN_AGENTS, () => this.registered.get(client) ?? []);
+    const voiceDns = agents.voiceDnsOf(dn);
     for (const voiceDn of voiceDns) {
       for (const call of this.calls.get(voiceDn)?.values() ?? []) {
         if (call.kept) continue;

@@ -17,7 +17,7 @@ import { type CheckContext, createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
 import { captureOf } from '../rules/exchanges.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
-import type { AgentModel } from '../rules/voice-calls.ts';
+import { type AgentModel, SAME_DN_AGENTS, withRegisteredDns } from '../rules/voice-calls.ts';
 import type { HarnessSettings } from '../settings.ts';
 import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
 import { linkDistributions } from './distributions.ts';
@@ -233,12 +233,10 @@ function judgeRun(name: string, run: LogRun, cutAt: number | undefined, options:
   for (const [dn, own] of inWindowDns(groups, options.window)) {
     // A DN no screen-capture message went over has nothing to judge (a busy log has thousands).
     if (!own.some((e) => captureOf(e.message) !== undefined)) continue;
-    const group = withVoiceCalls(dn, own, groups, options.agents);
+    const agents = withRegisteredDns(options.agents ?? SAME_DN_AGENTS, (d) => desktopDns(d, own, parties));
+    const group = withVoiceCalls(dn, own, groups, agents);
     const records = toRecords(group, { parties: new Map(), otherClientsRole: roleOf });
-    const ctx = createCheckContext(records, {
-      ...options.settings,
-      ...(options.agents ? { agents: options.agents } : {}),
-    });
+    const ctx = createCheckContext(records, { ...options.settings, agents });
     // A client that joined before the log limits only the DNs it took part in.
     const inGroup = new Map<string, LogParty>();
     for (const e of group) {
@@ -256,6 +254,21 @@ function judgeRun(name: string, run: LogRun, cutAt: number | undefined, options:
     for (const exchange of exchangesOf(scenario.name, ctx)) judged.exchanges.push(exchange);
   }
   return judged;
+}
+
+/** The DNs registered by the desktops that sent on `dn` (where the log shows their agent's calls). */
+function desktopDns(
+  dn: string,
+  own: readonly JournalEntry[],
+  parties: ReadonlyMap<string, LogParty>,
+): string[] {
+  const dns = new Set<string>();
+  for (const e of own) {
+    if (e.direction !== 'in' || e.message.message !== 'RequestSendEvent' || e.message.ThisDN !== dn) continue;
+    const party = e.peerId === undefined ? undefined : parties.get(e.peerId);
+    if (party?.role === 'desktop') for (const d of party.dns) dns.add(d);
+  }
+  return [...dns];
 }
 
 /** A DN's entries with the call events of its agent's other voice DNs (a desktop that is no party on the call), in log order. */
