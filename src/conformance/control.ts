@@ -40,11 +40,11 @@ export function inProcessControl(sim: Pick<Simulator, 'tserver' | 'restart'>): S
     },
     changeCall: async (connId, change) => {
       const operations: Record<CallChange, (id: string) => { connId: string }> = {
-        hold: (id) => tserver.holdCall(id),
-        retrieve: (id) => tserver.retrieveCall(id),
-        consult: (id) => tserver.consultCall(id),
-        transfer: (id) => tserver.changeParty(id),
-        conference: (id) => tserver.changeParty(id),
+        hold: (id) => sim.tserver.holdCall(id),
+        retrieve: (id) => sim.tserver.retrieveCall(id),
+        consult: (id) => sim.tserver.consultCall(id),
+        transfer: (id) => sim.tserver.changeParty(id),
+        conference: (id) => sim.tserver.changeParty(id),
       };
       return operations[change](connId).connId;
     },

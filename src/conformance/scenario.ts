@@ -106,7 +106,7 @@ export class ScenarioHarness {
   async control(what: string): Promise<SimulatorControl> {
     if (this.run.control) return this.run.control;
     if (!this.run.endpoint && !stagingSeat(this.settings.config))
-      return inProcessControl((await this.ownSimulator()).tserver);
+      return inProcessControl(await this.ownSimulator());
     throw new Error(
       `${what} needs the simulator's admin API, and the T-Server under test has none configured (tserver.adminUrl)`,
     );
