@@ -11,6 +11,8 @@ export class ConformanceWorld extends World {
   /** The last operation sent: its reply and the journal mark before it. */
   last: { reply: TReply | undefined; mark: number; dn: string } | undefined;
   outcomes: RuleOutcome[] | undefined;
+  /** The journal mark before a connection was dropped or the T-Server restarted. */
+  interrupted: number | undefined;
 
   constructor(options: IWorldOptions) {
     super(options);
