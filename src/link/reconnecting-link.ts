@@ -33,7 +33,12 @@ export class ReconnectingLink implements Link {
   private recovering: Promise<void> | undefined;
 
   static async connect(options: ReconnectOptions): Promise<ReconnectingLink> {
-    return new ReconnectingLink(await options.connect(), options);
+    return ReconnectingLink.around(await options.connect(), options);
+  }
+
+  /** Takes over a link already open (connected its own way); `options.connect` opens the next ones. */
+  static around(first: Link, options: ReconnectOptions): ReconnectingLink {
+    return new ReconnectingLink(first, options);
   }
 
   private constructor(
