@@ -60,7 +60,7 @@ async function desktopLink(opts: Partial<CommonOptions> & WorkspaceOptions): Pro
       throw new InvalidArgumentError(
         'give --tserver and --dn, or --workspace with --agent and --dn or --place',
       );
-    return connect(opts as CommonOptions, opts.name ?? 'mock-desktop');
+    return survivingLink(opts as CommonOptions, opts.name ?? 'mock-desktop');
   }
   if (opts.tserver)
     throw new InvalidArgumentError(
@@ -81,10 +81,10 @@ async function desktopLink(opts: Partial<CommonOptions> & WorkspaceOptions): Pro
 }
 
 /**
- * The recorder's link: it reconnects after a drop or a T-Server restart (bounded backoff, each
+ * A party's tlib-json link: it reconnects after a drop or a T-Server restart (bounded backoff, each
  * attempt logged), unless broken not to.
  */
-async function recorderLink(options: CommonOptions, applicationName: string): Promise<Link> {
+async function survivingLink(options: CommonOptions, applicationName: string): Promise<Link> {
   const first = await connect(options, applicationName);
   if (!reconnects(options.break)) return first;
   return ReconnectingLink.around(first, {
@@ -151,7 +151,7 @@ export function registerMockCommands(program: Command): void {
     'recorder',
     RECORDER_ENV,
   ).action(async (opts: CommonOptions & { answerDelay?: number }) => {
-    const link = await recorderLink(opts, opts.name ?? 'mock-recorder');
+    const link = await survivingLink(opts, opts.name ?? 'mock-recorder');
     const recorder = await MockRecorder.start({ link, dns: opts.dn, ...recorderBehaviour(opts.break) });
     log(
       `mock recorder monitoring ${opts.dn.join(', ')} on ${opts.tserver.host}:${opts.tserver.port}${opts.break ? ` (broken: ${opts.break})` : ''}`,
