@@ -32,3 +32,14 @@ Feature: Parties recover from dropped connections and T-Server restarts
     Then the desktop on DN 7001 registers it again
     When the desktop on DN 7001 sends query and gets disabled
     Then the exchange conforms to the tagged rules
+
+  # Nothing is kept for a client that is not there: EventACK says the T-Server accepted the request,
+  # not that anyone received it. The desktop is told nothing (the seed has no such signal); the
+  # report records it as an observation, not a failure.
+  @seat:tserver @rule:TSRV-REPLY @rule:TSRV-DELIVERY @rule:REC-RECOVERS @rule:REC-QUERY-UNCHANGED
+  Scenario: An operation sent while the recorder is away is acknowledged and delivered to no one
+    When the recorder's connection is dropped and the desktop on DN 7001 sends start before it is back
+    Then it is acknowledged and delivered to no recorder, and the desktop is told nothing
+    And the recorder monitors DNs 7001 and 7002 again
+    When the desktop on DN 7001 sends query and gets disabled
+    Then the exchange conforms to the tagged rules

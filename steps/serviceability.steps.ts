@@ -1,5 +1,8 @@
 /** Serviceability: connections dropped and T-Server restarts, and the parties' recovery. */
 import { Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { harnessApplicationName } from '../src/harness-clients.ts';
+import type { Operation } from '../src/screencap.ts';
 import type { ConformanceWorld } from '../support/world.ts';
 
 When("the recorder's connection is dropped", async function (this: ConformanceWorld) {
@@ -38,3 +41,40 @@ Then(
 Then('the desktop on DN {dn} registers it again', async function (this: ConformanceWorld, dn: string) {
   await registeredAgain(this, [this.harness.desktopOn(dn)], [dn]);
 });
+
+When(
+  "the recorder's connection is dropped and the desktop on DN {dn} sends {operation} before it is back",
+  async function (this: ConformanceWorld, dn: string, op: Operation) {
+    // In the same turn: the recorder's first reconnection attempt waits its backoff, the request is already on its way.
+    this.interrupted = await this.harness.dropConnection('recorder');
+    const { reply, mark } = await this.harness.operate(dn, op);
+    this.last = { reply, mark, dn };
+    this.missed = op;
+  },
+);
+
+Then(
+  'it is acknowledged and delivered to no recorder, and the desktop is told nothing',
+  async function (this: ConformanceWorld) {
+    const last = this.last;
+    if (!last || !this.missed) throw new Error('no operation was sent while the recorder was away');
+    expect(last.reply?.message, 'the T-Server accepts the operation (TSRV-REPLY)').to.equal('EventACK');
+    const recipients = this.harness.deliveredOperation(this.missed, last.mark);
+    if (!recipients) {
+      this.log('not observable in this profile: to whom the T-Server delivered the operation');
+      return;
+    }
+    const recorders = new Set(
+      this.harness
+        .recorderReceivers()
+        .flatMap((r) => ('party' in r ? [harnessApplicationName(r.party)] : [])),
+    );
+    expect(
+      recipients.filter((app) => recorders.has(app)),
+      'the recorder was away: nothing is kept or replayed for it',
+    ).to.deep.equal([]);
+    this.log(
+      `observation: ${this.missed} on DN ${last.dn} was acknowledged while the recorder was away and reached no recorder; the desktop was told nothing (the seed has no signal for it)`,
+    );
+  },
+);

@@ -528,6 +528,25 @@ export class ScenarioHarness {
     );
   }
 
+  /**
+   * The clients the T-Server delivered `operation` to after `mark`, by application name, from its
+   * own journal (it distributes in the same turn as it acknowledges, so after the EventACK the list
+   * is complete); undefined where the harness does not see the T-Server's side.
+   */
+  deliveredOperation(operation: Operation, mark: number): string[] | undefined {
+    if (!this.sim && !this.run.shared) return undefined;
+    return this.journal
+      .filter(
+        (e) =>
+          e.party === 'tserver' &&
+          e.direction === 'out' &&
+          e.message.message === 'EventUserEvent' &&
+          screenCaptureValue(e.message.UserData) === operation,
+        mark,
+      )
+      .map((e) => e.peerApplication ?? e.peer ?? '(unknown client)');
+  }
+
   /** Puts the simulator in strict mode (`sim --strict`) for this scenario. */
   async strictTServer(): Promise<void> {
     const control = await this.control('strict mode');
