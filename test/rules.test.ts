@@ -142,7 +142,10 @@ class Exchange {
 
   /** `party`'s connection drops (its link journals the loss). */
   disconnected(party: Party): JournalEntry {
-    return this.record(party, 'in', { message: DISCONNECTED });
+    return this.record(party, 'in', {
+      message: DISCONNECTED,
+      Cause: 'T-Server at 127.0.0.1:7000 closed the connection',
+    });
   }
 
   /** `party` connects again and registers as a client. */
@@ -304,7 +307,7 @@ describe('a conforming exchange passes every rule', () => {
   }
   test('with no connection dropped, the recovery rules are not applicable', () => {
     for (const id of RECOVERY_RULES)
-      unjudged(ex.outcome(id), 'not-applicable', /no connection of the .* dropped/);
+      unjudged(ex.outcome(id), 'not-applicable', /no connection of the .* was dropped/);
   });
   test('a scenario tagged with an unknown rule fails, naming it', () => {
     const o = ex.outcome('NO-SUCH-RULE');
@@ -1358,6 +1361,12 @@ describe('REC-RECOVERS', () => {
       /should re-register DN 7002 .* within 1000 ms, did after 15\d\d ms/,
       late,
     ]);
+  });
+
+  test('a client leaving on its own (a disconnection without a Cause, as in a SIP Server log) is not judged', () => {
+    const ex = monitored();
+    ex.receive('recorder', { message: DISCONNECTED });
+    unjudged(ex.outcome('REC-RECOVERS'), 'not-applicable', /no connection of the recorder was dropped/);
   });
 
   test('a registration from before the drop does not count', () => {

@@ -225,7 +225,7 @@ export class TlibLink implements Link {
         party: this.party,
         direction: 'in',
         peer: this.peer,
-        message: { message: DISCONNECTED },
+        message: { message: DISCONNECTED, Cause: reason.message },
       });
     for (const [ref, p] of this.pending) {
       clearTimeout(p.timer);

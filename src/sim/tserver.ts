@@ -241,6 +241,7 @@ export class TServer {
   closeAll(): void {
     clearInterval(this.idleSweep);
     for (const s of [...this.sessions]) {
+      s.closing = true;
       s.socket.destroy();
       this.drop(s); // now, not on its 'close' event: a stopped server journals (and logs) no more
     }
@@ -272,7 +273,10 @@ export class TServer {
       party: 'tserver',
       direction: 'in',
       ...this.peerOf(session, session.applicationName),
-      message: { message: DISCONNECTED },
+      // Cause: the T-Server closed it (a fault, a bad client, a stop), which the party must recover from; a client leaving has none.
+      message: session.closing
+        ? { message: DISCONNECTED, Cause: 'closed by the T-Server' }
+        : { message: DISCONNECTED },
     });
     for (const dn of session.dns) this.unregister(session, dn);
     this.log(`disconnect ${session.label}`);
