@@ -13,6 +13,8 @@ export interface HarnessSettings {
   answerTimeoutMs: number;
   /** Time allowed for each reply, and for each expected message in a step. */
   requestTimeoutMs: number;
+  /** Time allowed to reconnect and re-register after a drop or restart (REC-RECOVERS, DESK-RECOVERS). */
+  recoverTimeoutMs: number;
   mapping: IndicationMapping;
   initialState: Indication;
   /** A broken party to put in its seat (self-tests of the suite). */
@@ -25,6 +27,7 @@ export function settingsFrom(config: HarnessConfig, breakage?: string): HarnessS
     config,
     answerTimeoutMs: config.timeouts.answerMs,
     requestTimeoutMs: config.timeouts.requestMs,
+    recoverTimeoutMs: config.timeouts.recoverMs,
     mapping: config.mapping,
     initialState: config.initialState,
     breakage: breakage || undefined,

@@ -2,6 +2,7 @@
 import { type IWorldOptions, setWorldConstructor, World } from '@cucumber/cucumber';
 import type { ScenarioHarness } from '../src/conformance/scenario.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
+import type { Operation } from '../src/screencap.ts';
 import type { TReply } from '../src/tlib/messages.ts';
 
 export class ConformanceWorld extends World {
@@ -11,6 +12,10 @@ export class ConformanceWorld extends World {
   /** The last operation sent: its reply and the journal mark before it. */
   last: { reply: TReply | undefined; mark: number; dn: string } | undefined;
   outcomes: RuleOutcome[] | undefined;
+  /** The journal mark before a connection was dropped or the T-Server restarted. */
+  interrupted: number | undefined;
+  /** The operation sent while the recorder was away. */
+  missed: Operation | undefined;
 
   constructor(options: IWorldOptions) {
     super(options);

@@ -12,7 +12,11 @@ import { runCli, withConcurrency } from './cli.ts';
  * A broken party mostly costs timeouts, so its runs use short ones, and scenarios in parallel.
  * A spurious timeout can only add failures: it cannot make the violated rule pass.
  */
-const BROKEN_RUN = { SCREENCAP_TIMEOUTS_ANSWER_MS: '150', SCREENCAP_TIMEOUTS_REQUEST_MS: '250' };
+const BROKEN_RUN = {
+  SCREENCAP_TIMEOUTS_ANSWER_MS: '150',
+  SCREENCAP_TIMEOUTS_REQUEST_MS: '250',
+  SCREENCAP_TIMEOUTS_RECOVER_MS: '800',
+};
 
 describe('the conformance suite discriminates', () => {
   test('every rule is violated by at least one broken party', () => {

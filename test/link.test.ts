@@ -339,7 +339,7 @@ describe('connection end', () => {
     assert.match(reason?.message ?? '', /malformed line: line is not valid JSON/);
   });
 
-  test('sendBytes writes raw bytes without journaling them; the simulator framing error closes the link', async (t) => {
+  test('sendBytes writes raw bytes without journaling them; the simulator framing error closes the link, which journals the loss', async (t) => {
     const h = await Harness.start(t);
     const link = await h.link('vandal');
     const closed = new Promise<Error | undefined>((resolve) => link.onClose(resolve));
@@ -349,8 +349,8 @@ describe('connection end', () => {
     assert.match(reason?.message ?? '', /closed the connection/);
     const after = h.journal.filter((e) => e.party === 'vandal', mark);
     assert.deepEqual(
-      after.map((e) => `${e.direction} ${e.message.message} ${e.message.ErrorCode}`),
-      ['in EventError 102'],
+      after.map((e) => `${e.direction} ${e.message.message} ${e.message.ErrorCode ?? e.message.Cause}`),
+      ['in EventError 102', `in ${DISCONNECTED} ${reason?.message}`],
     );
   });
 });

@@ -45,6 +45,7 @@ describe('the system under test in each seat', () => {
       'REC-ANSWER',
       'REC-MAPPING',
       'REC-QUERY-UNCHANGED',
+      'REC-RECOVERS',
     ]);
     assert.ok(
       rulesWith(summary, 'not-applicable').includes('TSRV-DELIVERY'),
@@ -152,6 +153,7 @@ describe('the system under test in each seat', () => {
       'DESK-MSGTYPE',
       'DESK-CONNID',
       'DESK-OPERATION',
+      'DESK-RECOVERS',
     ]);
   });
 });

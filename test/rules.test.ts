@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Journal, type JournalEntry } from '../src/journal.ts';
+import { DISCONNECTED, Journal, type JournalEntry } from '../src/journal.ts';
 import type { Outcome, RuleOutcome } from '../src/result/outcomes.ts';
 import { RULE_IDS } from '../src/rules/catalog.ts';
 import { type CheckContext, createCheckContext } from '../src/rules/checkers.ts';
@@ -140,6 +140,20 @@ class Exchange {
     })[0] as JournalEntry;
   }
 
+  /** `party`'s connection drops (its link journals the loss). */
+  disconnected(party: Party): JournalEntry {
+    return this.record(party, 'in', {
+      message: DISCONNECTED,
+      Cause: 'T-Server at 127.0.0.1:7000 closed the connection',
+    });
+  }
+
+  /** `party` connects again and registers as a client. */
+  clientRegistered(party: Party): JournalEntry {
+    const { ref } = this.sends(party, { message: 'RequestRegisterClient', ApplicationName: party });
+    return this.receive(party, { message: 'EventClientRegistered', ReferenceID: ref })[0] as JournalEntry;
+  }
+
   established(parties: Party | readonly Party[], connId: string, dn = DN): JournalEntry[] {
     return this.receive(parties, { message: 'EventEstablished', ThisDN: dn, ConnID: connId });
   }
@@ -179,6 +193,7 @@ class Exchange {
       mapping?: IndicationMapping;
       initialState?: string;
       agents?: AgentModel;
+      recoverMs?: number;
     } = {},
   ): CheckContext {
     const records = toRecords(this.journal.entries, { parties: options.roles ?? ALL_ROLES });
@@ -187,6 +202,7 @@ class Exchange {
       initialState: options.initialState ?? 'disabled',
       answerTimeoutMs: 2000,
       ...(options.agents ? { agents: options.agents } : {}),
+      recoverMs: options.recoverMs ?? 1000,
     });
   }
 
@@ -229,6 +245,9 @@ function conforming(): Exchange {
 }
 
 const violated = new Set<string>();
+
+/** Judged only where a connection dropped. */
+const RECOVERY_RULES: readonly string[] = ['REC-RECOVERS', 'DESK-RECOVERS'];
 
 function passes(o: RuleOutcome, checked?: number): void {
   assert.equal(o.outcome, 'passed', `${o.rule}: ${o.reason}`);
@@ -283,9 +302,13 @@ describe('a conforming exchange passes every rule', () => {
     'REC-QUERY-UNCHANGED': 3,
     'DESK-RECEIVES-INDICATION': 8,
   };
-  for (const id of RULE_IDS) {
+  for (const id of RULE_IDS.filter((r) => !RECOVERY_RULES.includes(r))) {
     test(id, () => passes(ex.outcome(id), checked[id]));
   }
+  test('with no connection dropped, the recovery rules are not applicable', () => {
+    for (const id of RECOVERY_RULES)
+      unjudged(ex.outcome(id), 'not-applicable', /no connection of the .* was dropped/);
+  });
   test('a scenario tagged with an unknown rule fails, naming it', () => {
     const o = ex.outcome('NO-SUCH-RULE');
     unjudged(o, 'failed', /tagged with rule NO-SUCH-RULE, which does not exist/);
@@ -295,7 +318,9 @@ describe('a conforming exchange passes every rule', () => {
 describe('outcomes other than passed and failed', () => {
   test('a rule with nothing to judge is not exercised, it did not pass (vacuous-pass guard)', () => {
     const ex = monitored();
-    for (const id of RULE_IDS.filter((r) => r !== 'TSRV-REFUSED-NOT-DELIVERED')) {
+    for (const id of RULE_IDS.filter(
+      (r) => r !== 'TSRV-REFUSED-NOT-DELIVERED' && !RECOVERY_RULES.includes(r),
+    )) {
       unjudged(ex.outcome(id), 'not-exercised', /nothing here exercises it/);
     }
   });
@@ -330,7 +355,8 @@ describe('outcomes other than passed and failed', () => {
     for (const id of RULE_IDS) {
       const o = ex.outcome(id, { sutSeat: 'recorder' });
       if (id.startsWith('REC-')) {
-        assert.notEqual(o.outcome, 'not-applicable', id);
+        // REC-RECOVERS is not applicable for another reason here: nothing dropped.
+        if (!RECOVERY_RULES.includes(id)) assert.notEqual(o.outcome, 'not-applicable', id);
         continue;
       }
       assert.equal(o.outcome, 'not-applicable', id);
@@ -348,7 +374,7 @@ describe('outcomes other than passed and failed', () => {
 
   test('with the recorder under test, its rules are still judged', () => {
     const ex = conforming();
-    for (const id of RULE_IDS.filter((r) => r.startsWith('REC-'))) {
+    for (const id of RULE_IDS.filter((r) => r.startsWith('REC-') && !RECOVERY_RULES.includes(r))) {
       passes(ex.outcome(id, { sutSeat: 'recorder' }));
     }
   });
@@ -1281,6 +1307,102 @@ describe('judging the recorder from the desktop’s view (recorder not observed)
       'not-observable',
       /the recorder's own requests are not visible/,
     );
+  });
+});
+
+describe('REC-RECOVERS', () => {
+  /** The recorder monitors DN and OTHER_DN, and its connection drops. */
+  function dropped(): { ex: Exchange; drop: JournalEntry } {
+    const ex = monitored();
+    ex.registered('recorder', OTHER_DN);
+    return { ex, drop: ex.disconnected('recorder') };
+  }
+
+  test('reconnecting, registering as a client and both DNs in time, then answering, passes', () => {
+    const { ex } = dropped();
+    ex.after(200);
+    ex.clientRegistered('recorder');
+    ex.registered('recorder');
+    ex.registered('recorder', OTHER_DN);
+    ex.round('start', 'enabled');
+    passes(ex.outcome('REC-RECOVERS'), 1);
+  });
+
+  test('never reconnecting fails, pointing at the disconnection', () => {
+    const { ex, drop } = dropped();
+    fails(
+      ex.outcome('REC-RECOVERS'),
+      [
+        /lost its connection .* should register as a client again \(EventClientRegistered\) within 1000 ms, did not/,
+        drop,
+      ],
+      [/should re-register DN 7001 \(EventRegistered\) within 1000 ms, did not/, drop],
+      [/should re-register DN 7002 \(EventRegistered\) within 1000 ms, did not/, drop],
+    );
+  });
+
+  test('reconnecting without re-registering the second DN fails, naming it', () => {
+    const { ex, drop } = dropped();
+    ex.clientRegistered('recorder');
+    ex.registered('recorder');
+    fails(ex.outcome('REC-RECOVERS'), [
+      /should re-register DN 7002 \(EventRegistered\) within 1000 ms, did not/,
+      drop,
+    ]);
+  });
+
+  test('re-registering after recoverMs fails, saying how long it took', () => {
+    const { ex } = dropped();
+    ex.clientRegistered('recorder');
+    ex.registered('recorder');
+    ex.after(1500);
+    const late = ex.registered('recorder', OTHER_DN);
+    fails(ex.outcome('REC-RECOVERS'), [
+      /should re-register DN 7002 .* within 1000 ms, did after 15\d\d ms/,
+      late,
+    ]);
+  });
+
+  test('a client leaving on its own (a disconnection without a Cause, as in a SIP Server log) is not judged', () => {
+    const ex = monitored();
+    ex.receive('recorder', { message: DISCONNECTED });
+    unjudged(ex.outcome('REC-RECOVERS'), 'not-applicable', /no connection of the recorder was dropped/);
+  });
+
+  test('a registration from before the drop does not count', () => {
+    const ex = monitored();
+    const drop = ex.disconnected('recorder');
+    ex.clientRegistered('recorder');
+    fails(ex.outcome('REC-RECOVERS'), [/re-register DN 7001/, drop]);
+  });
+
+  test('not answering the first operation after recovering fails', () => {
+    const { ex } = dropped();
+    ex.clientRegistered('recorder');
+    ex.registered('recorder');
+    ex.registered('recorder', OTHER_DN);
+    const [operation] = ex.sendsEvent('desktop', 'start').deliveries.slice(-1);
+    fails(ex.outcome('REC-RECOVERS'), [
+      /should answer the first operation after recovering \(start on "7001"\)/,
+      operation as JournalEntry,
+    ]);
+  });
+});
+
+describe('DESK-RECOVERS', () => {
+  test('a desktop that reconnects and registers its DN in time passes', () => {
+    const ex = monitored();
+    ex.disconnected('desktop');
+    ex.clientRegistered('desktop');
+    ex.registered('desktop');
+    passes(ex.outcome('DESK-RECOVERS'), 1);
+  });
+
+  test('a desktop that reconnects without registering its DN fails', () => {
+    const ex = monitored();
+    const drop = ex.disconnected('desktop');
+    ex.clientRegistered('desktop');
+    fails(ex.outcome('DESK-RECOVERS'), [/the desktop lost its connection .* re-register DN 7001/, drop]);
   });
 });
 

@@ -5,9 +5,10 @@
 import { createServer } from 'node:http';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Link } from '../link/link.ts';
+import { ReconnectingLink } from '../link/reconnecting-link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { WorkspaceLink } from '../link/workspace-link.ts';
-import { breakagesOf, desktopBehaviour, recorderBehaviour } from '../parties/breakages.ts';
+import { breakagesOf, desktopBehaviour, reconnects, recorderBehaviour } from '../parties/breakages.ts';
 import { awaitIndication, MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import { isOperation, OPERATIONS } from '../screencap.ts';
@@ -59,7 +60,7 @@ async function desktopLink(opts: Partial<CommonOptions> & WorkspaceOptions): Pro
       throw new InvalidArgumentError(
         'give --tserver and --dn, or --workspace with --agent and --dn or --place',
       );
-    return connect(opts as CommonOptions, opts.name ?? 'mock-desktop');
+    return survivingLink(opts as CommonOptions, opts.name ?? 'mock-desktop');
   }
   if (opts.tserver)
     throw new InvalidArgumentError(
@@ -79,7 +80,20 @@ async function desktopLink(opts: Partial<CommonOptions> & WorkspaceOptions): Pro
   });
 }
 
-/** Runs until SIGINT/SIGTERM; exits 1 if the T-Server goes away. */
+/**
+ * A party's tlib-json link: it reconnects after a drop or a T-Server restart (bounded backoff, each
+ * attempt logged), unless broken not to.
+ */
+async function survivingLink(options: CommonOptions, applicationName: string): Promise<Link> {
+  const first = await connect(options, applicationName);
+  if (!reconnects(options.break)) return first;
+  return ReconnectingLink.around(first, {
+    connect: () => TlibLink.connect({ ...options.tserver, applicationName, timeoutMs: 5000 }),
+    log,
+  });
+}
+
+/** Runs until SIGINT/SIGTERM; exits 1 if the T-Server goes away (and its link does not reconnect). */
 function stayUp(link: Link, what: string): void {
   link.onClose((reason) => {
     log(`${what}: ${reason ? reason.message : 'link closed'}`);
@@ -137,7 +151,7 @@ export function registerMockCommands(program: Command): void {
     'recorder',
     RECORDER_ENV,
   ).action(async (opts: CommonOptions & { answerDelay?: number }) => {
-    const link = await connect(opts, opts.name ?? 'mock-recorder');
+    const link = await survivingLink(opts, opts.name ?? 'mock-recorder');
     const recorder = await MockRecorder.start({ link, dns: opts.dn, ...recorderBehaviour(opts.break) });
     log(
       `mock recorder monitoring ${opts.dn.join(', ')} on ${opts.tserver.host}:${opts.tserver.port}${opts.break ? ` (broken: ${opts.break})` : ''}`,

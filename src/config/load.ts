@@ -43,6 +43,7 @@ const ENV_KEYS: ReadonlyArray<[path: string, kind: Kind]> = [
   ['timeouts.answerMs', 'number'],
   ['timeouts.requestMs', 'number'],
   ['timeouts.readyMs', 'number'],
+  ['timeouts.recoverMs', 'number'],
   ['mapping.start', 'string'],
   ['mapping.stop', 'string'],
   ['mapping.pause', 'string'],

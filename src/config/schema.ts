@@ -150,9 +150,12 @@ export const configSchema = z
         requestMs: ms.default(2000),
         /** Time allowed for the system under test to become ready. */
         readyMs: ms.default(30_000),
+        /** Time allowed for a party to reconnect and re-register after its connection dropped
+         *  or the T-Server restarted (REC-RECOVERS, DESK-RECOVERS). */
+        recoverMs: ms.default(10_000),
       })
       .strict()
-      .default({ answerMs: 2000, requestMs: 2000, readyMs: 30_000 }),
+      .default({ answerMs: 2000, requestMs: 2000, readyMs: 30_000, recoverMs: 10_000 }),
     /** Which indication answers each operation (DESIGN section 4); each key defaults on its own. */
     mapping: z
       .object({

@@ -3,8 +3,9 @@
  * embedded simulator does it in process; an external screencap-cert simulator through its admin API;
  * any other T-Server cannot, and scenarios that need it are not applicable there.
  */
+
 import type { FaultSpec } from '../sim/faults.ts';
-import type { TServer } from '../sim/tserver.ts';
+import type { Simulator } from '../sim/index.ts';
 
 /** What the simulator can do to an existing call (docs/call-events.md). */
 export type CallChange = 'hold' | 'retrieve' | 'consult' | 'transfer' | 'conference';
@@ -19,31 +20,48 @@ export interface SimulatorControl {
   configureDns?(dns: string[] | undefined): Promise<void>;
   /** Turns the simulator's strict mode (`sim --strict`) on or off; undefined: not possible here. */
   strict?(on: boolean): Promise<void>;
+  /** Drops the connections of the clients `which` names (their number); undefined: not possible here. */
+  disconnect?(which: DisconnectTarget): Promise<number>;
+  /** Stops and starts the T-Server on the same port; undefined: not possible here. */
+  restart?(): Promise<void>;
 }
 
-export function inProcessControl(tserver: TServer): SimulatorControl {
+/** Whose connection to drop: a client by its application name, or those registered on a DN but not the harness's. */
+export type DisconnectTarget =
+  | { application: string }
+  | { registrantOf: string; except: (application: string | undefined) => boolean };
+
+/** The embedded simulator, in this process (its engine is a new one after a restart). */
+export function inProcessControl(sim: Pick<Simulator, 'tserver' | 'restart'>): SimulatorControl {
   return {
-    createCall: async (dn) => tserver.createCall(dn).connId,
+    createCall: async (dn) => sim.tserver.createCall(dn).connId,
     releaseCall: async (connId) => {
-      if (!tserver.releaseCall(connId)) throw new Error(`no established call with ConnID ${connId}`);
+      if (!sim.tserver.releaseCall(connId)) throw new Error(`no established call with ConnID ${connId}`);
     },
     changeCall: async (connId, change) => {
       const operations: Record<CallChange, (id: string) => { connId: string }> = {
-        hold: (id) => tserver.holdCall(id),
-        retrieve: (id) => tserver.retrieveCall(id),
-        consult: (id) => tserver.consultCall(id),
-        transfer: (id) => tserver.changeParty(id),
-        conference: (id) => tserver.changeParty(id),
+        hold: (id) => sim.tserver.holdCall(id),
+        retrieve: (id) => sim.tserver.retrieveCall(id),
+        consult: (id) => sim.tserver.consultCall(id),
+        transfer: (id) => sim.tserver.changeParty(id),
+        conference: (id) => sim.tserver.changeParty(id),
       };
       return operations[change](connId).connId;
     },
     addFault: async (fault) => {
-      tserver.faults.add(fault);
+      sim.tserver.faults.add(fault);
     },
-    configureDns: async (dns) => tserver.configureDns(dns),
+    configureDns: async (dns) => sim.tserver.configureDns(dns),
     strict: async (on) => {
-      tserver.strict = on;
+      sim.tserver.strict = on;
     },
+    disconnect: async (which) =>
+      sim.tserver.disconnectClients((c) =>
+        'application' in which
+          ? c.application === which.application
+          : c.dns.has(which.registrantOf) && !which.except(c.application),
+      ),
+    restart: () => sim.restart(),
   };
 }
 

@@ -113,7 +113,7 @@ export class RunContext {
     return new RunContext(config, {
       endpoint: { host: shared.host, port: shared.port },
       shared,
-      control: inProcessControl(shared.tserver),
+      control: inProcessControl(shared),
       resources,
       ...(recorder ? { recorder } : {}),
     });

@@ -7,8 +7,9 @@
 import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
 import { type EntryPredicate, Journal, type JournalEntry } from '../journal.ts';
 import type { Link, ServerIdentity } from '../link/link.ts';
+import { ReconnectingLink } from '../link/reconnecting-link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
-import { desktopBehaviour, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
+import { desktopBehaviour, reconnects, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
@@ -55,6 +56,8 @@ export class ScenarioHarness {
   /** Per voice DN, the call the scenario made there and, during a consultation, the consultation call. */
   private readonly calls = new Map<string, { connId: string; consultation?: string }>();
   private readonly stopCopying: () => void;
+  /** What the parties' links did to recover from drops (backoff, attempts), for the report. */
+  readonly recoveryLog: string[] = [];
 
   constructor(
     readonly settings: HarnessSettings,
@@ -106,7 +109,7 @@ export class ScenarioHarness {
   async control(what: string): Promise<SimulatorControl> {
     if (this.run.control) return this.run.control;
     if (!this.run.endpoint && !stagingSeat(this.settings.config))
-      return inProcessControl((await this.ownSimulator()).tserver);
+      return inProcessControl(await this.ownSimulator());
     throw new Error(
       `${what} needs the simulator's admin API, and the T-Server under test has none configured (tserver.adminUrl)`,
     );
@@ -119,9 +122,15 @@ export class ScenarioHarness {
   }
 
   private async connect(party: string, role: Role, registerClient = true): Promise<TlibLink> {
+    const link = await this.openLink(party, role, registerClient);
+    this.links.push(link);
+    return link;
+  }
+
+  private async openLink(party: string, role: Role, registerClient = true): Promise<TlibLink> {
     const { host, port } = await this.endpoint();
     this.roles.set(party, role);
-    const link = await TlibLink.connect({
+    return TlibLink.connect({
       host,
       port,
       applicationName: harnessApplicationName(party),
@@ -129,6 +138,15 @@ export class ScenarioHarness {
       journal: this.journal,
       timeoutMs: this.settings.requestTimeoutMs,
       registerClient,
+    });
+  }
+
+  /** A desktop's or recorder's link: it reconnects after a drop, as a conforming party does (unless broken not to). */
+  private async connectParty(party: string, role: 'desktop' | 'recorder'): Promise<Link> {
+    if (role === 'recorder' && !reconnects(this.settings.breakage)) return this.connect(party, role);
+    const link = await ReconnectingLink.connect({
+      connect: () => this.openLink(party, role),
+      log: (line) => this.recoveryLog.push(line),
     });
     this.links.push(link);
     return link;
@@ -149,7 +167,9 @@ export class ScenarioHarness {
     if (this.sut === 'desktop') return;
     const party = this.desktops.size === 0 ? 'desktop' : `desktop ${dn}`;
     const workspace = this.settings.config.desktop.link.type === 'workspace';
-    const link = workspace ? await this.connectWorkspace(party, dn) : await this.connect(party, 'desktop');
+    const link = workspace
+      ? await this.connectWorkspace(party, dn)
+      : await this.connectParty(party, 'desktop');
     const agentDns = this.agents().voiceDnsOf(dn);
     const behaviour = desktopBehaviour(this.settings.breakage, {
       voiceDns: agentDns,
@@ -197,7 +217,7 @@ export class ScenarioHarness {
   async addRecorder(dns: string[]): Promise<void> {
     if (this.sut === 'recorder') return;
     const party = this.recorders.length === 0 ? 'recorder' : `recorder ${this.recorders.length + 1}`;
-    const link = await this.connect(party, 'recorder');
+    const link = await this.connectParty(party, 'recorder');
     const recorder = await MockRecorder.start({
       link,
       dns,
@@ -462,6 +482,71 @@ export class ScenarioHarness {
     );
   }
 
+  /** Drops the connection of the party in `seat` (every harness one, or the system under test's); returns the journal mark before. */
+  async dropConnection(seat: 'desktop' | 'recorder'): Promise<number> {
+    const control = await this.control('dropping a connection');
+    if (!control.disconnect) throw new Error("this T-Server's connections cannot be dropped from here");
+    const mark = this.journal.mark;
+    if (this.sut === seat) {
+      const dns =
+        seat === 'recorder'
+          ? (this.run.config.recorder.dns ?? this.run.config.agents.dns)
+          : this.run.config.agents.dns;
+      for (const dn of dns) await control.disconnect({ registrantOf: dn, except: isHarnessApplication });
+      return mark;
+    }
+    const parties =
+      seat === 'recorder'
+        ? this.recorders.map((r) => r.link.party)
+        : [...this.desktops.values()].map((d) => d.link.party);
+    for (const party of parties) await control.disconnect({ application: harnessApplicationName(party) });
+    return mark;
+  }
+
+  /** Stops and starts the T-Server on the same port; returns the journal mark before. */
+  async restartTServer(): Promise<number> {
+    const control = await this.control('a T-Server restart');
+    if (!control.restart) throw new Error('this T-Server cannot be restarted from here');
+    const mark = this.journal.mark;
+    await control.restart();
+    return mark;
+  }
+
+  /** Waits, up to timeouts.recoverMs, until `receiver` has registered `dn` again after `mark`. */
+  async waitForRegistration(receiver: Receiver, dn: string, mark: number): Promise<JournalEntry | undefined> {
+    const received = this.receivedBy(receiver);
+    if (!received) return undefined;
+    const who = 'party' in receiver ? receiver.party : `the ${receiver.sut} under test`;
+    return this.journal.waitFor(
+      (e) => received(e) && e.message.message === 'EventRegistered' && e.message.ThisDN === dn,
+      {
+        after: mark,
+        timeoutMs: this.settings.recoverTimeoutMs,
+        description: `${who} to register DN ${dn} again (timeouts.recoverMs)`,
+        near: received,
+      },
+    );
+  }
+
+  /**
+   * The clients the T-Server delivered `operation` to after `mark`, by application name, from its
+   * own journal (it distributes in the same turn as it acknowledges, so after the EventACK the list
+   * is complete); undefined where the harness does not see the T-Server's side.
+   */
+  deliveredOperation(operation: Operation, mark: number): string[] | undefined {
+    if (!this.sim && !this.run.shared) return undefined;
+    return this.journal
+      .filter(
+        (e) =>
+          e.party === 'tserver' &&
+          e.direction === 'out' &&
+          e.message.message === 'EventUserEvent' &&
+          screenCaptureValue(e.message.UserData) === operation,
+        mark,
+      )
+      .map((e) => e.peerApplication ?? e.peer ?? '(unknown client)');
+  }
+
   /** Puts the simulator in strict mode (`sim --strict`) for this scenario. */
   async strictTServer(): Promise<void> {
     const control = await this.control('strict mode');
@@ -504,6 +589,7 @@ export class ScenarioHarness {
       mapping: this.settings.mapping,
       initialState: this.settings.initialState,
       answerTimeoutMs: this.settings.answerTimeoutMs,
+      recoverMs: this.settings.recoverTimeoutMs,
     });
     const outcomes = evaluateRules(ruleIds, ctx, this.sut ? { sutSeat: this.sut } : {});
     // What the journal let go of (a client flooding it), the rules could not see: no pass on part of the evidence.

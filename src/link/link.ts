@@ -27,6 +27,9 @@ export interface Link {
   onEvent(listener: (event: WireMessage) => void): () => void;
   /** Called once when the link goes down, with why (undefined after `close()`). */
   onClose(listener: (reason: Error | undefined) => void): () => void;
+  /** A link that reconnects by itself calls `listener` once connected and registered as a client
+   *  again, for its party to re-register its DNs; absent on links that do not reconnect. */
+  onReconnect?(listener: () => Promise<void>): () => void;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 /** A Link over tlib-json TCP (spec/tlib-json.md). */
 import { connect as netConnect, type Socket } from 'node:net';
-import { Journal, noteMessageBytes } from '../journal.ts';
+import { DISCONNECTED, Journal, noteMessageBytes } from '../journal.ts';
 import { decodeEvent, encode, problemText } from '../tlib/codec.ts';
 import { FrameReader } from '../tlib/framing.ts';
 import type {
@@ -219,6 +219,14 @@ export class TlibLink implements Link {
 
   private shutDown(reason: Error | undefined): void {
     this.closed = true;
+    // A connection lost (not closed by this side) ends what the party monitored: the rules see when.
+    if (reason)
+      this.journal.append({
+        party: this.party,
+        direction: 'in',
+        peer: this.peer,
+        message: { message: DISCONNECTED, Cause: reason.message },
+      });
     for (const [ref, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(

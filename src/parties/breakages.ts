@@ -142,6 +142,30 @@ export const BREAKAGES = [
     violates: 'REC-QUERY-UNCHANGED',
     text: 'a query leaves it enabled',
   },
+  {
+    id: 'recorder-never-reconnects',
+    seat: 'recorder',
+    violates: 'REC-RECOVERS',
+    text: 'stays away once its connection drops',
+  },
+  {
+    id: 'recorder-forgets-dns',
+    seat: 'recorder',
+    violates: 'REC-RECOVERS',
+    text: 'reconnects but does not re-register its DNs',
+  },
+  {
+    id: 'recorder-reregisters-first-dn',
+    seat: 'recorder',
+    violates: 'REC-RECOVERS',
+    text: 'reconnects but re-registers only its first DN',
+  },
+  {
+    id: 'desktop-forgets-dn',
+    seat: 'desktop',
+    violates: 'DESK-RECOVERS',
+    text: 'reconnects but does not re-register its DN',
+  },
 ] as const satisfies readonly Breakage[];
 
 export type BreakageId = (typeof BREAKAGES)[number]['id'];
@@ -180,10 +204,16 @@ const OTHER_DN = (dn: string) => `${dn}9`;
 
 export interface DesktopBehaviour {
   register?: boolean;
+  reregister?: boolean;
   tamper?: Tamper;
   voiceDns?: readonly string[];
   voiceCall?: 'held';
   ignores?: readonly string[];
+}
+
+/** Whether a party's link reconnects by itself after a drop (the conforming ones do). */
+export function reconnects(id: string | undefined): boolean {
+  return id !== 'recorder-never-reconnects';
 }
 
 /** `agent`: the voice DNs of the desktop's agent, and the DNs of the other agents. */
@@ -200,6 +230,8 @@ export function desktopBehaviour(
       return { voiceDns: [...agent.voiceDns, ...agent.otherAgentsDns] };
     case 'desktop-unregistered-dn':
       return { register: false };
+    case 'desktop-forgets-dn':
+      return { reregister: false };
     case 'desktop-thisdn-mismatch':
       return { tamper: editEvent((e, body) => (e.ThisDN = OTHER_DN(body.ThisDN))) };
     case 'desktop-wrong-message-type':
@@ -247,6 +279,10 @@ export function recorderBehaviour(id: string | undefined): Partial<MockRecorderO
       };
     case 'recorder-query-changes-state':
       return { stateAfterQuery: 'enabled' };
+    case 'recorder-forgets-dns':
+      return { reregister: 'none' };
+    case 'recorder-reregisters-first-dn':
+      return { reregister: 'first' };
     default:
       return {};
   }

@@ -39,6 +39,8 @@ export interface MockDesktopOptions {
   tamper?: Tamper;
   /** Keep every indication in `indications` (default true); under load only `onIndication` listeners see them. */
   keepHistory?: boolean;
+  /** Register the DN again after the link reconnects (default true; a broken desktop does not). */
+  reregister?: boolean;
 }
 
 export interface ReceivedIndication {
@@ -79,6 +81,7 @@ export class MockDesktop {
     this.tamper = options.tamper;
     this.keepHistory = options.keepHistory ?? true;
     options.link.onEvent((event) => this.observe(event));
+    if (options.reregister !== false) options.link.onReconnect?.(() => options.link.registerDn(this.dn));
   }
 
   /** ConnID of the agent's voice call (by its reading), if it has a call. */

@@ -31,6 +31,8 @@ export interface MockRecorderOptions {
   stateAfterQuery?: Indication;
   /** Keep every answer in `answered` (default true; false under load, where it would only grow). */
   keepHistory?: boolean;
+  /** Which DNs it registers again after its link reconnects (default every; broken parties: none, or the first). */
+  reregister?: 'every' | 'first' | 'none';
 }
 
 export interface AnsweredOperation {
@@ -59,6 +61,14 @@ export class MockRecorder {
     this.link = options.link;
     this.dns = new Set(options.dns);
     options.link.onEvent((event) => this.observe(event));
+    options.link.onReconnect?.(() => this.reregister());
+  }
+
+  /** After a reconnection the T-Server knows none of its DNs: monitor them again (its state stays). */
+  private async reregister(): Promise<void> {
+    const which = this.options.reregister ?? 'every';
+    const dns = which === 'none' ? [] : which === 'first' ? [...this.dns].slice(0, 1) : [...this.dns];
+    for (const dn of dns) await this.link.registerDn(dn);
   }
 
   stateOf(dn: string): Indication {

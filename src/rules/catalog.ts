@@ -128,6 +128,22 @@ export const RULES = [
     section: '1.3.2',
     text: 'Each indication reaches the agent desktop as an EventUserEvent with the recorder’s thisDN, connectionID and userData',
   },
+  {
+    id: 'REC-RECOVERS',
+    seat: 'recorder',
+    section: 'reading',
+    text: 'After its connection drops or the T-Server restarts, the recorder reconnects, registers as a client and re-registers every agent DN it monitored within the allowed time, then answers the next operation',
+    reading:
+      'The seed says nothing of lost connections; recording vendors document that screen recording stops while the CTI link is down. The harness reads a conforming recorder as one that recovers by itself, within a configurable time (timeouts.recoverMs, default 10000 ms).',
+  },
+  {
+    id: 'DESK-RECOVERS',
+    seat: 'desktop',
+    section: 'reading',
+    text: 'After its connection drops or the T-Server restarts, the desktop reconnects, registers as a client and re-registers its agent DN within the allowed time',
+    reading:
+      'The seed says nothing of lost connections; the harness reads a conforming desktop as one that recovers by itself, within a configurable time (timeouts.recoverMs, default 10000 ms).',
+  },
 ] as const satisfies readonly RuleDefinition[];
 
 export type RuleId = (typeof RULES)[number]['id'];

@@ -4,7 +4,7 @@
  * and the offending message.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { summarize } from '../journal.ts';
+import { DISCONNECTED, summarize } from '../journal.ts';
 import type { FieldFinding } from '../result/outcomes.ts';
 import {
   expectedIndication,
@@ -18,6 +18,7 @@ import type { RuleId } from './catalog.ts';
 import {
   type Answer,
   analyseDeliveries,
+  before,
   captureOf,
   type DeliveryAnalysis,
   Exchanges,
@@ -60,6 +61,8 @@ export interface CheckContext {
   answerTimeoutMs: number;
   /** Where each agent's calls are, and which is its voice call (DESK-CONNID). */
   agents: AgentModel;
+  /** Time allowed to reconnect and re-register after a drop (REC-RECOVERS, DESK-RECOVERS). */
+  recoverMs: number;
   /** Lazily shared between checkers. */
   deliveries(): DeliveryAnalysis;
   answers(): Answer[];
@@ -68,7 +71,13 @@ export interface CheckContext {
 
 export function createCheckContext(
   records: readonly WireRecord[],
-  options: { mapping: IndicationMapping; initialState: string; answerTimeoutMs: number; agents?: AgentModel },
+  options: {
+    mapping: IndicationMapping;
+    initialState: string;
+    answerTimeoutMs: number;
+    agents?: AgentModel;
+    recoverMs?: number;
+  },
 ): CheckContext {
   const exchanges = new Exchanges(records);
   let deliveries: DeliveryAnalysis | undefined;
@@ -78,11 +87,14 @@ export function createCheckContext(
     exchanges,
     ...options,
     agents: options.agents ?? SAME_DN_AGENTS,
+    recoverMs: options.recoverMs ?? DEFAULT_RECOVER_MS,
     deliveries: () => (deliveries ??= analyseDeliveries(exchanges)),
     answers: () => (answers ??= pairAnswers(exchanges, options.initialState)),
     calls: () => (calls ??= new CallHistory(records)),
   };
 }
+
+export const DEFAULT_RECOVER_MS = 10_000;
 
 /** `"7001"`, or `absent`. */
 function shown(value: unknown): string {
@@ -254,6 +266,73 @@ function connIdFinding(ctx: CheckContext, record: WireRecord): Finding | undefin
   };
 }
 
+/**
+ * Each party of `role` whose connection dropped (a disconnection in the evidence) must, within
+ * `recoverMs`, register as a client again and re-register every DN it monitored just before; a
+ * recorder must then answer the next operation it receives. A party is its application: the
+ * harness's own keep their name across connections, a system under test keeps its ApplicationName.
+ */
+function recoveryCheck(role: 'desktop' | 'recorder') {
+  return (ctx: CheckContext): CheckResult => {
+    const ex = ctx.exchanges;
+    const clients = ex.clients.filter((c) => ex.roleOf(c) === role);
+    // No such party here (a SIP Server log's T-Server run without one): nothing of it dropped. A
+    // party the harness cannot see never meets these rules: their scenarios need the simulator.
+    const parties = new Map<string, WireRecord[]>();
+    for (const c of clients) {
+      const records = ex.recordsOf(c);
+      const name = records.find((r) => r.entry.peerApplication)?.entry.peerApplication ?? c;
+      parties.set(name, [...(parties.get(name) ?? []), ...records]);
+    }
+    const findings: Finding[] = [];
+    let checked = 0;
+    for (const [name, unordered] of parties) {
+      const who = name === role ? `the ${role}` : `the ${role} ${name}`;
+      const records = unordered.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+      records.forEach((drop, i) => {
+        // Only a drop the evidence says was imposed (a client leaving on its own has no Cause).
+        if (drop.message.message !== DISCONNECTED || drop.message.Cause === undefined) return;
+        checked++;
+        const next = records.findIndex((r, j) => j > i && r.message.message === DISCONNECTED);
+        const after = records.slice(i + 1, next === -1 ? undefined : next);
+        const late = (r: WireRecord | undefined) =>
+          !r || r.entry.micros - drop.entry.micros > ctx.recoverMs * 1000;
+        const took = (r: WireRecord | undefined) =>
+          r ? `did after ${((r.entry.micros - drop.entry.micros) / 1000).toFixed(0)} ms` : 'did not';
+        const expect = (what: string, got: WireRecord | undefined) => {
+          if (!late(got)) return;
+          findings.push({
+            text: `${who} lost its connection ${where(drop)} and should ${what} within ${ctx.recoverMs} ms, ${took(got)}`,
+            record: got ?? drop,
+            ...(got ? {} : { missing: true as const }),
+          });
+        };
+        const received = (name: string, dn?: string) =>
+          after.find(
+            (r) => !r.sent && r.message.message === name && (dn === undefined || r.message.ThisDN === dn),
+          );
+        expect('register as a client again (EventClientRegistered)', received('EventClientRegistered'));
+        const dns = ex.monitoredDns(drop.client, drop);
+        for (const dn of dns)
+          expect(`re-register DN ${dn} (EventRegistered)`, received('EventRegistered', dn));
+        if (role !== 'recorder') return;
+        const answer = ctx.answers().find((a) => after.includes(a.operationRecord));
+        if (answer && !answer.indication)
+          findings.push({
+            text: `${who} should answer the first operation after recovering (${answer.operation} on ${shown(answer.dn)}), sent no indication`,
+            record: answer.operationRecord,
+            missing: true,
+          });
+      });
+    }
+    if (checked === 0)
+      return {
+        notApplicable: `no connection of the ${role} was dropped in this evidence (a SIP Server log does not say which disconnections were drops rather than the client leaving), so it had nothing to recover from`,
+      };
+    return { checked, findings };
+  };
+}
+
 const fromRole = (role: string) => (r: SentRequest) => r.record.role === role;
 
 export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
@@ -419,4 +498,6 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
     const preserved = preservedFindings(ctx, toDesktop);
     return { checked: preserved.checked + missing.length, findings: [...missing, ...preserved.findings] };
   },
+  'REC-RECOVERS': recoveryCheck('recorder'),
+  'DESK-RECOVERS': recoveryCheck('desktop'),
 };

@@ -47,6 +47,12 @@ export interface Simulator {
   journal: Journal | undefined;
   /** The Workspace API front, when it runs (`workspace.url` is its GWS base URL). */
   workspace: WorkspaceFront | undefined;
+  /**
+   * Stops and starts the T-Server on the same port, as a T-Server restart does: every connection
+   * drops and every registration, call and fault is lost; `tserver` is the new engine (same
+   * options, same journal).
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,18 +71,23 @@ function closeServer(server: Server): Promise<void> {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
-  const tserver = options.engine ? options.engine(options) : new TServer(options);
-  if (options.sipLog && !tserver.journal) throw new Error('sipLog needs the journal (not journal: false)');
-  const detachLog =
-    tserver.journal &&
-    options.sipLog?.attach(tserver.journal, { name: tserver.serverName, version: tserver.serverVersion });
+  const build = (o: SimulatorOptions) => {
+    const engine = o.engine ? o.engine(o) : new TServer(o);
+    if (options.sipLog && !engine.journal) throw new Error('sipLog needs the journal (not journal: false)');
+    const detach =
+      engine.journal &&
+      options.sipLog?.attach(engine.journal, { name: engine.serverName, version: engine.serverVersion });
+    return { engine, detach };
+  };
+  let { engine: tserver, detach: detachLog } = build(options);
   const port = await listen(tserver.net, options.port ?? 0, host);
   let admin: HttpServer | undefined;
   let adminUrl: string | undefined;
+  let adminPort: number | undefined;
   if (options.adminPort !== false) {
     admin = createAdminServer(tserver);
     try {
-      const adminPort = await listen(admin, options.adminPort ?? 0, host);
+      adminPort = await listen(admin, options.adminPort ?? 0, host);
       adminUrl = `http://${host.includes(':') ? `[${host}]` : host}:${adminPort}`;
     } catch (e) {
       await closeServer(tserver.net);
@@ -105,7 +116,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     });
   }
   let stopped: Promise<void> | undefined;
-  return {
+  const halt = async () => {
+    tserver.closeAll();
+    admin?.closeAllConnections();
+    detachLog?.();
+    await Promise.all([closeServer(tserver.net), admin && closeServer(admin)]);
+  };
+  const sim: Simulator = {
     host,
     port,
     address: `${host}:${port}`,
@@ -114,17 +131,33 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tserver,
     journal: tserver.journal,
     workspace,
+    async restart() {
+      if (stopped) throw new Error(`the simulator at ${host}:${port} is stopped: it cannot restart`);
+      options.log?.(`restarting the T-Server on ${host}:${port}: every connection and registration is lost`);
+      const last = tserver;
+      await halt();
+      ({ engine: tserver, detach: detachLog } = build({
+        ...options,
+        journal: last.journal ?? false,
+        lastSequence: last.lastSequence,
+        strict: last.strict,
+      }));
+      await listen(tserver.net, port, host);
+      if (admin) {
+        admin = createAdminServer(tserver);
+        await listen(admin, adminPort as number, host);
+      }
+      sim.tserver = tserver;
+    },
     stop() {
       stopped ??= (async () => {
         await workspace?.stop();
-        tserver.closeAll();
-        admin?.closeAllConnections();
-        detachLog?.();
-        await Promise.all([closeServer(tserver.net), admin && closeServer(admin)]);
+        await halt();
       })();
       return stopped;
     },
   };
+  return sim;
 }
 
 export { TServer, type TServerOptions } from './tserver.ts';

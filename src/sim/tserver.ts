@@ -52,6 +52,9 @@ export interface TServerOptions {
    * would distribute as given (`sim --strict`, config `tserver.strict`).
    */
   strict?: boolean;
+  /** The last EventSequenceNumber already used (a restarted simulator goes on counting, so its
+   *  journal stays in one order). Default 0. */
+  lastSequence?: number;
 }
 
 export const DEFAULT_SERVER_NAME = 'screencap-cert-sim';
@@ -108,7 +111,7 @@ export class TServer {
   /** See TServerOptions.strict; a scenario may turn it on for itself. */
   strict: boolean;
   private nextClientId = 1;
-  private sequence = 0;
+  private sequence: number;
   /** Replies held back by delay faults. */
   private readonly delayed = new Set<NodeJS.Timeout>();
   readonly net: Server;
@@ -123,6 +126,7 @@ export class TServer {
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.strict = options.strict ?? false;
+    this.sequence = options.lastSequence ?? 0;
     this.net = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.net.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.net.on('drop', (d) =>
@@ -137,6 +141,11 @@ export class TServer {
   /** Sets (or with undefined, lifts) the configured DN list; registrations already made stay. */
   configureDns(dns: readonly string[] | undefined): void {
     this.configuredDns = dns ? new Set(dns) : undefined;
+  }
+
+  /** The last EventSequenceNumber it used. */
+  get lastSequence(): number {
+    return this.sequence;
   }
 
   get clientCount(): number {
@@ -209,10 +218,30 @@ export class TServer {
     return call;
   }
 
+  /**
+   * Drops the connection of every client `match` selects, as a cable pull would (no reply, no
+   * goodbye); returns how many. What they monitored is gone: they must register again.
+   */
+  disconnectClients(
+    match: (client: { application: string | undefined; dns: ReadonlySet<string> }) => boolean,
+  ): number {
+    let n = 0;
+    for (const session of [...this.sessions]) {
+      if (session.closing || !match({ application: session.applicationName, dns: session.dns })) continue;
+      this.log(`disconnecting ${session.label} (a dropped connection)`);
+      session.closing = true;
+      session.socket.destroy();
+      this.drop(session); // now: what it monitored is gone before anything else is processed
+      n++;
+    }
+    return n;
+  }
+
   /** Closes every connection; the listening socket is closed by the caller. */
   closeAll(): void {
     clearInterval(this.idleSweep);
     for (const s of [...this.sessions]) {
+      s.closing = true;
       s.socket.destroy();
       this.drop(s); // now, not on its 'close' event: a stopped server journals (and logs) no more
     }
@@ -244,7 +273,10 @@ export class TServer {
       party: 'tserver',
       direction: 'in',
       ...this.peerOf(session, session.applicationName),
-      message: { message: DISCONNECTED },
+      // Cause: the T-Server closed it (a fault, a bad client, a stop), which the party must recover from; a client leaving has none.
+      message: session.closing
+        ? { message: DISCONNECTED, Cause: 'closed by the T-Server' }
+        : { message: DISCONNECTED },
     });
     for (const dn of session.dns) this.unregister(session, dn);
     this.log(`disconnect ${session.label}`);

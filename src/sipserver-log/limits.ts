@@ -50,6 +50,8 @@ export const LOG_NEEDS: Readonly<Record<RuleId, LogNeeds>> = {
   'REC-MAPPING': { session: true },
   'REC-QUERY-UNCHANGED': { session: true },
   'DESK-RECEIVES-INDICATION': { session: true, missing: true },
+  'REC-RECOVERS': { session: true, missing: true },
+  'DESK-RECOVERS': { session: true, missing: true },
 };
 
 const TEVENT_REASON: Record<TeventField, string> = {

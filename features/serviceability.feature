@@ -1,0 +1,45 @@
+# Reading (no seed section): a party that loses its connection to the T-Server, or whose T-Server
+# restarts, recovers by itself: it connects again, registers as a client and re-registers its DNs
+# within timeouts.recoverMs, then goes on as before.
+@serviceability @simulator
+Feature: Parties recover from dropped connections and T-Server restarts
+  The T-Server forgets every registration of a connection that drops, and all of them when it
+  restarts. A conforming desktop and recorder reconnect with a bounded backoff, register again,
+  and the next operation is answered as if nothing had happened.
+
+  Background:
+    Given an agent desktop on DN 7001
+    And a recorder monitoring DNs 7001 and 7002
+
+  @seat:recorder @rule:REC-RECOVERS @rule:REC-ANSWER @rule:REC-MAPPING @rule:TSRV-DELIVERY
+  Scenario: The recorder's connection drops: it recovers and answers the next operation
+    When the recorder's connection is dropped
+    Then the recorder monitors DNs 7001 and 7002 again
+    When the desktop on DN 7001 sends start and gets enabled
+    Then the exchange conforms to the tagged rules
+
+  @seat:recorder @seat:desktop @rule:REC-RECOVERS @rule:DESK-RECOVERS @rule:DESK-REGISTERED @rule:REC-ANSWER @rule:TSRV-DELIVERY
+  Scenario: The T-Server restarts: desktop and recorder both recover
+    When the T-Server restarts
+    Then the recorder monitors DNs 7001 and 7002 again
+    And the desktop on DN 7001 registers it again
+    When the desktop on DN 7001 sends query and gets disabled
+    Then the exchange conforms to the tagged rules
+
+  @seat:desktop @rule:DESK-RECOVERS @rule:DESK-REGISTERED
+  Scenario: The desktop's connection drops: it registers its DN again
+    When the desktop's connection is dropped
+    Then the desktop on DN 7001 registers it again
+    When the desktop on DN 7001 sends query and gets disabled
+    Then the exchange conforms to the tagged rules
+
+  # Nothing is kept for a client that is not there: EventACK says the T-Server accepted the request,
+  # not that anyone received it. The desktop is told nothing (the seed has no such signal); the
+  # report records it as an observation, not a failure.
+  @seat:tserver @rule:TSRV-REPLY @rule:TSRV-DELIVERY @rule:REC-RECOVERS @rule:REC-QUERY-UNCHANGED
+  Scenario: An operation sent while the recorder is away is acknowledged and delivered to no one
+    When the recorder's connection is dropped and the desktop on DN 7001 sends start before it is back
+    Then it is acknowledged and delivered to no recorder, and the desktop is told nothing
+    And the recorder monitors DNs 7001 and 7002 again
+    When the desktop on DN 7001 sends query and gets disabled
+    Then the exchange conforms to the tagged rules

@@ -1,0 +1,80 @@
+/** Serviceability: connections dropped and T-Server restarts, and the parties' recovery. */
+import { Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { harnessApplicationName } from '../src/harness-clients.ts';
+import type { Operation } from '../src/screencap.ts';
+import type { ConformanceWorld } from '../support/world.ts';
+
+When("the recorder's connection is dropped", async function (this: ConformanceWorld) {
+  this.interrupted = await this.harness.dropConnection('recorder');
+});
+
+When("the desktop's connection is dropped", async function (this: ConformanceWorld) {
+  this.interrupted = await this.harness.dropConnection('desktop');
+});
+
+When('the T-Server restarts', async function (this: ConformanceWorld) {
+  this.interrupted = await this.harness.restartTServer();
+});
+
+async function registeredAgain(
+  world: ConformanceWorld,
+  receivers: ReturnType<ConformanceWorld['harness']['desktopOn']>[],
+  dns: string[],
+) {
+  if (world.interrupted === undefined) throw new Error('no connection was dropped yet in this scenario');
+  try {
+    for (const receiver of receivers)
+      for (const dn of dns) await world.harness.waitForRegistration(receiver, dn, world.interrupted);
+  } finally {
+    for (const line of world.harness.recoveryLog.splice(0)) world.log(line);
+  }
+}
+
+Then(
+  'the recorder monitors DNs {dn} and {dn} again',
+  async function (this: ConformanceWorld, a: string, b: string) {
+    await registeredAgain(this, this.harness.recorderReceivers(), [a, b]);
+  },
+);
+
+Then('the desktop on DN {dn} registers it again', async function (this: ConformanceWorld, dn: string) {
+  await registeredAgain(this, [this.harness.desktopOn(dn)], [dn]);
+});
+
+When(
+  "the recorder's connection is dropped and the desktop on DN {dn} sends {operation} before it is back",
+  async function (this: ConformanceWorld, dn: string, op: Operation) {
+    // In the same turn: the recorder's first reconnection attempt waits its backoff, the request is already on its way.
+    this.interrupted = await this.harness.dropConnection('recorder');
+    const { reply, mark } = await this.harness.operate(dn, op);
+    this.last = { reply, mark, dn };
+    this.missed = op;
+  },
+);
+
+Then(
+  'it is acknowledged and delivered to no recorder, and the desktop is told nothing',
+  async function (this: ConformanceWorld) {
+    const last = this.last;
+    if (!last || !this.missed) throw new Error('no operation was sent while the recorder was away');
+    expect(last.reply?.message, 'the T-Server accepts the operation (TSRV-REPLY)').to.equal('EventACK');
+    const recipients = this.harness.deliveredOperation(this.missed, last.mark);
+    if (!recipients) {
+      this.log('not observable in this profile: to whom the T-Server delivered the operation');
+      return;
+    }
+    const recorders = new Set(
+      this.harness
+        .recorderReceivers()
+        .flatMap((r) => ('party' in r ? [harnessApplicationName(r.party)] : [])),
+    );
+    expect(
+      recipients.filter((app) => recorders.has(app)),
+      'the recorder was away: nothing is kept or replayed for it',
+    ).to.deep.equal([]);
+    this.log(
+      `observation: ${this.missed} on DN ${last.dn} was acknowledged while the recorder was away and reached no recorder; the desktop was told nothing (the seed has no signal for it)`,
+    );
+  },
+);

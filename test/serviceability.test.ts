@@ -1,0 +1,132 @@
+/**
+ * Recovery over real sockets: the simulator's restart on the same port and its dropped
+ * connections; ReconnectingLink's bounded, logged backoff; the mock parties re-registering.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DISCONNECTED, Journal } from '../src/journal.ts';
+import { ReconnectingLink } from '../src/link/reconnecting-link.ts';
+import { TlibLink } from '../src/link/tlib-link.ts';
+import { MockDesktop } from '../src/parties/desktop.ts';
+import { MockRecorder } from '../src/parties/recorder.ts';
+import { startSimulator } from '../src/sim/index.ts';
+
+const WAIT_MS = 5000;
+
+async function until(what: string, ok: () => boolean, timeoutMs = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function reconnecting(port: number, party: string, journal: Journal, log: string[], maxBackoffMs = 100) {
+  return ReconnectingLink.connect({
+    connect: () =>
+      TlibLink.connect({ host: '127.0.0.1', port, applicationName: party, party, journal, timeoutMs: 1000 }),
+    initialBackoffMs: 10,
+    maxBackoffMs,
+    log: (line) => log.push(line),
+  });
+}
+
+describe('simulator restart and dropped connections', () => {
+  test('a restart keeps the port and the journal, loses every registration, and goes on counting EventSequenceNumber', async (t) => {
+    const sim = await startSimulator({ adminPort: false });
+    t.after(() => sim.stop());
+    const link = await TlibLink.connect({ host: sim.host, port: sim.port, applicationName: 'a' });
+    await link.registerDn('7001');
+    const before = sim.tserver;
+    const lastSequence = sim.tserver.lastSequence;
+    await sim.restart();
+    assert.notEqual(sim.tserver, before);
+    assert.deepEqual(sim.tserver.registrations(), {});
+    assert.equal(sim.tserver.journal, sim.journal);
+    await until('the link to notice the restart', () => !link.isOpen);
+    const again = await TlibLink.connect({ host: sim.host, port: sim.port, applicationName: 'a' });
+    t.after(() => again.close());
+    await again.registerDn('7001');
+    const registered = sim.journal?.entries.filter((e) => e.message.message === 'EventRegistered') ?? [];
+    assert.equal(registered.length, 2);
+    assert.ok((registered[1]?.message.EventSequenceNumber as number) > lastSequence);
+    assert.deepEqual(sim.tserver.registrations(), { '7001': 1 });
+  });
+
+  test('disconnectClients drops only the named client, whose link journals the loss; close() journals none', async (t) => {
+    const sim = await startSimulator({ adminPort: false });
+    t.after(() => sim.stop());
+    const journal = new Journal();
+    const open = (name: string) =>
+      TlibLink.connect({ host: sim.host, port: sim.port, applicationName: name, party: name, journal });
+    const [a, b] = await Promise.all([open('a'), open('b')]);
+    await a.registerDn('7001');
+    await b.registerDn('7001');
+    assert.equal(
+      sim.tserver.disconnectClients((c) => c.application === 'a'),
+      1,
+    );
+    assert.deepEqual(sim.tserver.registrations(), { '7001': 1 });
+    await until('a to notice', () => !a.isOpen);
+    await b.close();
+    const losses = journal.entries.filter((e) => e.message.message === DISCONNECTED).map((e) => e.party);
+    assert.deepEqual(losses, ['a']);
+  });
+});
+
+describe('ReconnectingLink and the mock parties', () => {
+  test('the mock recorder and desktop re-register after a drop and after a restart, and the recorder answers again', async (t) => {
+    const sim = await startSimulator({ adminPort: false });
+    t.after(() => sim.stop());
+    const journal = new Journal();
+    const log: string[] = [];
+    const recorder = await MockRecorder.start({
+      link: await reconnecting(sim.port, 'recorder', journal, log),
+      dns: ['7001', '7002'],
+    });
+    const desktop = await MockDesktop.start({
+      link: await reconnecting(sim.port, 'desktop', journal, log),
+      dn: '7001',
+    });
+    t.after(() => Promise.all([recorder.link.close(), desktop.link.close()]));
+    const monitored = () => sim.tserver.registrations();
+    sim.tserver.disconnectClients((c) => c.application === 'recorder');
+    await until(
+      'the recorder to register both DNs again',
+      () => monitored()['7001'] === 2 && monitored()['7002'] === 1,
+    );
+    await sim.restart();
+    await until(
+      'both to register again after the restart',
+      () => monitored()['7001'] === 2 && monitored()['7002'] === 1,
+    );
+    const reply = await desktop.send('start');
+    assert.equal(reply?.message, 'EventACK');
+    await until('the indication', () => desktop.indications.length === 1);
+    assert.equal(desktop.indications[0]?.indication, 'enabled');
+    assert.ok(
+      log.some((l) => /^recorder: .*reconnecting in 10 ms \(attempt 1\)/.test(l)),
+      log.join('\n'),
+    );
+    assert.ok(
+      log.some((l) => /^desktop: reconnected after \d+ ms/.test(l)),
+      log.join('\n'),
+    );
+  });
+
+  test('while the T-Server is away, the backoff doubles up to its bound; close() stops the attempts', async (t) => {
+    const sim = await startSimulator({ adminPort: false });
+    const port = sim.port;
+    const log: string[] = [];
+    const link = await reconnecting(port, 'recorder', new Journal(), log, 40);
+    await sim.stop();
+    await until('several attempts', () => log.filter((l) => /reconnecting in/.test(l)).length >= 5);
+    const waits = log.flatMap((l) => /reconnecting in (\d+) ms/.exec(l)?.[1] ?? []).map(Number);
+    assert.deepEqual(waits.slice(0, 4), [10, 20, 40, 40]);
+    await link.close();
+    const attempts = log.length;
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(log.length, attempts, 'no attempt after close()');
+    t.diagnostic(`${attempts} lines logged`);
+  });
+});
