@@ -21,18 +21,20 @@ export function profileTagExpression(config: HarnessConfig): string | undefined 
   return parts.length ? parts.join(' and ') : undefined;
 }
 
-/** Why the profile does not run a scenario, from its tags. */
+/** Why a scenario did not run, from its tags: what the profile excludes, else the user's --tags. */
 export function notRunReason(config: HarnessConfig, tags: readonly string[]): string {
+  const excluded = profileTagExpression(config) ?? '';
+  const excludes = (tag: string) => excluded.includes(`not ${tag}`) && tags.includes(tag);
   if (config.profile !== 'self' && !tags.includes(`@seat:${config.profile}`)) {
     return `the ${config.profile} under test takes no part in it (it has no @seat:${config.profile} tag)`;
   }
-  if (tags.includes('@simulator'))
+  if (excludes('@simulator'))
     return 'it needs the embedded simulator (fault injection or a configured DN list)';
-  if (tags.includes('@tlib-client'))
+  if (excludes('@tlib-client'))
     return 'it needs a client connected to the T-Server over tlib-json, which the Workspace API does not give';
-  if (tags.includes('@agent-place'))
+  if (excludes('@agent-place'))
     return 'it needs an agent whose place holds a DN besides the one its desktop sends on, which the harness arranges only on its own Workspace API front, not a staging GWS';
-  if (tags.includes('@calls'))
+  if (excludes('@calls'))
     return 'it needs calls, which only a screencap-cert simulator can create through its admin API (tserver.adminUrl), not a staging GWS';
-  return 'not selected';
+  return 'not selected by --tags';
 }
