@@ -367,8 +367,9 @@ describe('the simulator holds against hostile tlib-json clients (issue 13)', () 
       }
       await evil.ping();
       const grew = (process.memoryUsage().rss - before) / 2 ** 20;
-      // 240 MB went through; an unbounded journal would hold all of it.
-      assert.ok(grew < 120, `RSS grew by ${grew.toFixed(0)} MiB`);
+      // 240 MB went through; an unbounded journal would hold all of it on top of what the socket
+      // buffers and transient strings leave in RSS (about 120 MiB here, more with test files side by side).
+      assert.ok(grew < 200, `RSS grew by ${grew.toFixed(0)} MiB`);
       assert.ok(journal.dropped > 0 && journal.droppedBytes > 200 * 1000 * 1000, journal.droppedText);
       const res = await fetch(`${sim.adminUrl}/journal`);
       assert.ok(Number(res.headers.get('x-journal-dropped-bytes')) > 0);

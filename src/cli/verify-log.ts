@@ -327,7 +327,9 @@ export function registerVerifyLogCommand(program: Command): void {
             return [];
           },
         });
-        if (opts.summaryJson) await copyFile(jsonFile, opts.summaryJson);
+        // The summary is what the verdict was drawn from: with --run, the combined result.
+        if (opts.summaryJson)
+          await (live ? writeJson(opts.summaryJson, result) : copyFile(jsonFile, opts.summaryJson));
         process.stdout.write(`${formatSource(logResult)}${formatSummary(result)}`);
         process.stdout.write(`Reports: ${relative(process.cwd(), run.dir)}/certification.html\n`);
         process.exitCode = exitCodeOf(result.verdict, { allowIncomplete: opts.allowIncomplete });
