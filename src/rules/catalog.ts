@@ -22,6 +22,7 @@ export const SEED_SECTIONS: Readonly<Record<string, string>> = {
   '1.3': 'Recording Indication for Voice Interactions',
   '1.3.1': 'Recording Vendor to T-Server',
   '1.3.2': 'T-Server to Agent Desktop',
+  reading: 'Not in the seed: a documented reading the harness takes (serviceability)',
 };
 
 export const RULES = [
