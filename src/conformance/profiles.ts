@@ -9,6 +9,8 @@ export function profileTagExpression(config: HarnessConfig): string | undefined 
   const parts: string[] = [];
   if (config.profile !== 'self') parts.push(`@seat:${config.profile}`);
   const link = config.desktop.link;
+  // A Workspace API desktop's recovery after a drop is its GWS session's, which no scenario models yet.
+  if (link.type === 'workspace') parts.push('not @serviceability');
   if (config.profile !== 'self' && link.type === 'workspace' && link.url) {
     // A staging GWS: no fault injection and no tlib-json connection for other clients; calls only
     // where a simulator stands in for staging and names its admin API (a rehearsal of the recipe).
@@ -28,6 +30,8 @@ export function notRunReason(config: HarnessConfig, tags: readonly string[]): st
   if (config.profile !== 'self' && !tags.includes(`@seat:${config.profile}`)) {
     return `the ${config.profile} under test takes no part in it (it has no @seat:${config.profile} tag)`;
   }
+  if (excludes('@serviceability'))
+    return "it drops and restores the desktop's tlib-json connection, which a Workspace API desktop does not have";
   if (excludes('@simulator'))
     return 'it needs the embedded simulator (fault injection or a configured DN list)';
   if (excludes('@tlib-client'))
