@@ -881,6 +881,59 @@ describe('TSRV-DELIVERY', () => {
     passes(ex.outcome('TSRV-PRESERVE'), 4);
   });
 
+  test('deliveries pair with their requests by content, not by which acknowledgement arrived first', () => {
+    // Two requesters on one DN: the T-Server handled the recorder's first, but the desktop's
+    // EventACK reached its socket before the recorder's did; each recipient receives the T-Server's order.
+    const ex = monitored();
+    const op = ex.request('desktop', 'start');
+    const ind = ex.request('recorder', 'enabled');
+    ex.acks('desktop', op.ref);
+    ex.acks('recorder', ind.ref);
+    ex.delivers(['desktop', 'recorder'], { ThisDN: DN, UserData: sc('enabled') });
+    ex.delivers(['desktop', 'recorder'], { ThisDN: DN, UserData: sc('start') });
+    passes(ex.outcome('TSRV-DELIVERY'), 4);
+    passes(ex.outcome('TSRV-PRESERVE'), 2);
+    passes(ex.outcome('DESK-RECEIVES-INDICATION'), 1);
+  });
+
+  test('a changed event pairs with its request through the sequence number other recipients saw', () => {
+    // The desktop's start was acknowledged first, but the T-Server distributed the bystander's
+    // pause first; the recorder receives both without their userData.
+    const ex = monitored();
+    ex.registered('bystander');
+    const start = ex.request('desktop', 'start');
+    const pause = ex.request('bystander', 'pause');
+    ex.acks('desktop', start.ref);
+    ex.acks('bystander', pause.ref);
+    const strip = (entry: JournalEntry) => {
+      const { UserData: _dropped, ...rest } = entry.message;
+      entry.message = rest as WireMessage;
+      return entry;
+    };
+    const [, pauseToRecorder] = ex.delivers(['desktop', 'recorder', 'bystander'], {
+      ThisDN: DN,
+      UserData: sc('pause'),
+    });
+    const [, startToRecorder] = ex.delivers(['desktop', 'recorder', 'bystander'], {
+      ThisDN: DN,
+      UserData: sc('start'),
+    });
+    strip(pauseToRecorder as JournalEntry);
+    strip(startToRecorder as JournalEntry);
+    fails(
+      ex.outcome('TSRV-PRESERVE'),
+      [
+        new RegExp(`^UserData should be \\[\\["screen-capture","start"\\]\\] as in #${start.entry.seq} `),
+        startToRecorder as JournalEntry,
+      ],
+      [
+        new RegExp(`^UserData should be \\[\\["screen-capture","pause"\\]\\] as in #${pause.entry.seq} `),
+        pauseToRecorder as JournalEntry,
+      ],
+    );
+    passes(ex.outcome('TSRV-DELIVERY'), 6);
+  });
+
   test('an acknowledged event delivered to nobody fails for each monitor', () => {
     const ex = monitored();
     const { request } = ex.sendsEvent('desktop', 'start', { to: [] });
@@ -1102,15 +1155,35 @@ describe('REC-ANSWER', () => {
     ]);
   });
 
-  test('indications on another DN do not answer', () => {
+  test('indications on another DN do not answer: they are extra there', () => {
     const ex = monitored();
     ex.registered('recorder', OTHER_DN);
     const { deliveries } = ex.sendsEvent('desktop', 'start');
-    ex.sendsEvent('recorder', 'enabled', { dn: OTHER_DN, to: ['recorder'] });
+    const other = ex.sendsEvent('recorder', 'enabled', { dn: OTHER_DN, to: ['recorder'] });
+    fails(
+      ex.outcome('REC-ANSWER'),
+      [/answer start within 2000 ms, none was sent/, deliveries[1] as JournalEntry],
+      [
+        /^each operation on "7002" should be answered by one indication; .* answers none: no operation had been received on it$/,
+        other.request.entry,
+      ],
+    );
+  });
+
+  test('a second indication for one operation fails, naming the duplicate and what was already answered', () => {
+    const ex = monitored();
+    const { deliveries } = ex.sendsEvent('desktop', 'start');
+    const first = ex.sendsEvent('recorder', 'enabled');
+    const dup = ex.sendsEvent('recorder', 'enabled');
+    ex.round('stop', 'disabled');
     fails(ex.outcome('REC-ANSWER'), [
-      /answer start within 2000 ms, none was sent/,
-      deliveries[1] as JournalEntry,
+      new RegExp(
+        `^each operation on "7001" should be answered by one indication; #${dup.request.entry.seq} recorder -> RequestSendEvent .* answers none: start \\(#${(deliveries[1] as JournalEntry).seq} .*\\) was already answered by #${first.request.entry.seq} recorder -> RequestSendEvent`,
+      ),
+      dup.request.entry,
     ]);
+    // The duplicate is not taken for the answer to the next operation.
+    passes(ex.outcome('REC-MAPPING'), 2);
   });
 });
 
@@ -1252,7 +1325,7 @@ describe('judging the recorder from the desktop’s view (recorder not observed)
     passes(ex.outcome('REC-ANSWER', { roles: desktopOnly }), 3);
     passes(ex.outcome('REC-MAPPING', { roles: desktopOnly }), 2);
     passes(ex.outcome('REC-QUERY-UNCHANGED', { roles: desktopOnly }), 1);
-    const answers = pairAnswers(ex.context({ roles: desktopOnly }).exchanges, 'disabled');
+    const { answers } = pairAnswers(ex.context({ roles: desktopOnly }).exchanges, 'disabled');
     assert.deepEqual(
       answers.map((a) => [a.recorder, a.operation, a.operationRecord.entry.party, a.operationRecord.sent]),
       [

@@ -17,6 +17,7 @@ import { referenceIdProblem } from '../tlib/codec.ts';
 import type { RuleId } from './catalog.ts';
 import {
   type Answer,
+  type AnswerPairing,
   analyseDeliveries,
   before,
   captureOf,
@@ -67,6 +68,8 @@ export interface CheckContext {
   deliveries(): DeliveryAnalysis;
   answers(): Answer[];
   calls(): CallHistory;
+  /** Indications sent when no operation on their DN awaited one. */
+  extraIndications(): AnswerPairing['extras'];
 }
 
 export function createCheckContext(
@@ -81,15 +84,17 @@ export function createCheckContext(
 ): CheckContext {
   const exchanges = new Exchanges(records);
   let deliveries: DeliveryAnalysis | undefined;
-  let answers: Answer[] | undefined;
   let calls: CallHistory | undefined;
+  let pairing: AnswerPairing | undefined;
+  const paired = () => (pairing ??= pairAnswers(exchanges, options.initialState));
   return {
     exchanges,
     ...options,
     agents: options.agents ?? SAME_DN_AGENTS,
     recoverMs: options.recoverMs ?? DEFAULT_RECOVER_MS,
     deliveries: () => (deliveries ??= analyseDeliveries(exchanges)),
-    answers: () => (answers ??= pairAnswers(exchanges, options.initialState)),
+    answers: () => paired().answers,
+    extraIndications: () => paired().extras,
     calls: () => (calls ??= new CallHistory(records)),
   };
 }
@@ -452,7 +457,16 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
         });
       }
     }
-    return { checked: answers.length, findings };
+    for (const extra of ctx.extraIndications()) {
+      const answered = extra.previous
+        ? `${extra.previous.operation} (${summarize(extra.previous.operationRecord.entry)}) was already answered by ${summarize((extra.previous.indication as WireRecord).entry)}`
+        : 'no operation had been received on it';
+      findings.push({
+        text: `each operation on ${shown(extra.dn)} should be answered by one indication; ${summarize(extra.indication.entry)} answers none: ${answered}`,
+        record: extra.indication,
+      });
+    }
+    return { checked: answers.length + ctx.extraIndications().length, findings };
   },
   'REC-MAPPING': (ctx) => {
     const answered = ctx.answers().filter((a) => a.indication && a.operation !== 'query');

@@ -185,6 +185,16 @@ function deliveryKey(request: WireMessage): string {
   return JSON.stringify(t ? [t.message, t.ThisDN] : ['EventUserEvent', request.ThisDN]);
 }
 
+/** The same for a received event. */
+function receivedKey(event: WireMessage): string {
+  return JSON.stringify([event.message, event.ThisDN]);
+}
+
+/** What a delivery must carry unchanged: the Tevent's name, thisDN, connectionID and userData. */
+function contentKey(m: Record<string, unknown>): string {
+  return JSON.stringify([m.message, m.ThisDN, m.ConnID, m.UserData]);
+}
+
 function sameContent(request: WireMessage, event: WireMessage): boolean {
   const t = tevent(request);
   return (
@@ -195,49 +205,91 @@ function sameContent(request: WireMessage, event: WireMessage): boolean {
   );
 }
 
+/** Deliveries awaiting their event, in the T-Server's order per requester, taken first come first served. */
+class DeliveryQueues {
+  private readonly queues = new Map<string, Delivery[]>();
+
+  add(key: string, d: Delivery): void {
+    const q = this.queues.get(key) ?? [];
+    this.queues.set(key, q);
+    q.push(d);
+  }
+
+  /** The first delivery under `key` still without an event whose request was sent before `event`. */
+  take(key: string, event: WireRecord, also: (d: Delivery) => boolean = () => true): Delivery | undefined {
+    const q = this.queues.get(key);
+    if (!q) return undefined;
+    while (q[0]?.event) q.shift();
+    const d = q.find((x) => !x.event && before(x.request.record, event) && also(x));
+    if (d) d.event = event;
+    return d;
+  }
+}
+
 /**
- * Attributes each received event to the acknowledged request it delivers: per recipient, in the
- * T-Server's order (first in, first out), so a changed event still pairs with its request. A
- * request is owed to the clients monitoring the DN it addressed (AttrThisDN), and reaches them as
- * its Tevent says (name and ThisDN as given).
+ * Attributes each received event to the acknowledged request it delivers. A request is owed to the
+ * clients monitoring the DN it addressed (AttrThisDN), and reaches them as its Tevent says (name
+ * and ThisDN as given). Arrival order across connections is not the T-Server's order, so an event
+ * pairs by what it carries: first with a request whose Tevent it carries unchanged, then with the
+ * request another recipient's event of the same EventSequenceNumber delivered (one distribution,
+ * one number), and last, so that a changed event still pairs with its request, with the oldest
+ * request of its name and DN still awaiting delivery.
  */
 export function analyseDeliveries(ex: Exchanges): DeliveryAnalysis {
   const accepted = ex
     .sendEvents((r) => r.ack !== undefined)
     .sort((a, b) => (before(a.ack as WireRecord, b.ack as WireRecord) ? -1 : 1));
-  const refused = ex.sendEvents((r) => r.error !== undefined);
   const delivered = new Set(['EventUserEvent']);
   for (const r of accepted) {
     const name = tevent(r.record.message)?.message;
     if (typeof name === 'string' && !NOT_DELIVERIES.has(name)) delivered.add(name);
   }
   const expected: Delivery[] = [];
-  const unexpected: DeliveryAnalysis['unexpected'] = [];
+  const byContent = new DeliveryQueues();
+  const byName = new DeliveryQueues();
+  const events = new Map<string, WireRecord[]>();
   for (const client of ex.clients) {
-    const queues = new Map<string, Delivery[]>();
+    events.set(
+      client,
+      ex.recordsOf(client).filter((r) => !r.sent && delivered.has(r.message.message)),
+    );
     for (const request of accepted) {
       if (!ex.monitoring(client, request.record.message.ThisDN, request.ack as WireRecord)) continue;
       const delivery: Delivery = { request, recipient: client, event: undefined };
       expected.push(delivery);
-      const key = deliveryKey(request.record.message);
-      const q = queues.get(key) ?? [];
-      queues.set(key, q);
-      q.push(delivery);
+      const t = tevent(request.record.message);
+      if (t) byContent.add(`${client}\n${contentKey(t)}`, delivery);
+      byName.add(`${client}\n${deliveryKey(request.record.message)}`, delivery);
     }
+  }
+  const paired = new Set<WireRecord>();
+  const pair = (e: WireRecord, d: Delivery | undefined) => d && paired.add(e);
+  const allEvents = [...events.values()].flat();
+  for (const e of allEvents) pair(e, byContent.take(`${e.client}\n${contentKey(e.message)}`, e));
+  const bySequence = new Map<unknown, SentRequest>();
+  for (const d of expected) {
+    const n = d.event?.message.EventSequenceNumber;
+    if (typeof n === 'number') bySequence.set(n, d.request);
+  }
+  for (const e of allEvents) {
+    if (paired.has(e)) continue;
+    const request = bySequence.get(e.message.EventSequenceNumber);
+    if (request)
+      pair(e, byName.take(`${e.client}\n${receivedKey(e.message)}`, e, (d) => d.request === request));
+  }
+  for (const e of allEvents) {
+    if (!paired.has(e)) pair(e, byName.take(`${e.client}\n${receivedKey(e.message)}`, e));
+  }
+  const unexpected: DeliveryAnalysis['unexpected'] = [];
+  const refused = ex.sendEvents((r) => r.error !== undefined);
+  for (const list of events.values()) {
     const unmatchedRefused = [...refused];
-    for (const r of ex.recordsOf(client)) {
-      if (r.sent || !delivered.has(r.message.message)) continue;
-      // An event received before a request was sent cannot be its delivery.
-      const queue = queues.get(JSON.stringify([r.message.message, r.message.ThisDN]));
-      const next = queue?.[0] && before(queue[0].request.record, r) ? queue.shift() : undefined;
-      if (next) {
-        next.event = r;
-        continue;
-      }
+    for (const e of list) {
+      if (paired.has(e)) continue;
       const i = unmatchedRefused.findIndex(
-        (q) => before(q.record, r) && sameContent(q.record.message, r.message),
+        (q) => before(q.record, e) && sameContent(q.record.message, e.message),
       );
-      unexpected.push({ event: r, refused: i === -1 ? undefined : unmatchedRefused.splice(i, 1)[0] });
+      unexpected.push({ event: e, refused: i === -1 ? undefined : unmatchedRefused.splice(i, 1)[0] });
     }
   }
   return { expected, unexpected };
@@ -255,6 +307,20 @@ export interface Answer {
   stateBefore: string;
 }
 
+/** An indication sent when every operation on its DN had been answered: one too many. */
+export interface ExtraIndication {
+  recorder: string;
+  dn: unknown;
+  indication: WireRecord;
+  /** The operation last answered on the DN before it, if any. */
+  previous: Answer | undefined;
+}
+
+export interface AnswerPairing {
+  answers: Answer[];
+  extras: ExtraIndication[];
+}
+
 /** How to read one client's records as operations and the indications answering them. */
 interface AnswerView {
   client: string;
@@ -265,9 +331,9 @@ interface AnswerView {
 }
 
 /** Pairs operations with indications per DN, first in first out, tracking the state each left. */
-function pairIn(ex: Exchanges, view: AnswerView, initialState: string): Answer[] {
-  const answers: Answer[] = [];
+function pairIn(ex: Exchanges, view: AnswerView, initialState: string, into: AnswerPairing): void {
   const pending = new Map<unknown, Answer[]>();
+  const last = new Map<unknown, Answer>();
   const state = new Map<unknown, string>();
   for (const r of ex.recordsOf(view.client)) {
     const value = captureOf(r.message);
@@ -281,14 +347,18 @@ function pairIn(ex: Exchanges, view: AnswerView, initialState: string): Answer[]
         indication: undefined,
         stateBefore: state.get(dn) ?? initialState,
       };
-      answers.push(answer);
+      into.answers.push(answer);
       const queue = pending.get(dn) ?? [];
       pending.set(dn, queue);
       queue.push(answer);
     } else if (view.isIndication(r, value)) {
       const answer = pending.get(dn)?.shift();
-      if (!answer) continue;
+      if (!answer) {
+        into.extras.push({ recorder: view.recorder, dn, indication: r, previous: last.get(dn) });
+        continue;
+      }
       answer.indication = r;
+      last.set(dn, answer);
       // Judged against the state the recorder's previous indication left (operations still pending
       // when it came are answered after it).
       answer.stateBefore = state.get(dn) ?? initialState;
@@ -296,18 +366,18 @@ function pairIn(ex: Exchanges, view: AnswerView, initialState: string): Answer[]
     }
   }
   for (const [dn, queue] of pending) for (const a of queue) a.stateBefore = state.get(dn) ?? initialState;
-  return answers;
 }
 
 /**
- * Pairs operations and indications per recorder and DN. When the recorder's own traffic is not
- * observed, operations are the desktop's acknowledged requests and indications the ones the
- * desktop received.
+ * Pairs operations and indications per recorder and DN; an indication no operation awaits is an
+ * extra. When the recorder's own traffic is not observed, operations are the desktop's
+ * acknowledged requests and indications the ones the desktop received.
  */
-export function pairAnswers(ex: Exchanges, initialState: string): Answer[] {
+export function pairAnswers(ex: Exchanges, initialState: string): AnswerPairing {
+  const pairing: AnswerPairing = { answers: [], extras: [] };
   const recorders = ex.clients.filter((c) => ex.roleOf(c) === 'recorder');
   if (recorders.length > 0) {
-    return recorders.flatMap((recorder) =>
+    for (const recorder of recorders)
       pairIn(
         ex,
         {
@@ -322,24 +392,25 @@ export function pairAnswers(ex: Exchanges, initialState: string): Answer[] {
           isIndication: (r, v) => r.sent && r.message.message === 'RequestSendEvent' && !isOperation(v),
         },
         initialState,
-      ),
+        pairing,
+      );
+    return pairing;
+  }
+  for (const desktop of ex.clients.filter((c) => ex.roleOf(c) === 'desktop')) {
+    const accepted = new Set(
+      ex.sendEvents((q) => q.ack !== undefined && q.record.client === desktop).map((q) => q.record),
+    );
+    pairIn(
+      ex,
+      {
+        client: desktop,
+        recorder: '(not observed)',
+        isOperation: (r, v) => accepted.has(r) && isOperation(v),
+        isIndication: (r, v) => !r.sent && r.message.message === 'EventUserEvent' && isIndication(v),
+      },
+      initialState,
+      pairing,
     );
   }
-  return ex.clients
-    .filter((c) => ex.roleOf(c) === 'desktop')
-    .flatMap((desktop) => {
-      const accepted = new Set(
-        ex.sendEvents((q) => q.ack !== undefined && q.record.client === desktop).map((q) => q.record),
-      );
-      return pairIn(
-        ex,
-        {
-          client: desktop,
-          recorder: '(not observed)',
-          isOperation: (r, v) => accepted.has(r) && isOperation(v),
-          isIndication: (r, v) => !r.sent && r.message.message === 'EventUserEvent' && isIndication(v),
-        },
-        initialState,
-      );
-    });
+  return pairing;
 }
