@@ -16,6 +16,7 @@ import type { RuleOutcome } from '../result/outcomes.ts';
 import { createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
+import { outstanding } from '../rules/outstanding.ts';
 import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
 import { type Indication, isIndication, type Operation, screenCaptureValue } from '../screencap.ts';
 import type { HarnessSettings } from '../settings.ts';
@@ -23,6 +24,7 @@ import { type Simulator, startSimulator } from '../sim/index.ts';
 import { startWorkspaceFront, type WorkspaceFront } from '../sim/workspace/front.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import type { TReply, WireMessage } from '../tlib/messages.ts';
+import { nowMicros } from '../tlib/time.ts';
 import { inProcessControl, type SimulatorControl } from './control.ts';
 import type { Refusal } from './refusals.ts';
 import type { Endpoint, RunContext } from './run-context.ts';
@@ -34,6 +36,12 @@ import {
   stagingSeat,
   type WorkspaceSeat,
 } from './workspace-desktop.ts';
+
+/** Whether two `address:port` are one endpoint (an IPv4 peer of a dual-stack socket is `::ffff:a.b.c.d`). */
+function sameEndpoint(a: string | undefined, b: string): boolean {
+  const plain = (x: string) => x.replace(/^::ffff:/, '');
+  return a !== undefined && plain(a) === plain(b);
+}
 
 /** Who receives: a harness party by its journal name, or the system under test in a seat. */
 export type Receiver = { party: string } | { sut: 'desktop' | 'recorder' };
@@ -556,15 +564,93 @@ export class ScenarioHarness {
     this.strictSet = control;
   }
 
-  /** Waits until the journal has been quiet for `quietMs` (at most the answer timeout and a bit). */
-  async settle(quietMs = 40): Promise<void> {
-    const deadline = Date.now() + this.settings.answerTimeoutMs + 500;
-    let seen = this.journal.mark;
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, quietMs));
-      if (this.journal.mark === seen) return;
-      seen = this.journal.mark;
+  /**
+   * Waits until the exchange can be judged: whatever is still expected (a reply, a delivery, an
+   * indication) has come or run out of its configured time; then a barrier proves that nothing
+   * more was on its way to the harness's parties (see `barrier`). What the barrier brings may
+   * itself expect something (an operation delivered twice awaits its answer), so once more.
+   */
+  async settle(): Promise<void> {
+    await this.awaitOutstanding();
+    await this.barrier();
+    await this.awaitOutstanding();
+  }
+
+  private async awaitOutstanding(): Promise<void> {
+    const times = {
+      requestTimeoutMs: this.settings.requestTimeoutMs,
+      answerTimeoutMs: this.settings.answerTimeoutMs,
+    };
+    for (;;) {
+      const now = nowMicros();
+      const due = outstanding(this.checkContext(), times)
+        .map((o) => o.dueMicros)
+        .filter((t) => t > now);
+      if (due.length === 0) return;
+      // Anything new may settle it (or expect more): look again at every message, or when the first is due.
+      await this.journal
+        .waitFor(() => true, {
+          after: this.journal.mark,
+          timeoutMs: Math.ceil((Math.min(...due) - now) / 1000),
+          description: 'any message',
+        })
+        .catch(() => undefined);
     }
+  }
+
+  /**
+   * Proves that every message the T-Server had written to each harness party has arrived. A
+   * simulator of ours journals each message as it writes it: the party must have received as many
+   * on its connection. Any other T-Server orders what it writes on a connection: a reply to a
+   * harmless request (registering a DN the party already monitors) comes after all of it.
+   */
+  private async barrier(): Promise<void> {
+    const links = this.links.filter((l): l is TlibLink => l instanceof TlibLink && l.isOpen);
+    const own = this.run.shared?.journal ?? this.sim?.journal;
+    // Counting needs every entry: a journal that dropped some (a flood) falls back to the round trip.
+    const counts = own && own.dropped === 0 && this.journal.dropped === 0 ? own : undefined;
+    await Promise.all(links.map((l) => (counts ? this.journalBarrier(counts, l) : this.roundTrip(l))));
+  }
+
+  private async journalBarrier(simJournal: Journal, link: TlibLink): Promise<void> {
+    const written = simJournal.filter(
+      (e) => e.party === 'tserver' && e.direction === 'out' && sameEndpoint(e.peerAddress, link.local),
+    ).length;
+    const received = (e: JournalEntry) => e.party === link.party && e.direction === 'in';
+    if (this.journal.filter(received).length >= written) return;
+    await this.journal
+      .waitFor(() => this.journal.filter(received).length >= written, {
+        timeoutMs: this.settings.requestTimeoutMs,
+        description: `${link.party} to receive the ${written} messages the simulator wrote to it`,
+      })
+      .catch(() => undefined); // what never arrived is missing, and the rules say so
+  }
+
+  private async roundTrip(link: TlibLink): Promise<void> {
+    const dns = new Set<string>();
+    for (const e of this.journal.filter((x) => x.party === link.party && x.direction === 'in')) {
+      if (typeof e.message.ThisDN !== 'string') continue;
+      if (e.message.message === 'EventRegistered') dns.add(e.message.ThisDN);
+      if (e.message.message === 'EventUnregistered') dns.delete(e.message.ThisDN);
+    }
+    const [dn] = dns;
+    await link
+      .request(
+        dn === undefined
+          ? { message: 'RequestRegisterClient', ApplicationName: link.applicationName }
+          : { message: 'RequestRegisterAddress', ThisDN: dn },
+      )
+      .catch(() => undefined); // a T-Server that does not answer is judged by the rules, not here
+  }
+
+  private checkContext() {
+    return createCheckContext(this.records(), {
+      agents: this.agents(),
+      mapping: this.settings.mapping,
+      initialState: this.settings.initialState,
+      answerTimeoutMs: this.settings.answerTimeoutMs,
+      recoverMs: this.settings.recoverTimeoutMs,
+    });
   }
 
   /** Every client–T-Server message the harness saw, each from one observer: what rules judge and reports draw. */
@@ -584,14 +670,7 @@ export class ScenarioHarness {
 
   /** Evaluates rules over everything the harness saw: its parties' links, and the SUT through the simulator. */
   evaluate(ruleIds: readonly string[]): RuleOutcome[] {
-    const ctx = createCheckContext(this.records(), {
-      agents: this.agents(),
-      mapping: this.settings.mapping,
-      initialState: this.settings.initialState,
-      answerTimeoutMs: this.settings.answerTimeoutMs,
-      recoverMs: this.settings.recoverTimeoutMs,
-    });
-    const outcomes = evaluateRules(ruleIds, ctx, this.sut ? { sutSeat: this.sut } : {});
+    const outcomes = evaluateRules(ruleIds, this.checkContext(), this.sut ? { sutSeat: this.sut } : {});
     // What the journal let go of (a client flooding it), the rules could not see: no pass on part of the evidence.
     const dropped = this.journal.droppedText;
     if (!dropped) return outcomes;

@@ -45,6 +45,9 @@ export class TlibLink implements Link {
   readonly party: string;
   readonly journal: Journal;
   readonly peer: string;
+  readonly applicationName: string;
+  /** This end's `address:port`, as the T-Server sees the connection. */
+  readonly local: string;
   server: ServerIdentity = { name: '', version: '' };
   private readonly socket: Socket;
   private readonly reader = new FrameReader();
@@ -95,6 +98,8 @@ export class TlibLink implements Link {
   private constructor(socket: Socket, options: TlibLinkOptions, where: string) {
     this.socket = socket;
     this.party = options.party ?? options.applicationName;
+    this.applicationName = options.applicationName;
+    this.local = `${socket.localAddress}:${socket.localPort}`;
     this.journal = options.journal ?? new Journal();
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.peer = `tserver ${where}`;
