@@ -188,7 +188,7 @@ export function registerMockCommands(program: Command): void {
     )
     .option(
       '--control-port <port>',
-      'serve POST /operations {"op","dn"} on 127.0.0.1 to send operations',
+      'serve POST /operations {"op","dn","connId"?} on 127.0.0.1 to send operations (connId: the call\'s, empty for none; absent: the call it was told of)',
       parsePort,
     )
     .action(async (opts: CommonOptions & WorkspaceOptions & { send?: string; controlPort?: number }) => {
@@ -251,7 +251,11 @@ function notAccepted(send: string | undefined, e: Error): never {
   process.exit(1);
 }
 
-/** POST /operations {"op": "start", "dn": "7001"} -> the reply of the T-Server. */
+/**
+ * POST /operations {"op": "start", "dn": "7001", "connId": "..."} -> the reply of the T-Server. A
+ * `connId` (the harness's `{connId}`: the call's, empty when there is none) is sent as given;
+ * without it the desktop uses the call its EventEstablished told it of.
+ */
 function serveControl(port: number, desktops: Map<string, MockDesktop>): void {
   createServer(async (req, res) => {
     const answer = (status: number, body: unknown) =>
@@ -260,7 +264,7 @@ function serveControl(port: number, desktops: Map<string, MockDesktop>): void {
       return answer(404, { error: 'use POST /operations {"op": "...", "dn": "..."}' });
     let text = '';
     for await (const chunk of req) text += chunk;
-    let body: { op?: unknown; dn?: unknown };
+    let body: { op?: unknown; dn?: unknown; connId?: unknown };
     try {
       body = JSON.parse(text);
     } catch {
@@ -275,8 +279,10 @@ function serveControl(port: number, desktops: Map<string, MockDesktop>): void {
       return answer(400, {
         error: `op: expected one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(body.op)}`,
       });
+    if (body.connId !== undefined && typeof body.connId !== 'string')
+      return answer(400, { error: `connId: expected a string, got ${JSON.stringify(body.connId)}` });
     try {
-      const reply = await desktop.send(body.op);
+      const reply = await desktop.send(body.op, body.connId);
       log(`${body.op} on ${desktop.dn}: ${reply?.message ?? 'not sent'}`);
       answer(200, { reply });
     } catch (e) {

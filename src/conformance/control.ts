@@ -11,6 +11,7 @@ import type { Simulator } from '../sim/index.ts';
 export type CallChange = 'hold' | 'retrieve' | 'consult' | 'transfer' | 'conference';
 
 export interface SimulatorControl {
+  /** Resolves once the DN's registrants have been sent the call event (they may be asked to act on it). */
   createCall(dn: string): Promise<string>;
   releaseCall(connId: string): Promise<void>;
   /** Resolves to the ConnID the change leaves: the consultation call's, the new one after a transfer or conference, else the same. */
@@ -34,19 +35,28 @@ export type DisconnectTarget =
 /** The embedded simulator, in this process (its engine is a new one after a restart). */
 export function inProcessControl(sim: Pick<Simulator, 'tserver' | 'restart'>): SimulatorControl {
   return {
-    createCall: async (dn) => sim.tserver.createCall(dn).connId,
+    // Each resolves once the call event has left for the DN's registrants (see TServer.written).
+    createCall: async (dn) => {
+      const { connId } = sim.tserver.createCall(dn);
+      await sim.tserver.written(dn);
+      return connId;
+    },
     releaseCall: async (connId) => {
-      if (!sim.tserver.releaseCall(connId)) throw new Error(`no established call with ConnID ${connId}`);
+      const call = sim.tserver.releaseCall(connId);
+      if (!call) throw new Error(`no established call with ConnID ${connId}`);
+      await sim.tserver.written(call.dn);
     },
     changeCall: async (connId, change) => {
-      const operations: Record<CallChange, (id: string) => { connId: string }> = {
+      const operations: Record<CallChange, (id: string) => { connId: string; dn: string }> = {
         hold: (id) => sim.tserver.holdCall(id),
         retrieve: (id) => sim.tserver.retrieveCall(id),
         consult: (id) => sim.tserver.consultCall(id),
         transfer: (id) => sim.tserver.changeParty(id),
         conference: (id) => sim.tserver.changeParty(id),
       };
-      return operations[change](connId).connId;
+      const call = operations[change](connId);
+      await sim.tserver.written(call.dn);
+      return call.connId;
     },
     addFault: async (fault) => {
       sim.tserver.faults.add(fault);

@@ -92,6 +92,13 @@ async function runCommand(template: string, values: StimulusValues, timeoutMs: n
   }
 }
 
+/** Why fetch failed: its own message is only "fetch failed"; the cause says ECONNREFUSED, a timeout, ... */
+function failureCause(e: Error): string {
+  const cause = e.cause as (Error & { code?: string }) | undefined;
+  if (!cause) return e.message;
+  return `${e.message} (${cause.code && !cause.message.includes(cause.code) ? `${cause.code}: ` : ''}${cause.message})`;
+}
+
 async function sendRequest(
   http: NonNullable<Stimulus['http']>,
   values: StimulusValues,
@@ -106,7 +113,7 @@ async function sendRequest(
     signal: AbortSignal.timeout(timeoutMs),
   }).catch((e: Error) => {
     throw new Error(
-      `stimulus ${http.method} ${http.url} for ${values.op} on ${values.dn} failed: ${redact(e.message)}`,
+      `stimulus ${http.method} ${http.url} for ${values.op} on ${values.dn} failed: ${redact(failureCause(e))}`,
     );
   });
   if (!res.ok) {

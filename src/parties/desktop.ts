@@ -91,18 +91,21 @@ export class MockDesktop {
     return voiceCallConnIds([...this.calls.values()], reading)[0];
   }
 
-  /** The RequestSendEvent for an operation, as this desktop would send it. */
-  requestFor(operation: Operation | string): SendEventBody {
+  /**
+   * The RequestSendEvent for an operation, as this desktop would send it: with the ConnID of the
+   * call it knows of, or `connId` when given (empty: no call).
+   */
+  requestFor(operation: Operation | string, connId: string | undefined = this.activeConnId): SendEventBody {
     const event: Tevent = { message: 'EventUserEvent', ThisDN: this.dn };
-    const connId = this.activeConnId;
-    if (connId !== undefined) event.ConnID = connId;
+    if (connId) event.ConnID = connId;
     event.UserData = [[SCREEN_CAPTURE_KEY, operation]];
     return { message: 'RequestSendEvent', ThisDN: this.dn, Event: event };
   }
 
   /** Sends an operation; resolves to its EventACK or EventError (undefined if a tamper suppressed it). */
-  async send(operation: Operation | string): Promise<TReply | undefined> {
-    const body = this.tamper ? this.tamper(this.requestFor(operation)) : this.requestFor(operation);
+  async send(operation: Operation | string, connId?: string): Promise<TReply | undefined> {
+    const request = this.requestFor(operation, connId ?? this.activeConnId);
+    const body = this.tamper ? this.tamper(request) : request;
     return body && this.link.request(body);
   }
 

@@ -20,7 +20,7 @@ type Handler = (
   tserver: TServer,
   body: unknown,
   param: string | undefined,
-) => [status: number, body: unknown];
+) => [status: number, body: unknown] | Promise<[status: number, body: unknown]>;
 
 const ROUTES: Array<{ method: string; path: RegExp; needsBody?: boolean; handler: Handler }> = [
   { method: 'GET', path: /^\/health$/, handler: health },
@@ -65,16 +65,19 @@ function health(t: TServer): [number, unknown] {
   ];
 }
 
-function createCall(t: TServer, body: unknown): [number, unknown] {
+/** Answered once the call event has left for the DN's registrants: a caller may then make them act on it. */
+async function createCall(t: TServer, body: unknown): Promise<[number, unknown]> {
   const dn = (body as { dn?: unknown } | null)?.dn;
   if (typeof dn !== 'string')
     throw new HttpError(400, `dn: expected the DN to create the call on, got ${show(dn)}`);
+  let call: ReturnType<TServer['createCall']>;
   try {
-    const call = t.createCall(dn);
-    return [201, call];
+    call = t.createCall(dn);
   } catch (e) {
     throw new HttpError(400, `dn: ${(e as Error).message}`);
   }
+  await t.written(dn);
+  return [201, call];
 }
 
 function connIdParam(connId: string | undefined): string {
@@ -85,22 +88,30 @@ function connIdParam(connId: string | undefined): string {
   }
 }
 
-/** A call operation: the call as it is after it, or 404/409 naming why it could not be done. */
-function changeCall(operate: (t: TServer, connId: string) => unknown, status = 200): Handler {
-  return (t, _body, connId) => {
+/** A call operation: the call as it is after it (answered once its event has left), or 404/409 naming why it could not be done. */
+function changeCall(operate: (t: TServer, connId: string) => { dn: string }, status = 200): Handler {
+  return async (t, _body, connId) => {
+    let call: { dn: string };
     try {
-      return [status, operate(t, connIdParam(connId))];
+      call = operate(t, connIdParam(connId));
     } catch (e) {
       if (e instanceof CallError) throw new HttpError(e.status, e.message);
       throw e;
     }
+    await t.written(call.dn);
+    return [status, call];
   };
 }
 
-function releaseCall(t: TServer, _body: unknown, connId: string | undefined): [number, unknown] {
+async function releaseCall(
+  t: TServer,
+  _body: unknown,
+  connId: string | undefined,
+): Promise<[number, unknown]> {
   const id = connIdParam(connId);
   const call = t.releaseCall(id);
   if (!call) throw new HttpError(404, `no established call with connId ${show(id)}`);
+  await t.written(call.dn);
   return [200, call];
 }
 
@@ -164,7 +175,7 @@ async function route(tserver: TServer, req: IncomingMessage, res: ServerResponse
     );
   }
   const body = r.needsBody ? await readJson(req) : undefined;
-  const [status, out] = r.handler(tserver, body, r.path.exec(path)?.[1]);
+  const [status, out] = await r.handler(tserver, body, r.path.exec(path)?.[1]);
   reply(res, status, out);
 }
 

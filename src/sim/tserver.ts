@@ -237,6 +237,18 @@ export class TServer {
     return n;
   }
 
+  /**
+   * Resolves once what the server has written so far to `dn`'s registrants has left for their
+   * sockets: a caller that then makes them act on it (a call just established) does not overtake it.
+   */
+  written(dn: string): Promise<void> {
+    const flushed = [...this.recipients(dn)].map(
+      (s) =>
+        new Promise<void>((resolve) => (s.socket.writable ? s.socket.write('', () => resolve()) : resolve())),
+    );
+    return Promise.all(flushed).then(() => undefined);
+  }
+
   /** Closes every connection; the listening socket is closed by the caller. */
   closeAll(): void {
     clearInterval(this.idleSweep);
