@@ -8,6 +8,13 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
   Background:
     Given a recorder monitoring DN 7001
 
+  # Seed 1.1: AttrThisDN "must be registered by the T-Client".
+  @rule:TSRV-REFUSES-UNREGISTERED @rule:TSRV-REPLY @rule:TSRV-REFUSED-NOT-DELIVERED
+  Scenario: a RequestSendEvent on a DN the client did not register is refused with EventError 41
+    When a client sends "a RequestSendEvent on a DN it did not register" on DN 7001
+    Then the T-Server answers EventError 41
+    And the exchange conforms to the tagged rules
+
   @rule:TSRV-REPLY @rule:TSRV-REFUSED-NOT-DELIVERED
   Scenario Outline: <request> is refused with EventError <code>
     When a client sends "<request>" on DN 7001
@@ -16,7 +23,6 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
 
     Examples:
       | request                                         | code |
-      | a RequestSendEvent on a DN it did not register  | 41   |
       | a malformed ConnID                              | 56   |
 
   # Genesys's T-Library reference (TSendEvent, TSendUserEvent): T-Server does not check the contents

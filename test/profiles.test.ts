@@ -99,6 +99,7 @@ describe('the system under test in each seat', () => {
     assert.deepEqual(rulesWith(summary, 'passed'), [
       'TSRV-REPLY',
       'TSRV-REFUSED-NOT-DELIVERED',
+      'TSRV-REFUSES-UNREGISTERED',
       'TSRV-DELIVERY',
       'TSRV-PRESERVE',
       'DESK-RECEIVES-INDICATION',

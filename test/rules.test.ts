@@ -107,13 +107,13 @@ class Exchange {
     return this.receive(party, { message: 'EventACK', ReferenceID: ref, ThisDN: dn })[0] as JournalEntry;
   }
 
-  errors(party: Party, ref: unknown, dn = DN): JournalEntry {
+  errors(party: Party, ref: unknown, dn = DN, code = 54): JournalEntry {
     return this.receive(party, {
       message: 'EventError',
       ReferenceID: ref,
       ThisDN: dn,
-      ErrorCode: 54,
-      ErrorMessage: 'TERR_NO_SWITCH',
+      ErrorCode: code,
+      ErrorMessage: code === 41 ? 'TERR_NOT_REGISTERED' : 'TERR_NO_SWITCH',
     })[0] as JournalEntry;
   }
 
@@ -241,6 +241,8 @@ function conforming(): Exchange {
   ex.released(['desktop', 'recorder'], CALL);
   ex.round('start', 'enabled');
   ex.round('query', 'enabled');
+  const unregistered = ex.request('bystander', 'start');
+  ex.errors('bystander', unregistered.ref, DN, 41);
   return ex;
 }
 
@@ -288,8 +290,9 @@ describe('a conforming exchange passes every rule', () => {
     'DESK-MSGTYPE': 9,
     'DESK-CONNID': 9,
     'DESK-OPERATION': 9,
-    'TSRV-REPLY': 17,
-    'TSRV-REFUSED-NOT-DELIVERED': 1,
+    'TSRV-REPLY': 18,
+    'TSRV-REFUSED-NOT-DELIVERED': 2,
+    'TSRV-REFUSES-UNREGISTERED': 1,
     'TSRV-DELIVERY': 32,
     'TSRV-PRESERVE': 16,
     'REC-REGISTERED': 8,
@@ -785,6 +788,35 @@ describe('TSRV-REFUSED-NOT-DELIVERED', () => {
     ex.delivers('recorder', { ThisDN: DN, UserData: sc('stop') });
     passes(ex.outcome('TSRV-REFUSED-NOT-DELIVERED'), 1);
     assert.equal(ex.outcome('TSRV-DELIVERY').outcome, 'failed');
+  });
+});
+
+describe('TSRV-REFUSES-UNREGISTERED', () => {
+  test('a request on a DN its sender did not register, acknowledged and delivered, fails naming both', () => {
+    const ex = monitored();
+    const { request, ack, deliveries } = ex.sendsEvent('bystander', 'start');
+    fails(ex.outcome('TSRV-REFUSES-UNREGISTERED'), [
+      new RegExp(
+        `^#${request.entry.seq} bystander -> RequestSendEvent .*, on a DN bystander had not registered, should be refused with EventError 41 \\(TERR_NOT_REGISTERED\\), was acknowledged by #${ack.seq} bystander <- EventACK .* and delivered: #${(deliveries[0] as JournalEntry).seq} desktop <- EventUserEvent .*; #${(deliveries[1] as JournalEntry).seq} recorder <- EventUserEvent`,
+      ),
+      ack,
+    ]);
+  });
+
+  test('refused with another reason than the DN not being registered fails', () => {
+    const ex = monitored();
+    const { ref } = ex.request('bystander', 'start');
+    const error = ex.errors('bystander', ref);
+    fails(ex.outcome('TSRV-REFUSES-UNREGISTERED'), [
+      /^ErrorCode should be 41 \(TERR_NOT_REGISTERED\) \(#\d+ bystander -> RequestSendEvent .*, on a DN bystander had not registered\), was 54 in #\d+ bystander <- EventError/,
+      error,
+    ]);
+  });
+
+  test('requests on registered DNs are not its to judge', () => {
+    const ex = monitored();
+    ex.round('start', 'enabled');
+    unjudged(ex.outcome('TSRV-REFUSES-UNREGISTERED'), 'not-exercised', /nothing here exercises it/);
   });
 });
 

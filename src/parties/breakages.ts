@@ -7,7 +7,8 @@ import type { RuleId } from '../rules/catalog.ts';
 import type { Seat } from '../rules/observations.ts';
 import { isOperation, SCREEN_CAPTURE_KEY, screenCaptureValue } from '../screencap.ts';
 import { type ClientSession, TServer, type TServerOptions, type Unstamped } from '../sim/tserver.ts';
-import type { EventUserEvent, TRequest, WireMessage } from '../tlib/messages.ts';
+import { TErr } from '../tlib/errors.ts';
+import type { EventUserEvent, RequestSendEvent, TRequest, WireMessage } from '../tlib/messages.ts';
 import type { SendEventBody, Tamper } from './desktop.ts';
 import type { MockRecorderOptions } from './recorder.ts';
 
@@ -76,6 +77,12 @@ export const BREAKAGES = [
     text: 'acknowledges with a wrong ReferenceID',
   },
   {
+    id: 'tserver-accepts-unregistered',
+    seat: 'tserver',
+    violates: 'TSRV-REFUSES-UNREGISTERED',
+    text: 'acknowledges and delivers a RequestSendEvent on a DN its sender did not register',
+  },
+  {
     id: 'tserver-delivers-to-all',
     seat: 'tserver',
     violates: 'TSRV-DELIVERY',
@@ -130,6 +137,12 @@ export const BREAKAGES = [
     text: 'answers "on" instead of enabled',
   },
   { id: 'recorder-never-answers', seat: 'recorder', violates: 'REC-ANSWER', text: 'never answers' },
+  {
+    id: 'recorder-answers-twice',
+    seat: 'recorder',
+    violates: 'REC-ANSWER',
+    text: 'sends every indication twice',
+  },
   {
     id: 'recorder-start-paused',
     seat: 'recorder',
@@ -273,6 +286,8 @@ export function recorderBehaviour(id: string | undefined): Partial<MockRecorderO
       };
     case 'recorder-never-answers':
       return { tamper: () => undefined };
+    case 'recorder-answers-twice':
+      return { answersTwice: true };
     case 'recorder-start-paused':
       return {
         mapping: { start: 'paused', stop: 'disabled', pause: 'paused', resume: 'enabled', query: 'current' },
@@ -303,6 +318,21 @@ class WrongAckReferenceTServer extends TServer {
       session,
       event.message === 'EventACK' ? { ...event, ReferenceID: event.ReferenceID + 1000 } : event,
     );
+  }
+}
+
+class AcceptsUnregisteredTServer extends TServer {
+  protected override refuse(
+    session: ClientSession,
+    wire: WireMessage | TRequest,
+    code: number,
+    reason: string,
+  ): void {
+    if (wire.message !== 'RequestSendEvent' || code !== TErr.NOT_REGISTERED)
+      return super.refuse(session, wire, code, reason);
+    const request = wire as RequestSendEvent;
+    this.send(session, { message: 'EventACK', ReferenceID: request.ReferenceID, ThisDN: request.ThisDN });
+    this.distribute({ ...request.Event, message: 'EventUserEvent' } as Unstamped<EventUserEvent>);
   }
 }
 
@@ -346,6 +376,7 @@ class IndicationsLoseConnIdTServer extends TServer {
 const ENGINES: Record<string, new (options: TServerOptions) => TServer> = {
   'tserver-no-ack': NoAckTServer,
   'tserver-wrong-ack-reference': WrongAckReferenceTServer,
+  'tserver-accepts-unregistered': AcceptsUnregisteredTServer,
   'tserver-delivers-to-all': DeliversToAllTServer,
   'tserver-delivers-refused': DeliversRefusedTServer,
   'tserver-strips-userdata': StripsUserDataTServer,

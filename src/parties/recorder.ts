@@ -27,6 +27,8 @@ export interface MockRecorderOptions {
   /** Wait this long before answering (default 0). */
   answerDelayMs?: number;
   tamper?: Tamper;
+  /** Broken on purpose: sends each indication twice. */
+  answersTwice?: boolean;
   /** Broken on purpose: the state a query leaves behind (a correct recorder leaves it unchanged). */
   stateAfterQuery?: Indication;
   /** Keep every answer in `answered` (default true; false under load, where it would only grow). */
@@ -90,7 +92,10 @@ export class MockRecorder {
     this.state.set(dn, operation === 'query' ? (this.options.stateAfterQuery ?? indication) : indication);
     if (this.options.keepHistory !== false) this.answered.push({ dn, operation, indication });
     const delay = this.options.answerDelayMs ?? 0;
-    const answer = () => this.answer(dn, event.ConnID as string | undefined, indication);
+    const answer = () => {
+      this.answer(dn, event.ConnID as string | undefined, indication);
+      if (this.options.answersTwice) this.answer(dn, event.ConnID as string | undefined, indication);
+    };
     if (delay > 0) setTimeout(answer, delay);
     else answer();
   }

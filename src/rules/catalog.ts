@@ -59,6 +59,14 @@ export const RULES = [
     text: 'A request answered by EventError is not delivered to anyone',
   },
   {
+    id: 'TSRV-REFUSES-UNREGISTERED',
+    seat: 'tserver',
+    section: '1.1',
+    text: 'A RequestSendEvent on a DN its sender did not register is refused with EventError (41, TERR_NOT_REGISTERED) and delivered to no one',
+    reading:
+      'The seed says AttrThisDN "must be registered by the T-Client"; the harness reads that the T-Server enforces it, with T-Library’s TERR_NOT_REGISTERED (or TERR_NOT_CONFIGURED for a DN it does not know, TERR_MUST_REGISTER for a client that never registered).',
+  },
+  {
     id: 'TSRV-DELIVERY',
     seat: 'tserver',
     section: '1.2',

@@ -14,6 +14,7 @@ import {
   OPERATIONS,
 } from '../screencap.ts';
 import { referenceIdProblem } from '../tlib/codec.ts';
+import { describeErrorCode, TErr } from '../tlib/errors.ts';
 import type { RuleId } from './catalog.ts';
 import {
   type Answer,
@@ -338,6 +339,13 @@ function recoveryCheck(role: 'desktop' | 'recorder') {
   };
 }
 
+/** Refusals that say the DN (or the client) was not registered, or that the DN is unknown. */
+const NOT_REGISTERED_CODES: ReadonlySet<number> = new Set([
+  TErr.NOT_REGISTERED,
+  TErr.NOT_CONFIGURED,
+  TErr.MUST_REGISTER,
+]);
+
 const fromRole = (role: string) => (r: SentRequest) => r.record.role === role;
 
 export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
@@ -390,6 +398,39 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
         record: u.event,
       }));
     return { checked: refused.length, findings };
+  },
+  'TSRV-REFUSES-UNREGISTERED': (ctx) => {
+    const ex = ctx.exchanges;
+    const judged = ex.sendEvents(
+      (r) =>
+        r.replies.length > 0 &&
+        referenceIdProblem(r.referenceId) === undefined &&
+        !ex.monitoring(r.record.client, r.record.message.ThisDN, r.record),
+    );
+    const findings: Finding[] = [];
+    for (const r of judged) {
+      const request = `${summarize(r.record.entry)}, on a DN ${r.record.client} had not registered,`;
+      if (r.ack) {
+        const delivered = ctx
+          .deliveries()
+          .expected.filter((d) => d.request === r && d.event)
+          .map((d) => summarize((d.event as WireRecord).entry));
+        findings.push({
+          text: `${request} should be refused with EventError ${describeErrorCode(TErr.NOT_REGISTERED)}, was acknowledged by ${summarize(r.ack.entry)}${delivered.length ? ` and delivered: ${delivered.join('; ')}` : ''}`,
+          record: r.ack,
+        });
+      } else if (r.error && !NOT_REGISTERED_CODES.has(r.error.message.ErrorCode as number)) {
+        findings.push(
+          fieldFinding(
+            r.error,
+            'ErrorCode',
+            `${describeErrorCode(TErr.NOT_REGISTERED)} (${request.slice(0, -1)})`,
+            r.error.message.ErrorCode,
+          ),
+        );
+      }
+    }
+    return { checked: judged.length, findings };
   },
   'TSRV-DELIVERY': (ctx) => {
     const { expected, unexpected } = ctx.deliveries();

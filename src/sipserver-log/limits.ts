@@ -39,6 +39,7 @@ export const LOG_NEEDS: Readonly<Record<RuleId, LogNeeds>> = {
   'DESK-OPERATION': {},
   'TSRV-REPLY': { session: true, missing: true },
   'TSRV-REFUSED-NOT-DELIVERED': { session: true },
+  'TSRV-REFUSES-UNREGISTERED': { session: true },
   'TSRV-DELIVERY': { session: true, missing: true },
   'TSRV-PRESERVE': { session: true },
   'REC-REGISTERED': { session: true },
