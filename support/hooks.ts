@@ -4,7 +4,7 @@
  * and attached after every scenario, with its message trace and sequence diagram.
  */
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber/cucumber';
-import { RunContext } from '../src/conformance/run-context.ts';
+import { NeverRegisteredError, RunContext } from '../src/conformance/run-context.ts';
 import { ScenarioHarness } from '../src/conformance/scenario.ts';
 import { stopRun, untilHalted } from '../src/conformance/stop.ts';
 import { scenarioEvidence } from '../src/report/evidence.ts';
@@ -15,12 +15,19 @@ import type { ConformanceWorld } from './world.ts';
 setDefaultTimeout(settings.requestTimeoutMs + settings.answerTimeoutMs + 5000);
 
 let run: RunContext | undefined;
+/** The system under test never registered its DNs: the first scenario reports it as its rule's failure. */
+let neverRegistered: { error: NeverRegisteredError; reported: boolean } | undefined;
 
 BeforeAll({ timeout: settings.config.timeouts.readyMs + 60_000 }, async () => {
   run = await RunContext.start(settings.config, settings.breakage);
   try {
     await run.waitUntilReady((line) => process.stderr.write(`${line}\n`));
   } catch (e) {
+    if (e instanceof NeverRegisteredError) {
+      process.stderr.write(`not ready: ${e.message}\n`);
+      neverRegistered = { error: e, reported: false };
+      return;
+    }
     // Cucumber skips AfterAll when BeforeAll fails, and prints only where it failed: say why, and
     // release the shared T-Server here.
     process.stderr.write(`not ready: ${(e as Error).message}\n`);
@@ -36,6 +43,17 @@ AfterAll(async () => {
 Before(async function (this: ConformanceWorld, { pickle }) {
   await untilHalted();
   if (!run) throw new Error('the run did not start (see BeforeAll)');
+  this.rules = pickle.tags
+    .map((t) => t.name)
+    .filter((n) => n.startsWith('@rule:'))
+    .map((n) => n.slice('@rule:'.length));
+  if (neverRegistered) {
+    // The first scenario reports it as its rule's failure; no other can run either.
+    if (neverRegistered.reported) stopRun(neverRegistered.error.message);
+    else this.neverRegistered = neverRegistered.error;
+    neverRegistered.reported = true;
+    throw neverRegistered.error;
+  }
   const lost = run.sutLost();
   if (lost) {
     stopRun(lost);
@@ -43,19 +61,18 @@ Before(async function (this: ConformanceWorld, { pickle }) {
   }
   await run.resetRecorder();
   this.harness = new ScenarioHarness(settings, run);
-  this.rules = pickle.tags
-    .map((t) => t.name)
-    .filter((n) => n.startsWith('@rule:'))
-    .map((n) => n.slice('@rule:'.length));
 });
 
 After({ name: 'rule outcomes and evidence' }, async function (this: ConformanceWorld) {
+  // A scenario that never started (the run stopped) has nothing to report.
+  if (!this.harness && !this.neverRegistered) return;
   try {
     const outcomes = await evaluateScenario(this);
     this.attach(JSON.stringify(outcomes), {
       mediaType: RULE_OUTCOMES_MEDIA_TYPE,
       fileName: 'rule-outcomes.json',
     });
+    if (!this.harness) return;
     const { journal, tserver } = this.harness;
     const records = this.harness.records();
     const evidence = scenarioEvidence({
@@ -71,6 +88,6 @@ After({ name: 'rule outcomes and evidence' }, async function (this: ConformanceW
       else this.attach(body, { mediaType, fileName });
     }
   } finally {
-    await this.harness.close();
+    await this.harness?.close();
   }
 });

@@ -1,4 +1,5 @@
 /** Rule evaluation for a scenario, shared by the final step and the After hook (which records it). */
+import { neverRegisteredOutcomes } from '../src/conformance/run-context.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
 import type { ConformanceWorld } from './world.ts';
 
@@ -6,6 +7,7 @@ export { RULE_OUTCOMES_MEDIA_TYPE } from '../src/conformance/outcomes.ts';
 
 /** Settles the exchange and evaluates the scenario's `@rule:` tags, once. */
 export async function evaluateScenario(world: ConformanceWorld): Promise<RuleOutcome[]> {
+  if (world.neverRegistered) world.outcomes ??= neverRegisteredOutcomes(world.neverRegistered, world.rules);
   if (!world.outcomes) {
     await world.harness.settle();
     world.outcomes = world.harness.evaluate(world.rules);

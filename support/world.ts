@@ -1,11 +1,13 @@
 /** The typed World: one ScenarioHarness per scenario, so scenarios never share parties or a T-Server. */
 import { type IWorldOptions, setWorldConstructor, World } from '@cucumber/cucumber';
+import type { NeverRegisteredError } from '../src/conformance/run-context.ts';
 import type { ScenarioHarness } from '../src/conformance/scenario.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
 import type { Operation } from '../src/screencap.ts';
 import type { TReply } from '../src/tlib/messages.ts';
 
 export class ConformanceWorld extends World {
+  /** Set before the scenario's steps (not when the system under test never became ready). */
   harness!: ScenarioHarness;
   /** `@rule:` tags of the scenario. */
   rules: string[] = [];
@@ -16,6 +18,8 @@ export class ConformanceWorld extends World {
   interrupted: number | undefined;
   /** The operation sent while the recorder was away. */
   missed: Operation | undefined;
+  /** The system under test never registered its DNs: this scenario reports it. */
+  neverRegistered: NeverRegisteredError | undefined;
 
   constructor(options: IWorldOptions) {
     super(options);

@@ -71,16 +71,18 @@ describe('the system under test in each seat', () => {
     assert.deepEqual(rulesWith(summary, 'failed'), ['REC-MAPPING']);
   });
 
-  test('recorder profile: a recorder that never connects fails readiness, naming the DNs it never registered', async () => {
+  test('recorder profile: a recorder that never connects fails REC-REGISTERED, naming the DNs it never registered', async () => {
     const port = await freePort();
-    const { code, output } = await runCli(['run', '--profile', 'recorder'], {
+    const { code, summary, output } = await runCli(['run', '--profile', 'recorder'], {
       SCREENCAP_TSERVER_PORT: String(port),
       SCREENCAP_TIMEOUTS_READY_MS: '500',
-    }).catch((e: Error) => ({ code: 1, output: e.message }));
-    assert.notEqual(code, 0);
+    });
+    assert.equal(code, 1);
+    assert.equal(summary.verdict, 'failed');
+    assert.deepEqual(rulesWith(summary, 'failed'), ['REC-REGISTERED'], output);
     assert.match(
       output,
-      /recorder under test never registered DN\(s\) 7001, 7002 on the T-Server at 127\.0\.0\.1:\d+ within 500 ms/,
+      /recorder under test never registered 7001, 7002 on the T-Server at 127\.0\.0\.1:\d+ within 500 ms/,
     );
   });
 

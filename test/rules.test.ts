@@ -203,6 +203,7 @@ class Exchange {
       answerTimeoutMs: 2000,
       ...(options.agents ? { agents: options.agents } : {}),
       recoverMs: options.recoverMs ?? 1000,
+      requestTimeoutMs: 2000,
     });
   }
 
@@ -697,6 +698,19 @@ describe('TSRV-REPLY', () => {
     fails(ex.outcome('TSRV-REPLY'), [
       /should be answered by one EventACK or EventError with ReferenceID 2, was answered by EventACK and EventError$/,
       request.entry,
+    ]);
+  });
+
+  test('a reply later than the allowed time fails, naming it', () => {
+    const ex = monitored();
+    const { ref } = ex.request('desktop', 'start');
+    ex.after(2500);
+    const ack = ex.acks('desktop', ref);
+    fails(ex.outcome('TSRV-REPLY'), [
+      new RegExp(
+        `^the reply to #\\d+ desktop -> RequestSendEvent .* should come within 2000 ms, came after 2501\\.0 ms in #${ack.seq} desktop <- EventACK`,
+      ),
+      ack,
     ]);
   });
 

@@ -12,11 +12,49 @@ import type { Link } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { tserverEngine } from '../parties/breakages.ts';
 import { awaitIndication } from '../parties/desktop.ts';
+import type { RuleOutcome } from '../result/outcomes.ts';
+import { ruleById } from '../rules/catalog.ts';
 import type { Seat } from '../rules/observations.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { adminApiControl, inProcessControl, type SimulatorControl } from './control.ts';
 import { connectWorkspaceDesktop, frontAgents, stagingSeat } from './workspace-desktop.ts';
+
+/**
+ * The system under test never registered the DNs it must monitor: the failure of the rule that
+ * requires it (a finding, not a harness that could not start).
+ */
+export class NeverRegisteredError extends Error {
+  override name = 'NeverRegisteredError';
+  constructor(
+    readonly rule: 'DESK-REGISTERED' | 'REC-REGISTERED',
+    readonly finding: string,
+  ) {
+    super(finding);
+  }
+}
+
+/** A scenario's outcomes once the SUT never registered: that rule failed, the scenario's others not exercised. */
+export function neverRegisteredOutcomes(e: NeverRegisteredError, tagged: readonly string[]): RuleOutcome[] {
+  const outcome = (rule: string, o: Pick<RuleOutcome, 'outcome' | 'reason' | 'findings'>): RuleOutcome => ({
+    rule,
+    section: ruleById(rule)?.section ?? '?',
+    checked: 0,
+    ...o,
+  });
+  return [
+    outcome(e.rule, { outcome: 'failed', reason: e.finding, findings: [{ text: e.finding }] }),
+    ...tagged
+      .filter((r) => r !== e.rule)
+      .map((r) =>
+        outcome(r, {
+          outcome: 'not-exercised',
+          reason: `the scenario could not run: ${e.finding}`,
+          findings: [],
+        }),
+      ),
+  ];
+}
 
 export interface Endpoint {
   host: string;
@@ -154,8 +192,9 @@ export class RunContext {
       while (missing().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       if (missing().length) {
         const output = this.recorder?.logTail();
-        throw new Error(
-          `the ${this.sutSeat} under test never registered DN(s) ${missing().join(', ')} on the T-Server at ${this.shared.address} within ${timeoutMs} ms` +
+        throw new NeverRegisteredError(
+          this.sutSeat === 'desktop' ? 'DESK-REGISTERED' : 'REC-REGISTERED',
+          `the ${this.sutSeat} under test never registered ${missing().join(', ')} on the T-Server at ${this.shared.address} within ${timeoutMs} ms` +
             ` (clients connected: ${tserver.clientCount}; DNs registered: ${JSON.stringify(tserver.registrations())})` +
             (this.recorder ? `; the recorder container's last output:\n${output || '(none)'}` : ''),
         );
@@ -182,12 +221,19 @@ export class RunContext {
       : `the T-Server at ${this.endpoint?.host}:${this.endpoint?.port}`;
   }
 
-  /** External T-Server: a harness desktop registers the first agent DN and sends query until it is answered. */
+  /**
+   * External T-Server: a harness desktop registers the first agent DN until the T-Server answers;
+   * with a recorder under test, it also sends query until the recorder answers. A T-Server under
+   * test is not asked for an EventACK here: how it answers RequestSendEvent is what its rules judge
+   * (TSRV-REPLY), in the scenarios, where the answer is evidence.
+   */
   private async queryUntilAnswered(timeoutMs: number, log: (line: string) => void): Promise<void> {
     const dn = this.config.agents.dns[0] as string;
     const needIndication = this.sutSeat === 'recorder';
     log(
-      `waiting up to ${timeoutMs} ms for ${this.tserverLabel} to answer a query on DN ${dn}${needIndication ? ' and the recorder under test to send an indication' : ''}`,
+      needIndication
+        ? `waiting up to ${timeoutMs} ms for ${this.tserverLabel} to answer a query on DN ${dn} and the recorder under test to send an indication`
+        : `waiting up to ${timeoutMs} ms for ${this.tserverLabel} to register the harness's client and DN ${dn}`,
     );
     const deadline = Date.now() + timeoutMs;
     let last = 'nothing was tried';
@@ -212,6 +258,7 @@ export class RunContext {
   private async tryQuery(link: Link, dn: string, needIndication: boolean, deadline: number): Promise<string> {
     try {
       await link.registerDn(dn);
+      if (!needIndication) return '';
       const mark = link.journal.mark;
       const reply = await link.request({
         message: 'RequestSendEvent',
@@ -220,7 +267,6 @@ export class RunContext {
       });
       if (reply.message !== 'EventACK')
         return `the query on DN ${dn} was answered with ${JSON.stringify(reply)}`;
-      if (!needIndication) return '';
       await awaitIndication(link.journal, dn, {
         after: mark,
         timeoutMs: Math.max(1, Math.min(this.config.timeouts.answerMs, deadline - Date.now())),

@@ -650,6 +650,7 @@ export class ScenarioHarness {
       initialState: this.settings.initialState,
       answerTimeoutMs: this.settings.answerTimeoutMs,
       recoverMs: this.settings.recoverTimeoutMs,
+      requestTimeoutMs: this.settings.requestTimeoutMs,
     });
   }
 

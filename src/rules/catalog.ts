@@ -50,7 +50,9 @@ export const RULES = [
     id: 'TSRV-REPLY',
     seat: 'tserver',
     section: '1.1',
-    text: 'Every RequestSendEvent is answered by exactly one EventACK or EventError with its ReferenceID',
+    text: 'Every RequestSendEvent is answered by exactly one EventACK or EventError with its ReferenceID, within the allowed time',
+    reading:
+      'The seed says the T-Server responds; the harness allows each reply a configurable time (timeouts.requestMs, default 2000 ms).',
   },
   {
     id: 'TSRV-REFUSED-NOT-DELIVERED',

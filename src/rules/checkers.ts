@@ -65,6 +65,8 @@ export interface CheckContext {
   agents: AgentModel;
   /** Time allowed to reconnect and re-register after a drop (REC-RECOVERS, DESK-RECOVERS). */
   recoverMs: number;
+  /** Time allowed for a reply (TSRV-REPLY); undefined: not judged. */
+  requestTimeoutMs?: number;
   /** Lazily shared between checkers. */
   deliveries(): DeliveryAnalysis;
   answers(): Answer[];
@@ -81,6 +83,7 @@ export function createCheckContext(
     answerTimeoutMs: number;
     agents?: AgentModel;
     recoverMs?: number;
+    requestTimeoutMs?: number;
   },
 ): CheckContext {
   const exchanges = new Exchanges(records);
@@ -376,6 +379,17 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
         record: r.record,
         ...(r.replies.length === 0 ? { missing: true as const } : {}),
       }));
+    const allowedMs = ctx.requestTimeoutMs;
+    for (const r of requests) {
+      const reply = r.replies.length === 1 ? r.replies[0] : undefined;
+      if (!reply || allowedMs === undefined) continue;
+      const ms = (reply.entry.micros - r.record.entry.micros) / 1000;
+      if (ms > allowedMs)
+        findings.push({
+          text: `the reply to ${summarize(r.record.entry)} should come within ${allowedMs} ms, came after ${ms.toFixed(1)} ms ${where(reply)}`,
+          record: reply,
+        });
+    }
     for (const stray of ctx.exchanges.strayReplies) {
       findings.push({
         text: `ReferenceID should be one of a request awaiting its reply, was ${shown(stray.message.ReferenceID)} ${where(stray)}`,
