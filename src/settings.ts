@@ -1,6 +1,7 @@
 /**
  * What a conformance run needs: the validated configuration (file named by SCREENCAP_CONFIG, then
- * SCREENCAP_* overrides) and, for self-tests only, a deliberately broken party (SCREENCAP_BREAK).
+ * SCREENCAP_* overrides); for self-tests only, a deliberately broken party (SCREENCAP_BREAK); and
+ * how `run` was asked to behave (SCREENCAP_FAIL_FAST, SCREENCAP_READY_FILE).
  */
 import { loadConfig } from './config/load.ts';
 import type { HarnessConfig } from './config/schema.ts';
@@ -19,9 +20,17 @@ export interface HarnessSettings {
   initialState: Indication;
   /** A broken party to put in its seat (self-tests of the suite). */
   breakage: string | undefined;
+  /** Stop the run at the first failed rule (`run --fail-fast`). */
+  failFast: boolean;
+  /** Where to write `host:port` once the embedded T-Server listens (`run --ready-file`). */
+  readyFile: string | undefined;
 }
 
-export function settingsFrom(config: HarnessConfig, breakage?: string): HarnessSettings {
+export function settingsFrom(
+  config: HarnessConfig,
+  breakage?: string,
+  run: { failFast?: boolean; readyFile?: string | undefined } = {},
+): HarnessSettings {
   if (breakage) breakageById(breakage);
   return {
     config,
@@ -31,9 +40,14 @@ export function settingsFrom(config: HarnessConfig, breakage?: string): HarnessS
     mapping: config.mapping,
     initialState: config.initialState,
     breakage: breakage || undefined,
+    failFast: run.failFast ?? false,
+    readyFile: run.readyFile || undefined,
   };
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): HarnessSettings {
-  return settingsFrom(loadConfig(env.SCREENCAP_CONFIG || undefined, env), env.SCREENCAP_BREAK);
+  return settingsFrom(loadConfig(env.SCREENCAP_CONFIG || undefined, env), env.SCREENCAP_BREAK, {
+    failFast: env.SCREENCAP_FAIL_FAST === '1',
+    readyFile: env.SCREENCAP_READY_FILE,
+  });
 }

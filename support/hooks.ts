@@ -20,8 +20,10 @@ let neverRegistered: { error: NeverRegisteredError; reported: boolean } | undefi
 
 BeforeAll({ timeout: settings.config.timeouts.readyMs + 60_000 }, async () => {
   run = await RunContext.start(settings.config, settings.breakage);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
   try {
-    await run.waitUntilReady((line) => process.stderr.write(`${line}\n`));
+    await run.announce(log, settings.readyFile);
+    await run.waitUntilReady(log);
   } catch (e) {
     if (e instanceof NeverRegisteredError) {
       process.stderr.write(`not ready: ${e.message}\n`);
@@ -63,7 +65,7 @@ Before(async function (this: ConformanceWorld, { pickle }) {
   this.harness = new ScenarioHarness(settings, run);
 });
 
-After({ name: 'rule outcomes and evidence' }, async function (this: ConformanceWorld) {
+After({ name: 'rule outcomes and evidence' }, async function (this: ConformanceWorld, { pickle }) {
   // A scenario that never started (the run stopped) has nothing to report.
   if (!this.harness && !this.neverRegistered) return;
   try {
@@ -72,6 +74,8 @@ After({ name: 'rule outcomes and evidence' }, async function (this: ConformanceW
       mediaType: RULE_OUTCOMES_MEDIA_TYPE,
       fileName: 'rule-outcomes.json',
     });
+    const failed = outcomes.find((o) => o.outcome === 'failed');
+    if (settings.failFast && failed) stopRun(`--fail-fast: ${failed.rule} failed in “${pickle.name}”`);
     if (!this.harness) return;
     const { journal, tserver } = this.harness;
     const records = this.harness.records();

@@ -137,8 +137,12 @@ const EVENT_SAMPLES: TEvent[] = [
 
 /** Optional attributes per message: removing any other attribute must be rejected as missing. */
 const OPTIONAL: Record<string, readonly string[]> = {
-  EventACK: ['ThisDN'],
-  EventError: ['ReferenceID', 'ThisDN'],
+  // Replies: the spec asks EventSequenceNumber of distributed events only.
+  EventClientRegistered: ['EventSequenceNumber'],
+  EventRegistered: ['EventSequenceNumber'],
+  EventUnregistered: ['EventSequenceNumber'],
+  EventACK: ['ThisDN', 'EventSequenceNumber'],
+  EventError: ['ReferenceID', 'ThisDN', 'EventSequenceNumber'],
   EventUserEvent: ['ConnID', 'UserData'],
 };
 
@@ -742,20 +746,23 @@ describe('other attributes', () => {
 
 describe('event stamp (decodeEvent)', () => {
   const base = {
-    message: 'EventRegistered',
-    ReferenceID: 1,
+    message: 'EventUserEvent',
     ThisDN: '7001',
     EventSequenceNumber: 3,
     Time: TIME,
   };
 
-  test('missing EventSequenceNumber is 53 naming EventSequenceNumber', () => {
+  test('a distributed event without EventSequenceNumber is 53 naming EventSequenceNumber', () => {
     const { EventSequenceNumber: _, ...rest } = base;
     assert.deepEqual(problemOf(decodeEvent(rest)), {
       code: 53,
       attribute: 'EventSequenceNumber',
       reason: 'missing',
     });
+  });
+
+  test('a reply without EventSequenceNumber is valid: the spec asks it of distributed events only', () => {
+    assert.ok(decodeEvent({ message: 'EventACK', ReferenceID: 1, ThisDN: '7001', Time: TIME }).ok);
   });
 
   test('missing Time is 53 naming Time', () => {
@@ -786,7 +793,7 @@ describe('event stamp (decodeEvent)', () => {
     assert.ok(decodeRequest({ message: 'RequestRegisterAddress', ReferenceID: 1, ThisDN: '7001' }).ok);
     assert.equal(
       problemOf(decodeEvent({ message: 'EventRegistered', ReferenceID: 1, ThisDN: '7001' })).attribute,
-      'EventSequenceNumber',
+      'Time',
     );
   });
 });

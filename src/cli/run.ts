@@ -1,5 +1,5 @@
 /** `screencap-cert run`: the conformance suite (the main job). */
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -141,6 +141,11 @@ export function registerRunCommand(program: Command): void {
       1,
     )
     .option('--summary-json <file>', 'also write the verdict, scenarios and rule outcomes as JSON')
+    .option('--fail-fast', 'stop at the first failed rule, reporting what ran (one scenario at a time)')
+    .option(
+      '--ready-file <file>',
+      'write HOST:PORT to <file> once the embedded T-Server listens (recorder and desktop profiles)',
+    )
     .option('--allow-incomplete', 'exit 0 for an INCOMPLETE verdict (the certificate still says INCOMPLETE)')
     .option('--sign', `sign the report's manifest with the Ed25519 private key (PEM) in ${SIGNING_KEY_ENV}`)
     .option(
@@ -169,16 +174,29 @@ export function registerRunCommand(program: Command): void {
         allowIncomplete?: boolean;
         sign?: boolean;
         allureReport: boolean;
+        failFast?: boolean;
+        readyFile?: string;
       }) => {
         // Support code (and parallel workers) read the settings from the environment, as CI can set them.
         if (opts.config) process.env.SCREENCAP_CONFIG = opts.config;
         if (opts.profile) process.env.SCREENCAP_PROFILE = opts.profile;
         if (opts.break) process.env.SCREENCAP_BREAK = opts.break;
         if (opts.sipLog) process.env.SCREENCAP_TSERVER_SIP_LOG = opts.sipLog;
+        if (opts.failFast) process.env.SCREENCAP_FAIL_FAST = '1';
+        if (opts.readyFile) {
+          process.env.SCREENCAP_READY_FILE = opts.readyFile;
+          // A file left by an earlier run must not say that this one listens.
+          await rm(opts.readyFile, { force: true });
+        }
         const { config } = settingsFromEnv();
         if (config.profile !== 'self' && opts.parallel > 1) {
           throw new InvalidArgumentError(
             `--parallel ${opts.parallel}: the ${config.profile} profile shares one T-Server with the system under test, so scenarios run one at a time`,
+          );
+        }
+        if (opts.failFast && opts.parallel > 1) {
+          throw new InvalidArgumentError(
+            `--parallel ${opts.parallel}: --fail-fast stops the run from the scenario that failed, so scenarios run one at a time`,
           );
         }
         if (config.tserver.sipLog && opts.parallel > 1) {

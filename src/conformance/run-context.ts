@@ -4,6 +4,7 @@
  * configured port (the SUT connects to it), an external tlib-json endpoint, or the simulator image.
  * Before the first scenario the run waits until the SUT is ready, and says what never happened.
  */
+import { writeFile } from 'node:fs/promises';
 import type { HarnessConfig } from '../config/schema.ts';
 import type { RunningContainer } from '../container.ts';
 import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
@@ -155,6 +156,20 @@ export class RunContext {
       resources,
       ...(recorder ? { recorder } : {}),
     });
+  }
+
+  /**
+   * When the system under test connects to the embedded T-Server: says that it listens, on stderr
+   * (`screencap-cert: T-Server listening on HOST:PORT ...`, a documented line to wait for) and, if
+   * asked, in `readyFile` (`HOST:PORT` and a newline, written once it listens).
+   */
+  async announce(write: (line: string) => void, readyFile?: string): Promise<void> {
+    if (!this.shared || !this.sutSeat) return;
+    const address = `${this.shared.host}:${this.shared.port}`;
+    write(
+      `screencap-cert: T-Server listening on ${address} (tlib-json); the ${this.sutSeat} under test may connect now`,
+    );
+    if (readyFile) await writeFile(readyFile, `${address}\n`);
   }
 
   /** DNs the system under test must monitor before scenarios start. */

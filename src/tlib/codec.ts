@@ -197,6 +197,11 @@ const STAMP: Schema = {
   EventSequenceNumber: { validate: nonNegativeInt },
   Time: { validate: time },
 };
+/** The spec asks EventSequenceNumber of distributed events only; a reply may carry one. */
+const REPLY_STAMP: Schema = {
+  EventSequenceNumber: { validate: nonNegativeInt, optional: true },
+  Time: { validate: time },
+};
 
 const SCHEMAS: Record<TMessage['message'], Schema> = {
   RequestRegisterClient: { ReferenceID: REQ, ApplicationName: { validate: string } },
@@ -207,17 +212,17 @@ const SCHEMAS: Record<TMessage['message'], Schema> = {
     ReferenceID: REQ,
     ServerName: { validate: string },
     ServerVersion: { validate: string },
-    ...STAMP,
+    ...REPLY_STAMP,
   },
-  EventRegistered: { ReferenceID: REQ, ThisDN: DN, ...STAMP },
-  EventUnregistered: { ReferenceID: REQ, ThisDN: DN, ...STAMP },
-  EventACK: { ReferenceID: REQ, ThisDN: { validate: dn, optional: true }, ...STAMP },
+  EventRegistered: { ReferenceID: REQ, ThisDN: DN, ...REPLY_STAMP },
+  EventUnregistered: { ReferenceID: REQ, ThisDN: DN, ...REPLY_STAMP },
+  EventACK: { ReferenceID: REQ, ThisDN: { validate: dn, optional: true }, ...REPLY_STAMP },
   EventError: {
     ReferenceID: { validate: referenceId, optional: true },
     ThisDN: { validate: dn, optional: true },
     ErrorCode: { validate: nonNegativeInt },
     ErrorMessage: { validate: string },
-    ...STAMP,
+    ...REPLY_STAMP,
   },
   EventUserEvent: {
     ThisDN: DN,
