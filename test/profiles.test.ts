@@ -129,7 +129,7 @@ describe('the system under test in each seat', () => {
     assert.deepEqual(rulesWith(summary, 'failed'), ['TSRV-PRESERVE']);
   });
 
-  test('desktop profile: a stimulus command drives a standalone mock desktop process, which passes every desktop rule', async () => {
+  test("desktop profile: the README's HTTP stimulus drives a standalone mock desktop process, which passes every desktop rule", async () => {
     const [port, control] = [await freePort(), await freePort()];
     background([
       'mock',
@@ -143,10 +143,12 @@ describe('the system under test in each seat', () => {
       '--timeout',
       '30000',
     ]);
-    const post = `fetch('http://127.0.0.1:${control}/operations',{method:'POST',body:JSON.stringify({op:'{op}',dn:'{dn}'})}).then(r=>process.exit(r.ok?0:1),()=>process.exit(2))`;
+    // The README's HTTP stimulus, as written there.
     const { code, summary, output } = await runCli(['run', '--profile', 'desktop'], {
       SCREENCAP_TSERVER_PORT: String(port),
-      SCREENCAP_DESKTOP_STIMULUS_COMMAND: `${process.execPath} -e "${post}"`,
+      SCREENCAP_DESKTOP_STIMULUS_HTTP_URL: `http://127.0.0.1:${control}/operations`,
+      SCREENCAP_DESKTOP_STIMULUS_HTTP_BODY: '{"op":"{op}","dn":"{dn}","connId":"{connId}"}',
+      SCREENCAP_DESKTOP_STIMULUS_HTTP_HEADERS: '{"content-type":"application/json"}',
     });
     assert.equal(summary.verdict, 'passed', output);
     assert.equal(code, 0);
