@@ -15,7 +15,7 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
     Then the T-Server answers EventError 41
     And the exchange conforms to the tagged rules
 
-  @rule:TSRV-REPLY @rule:TSRV-REFUSED-NOT-DELIVERED
+  @rule:TSRV-REPLY @rule:TSRV-REFUSED-NOT-DELIVERED @rule:TSRV-ERROR-CODE
   Scenario Outline: <request> is refused with EventError <code>
     When a client sends "<request>" on DN 7001
     Then the T-Server answers EventError <code>
@@ -65,9 +65,11 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
       | a RequestSendEvent while the switch link is down | 54   |
       | a RequestSendEvent on a DN the T-Server does not know | 59   |
 
+  @rule:TSRV-ERROR-CODE @rule:TSRV-REPLY
   Scenario Outline: <request> is refused with EventError <code>, with no ReferenceID to answer
     When a client sends "<request>" on DN 7001
     Then the T-Server answers EventError <code>
+    And the exchange conforms to the tagged rules
 
     Examples:
       | request                                 | code |
@@ -75,10 +77,12 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
       | a RequestSendEvent without ReferenceID  | 53   |
       | a request before RequestRegisterClient  | 229  |
 
+  @rule:TSRV-ERROR-CODE
   Scenario Outline: <request> is a framing error: EventError <code>, then the connection closes
     When a client sends "<request>" on DN 7001
     Then the T-Server answers EventError <code>
     And the T-Server closes that client's connection
+    And the exchange conforms to the tagged rules
 
     Examples:
       | request                  | code |

@@ -32,6 +32,9 @@ export interface JournalEntry {
   source?: SourceRef;
 }
 
+/** The journal's name for a line a client wrote that no T-Server can read (not a T-Lib message). */
+export const UNREADABLE_LINE = '(unreadable line)';
+
 export interface SourceRef {
   file: string;
   line: number;

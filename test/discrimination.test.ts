@@ -3,10 +3,14 @@
  * deliberately broken party in its seat it fails and names the rule that party violates.
  */
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BREAKAGES } from '../src/parties/breakages.ts';
 import { RULE_IDS } from '../src/rules/catalog.ts';
 import { runCli, withConcurrency } from './cli.ts';
+
+const FEATURES = new URL('../features', import.meta.url).pathname;
 
 /**
  * A broken party mostly costs timeouts, so its runs use short ones, and scenarios in parallel.
@@ -26,6 +30,21 @@ describe('the conformance suite discriminates', () => {
       [],
       'rules no broken party proves the suite catches',
     );
+  });
+
+  test('every scenario names the rule it proves (@rule:), so any failure is a rule’s', async () => {
+    const untagged: string[] = [];
+    for (const file of await readdir(FEATURES)) {
+      const lines = (await readFile(join(FEATURES, file), 'utf8')).split('\n');
+      lines.forEach((line, i) => {
+        if (!/^\s*Scenario/.test(line)) return;
+        const tags: string[] = [];
+        for (let j = i - 1; j >= 0 && /^\s*@/.test(lines[j] as string); j--)
+          tags.push(...(lines[j] as string).trim().split(/\s+/));
+        if (!tags.some((t) => t.startsWith('@rule:'))) untagged.push(`${file}: ${line.trim()}`);
+      });
+    }
+    assert.deepEqual(untagged, []);
   });
 
   test('with the harness playing every seat correctly, every rule passes', async () => {

@@ -46,6 +46,7 @@ describe('independent parties in each seat', { concurrency: 2 }, () => {
     assert.equal(run.code, 0);
     assert.deepEqual(rulesWith(run, 'passed'), [
       'TSRV-REPLY',
+      'TSRV-ERROR-CODE',
       'TSRV-REFUSED-NOT-DELIVERED',
       'TSRV-REFUSES-UNREGISTERED',
       'TSRV-DELIVERY',

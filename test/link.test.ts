@@ -339,7 +339,7 @@ describe('connection end', () => {
     assert.match(reason?.message ?? '', /malformed line: line is not valid JSON/);
   });
 
-  test('sendBytes writes raw bytes without journaling them; the simulator framing error closes the link, which journals the loss', async (t) => {
+  test('sendBytes journals an unreadable line with its length; the simulator framing error closes the link, which journals the loss', async (t) => {
     const h = await Harness.start(t);
     const link = await h.link('vandal');
     const closed = new Promise<Error | undefined>((resolve) => link.onClose(resolve));
@@ -349,8 +349,10 @@ describe('connection end', () => {
     assert.match(reason?.message ?? '', /closed the connection/);
     const after = h.journal.filter((e) => e.party === 'vandal', mark);
     assert.deepEqual(
-      after.map((e) => `${e.direction} ${e.message.message} ${e.message.ErrorCode ?? e.message.Cause}`),
-      ['in EventError 102', `in ${DISCONNECTED} ${reason?.message}`],
+      after.map(
+        (e) => `${e.direction} ${e.message.message} ${e.message.ErrorCode ?? e.message.Length ?? e.message.Cause}`,
+      ),
+      ['out (unreadable line) 9', 'in EventError 102', `in ${DISCONNECTED} ${reason?.message}`],
     );
   });
 });

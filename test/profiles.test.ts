@@ -100,6 +100,7 @@ describe('the system under test in each seat', () => {
     assert.equal(code, 0);
     assert.deepEqual(rulesWith(summary, 'passed'), [
       'TSRV-REPLY',
+      'TSRV-ERROR-CODE',
       'TSRV-REFUSED-NOT-DELIVERED',
       'TSRV-REFUSES-UNREGISTERED',
       'TSRV-DELIVERY',

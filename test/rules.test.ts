@@ -244,7 +244,14 @@ function conforming(): Exchange {
   ex.round('query', 'enabled');
   const unregistered = ex.request('bystander', 'start');
   ex.errors('bystander', unregistered.ref, DN, 41);
+  const unknown = ex.sends('bystander', { message: 'RequestScreenCapture', ThisDN: DN });
+  ex.receive('bystander', unknownRefused(unknown.ref));
   return ex;
+}
+
+/** The EventError 51 answering an unknown request. */
+function unknownRefused(ref: unknown, code = 51): WireMessage {
+  return { message: 'EventError', ReferenceID: ref, ErrorCode: code, ErrorMessage: 'unknown message' };
 }
 
 const violated = new Set<string>();
@@ -294,6 +301,7 @@ describe('a conforming exchange passes every rule', () => {
     'TSRV-REPLY': 18,
     'TSRV-REFUSED-NOT-DELIVERED': 2,
     'TSRV-REFUSES-UNREGISTERED': 1,
+    'TSRV-ERROR-CODE': 1,
     'TSRV-DELIVERY': 32,
     'TSRV-PRESERVE': 16,
     'REC-REGISTERED': 8,
@@ -802,6 +810,68 @@ describe('TSRV-REFUSED-NOT-DELIVERED', () => {
     ex.delivers('recorder', { ThisDN: DN, UserData: sc('stop') });
     passes(ex.outcome('TSRV-REFUSED-NOT-DELIVERED'), 1);
     assert.equal(ex.outcome('TSRV-DELIVERY').outcome, 'failed');
+  });
+});
+
+describe('TSRV-ERROR-CODE', () => {
+  test('an unknown request refused with another code fails, naming both', () => {
+    const ex = monitored();
+    const { ref, entry } = ex.sends('bystander', { message: 'RequestScreenCapture', ThisDN: DN });
+    const [error] = ex.receive('bystander', unknownRefused(ref, 53)) as [JournalEntry];
+    fails(ex.outcome('TSRV-ERROR-CODE'), [
+      new RegExp(
+        `^ErrorCode should be 51 \\(TERR_UNSUP_OPER\\) \\(an unknown request: #${entry.seq} bystander -> RequestScreenCapture .*\\), was 53 in #${error.seq} bystander <- EventError`,
+      ),
+      error,
+    ]);
+  });
+
+  test('a request without ReferenceID is answered by the next EventError without one: 53', () => {
+    const ex = monitored();
+    ex.sends('desktop', { ReferenceID: undefined, ThisDN: DN, Event: capture('start') });
+    ex.receive('desktop', { message: 'EventError', ErrorCode: 53, ErrorMessage: 'ReferenceID: missing' });
+    passes(ex.outcome('TSRV-ERROR-CODE'), 1);
+  });
+
+  test('a line that is no message: 102, then the connection closes; kept open, it fails', () => {
+    const unreadable = (ex: Exchange) =>
+      ex.sends('bystander', { message: '(unreadable line)', Length: 21, ReferenceID: undefined });
+    const closes = monitored();
+    unreadable(closes);
+    closes.receive('bystander', { message: 'EventError', ErrorCode: 102, ErrorMessage: 'not JSON' });
+    closes.receive('bystander', { message: DISCONNECTED, Cause: 'T-Server closed the connection' });
+    passes(closes.outcome('TSRV-ERROR-CODE'), 1);
+
+    const open = monitored();
+    unreadable(open);
+    const [error] = open.receive('bystander', {
+      message: 'EventError',
+      ErrorCode: 102,
+      ErrorMessage: 'not JSON',
+    }) as [JournalEntry];
+    fails(open.outcome('TSRV-ERROR-CODE'), [
+      /^the T-Server should close the connection after #\d+ bystander <- EventError .* \(a line it cannot read\), kept it open$/,
+      error,
+    ]);
+  });
+
+  test('a line over 1 MiB calls for 107, and an unanswered one is missing', () => {
+    const ex = monitored();
+    const { entry } = ex.sends('bystander', {
+      message: '(unreadable line)',
+      Length: 2 * 1024 * 1024,
+      ReferenceID: undefined,
+    });
+    fails(ex.outcome('TSRV-ERROR-CODE'), [
+      /should be answered by EventError 107 \(TERR_BAD_MSG_LENGTH\) \(a line that is no message\), was answered by none$/,
+      entry,
+    ]);
+  });
+
+  test('what a Tevent says is not the T-Server’s to check: not judged here', () => {
+    const ex = monitored();
+    ex.sends('desktop', { ThisDN: DN, Event: { ...capture('start'), message: 'EventUserData' } });
+    unjudged(ex.outcome('TSRV-ERROR-CODE'), 'not-exercised', /nothing here exercises it/);
   });
 });
 

@@ -1,6 +1,6 @@
 /** A Link over tlib-json TCP (spec/tlib-json.md). */
 import { connect as netConnect, type Socket } from 'node:net';
-import { DISCONNECTED, Journal, noteMessageBytes } from '../journal.ts';
+import { DISCONNECTED, Journal, noteMessageBytes, UNREADABLE_LINE } from '../journal.ts';
 import { decodeEvent, encode, problemText } from '../tlib/codec.ts';
 import { FrameReader } from '../tlib/framing.ts';
 import type {
@@ -161,9 +161,24 @@ export class TlibLink implements Link {
     this.socket.write(encode(message));
   }
 
-  /** Writes raw bytes, journaling nothing: for framing tests only. */
+  /**
+   * Writes raw bytes (framing tests). A line that is not a message is journaled as
+   * `(unreadable line)` with its length, so the rules can judge the T-Server's answer to it.
+   */
   sendBytes(bytes: Buffer | string): void {
-    this.socket.write(bytes);
+    const buffer = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    for (const frame of new FrameReader().push(buffer)) {
+      if (frame.ok) continue;
+      this.journal.append({
+        party: this.party,
+        direction: 'out',
+        peer: this.peer,
+        message: { message: UNREADABLE_LINE, Length: buffer.length },
+        problem: frame.reason,
+      });
+      break;
+    }
+    this.socket.write(buffer);
   }
 
   onEvent(listener: (event: WireMessage) => void): () => void {

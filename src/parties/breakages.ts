@@ -83,6 +83,12 @@ export const BREAKAGES = [
     text: 'acknowledges and delivers a RequestSendEvent on a DN its sender did not register',
   },
   {
+    id: 'tserver-wrong-error-code',
+    seat: 'tserver',
+    violates: 'TSRV-ERROR-CODE',
+    text: 'refuses an unknown request with EventError 53 instead of 51',
+  },
+  {
     id: 'tserver-delivers-to-all',
     seat: 'tserver',
     violates: 'TSRV-DELIVERY',
@@ -336,6 +342,17 @@ class AcceptsUnregisteredTServer extends TServer {
   }
 }
 
+class WrongErrorCodeTServer extends TServer {
+  protected override refuse(
+    session: ClientSession,
+    wire: WireMessage | TRequest,
+    code: number,
+    reason: string,
+  ): void {
+    super.refuse(session, wire, code === TErr.UNSUP_OPER ? TErr.INVALID_ATTR : code, reason);
+  }
+}
+
 class DeliversToAllTServer extends TServer {
   protected override recipients(): ReadonlySet<ClientSession> {
     return this.allSessions;
@@ -377,6 +394,7 @@ const ENGINES: Record<string, new (options: TServerOptions) => TServer> = {
   'tserver-no-ack': NoAckTServer,
   'tserver-wrong-ack-reference': WrongAckReferenceTServer,
   'tserver-accepts-unregistered': AcceptsUnregisteredTServer,
+  'tserver-wrong-error-code': WrongErrorCodeTServer,
   'tserver-delivers-to-all': DeliversToAllTServer,
   'tserver-delivers-refused': DeliversRefusedTServer,
   'tserver-strips-userdata': StripsUserDataTServer,

@@ -55,6 +55,14 @@ export const RULES = [
       'The seed says the T-Server responds; the harness allows each reply a configurable time (timeouts.requestMs, default 2000 ms).',
   },
   {
+    id: 'TSRV-ERROR-CODE',
+    seat: 'tserver',
+    section: '1.1',
+    text: 'A request it cannot read or perform is answered by EventError with the T-Library code of why and an ErrorMessage; after a line it cannot read, the T-Server closes the connection',
+    reading:
+      'The seed says EventError when the operation cannot be performed; which code says why is tlib-json’s (T-Library’s own codes): 102/107 for a line that is no message, 51 an unknown request, 53 a missing or invalid attribute, 56 a malformed ConnID. What a Tevent says is not the T-Server’s to check.',
+  },
+  {
     id: 'TSRV-REFUSED-NOT-DELIVERED',
     seat: 'tserver',
     section: '1.1',

@@ -4,7 +4,7 @@
  * and the offending message.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { DISCONNECTED, summarize } from '../journal.ts';
+import { DISCONNECTED, summarize, UNREADABLE_LINE } from '../journal.ts';
 import type { FieldFinding } from '../result/outcomes.ts';
 import {
   expectedIndication,
@@ -13,8 +13,9 @@ import {
   isOperation,
   OPERATIONS,
 } from '../screencap.ts';
-import { referenceIdProblem } from '../tlib/codec.ts';
+import { decodeRequest, isRequestName, problemText, referenceIdProblem } from '../tlib/codec.ts';
 import { describeErrorCode, TErr } from '../tlib/errors.ts';
+import { MAX_LINE_BYTES } from '../tlib/framing.ts';
 import type { RuleId } from './catalog.ts';
 import {
   type Answer,
@@ -25,6 +26,7 @@ import {
   type DeliveryAnalysis,
   Exchanges,
   pairAnswers,
+  REPLY_NAMES,
   type SentRequest,
   tevent,
 } from './exchanges.ts';
@@ -342,6 +344,47 @@ function recoveryCheck(role: 'desktop' | 'recorder') {
   };
 }
 
+interface ExpectedRefusal {
+  codes: number[];
+  why: string;
+  /** The reply carries the request's ReferenceID (else it is the next EventError without one). */
+  byReference: boolean;
+  /** The T-Server closes the connection after it. */
+  closes?: true;
+}
+
+/**
+ * The EventError a client's message calls for, whoever the T-Server is, when its own content
+ * decides it (not the T-Server's state: a fault, a DN list, registrations).
+ */
+function expectedRefusal(r: WireRecord): ExpectedRefusal | undefined {
+  const m = r.message;
+  if (m.message === UNREADABLE_LINE) {
+    const length = m.Length;
+    const codes =
+      typeof length !== 'number'
+        ? [TErr.MSG_TYPE, TErr.BAD_MSG_LENGTH]
+        : length > MAX_LINE_BYTES
+          ? [TErr.BAD_MSG_LENGTH]
+          : [TErr.MSG_TYPE];
+    return {
+      codes,
+      why: `a line that is no message${r.entry.problem ? ` (${r.entry.problem})` : ''}`,
+      byReference: false,
+      closes: true,
+    };
+  }
+  if (!m.message.startsWith('Request')) return undefined;
+  const byReference = referenceIdProblem(m.ReferenceID) === undefined;
+  if (!isRequestName(m.message)) return { codes: [TErr.UNSUP_OPER], why: 'an unknown request', byReference };
+  const decoded = decodeRequest(m);
+  if (decoded.ok) return undefined;
+  // What the Tevent says is the rules' to judge, not the T-Server's (spec: it does not check it).
+  if (decoded.problem.attribute === 'Event.message' || decoded.problem.attribute === 'Event.ThisDN')
+    return undefined;
+  return { codes: [decoded.problem.code], why: problemText(decoded.problem), byReference };
+}
+
 /** Refusals that say the DN (or the client) was not registered, or that the DN is unknown. */
 const NOT_REGISTERED_CODES: ReadonlySet<number> = new Set([
   TErr.NOT_REGISTERED,
@@ -412,6 +455,62 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
         record: u.event,
       }));
     return { checked: refused.length, findings };
+  },
+  'TSRV-ERROR-CODE': (ctx) => {
+    const findings: Finding[] = [];
+    let checked = 0;
+    for (const client of ctx.exchanges.clients) {
+      const records = ctx.exchanges.recordsOf(client);
+      records.forEach((r, i) => {
+        const expected = r.sent ? expectedRefusal(r) : undefined;
+        if (!expected) return;
+        checked++;
+        const later = records.slice(i + 1).filter((x) => !x.sent);
+        const reply = later.find((x) =>
+          expected.byReference
+            ? REPLY_NAMES.has(x.message.message) && x.message.ReferenceID === r.message.ReferenceID
+            : x.message.message === 'EventError' && x.message.ReferenceID === undefined,
+        );
+        const codes = expected.codes.map(describeErrorCode).join(' or ');
+        const what = `${codes} (${expected.why}: ${summarize(r.entry)})`;
+        if (!reply) {
+          findings.push({
+            text: `${summarize(r.entry)} should be answered by EventError ${codes} (${expected.why}), was answered by none`,
+            record: r,
+            missing: true,
+          });
+          return;
+        }
+        const code = reply.message.ErrorCode;
+        if (reply.message.message !== 'EventError' || !expected.codes.includes(code as number)) {
+          findings.push(
+            fieldFinding(
+              reply,
+              'ErrorCode',
+              what,
+              reply.message.message === 'EventError' ? code : reply.message.message,
+            ),
+          );
+          return;
+        }
+        if (typeof reply.message.ErrorMessage !== 'string' || reply.message.ErrorMessage === '')
+          findings.push(
+            fieldFinding(
+              reply,
+              'ErrorMessage',
+              `a text naming what was wrong in ${summarize(r.entry)}`,
+              reply.message.ErrorMessage,
+            ),
+          );
+        if (expected.closes && !later.some((x) => x.message.message === DISCONNECTED))
+          findings.push({
+            text: `the T-Server should close the connection after ${summarize(reply.entry)} (a line it cannot read), kept it open`,
+            record: reply,
+            missing: true,
+          });
+      });
+    }
+    return { checked, findings };
   },
   'TSRV-REFUSES-UNREGISTERED': (ctx) => {
     const ex = ctx.exchanges;

@@ -28,7 +28,8 @@ export function before(a: WireRecord, b: WireRecord): boolean {
 
 const STATE_EVENTS = new Set(['EventRegistered', 'EventUnregistered']);
 
-const REPLY_NAMES = new Set([
+/** The events that answer a request by its ReferenceID. */
+export const REPLY_NAMES: ReadonlySet<string> = new Set([
   'EventACK',
   'EventError',
   'EventRegistered',
