@@ -86,7 +86,7 @@ export const BREAKAGES = [
     id: 'tserver-wrong-error-code',
     seat: 'tserver',
     violates: 'TSRV-ERROR-CODE',
-    text: 'refuses an unknown request with EventError 53 instead of 51',
+    text: 'refuses what it cannot read or perform with EventError 52 (TERR_INTERNAL), whatever the reason',
   },
   {
     id: 'tserver-delivers-to-all',
@@ -349,7 +349,14 @@ class WrongErrorCodeTServer extends TServer {
     code: number,
     reason: string,
   ): void {
-    super.refuse(session, wire, code === TErr.UNSUP_OPER ? TErr.INVALID_ATTR : code, reason);
+    const unreadable = [
+      TErr.UNSUP_OPER,
+      TErr.INVALID_ATTR,
+      TErr.INV_CONNID,
+      TErr.MSG_TYPE,
+      TErr.BAD_MSG_LENGTH,
+    ];
+    super.refuse(session, wire, (unreadable as number[]).includes(code) ? TErr.INTERNAL : code, reason);
   }
 }
 
