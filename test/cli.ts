@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mapLimited } from '../src/load/concurrency.ts';
 import type { SuiteResult } from '../src/result/outcomes.ts';
+import { RULES } from '../src/rules/catalog.ts';
+import type { Seat } from '../src/rules/observations.ts';
 
 const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -104,4 +106,9 @@ export function mockRecorderArgs(port: number, breakage?: string): string[] {
     '30000',
   ];
   return breakage ? [...args, '--break', breakage] : args;
+}
+
+/** The rules that judge a seat, in the catalog's order (as a run's summary lists them). */
+export function rulesOf(seat: Seat): string[] {
+  return RULES.filter((r) => r.seat === seat).map((r) => r.id);
 }
