@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { configWarnings } from '../src/cli/config.ts';
 import { ConfigError, envName, fillTemplate, loadConfig } from '../src/config/load.ts';
 import { notRunReason, profileTagExpression } from '../src/conformance/profiles.ts';
 
@@ -25,6 +26,16 @@ function configError(fn: () => unknown): string {
 }
 
 describe('configuration', () => {
+  test('config check warns of tserver.port 0 where the system under test must connect to the embedded T-Server', () => {
+    const warnings = (env: Record<string, string>) => configWarnings(loadConfig(undefined, env));
+    assert.match(
+      warnings({ SCREENCAP_PROFILE: 'recorder' }).join('\n'),
+      /^tserver\.port is 0 with the recorder profile: .*cannot know beforehand; set tserver\.port/,
+    );
+    assert.deepEqual(warnings({ SCREENCAP_PROFILE: 'recorder', SCREENCAP_TSERVER_PORT: '7000' }), []);
+    assert.deepEqual(warnings({}), []);
+  });
+
   test('defaults: self profile, embedded simulator on an ephemeral loopback port, agents 7001 and 7002', () => {
     const c = loadConfig(undefined, {});
     assert.equal(c.profile, 'self');

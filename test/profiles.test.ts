@@ -3,8 +3,12 @@
  * mock recorder and mock desktop, driven through the recorder, tserver and desktop profiles.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Background, freePort, mockRecorderArgs, rulesOf, runCli } from './cli.ts';
+import { withTimeout } from './helpers.ts';
 
 const children: Background[] = [];
 after(() => {
@@ -45,6 +49,37 @@ describe('the system under test in each seat', () => {
       summary.scenarios.some((s) => s.status === 'not-run'),
       'scenarios without the recorder are reported as not run',
     );
+  });
+
+  test('recorder profile: --ready-file says when the recorder may connect; --fail-fast stops at the first failed rule', async () => {
+    const port = await freePort();
+    const ready = join(await mkdtemp(join(tmpdir(), 'screencap-ready-')), 'ready');
+    const run = runCli(['run', '--profile', 'recorder', '--ready-file', ready, '--fail-fast'], {
+      SCREENCAP_TSERVER_PORT: String(port),
+      SCREENCAP_TIMEOUTS_ANSWER_MS: '300',
+    });
+    const address = await withTimeout(
+      (async () => {
+        for (;;) {
+          const text = await readFile(ready, 'utf8').catch(() => undefined);
+          if (text) return text;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+      30_000,
+      `the ready file ${ready}`,
+    );
+    assert.equal(address, `127.0.0.1:${port}\n`);
+    background(mockRecorderArgs(port, 'recorder-never-answers'));
+    const { code, summary, output } = await run;
+    assert.equal(code, 1);
+    assert.match(output, /screencap-cert: T-Server listening on 127\.0\.0\.1:\d+ \(tlib-json\)/);
+    assert.match(summary.reasons.join('\n'), /--fail-fast: REC-ANSWER failed in “/);
+    assert.deepEqual(rulesWith(summary, 'failed'), ['REC-ANSWER']);
+    // It stopped at the first scenario a rule failed in; the scenarios after it never ran.
+    const failing = summary.scenarios.filter((s) => s.rules.some((r) => r.outcome === 'failed'));
+    assert.equal(failing.length, 1, failing.map((s) => s.name).join(', '));
+    assert.equal(summary.complete, false);
   });
 
   test('recorder profile: a broken recorder process, configured from the environment as a recorder image is, fails naming the rule', async () => {

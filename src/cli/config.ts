@@ -6,7 +6,7 @@ import { profileTagExpression } from '../conformance/profiles.ts';
 import { SUMMARIES } from './summaries.ts';
 
 /** What is valid but will not work as the user probably means. */
-function configWarnings(c: HarnessConfig): string[] {
+export function configWarnings(c: HarnessConfig): string[] {
   const warnings: string[] = [];
   const connects = c.profile === 'recorder' || c.profile === 'desktop';
   if (connects && c.tserver.mode === 'embedded' && c.tserver.port === 0)
