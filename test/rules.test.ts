@@ -330,15 +330,20 @@ describe('a conforming exchange passes every rule', () => {
 describe('outcomes other than passed and failed', () => {
   test('a rule with nothing to judge is not exercised, it did not pass (vacuous-pass guard)', () => {
     const ex = monitored();
-    for (const id of RULE_IDS.filter(
-      (r) => r !== 'TSRV-REFUSED-NOT-DELIVERED' && !RECOVERY_RULES.includes(r),
-    )) {
+    const arising = ['TSRV-REFUSED-NOT-DELIVERED', 'TSRV-ERROR-CODE', 'TSRV-REFUSES-UNREGISTERED'];
+    for (const id of RULE_IDS.filter((r) => !arising.includes(r) && !RECOVERY_RULES.includes(r))) {
       unjudged(ex.outcome(id), 'not-exercised', /nothing here exercises it/);
     }
   });
 
-  test('a refused request delivered to no one is not applicable where nothing was refused', () => {
+  test('rules of a condition that never arose are not applicable: nothing refused, nothing unregistered or unreadable sent', () => {
     unjudged(monitored().outcome('TSRV-REFUSED-NOT-DELIVERED'), 'not-applicable', /nothing was refused/);
+    unjudged(
+      monitored().outcome('TSRV-REFUSES-UNREGISTERED'),
+      'not-applicable',
+      /on a DN it had not registered/,
+    );
+    unjudged(monitored().outcome('TSRV-ERROR-CODE'), 'not-applicable', /calls for a particular EventError/);
   });
 
   test('rules of a role whose traffic is not observed are not observable, saying which evidence would show them', () => {
@@ -871,7 +876,7 @@ describe('TSRV-ERROR-CODE', () => {
   test('what a Tevent says is not the T-Server’s to check: not judged here', () => {
     const ex = monitored();
     ex.sends('desktop', { ThisDN: DN, Event: { ...capture('start'), message: 'EventUserData' } });
-    unjudged(ex.outcome('TSRV-ERROR-CODE'), 'not-exercised', /nothing here exercises it/);
+    unjudged(ex.outcome('TSRV-ERROR-CODE'), 'not-applicable', /calls for a particular EventError/);
   });
 });
 
@@ -900,7 +905,7 @@ describe('TSRV-REFUSES-UNREGISTERED', () => {
   test('requests on registered DNs are not its to judge', () => {
     const ex = monitored();
     ex.round('start', 'enabled');
-    unjudged(ex.outcome('TSRV-REFUSES-UNREGISTERED'), 'not-exercised', /nothing here exercises it/);
+    unjudged(ex.outcome('TSRV-REFUSES-UNREGISTERED'), 'not-applicable', /on a DN it had not registered/);
   });
 });
 

@@ -510,6 +510,11 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
           });
       });
     }
+    if (checked === 0)
+      return {
+        notApplicable:
+          'no client sent a line or request that calls for a particular EventError (unreadable, unknown, invalid) in this evidence',
+      };
     return { checked, findings };
   },
   'TSRV-REFUSES-UNREGISTERED': (ctx) => {
@@ -543,6 +548,10 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
         );
       }
     }
+    if (judged.length === 0)
+      return {
+        notApplicable: 'no client sent a RequestSendEvent on a DN it had not registered in this evidence',
+      };
     return { checked: judged.length, findings };
   },
   'TSRV-DELIVERY': (ctx) => {
