@@ -65,16 +65,20 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
       | a RequestSendEvent while the switch link is down | 54   |
       | a RequestSendEvent on a DN the T-Server does not know | 59   |
 
-  @rule:TSRV-ERROR-CODE @rule:TSRV-REPLY
-  Scenario Outline: <request> is refused with EventError <code>, with no ReferenceID to answer
+  Scenario Outline: <request> gets EventError <code>
     When a client sends "<request>" on DN 7001
     Then the T-Server answers EventError <code>
     And the exchange conforms to the tagged rules
 
-    Examples:
+    @rule:TSRV-ERROR-CODE
+    Examples: what the request says calls for the code
       | request                                 | code |
       | an unknown request                      | 51   |
       | a RequestSendEvent without ReferenceID  | 53   |
+
+    @rule:TSRV-REPLY
+    Examples: a well-formed request, answered with its ReferenceID
+      | request                                 | code |
       | a request before RequestRegisterClient  | 229  |
 
   @rule:TSRV-ERROR-CODE

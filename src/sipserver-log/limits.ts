@@ -38,7 +38,7 @@ export const LOG_NEEDS: Readonly<Record<RuleId, LogNeeds>> = {
   'DESK-CONNID': { session: true },
   'DESK-OPERATION': {},
   'TSRV-REPLY': { session: true, missing: true },
-  'TSRV-ERROR-CODE': { session: true, missing: true },
+  'TSRV-ERROR-CODE': { missing: true },
   'TSRV-REFUSED-NOT-DELIVERED': { session: true },
   'TSRV-REFUSES-UNREGISTERED': { session: true },
   'TSRV-DELIVERY': { session: true, missing: true },
