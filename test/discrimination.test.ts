@@ -36,12 +36,20 @@ describe('the conformance suite discriminates', () => {
     const untagged: string[] = [];
     for (const file of await readdir(FEATURES)) {
       const lines = (await readFile(join(FEATURES, file), 'utf8')).split('\n');
-      lines.forEach((line, i) => {
-        if (!/^\s*Scenario/.test(line)) return;
-        const tags: string[] = [];
+      const hasRule = (i: number) => {
         for (let j = i - 1; j >= 0 && /^\s*@/.test(lines[j] as string); j--)
-          tags.push(...(lines[j] as string).trim().split(/\s+/));
-        if (!tags.some((t) => t.startsWith('@rule:'))) untagged.push(`${file}: ${line.trim()}`);
+          if (/@rule:/.test(lines[j] as string)) return true;
+        return false;
+      };
+      let scenario: { line: string; tagged: boolean } | undefined;
+      lines.forEach((line, i) => {
+        if (/^\s*Scenario/.test(line)) {
+          scenario = { line: line.trim(), tagged: hasRule(i) };
+          if (!scenario.tagged && !/Outline/.test(line)) untagged.push(`${file}: ${scenario.line}`);
+        }
+        // An outline's examples may carry the rule tags of their rows.
+        if (/^\s*Examples:/.test(line) && scenario && !scenario.tagged && !hasRule(i))
+          untagged.push(`${file}: ${scenario.line}, ${line.trim()}`);
       });
     }
     assert.deepEqual(untagged, []);
