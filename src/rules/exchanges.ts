@@ -276,7 +276,10 @@ export function analyseDeliveries(ex: Exchanges): DeliveryAnalysis {
     if (paired.has(e)) continue;
     const request = bySequence.get(e.message.EventSequenceNumber);
     if (request)
-      pair(e, byName.take(`${e.client}\n${receivedKey(e.message)}`, e, (d) => d.request === request));
+      pair(
+        e,
+        byName.take(`${e.client}\n${receivedKey(e.message)}`, e, (d) => d.request === request),
+      );
   }
   for (const e of allEvents) {
     if (!paired.has(e)) pair(e, byName.take(`${e.client}\n${receivedKey(e.message)}`, e));
