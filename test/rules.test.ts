@@ -1291,6 +1291,25 @@ describe('REC-ANSWER', () => {
     );
   });
 
+  test('an indication answering an operation it did not owe (a Tevent naming another DN) is no extra', () => {
+    const ex = monitored();
+    const { ref } = ex.sends('desktop', { ThisDN: DN, Event: capture('start', { dn: '70019' }) });
+    ex.acks('desktop', ref);
+    ex.delivers(['desktop', 'recorder'], { ThisDN: '70019', UserData: sc('start') });
+    ex.sendsEvent('recorder', 'enabled');
+    assert.notEqual(ex.outcome('REC-ANSWER').outcome, 'failed');
+    const twice = monitored();
+    const again = twice.sends('desktop', { ThisDN: DN, Event: capture('start', { dn: '70019' }) });
+    twice.acks('desktop', again.ref);
+    twice.delivers(['desktop', 'recorder'], { ThisDN: '70019', UserData: sc('start') });
+    twice.sendsEvent('recorder', 'enabled');
+    const extra = twice.sendsEvent('recorder', 'enabled');
+    fails(twice.outcome('REC-ANSWER'), [
+      /answers none: no operation had been received on it$/,
+      extra.request.entry,
+    ]);
+  });
+
   test('a second indication for one operation fails, naming the duplicate and what was already answered', () => {
     const ex = monitored();
     const { deliveries } = ex.sendsEvent('desktop', 'start');

@@ -332,6 +332,8 @@ interface AnswerView {
   recorder: string;
   isOperation(r: WireRecord, value: unknown): boolean;
   isIndication(r: WireRecord, value: unknown): boolean;
+  /** An operation it received but does not owe an answer (one may still come, and is no extra). */
+  mayAnswer?(r: WireRecord, value: unknown): boolean;
 }
 
 /** Pairs operations with indications per DN, first in first out, tracking the state each left. */
@@ -339,10 +341,12 @@ function pairIn(ex: Exchanges, view: AnswerView, initialState: string, into: Ans
   const pending = new Map<unknown, Answer[]>();
   const last = new Map<unknown, Answer>();
   const state = new Map<unknown, string>();
+  let unowed = 0;
   for (const r of ex.recordsOf(view.client)) {
     const value = captureOf(r.message);
     const dn = r.message.ThisDN;
-    if (view.isOperation(r, value)) {
+    if (view.mayAnswer?.(r, value)) unowed++;
+    else if (view.isOperation(r, value)) {
       const answer: Answer = {
         recorder: view.recorder,
         dn,
@@ -358,7 +362,8 @@ function pairIn(ex: Exchanges, view: AnswerView, initialState: string, into: Ans
     } else if (view.isIndication(r, value)) {
       const answer = pending.get(dn)?.shift();
       if (!answer) {
-        into.extras.push({ recorder: view.recorder, dn, indication: r, previous: last.get(dn) });
+        if (unowed > 0) unowed--;
+        else into.extras.push({ recorder: view.recorder, dn, indication: r, previous: last.get(dn) });
         continue;
       }
       answer.indication = r;
@@ -380,6 +385,8 @@ function pairIn(ex: Exchanges, view: AnswerView, initialState: string, into: Ans
 export function pairAnswers(ex: Exchanges, initialState: string): AnswerPairing {
   const pairing: AnswerPairing = { answers: [], extras: [] };
   const recorders = ex.clients.filter((c) => ex.roleOf(c) === 'recorder');
+  const received = (r: WireRecord, v: unknown) =>
+    !r.sent && r.message.message === 'EventUserEvent' && isOperation(v);
   if (recorders.length > 0) {
     for (const recorder of recorders)
       pairIn(
@@ -388,11 +395,8 @@ export function pairAnswers(ex: Exchanges, initialState: string): AnswerPairing 
           client: recorder,
           recorder,
           // An operation on a DN it does not monitor (a desktop's Tevent naming another DN) is not its to answer.
-          isOperation: (r, v) =>
-            !r.sent &&
-            r.message.message === 'EventUserEvent' &&
-            isOperation(v) &&
-            ex.monitoring(recorder, r.message.ThisDN, r),
+          isOperation: (r, v) => received(r, v) && ex.monitoring(recorder, r.message.ThisDN, r),
+          mayAnswer: (r, v) => received(r, v) && !ex.monitoring(recorder, r.message.ThisDN, r),
           isIndication: (r, v) => r.sent && r.message.message === 'RequestSendEvent' && !isOperation(v),
         },
         initialState,
