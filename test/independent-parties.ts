@@ -66,10 +66,10 @@ export interface IndependentTServer {
 }
 
 /**
- * A tlib-json T-Server: replies at once, delivers each accepted Tevent `deliveryDelayMs` later in a
- * write of its own, sockets with Nagle's algorithm on (Node's default). Refuses a Tevent that is not
- * an EventUserEvent or names another DN (53), as the suite's refusal scenarios expect. Its admin
- * API has only the two routes a bridge needs: POST /calls and DELETE /calls/<connId>.
+ * A tlib-json T-Server: replies at once, delivers each accepted Tevent as given (it does not check
+ * what the Tevent says) `deliveryDelayMs` later in a write of its own, sockets with Nagle's
+ * algorithm on (Node's default). Its admin API has only the two routes a bridge needs: POST /calls
+ * and DELETE /calls/<connId>.
  */
 export async function startTServer(
   options: { deliveryDelayMs?: number; defects?: TServerDefects } = {},
@@ -143,8 +143,6 @@ export async function startTServer(
     const e = m.Event as Message | undefined;
     if (e === null || typeof e !== 'object' || Array.isArray(e) || typeof e.message !== 'string')
       return refuse(c, m, 53, 'Event: expected an object with a string message');
-    if (e.message !== 'EventUserEvent') return refuse(c, m, 53, 'Event.message: not EventUserEvent');
-    if (e.ThisDN !== dn) return refuse(c, m, 53, 'Event.ThisDN: differs from ThisDN');
     if (e.ConnID !== undefined && (typeof e.ConnID !== 'string' || !CONN_ID.test(e.ConnID)))
       return refuse(c, m, 56, 'Event.ConnID: not 16 lower-case hex digits');
     if (e.UserData !== undefined && !Array.isArray(e.UserData))
@@ -316,6 +314,7 @@ export async function startRecorder(
       !OPERATIONS.has(op)
     )
       return;
+    if (!dns.includes(dn)) return; // an operation naming a DN it does not monitor is not its to answer
     const indication = answers[op] ?? state.get(dn) ?? 'disabled';
     state.set(dn, indication);
     const event: Message = { message: 'EventUserEvent', ThisDN: dn };
