@@ -64,7 +64,15 @@ describe('independent parties in each seat', { concurrency: 2 }, () => {
   test('recorder seat: one that answers twice fails REC-ANSWER, naming the duplicate', async () => {
     const run = await recorderSeat({ answersTwice: true });
     assert.equal(run.code, 1, run.output);
-    assert.deepEqual(rulesWith(run, 'failed'), ['REC-ANSWER'], run.output);
+    // A duplicate that reaches the T-Server after the next operation went out (its two writes split
+    // by Nagle) reads, to any observer, as a wrong answer to that operation: REC-MAPPING may fail too.
+    const failed = rulesWith(run, 'failed');
+    assert.ok(failed.includes('REC-ANSWER'), run.output);
+    assert.deepEqual(
+      failed.filter((r) => r !== 'REC-ANSWER' && r !== 'REC-MAPPING'),
+      [],
+      run.output,
+    );
     assert.match(
       run.output,
       /should be answered by one indication; #\d+ tserver <- RequestSendEvent .* answers none/,
