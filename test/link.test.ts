@@ -350,7 +350,8 @@ describe('connection end', () => {
     const after = h.journal.filter((e) => e.party === 'vandal', mark);
     assert.deepEqual(
       after.map(
-        (e) => `${e.direction} ${e.message.message} ${e.message.ErrorCode ?? e.message.Length ?? e.message.Cause}`,
+        (e) =>
+          `${e.direction} ${e.message.message} ${e.message.ErrorCode ?? e.message.Length ?? e.message.Cause}`,
       ),
       ['out (unreadable line) 9', 'in EventError 102', `in ${DISCONNECTED} ${reason?.message}`],
     );
