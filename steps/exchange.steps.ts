@@ -6,7 +6,7 @@
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import type { JournalEntry } from '../src/journal.ts';
-import type { Indication, Operation } from '../src/screencap.ts';
+import { type Indication, isOperation, type Operation, screenCaptureValue } from '../src/screencap.ts';
 import type { ConformanceWorld } from '../support/world.ts';
 
 function lastOperation(world: ConformanceWorld) {
@@ -101,7 +101,15 @@ Then("the recorder receives it with the call's ConnID", async function (this: Co
   for (const recorder of this.harness.recorderReceivers()) {
     const entry = observed(
       this,
-      await this.harness.waitForEvent(recorder, 'EventUserEvent', dn, mark, () => true, 'the operation'),
+      // The operation, not an indication of the step before coming back to a recorder monitoring the DN.
+      await this.harness.waitForEvent(
+        recorder,
+        'EventUserEvent',
+        dn,
+        mark,
+        (m) => isOperation(screenCaptureValue(m.UserData)),
+        'the operation',
+      ),
       'the operation reaching the recorder',
     );
     if (entry)
