@@ -34,7 +34,7 @@ async function recorderSeat(defects: Parameters<typeof startRecorder>[2] = {}): 
   try {
     return await runCli(['run', '--profile', 'recorder'], { SCREENCAP_TSERVER_PORT: String(port) });
   } finally {
-    (await recorder).stop();
+    await (await recorder).stop();
   }
 }
 

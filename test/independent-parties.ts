@@ -68,8 +68,8 @@ export interface IndependentTServer {
 /**
  * A tlib-json T-Server: replies at once, delivers each accepted Tevent as given (it does not check
  * what the Tevent says) `deliveryDelayMs` later in a write of its own, sockets with Nagle's
- * algorithm on (Node's default). Its admin API has only the two routes a bridge needs: POST /calls
- * and DELETE /calls/<connId>.
+ * algorithm on (Node's default). Its admin API has only the call routes a bridge needs: POST /calls,
+ * DELETE /calls/<connId> and the call changes (hold, retrieve, consult, transfer, conference).
  */
 export async function startTServer(
   options: { deliveryDelayMs?: number; defects?: TServerDefects } = {},
@@ -196,24 +196,54 @@ export async function startTServer(
     for await (const chunk of req) body += chunk;
     const answer = (status: number, out: unknown) =>
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(out));
-    const release = /^\/calls\/([0-9a-f]{16})$/.exec(req.url ?? '');
+    const path = /^\/calls\/([0-9a-f]{16})(?:\/(\w+))?$/.exec(req.url ?? '');
+    const newConnId = () =>
+      Array.from({ length: 16 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
     if (req.method === 'POST' && req.url === '/calls') {
       const dn = (JSON.parse(body || '{}') as { dn?: unknown }).dn;
       if (typeof dn !== 'string') return answer(400, { error: 'dn: expected a string' });
-      const connId = Array.from({ length: 16 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+      const connId = newConnId();
       calls.set(connId, dn);
       await distribute(dn, { message: 'EventEstablished', ThisDN: dn, ConnID: connId });
       return answer(201, { connId });
     }
-    if (req.method === 'DELETE' && release) {
-      const connId = release[1] as string;
-      const dn = calls.get(connId);
-      if (dn === undefined) return answer(404, { error: `no call ${connId}` });
+    const connId = path?.[1] as string;
+    const dn = calls.get(connId);
+    if (path && dn === undefined) return answer(404, { error: `no call ${connId}` });
+    if (req.method === 'DELETE' && path && !path[2]) {
       calls.delete(connId);
-      await distribute(dn, { message: 'EventReleased', ThisDN: dn, ConnID: connId });
+      await distribute(dn as string, { message: 'EventReleased', ThisDN: dn, ConnID: connId });
       return answer(200, { connId, dn });
     }
-    answer(404, { error: 'POST /calls or DELETE /calls/<connId>' });
+    // The call changes of docs/call-events.md, as the agent's DN sees them.
+    if (req.method === 'POST' && path?.[2]) {
+      const change = path[2];
+      if (change === 'hold' || change === 'retrieve') {
+        const message = change === 'hold' ? 'EventHeld' : 'EventRetrieved';
+        await distribute(dn as string, { message, ThisDN: dn, ConnID: connId });
+        return answer(200, { connId, dn });
+      }
+      if (change === 'consult') {
+        const consultation = newConnId();
+        calls.set(consultation, dn as string);
+        await distribute(dn as string, { message: 'EventHeld', ThisDN: dn, ConnID: connId });
+        await distribute(dn as string, { message: 'EventEstablished', ThisDN: dn, ConnID: consultation });
+        return answer(201, { connId: consultation, dn });
+      }
+      if (change === 'transfer' || change === 'conference') {
+        const next = newConnId();
+        calls.delete(connId);
+        calls.set(next, dn as string);
+        await distribute(dn as string, {
+          message: 'EventPartyChanged',
+          ThisDN: dn,
+          ConnID: next,
+          PreviousConnID: connId,
+        });
+        return answer(200, { connId: next, dn });
+      }
+    }
+    answer(404, { error: 'POST /calls, DELETE /calls/<connId>, POST /calls/<connId>/<change>' });
   });
   admin.listen(0, '127.0.0.1');
   await once(admin, 'listening');
@@ -237,26 +267,37 @@ class Connection {
   private nextRef = 1;
   private readonly waiting = new Map<number, (reply: Message) => void>();
   onEvent: (event: Message) => void = () => {};
+  readonly closed: Promise<void>;
 
   private constructor(private readonly socket: Socket) {
     const lines = new Lines((bytes) => this.receive(JSON.parse(bytes.toString('utf8')) as Message));
     socket.on('data', (chunk: Buffer) => lines.push(chunk));
     socket.on('error', () => {});
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        // A request the T-Server can no longer answer is answered here, so no caller waits forever.
+        for (const answer of this.waiting.values())
+          answer({ message: 'EventError', ErrorMessage: 'disconnected' });
+        this.waiting.clear();
+        resolve();
+      }),
+    );
   }
 
   /** Connects (retrying until `deadline`: the T-Server may not listen yet) and registers the client. */
   static async open(port: number, name: string, deadline = Date.now() + 30_000): Promise<Connection> {
-    for (;;) {
+    for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
       const socket = connect({ host: '127.0.0.1', port });
       try {
         await once(socket, 'connect');
         const c = new Connection(socket);
-        await c.request({ message: 'RequestRegisterClient', ApplicationName: name });
+        const reply = await c.request({ message: 'RequestRegisterClient', ApplicationName: name });
+        if (reply.message !== 'EventClientRegistered') throw new Error(JSON.stringify(reply));
         return c;
       } catch (e) {
         socket.destroy();
         if (Date.now() > deadline) throw e;
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, wait));
       }
     }
   }
@@ -281,6 +322,48 @@ class Connection {
   }
 }
 
+/**
+ * A client that stays connected, as a T-Lib client does: when its connection drops (or the T-Server
+ * restarts) it connects again, with a backoff, and registers its DNs again.
+ */
+class ReconnectingClient {
+  private connection: Promise<Connection>;
+  private stopped = false;
+
+  constructor(
+    private readonly port: number,
+    private readonly name: string,
+    private readonly dns: readonly string[],
+    private readonly onEvent: (event: Message) => void,
+  ) {
+    this.connection = this.connect();
+  }
+
+  /** Resolves once connected and registered (the first time, or again after a drop). */
+  get ready(): Promise<Connection> {
+    return this.connection;
+  }
+
+  async request(m: Message): Promise<Message> {
+    return (await this.connection).request(m);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    (await this.connection.catch(() => undefined))?.close();
+  }
+
+  private async connect(): Promise<Connection> {
+    const c = await Connection.open(this.port, this.name);
+    c.onEvent = this.onEvent;
+    for (const dn of this.dns) await c.request({ message: 'RequestRegisterAddress', ThisDN: dn });
+    void c.closed.then(() => {
+      if (!this.stopped) this.connection = this.connect();
+    });
+    return c;
+  }
+}
+
 export interface RecorderDefects {
   /** Sends every indication twice. */
   answersTwice?: boolean;
@@ -295,8 +378,7 @@ export async function startRecorder(
   port: number,
   dns: readonly string[],
   defects: RecorderDefects = {},
-): Promise<{ stop(): void }> {
-  const c = await Connection.open(port, 'independent-recorder');
+): Promise<{ stop(): Promise<void> }> {
   const state = new Map<string, string>();
   const answers: Record<string, string> = {
     start: 'enabled',
@@ -304,7 +386,7 @@ export async function startRecorder(
     pause: 'paused',
     resume: 'enabled',
   };
-  c.onEvent = (e) => {
+  const client: ReconnectingClient = new ReconnectingClient(port, 'independent-recorder', dns, (e) => {
     const op = screenCapture(e.UserData);
     const dn = e.ThisDN;
     if (
@@ -321,10 +403,10 @@ export async function startRecorder(
     if (e.ConnID !== undefined) event.ConnID = e.ConnID;
     event.UserData = [['screen-capture', indication]];
     for (let i = defects.answersTwice ? 2 : 1; i > 0; i--)
-      void c.request({ message: 'RequestSendEvent', ThisDN: dn, Event: event });
-  };
-  for (const dn of dns) await c.request({ message: 'RequestRegisterAddress', ThisDN: dn });
-  return { stop: () => c.close() };
+      void client.request({ message: 'RequestSendEvent', ThisDN: dn, Event: event });
+  });
+  await client.ready;
+  return { stop: () => client.stop() };
 }
 
 /**
@@ -337,16 +419,14 @@ export async function startDesktop(
   dns: readonly string[],
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const calls = new Map<string, string[]>();
-  const connected = Connection.open(port, 'independent-desktop').then(async (c) => {
-    c.onEvent = (e) => {
-      if (typeof e.ThisDN !== 'string' || typeof e.ConnID !== 'string') return;
-      const list = calls.get(e.ThisDN) ?? [];
-      calls.set(e.ThisDN, list);
-      if (e.message === 'EventEstablished') list.push(e.ConnID);
-      if (e.message === 'EventReleased' && list.includes(e.ConnID)) list.splice(list.indexOf(e.ConnID), 1);
-    };
-    for (const dn of dns) await c.request({ message: 'RequestRegisterAddress', ThisDN: dn });
-    return c;
+  const client = new ReconnectingClient(port, 'independent-desktop', dns, (e) => {
+    if (typeof e.ThisDN !== 'string' || typeof e.ConnID !== 'string') return;
+    const list = calls.get(e.ThisDN) ?? [];
+    calls.set(e.ThisDN, list);
+    if (e.message === 'EventEstablished') list.push(e.ConnID);
+    if (e.message === 'EventReleased' && list.includes(e.ConnID)) list.splice(list.indexOf(e.ConnID), 1);
+    if (e.message === 'EventPartyChanged' && list.includes(e.PreviousConnID as string))
+      list.splice(list.indexOf(e.PreviousConnID as string), 1, e.ConnID);
   });
   const http = createHttpServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://desktop');
@@ -354,12 +434,11 @@ export async function startDesktop(
     const op = url.searchParams.get('op') ?? '';
     if (req.method !== 'POST' || url.pathname !== '/press' || !dns.includes(dn) || !OPERATIONS.has(op))
       return res.writeHead(400).end('POST /press?dn=<agent DN>&op=<operation>');
-    const c = await connected;
     const event: Message = { message: 'EventUserEvent', ThisDN: dn };
     const connId = calls.get(dn)?.at(-1);
     if (connId !== undefined) event.ConnID = connId;
     event.UserData = [['screen-capture', op]];
-    const reply = await c.request({ message: 'RequestSendEvent', ThisDN: dn, Event: event });
+    const reply = await client.request({ message: 'RequestSendEvent', ThisDN: dn, Event: event });
     res.writeHead(reply.message === 'EventACK' ? 200 : 409).end(JSON.stringify(reply));
   });
   http.listen(0, '127.0.0.1');
@@ -367,7 +446,7 @@ export async function startDesktop(
   return {
     url: `http://127.0.0.1:${(http.address() as { port: number }).port}`,
     async stop() {
-      (await connected.catch(() => undefined))?.close();
+      await client.stop();
       http.closeAllConnections();
       await new Promise((r) => http.close(r));
     },
