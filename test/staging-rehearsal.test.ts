@@ -127,7 +127,10 @@ describe('staging rehearsal: the recorder through the Workspace API, certified w
     assert.equal(combined.code, 3);
     assert.deepEqual(combined.summary.reasons, ['REC-RECOVERS not exercised']);
     const rules = new Map(certificate.rules.map((r) => [r.rule, r]));
-    assert.match(rules.get('REC-RECOVERS')?.reason ?? '', /did not run: it drops and restores the desktop's tlib-json connection/);
+    assert.match(
+      rules.get('REC-RECOVERS')?.reason ?? '',
+      /did not run: it drops and restores the desktop's tlib-json connection/,
+    );
     for (const id of RECORDER_RULES) {
       assert.equal(rules.get(id)?.outcome, 'passed', `${id}: ${rules.get(id)?.reason}`);
       assert.ok(rules.get(id)?.judgedBy?.includes('SIP Server log'), `${id} judged by the log`);
