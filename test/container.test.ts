@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import {
   checkContainerRuntime,
   NoContainerRuntimeError,
@@ -49,12 +50,27 @@ async function build(dockerfile: string, tag: string, args: Record<string, strin
     .build(tag, { deleteOnExit: false });
 }
 
-/** Containers started by any harness process that are still there (running or not). */
-async function harnessContainers(): Promise<string[]> {
+async function dockerode() {
   const { getContainerRuntimeClient } = await import('testcontainers');
-  const { dockerode } = (await getContainerRuntimeClient()).container;
-  const left = await dockerode.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
-  return left.map((c) => `${c.Image} ${c.State} ${c.Names.join(',')}`);
+  return (await getContainerRuntimeClient()).container.dockerode;
+}
+
+/** Containers started by any harness process that are still there (running or not), as `id image state`. */
+async function harnessContainers(): Promise<string[]> {
+  const left = await (await dockerode()).listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+  return left.map((c) => `${c.Id.slice(0, 12)} ${c.Image} ${c.State}`);
+}
+
+async function removeContainers(listed: string[]): Promise<void> {
+  const client = await dockerode();
+  await Promise.all(
+    listed.map((c) =>
+      client
+        .getContainer(c.split(' ')[0] ?? '')
+        .remove({ force: true })
+        .catch(() => {}),
+    ),
+  );
 }
 
 const rulesWith = (summary: Awaited<ReturnType<typeof runCli>>['summary'], outcome: string) =>
@@ -99,10 +115,19 @@ describe('container mode', () => {
     before(async () => {
       reports = await mkdtemp(join(tmpdir(), 'screencap-container-'));
     });
-    after(() => rm(reports, { recursive: true, force: true }));
+    after(() => rm(reports, { recursive: true, force: true, maxRetries: 5 }));
 
     afterEach(async () => {
-      assert.deepEqual(await harnessContainers(), [], 'containers left behind');
+      // A runtime under load may take a moment to finish a removal it was asked for: wait for it,
+      // then remove what is left so that one test's leftover does not fail every later test.
+      const deadline = Date.now() + 20_000;
+      let left = await harnessContainers();
+      while (left.length > 0 && Date.now() < deadline) {
+        await setTimeout(250);
+        left = await harnessContainers();
+      }
+      if (left.length > 0) await removeContainers(left);
+      assert.deepEqual(left, [], 'containers left behind');
     });
 
     test('the simulator image answers tlib-json on its mapped port', async (t) => {
@@ -135,13 +160,10 @@ describe('container mode', () => {
       t.diagnostic(`tserver suite against the simulator container: ${Date.now() - started} ms`);
       assert.equal(summary.verdict, 'passed', output);
       assert.equal(code, 0);
-      assert.deepEqual(rulesWith(summary, 'passed'), [
-        'TSRV-REPLY',
-        'TSRV-REFUSED-NOT-DELIVERED',
-        'TSRV-DELIVERY',
-        'TSRV-PRESERVE',
-        'DESK-RECEIVES-INDICATION',
-      ]);
+      assert.deepEqual(
+        rulesWith(summary, 'passed'),
+        RULES.filter((r) => r.seat === 'tserver').map((r) => r.id),
+      );
     });
 
     test('tserver profile: the simulator image playing a broken T-Server fails its rule', async () => {
@@ -194,7 +216,7 @@ describe('container mode', () => {
       assert.notEqual(code, 0);
       assert.match(
         output,
-        /never registered DN\(s\) 7001, 7002 .* within 8000 ms.*the recorder container's last output:\n.*tlib-json listening/s,
+        /never registered 7001, 7002 .* within 8000 ms.*the recorder container's last output:\n.*tlib-json listening/s,
       );
     });
 
