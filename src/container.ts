@@ -4,7 +4,7 @@
  * error that says so and how to provide one.
  */
 import { randomUUID } from 'node:crypto';
-import type { Endpoint } from './conformance/run-context.ts';
+import type { Endpoint } from './link/link.ts';
 
 export const SIM_PORT = 7000;
 export const SIM_ADMIN_PORT = 7001;

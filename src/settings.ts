@@ -5,8 +5,8 @@
  */
 import { loadConfig } from './config/load.ts';
 import type { HarnessConfig } from './config/schema.ts';
+import type { Indication, IndicationMapping } from './domain/screencap.ts';
 import { breakageById } from './parties/breakages.ts';
-import type { Indication, IndicationMapping } from './screencap.ts';
 
 export interface HarnessSettings {
   config: HarnessConfig;

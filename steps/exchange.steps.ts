@@ -5,8 +5,8 @@
  */
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
+import { type Indication, isOperation, type Operation, screenCaptureValue } from '../src/domain/screencap.ts';
 import type { JournalEntry } from '../src/journal.ts';
-import { type Indication, isOperation, type Operation, screenCaptureValue } from '../src/screencap.ts';
 import type { ConformanceWorld } from '../support/world.ts';
 
 function lastOperation(world: ConformanceWorld) {

@@ -1,8 +1,8 @@
 /** Serviceability: connections dropped and T-Server restarts, and the parties' recovery. */
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
+import type { Operation } from '../src/domain/screencap.ts';
 import { harnessApplicationName } from '../src/harness-clients.ts';
-import type { Operation } from '../src/screencap.ts';
 import type { ConformanceWorld } from '../support/world.ts';
 
 When("the recorder's connection is dropped", async function (this: ConformanceWorld) {

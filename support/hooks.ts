@@ -7,8 +7,8 @@ import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber
 import { NeverRegisteredError, RunContext } from '../src/conformance/run-context.ts';
 import { ScenarioHarness } from '../src/conformance/scenario.ts';
 import { stopRun, untilHalted } from '../src/conformance/stop.ts';
-import { scenarioEvidence } from '../src/report/evidence.ts';
-import { evaluateScenario, RULE_OUTCOMES_MEDIA_TYPE } from './outcomes.ts';
+import { RULE_OUTCOMES_MEDIA_TYPE, scenarioEvidence } from '../src/report/evidence.ts';
+import { evaluateScenario } from './outcomes.ts';
 import { settings } from './settings.ts';
 import type { ConformanceWorld } from './world.ts';
 

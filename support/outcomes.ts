@@ -3,8 +3,6 @@ import { neverRegisteredOutcomes } from '../src/conformance/run-context.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
 import type { ConformanceWorld } from './world.ts';
 
-export { RULE_OUTCOMES_MEDIA_TYPE } from '../src/conformance/outcomes.ts';
-
 /** Settles the exchange and evaluates the scenario's `@rule:` tags, once. */
 export async function evaluateScenario(world: ConformanceWorld): Promise<RuleOutcome[]> {
   if (world.neverRegistered) world.outcomes ??= neverRegisteredOutcomes(world.neverRegistered, world.rules);

@@ -4,7 +4,7 @@
  * unchanged.
  */
 import { defineParameterType } from '@cucumber/cucumber';
-import { INDICATIONS, OPERATIONS } from '../src/screencap.ts';
+import { INDICATIONS, OPERATIONS } from '../src/domain/screencap.ts';
 import { settings } from './settings.ts';
 
 const FEATURE_DNS = ['7001', '7002'];

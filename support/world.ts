@@ -2,8 +2,8 @@
 import { type IWorldOptions, setWorldConstructor, World } from '@cucumber/cucumber';
 import type { NeverRegisteredError } from '../src/conformance/run-context.ts';
 import type { ScenarioHarness } from '../src/conformance/scenario.ts';
+import type { Operation } from '../src/domain/screencap.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
-import type { Operation } from '../src/screencap.ts';
 import type { TReply } from '../src/tlib/messages.ts';
 
 export class ConformanceWorld extends World {

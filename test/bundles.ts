@@ -5,13 +5,13 @@
  */
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RULES } from '../src/domain/rule-catalog.ts';
 import { type Certification, certificationOf } from '../src/report/certification.ts';
 import { certificationHtml } from '../src/report/certification-html.ts';
 import { writeManifest } from '../src/report/manifest.ts';
 import type { RunMetadata } from '../src/report/metadata.ts';
 import type { ScenarioResult } from '../src/result/outcomes.ts';
 import { certifiedScope, summarizeRules, verdictOf } from '../src/result/verdict.ts';
-import { RULES } from '../src/rules/catalog.ts';
 
 /** Copies the bundle `from` to `to`, edits its certificate, and hashes it again (manifest.json). */
 export async function deriveBundle(

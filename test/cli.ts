@@ -4,10 +4,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RULES } from '../src/domain/rule-catalog.ts';
+import type { Seat } from '../src/domain/seats.ts';
 import { mapLimited } from '../src/load/concurrency.ts';
 import type { SuiteResult } from '../src/result/outcomes.ts';
-import { RULES } from '../src/rules/catalog.ts';
-import type { Seat } from '../src/rules/observations.ts';
 
 const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;
 const ROOT = new URL('..', import.meta.url).pathname;

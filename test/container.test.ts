@@ -19,7 +19,7 @@ import {
   OWNER_LABEL,
   startSimulatorContainer,
 } from '../src/container.ts';
-import { RULES } from '../src/rules/catalog.ts';
+import { RULES } from '../src/domain/rule-catalog.ts';
 import { Background, runCli } from './cli.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;

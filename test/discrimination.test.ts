@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { RULE_IDS } from '../src/domain/rule-catalog.ts';
 import { BREAKAGES } from '../src/parties/breakages.ts';
-import { RULE_IDS } from '../src/rules/catalog.ts';
 import { runCli, withConcurrency } from './cli.ts';
 
 const FEATURES = new URL('../features', import.meta.url).pathname;

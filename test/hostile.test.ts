@@ -19,8 +19,8 @@ import { applyStimulus } from '../src/conformance/stimulus.ts';
 import { Journal } from '../src/journal.ts';
 import { startSimulator } from '../src/sim/index.ts';
 import { parseLogFiles } from '../src/sipserver-log/parser.ts';
-import { verifyLog } from '../src/sipserver-log/verify.ts';
 import { sipServerLogFile } from '../src/sipserver-log/writer.ts';
+import { verifyLog } from '../src/verify-log/verify.ts';
 import { RawClient } from './helpers.ts';
 
 const dirs: string[] = [];

@@ -10,12 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { loadConfig } from '../src/config/load.ts';
-import { Journal, type JournalEntry } from '../src/journal.ts';
-import { TlibLink } from '../src/link/tlib-link.ts';
-import { OPERATION_CYCLE } from '../src/load/agent.ts';
-import type { Percentiles } from '../src/load/latency.ts';
-import { type LoadOptions, type LoadResult, runLoad } from '../src/load/runner.ts';
-import { MockRecorder } from '../src/parties/recorder.ts';
 import {
   DEFAULT_MAPPING,
   expectedIndication,
@@ -25,7 +19,13 @@ import {
   isOperation,
   type Operation,
   screenCaptureValue,
-} from '../src/screencap.ts';
+} from '../src/domain/screencap.ts';
+import { Journal, type JournalEntry } from '../src/journal.ts';
+import { TlibLink } from '../src/link/tlib-link.ts';
+import { OPERATION_CYCLE } from '../src/load/agent.ts';
+import type { Percentiles } from '../src/load/latency.ts';
+import { type LoadOptions, type LoadResult, runLoad } from '../src/load/runner.ts';
+import { MockRecorder } from '../src/parties/recorder.ts';
 import { settingsFrom } from '../src/settings.ts';
 import { startSimulator } from '../src/sim/index.ts';
 

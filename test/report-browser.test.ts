@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import { RULES } from '../src/domain/rule-catalog.ts';
 import { SECTIONS } from '../src/report/certification-html.ts';
-import { RULES } from '../src/rules/catalog.ts';
 import { launchChromium, noChromium } from './chromium.ts';
 import { runCli } from './cli.ts';
 

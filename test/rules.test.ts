@@ -6,15 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { RULE_IDS } from '../src/domain/rule-catalog.ts';
+import { DEFAULT_MAPPING, type IndicationMapping } from '../src/domain/screencap.ts';
 import { DISCONNECTED, Journal, type JournalEntry } from '../src/journal.ts';
 import type { Outcome, RuleOutcome } from '../src/result/outcomes.ts';
-import { RULE_IDS } from '../src/rules/catalog.ts';
 import { type CheckContext, createCheckContext } from '../src/rules/checkers.ts';
 import { type EvaluationOptions, evaluateRule } from '../src/rules/evaluate.ts';
 import { pairAnswers } from '../src/rules/exchanges.ts';
 import { type Role, toRecords } from '../src/rules/observations.ts';
 import { type AgentModel, agentModel } from '../src/rules/voice-calls.ts';
-import { DEFAULT_MAPPING, type IndicationMapping } from '../src/screencap.ts';
 import type { KVList, WireMessage } from '../src/tlib/messages.ts';
 import { isoMicros } from '../src/tlib/time.ts';
 

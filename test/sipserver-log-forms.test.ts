@@ -8,9 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DEFAULT_MAPPING } from '../src/screencap.ts';
+import { DEFAULT_MAPPING } from '../src/domain/screencap.ts';
 import { parseLogFiles } from '../src/sipserver-log/parser.ts';
-import { type LogVerification, verifyLog } from '../src/sipserver-log/verify.ts';
+import { type LogVerification, verifyLog } from '../src/verify-log/verify.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'sipserver-log-forms-'));
 after(() => rm(dir, { recursive: true, force: true }));

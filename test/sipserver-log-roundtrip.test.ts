@@ -10,10 +10,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { RULE_IDS } from '../src/domain/rule-catalog.ts';
 import { HARNESS_APP_PREFIX } from '../src/harness-clients.ts';
 import { BREAKAGES } from '../src/parties/breakages.ts';
-import { RULE_IDS } from '../src/rules/catalog.ts';
-import type { LogVerification } from '../src/sipserver-log/verify.ts';
+import type { LogVerification } from '../src/verify-log/verify.ts';
 import { runCli, withConcurrency } from './cli.ts';
 
 const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;

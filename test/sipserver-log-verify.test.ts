@@ -10,17 +10,22 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { RULE_IDS } from '../src/domain/rule-catalog.ts';
+import {
+  DEFAULT_MAPPING,
+  isIndication,
+  type Operation,
+  screenCaptureValue,
+} from '../src/domain/screencap.ts';
 import { Journal } from '../src/journal.ts';
 import { TlibLink } from '../src/link/tlib-link.ts';
 import { tserverEngine } from '../src/parties/breakages.ts';
 import { MockDesktop } from '../src/parties/desktop.ts';
 import { MockRecorder } from '../src/parties/recorder.ts';
-import { RULE_IDS } from '../src/rules/catalog.ts';
-import { DEFAULT_MAPPING, isIndication, type Operation, screenCaptureValue } from '../src/screencap.ts';
 import { startSimulator } from '../src/sim/index.ts';
-import type { RolePatterns } from '../src/sipserver-log/parties.ts';
-import { type LogVerification, verifyLog } from '../src/sipserver-log/verify.ts';
 import { SipServerLogWriter } from '../src/sipserver-log/writer.ts';
+import type { RolePatterns } from '../src/verify-log/parties.ts';
+import { type LogVerification, verifyLog } from '../src/verify-log/verify.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'sipserver-log-verify-'));
 after(() => rm(dir, { recursive: true, force: true }));

@@ -12,9 +12,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { RULES } from '../src/domain/rule-catalog.ts';
 import { BREAKAGES } from '../src/parties/breakages.ts';
 import type { Certification } from '../src/report/certification.ts';
-import { RULES } from '../src/rules/catalog.ts';
 import { Background, freePort, runCli, withConcurrency } from './cli.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'staging-rehearsal-'));

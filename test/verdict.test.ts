@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { RULE_IDS, RULES } from '../src/domain/rule-catalog.ts';
 import { combineEvidence } from '../src/result/combine.ts';
 import { EXIT, exitCodeOf } from '../src/result/exit-codes.ts';
 import type { Outcome, RuleOutcome, ScenarioResult, SuiteResult } from '../src/result/outcomes.ts';
 import { certifiedScope, summarizeRules, verdictOf } from '../src/result/verdict.ts';
-import { RULE_IDS, RULES } from '../src/rules/catalog.ts';
 
 const ALL = certifiedScope('all', 'n/a');
 

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
+import { DEFAULT_MAPPING } from '../src/domain/screencap.ts';
 import { Journal } from '../src/journal.ts';
 import { TlibLink } from '../src/link/tlib-link.ts';
 import { recorderBehaviour } from '../src/parties/breakages.ts';
@@ -16,7 +17,6 @@ import { MockRecorder } from '../src/parties/recorder.ts';
 import { createCheckContext } from '../src/rules/checkers.ts';
 import { evaluateRules } from '../src/rules/evaluate.ts';
 import { toRecords } from '../src/rules/observations.ts';
-import { DEFAULT_MAPPING } from '../src/screencap.ts';
 import { type Simulator, startSimulator } from '../src/sim/index.ts';
 import { withTimeout } from './helpers.ts';
 

@@ -7,7 +7,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.ts';
-import type { Endpoint } from '../conformance/run-context.ts';
+import type { Endpoint } from '../link/link.ts';
 import { writeLoadReport } from '../load/report.ts';
 import { DEFAULT_FIRST_DN, type LoadResult, runLoad } from '../load/runner.ts';
 import type { LoadProgress } from '../load/tally.ts';

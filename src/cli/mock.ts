@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { isOperation, OPERATIONS } from '../domain/screencap.ts';
 import type { Link } from '../link/link.ts';
 import { ReconnectingLink } from '../link/reconnecting-link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
@@ -11,7 +12,6 @@ import { WorkspaceLink } from '../link/workspace-link.ts';
 import { breakagesOf, desktopBehaviour, reconnects, recorderBehaviour } from '../parties/breakages.ts';
 import { awaitIndication, MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
-import { isOperation, OPERATIONS } from '../screencap.ts';
 import { isoMicros } from '../tlib/time.ts';
 import { authFromEnv } from '../workspace/auth.ts';
 import { parseBreakage, parseDnList, parseEndpoint, parsePort } from './options.ts';

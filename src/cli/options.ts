@@ -1,7 +1,7 @@
 /** Parsers for command-line option values; each names the bad value. */
 import { InvalidArgumentError } from 'commander';
+import type { Seat } from '../domain/seats.ts';
 import { breakageOfSeat } from '../parties/breakages.ts';
-import type { Seat } from '../rules/observations.ts';
 import { dnProblem } from '../tlib/codec.ts';
 
 export function parsePort(value: string): number {

@@ -19,8 +19,8 @@ import { CannotRunError, EXIT_CODES_HELP, exitCodeOf } from '../result/exit-code
 import { certifiedScope, SEATS } from '../result/verdict.ts';
 import { agentModel } from '../rules/voice-calls.ts';
 import { settingsFrom } from '../settings.ts';
-import { rolePatterns } from '../sipserver-log/parties.ts';
-import { type LogVerification, type LogWindow, verifyLog } from '../sipserver-log/verify.ts';
+import { rolePatterns } from '../verify-log/parties.ts';
+import { type LogVerification, type LogWindow, verifyLog } from '../verify-log/verify.ts';
 import { formatSummary } from './run.ts';
 import { SUMMARIES } from './summaries.ts';
 

@@ -4,11 +4,12 @@
  * `{env:NAME}`, resolved only when used.
  */
 import { z } from 'zod';
+import { DEFAULT_MAPPING, INDICATIONS } from '../domain/screencap.ts';
+import { PROFILES } from '../domain/seats.ts';
 import { DEFAULT_JOURNAL_BYTES } from '../journal.ts';
 import { VOICE_CALL_READINGS } from '../rules/voice-calls.ts';
-import { DEFAULT_MAPPING, INDICATIONS } from '../screencap.ts';
-import { agentsSchema } from '../sim/workspace/agents.ts';
 import { dnProblem } from '../tlib/codec.ts';
+import { agentsSchema } from './workspace-agents.ts';
 
 const dn = z.string().refine((v) => dnProblem(v) === undefined, {
   message: 'expected a DN: a non-empty string of at most 64 characters',
@@ -26,9 +27,6 @@ const pattern = z.string().refine(
   },
   { message: 'expected a regular expression' },
 );
-
-export const PROFILES = ['self', 'recorder', 'desktop', 'tserver'] as const;
-export type Profile = (typeof PROFILES)[number];
 
 const indicationOrCurrent = z.enum([...INDICATIONS, 'current']);
 

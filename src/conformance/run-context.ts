@@ -7,15 +7,15 @@
 import { writeFile } from 'node:fs/promises';
 import type { HarnessConfig } from '../config/schema.ts';
 import type { RunningContainer } from '../container.ts';
+import { ruleById } from '../domain/rule-catalog.ts';
+import type { Seat } from '../domain/seats.ts';
 import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
 import { Journal } from '../journal.ts';
-import type { Link } from '../link/link.ts';
+import type { Endpoint, Link } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { tserverEngine } from '../parties/breakages.ts';
 import { awaitIndication } from '../parties/desktop.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
-import { ruleById } from '../rules/catalog.ts';
-import type { Seat } from '../rules/observations.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { adminApiControl, inProcessControl, type SimulatorControl } from './control.ts';
@@ -55,11 +55,6 @@ export function neverRegisteredOutcomes(e: NeverRegisteredError, tagged: readonl
         }),
       ),
   ];
-}
-
-export interface Endpoint {
-  host: string;
-  port: number;
 }
 
 interface Stoppable {

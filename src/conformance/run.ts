@@ -6,13 +6,16 @@ import type { runCucumber } from '@cucumber/cucumber/api';
 import type { HarnessConfig } from '../config/schema.ts';
 import { COMPILED, HARNESS_ROOT } from '../harness-root.ts';
 import type { ServerIdentity } from '../link/link.ts';
-import { OBSERVATIONS_MEDIA_TYPE } from '../report/evidence.ts';
+import {
+  OBSERVATIONS_MEDIA_TYPE,
+  RULE_OUTCOMES_MEDIA_TYPE,
+  TSERVER_IDENTITY_MEDIA_TYPE,
+} from '../report/evidence.ts';
 import { ExchangeFolders, featureSlug } from '../report/exchanges.ts';
 import { stepFailureSentence } from '../report/step-failure.ts';
 import { parseTrace, TRACE_MEDIA_TYPE } from '../report/trace.ts';
 import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
 import { certifiedScope, summarizeRules, verdictOf } from '../result/verdict.ts';
-import { RULE_OUTCOMES_MEDIA_TYPE, TSERVER_IDENTITY_MEDIA_TYPE } from './outcomes.ts';
 import { notRunReason, profileTagExpression } from './profiles.ts';
 
 /** A Cucumber message (its package is Cucumber's own dependency). */

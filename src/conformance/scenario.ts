@@ -4,9 +4,11 @@
  * which the harness observes through the shared simulator's journal. Step definitions are thin
  * calls into this; everything here can be used without Cucumber.
  */
+
+import { type Indication, isIndication, type Operation, screenCaptureValue } from '../domain/screencap.ts';
 import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
 import { type EntryPredicate, Journal, type JournalEntry } from '../journal.ts';
-import type { Link, ServerIdentity } from '../link/link.ts';
+import type { Endpoint, Link, ServerIdentity } from '../link/link.ts';
 import { ReconnectingLink } from '../link/reconnecting-link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { desktopBehaviour, reconnects, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
@@ -18,7 +20,6 @@ import { evaluateRules } from '../rules/evaluate.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
 import { outstanding } from '../rules/outstanding.ts';
 import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
-import { type Indication, isIndication, type Operation, screenCaptureValue } from '../screencap.ts';
 import type { HarnessSettings } from '../settings.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import { startWorkspaceFront, type WorkspaceFront } from '../sim/workspace/front.ts';
@@ -27,7 +28,7 @@ import type { TReply, WireMessage } from '../tlib/messages.ts';
 import { nowMicros } from '../tlib/time.ts';
 import { inProcessControl, type SimulatorControl } from './control.ts';
 import type { Refusal } from './refusals.ts';
-import type { Endpoint, RunContext } from './run-context.ts';
+import type { RunContext } from './run-context.ts';
 import { applyStimulus } from './stimulus.ts';
 import {
   connectWorkspaceDesktop,

@@ -5,10 +5,11 @@
  * simulator's Workspace API front, whose test agents the harness knows.
  */
 import type { HarnessConfig } from '../config/schema.ts';
+import type { WorkspaceAgent } from '../config/workspace-agents.ts';
 import type { Journal } from '../journal.ts';
 import { WorkspaceLink } from '../link/workspace-link.ts';
 import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
-import { defaultAgents, dnsOf, type WorkspaceAgent } from '../sim/workspace/agents.ts';
+import { defaultAgents, dnsOf } from '../sim/workspace/agents.ts';
 import { authFromEnv, type WorkspaceAuth } from '../workspace/auth.ts';
 
 export interface WorkspaceSeat {

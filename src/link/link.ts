@@ -7,6 +7,12 @@ import type { Journal } from '../journal.ts';
 import { describeErrorCode } from '../tlib/errors.ts';
 import type { EventError, RequestBody, TReply, WireMessage } from '../tlib/messages.ts';
 
+/** Where a T-Server (or a Workspace API front) listens. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
 export interface ServerIdentity {
   name: string;
   version: string;

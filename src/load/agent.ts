@@ -3,8 +3,14 @@
  * told to, one at a time, and judges the indication that comes back against the mapping (DESIGN
  * section 4), from the state its own operations should have left the recorder in.
  */
+
+import {
+  expectedIndication,
+  type Indication,
+  type IndicationMapping,
+  type Operation,
+} from '../domain/screencap.ts';
 import type { MockDesktop, ReceivedIndication } from '../parties/desktop.ts';
-import { expectedIndication, type Indication, type IndicationMapping, type Operation } from '../screencap.ts';
 import type { TReply } from '../tlib/messages.ts';
 import type { LoadTally, WrongIndication } from './tally.ts';
 

@@ -1,8 +1,8 @@
 /** A load run's report: `load.json` (the LoadResult) and `load.html` (self-contained: inline CSS and SVG). */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OPERATIONS } from '../domain/screencap.ts';
 import { escapeXml as esc } from '../markup.ts';
-import { OPERATIONS } from '../screencap.ts';
 import { lineChart } from './chart.ts';
 import type { Percentiles } from './latency.ts';
 import type { LoadResult } from './runner.ts';

@@ -5,14 +5,14 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Endpoint } from '../conformance/run-context.ts';
+import { OPERATIONS, type Operation } from '../domain/screencap.ts';
 import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
 import { Journal } from '../journal.ts';
+import type { Endpoint } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import type { Verdict } from '../result/outcomes.ts';
-import { OPERATIONS, type Operation } from '../screencap.ts';
 import type { HarnessSettings } from '../settings.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import { LoadAgent, OPERATION_CYCLE } from './agent.ts';

@@ -4,7 +4,7 @@
  * Memory stays flat however long the run: a second's histogram is reduced to percentiles and reused.
  */
 import type { Histogram } from 'hdr-histogram-js';
-import { type Indication, OPERATIONS, type Operation } from '../screencap.ts';
+import { type Indication, OPERATIONS, type Operation } from '../domain/screencap.ts';
 import { describeErrorCode } from '../tlib/errors.ts';
 import { latencyHistogram, type Percentiles, percentilesOf, recordMs } from './latency.ts';
 

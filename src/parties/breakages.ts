@@ -3,9 +3,9 @@
  * discriminates: run with any of them in its seat, the suite must fail and name the rule it
  * violates. Definitions (data) first; what each does to its party below.
  */
-import type { RuleId } from '../rules/catalog.ts';
-import type { Seat } from '../rules/observations.ts';
-import { isOperation, SCREEN_CAPTURE_KEY, screenCaptureValue } from '../screencap.ts';
+import type { RuleId } from '../domain/rule-catalog.ts';
+import { isOperation, SCREEN_CAPTURE_KEY, screenCaptureValue } from '../domain/screencap.ts';
+import type { Seat } from '../domain/seats.ts';
 import { type ClientSession, TServer, type TServerOptions, type Unstamped } from '../sim/tserver.ts';
 import { TErr } from '../tlib/errors.ts';
 import type { EventUserEvent, RequestSendEvent, TRequest, WireMessage } from '../tlib/messages.ts';

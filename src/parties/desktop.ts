@@ -4,16 +4,17 @@
  * screen-capture operations as RequestSendEvent with the voice call's ConnID when there is one, and
  * records the indications the recorder sends back. A reference implementation a desktop vendor can read.
  */
-import type { Journal, JournalEntry } from '../journal.ts';
-import type { Link } from '../link/link.ts';
-import { type AgentCall, type VoiceCallReading, voiceCallConnIds } from '../rules/voice-calls.ts';
+
 import {
   type Indication,
   isIndication,
   type Operation,
   SCREEN_CAPTURE_KEY,
   screenCaptureValue,
-} from '../screencap.ts';
+} from '../domain/screencap.ts';
+import type { Journal, JournalEntry } from '../journal.ts';
+import type { Link } from '../link/link.ts';
+import { type AgentCall, type VoiceCallReading, voiceCallConnIds } from '../rules/voice-calls.ts';
 import type { RequestSendEvent, Tevent, TReply, WireMessage } from '../tlib/messages.ts';
 
 /** A RequestSendEvent as a party builds it, before the link gives it a ReferenceID. */

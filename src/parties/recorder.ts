@@ -3,7 +3,7 @@
  * each (initially disabled), and answers every operation on a DN with one indication on that DN,
  * carrying the operation's ConnID. A reference implementation a recording vendor can read.
  */
-import type { Link } from '../link/link.ts';
+
 import {
   DEFAULT_MAPPING,
   expectedIndication,
@@ -14,7 +14,8 @@ import {
   type Operation,
   SCREEN_CAPTURE_KEY,
   screenCaptureValue,
-} from '../screencap.ts';
+} from '../domain/screencap.ts';
+import type { Link } from '../link/link.ts';
 import type { Tevent, WireMessage } from '../tlib/messages.ts';
 import type { SendEventBody, Tamper } from './desktop.ts';
 

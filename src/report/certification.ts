@@ -6,6 +6,7 @@
  * one self-contained HTML page (certification-html.ts) for people.
  */
 
+import { ruleById, SEED_SECTIONS } from '../domain/rule-catalog.ts';
 import {
   OUTCOMES,
   type Outcome,
@@ -17,7 +18,6 @@ import {
   type TraceLine,
 } from '../result/outcomes.ts';
 import { certifiedScope } from '../result/verdict.ts';
-import { ruleById, SEED_SECTIONS } from '../rules/catalog.ts';
 import type { RunMetadata } from './metadata.ts';
 
 export const CERTIFICATION_SCHEMA = 'screencap-cert/certification@2';

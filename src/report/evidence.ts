@@ -2,7 +2,6 @@
  * What each scenario attaches to the reports (Cucumber HTML and Allure alike): its message trace,
  * its sequence diagram, what the rules found when one did not pass, and the T-Server it ran against.
  */
-import { TSERVER_IDENTITY_MEDIA_TYPE } from '../conformance/outcomes.ts';
 import type { JournalEntry } from '../journal.ts';
 import type { ServerIdentity } from '../link/link.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
@@ -14,6 +13,10 @@ import { sequenceDiagram } from './sequence.ts';
 import { TRACE_MEDIA_TYPE, traceNdjson } from './trace.ts';
 
 export const TRACE_FILE = 'message-trace.ndjson';
+/** How scenarios report to the run: Cucumber attachments of these media types. */
+export const RULE_OUTCOMES_MEDIA_TYPE = 'application/vnd.screencap-cert.rule-outcomes+json';
+/** The T-Server a scenario ran against, as EventClientRegistered named it. */
+export const TSERVER_IDENTITY_MEDIA_TYPE = 'application/vnd.screencap-cert.tserver+json';
 /** What the harness saw that no rule judges (observations.ts), as a JSON array of sentences. */
 export const OBSERVATIONS_MEDIA_TYPE = 'application/vnd.screencap-cert.observations+json';
 export const OBSERVATIONS_FILE = 'observations.json';

@@ -4,8 +4,8 @@
  * text for people naming each rule, its seed section and the expectation.
  */
 
+import { ruleById, SEED_SECTIONS } from '../domain/rule-catalog.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
-import { ruleById, SEED_SECTIONS } from '../rules/catalog.ts';
 
 /** Journal seq -> `RULE-ID: expectation` for every finding of a failed rule that names a message. */
 export function offendingMessages(outcomes: readonly RuleOutcome[]): Map<number, string[]> {

@@ -5,9 +5,9 @@
  * fields; the messages failed rules point at drawn in red with what was found.
  */
 
+import { SCREEN_CAPTURE_KEY, screenCaptureValue } from '../domain/screencap.ts';
 import { escapeXml } from '../markup.ts';
 import type { Role, WireRecord } from '../rules/observations.ts';
-import { SCREEN_CAPTURE_KEY, screenCaptureValue } from '../screencap.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 
 export interface DiagramOptions {

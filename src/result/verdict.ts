@@ -2,8 +2,8 @@
  * From scenarios' rule outcomes to one outcome per rule of the catalog, and from those to the
  * verdict. Shared by run, verify-log and load, so a situation is judged the same way everywhere.
  */
-import { RULES, type RuleDefinition } from '../rules/catalog.ts';
-import type { Seat } from '../rules/observations.ts';
+import { RULES, type RuleDefinition } from '../domain/rule-catalog.ts';
+import type { Seat } from '../domain/seats.ts';
 import {
   type Outcome,
   type RuleOutcome,

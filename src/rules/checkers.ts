@@ -4,19 +4,19 @@
  * and the offending message.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { DISCONNECTED, summarize, UNREADABLE_LINE } from '../journal.ts';
-import type { FieldFinding } from '../result/outcomes.ts';
+import type { RuleId } from '../domain/rule-catalog.ts';
 import {
   expectedIndication,
   type IndicationMapping,
   isIndication,
   isOperation,
   OPERATIONS,
-} from '../screencap.ts';
+} from '../domain/screencap.ts';
+import { DISCONNECTED, summarize, UNREADABLE_LINE } from '../journal.ts';
+import type { FieldFinding } from '../result/outcomes.ts';
 import { decodeRequest, isRequestName, problemText, referenceIdProblem } from '../tlib/codec.ts';
 import { describeErrorCode, TErr } from '../tlib/errors.ts';
 import { MAX_LINE_BYTES } from '../tlib/framing.ts';
-import type { RuleId } from './catalog.ts';
 import {
   type Answer,
   type AnswerPairing,

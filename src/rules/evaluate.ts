@@ -1,8 +1,9 @@
 /** Evaluates rules over a scenario's observations into outcomes that always carry their reason. */
+
+import { type RuleDefinition, type RuleId, ruleById } from '../domain/rule-catalog.ts';
+import type { Seat } from '../domain/seats.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
-import { type RuleDefinition, type RuleId, ruleById } from './catalog.ts';
 import { CHECKERS, type CheckContext, type Finding } from './checkers.ts';
-import type { Seat } from './observations.ts';
 
 export interface EvaluationOptions {
   /** The seat of the system under test; rules judging another seat are not applicable (the harness plays it). */

@@ -3,8 +3,8 @@
  * which DN when, and which delivered event belongs to which request (the calls: voice-calls.ts).
  */
 import { isDeepStrictEqual } from 'node:util';
+import { isIndication, isOperation, screenCaptureValue } from '../domain/screencap.ts';
 import { DISCONNECTED } from '../journal.ts';
-import { isIndication, isOperation, screenCaptureValue } from '../screencap.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 import type { WireRecord } from './observations.ts';
 

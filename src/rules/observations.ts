@@ -8,7 +8,6 @@ import type { JournalEntry } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 
 export type Role = 'desktop' | 'recorder' | 'bystander' | 'client';
-export type Seat = 'desktop' | 'tserver' | 'recorder';
 
 export interface WireRecord {
   /** The client's identity: a harness party's name, or the T-Server's name for a connection. */

@@ -5,24 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { dnProblem } from '../../tlib/codec.ts';
-
-const dn = z.string().refine((v) => dnProblem(v) === undefined, { message: 'expected a DN' });
-
-export const agentSchema = z
-  .object({
-    agentId: z.string().min(1),
-    username: z.string().min(1),
-    password: z.string().min(1),
-    /** Place name -> the DNs of that place. */
-    places: z.record(z.string().min(1), z.array(dn).min(1)),
-  })
-  .strict();
-
-export const agentsSchema = z.array(agentSchema).min(1);
-
-export type WorkspaceAgent = z.infer<typeof agentSchema>;
+import { agentsSchema, type WorkspaceAgent } from '../../config/workspace-agents.ts';
 
 /**
  * One agent per DN: agent, user name and password `agent<DN>`, place `place<DN>` holding the DN

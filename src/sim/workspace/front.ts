@@ -8,10 +8,11 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cometdNodejsServer, { type CometDServer, type ServerSession } from 'cometd-nodejs-server';
+import type { WorkspaceAgent } from '../../config/workspace-agents.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../tlib/depth.ts';
 import { fromWorkspaceKv } from '../../workspace/kv.ts';
 import { INITIALIZATION_CHANNEL, VOICE_CHANNEL } from '../../workspace/notifications.ts';
-import { AgentDirectory, DEFAULT_TOKEN_TTL_MS, type WorkspaceAgent } from './agents.ts';
+import { AgentDirectory, DEFAULT_TOKEN_TTL_MS } from './agents.ts';
 import { bayeuxProblem } from './bayeux.ts';
 import { FrontError, FrontSession, type SessionEnvironment } from './session.ts';
 

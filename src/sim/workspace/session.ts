@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerSession } from 'cometd-nodejs-server';
+import type { WorkspaceAgent } from '../../config/workspace-agents.ts';
 import { Journal } from '../../journal.ts';
 import { LinkRequestError } from '../../link/link.ts';
 import { TlibLink } from '../../link/tlib-link.ts';
@@ -18,7 +19,7 @@ import {
   type VoiceNotification,
   type WorkspaceCall,
 } from '../../workspace/notifications.ts';
-import { dnsOf, placeDnsOf, type WorkspaceAgent } from './agents.ts';
+import { dnsOf, placeDnsOf } from './agents.ts';
 
 /** A request the front refuses: its HTTP status and the Workspace API status code and message. */
 export class FrontError extends Error {

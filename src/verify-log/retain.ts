@@ -9,11 +9,11 @@
  */
 import { DISCONNECTED, type JournalEntry } from '../journal.ts';
 import { type AgentModel, SAME_DN_AGENTS, withRegisteredDns } from '../rules/voice-calls.ts';
+import type { AttributeSelection, TeventField } from '../sipserver-log/attributes.ts';
+import { clientId } from '../sipserver-log/lines.ts';
+import type { LogMessage } from '../sipserver-log/parser.ts';
 import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
 import { isoMicros } from '../tlib/time.ts';
-import type { AttributeSelection, TeventField } from './attributes.ts';
-import { clientId } from './lines.ts';
-import type { LogMessage } from './parser.ts';
 
 const REQUESTS = new Set([
   'RequestRegisterClient',

@@ -6,11 +6,12 @@
  * only matching clients play it), else from what the client sends: screen-capture operations make
  * a desktop, indications a recorder. Any other client is judged only as a T-Server client.
  */
+
+import { isIndication, isOperation } from '../domain/screencap.ts';
 import { harnessRoleOf } from '../harness-clients.ts';
 import type { JournalEntry, SourceRef } from '../journal.ts';
 import { captureOf } from '../rules/exchanges.ts';
 import type { Role } from '../rules/observations.ts';
-import { isIndication, isOperation } from '../screencap.ts';
 
 export interface RolePatterns {
   desktop?: readonly RegExp[];

@@ -7,23 +7,24 @@
  * is: its clients are gone when the next begins. Each run is judged as soon as it ends, and then
  * only its outcomes are kept.
  */
+
+import { RULE_IDS, ruleById } from '../domain/rule-catalog.ts';
 import { DISCONNECTED, type JournalEntry, type SourceRef } from '../journal.ts';
 import type { ScenarioObservations } from '../report/evidence.ts';
 import { CannotRunError } from '../result/exit-codes.ts';
 import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
 import { notCertifiedOutcome, type RuleScope, SEATS, summarizeRules, verdictOf } from '../result/verdict.ts';
-import { RULE_IDS, ruleById } from '../rules/catalog.ts';
 import { type CheckContext, createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
 import { captureOf } from '../rules/exchanges.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
 import { type AgentModel, SAME_DN_AGENTS, withRegisteredDns } from '../rules/voice-calls.ts';
 import type { HarnessSettings } from '../settings.ts';
+import { fullTime } from '../sipserver-log/lines.ts';
+import { type ParsedFile, parseLogFiles, type ServerHeader, type Skip } from '../sipserver-log/parser.ts';
 import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
 import { linkDistributions } from './distributions.ts';
 import { limitToLog } from './limits.ts';
-import { fullTime } from './lines.ts';
-import { type ParsedFile, parseLogFiles, type ServerHeader, type Skip } from './parser.ts';
 import { identifyParties, type LogParty, type RolePatterns } from './parties.ts';
 import { byDn } from './partition.ts';
 import { Retainer, Selection } from './retain.ts';

@@ -15,11 +15,12 @@
  * - a line that could not be placed (its skip): any finding near it in time, or about its client
  *   after it, may be its doing.
  */
+
+import { type RuleId, ruleById } from '../domain/rule-catalog.ts';
 import type { JournalEntry, SourceRef } from '../journal.ts';
 import type { RuleFinding, RuleOutcome } from '../result/outcomes.ts';
-import { type RuleId, ruleById } from '../rules/catalog.ts';
-import type { TeventField } from './attributes.ts';
-import type { Skip } from './parser.ts';
+import type { TeventField } from '../sipserver-log/attributes.ts';
+import type { Skip } from '../sipserver-log/parser.ts';
 import type { LogParty } from './parties.ts';
 
 interface LogNeeds {

@@ -3,7 +3,7 @@
  * operations the desktop sends, the indications the recorder answers, and the reading of which
  * indication answers which operation (DESIGN section 4: explicit, configurable).
  */
-import { type KVList, kvGet } from './tlib/messages.ts';
+import { type KVList, kvGet } from '../tlib/messages.ts';
 
 export const SCREEN_CAPTURE_KEY = 'screen-capture';
 

@@ -10,7 +10,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { JournalEntry } from '../journal.ts';
 import { NOT_DELIVERIES, tevent } from '../rules/exchanges.ts';
-import type { TeventField } from './attributes.ts';
+import type { TeventField } from '../sipserver-log/attributes.ts';
 
 const REQUEST = 'RequestSendEvent';
 

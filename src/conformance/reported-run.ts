@@ -6,17 +6,17 @@
 import { cp, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HarnessConfig } from '../config/schema.ts';
-import { type Envelope, ScenarioCollector, type SuiteOptions, suiteResult } from '../conformance/run.ts';
+import { generateAllureReport } from '../report/allure.ts';
+import { configurationSnapshot, evidenceSources } from '../report/configuration.ts';
+import { writeExchangeFile } from '../report/exchanges.ts';
+import { HARNESS_ROOT, runMetadata, type SutIdentity } from '../report/metadata.ts';
+import { rebuildCucumberReports } from '../report/partial.ts';
+import { createRunDir, cucumberOutputs, type RunDir } from '../report/run-dir.ts';
+import type { Signer } from '../report/signature.ts';
+import { type WrittenReport, writeBundle } from '../report/write.ts';
 import type { SuiteResult } from '../result/outcomes.ts';
 import { redact } from '../secrets.ts';
-import { generateAllureReport } from './allure.ts';
-import { configurationSnapshot, evidenceSources } from './configuration.ts';
-import { writeExchangeFile } from './exchanges.ts';
-import { HARNESS_ROOT, runMetadata, type SutIdentity } from './metadata.ts';
-import { rebuildCucumberReports } from './partial.ts';
-import { createRunDir, cucumberOutputs, type RunDir } from './run-dir.ts';
-import type { Signer } from './signature.ts';
-import { type WrittenReport, writeBundle } from './write.ts';
+import { type Envelope, ScenarioCollector, type SuiteOptions, suiteResult } from './run.ts';
 
 /** Each failed step's whole error, stack and all: for whoever debugs the harness, never the certificate. */
 export const DEBUG_FILE = 'debug/step-failures.txt';

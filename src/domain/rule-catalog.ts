@@ -2,7 +2,7 @@
  * The conformance rules, as data: what each requires, of which seat, on which seed section
  * (seed/control-for-third-party-screen-recording.md). Their checkers live in checkers.ts.
  */
-import type { Seat } from './observations.ts';
+import type { Seat } from './seats.ts';
 
 export interface RuleDefinition {
   id: string;
