@@ -42,11 +42,6 @@ interface GenesysWorkspaceApi {
 
 const require = createRequire(import.meta.url);
 
-// Genesys's client keeps a CometD long poll open after destroy(); stopping the front then cuts it,
-// and the library rejects that request with nobody listening. Only that rejection is expected here.
-process.on('unhandledRejection', (e) => {
-  if ((e as Error)?.message !== 'socket hang up') throw e;
-});
 const WorkspaceApi = require('genesys-workspace-client-js') as new (
   apiKey: string | undefined,
   baseUrl: string,

@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import cometdNodejsServer, { type CometDServer, type ServerSession } from 'cometd-nodejs-server';
 import type { WorkspaceAgent } from '../../config/workspace-agents.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../tlib/depth.ts';
@@ -27,6 +28,8 @@ export const SESSION_STYLES = {
 } as const;
 export type SessionStyle = keyof typeof SESSION_STYLES;
 const MAX_BODY_BYTES = 1024 * 1024;
+/** How long a stopping front waits for the answers to requests in flight before cutting them. */
+const STOP_GRACE_MS = 1000;
 /** CometD holds a long poll this long (cometd-nodejs-server's default `timeout`). */
 const LONG_POLL_MS = 30_000;
 /** Channels a client may subscribe to: the notifications the front delivers. */
@@ -222,7 +225,14 @@ export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promi
     },
   };
 
+  /** Requests not yet answered: a stopping front answers them before it closes their connections. */
+  const inFlight = new Set<ServerResponse>();
+  let stopping = false;
   const http = createServer((req, res) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    // While stopping, no connection is kept for a next request that would find it cut.
+    if (stopping) res.shouldKeepAlive = false;
     const url = new URL(req.url ?? '/', 'http://front');
     if (url.pathname.startsWith('/workspace/v3/notifications')) return void handleCometD(cometd, req, res);
     const route = routes[url.pathname];
@@ -273,10 +283,16 @@ export async function startWorkspaceFront(options: WorkspaceFrontOptions): Promi
     sessions,
     stop() {
       stopped ??= (async () => {
+        stopping = true;
+        const closed = new Promise((resolve) => http.close(resolve));
+        // Ending a session answers its suspended long poll (a /meta/disconnect); requests already
+        // sent get their answers too, within a grace, so that a client is not cut mid-request.
         await Promise.allSettled([...sessions.values()].map((s) => endSession(s, 'the front stops')));
+        const grace = Date.now() + STOP_GRACE_MS;
+        while (inFlight.size > 0 && Date.now() < grace) await sleep(10);
         cometd.close();
         http.closeAllConnections();
-        await new Promise((resolve) => http.close(resolve));
+        await closed;
       })();
       return stopped;
     },
