@@ -10,21 +10,13 @@ import type { TestContext } from 'node:test';
 import { Journal, type JournalEntry } from '../src/journal.ts';
 import { TlibLink, type TlibLinkOptions } from '../src/link/tlib-link.ts';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../src/sim/index.ts';
-import type { WireMessage } from '../src/tlib/messages.ts';
+import { REPLY_NAMES, type WireMessage } from '../src/tlib/messages.ts';
 
 /** How long anything that must arrive may take (generous: CI machines are slow, the loopback is not). */
 export const WAIT_MS = 3000;
 
 /** `2026-11-23T10:15:00.123456Z`: ISO-8601 UTC with exactly six fractional digits. */
 export const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
-const REPLY_NAMES = new Set([
-  'EventClientRegistered',
-  'EventRegistered',
-  'EventUnregistered',
-  'EventACK',
-  'EventError',
-]);
 
 /**
  * A tlib-json client with no protocol logic: it writes whatever it is given and journals every line

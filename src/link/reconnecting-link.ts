@@ -7,6 +7,7 @@
 import type { Journal } from '../journal.ts';
 import type { RequestBody, TReply, WireMessage } from '../tlib/messages.ts';
 import type { Link, ServerIdentity } from './link.ts';
+import { Listeners, notify } from './link-core.ts';
 
 export interface ReconnectOptions {
   /** Opens a new connection, registered as a client (the same party and journal each time). */
@@ -24,9 +25,9 @@ export const DEFAULT_MAX_BACKOFF_MS = 1000;
 
 export class ReconnectingLink implements Link {
   private current: Link;
-  private readonly eventListeners = new Set<(event: WireMessage) => void>();
-  private readonly closeListeners = new Set<(reason: Error | undefined) => void>();
-  private readonly reconnectListeners = new Set<() => Promise<void>>();
+  private readonly events = new Listeners<(event: WireMessage) => void>();
+  private readonly closes = new Listeners<(reason: Error | undefined) => void>();
+  private readonly reconnects = new Listeners<() => Promise<void>>();
   private closing = false;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -74,19 +75,16 @@ export class ReconnectingLink implements Link {
   }
 
   onEvent(listener: (event: WireMessage) => void): () => void {
-    this.eventListeners.add(listener);
-    return () => this.eventListeners.delete(listener);
+    return this.events.add(listener);
   }
 
   /** Called once, after `close()`: a dropped connection is reconnected, not reported here. */
   onClose(listener: (reason: Error | undefined) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.closes.add(listener);
   }
 
   onReconnect(listener: () => Promise<void>): () => void {
-    this.reconnectListeners.add(listener);
-    return () => this.reconnectListeners.delete(listener);
+    return this.reconnects.add(listener);
   }
 
   async close(): Promise<void> {
@@ -96,13 +94,11 @@ export class ReconnectingLink implements Link {
     this.wake?.();
     await this.recovering;
     await this.current.close();
-    for (const listener of this.closeListeners) listener(undefined);
+    notify(this.closes, undefined);
   }
 
   private attach(link: Link): void {
-    link.onEvent((event) => {
-      for (const listener of this.eventListeners) listener(event);
-    });
+    link.onEvent((event) => notify(this.events, event));
     link.onClose((reason) => {
       if (reason && !this.closing) this.recovering = this.recover(reason);
     });
@@ -143,7 +139,7 @@ export class ReconnectingLink implements Link {
       this.current = link;
       this.attach(link);
       this.log(`reconnected after ${Date.now() - started} ms (attempt ${attempt})`);
-      for (const listener of this.reconnectListeners) {
+      for (const listener of this.reconnects) {
         // A re-registration refused or cut short: the link drops again (and recovers) or the rules say what is missing.
         await listener().catch((e: Error) => this.log(`after reconnecting: ${e.message}`));
       }

@@ -3,14 +3,15 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { DISCONNECTED, Journal, noteMessageBytes, UNREADABLE_LINE } from '../journal.ts';
 import { decodeEvent, encode, problemText } from '../tlib/codec.ts';
 import { FrameReader } from '../tlib/framing.ts';
-import type {
-  EventClientRegistered,
-  EventError,
-  RequestBody,
-  TReply,
-  WireMessage,
+import {
+  type EventClientRegistered,
+  REPLY_NAMES,
+  type RequestBody,
+  type TReply,
+  type WireMessage,
 } from '../tlib/messages.ts';
-import { describeRequest, type Link, LinkRequestError, type ServerIdentity } from './link.ts';
+import type { Link, ServerIdentity } from './link.ts';
+import { LinkCore, notify } from './link-core.ts';
 
 export interface TlibLinkOptions {
   host: string;
@@ -26,21 +27,6 @@ export interface TlibLinkOptions {
   registerClient?: boolean;
 }
 
-const REPLIES = new Set([
-  'EventClientRegistered',
-  'EventRegistered',
-  'EventUnregistered',
-  'EventACK',
-  'EventError',
-]);
-
-interface Pending {
-  request: WireMessage;
-  resolve: (reply: TReply) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
 export class TlibLink implements Link {
   readonly party: string;
   readonly journal: Journal;
@@ -51,14 +37,13 @@ export class TlibLink implements Link {
   server: ServerIdentity = { name: '', version: '' };
   private readonly socket: Socket;
   private readonly reader = new FrameReader();
-  private readonly pending = new Map<number, Pending>();
-  private readonly eventListeners = new Set<(event: WireMessage) => void>();
-  private readonly closeListeners = new Set<(reason: Error | undefined) => void>();
-  private readonly timeoutMs: number;
-  private nextReferenceId = 1;
-  private closedBy: Error | undefined;
-  private closed = false;
+  private readonly core: LinkCore;
+  /** Why the connection failed, for the close listeners once the socket has closed. */
+  private failedBy: Error | undefined;
+  /** `close()` was called: nothing more is sent. */
+  private closing = false;
   private readonly closedPromise: Promise<void>;
+  private readonly transmit = (request: WireMessage) => this.sendRaw(request);
 
   /** Connects and registers the client (RequestRegisterClient) unless told not to. */
   static async connect(options: TlibLinkOptions): Promise<TlibLink> {
@@ -101,17 +86,21 @@ export class TlibLink implements Link {
     this.applicationName = options.applicationName;
     this.local = `${socket.localAddress}:${socket.localPort}`;
     this.journal = options.journal ?? new Journal();
-    this.timeoutMs = options.timeoutMs ?? 5000;
     this.peer = `tserver ${where}`;
+    this.core = new LinkCore({
+      peer: this.peer,
+      timeoutMs: options.timeoutMs ?? 5000,
+      canSend: () => !this.closing && !socket.destroyed,
+    });
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (e) => {
-      this.closedBy ??= new Error(`connection to T-Server at ${where} failed: ${e.message}`);
+      this.failedBy ??= new Error(`connection to T-Server at ${where} failed: ${e.message}`);
     });
     this.closedPromise = new Promise((resolve) => {
       socket.on('close', () => {
         this.shutDown(
-          this.closedBy ??
-            (this.closed ? undefined : new Error(`T-Server at ${where} closed the connection`)),
+          this.failedBy ??
+            (this.closing ? undefined : new Error(`T-Server at ${where} closed the connection`)),
         );
         resolve();
       });
@@ -119,40 +108,15 @@ export class TlibLink implements Link {
   }
 
   request(body: RequestBody): Promise<TReply> {
-    const ReferenceID = this.nextReferenceId;
-    this.nextReferenceId = (this.nextReferenceId % (2 ** 31 - 1)) + 1;
-    // `message` first, then ReferenceID, then the rest: the order people read on the wire.
-    const { message, ...attributes } = body;
-    const request = { message, ReferenceID, ...attributes } as unknown as WireMessage;
-    return new Promise<TReply>((resolve, reject) => {
-      if (this.closed || this.socket.destroyed) {
-        reject(new Error(`cannot send ${describeRequest(request)}: the link to ${this.peer} is closed`));
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.pending.delete(ReferenceID);
-        reject(
-          new Error(`${describeRequest(request)} got no reply from ${this.peer} within ${this.timeoutMs} ms`),
-        );
-      }, this.timeoutMs);
-      this.pending.set(ReferenceID, { request, resolve, reject, timer });
-      this.sendRaw(request);
-    });
+    return this.core.request(body, this.transmit);
   }
 
   async registerDn(dn: string): Promise<void> {
-    await this.expectSuccess({ message: 'RequestRegisterAddress', ThisDN: dn });
+    await this.core.expectSuccess({ message: 'RequestRegisterAddress', ThisDN: dn }, this.transmit);
   }
 
   async unregisterDn(dn: string): Promise<void> {
-    await this.expectSuccess({ message: 'RequestUnregisterAddress', ThisDN: dn });
-  }
-
-  private async expectSuccess(body: RequestBody): Promise<TReply> {
-    const reply = await this.request(body);
-    if (reply.message === 'EventError')
-      throw new LinkRequestError(body as unknown as WireMessage, reply as EventError);
-    return reply;
+    await this.core.expectSuccess({ message: 'RequestUnregisterAddress', ThisDN: dn }, this.transmit);
   }
 
   /** Writes any object as one line, valid or not (broken parties and fuzzing use this). */
@@ -182,22 +146,20 @@ export class TlibLink implements Link {
   }
 
   onEvent(listener: (event: WireMessage) => void): () => void {
-    this.eventListeners.add(listener);
-    return () => this.eventListeners.delete(listener);
+    return this.core.events.add(listener);
   }
 
   onClose(listener: (reason: Error | undefined) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.core.closes.add(listener);
   }
 
   get isOpen(): boolean {
-    return !this.closed && !this.socket.destroyed;
+    return !this.closing && !this.core.isClosed && !this.socket.destroyed;
   }
 
   async close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
+    if (!this.closing && !this.core.isClosed) {
+      this.closing = true;
       this.socket.end();
       setTimeout(() => this.socket.destroy(), 1000).unref();
     }
@@ -207,7 +169,7 @@ export class TlibLink implements Link {
   private receive(chunk: Buffer): void {
     for (const frame of this.reader.push(chunk)) {
       if (!frame.ok) {
-        this.closedBy = new Error(`T-Server at ${this.peer} sent a malformed line: ${frame.reason}`);
+        this.failedBy = new Error(`T-Server at ${this.peer} sent a malformed line: ${frame.reason}`);
         this.socket.destroy();
         return;
       }
@@ -225,20 +187,11 @@ export class TlibLink implements Link {
       message,
       ...(decoded.ok ? {} : { problem: problemText(decoded.problem) }),
     });
-    const ref = message.ReferenceID;
-    const waiting =
-      typeof ref === 'number' && REPLIES.has(message.message) ? this.pending.get(ref) : undefined;
-    if (waiting) {
-      this.pending.delete(ref as number);
-      clearTimeout(waiting.timer);
-      waiting.resolve(message as unknown as TReply);
-      return;
-    }
-    for (const listener of this.eventListeners) listener(message);
+    if (REPLY_NAMES.has(message.message) && this.core.settle(message)) return;
+    notify(this.core.events, message);
   }
 
   private shutDown(reason: Error | undefined): void {
-    this.closed = true;
     // A connection lost (not closed by this side) ends what the party monitored: the rules see when.
     if (reason)
       this.journal.append({
@@ -247,15 +200,6 @@ export class TlibLink implements Link {
         peer: this.peer,
         message: { message: DISCONNECTED, Cause: reason.message },
       });
-    for (const [ref, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(
-        new Error(
-          `${describeRequest(p.request)} got no reply: ${reason ? reason.message : `the link to ${this.peer} was closed`}`,
-        ),
-      );
-      this.pending.delete(ref);
-    }
-    for (const listener of this.closeListeners) listener(reason);
+    this.core.shutDown(reason);
   }
 }

@@ -12,7 +12,7 @@
  */
 import type { CometD, Message } from 'cometd';
 import { Journal } from '../journal.ts';
-import type { EventError, RequestBody, RequestSendEvent, TReply, WireMessage } from '../tlib/messages.ts';
+import type { RequestBody, RequestSendEvent, TReply, WireMessage } from '../tlib/messages.ts';
 import { initializeWorkspace, type WorkspaceAuth } from '../workspace/auth.ts';
 import { connectNotifications, describeBayeuxFailure, subscribe, within } from '../workspace/cometd.ts';
 import { accepted, describeReply, WorkspaceHttp, type WorkspaceReply } from '../workspace/http.ts';
@@ -24,7 +24,8 @@ import {
   VOICE_CHANNEL,
   type WorkspaceCall,
 } from '../workspace/notifications.ts';
-import { type Link, LinkRequestError, type ServerIdentity } from './link.ts';
+import type { Link, ServerIdentity } from './link.ts';
+import { LinkCore, notify } from './link-core.ts';
 
 export interface WorkspaceLinkOptions {
   /** GWS base URL, e.g. `https://gws.example.com`. */
@@ -41,21 +42,24 @@ export interface WorkspaceLinkOptions {
   timeoutMs?: number;
 }
 
+/** How a request is made over HTTP, and the T-Lib reply its success stands for. */
+interface Exchange {
+  path: string;
+  json: unknown;
+  success: () => WireMessage | Promise<WireMessage>;
+}
+
 export class WorkspaceLink implements Link {
   readonly party: string;
   readonly journal: Journal;
   readonly server: ServerIdentity;
   private readonly http: WorkspaceHttp;
-  private readonly eventListeners = new Set<(event: WireMessage) => void>();
-  private readonly closeListeners = new Set<(reason: Error | undefined) => void>();
+  /** No deadline of its own: each HTTP call, and each notification a reply waits for, has one. */
+  private readonly core: LinkCore;
   /** Calls the notifications reported (on any DN of the agent's place), by ConnID: send-user-event names a call by its callUuid. */
   private readonly calls = new Map<string, { callUuid: string; state: CallState }>();
   private cometd: CometD | undefined;
   private dn: string | undefined;
-  private nextReferenceId = 1;
-  private closed = false;
-  /** Why the link went down, when it was not closed on purpose. */
-  private closedBy: Error | undefined;
 
   /** Signs in, opens the notifications and waits until the workspace is initialized. */
   static async connect(options: WorkspaceLinkOptions): Promise<WorkspaceLink> {
@@ -105,41 +109,45 @@ export class WorkspaceLink implements Link {
     this.journal = options.journal ?? new Journal();
     this.http = new WorkspaceHttp(options.url, options.auth.apiKey, options.timeoutMs ?? 5000);
     this.server = { name: `Genesys Workspace API at ${this.http.base.origin}`, version: 'v3' };
+    this.core = new LinkCore({ peer: `gws ${this.http.base.origin}`, timeoutMs: undefined });
   }
 
   private get peer(): string {
-    return `gws ${this.http.base.origin}`;
+    return this.core.peer;
   }
 
   async request(body: RequestBody): Promise<TReply> {
-    if (this.closed)
-      throw new Error(
-        `cannot send ${body.message}: the link to ${this.peer} is closed${this.closedBy ? ` (${this.closedBy.message})` : ''}`,
-      );
+    return this.core.request(body, this.transmitter(this.exchangeFor(body)));
+  }
+
+  /** What `body` is over HTTP; throws when the Workspace API cannot express it. */
+  private exchangeFor(body: RequestBody): Exchange {
     switch (body.message) {
       case 'RequestRegisterAddress':
-        return this.perform(
-          body,
-          'workspace/v3/activate-channels',
-          { data: { agentId: this.options.agentId, dn: body.ThisDN } },
-          () => {
+        return {
+          path: 'workspace/v3/activate-channels',
+          json: { data: { agentId: this.options.agentId, dn: body.ThisDN } },
+          success: () => {
             this.dn = body.ThisDN;
             return { message: 'EventRegistered', ThisDN: body.ThisDN };
           },
-        );
+        };
       case 'RequestUnregisterAddress':
-        return this.perform(body, 'workspace/v3/voice/logout', {}, () => {
-          this.dn = undefined;
-          this.calls.clear();
-          return { message: 'EventUnregistered', ThisDN: body.ThisDN };
-        });
+        return {
+          path: 'workspace/v3/voice/logout',
+          json: {},
+          success: () => {
+            this.dn = undefined;
+            this.calls.clear();
+            return { message: 'EventUnregistered', ThisDN: body.ThisDN };
+          },
+        };
       case 'RequestSendEvent':
-        return this.perform(
-          body,
-          'workspace/v3/voice/send-user-event',
-          { data: this.userEventData(body) },
-          () => ({ message: 'EventACK', ThisDN: body.ThisDN }),
-        );
+        return {
+          path: 'workspace/v3/voice/send-user-event',
+          json: { data: this.userEventData(body) },
+          success: () => ({ message: 'EventACK', ThisDN: body.ThisDN }),
+        };
       default:
         throw new Error(`the Workspace API has no counterpart of ${body.message}`);
     }
@@ -165,25 +173,25 @@ export class WorkspaceLink implements Link {
     if (!place) throw new Error(`no place is configured for agent ${this.options.agentId}`);
     const mark = this.journal.mark;
     const request = { message: 'RequestRegisterAddress', Place: place } as unknown as RequestBody;
-    const reply = await this.perform(
+    await this.core.expectSuccess(
       request,
-      'workspace/v3/activate-channels',
-      { data: { agentId: this.options.agentId, placeName: place } },
-      async () => {
-        const entry = await this.journal.waitFor(
-          (e) => e.party === this.party && e.direction === 'in' && e.message.message === 'DnStateChanged',
-          {
-            after: mark,
-            timeoutMs: this.options.timeoutMs ?? 5000,
-            description: `the DnStateChanged notification naming the DN of place ${place}`,
-          },
-        );
-        this.dn = String((entry.message.dn as { number?: unknown } | undefined)?.number);
-        return { message: 'EventRegistered', ThisDN: this.dn };
-      },
+      this.transmitter({
+        path: 'workspace/v3/activate-channels',
+        json: { data: { agentId: this.options.agentId, placeName: place } },
+        success: async () => {
+          const entry = await this.journal.waitFor(
+            (e) => e.party === this.party && e.direction === 'in' && e.message.message === 'DnStateChanged',
+            {
+              after: mark,
+              timeoutMs: this.options.timeoutMs ?? 5000,
+              description: `the DnStateChanged notification naming the DN of place ${place}`,
+            },
+          );
+          this.dn = String((entry.message.dn as { number?: unknown } | undefined)?.number);
+          return { message: 'EventRegistered', ThisDN: this.dn };
+        },
+      }),
     );
-    if (reply.message === 'EventError')
-      throw new LinkRequestError(request as unknown as WireMessage, reply as EventError);
     return this.dn as string;
   }
 
@@ -192,27 +200,23 @@ export class WorkspaceLink implements Link {
   }
 
   onEvent(listener: (event: WireMessage) => void): () => void {
-    this.eventListeners.add(listener);
-    return () => this.eventListeners.delete(listener);
+    return this.core.events.add(listener);
   }
 
   onClose(listener: (reason: Error | undefined) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.core.closes.add(listener);
   }
 
   /** Ends the session (logout), which releases the agent's DN. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.shutDown(undefined);
+    if (this.core.isClosed) return;
+    this.core.shutDown(undefined);
     this.cometd?.disconnect();
     await this.http.post('workspace/v3/logout').catch(() => undefined);
   }
 
   private async expectSuccess(body: RequestBody): Promise<void> {
-    const reply = await this.request(body);
-    if (reply.message === 'EventError')
-      throw new LinkRequestError(body as unknown as WireMessage, reply as EventError);
+    await this.core.expectSuccess(body, this.transmitter(this.exchangeFor(body)));
   }
 
   /** send-user-event's data for a RequestSendEvent; throws when the Workspace API cannot express it. */
@@ -237,17 +241,17 @@ export class WorkspaceLink implements Link {
     return { userData: toWorkspaceKv(body.Event.UserData ?? []), ...(callUuid ? { callUuid } : {}) };
   }
 
+  /** Sends a numbered request by `exchange`; its reply (or why there is none) goes to the core. */
+  private transmitter(exchange: Exchange): (request: WireMessage) => void {
+    return (request) =>
+      void this.perform(request, exchange).then(
+        (answer) => this.core.settle(answer),
+        (e: Error) => this.core.fail(request.ReferenceID, e),
+      );
+  }
+
   /** Journals the request, makes the HTTP call, and journals its reply as the T-Lib reply it stands for. */
-  private async perform(
-    body: RequestBody,
-    path: string,
-    json: unknown,
-    success: () => WireMessage | Promise<WireMessage>,
-  ): Promise<TReply> {
-    const ReferenceID = this.nextReferenceId;
-    this.nextReferenceId = (this.nextReferenceId % (2 ** 31 - 1)) + 1;
-    const { message, ...attributes } = body;
-    const request = { message, ReferenceID, ...attributes } as unknown as WireMessage;
+  private async perform(request: WireMessage, { path, json, success }: Exchange): Promise<WireMessage> {
     this.journal.append({
       party: this.party,
       direction: 'out',
@@ -259,19 +263,20 @@ export class WorkspaceLink implements Link {
       const error = new Error(
         `the Workspace session of agent ${this.options.agentId} does not hold (expired, logged out, or its cookies refused): ${describeReply(reply)}`,
       );
-      this.shutDown(error);
+      this.core.fail(request.ReferenceID, error);
+      this.core.shutDown(error);
       throw error;
     }
     const tlib = accepted(reply) ? await success() : this.errorFor(request, reply);
     const { message: name, ...rest } = tlib;
-    const answer = { message: name, ReferenceID, ...rest } as WireMessage;
+    const answer = { message: name, ReferenceID: request.ReferenceID, ...rest } as WireMessage;
     this.journal.append({
       party: this.party,
       direction: 'in',
       peer: `${this.peer} ${reply.call} HTTP ${reply.httpStatus}`,
       message: answer,
     });
-    return answer as unknown as TReply;
+    return answer;
   }
 
   /** An HTTP failure as EventError: the T-Lib code the body names (the status code), else the HTTP status. */
@@ -287,7 +292,7 @@ export class WorkspaceLink implements Link {
   }
 
   private receive(m: Message): void {
-    if (this.closed) return;
+    if (this.core.isClosed) return;
     const { message, problem } = journalNotification(m.data, this.dn, (c) => this.calls.get(c)?.state);
     this.trackCall(m.data);
     this.journal.append({
@@ -297,7 +302,7 @@ export class WorkspaceLink implements Link {
       message,
       ...(problem ? { problem } : {}),
     });
-    for (const listener of this.eventListeners) listener(message);
+    notify(this.core.events, message);
   }
 
   /** Keeps the calls the notifications report, by their current ConnID, until released. */
@@ -312,8 +317,8 @@ export class WorkspaceLink implements Link {
   /** A lost CometD connection (or a session the server ended) closes the link with the reason. */
   private watchConnection(): void {
     const lost = (what: string) => (m: Message) => {
-      if (!m.successful && !this.closed) {
-        this.shutDown(
+      if (!m.successful && !this.core.isClosed) {
+        this.core.shutDown(
           new Error(
             `CometD ${what} for agent ${this.options.agentId} at ${this.http.base.origin} failed: ${describeBayeuxFailure(m)}`,
           ),
@@ -323,12 +328,5 @@ export class WorkspaceLink implements Link {
     };
     this.cometd?.addListener('/meta/connect', lost('connection'));
     this.cometd?.addListener('/meta/handshake', lost('re-handshake'));
-  }
-
-  private shutDown(reason: Error | undefined): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closedBy = reason;
-    for (const listener of this.closeListeners) listener(reason);
   }
 }

@@ -17,6 +17,7 @@ import type { FieldFinding } from '../result/outcomes.ts';
 import { decodeRequest, isRequestName, problemText, referenceIdProblem } from '../tlib/codec.ts';
 import { describeErrorCode, TErr } from '../tlib/errors.ts';
 import { MAX_LINE_BYTES } from '../tlib/framing.ts';
+import { REPLY_NAMES } from '../tlib/messages.ts';
 import {
   type Answer,
   type AnswerPairing,
@@ -26,7 +27,6 @@ import {
   type DeliveryAnalysis,
   Exchanges,
   pairAnswers,
-  REPLY_NAMES,
   type SentRequest,
   tevent,
 } from './exchanges.ts';

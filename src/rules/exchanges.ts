@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isIndication, isOperation, screenCaptureValue } from '../domain/screencap.ts';
 import { DISCONNECTED } from '../journal.ts';
-import type { WireMessage } from '../tlib/messages.ts';
+import { REPLY_NAMES, type WireMessage } from '../tlib/messages.ts';
 import type { WireRecord } from './observations.ts';
 
 export interface SentRequest {
@@ -27,15 +27,6 @@ export function before(a: WireRecord, b: WireRecord): boolean {
 }
 
 const STATE_EVENTS = new Set(['EventRegistered', 'EventUnregistered']);
-
-/** The events that answer a request by its ReferenceID. */
-export const REPLY_NAMES: ReadonlySet<string> = new Set([
-  'EventACK',
-  'EventError',
-  'EventRegistered',
-  'EventUnregistered',
-  'EventClientRegistered',
-]);
 
 export function tevent(request: WireMessage): Record<string, unknown> | undefined {
   const e = request.Event;

@@ -147,35 +147,47 @@ export type RequestBody<R extends TRequest = TRequest> = R extends TRequest ? Om
 /** Replies that answer a request by its ReferenceID. */
 export type TReply = EventClientRegistered | EventRegistered | EventUnregistered | EventACK | EventError;
 
-export const REQUEST_NAMES = [
+/**
+ * Checks that a list of message names leaves none of the union `T` out (a name added to the
+ * union and not to its list fails to type-check); `T extends` checks it names nothing else.
+ */
+const everyName =
+  <T extends string>() =>
+  <const L extends readonly T[]>(
+    list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : { missing: Exclude<T, L[number]> }),
+  ): L =>
+    list;
+
+export const REQUEST_NAMES = everyName<TRequest['message']>()([
   'RequestRegisterClient',
   'RequestRegisterAddress',
   'RequestUnregisterAddress',
   'RequestSendEvent',
-] as const satisfies readonly TRequest['message'][];
+]);
 
-export const EVENT_NAMES = [
+const REPLIES = everyName<TReply['message']>()([
   'EventClientRegistered',
   'EventRegistered',
   'EventUnregistered',
   'EventACK',
   'EventError',
-  'EventUserEvent',
-  'EventEstablished',
-  'EventReleased',
-  'EventHeld',
-  'EventRetrieved',
-  'EventPartyChanged',
-] as const satisfies readonly TEvent['message'][];
+]);
 
-/** The names of CallEvent. */
-export const CALL_EVENT_NAMES: ReadonlySet<string> = new Set<CallEvent['message']>([
+const CALL_EVENTS = everyName<CallEvent['message']>()([
   'EventEstablished',
   'EventReleased',
   'EventHeld',
   'EventRetrieved',
   'EventPartyChanged',
 ]);
+
+export const EVENT_NAMES = everyName<TEvent['message']>()([...REPLIES, 'EventUserEvent', ...CALL_EVENTS]);
+
+/** The names of TReply: the events that answer a request by its ReferenceID. */
+export const REPLY_NAMES: ReadonlySet<string> = new Set(REPLIES);
+
+/** The names of CallEvent. */
+export const CALL_EVENT_NAMES: ReadonlySet<string> = new Set(CALL_EVENTS);
 
 /** First value of `key` in a KV list (T-Lib's GetAsString semantics: the first pair wins). */
 export function kvGet(list: KVList | undefined, key: string): KVValue | undefined {
