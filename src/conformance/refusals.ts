@@ -3,6 +3,7 @@
  * (spec/tlib-json.md), as data: how to provoke it, and what must come back. Two are refused only
  * by a strict simulator; a T-Server acknowledges them and delivers their Tevent as given.
  */
+import { operationRequest } from '../parties/desktop.ts';
 import type { FaultSpec } from '../sim/faults.ts';
 import { MAX_LINE_BYTES } from '../tlib/framing.ts';
 import type { WireMessage } from '../tlib/messages.ts';
@@ -30,12 +31,11 @@ export interface Refusal {
   strict?: boolean;
 }
 
-const sendEvent = (dn: string, event: Record<string, unknown> = {}): WireMessage => ({
-  message: 'RequestSendEvent',
-  ReferenceID: 77,
-  ThisDN: dn,
-  Event: { message: 'EventUserEvent', ThisDN: dn, UserData: [['screen-capture', 'start']], ...event },
-});
+/** The mock desktop's `start` on `dn`, its Tevent changed by `event`, sent as it stands (ReferenceID 77). */
+const sendEvent = (dn: string, event: Record<string, unknown> = {}): WireMessage => {
+  const { message, ...rest } = operationRequest(dn, 'start');
+  return { message, ReferenceID: 77, ...rest, Event: { ...rest.Event, ...event } };
+};
 
 export const REFUSALS: readonly Refusal[] = [
   {

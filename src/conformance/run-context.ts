@@ -14,7 +14,7 @@ import { Journal } from '../journal.ts';
 import type { Endpoint, Link } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { tserverEngine } from '../parties/breakages.ts';
-import { awaitIndication } from '../parties/desktop.ts';
+import { awaitIndication, operationRequest } from '../parties/desktop.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
@@ -270,11 +270,7 @@ export class RunContext {
       await link.registerDn(dn);
       if (!needIndication) return '';
       const mark = link.journal.mark;
-      const reply = await link.request({
-        message: 'RequestSendEvent',
-        ThisDN: dn,
-        Event: { message: 'EventUserEvent', ThisDN: dn, UserData: [['screen-capture', 'query']] },
-      });
+      const reply = await link.request(operationRequest(dn, 'query'));
       if (reply.message !== 'EventACK')
         return `the query on DN ${dn} was answered with ${JSON.stringify(reply)}`;
       await awaitIndication(link.journal, dn, {
@@ -300,11 +296,7 @@ export class RunContext {
       try {
         await link.registerDn(dn);
         const mark = link.journal.mark;
-        await link.request({
-          message: 'RequestSendEvent',
-          ThisDN: dn,
-          Event: { message: 'EventUserEvent', ThisDN: dn, UserData: [['screen-capture', 'stop']] },
-        });
+        await link.request(operationRequest(dn, 'stop'));
         await awaitIndication(link.journal, dn, {
           after: mark,
           timeoutMs: this.config.timeouts.answerMs,

@@ -20,6 +20,17 @@ import type { RequestSendEvent, Tevent, TReply, WireMessage } from '../tlib/mess
 /** A RequestSendEvent as a party builds it, before the link gives it a ReferenceID. */
 export type SendEventBody = Omit<RequestSendEvent, 'ReferenceID'>;
 
+/**
+ * The RequestSendEvent that carries a screen-capture operation on `dn`: an EventUserEvent on the
+ * same DN, with the voice call's ConnID when there is one (none when `connId` is empty).
+ */
+export function operationRequest(dn: string, operation: Operation | string, connId?: string): SendEventBody {
+  const event: Tevent = { message: 'EventUserEvent', ThisDN: dn };
+  if (connId) event.ConnID = connId;
+  event.UserData = [[SCREEN_CAPTURE_KEY, operation]];
+  return { message: 'RequestSendEvent', ThisDN: dn, Event: event };
+}
+
 /** Changes what a party sends (broken parties); `undefined` sends nothing. */
 export type Tamper = (body: SendEventBody) => SendEventBody | undefined;
 
@@ -93,19 +104,11 @@ export class MockDesktop {
   }
 
   /**
-   * The RequestSendEvent for an operation, as this desktop would send it: with the ConnID of the
-   * call it knows of, or `connId` when given (empty: no call).
+   * Sends an operation with the ConnID of the call it knows of, or `connId` when given (empty: no
+   * call); resolves to its EventACK or EventError (undefined if a tamper suppressed it).
    */
-  requestFor(operation: Operation | string, connId: string | undefined = this.activeConnId): SendEventBody {
-    const event: Tevent = { message: 'EventUserEvent', ThisDN: this.dn };
-    if (connId) event.ConnID = connId;
-    event.UserData = [[SCREEN_CAPTURE_KEY, operation]];
-    return { message: 'RequestSendEvent', ThisDN: this.dn, Event: event };
-  }
-
-  /** Sends an operation; resolves to its EventACK or EventError (undefined if a tamper suppressed it). */
   async send(operation: Operation | string, connId?: string): Promise<TReply | undefined> {
-    const request = this.requestFor(operation, connId ?? this.activeConnId);
+    const request = operationRequest(this.dn, operation, connId ?? this.activeConnId);
     const body = this.tamper ? this.tamper(request) : request;
     return body && this.link.request(body);
   }
