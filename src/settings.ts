@@ -6,7 +6,7 @@
 import { loadConfig } from './config/load.ts';
 import type { HarnessConfig } from './config/schema.ts';
 import type { Indication, IndicationMapping } from './domain/screencap.ts';
-import { breakageById } from './parties/breakages.ts';
+import { type BreakageId, breakageId } from './parties/breakages.ts';
 
 export interface HarnessSettings {
   config: HarnessConfig;
@@ -19,7 +19,7 @@ export interface HarnessSettings {
   mapping: IndicationMapping;
   initialState: Indication;
   /** A broken party to put in its seat (self-tests of the suite). */
-  breakage: string | undefined;
+  breakage: BreakageId | undefined;
   /** Stop the run at the first failed rule (`run --fail-fast`). */
   failFast: boolean;
   /** Where to write `host:port` once the embedded T-Server listens (`run --ready-file`). */
@@ -28,10 +28,9 @@ export interface HarnessSettings {
 
 export function settingsFrom(
   config: HarnessConfig,
-  breakage?: string,
+  breakage?: BreakageId,
   run: { failFast?: boolean; readyFile?: string | undefined } = {},
 ): HarnessSettings {
-  if (breakage) breakageById(breakage);
   return {
     config,
     answerTimeoutMs: config.timeouts.answerMs,
@@ -39,15 +38,26 @@ export function settingsFrom(
     recoverTimeoutMs: config.timeouts.recoverMs,
     mapping: config.mapping,
     initialState: config.initialState,
-    breakage: breakage || undefined,
+    breakage,
     failFast: run.failFast ?? false,
     readyFile: run.readyFile || undefined,
   };
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): HarnessSettings {
-  return settingsFrom(loadConfig(env.SCREENCAP_CONFIG || undefined, env), env.SCREENCAP_BREAK, {
+  return settingsFrom(loadConfig(env.SCREENCAP_CONFIG || undefined, env), breakageFromEnv(env), {
     failFast: env.SCREENCAP_FAIL_FAST === '1',
     readyFile: env.SCREENCAP_READY_FILE,
   });
+}
+
+/** SCREENCAP_BREAK (empty or unset: none); an unknown id is an error that names the known ones. */
+function breakageFromEnv(env: NodeJS.ProcessEnv): BreakageId | undefined {
+  const value = env.SCREENCAP_BREAK;
+  if (!value) return undefined;
+  try {
+    return breakageId(value);
+  } catch (e) {
+    throw new Error(`SCREENCAP_BREAK: ${(e as Error).message}`);
+  }
 }

@@ -19,7 +19,7 @@ import {
 } from '../src/domain/screencap.ts';
 import { Journal } from '../src/journal.ts';
 import { TlibLink } from '../src/link/tlib-link.ts';
-import { tserverEngine } from '../src/parties/breakages.ts';
+import { type BreakageId, tserverEngine } from '../src/parties/breakages.ts';
 import { MockDesktop } from '../src/parties/desktop.ts';
 import { MockRecorder } from '../src/parties/recorder.ts';
 import { startSimulator } from '../src/sim/index.ts';
@@ -308,7 +308,7 @@ describe('clients that come and go (spec: "Clients and DNs")', () => {
   /** The simulator's log while `act` runs against it (with `engine` as its T-Server). */
   async function simLog(
     act: (connect: (name: string) => Promise<TlibLink>, journal: Journal) => Promise<void>,
-    engine?: string,
+    engine?: BreakageId,
   ): Promise<string> {
     let text = '';
     const journal = new Journal();

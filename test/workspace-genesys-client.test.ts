@@ -12,7 +12,7 @@ import { describe, test } from 'node:test';
 import { DEFAULT_MAPPING } from '../src/domain/screencap.ts';
 import { Journal } from '../src/journal.ts';
 import { TlibLink } from '../src/link/tlib-link.ts';
-import { recorderBehaviour } from '../src/parties/breakages.ts';
+import { type BreakageId, recorderBehaviour } from '../src/parties/breakages.ts';
 import { MockRecorder } from '../src/parties/recorder.ts';
 import { createCheckContext } from '../src/rules/checkers.ts';
 import { evaluateRules } from '../src/rules/evaluate.ts';
@@ -49,7 +49,7 @@ const WorkspaceApi = require('genesys-workspace-client-js') as new (
 ) => GenesysWorkspaceApi;
 
 /** The simulator with its Workspace API front, and a mock recorder (broken as `breakage` says) on 7001. */
-async function stage(t: { after(fn: () => Promise<void>): void }, breakage?: string): Promise<Simulator> {
+async function stage(t: { after(fn: () => Promise<void>): void }, breakage?: BreakageId): Promise<Simulator> {
   const sim = await startSimulator({ adminPort: false, journal: new Journal(), workspace: {} });
   const link = await TlibLink.connect({
     host: sim.host,

@@ -9,7 +9,13 @@ import type { Link } from '../link/link.ts';
 import { ReconnectingLink } from '../link/reconnecting-link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
 import { WorkspaceLink } from '../link/workspace-link.ts';
-import { breakagesOf, desktopBehaviour, reconnects, recorderBehaviour } from '../parties/breakages.ts';
+import {
+  type BreakageId,
+  breakagesOf,
+  desktopBehaviour,
+  reconnects,
+  recorderBehaviour,
+} from '../parties/breakages.ts';
 import { awaitIndication, MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import { isoMicros } from '../tlib/time.ts';
@@ -21,7 +27,7 @@ interface CommonOptions {
   tserver: { host: string; port: number };
   dn: string[];
   name?: string;
-  break?: string;
+  break?: BreakageId;
   timeout: number;
 }
 

@@ -1,7 +1,7 @@
 /** Parsers for command-line option values; each names the bad value. */
 import { InvalidArgumentError } from 'commander';
 import type { Seat } from '../domain/seats.ts';
-import { breakageOfSeat } from '../parties/breakages.ts';
+import { type BreakageId, breakageId } from '../parties/breakages.ts';
 import { dnProblem } from '../tlib/codec.ts';
 
 export function parsePort(value: string): number {
@@ -57,12 +57,12 @@ export function parseCount(value: string): number {
   return n;
 }
 
-/** A deliberately broken party of `seat` (empty: none, so an image can leave it unset). */
-export function parseBreakage(seat: Seat): (value: string) => string {
+/** A deliberately broken party (of `seat`, when given; empty: none, so an image can leave it unset). */
+export function parseBreakage(seat?: Seat): (value: string) => BreakageId | undefined {
   return (value) => {
-    if (value === '') return value;
+    if (value === '') return undefined;
     try {
-      return breakageOfSeat(value, seat);
+      return breakageId(value, seat);
     } catch (e) {
       throw new InvalidArgumentError((e as Error).message);
     }

@@ -9,14 +9,14 @@ import { runSuite, type SuiteOptions } from '../conformance/run.ts';
 import { haltScenarios, onRunStop } from '../conformance/stop.ts';
 import { removeOwnContainers } from '../container.ts';
 import { PROFILES } from '../domain/seats.ts';
-import { BREAKAGES } from '../parties/breakages.ts';
+import { type BreakageId, breakagesOf } from '../parties/breakages.ts';
 import { formatPruned, pruneRuns } from '../report/prune.ts';
 import { SIGNING_KEY_ENV, signerFromEnv } from '../report/signature.ts';
 import { CannotRunError, EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import type { Outcome, SuiteResult } from '../result/outcomes.ts';
 import { redact } from '../secrets.ts';
 import { settingsFromEnv } from '../settings.ts';
-import { parseWorkers } from './options.ts';
+import { parseBreakage, parseWorkers } from './options.ts';
 import { SUMMARIES } from './summaries.ts';
 
 const MARK: Record<Outcome, string> = {
@@ -132,7 +132,8 @@ export function registerRunCommand(program: Command): void {
     .option('--tags <expression>', 'Cucumber tag expression selecting scenarios (within the profile)')
     .option(
       '--break <party>',
-      `self-test: put a deliberately broken party in its seat (${BREAKAGES.map((b) => b.id).join(', ')})`,
+      `self-test: put a deliberately broken party in its seat (${breakagesOf().join(', ')})`,
+      parseBreakage(),
     )
     .option(
       '--parallel <workers>',
@@ -166,7 +167,7 @@ export function registerRunCommand(program: Command): void {
         profile?: string;
         config?: string;
         tags?: string;
-        break?: string;
+        break?: BreakageId;
         summaryJson?: string;
         parallel: number;
         sipLog?: string;

@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { DEFAULT_JOURNAL_BYTES, Journal } from '../journal.ts';
-import { breakagesOf, tserverEngine } from '../parties/breakages.ts';
+import { type BreakageId, breakagesOf, tserverEngine } from '../parties/breakages.ts';
 import { startSimulator } from '../sim/index.ts';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -104,7 +104,7 @@ export function registerSimCommand(program: Command): void {
         workspacePort?: number;
         workspaceAgents?: string;
         workspaceRedirectUri?: string[];
-        break?: string;
+        break?: BreakageId;
       }) => {
         const log = (line: string) => process.stdout.write(`${isoMicros()} ${line}\n`);
         const sipLog = opts.log ? sipServerLogFile(opts.log) : undefined;

@@ -13,7 +13,7 @@ import { harnessApplicationName, isHarnessApplication } from '../harness-clients
 import { Journal } from '../journal.ts';
 import type { Endpoint, Link } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
-import { tserverEngine } from '../parties/breakages.ts';
+import { type BreakageId, tserverEngine } from '../parties/breakages.ts';
 import { awaitIndication, operationRequest } from '../parties/desktop.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
@@ -91,7 +91,7 @@ export class RunContext {
   }
 
   /** `breakage`: a deliberately broken T-Server is played by the shared simulator, embedded or in its image. */
-  static async start(config: HarnessConfig, breakage?: string): Promise<RunContext> {
+  static async start(config: HarnessConfig, breakage?: BreakageId): Promise<RunContext> {
     if (config.profile === 'self') return new RunContext(config, {});
     const t = config.tserver;
     // A staging GWS: the harness reaches the T-Server only through the Workspace API (and, where a

@@ -188,24 +188,26 @@ export const BREAKAGES = [
 ] as const satisfies readonly Breakage[];
 
 export type BreakageId = (typeof BREAKAGES)[number]['id'];
+/** The ids of the broken parties of seat `S`. */
+type BreakageOf<S extends Seat> = Extract<(typeof BREAKAGES)[number], { seat: S }>['id'];
 
-export function breakageById(id: string): Breakage {
-  const found = BREAKAGES.find((b) => b.id === id);
-  if (!found)
-    throw new Error(`unknown broken party "${id}"; known: ${BREAKAGES.map((b) => b.id).join(', ')}`);
+/** The ids of the broken parties of `seat`, or of every seat. */
+export function breakagesOf(seat?: Seat): BreakageId[] {
+  return BREAKAGES.filter((b) => seat === undefined || b.seat === seat).map((b) => b.id);
+}
+
+/**
+ * `id` as the id of a broken party (of `seat`, when given); else an error that names the ids there
+ * are, so a misspelt id never runs a conforming party.
+ */
+export function breakageId(id: string, seat?: Seat): BreakageId {
+  const known = breakagesOf(seat);
+  const found = known.find((k) => k === id);
+  if (found === undefined)
+    throw new Error(
+      `unknown broken ${seat ?? 'party'} "${id}"; the broken ${seat ? `${seat}s` : 'parties'} are: ${known.join(', ')}`,
+    );
   return found;
-}
-
-/** The ids of the broken parties of `seat`. */
-export function breakagesOf(seat: Seat): string[] {
-  return BREAKAGES.filter((b) => b.seat === seat).map((b) => b.id);
-}
-
-/** `id`, if it names a broken party of `seat`; else an error listing those there are. */
-export function breakageOfSeat(id: string, seat: Seat): string {
-  if (!breakagesOf(seat).includes(id))
-    throw new Error(`expected a broken ${seat} (${breakagesOf(seat).join(', ')}), got "${id}"`);
-  return id;
 }
 
 // --- what each does -----------------------------------------------------------------------------
@@ -230,83 +232,79 @@ export interface DesktopBehaviour {
   ignores?: readonly string[];
 }
 
+/** What `behaviours` holds for `id`, when `id` is a broken party of their seat. */
+function behaviourOf<K extends BreakageId, B>(
+  behaviours: Record<K, B>,
+  id: BreakageId | undefined,
+): B | undefined {
+  return id !== undefined && Object.hasOwn(behaviours, id) ? behaviours[id as K] : undefined;
+}
+
 /** Whether a party's link reconnects by itself after a drop (the conforming ones do). */
-export function reconnects(id: string | undefined): boolean {
+export function reconnects(id: BreakageId | undefined): boolean {
   return id !== 'recorder-never-reconnects';
 }
 
-/** `agent`: the voice DNs of the desktop's agent, and the DNs of the other agents. */
-export function desktopBehaviour(
-  id: string | undefined,
-  agent: { voiceDns: readonly string[]; otherAgentsDns: readonly string[] },
-): DesktopBehaviour {
-  switch (id) {
-    case 'desktop-previous-connid':
-      return { ignores: ['EventPartyChanged'] };
-    case 'desktop-held-connid':
-      return { voiceCall: 'held' };
-    case 'desktop-other-agents-connid':
-      return { voiceDns: [...agent.voiceDns, ...agent.otherAgentsDns] };
-    case 'desktop-unregistered-dn':
-      return { register: false };
-    case 'desktop-forgets-dn':
-      return { reregister: false };
-    case 'desktop-thisdn-mismatch':
-      return { tamper: editEvent((e, body) => (e.ThisDN = OTHER_DN(body.ThisDN))) };
-    case 'desktop-wrong-message-type':
-      return { tamper: editEvent((e) => (e.message = 'EventUserData')) };
-    case 'desktop-omits-connid':
-      return { tamper: editEvent((e) => delete e.ConnID) };
-    case 'desktop-unknown-operation':
-      return {
-        tamper: editEvent((e) => {
-          if (screenCaptureValue(e.UserData) === 'start') e.UserData = [[SCREEN_CAPTURE_KEY, 'begin']];
-        }),
-      };
-    default:
-      return {};
-  }
+/** The voice DNs of the desktop's agent, and the DNs of the other agents. */
+interface AgentDns {
+  voiceDns: readonly string[];
+  otherAgentsDns: readonly string[];
 }
 
-export function recorderBehaviour(id: string | undefined): Partial<MockRecorderOptions> {
-  switch (id) {
-    case 'recorder-unregistered-dn':
-      return {
-        tamper: (body) => ({
-          ...body,
-          ThisDN: OTHER_DN(body.ThisDN),
-          Event: { ...body.Event, ThisDN: OTHER_DN(body.ThisDN) },
-        }),
-      };
-    case 'recorder-thisdn-mismatch':
-      return { tamper: editEvent((e, body) => (e.ThisDN = OTHER_DN(body.ThisDN))) };
-    case 'recorder-wrong-message-type':
-      return { tamper: editEvent((e) => (e.message = 'EventUserData')) };
-    case 'recorder-drops-connid':
-      return { tamper: editEvent((e) => delete e.ConnID) };
-    case 'recorder-bad-indication':
-      return {
-        tamper: editEvent((e) => {
-          if (screenCaptureValue(e.UserData) === 'enabled') e.UserData = [[SCREEN_CAPTURE_KEY, 'on']];
-        }),
-      };
-    case 'recorder-never-answers':
-      return { tamper: () => undefined };
-    case 'recorder-answers-twice':
-      return { answersTwice: true };
-    case 'recorder-start-paused':
-      return {
-        mapping: { start: 'paused', stop: 'disabled', pause: 'paused', resume: 'enabled', query: 'current' },
-      };
-    case 'recorder-query-changes-state':
-      return { stateAfterQuery: 'enabled' };
-    case 'recorder-forgets-dns':
-      return { reregister: 'none' };
-    case 'recorder-reregisters-first-dn':
-      return { reregister: 'first' };
-    default:
-      return {};
-  }
+/** Every broken desktop, and what it changes of the mock desktop. */
+const DESKTOP_BEHAVIOURS: Record<BreakageOf<'desktop'>, (agent: AgentDns) => DesktopBehaviour> = {
+  'desktop-previous-connid': () => ({ ignores: ['EventPartyChanged'] }),
+  'desktop-held-connid': () => ({ voiceCall: 'held' }),
+  'desktop-other-agents-connid': (agent) => ({ voiceDns: [...agent.voiceDns, ...agent.otherAgentsDns] }),
+  'desktop-unregistered-dn': () => ({ register: false }),
+  'desktop-forgets-dn': () => ({ reregister: false }),
+  'desktop-thisdn-mismatch': () => ({ tamper: editEvent((e, body) => (e.ThisDN = OTHER_DN(body.ThisDN))) }),
+  'desktop-wrong-message-type': () => ({ tamper: editEvent((e) => (e.message = 'EventUserData')) }),
+  'desktop-omits-connid': () => ({ tamper: editEvent((e) => delete e.ConnID) }),
+  'desktop-unknown-operation': () => ({
+    tamper: editEvent((e) => {
+      if (screenCaptureValue(e.UserData) === 'start') e.UserData = [[SCREEN_CAPTURE_KEY, 'begin']];
+    }),
+  }),
+};
+
+/** The desktop as broken party `id` plays it; the conforming one (`{}`) for a party of another seat. */
+export function desktopBehaviour(id: BreakageId | undefined, agent: AgentDns): DesktopBehaviour {
+  return behaviourOf(DESKTOP_BEHAVIOURS, id)?.(agent) ?? {};
+}
+
+/** Every broken recorder, and what it changes of the mock recorder. */
+const RECORDER_BEHAVIOURS: Record<BreakageOf<'recorder'>, Partial<MockRecorderOptions>> = {
+  'recorder-unregistered-dn': {
+    tamper: (body) => ({
+      ...body,
+      ThisDN: OTHER_DN(body.ThisDN),
+      Event: { ...body.Event, ThisDN: OTHER_DN(body.ThisDN) },
+    }),
+  },
+  'recorder-thisdn-mismatch': { tamper: editEvent((e, body) => (e.ThisDN = OTHER_DN(body.ThisDN))) },
+  'recorder-wrong-message-type': { tamper: editEvent((e) => (e.message = 'EventUserData')) },
+  'recorder-drops-connid': { tamper: editEvent((e) => delete e.ConnID) },
+  'recorder-bad-indication': {
+    tamper: editEvent((e) => {
+      if (screenCaptureValue(e.UserData) === 'enabled') e.UserData = [[SCREEN_CAPTURE_KEY, 'on']];
+    }),
+  },
+  'recorder-never-answers': { tamper: () => undefined },
+  'recorder-answers-twice': { answersTwice: true },
+  'recorder-start-paused': {
+    mapping: { start: 'paused', stop: 'disabled', pause: 'paused', resume: 'enabled', query: 'current' },
+  },
+  'recorder-query-changes-state': { stateAfterQuery: 'enabled' },
+  // The recorder itself conforms; its link does not reconnect (`reconnects`).
+  'recorder-never-reconnects': {},
+  'recorder-forgets-dns': { reregister: 'none' },
+  'recorder-reregisters-first-dn': { reregister: 'first' },
+};
+
+/** The recorder as broken party `id` plays it; the conforming one (`{}`) for a party of another seat. */
+export function recorderBehaviour(id: BreakageId | undefined): Partial<MockRecorderOptions> {
+  return behaviourOf(RECORDER_BEHAVIOURS, id) ?? {};
 }
 
 const isOperationEvent = (event: Unstamped) =>
@@ -397,7 +395,8 @@ class IndicationsLoseConnIdTServer extends TServer {
   }
 }
 
-const ENGINES: Record<string, new (options: TServerOptions) => TServer> = {
+/** Every broken T-Server, as the protocol engine that plays it. */
+const ENGINES: Record<BreakageOf<'tserver'>, new (options: TServerOptions) => TServer> = {
   'tserver-no-ack': NoAckTServer,
   'tserver-wrong-ack-reference': WrongAckReferenceTServer,
   'tserver-accepts-unregistered': AcceptsUnregisteredTServer,
@@ -409,7 +408,9 @@ const ENGINES: Record<string, new (options: TServerOptions) => TServer> = {
 };
 
 /** The protocol engine for the simulator: broken as `id` says, or undefined for the conforming one. */
-export function tserverEngine(id: string | undefined): ((options: TServerOptions) => TServer) | undefined {
-  const Engine = id ? ENGINES[id] : undefined;
+export function tserverEngine(
+  id: BreakageId | undefined,
+): ((options: TServerOptions) => TServer) | undefined {
+  const Engine = behaviourOf(ENGINES, id);
   return Engine && ((options) => new Engine(options));
 }
