@@ -1,19 +1,31 @@
 /**
- * `screencap-cert load`: N mock desktops send screen-capture operations at a fixed total rate; the
- * report (JSON + HTML) gives indication latency, missing or wrong indications, EventErrors and
- * throughput. Exit 0 only if every operation was acknowledged and answered with the right indication.
+ * `screencap-cert load`: N mock desktops send screen-capture operations at a fixed total rate; every
+ * operation is judged by the suite's rules. The bundle (`reports/<run-id>/`, `latest` pointing at it)
+ * holds the certificate (operations judged, rule outcomes, latency figures, verdict), load.json and
+ * load.html (figures per second), and a manifest. Exit codes as for run.
  */
 
+import { relative } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Endpoint } from '../link/link.ts';
 import { writeLoadReport } from '../load/report.ts';
-import { DEFAULT_FIRST_DN, type LoadResult, runLoad } from '../load/runner.ts';
+import {
+  DEFAULT_FIRST_DN,
+  LOAD_PROFILES,
+  type LoadProfile,
+  type LoadResult,
+  runLoad,
+} from '../load/runner.ts';
 import type { LoadProgress } from '../load/tally.ts';
+import { breakagesOf } from '../parties/breakages.ts';
+import { configurationSnapshot } from '../report/configuration.ts';
+import { Bundle } from '../report/write.ts';
 import { EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import { settingsFrom } from '../settings.ts';
 import { parseEndpoint, parsePositiveInt, parsePositiveNumber } from './options.ts';
+import { formatSummary } from './run.ts';
 import { SUMMARIES } from './summaries.ts';
 
 interface LoadCommandOptions {
@@ -25,10 +37,13 @@ interface LoadCommandOptions {
   profile?: string;
   firstDn: number;
   config?: string;
-  out?: string;
+  break?: string;
+  allowIncomplete?: boolean;
+  reports: string;
 }
 
-const LOAD_PROFILES = ['self', 'recorder', 'tserver'];
+/** What load can break: the mock recorder and the embedded T-Server (its desktops are its own). */
+const LOAD_BREAKAGES = [...breakagesOf('recorder'), ...breakagesOf('tserver')];
 
 export function registerLoadCommand(program: Command): void {
   program
@@ -50,7 +65,12 @@ export function registerLoadCommand(program: Command): void {
     .option('--no-recorder', 'start no mock recorder: the recorder under test is connected to the T-Server')
     .option('--first-dn <n>', 'DN of the first agent', parsePositiveInt, DEFAULT_FIRST_DN)
     .option('--config <file>', 'configuration file (mapping, initial state, timeouts, T-Server)')
-    .option('--out <dir>', 'report directory (default: reports/load-<time>/)')
+    .option(
+      '--break <party>',
+      `self-test: a deliberately broken mock recorder or embedded T-Server (${LOAD_BREAKAGES.join(', ')})`,
+    )
+    .option('--allow-incomplete', 'exit 0 for an INCOMPLETE verdict (the certificate still says INCOMPLETE)')
+    .option('--reports <dir>', 'reports root: the bundle goes to <dir>/<run-id>/', 'reports')
     .action(async (opts: LoadCommandOptions, command: Command) => {
       let config: ReturnType<typeof loadConfig>;
       try {
@@ -60,7 +80,7 @@ export function registerLoadCommand(program: Command): void {
         throw e;
       }
       const profile = opts.profile ?? config.profile;
-      if (!LOAD_PROFILES.includes(profile)) {
+      if (!(LOAD_PROFILES as readonly string[]).includes(profile)) {
         command.error(
           `--profile ${profile}: the load test plays the desktops itself; use ${LOAD_PROFILES.join(', ')}`,
         );
@@ -75,25 +95,61 @@ export function registerLoadCommand(program: Command): void {
       if (profile === 'tserver' && !external) {
         command.error('--profile tserver certifies an external T-Server: give --tserver host:port');
       }
+      if (opts.break && !LOAD_BREAKAGES.includes(opts.break)) {
+        command.error(`--break ${opts.break}: the load test can break ${LOAD_BREAKAGES.join(', ')}`);
+      }
       const mockRecorder = opts.recorder && profile !== 'recorder';
+      if (opts.break?.startsWith('recorder-') && !mockRecorder)
+        command.error(`--break ${opts.break} breaks the mock recorder, which this run does not start`);
+      if (opts.break?.startsWith('tserver-') && external)
+        command.error(`--break ${opts.break} breaks the embedded T-Server, which this run does not start`);
+      const bundle = await Bundle.open(opts.reports);
       const bar = progressBar(opts.duration);
-      const result = await runLoad({
-        agents: opts.agents,
-        rate: opts.rate,
-        durationS: opts.duration,
-        settings: settingsFrom(config),
-        ...(external ? { tserver: external } : { listen: { host: t.host, port: t.port } }),
-        mockRecorder,
-        readyMs: config.timeouts.readyMs,
-        firstDn: opts.firstDn,
-        onProgress: (p) => bar.update(p),
-        log: (line) => process.stderr.write(`${line}\n`),
-      }).finally(() => bar.stop());
-      const dir = opts.out ?? `reports/load-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      const written = await writeLoadReport(result, dir);
+      let result: LoadResult;
+      try {
+        result = await runLoad({
+          agents: opts.agents,
+          rate: opts.rate,
+          durationS: opts.duration,
+          settings: settingsFrom(config),
+          ...(external ? { tserver: external } : { listen: { host: t.host, port: t.port } }),
+          mockRecorder,
+          profile: profile as LoadProfile,
+          ...(opts.break ? { breakage: opts.break } : {}),
+          readyMs: config.timeouts.readyMs,
+          firstDn: opts.firstDn,
+          onProgress: (p) => bar.update(p),
+          log: (line) => process.stderr.write(`${line}\n`),
+        }).finally(() => bar.stop());
+      } catch (e) {
+        await bundle.discard();
+        throw e;
+      }
+      let suite = result.suite;
+      const figures = result.figures;
+      await bundle.write({
+        result: suite,
+        facts: {
+          tservers: result.tservers,
+          profile: result.profile,
+          dns: Array.from({ length: opts.agents }, (_, i) => String(opts.firstDn + i)),
+          evidenceSources: [
+            `${external ? 'external T-Server at ' : ''}${figures.tserver}: the messages of the ${figures.agents} load desktops${mockRecorder ? ' and the mock recorder' : external ? '' : ', and of the recorder under test as the simulator saw them'}`,
+          ],
+          ...(opts.break ? { breakage: opts.break } : {}),
+          config: configurationSnapshot(config),
+          ...(config.sut ? { sut: config.sut } : {}),
+        },
+        artifacts: async () => {
+          suite = await writeLoadReport(result, bundle.dir);
+          return [];
+        },
+        final: () => suite,
+      });
       process.stdout.write(summary(result));
-      process.stdout.write(`Report: ${written.html} (and load.json)\n`);
-      process.exitCode = exitCodeOf(result.verdict);
+      process.stdout.write(formatSummary(suite));
+      process.stdout.write(`Reports: ${relative(process.cwd(), bundle.dir)}/certification.html (and load.html)\n`);
+      process.exitCode = exitCodeOf(suite.verdict, { allowIncomplete: opts.allowIncomplete });
     });
 }
 
@@ -102,7 +158,7 @@ function progressBar(durationS: number): { update(p: LoadProgress): void; stop()
   const bar = new SingleBar(
     {
       format:
-        'load |{bar}| {value}/{total} s | sent {sent} | indications {matched} | missing {missing} | wrong {wrong} | EventError {errors} | p99 {p99} ms',
+        'load |{bar}| {value}/{total} s | sent {sent} | indications {indications} | timed out {timedOut} | failed a rule {failed} | EventError {errors} | p99 {p99} ms',
       stream: process.stderr,
       hideCursor: true,
     },
@@ -110,9 +166,9 @@ function progressBar(durationS: number): { update(p: LoadProgress): void; stop()
   );
   const payload = (p?: LoadProgress) => ({
     sent: p?.totals.sent ?? 0,
-    matched: p?.totals.matched ?? 0,
-    missing: p?.totals.missing ?? 0,
-    wrong: p?.totals.wrong ?? 0,
+    indications: p?.totals.indications ?? 0,
+    timedOut: p?.totals.timedOut ?? 0,
+    failed: p?.totals.failed ?? 0,
     errors: p?.totals.errors ?? 0,
     p99: (p?.p99Ms ?? 0).toFixed(2),
   });
@@ -125,16 +181,16 @@ function progressBar(durationS: number): { update(p: LoadProgress): void; stop()
 }
 
 function summary(r: LoadResult): string {
-  const t = r.totals;
-  const p = r.latencyMs.indication;
+  const f = r.figures;
+  const t = f.operations;
+  const p = f.latencyMs.indication;
   return [
     '',
-    `Load: ${r.config.agents} agents, ${r.config.rate} operations/s for ${r.config.durationS} s against ${r.config.tserver} with the ${r.config.recorder}`,
-    `Operations: ${t.sent} sent (${r.throughput.sentPerS.toFixed(1)}/s), ${t.acked} EventACK, ${t.errors} EventError, ${t.noReply} without reply, ${t.notSent} not sent`,
-    `Indications: ${t.matched} matched, ${t.wrong} wrong, ${t.missing} missing, ${t.unexpected} unexpected`,
+    `Load: ${f.agents} agents, ${f.rate} operations/s for ${f.durationS} s against ${f.tserver} with the ${f.recorder}`,
+    `Operations: ${t.sent} sent (${f.throughput.sentPerS.toFixed(1)}/s), ${t.acked} EventACK, ${t.errors} EventError, ${t.noReply} without reply, ${t.notSent} not sent`,
+    `Indications: ${t.indications} received, ${t.timedOut} timed out; judged by the rules: ${t.judged} operations, ${t.failed} failed a rule`,
     `Indication latency (ms): p50 ${p.p50} p90 ${p.p90} p99 ${p.p99} p99.9 ${p.p999} max ${p.max}`,
-    `Peak RSS: ${(r.memory.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
-    `Verdict: ${r.verdict.toUpperCase()}${r.reasons.length ? ` (${r.reasons.join('; ')})` : ''}`,
+    `Peak RSS: ${(f.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
     '',
   ].join('\n');
 }

@@ -1,6 +1,6 @@
 /** `screencap-cert verify-log`: certify from a SIP Server log (spec/sipserver-log.md). */
 import { constants } from 'node:fs';
-import { access, copyFile, cp, open, readFile, rm, stat } from 'node:fs/promises';
+import { access, copyFile, cp, open, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -10,10 +10,9 @@ import { configurationSnapshot } from '../report/configuration.ts';
 import { OBSERVATIONS_MEDIA_TYPE, type ScenarioObservations, scenarioEvidence } from '../report/evidence.ts';
 import { EXCHANGES_DIR, ExchangeFolders, writeExchangeFile } from '../report/exchanges.ts';
 import { verifyManifest } from '../report/manifest.ts';
-import { runMetadata } from '../report/metadata.ts';
 import { megabytes } from '../report/prune.ts';
-import { createRunDir, findRunDir } from '../report/run-dir.ts';
-import { writeBundle } from '../report/write.ts';
+import { findRunDir } from '../report/run-dir.ts';
+import { Bundle } from '../report/write.ts';
 import { combineEvidence } from '../result/combine.ts';
 import { CannotRunError, EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import { certifiedScope, SEATS } from '../result/verdict.ts';
@@ -272,9 +271,8 @@ export function registerVerifyLogCommand(program: Command): void {
         // caps the heap: a denser log just gets more. The command is one-shot: process-wide is fine.
         setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
         setFlagsFromString('--semi-space-growth-factor=1');
-        const startedAt = new Date();
-        const run = await createRunDir(opts.reports);
-        const evidence = new LogEvidence(run.dir, settings.requestTimeoutMs);
+        const bundle = await Bundle.open(opts.reports);
+        const evidence = new LogEvidence(bundle.dir, settings.requestTimeoutMs);
         let logResult: LogVerification;
         try {
           logResult = await verifyLog(files, {
@@ -286,12 +284,11 @@ export function registerVerifyLogCommand(program: Command): void {
             ...(live ? { window: windowOf(live, opts.logUtcOffset) } : {}),
           });
         } catch (e) {
-          // Could not run: no certificate, and `latest` stays where it was.
-          await rm(run.dir, { recursive: true, force: true });
+          await bundle.discard();
           throw e;
         }
         logResult = { ...logResult, scenarios: evidence.annotate(logResult.scenarios) };
-        const jsonFile = join(run.dir, 'verify-log.json');
+        const jsonFile = join(bundle.dir, 'verify-log.json');
         await writeJson(jsonFile, logResult);
         const result = live
           ? combineEvidence([
@@ -299,31 +296,27 @@ export function registerVerifyLogCommand(program: Command): void {
               { label: 'SIP Server log', result: logResult },
             ])
           : logResult;
-        // The same certificate as a live run, its evidence named; the manifest hashes it with
-        // verify-log.json, which holds the SHA-256 of every input log.
-        const metadata = await runMetadata({
-          runId: run.id,
-          startedAt,
-          endedAt: new Date(),
-          tservers: live?.certification.run.tservers ?? [],
-          profile,
-          evidenceSources: live?.certification.run.evidenceSources ?? [],
-          source: [
-            ...(live ? [`live run ${live.certification.run.runId} (its manifest verified)`] : []),
-            evidenceOf(logResult),
-          ].join('; '),
-          config: configurationSnapshot(settings.config),
-          ...(settings.config.sut ? { sut: settings.config.sut } : {}),
-        });
         // Every exchange and client is in verify-log.json: the certificate keeps the verdict, the
         // rules, the scenarios and the source, not a second copy of the log's traffic.
         const { exchanges: _exchanges, parties: _parties, ...certified } = logResult;
-        await writeBundle(run, {
+        // The same certificate as a live run, its evidence named; the manifest hashes it with
+        // verify-log.json, which holds the SHA-256 of every input log.
+        await bundle.write({
           result: live ? { ...result, source: logResult.source } : certified,
-          metadata,
+          facts: {
+            tservers: live?.certification.run.tservers ?? [],
+            profile,
+            evidenceSources: live?.certification.run.evidenceSources ?? [],
+            source: [
+              ...(live ? [`live run ${live.certification.run.runId} (its manifest verified)`] : []),
+              evidenceOf(logResult),
+            ].join('; '),
+            config: configurationSnapshot(settings.config),
+            ...(settings.config.sut ? { sut: settings.config.sut } : {}),
+          },
           // The live run's diagrams and traces come along, so its findings link within this bundle.
           artifacts: async () => {
-            if (live) await copyLiveExchanges(live.dir, run.dir);
+            if (live) await copyLiveExchanges(live.dir, bundle.dir);
             return [];
           },
         });
@@ -331,7 +324,7 @@ export function registerVerifyLogCommand(program: Command): void {
         if (opts.summaryJson)
           await (live ? writeJson(opts.summaryJson, result) : copyFile(jsonFile, opts.summaryJson));
         process.stdout.write(`${formatSource(logResult)}${formatSummary(result)}`);
-        process.stdout.write(`Reports: ${relative(process.cwd(), run.dir)}/certification.html\n`);
+        process.stdout.write(`Reports: ${relative(process.cwd(), bundle.dir)}/certification.html\n`);
         process.exitCode = exitCodeOf(result.verdict, { allowIncomplete: opts.allowIncomplete });
       },
     );

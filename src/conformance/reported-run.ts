@@ -9,11 +9,11 @@ import type { HarnessConfig } from '../config/schema.ts';
 import { generateAllureReport } from '../report/allure.ts';
 import { configurationSnapshot, evidenceSources } from '../report/configuration.ts';
 import { writeExchangeFile } from '../report/exchanges.ts';
-import { HARNESS_ROOT, runMetadata, type SutIdentity } from '../report/metadata.ts';
+import { HARNESS_ROOT, type SutIdentity } from '../report/metadata.ts';
 import { rebuildCucumberReports } from '../report/partial.ts';
-import { createRunDir, cucumberOutputs, type RunDir } from '../report/run-dir.ts';
+import { cucumberOutputs, type RunDir } from '../report/run-dir.ts';
 import type { Signer } from '../report/signature.ts';
-import { type WrittenReport, writeBundle } from '../report/write.ts';
+import { Bundle, type WrittenReport } from '../report/write.ts';
 import type { SuiteResult } from '../result/outcomes.ts';
 import { redact } from '../secrets.ts';
 import { type Envelope, ScenarioCollector, type SuiteOptions, suiteResult } from './run.ts';
@@ -48,10 +48,9 @@ export class ReportedRun {
   /** Kept to rebuild Cucumber's own reports if the run never closes them. */
   private readonly envelopes: Envelope[] = [];
   private lastMessageAt = Date.now();
-  private readonly startedAt = new Date();
 
   private constructor(
-    readonly run: RunDir,
+    private readonly bundle: Bundle,
     private readonly facts: RunFacts,
     private readonly options: ReportOptions,
   ) {}
@@ -61,7 +60,11 @@ export class ReportedRun {
     facts: RunFacts = {},
     options: ReportOptions = {},
   ): Promise<ReportedRun> {
-    return new ReportedRun(await createRunDir(reportsRoot), facts, options);
+    return new ReportedRun(await Bundle.open(reportsRoot), facts, options);
+  }
+
+  get run(): RunDir {
+    return this.bundle.run;
   }
 
   /** What runSuite needs to write into the run's folder and to let this run read it as it goes. */
@@ -126,18 +129,13 @@ export class ReportedRun {
   private async write(result: SuiteResult, cucumberClosed: boolean): Promise<WrittenReport> {
     if (!cucumberClosed) await rebuildCucumberReports(this.run.dir, [...this.envelopes]);
     const { config, signer, ...facts } = this.facts;
-    const metadata = await runMetadata({
-      runId: this.run.id,
-      startedAt: this.startedAt,
-      endedAt: new Date(),
-      tservers: this.collector.tservers,
-      ...facts,
-      ...(config ? { config: configurationSnapshot(config), evidenceSources: evidenceSources(config) } : {}),
-      ...(signer ? { signedBy: signer.fingerprint } : {}),
-    });
-    return writeBundle(this.run, {
+    return this.bundle.write({
       result,
-      metadata,
+      facts: {
+        tservers: this.collector.tservers,
+        ...facts,
+        ...(config ? { config: configurationSnapshot(config), evidenceSources: evidenceSources(config) } : {}),
+      },
       artifacts: () => this.artifacts(),
       final: () => this.lastResult ?? result,
       ...(signer ? { signer } : {}),

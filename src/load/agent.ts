@@ -1,41 +1,25 @@
 /**
  * One agent under load: a mock desktop that sends the next screen-capture operation of its cycle when
- * told to, one at a time, and judges the indication that comes back against the mapping (DESIGN
- * section 4), from the state its own operations should have left the recorder in.
+ * told to, one at a time, waits for the indication up to the answer timeout, and measures. It
+ * judges nothing: the rules judge every operation from the journal (judge.ts).
  */
 
-import {
-  expectedIndication,
-  type Indication,
-  type IndicationMapping,
-  type Operation,
-} from '../domain/screencap.ts';
-import type { MockDesktop, ReceivedIndication } from '../parties/desktop.ts';
+import type { Operation } from '../domain/screencap.ts';
+import type { MockDesktop } from '../parties/desktop.ts';
 import type { TReply } from '../tlib/messages.ts';
-import type { LoadTally, WrongIndication } from './tally.ts';
+import type { LoadTally } from './tally.ts';
 
 /** A call's life as the seed describes it: record, pause for sensitive data, resume, check, stop. */
 export const OPERATION_CYCLE: readonly Operation[] = ['start', 'pause', 'resume', 'query', 'stop'];
 
-export interface AgentRules {
-  mapping: IndicationMapping;
-  initialState: Indication;
-  /** After this long without its indication, an operation counts as missing. */
-  answerTimeoutMs: number;
-}
-
 interface InFlight {
   operation: Operation;
-  expected: Indication;
-  connId: string | undefined;
   sentAt: number;
   timer: NodeJS.Timeout;
   done: () => void;
 }
 
 export class LoadAgent {
-  /** The recorder's state on this DN as the operations so far should have left it. */
-  private state: Indication;
   private step: number;
   private current: InFlight | undefined;
 
@@ -43,28 +27,28 @@ export class LoadAgent {
     readonly desktop: MockDesktop,
     /** Where in OPERATION_CYCLE this agent starts, so that every operation is in every second's mix. */
     offset: number,
-    private readonly rules: AgentRules,
+    /** After this long without its indication, the agent stops waiting and moves on. */
+    private readonly answerTimeoutMs: number,
     private readonly tally: LoadTally,
+    /** Told when the agent stops waiting on an operation: the judge may then judge it. */
+    private readonly over: (dn: string) => void,
   ) {
-    this.state = rules.initialState;
     this.step = offset % OPERATION_CYCLE.length;
-    desktop.onIndication((received) => this.judge(received));
+    desktop.onIndication(() => this.answered());
   }
 
   get busy(): boolean {
     return this.current !== undefined;
   }
 
-  /** Sends the next operation; `done` is called once it is over (indication, EventError, no reply or missing). */
+  /** Sends the next operation; `done` is called once it is over (indication, EventError, no reply or timeout). */
   operate(done: () => void): void {
     const operation = OPERATION_CYCLE[this.step] as Operation;
     this.step = (this.step + 1) % OPERATION_CYCLE.length;
     const op: InFlight = {
       operation,
-      expected: expectedIndication(this.rules.mapping, operation, this.state),
-      connId: this.desktop.activeConnId,
       sentAt: performance.now(),
-      timer: setTimeout(() => this.missed(op), this.rules.answerTimeoutMs),
+      timer: setTimeout(() => this.timedOut(op), this.answerTimeoutMs),
       done,
     };
     this.current = op;
@@ -72,7 +56,7 @@ export class LoadAgent {
       (reply) => this.replied(op, reply),
       (e: Error) => {
         this.tally.unanswered(`${operation} on ${this.desktop.dn}: ${e.message}`);
-        this.finish(op, false);
+        this.finish(op);
       },
     );
   }
@@ -81,38 +65,29 @@ export class LoadAgent {
     if (reply?.message === 'EventACK') return this.tally.acknowledged(performance.now() - op.sentAt);
     if (reply?.message === 'EventError') this.tally.refused(reply.ErrorCode);
     else this.tally.unanswered(`${op.operation} on ${this.desktop.dn}: reply ${JSON.stringify(reply)}`);
-    // Refused: nothing was delivered, so no indication is due and the recorder's state is unchanged.
-    this.finish(op, false);
+    // Refused: nothing was delivered, so no indication is awaited.
+    this.finish(op);
   }
 
-  private judge(received: ReceivedIndication): void {
+  /** An indication on the agent's DN: the answer it awaits, if it awaits one (the rules judge which it is). */
+  private answered(): void {
     const op = this.current;
-    if (!op) return this.tally.unexpected();
-    const ok = received.indication === op.expected && received.connId === op.connId;
-    const wrong: WrongIndication | undefined = ok
-      ? undefined
-      : {
-          dn: this.desktop.dn,
-          operation: op.operation,
-          expected: { indication: op.expected, connId: op.connId },
-          got: { indication: received.indication, connId: received.connId },
-        };
-    this.tally.indicated(op.operation, performance.now() - op.sentAt, wrong);
-    this.finish(op, true);
+    if (!op) return;
+    this.tally.indicated(op.operation, performance.now() - op.sentAt);
+    this.finish(op);
   }
 
-  private missed(op: InFlight): void {
+  private timedOut(op: InFlight): void {
     if (this.current !== op) return;
-    this.tally.missed();
-    this.finish(op, true);
+    this.tally.timedOut();
+    this.finish(op);
   }
 
-  /** Ends the operation (once); `applied` when the recorder should now be in its expected state. */
-  private finish(op: InFlight, applied: boolean): void {
+  private finish(op: InFlight): void {
     if (this.current !== op) return;
     clearTimeout(op.timer);
-    if (applied) this.state = op.expected;
     this.current = undefined;
+    this.over(this.desktop.dn);
     op.done();
   }
 }

@@ -1,5 +1,6 @@
 /** Latency histograms (HdrHistogram, pure JS build) and the percentiles reports print. */
 import { build, type Histogram } from 'hdr-histogram-js';
+import type { Percentiles } from '../result/load.ts';
 
 /** Records microseconds, from 1 µs to 10 minutes, to 3 significant digits. */
 export function latencyHistogram(): Histogram {
@@ -13,17 +14,6 @@ export function latencyHistogram(): Histogram {
 /** Records a duration given in milliseconds (what performance.now() differences are). */
 export function recordMs(histogram: Histogram, ms: number): void {
   histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
-}
-
-/** Milliseconds; all 0 when nothing was recorded. */
-export interface Percentiles {
-  count: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
 }
 
 export function percentilesOf(histogram: Histogram): Percentiles {

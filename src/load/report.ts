@@ -1,22 +1,52 @@
-/** A load run's report: `load.json` (the LoadResult) and `load.html` (self-contained: inline CSS and SVG). */
-import { mkdir, writeFile } from 'node:fs/promises';
+/**
+ * A load run's own report, beside its certificate in the bundle: `load.json` (the LoadResult: every
+ * figure, the timeline, the rules' judgement) and `load.html` (self-contained: inline CSS and SVG).
+ */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OPERATIONS } from '../domain/screencap.ts';
 import { escapeXml as esc } from '../markup.ts';
+import { scenarioEvidence } from '../report/evidence.ts';
+import { ExchangeFolders, writeExchangeFile } from '../report/exchanges.ts';
+import type { Percentiles } from '../result/load.ts';
+import type { SuiteResult } from '../result/outcomes.ts';
 import { lineChart } from './chart.ts';
-import type { Percentiles } from './latency.ts';
 import type { LoadResult } from './runner.ts';
 
-export async function writeLoadReport(
-  result: LoadResult,
-  dir: string,
-): Promise<{ json: string; html: string }> {
-  await mkdir(dir, { recursive: true });
-  const json = join(dir, 'load.json');
-  const html = join(dir, 'load.html');
-  await writeFile(json, `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(html, loadReportHtml(result));
-  return { json, html };
+export const LOAD_JSON = 'load.json';
+export const LOAD_HTML = 'load.html';
+
+/** The folder load scenarios' evidence is filed under: exchanges/load/<operation>/. */
+const LOAD_FEATURE = 'load';
+
+/**
+ * Writes load.json, load.html and, per scenario, the sequence diagram and trace of one operation
+ * (the first that failed, else the first); returns the suite with each scenario's evidence folder.
+ */
+export async function writeLoadReport(result: LoadResult, dir: string): Promise<SuiteResult> {
+  const { evidence, ...json } = result;
+  await writeFile(join(dir, LOAD_JSON), `${JSON.stringify(json, null, 2)}\n`);
+  await writeFile(join(dir, LOAD_HTML), loadReportHtml(result));
+  const folders = new ExchangeFolders();
+  const tserver = result.tservers[0];
+  const scenarios = result.suite.scenarios.map((s) => {
+    const window = evidence.get(s.name);
+    if (!window) return s;
+    const folder = folders.allocate(LOAD_FEATURE, s.name);
+    const entries = [...new Map(window.records.map((r) => [r.entry.seq, r.entry])).values()].sort(
+      (a, b) => a.seq - b.seq,
+    );
+    const attachments = scenarioEvidence({
+      entries,
+      records: window.records,
+      outcomes: window.outcomes,
+      tserver,
+      limits: { requestTimeoutMs: result.config.requestTimeoutMs },
+    });
+    for (const a of attachments) writeExchangeFile(dir, folder, a.fileName, a.body);
+    return { ...s, evidence: folder };
+  });
+  return { ...result.suite, scenarios };
 }
 
 const CSS = `
@@ -26,7 +56,7 @@ table{border-collapse:collapse;font-size:.92rem;margin:.5rem 0}
 th,td{border:1px solid #e5e7eb;padding:.3rem .6rem;text-align:right}
 th:first-child,td:first-child{text-align:left}th{background:#f9fafb}
 .banner{padding:.7rem 1rem;border-radius:.4rem;font-weight:600}
-.passed{background:#dcfce7;color:#166534}.failed{background:#fee2e2;color:#991b1b}
+.passed{background:#dcfce7;color:#166534}.failed{background:#fee2e2;color:#991b1b}.incomplete{background:#fef3c7;color:#92400e}
 code{font-size:.85rem}`;
 
 const ms = (v: number) => v.toFixed(3);
@@ -43,12 +73,15 @@ function latencyRow(name: string, p: Percentiles): Array<string | number> {
 }
 
 export function loadReportHtml(r: LoadResult): string {
-  const c = r.config;
-  const t = r.totals;
-  const verdict =
-    r.verdict === 'passed'
-      ? `<p class="banner passed">PASSED: every operation was acknowledged and answered with the right indication.</p>`
-      : `<p class="banner failed">FAILED: ${esc(r.reasons.join('; '))}</p>`;
+  const c = { ...r.config, ...r.figures };
+  const t = r.figures.operations;
+  const { verdict: v, reasons } = r.suite;
+  const verdict = `<p class="banner ${v}">${v.toUpperCase()}: ${esc(
+    v === 'passed'
+      ? 'every rule that applies was judged on every operation, and all passed.'
+      : reasons.join('; '),
+  )} (the certificate: certification.html)</p>`;
+  const rules = r.suite.rules.filter((x) => x.outcome !== 'not-applicable');
   const latencyChart = lineChart({
     title: 'Indication latency per second (received in that second)',
     xLabel: 'seconds into the run',
@@ -72,15 +105,12 @@ export function loadReportHtml(r: LoadResult): string {
         dashed: true,
         points: r.timeline.map((s) => [s.second, s.indications]),
       },
-      { name: 'missing', color: '#991b1b', points: r.timeline.map((s) => [s.second, s.missing]) },
+      { name: 'failed a rule', color: '#991b1b', points: r.timeline.map((s) => [s.second, s.failed]) },
+      { name: 'timed out', color: '#7c3aed', points: r.timeline.map((s) => [s.second, s.timedOut]) },
       { name: 'EventError', color: '#a16207', points: r.timeline.map((s) => [s.second, s.errors]) },
     ],
   });
   const examples = [
-    ...r.examples.wrong.map(
-      (w) =>
-        `<li>DN ${esc(w.dn)}: ${esc(w.operation)} expected ${esc(w.expected.indication)} (ConnID ${esc(String(w.expected.connId))}), got ${esc(w.got.indication)} (ConnID ${esc(String(w.got.connId))})</li>`,
-    ),
     ...r.examples.noReply.map((e) => `<li>no reply: ${esc(e)}</li>`),
     ...r.examples.recorderErrors.map((e) => `<li>mock recorder: ${esc(e)}</li>`),
   ];
@@ -89,8 +119,14 @@ export function loadReportHtml(r: LoadResult): string {
 <style>${CSS}</style></head><body>
 <h1>Load: ${count(c.agents)} agents, ${count(c.rate)} operations/s, ${c.durationS} s</h1>
 <p>Started ${esc(r.startedAt)}. T-Server: ${esc(c.tserver)}. Recorder: ${esc(c.recorder)}. Agent DNs ${esc(c.dns)}, one connection each.
-Each agent cycles <code>${esc(c.operationCycle.join(' → '))}</code>, one operation at a time; an indication is missing after ${c.answerTimeoutMs} ms.</p>
+Each agent cycles <code>${esc(c.operationCycle.join(' → '))}</code>, one operation at a time, and stops waiting for an indication after ${c.answerTimeoutMs} ms.
+Every operation is judged by the rules of the conformance suite (profile ${esc(r.profile)}).</p>
 ${verdict}
+<h2>Rules</h2>
+${table(
+  ['rule', 'outcome', 'over the operations'],
+  rules.map((x) => [x.rule, x.outcome, x.reason.split('\n')[0] ?? '']),
+)}
 <h2>Operations</h2>
 ${table(
   ['', 'count'],
@@ -101,14 +137,14 @@ ${table(
     ['EventACK', count(t.acked)],
     ['EventError', count(t.errors)],
     ['no reply', count(t.noReply)],
-    ['indications matched', count(t.matched)],
-    ['indications wrong', count(t.wrong)],
-    ['indications missing', count(t.missing)],
-    ['indications unexpected', count(t.unexpected)],
+    ['indications received', count(t.indications)],
+    ['indications timed out', count(t.timedOut)],
+    ['operations judged by the rules', count(t.judged)],
+    ['operations that failed a rule', count(t.failed)],
   ],
 )}
-<p>Throughput: ${r.throughput.sentPerS.toFixed(1)} operations/s sent, ${r.throughput.indicationsPerS.toFixed(1)} indications/s received.
-Peak memory (RSS) of the load process${c.tserver.startsWith('embedded') ? ', embedded simulator and mock recorder included' : ''}: ${(r.memory.peakRssBytes / 2 ** 20).toFixed(0)} MiB.</p>
+<p>Throughput: ${c.throughput.sentPerS.toFixed(1)} operations/s sent, ${c.throughput.indicationsPerS.toFixed(1)} indications/s received.
+Peak memory (RSS) of the load process${c.tserver.startsWith('embedded') ? ', embedded simulator and mock recorder included' : ''}: ${(c.peakRssBytes / 2 ** 20).toFixed(0)} MiB.</p>
 ${
   r.errors.length
     ? `<h2>EventError by code</h2>${table(
@@ -122,9 +158,9 @@ ${
 ${table(
   ['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'],
   [
-    latencyRow('indication, all', r.latencyMs.indication),
-    ...OPERATIONS.map((op) => latencyRow(`indication, ${op}`, r.latencyMs.byOperation[op])),
-    latencyRow('EventACK', r.latencyMs.ack),
+    latencyRow('indication, all', c.latencyMs.indication),
+    ...OPERATIONS.map((op) => latencyRow(`indication, ${op}`, c.latencyMs.byOperation[op] as Percentiles)),
+    latencyRow('EventACK', c.latencyMs.ack),
   ],
 )}
 ${latencyChart}

@@ -6,26 +6,29 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OPERATIONS, type Operation } from '../domain/screencap.ts';
+import type { Seat } from '../domain/seats.ts';
 import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
 import { Journal } from '../journal.ts';
-import type { Endpoint } from '../link/link.ts';
+import type { Endpoint, ServerIdentity } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
+import { recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
-import type { Verdict } from '../result/outcomes.ts';
-import type { HarnessSettings } from '../settings.ts';
+import type { LoadFigures, Percentiles } from '../result/load.ts';
+import type { SuiteResult } from '../result/outcomes.ts';
+import { certifiedScope, summarizeRules, verdictOf } from '../result/verdict.ts';
+import type { Role } from '../rules/observations.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import { LoadAgent, OPERATION_CYCLE } from './agent.ts';
 import { mapLimited } from './concurrency.ts';
-import { type Percentiles, percentilesOf } from './latency.ts';
+import { type JudgedWindow, type JudgeSettings, LoadJudge } from './judge.ts';
+import { percentilesOf } from './latency.ts';
 import { fireAtRate } from './schedule.ts';
-import {
-  type LoadProgress,
-  LoadTally,
-  type SecondCounts,
-  type Totals,
-  type WrongIndication,
-} from './tally.ts';
+import { type LoadProgress, LoadTally, type SecondCounts } from './tally.ts';
+
+/** Which seat a load run certifies: self (the harness plays all three), the recorder, or the T-Server. */
+export const LOAD_PROFILES = ['self', 'recorder', 'tserver'] as const;
+export type LoadProfile = (typeof LOAD_PROFILES)[number];
 
 export interface LoadOptions {
   agents: number;
@@ -39,16 +42,21 @@ export interface LoadOptions {
   listen?: Endpoint;
   /**
    * Start the mock recorder (default true). false: a recorder under test monitors the agents' DNs;
-   * on the embedded simulator the run first waits up to `readyMs` for it to register all of them.
+   * on the embedded simulator the run first waits up to `readyMs` for it to register all of them,
+   * and the simulator's view of it is judged.
    */
   mockRecorder?: boolean;
+  /** The seat certified (default: recorder without the mock recorder, tserver with an external T-Server, else self). */
+  profile?: LoadProfile;
+  /** A deliberately broken mock recorder or embedded T-Server (self-test of the load judge). */
+  breakage?: string;
   readyMs?: number;
   /** Agent i is on DN firstDn + i (default 10000). */
   firstDn?: number;
   /**
-   * The parties' journal. Default: one keeping the last 1,000 entries, so that memory stays flat and
-   * entries die young (a 10,000-entry journal lived long enough to be promoted, and its old-space
-   * collections put p99.9 at hundreds of ms).
+   * The parties' journal, which the judge reads as it is appended. Default: one keeping the last
+   * 1,000 entries, so that memory stays flat and entries die young (a 10,000-entry journal lived long
+   * enough to be promoted, and its old-space collections put p99.9 at hundreds of ms).
    */
   journal?: Journal;
   /** Called about once a second while operations are offered. */
@@ -57,43 +65,30 @@ export interface LoadOptions {
   log?: (line: string) => void;
 }
 
-export type LoadSettings = Pick<
-  HarnessSettings,
-  'mapping' | 'initialState' | 'answerTimeoutMs' | 'requestTimeoutMs'
->;
+export type LoadSettings = JudgeSettings;
 
 export interface LoadResult {
   startedAt: string;
+  endedAt: string;
+  profile: LoadProfile;
+  breakage: string | null;
   config: {
-    agents: number;
-    rate: number;
-    durationS: number;
-    tserver: string;
-    recorder: 'mock recorder' | 'external recorder (SUT)';
     dns: string;
     operationCycle: readonly Operation[];
     answerTimeoutMs: number;
     requestTimeoutMs: number;
   };
-  totals: Totals;
+  figures: LoadFigures;
+  /** The T-Server as it named itself to the agents. */
+  tservers: ServerIdentity[];
   errors: Array<{ code: number; name: string; count: number }>;
-  /** Per second, over the time operations were offered. */
-  throughput: { sentPerS: number; indicationsPerS: number };
-  latencyMs: {
-    /** From the desktop sending the operation to the desktop receiving its indication. */
-    indication: Percentiles;
-    byOperation: Record<Operation, Percentiles>;
-    /** From sending to EventACK. */
-    ack: Percentiles;
-  };
   timeline: SecondCounts[];
-  /** The first few, to show what went wrong. */
-  examples: { wrong: WrongIndication[]; noReply: string[]; recorderErrors: string[] };
-  memory: { peakRssBytes: number };
-  /** A load run judges every operation it sent: PASSED or FAILED, never INCOMPLETE. */
-  verdict: Extract<Verdict, 'passed' | 'failed'>;
-  /** Why it did not pass, in words (empty when it passed). */
-  reasons: string[];
+  /** The first few, to show what went wrong beyond the rules. */
+  examples: { noReply: string[]; recorderErrors: string[] };
+  /** The rules' judgement (one scenario per operation), the load's failures, the verdict, its figures. */
+  suite: SuiteResult;
+  /** Per scenario, one judged operation's messages (its sequence diagram and trace in the bundle). */
+  evidence: ReadonlyMap<string, JudgedWindow>;
 }
 
 export const DEFAULT_FIRST_DN = 10000;
@@ -112,30 +107,69 @@ interface Parties {
   links: TlibLink[];
 }
 
+export function defaultProfile(options: Pick<LoadOptions, 'mockRecorder' | 'tserver'>): LoadProfile {
+  if (options.mockRecorder === false) return 'recorder';
+  return options.tserver ? 'tserver' : 'self';
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const startedAt = new Date().toISOString();
   const tally = new LoadTally();
+  const profile = options.profile ?? defaultProfile(options);
+  const journal = options.journal ?? new Journal({ limit: DEFAULT_JOURNAL_LIMIT });
+  const judge = new LoadJudge({
+    settings: options.settings,
+    sources: observationSources(options),
+    ...(profile === 'self' ? {} : { sutSeat: profile as Seat }),
+    onJudged: (failed) => tally.judged(failed),
+  });
+  const unsubscribe = journal.subscribe(judge.observe);
   const parties: Parties = { sim: undefined, tserver: '', recorder: undefined, agents: [], links: [] };
   try {
-    await startParties(options, tally, parties);
+    await startParties(options, journal, tally, judge, parties);
     const seconds = await offer(options, parties.agents, tally);
-    return resultOf(options, parties, tally, startedAt, seconds);
+    await barrier(parties.links, parties.recorder);
+    judge.finish();
+    return resultOf(options, profile, parties, tally, judge, startedAt, seconds);
   } finally {
+    unsubscribe();
     await Promise.allSettled(parties.links.map((l) => l.close()));
     await parties.sim?.stop();
   }
 }
 
+/** The harness's parties by journal name, and the recorder under test as the embedded simulator sees it. */
+function observationSources(options: LoadOptions) {
+  const firstDn = options.firstDn ?? DEFAULT_FIRST_DN;
+  const parties = new Map<string, Role>([['recorder', 'recorder']]);
+  for (let i = 0; i < options.agents; i++) parties.set(`desktop ${firstDn + i}`, 'desktop');
+  const seesSut = options.mockRecorder === false && !options.tserver;
+  return { parties, isHarnessApplication, ...(seesSut ? { otherClientsRole: 'recorder' as const } : {}) };
+}
+
 /** The T-Server, the recorder and the agents' desktops, filled into `parties` as they come up (to be stopped). */
-async function startParties(options: LoadOptions, tally: LoadTally, parties: Parties): Promise<void> {
+async function startParties(
+  options: LoadOptions,
+  journal: Journal,
+  tally: LoadTally,
+  judge: LoadJudge,
+  parties: Parties,
+): Promise<void> {
   const { settings } = options;
   const firstDn = options.firstDn ?? DEFAULT_FIRST_DN;
   const dns = Array.from({ length: options.agents }, (_, i) => String(firstDn + i));
-  const journal = options.journal ?? new Journal({ limit: DEFAULT_JOURNAL_LIMIT });
-  // The embedded simulator keeps no journal: at thousands of messages a second it would only grow.
+  const seesSut = options.mockRecorder === false && !options.tserver;
+  const engine = tserverEngine(options.breakage);
+  // The embedded simulator journals only when the recorder under test is to be judged (its view is
+  // the only one of it); else, at thousands of messages a second, it would only cost.
   const sim = options.tserver
     ? undefined
-    : await startSimulator({ ...options.listen, adminPort: false, journal: false });
+    : await startSimulator({
+        ...options.listen,
+        adminPort: false,
+        journal: seesSut ? journal : false,
+        ...(engine ? { engine } : {}),
+      });
   parties.sim = sim;
   const where = options.tserver ?? { host: sim?.host as string, port: sim?.port as number };
   parties.tserver = sim ? `embedded simulator ${sim.address}` : `${where.host}:${where.port}`;
@@ -157,6 +191,7 @@ async function startParties(options: LoadOptions, tally: LoadTally, parties: Par
       mapping: settings.mapping,
       initialState: settings.initialState,
       keepHistory: false,
+      ...recorderBehaviour(options.breakage),
     });
   } else if (sim) {
     await recorderRegistered(sim, dns, options.readyMs ?? DEFAULT_READY_MS, options.log);
@@ -164,7 +199,7 @@ async function startParties(options: LoadOptions, tally: LoadTally, parties: Par
   parties.agents = await mapLimited(options.agents, CONNECT_CONCURRENCY, async (i) => {
     const dn = dns[i] as string;
     const desktop = await MockDesktop.start({ link: await connect(`desktop ${dn}`), dn, keepHistory: false });
-    return new LoadAgent(desktop, i, settings, tally);
+    return new LoadAgent(desktop, i, settings.answerTimeoutMs, tally, (over) => judge.operationOver(over));
   });
 }
 
@@ -187,33 +222,39 @@ async function offer(options: LoadOptions, agents: readonly LoadAgent[], tally: 
   return paced.elapsedMs / 1000;
 }
 
+/**
+ * A barrier on every connection of the harness: a request each (registering a DN it monitors
+ * again), whose reply comes after everything the T-Server sent that connection before. Then the
+ * last operations' messages have all arrived and can be judged.
+ */
+async function barrier(links: readonly TlibLink[], recorder: MockRecorder | undefined): Promise<void> {
+  await mapLimited(links.length, CONNECT_CONCURRENCY, async (i) => {
+    const link = links[i] as TlibLink;
+    const dn = link.party === 'recorder' ? [...(recorder?.dns ?? [])][0] : link.party.slice('desktop '.length);
+    if (dn) await link.registerDn(dn).catch(() => undefined); // no reply: the rules say so of what it awaited
+  });
+}
+
 function resultOf(
   options: LoadOptions,
+  profile: LoadProfile,
   parties: Parties,
   tally: LoadTally,
+  judge: LoadJudge,
   startedAt: string,
   seconds: number,
 ): LoadResult {
   const firstDn = options.firstDn ?? DEFAULT_FIRST_DN;
   const t = tally.totals;
   const recorderErrors = parties.recorder?.errors ?? [];
-  const reasons = verdictReasons(t, recorderErrors.length);
-  return {
-    startedAt,
-    config: {
-      agents: options.agents,
-      rate: options.rate,
-      durationS: options.durationS,
-      tserver: parties.tserver,
-      recorder: parties.recorder ? 'mock recorder' : 'external recorder (SUT)',
-      dns: `${firstDn}..${firstDn + options.agents - 1}`,
-      operationCycle: OPERATION_CYCLE,
-      answerTimeoutMs: options.settings.answerTimeoutMs,
-      requestTimeoutMs: options.settings.requestTimeoutMs,
-    },
-    totals: t,
-    errors: tally.errorsByCode(),
-    throughput: { sentPerS: t.sent / seconds, indicationsPerS: (t.matched + t.wrong) / seconds },
+  const figures: LoadFigures = {
+    agents: options.agents,
+    rate: options.rate,
+    durationS: options.durationS,
+    tserver: parties.tserver,
+    recorder: parties.recorder ? 'mock recorder' : 'external recorder (SUT)',
+    operations: { ...t },
+    throughput: { sentPerS: t.sent / seconds, indicationsPerS: t.indications / seconds },
     latencyMs: {
       indication: percentilesOf(tally.indication),
       byOperation: Object.fromEntries(
@@ -221,16 +262,42 @@ function resultOf(
       ) as Record<Operation, Percentiles>,
       ack: percentilesOf(tally.ack),
     },
+    // The kernel's high-water mark for this process: the embedded simulator and mock recorder are in it.
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+  const scenarios = judge.scenarios();
+  const rules = summarizeRules(
+    scenarios,
+    certifiedScope(profile, `the harness plays it in this load run (profile ${profile})`),
+  );
+  const { verdict, reasons } = verdictOf({
+    scenarios,
+    rules,
+    failures: loadFailures(t, recorderErrors.length),
+  });
+  const identities = new Map(parties.links.map((l) => [`${l.server.name} ${l.server.version}`, l.server]));
+  identities.delete(' ');
+  return {
+    startedAt,
+    endedAt: new Date().toISOString(),
+    profile,
+    breakage: options.breakage ?? null,
+    config: {
+      dns: `${firstDn}..${firstDn + options.agents - 1}`,
+      operationCycle: OPERATION_CYCLE,
+      answerTimeoutMs: options.settings.answerTimeoutMs,
+      requestTimeoutMs: options.settings.requestTimeoutMs,
+    },
+    figures,
+    tservers: [...identities.values()],
+    errors: tally.errorsByCode(),
     timeline: tally.timeline,
     examples: {
-      wrong: tally.wrongExamples,
       noReply: tally.noReplyExamples,
       recorderErrors: recorderErrors.slice(0, 20).map((e) => e.message),
     },
-    // The kernel's high-water mark for this process: the embedded simulator and mock recorder are in it.
-    memory: { peakRssBytes: process.resourceUsage().maxRSS * 1024 },
-    verdict: reasons.length === 0 ? 'passed' : 'failed',
-    reasons,
+    suite: { verdict, reasons, complete: true, scenarios, rules, load: figures },
+    evidence: judge.examples(),
   };
 }
 
@@ -256,17 +323,16 @@ async function recorderRegistered(
   }
 }
 
-/** A load run passes only if operations were sent and every one was acknowledged and answered right. */
-function verdictReasons(t: Totals, recorderErrors: number): string[] {
+/**
+ * What fails a load run beside the rules: a load that was not applied as asked (operations not
+ * sent, or refused, so not exercised), or a mock recorder that could not answer.
+ */
+function loadFailures(t: LoadFigures['operations'], recorderErrors: number): string[] {
   const reasons: string[] = [];
   if (t.sent === 0) reasons.push('no operation was sent');
-  if (t.missing) reasons.push(`${t.missing} indication(s) missing`);
-  if (t.wrong) reasons.push(`${t.wrong} wrong indication(s)`);
-  if (t.unexpected) reasons.push(`${t.unexpected} unexpected indication(s)`);
-  if (t.errors) reasons.push(`${t.errors} operation(s) refused with EventError`);
-  if (t.noReply) reasons.push(`${t.noReply} operation(s) without a reply`);
   if (t.notSent)
     reasons.push(`${t.notSent} operation(s) not sent: every agent was busy (rate too high for the latency)`);
+  if (t.errors) reasons.push(`${t.errors} operation(s) refused with EventError, so not exercised`);
   if (recorderErrors) reasons.push(`the mock recorder failed to send ${recorderErrors} indication(s)`);
   return reasons;
 }

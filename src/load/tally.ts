@@ -1,12 +1,14 @@
 /**
- * What a load run counts: operations sent and their replies, indications matched, wrong, missing or
- * unexpected, indication latency (overall and per operation), and the same per second of the run.
- * Memory stays flat however long the run: a second's histogram is reduced to percentiles and reused.
+ * What a load run counts: operations sent and their replies, indications received or timed out,
+ * operations judged and failed by the rules, indication latency (overall and per operation), and
+ * the same per second of the run. Memory stays flat however long the run: a second's histogram is
+ * reduced to percentiles and reused.
  */
 import type { Histogram } from 'hdr-histogram-js';
-import { type Indication, OPERATIONS, type Operation } from '../domain/screencap.ts';
+import { OPERATIONS, type Operation } from '../domain/screencap.ts';
+import type { LoadOperations, Percentiles } from '../result/load.ts';
 import { describeErrorCode } from '../tlib/errors.ts';
-import { latencyHistogram, type Percentiles, percentilesOf, recordMs } from './latency.ts';
+import { latencyHistogram, percentilesOf, recordMs } from './latency.ts';
 
 export interface SecondCounts {
   /** Seconds since the first operation was offered. */
@@ -15,60 +17,37 @@ export interface SecondCounts {
   acked: number;
   errors: number;
   indications: number;
-  missing: number;
+  /** Operations whose indication did not come within the answer timeout. */
+  timedOut: number;
+  /** Operations the rules judged in this second that failed a rule. */
+  failed: number;
   /** Indication latency of the indications received in this second. */
   latencyMs: Pick<Percentiles, 'p50' | 'p99' | 'max'>;
-}
-
-/** An indication that is not the one the operation calls for (value or ConnID). */
-export interface WrongIndication {
-  dn: string;
-  operation: Operation;
-  expected: { indication: Indication; connId: string | undefined };
-  got: { indication: Indication; connId: string | undefined };
-}
-
-export interface Totals {
-  /** Operations the schedule called for. */
-  offered: number;
-  sent: number;
-  /** Offered but not sent: every agent was still waiting on its previous operation. */
-  notSent: number;
-  acked: number;
-  errors: number;
-  /** Requests with no EventACK/EventError in time, or whose link failed. */
-  noReply: number;
-  matched: number;
-  wrong: number;
-  missing: number;
-  /** Indications received while the agent had no operation awaiting one. */
-  unexpected: number;
 }
 
 /** What the progress display shows, about once a second. */
 export interface LoadProgress {
   elapsedS: number;
-  totals: Totals;
+  totals: LoadOperations;
   p99Ms: number;
 }
 
-const WRONG_EXAMPLES = 20;
+const NO_REPLY_EXAMPLES = 20;
 
 export class LoadTally {
-  readonly totals: Totals = {
+  readonly totals: LoadOperations = {
     offered: 0,
     sent: 0,
     notSent: 0,
     acked: 0,
     errors: 0,
     noReply: 0,
-    matched: 0,
-    wrong: 0,
-    missing: 0,
-    unexpected: 0,
+    indications: 0,
+    timedOut: 0,
+    judged: 0,
+    failed: 0,
   };
   readonly errorCodes = new Map<number, number>();
-  readonly wrongExamples: WrongIndication[] = [];
   readonly noReplyExamples: string[] = [];
   readonly indication = latencyHistogram();
   readonly ack = latencyHistogram();
@@ -110,31 +89,29 @@ export class LoadTally {
 
   unanswered(why: string): void {
     this.totals.noReply++;
-    if (this.noReplyExamples.length < WRONG_EXAMPLES) this.noReplyExamples.push(why);
+    if (this.noReplyExamples.length < NO_REPLY_EXAMPLES) this.noReplyExamples.push(why);
   }
 
-  /** An indication answering the agent's operation: right or wrong, its latency counts. */
-  indicated(operation: Operation, ms: number, wrong: WrongIndication | undefined): void {
-    const second = this.now();
-    second.indications++;
+  /** The indication an agent awaited came: its latency counts (the rules judge whether it was right). */
+  indicated(operation: Operation, ms: number): void {
+    this.totals.indications++;
+    this.now().indications++;
     recordMs(this.indication, ms);
     recordMs(this.byOperation[operation], ms);
     recordMs(this.currentLatency, ms);
-    if (!wrong) {
-      this.totals.matched++;
-      return;
-    }
-    this.totals.wrong++;
-    if (this.wrongExamples.length < WRONG_EXAMPLES) this.wrongExamples.push(wrong);
   }
 
-  missed(): void {
-    this.totals.missing++;
-    this.now().missing++;
+  timedOut(): void {
+    this.totals.timedOut++;
+    this.now().timedOut++;
   }
 
-  unexpected(): void {
-    this.totals.unexpected++;
+  /** The rules judged an operation. */
+  judged(failed: boolean): void {
+    this.totals.judged++;
+    if (!failed) return;
+    this.totals.failed++;
+    this.now().failed++;
   }
 
   progress(): LoadProgress {
@@ -182,7 +159,8 @@ function emptySecond(second: number): SecondCounts {
     acked: 0,
     errors: 0,
     indications: 0,
-    missing: 0,
+    timedOut: 0,
+    failed: 0,
     latencyMs: { p50: 0, p99: 0, max: 0 },
   };
 }

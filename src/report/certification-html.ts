@@ -5,6 +5,7 @@
  */
 
 import { escapeXml as x } from '../markup.ts';
+import type { LoadFigures, Percentiles } from '../result/load.ts';
 import { OUTCOMES, type ScenarioResult, UNJUDGED, type Verdict } from '../result/outcomes.ts';
 import type { Certification, CertifiedFinding, CertifiedRule } from './certification.ts';
 
@@ -154,6 +155,24 @@ ${attention.length ? `<ul class="attention">${attention.map((r) => `<li><a href=
 </section>`;
 }
 
+const latencyCells = (p: Percentiles) =>
+  [p.count, p.p50, p.p90, p.p99, p.p999, p.max].map((v) => `<td>${x(String(v))}</td>`).join('');
+
+/** What a load run measured: the operations judged and the latency figures (load.html has the charts). */
+function loadFigures(l: LoadFigures): string {
+  const o = l.operations;
+  const rows = [
+    ['indication, all', l.latencyMs.indication],
+    ...Object.entries(l.latencyMs.byOperation).map(([op, p]) => [`indication, ${op}`, p] as const),
+    ['EventACK', l.latencyMs.ack],
+  ] as const;
+  return `<h3 id="load">Load</h3>
+<p>${x(`${l.agents} agents, ${l.rate} operations/s offered for ${l.durationS} s against the ${l.tserver}, with the ${l.recorder}. ${o.sent} of ${o.offered} operations sent (${o.notSent} not sent: every agent busy), ${o.acked} EventACK, ${o.errors} EventError, ${o.noReply} without a reply; ${o.indications} indications received, ${o.timedOut} timed out. ${o.judged} operations judged by the rules, ${o.failed} failed one. Throughput ${l.throughput.sentPerS.toFixed(1)} operations/s sent, ${l.throughput.indicationsPerS.toFixed(1)} indications/s; peak memory ${(l.peakRssBytes / 2 ** 20).toFixed(0)} MiB.`)}</p>
+<table id="latency"><thead><tr><th>Latency (ms)</th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr></thead>
+<tbody>${rows.map(([name, p]) => `<tr><td>${x(name)}</td>${latencyCells(p)}</tr>`).join('\n')}</tbody></table>
+<p class="muted">Each scenario below is one operation, its rules judged on every time it was sent; load.html charts latency and throughput per second.</p>`;
+}
+
 export function certificationHtml(c: Certification): string {
   const run = c.run;
   const t = c.totals;
@@ -173,7 +192,7 @@ export function certificationHtml(c: Certification): string {
       `${run.tags ? `selected by ${run.tags}: ` : ''}${t.scenarios.passed} passed, ${t.scenarios.failed} failed, ${t.scenarios['not-run']} not run`,
     ],
   ]);
-  const results = `<p class="muted">${OUTCOMES.map((o) => `${t.rules[o]} ${LABEL[o]}`).join(', ')}. Failed rules first, then those not judged with what would cover them, then passed.</p>
+  const results = `${c.load ? loadFigures(c.load) : ''}<p class="muted">${OUTCOMES.map((o) => `${t.rules[o]} ${LABEL[o]}`).join(', ')}. Failed rules first, then those not judged with what would cover them, then passed.</p>
 <table id="rules"><colgroup><col class="rule"><col class="seat"><col><col class="outcome"><col class="count"></colgroup>
 <thead><tr><th>Rule</th><th>Seat</th><th>Requires</th><th>Outcome</th><th>Scenarios</th></tr></thead>
 <tbody>
@@ -220,7 +239,7 @@ ${c.scenarios.map(scenarioRow).join('\n')}
 <li><a href="manifest.json">manifest.json</a>: the SHA-256 of every file here${run.signedBy ? '; <a href="manifest.sig">manifest.sig</a>: its Ed25519 signature' : ''}</li>
 <li><a href="certification.json">certification.json</a>: this certificate for tools</li>
 <li><code>exchanges/&lt;feature&gt;/&lt;scenario&gt;/</code>: each scenario's sequence.svg, trace.ndjson and findings.txt</li>
-<li><a href="cucumber.html">cucumber.html</a>, <a href="allure-report/index.html">allure-report/index.html</a>, <a href="junit.xml">junit.xml</a>, <a href="messages.ndjson">messages.ndjson</a> (a live run)</li>
+${c.load ? '<li><a href="load.html">load.html</a>, <a href="load.json">load.json</a>: the load run\'s figures, per second</li>' : '<li><a href="cucumber.html">cucumber.html</a>, <a href="allure-report/index.html">allure-report/index.html</a>, <a href="junit.xml">junit.xml</a>, <a href="messages.ndjson">messages.ndjson</a> (a live run)</li>'}
 </ul>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -1,17 +1,18 @@
 /**
- * Writes a bundle, the same way for every command that judges (run, verify-log, later load): the
- * certificate unfinished first, the command's own artifacts, the certificate finished, the
- * manifest, its signature when a key is given, and `latest`.
+ * The one bundle writer of every command that judges (run, verify-log, load): a bundle is opened
+ * as a new folder under the reports root, then written the same way (the certificate unfinished
+ * first, the command's own artifacts, the certificate finished, the manifest, its signature when a
+ * key is given, and `latest`), or discarded when the command could not run.
  */
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SuiteResult } from '../result/outcomes.ts';
 import { redact } from '../secrets.ts';
 import { type Certification, certificationOf } from './certification.ts';
 import { certificationHtml } from './certification-html.ts';
 import { writeManifest } from './manifest.ts';
-import type { RunMetadata } from './metadata.ts';
-import { pointLatest, type RunDir } from './run-dir.ts';
+import { type MetadataInput, type RunMetadata, runMetadata } from './metadata.ts';
+import { createRunDir, pointLatest, type RunDir } from './run-dir.ts';
 import { type Signer, signManifest } from './signature.ts';
 
 export interface WrittenReport {
@@ -70,4 +71,46 @@ export async function writeBundle(run: RunDir, input: BundleInput): Promise<Writ
   if (input.signer) await signManifest(run.dir, input.signer);
   await pointLatest(run);
   return { certification, problems };
+}
+
+/** What a command says of its run for the certificate (the bundle knows its id and times). */
+export type BundleFacts = Omit<MetadataInput, 'runId' | 'startedAt' | 'endedAt' | 'signedBy'>;
+
+export type OpenBundleInput = Omit<BundleInput, 'metadata'> & { facts: BundleFacts };
+
+/**
+ * A bundle being made, in its own folder under the reports root: `write` finishes it (certificate,
+ * artifacts, manifest, `latest`); `discard` removes it when the command could not run (no
+ * certificate, and `latest` stays where it was).
+ */
+export class Bundle {
+  private constructor(
+    readonly run: RunDir,
+    readonly startedAt: Date,
+  ) {}
+
+  static async open(reportsRoot: string, now = new Date()): Promise<Bundle> {
+    return new Bundle(await createRunDir(reportsRoot, now), now);
+  }
+
+  /** Absolute path of the bundle's folder. */
+  get dir(): string {
+    return this.run.dir;
+  }
+
+  async write(input: OpenBundleInput): Promise<WrittenReport> {
+    const { facts, ...rest } = input;
+    const metadata = await runMetadata({
+      runId: this.run.id,
+      startedAt: this.startedAt,
+      endedAt: new Date(),
+      ...facts,
+      ...(input.signer ? { signedBy: input.signer.fingerprint } : {}),
+    });
+    return writeBundle(this.run, { ...rest, metadata });
+  }
+
+  async discard(): Promise<void> {
+    await rm(this.run.dir, { recursive: true, force: true });
+  }
 }

@@ -4,6 +4,7 @@
  */
 import type { Direction } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
+import type { LoadFigures } from './load.ts';
 
 /**
  * How a rule ended, always with its reason:
@@ -104,4 +105,6 @@ export interface SuiteResult {
   complete?: boolean;
   scenarios: ScenarioResult[];
   rules: RuleSummary[];
+  /** A load run's figures (its scenarios are the operations, judged by the same rules). */
+  load?: LoadFigures;
 }

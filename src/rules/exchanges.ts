@@ -413,3 +413,18 @@ export function pairAnswers(ex: Exchanges, initialState: string): AnswerPairing 
   }
   return pairing;
 }
+
+/**
+ * The state `dn` is left in after `answers` (pairAnswers'), as the next operation's state before:
+ * the last paired indication when it is one, else the state before it; `initialState` without any.
+ */
+export function stateAfter(answers: readonly Answer[], dn: unknown, initialState: string): string {
+  let last: Answer | undefined;
+  for (const a of answers) {
+    if (a.dn !== dn || !a.indication) continue;
+    if (!last || before(last.indication as WireRecord, a.indication)) last = a;
+  }
+  if (!last) return initialState;
+  const value = captureOf((last.indication as WireRecord).message);
+  return isIndication(value) ? value : last.stateBefore;
+}

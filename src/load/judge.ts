@@ -1,0 +1,180 @@
+/**
+ * Judges a load run with the suite's rule checkers, one operation at a time (windows.ts files the
+ * messages), and keeps, per operation (start, pause, ...) and rule, how many passed and failed with
+ * the first findings and one window's messages as evidence: the load certificate's scenarios are
+ * the operations, each rule's outcome taken over all of them. What is judged is dropped.
+ */
+import { RULES } from '../domain/rule-catalog.ts';
+import type { Seat } from '../domain/seats.ts';
+import type { JournalEntry } from '../journal.ts';
+import { traceLine } from '../report/trace.ts';
+import {
+  type Outcome,
+  OUTCOMES,
+  type RuleFinding,
+  type RuleOutcome,
+  type ScenarioResult,
+  type TraceLine,
+} from '../result/outcomes.ts';
+import { strongest } from '../result/verdict.ts';
+import { createCheckContext } from '../rules/checkers.ts';
+import { evaluateRules } from '../rules/evaluate.ts';
+import { stateAfter } from '../rules/exchanges.ts';
+import { type ObservationSources, toRecords, type WireRecord } from '../rules/observations.ts';
+import type { HarnessSettings } from '../settings.ts';
+import { type OperationWindow, OperationWindows } from './windows.ts';
+
+export type JudgeSettings = Pick<
+  HarnessSettings,
+  'mapping' | 'initialState' | 'answerTimeoutMs' | 'requestTimeoutMs'
+>;
+
+/** Findings kept per rule and operation; the counts cover every one. */
+const KEPT_FINDINGS = 5;
+const RULE_IDS = RULES.map((r) => r.id);
+
+interface RuleTally {
+  section: string;
+  counts: Record<Outcome, number>;
+  checked: number;
+  /** The first reason seen for each outcome. */
+  reasons: Partial<Record<Outcome, string>>;
+  findings: RuleFinding[];
+}
+
+/** One window's messages and outcomes: a scenario's evidence (diagram and trace). */
+export interface JudgedWindow {
+  records: readonly WireRecord[];
+  outcomes: readonly RuleOutcome[];
+}
+
+interface OperationTally {
+  name: string;
+  operations: number;
+  failed: number;
+  rules: Map<string, RuleTally>;
+  /** The messages the kept findings point at. */
+  offending: Map<number, TraceLine>;
+  /** The first failing window, else the first window. */
+  example: JudgedWindow & { failed: boolean };
+}
+
+export interface LoadJudgeOptions {
+  settings: JudgeSettings;
+  /** Who is who in the journal: the harness's parties, and the system under test the simulator sees. */
+  sources: ObservationSources;
+  /** The seat under test; rules judging the seats the harness plays are not applicable. */
+  sutSeat?: Seat;
+  /** Called as each operation is judged. */
+  onJudged?: (failed: boolean) => void;
+}
+
+export class LoadJudge {
+  private readonly windows = new OperationWindows((w) => this.judge(w));
+  private readonly tallies = new Map<string, OperationTally>();
+  /** Per DN, the state the judged operations left it in: the next one's state before. */
+  private readonly states = new Map<string, string>();
+  judged = 0;
+  failed = 0;
+
+  constructor(private readonly options: LoadJudgeOptions) {}
+
+  /** Every journal entry of the run, as it is appended. */
+  readonly observe = (entry: JournalEntry): void => {
+    for (const r of toRecords([entry], this.options.sources)) this.windows.add(r);
+  };
+
+  /** The desktop on `dn` stopped waiting on its operation. */
+  operationOver(dn: string): void {
+    this.windows.operationOver(dn);
+  }
+
+  /** Judges what is still open: call once nothing more will come. */
+  finish(): void {
+    this.windows.flush();
+  }
+
+  private judge(w: OperationWindow): void {
+    const { settings, sutSeat } = this.options;
+    const before = this.states.get(w.dn) ?? settings.initialState;
+    const records = [...w.registrations, ...w.records];
+    const ctx = createCheckContext(records, { ...settings, initialState: before });
+    const outcomes = evaluateRules(RULE_IDS, ctx, sutSeat ? { sutSeat } : {});
+    this.states.set(w.dn, stateAfter(ctx.answers(), w.dn, before));
+    const failed = outcomes.some((o) => o.outcome === 'failed');
+    this.judged++;
+    if (failed) this.failed++;
+    this.tally(w, records, outcomes, failed);
+    this.options.onJudged?.(failed);
+  }
+
+  private tally(w: OperationWindow, records: WireRecord[], outcomes: RuleOutcome[], failed: boolean): void {
+    const name = w.opened
+      ? `${typeof w.operation === 'string' ? w.operation : JSON.stringify(w.operation ?? null)} under load`
+      : 'messages no operation accounts for, under load';
+    let t = this.tallies.get(name);
+    if (!t) {
+      t = { name, operations: 0, failed: 0, rules: new Map(), offending: new Map(), example: { records, outcomes, failed } };
+      this.tallies.set(name, t);
+    } else if (failed && !t.example.failed) t.example = { records, outcomes, failed };
+    t.operations++;
+    if (failed) t.failed++;
+    const bySeq = new Map(records.map((r) => [r.entry.seq, r.entry]));
+    for (const o of outcomes) {
+      let r = t.rules.get(o.rule);
+      if (!r) {
+        const counts = Object.fromEntries(OUTCOMES.map((k) => [k, 0])) as Record<Outcome, number>;
+        r = { section: o.section, counts, checked: 0, reasons: {}, findings: [] };
+        t.rules.set(o.rule, r);
+      }
+      r.counts[o.outcome]++;
+      r.checked += o.checked;
+      r.reasons[o.outcome] ??= o.reason;
+      for (const f of o.findings) {
+        if (r.findings.length >= KEPT_FINDINGS) break;
+        r.findings.push(f);
+        const entry = f.journalSeq === undefined ? undefined : bySeq.get(f.journalSeq);
+        if (entry) t.offending.set(entry.seq, traceLine(entry, [`${o.rule}: ${f.text}`]));
+      }
+    }
+  }
+
+  /** One scenario per operation, each rule's outcome over all its operations. */
+  scenarios(): ScenarioResult[] {
+    return [...this.tallies.values()].map((t) => {
+      const rules = [...t.rules].map(([rule, r]) => ruleOutcome(rule, r, t.operations));
+      const offending = [...t.offending.values()];
+      return {
+        name: t.name,
+        uri: 'load',
+        status: rules.some((r) => r.outcome === 'failed') ? 'failed' : 'passed',
+        rules,
+        ...(offending.length ? { offending } : {}),
+      };
+    });
+  }
+
+  /** Per scenario, the window whose messages show it: the first that failed, else the first. */
+  examples(): Map<string, JudgedWindow> {
+    return new Map([...this.tallies].map(([name, t]) => [name, t.example]));
+  }
+}
+
+function ruleOutcome(rule: string, r: RuleTally, operations: number): RuleOutcome {
+  const outcome = strongest(OUTCOMES.filter((o) => r.counts[o] > 0)) ?? 'not-exercised';
+  const first = r.reasons[outcome] ?? '';
+  const reason =
+    outcome === 'failed'
+      ? `failed in ${r.counts.failed} of ${operations} operation(s); the first: ${r.findings[0]?.text ?? first}`
+      : outcome === 'passed'
+        ? `${r.checked} checked in ${r.counts.passed} of ${operations} operation(s)`
+        : first;
+  return {
+    rule,
+    section: r.section,
+    outcome,
+    reason,
+    checked: r.checked,
+    findings: outcome === 'failed' ? r.findings : [],
+  };
+}
