@@ -1,11 +1,12 @@
 /**
  * Load mode (issue 6): a short run's report agrees with the journal of everything the parties sent
- * and received, the command line writes a self-contained report, and a recorder that stays silent or
- * answers wrongly fails the run (the figures are not vacuous).
+ * and received; every operation is judged by the suite's rules, so a recorder that stays silent or
+ * answers wrongly fails the run naming the rule (the figures are not vacuous); the command line
+ * writes a bundle like run's (certificate, manifest, `latest`) with load.json and load.html.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
@@ -23,9 +24,11 @@ import {
 import { Journal, type JournalEntry } from '../src/journal.ts';
 import { TlibLink } from '../src/link/tlib-link.ts';
 import { OPERATION_CYCLE } from '../src/load/agent.ts';
-import type { Percentiles } from '../src/load/latency.ts';
 import { type LoadOptions, type LoadResult, runLoad } from '../src/load/runner.ts';
 import { MockRecorder } from '../src/parties/recorder.ts';
+import type { Certification } from '../src/report/certification.ts';
+import type { Percentiles } from '../src/result/load.ts';
+import type { RuleSummary } from '../src/result/outcomes.ts';
 import { settingsFrom } from '../src/settings.ts';
 import { startSimulator } from '../src/sim/index.ts';
 
@@ -42,6 +45,22 @@ function assertMonotonic(p: Percentiles, what: string): void {
   for (let i = 1; i < order.length; i++) {
     assert.ok((order[i - 1] as number) <= (order[i] as number), `${what}: percentiles ${order.join(' <= ')}`);
   }
+}
+
+const ruleOf = (r: LoadResult, id: string) => r.suite.rules.find((x) => x.rule === id) as RuleSummary;
+const failedRules = (r: LoadResult) => r.suite.rules.filter((x) => x.outcome === 'failed').map((x) => x.rule);
+
+/** Runs the command line; resolves to its exit code and everything it printed. */
+async function cli(args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['bin/screencap-cert.js', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, output };
 }
 
 /** Nearest-rank percentile of raw values. */
@@ -94,20 +113,34 @@ describe('load mode', () => {
       (e) => e.party === 'recorder' && e.direction === 'out' && named('RequestSendEvent')(e),
     );
 
-    const t = r.totals;
+    const t = r.figures.operations;
     assert.equal(t.offered, 200, '100/s for 2 s');
     assert.equal(t.sent, sent.length, 'operations sent = RequestSendEvent in the journal');
     assert.equal(t.sent, 200);
     assert.equal(t.acked, received.filter(named('EventACK')).length, 'EventACK in the journal');
     assert.equal(t.errors, received.filter(named('EventError')).length, 'EventError in the journal');
     assert.equal(t.acked + t.errors + t.noReply, t.sent, 'every operation got exactly one reply');
-    assert.equal(t.matched + t.wrong, indications.length, 'indications = those the desktops received');
+    assert.equal(t.indications, indications.length, 'indications = those the desktops received');
     assert.equal(answers.length, indications.length, 'one recorder answer per indication delivered');
     assert.deepEqual(
-      { missing: t.missing, wrong: t.wrong, unexpected: t.unexpected, errors: t.errors, notSent: t.notSent },
-      { missing: 0, wrong: 0, unexpected: 0, errors: 0, notSent: 0 },
+      { timedOut: t.timedOut, errors: t.errors, notSent: t.notSent, judged: t.judged, failed: t.failed },
+      { timedOut: 0, errors: 0, notSent: 0, judged: 200, failed: 0 },
+      'every operation sent was judged by the rules, and none failed',
     );
-    assert.equal(r.verdict, 'passed', r.reasons.join('; '));
+    assert.equal(r.suite.verdict, 'passed', r.suite.reasons.join('; '));
+    // One scenario per operation, each judged on every time it was sent.
+    assert.deepEqual(
+      r.suite.scenarios.map((s) => s.name).sort(),
+      OPERATION_CYCLE.map((op) => `${op} under load`).sort(),
+    );
+    assert.match(ruleOf(r, 'REC-MAPPING').reason, /passed in 4 scenario/);
+    const mapping = r.suite.scenarios
+      .find((s) => s.name === 'pause under load')
+      ?.rules.find((x) => x.rule === 'REC-MAPPING');
+    assert.match(
+      mapping?.reason ?? '',
+      new RegExp(`in ${sent.filter((e) => operationOf(e) === 'pause').length} of \\d+ operation`),
+    );
 
     // Each DN's operations follow the cycle, and each indication is what the mapping calls for.
     const byDn = new Map<string, JournalEntry[]>();
@@ -133,16 +166,17 @@ describe('load mode', () => {
     }
 
     // Latency: counts add up, percentiles are ordered, and they match the journal's own timings.
-    const p = r.latencyMs.indication;
-    assert.equal(p.count, t.matched + t.wrong);
+    const p = r.figures.latencyMs.indication;
+    assert.equal(p.count, t.indications);
     assertMonotonic(p, 'indication');
-    assertMonotonic(r.latencyMs.ack, 'EventACK');
+    assertMonotonic(r.figures.latencyMs.ack, 'EventACK');
     // Per operation, as many as the journal shows answered (which agent sends which is up to the
     // scheduler, so a loaded machine may shift a few from one operation to the next).
     for (const op of OPERATION_CYCLE) {
       const inJournal = sent.filter((e) => operationOf(e) === op).length;
-      assert.equal(r.latencyMs.byOperation[op].count, inJournal, `${op}: as many as the journal shows`);
-      assertMonotonic(r.latencyMs.byOperation[op], op);
+      const byOperation = r.figures.latencyMs.byOperation[op] as Percentiles;
+      assert.equal(byOperation.count, inJournal, `${op}: as many as the journal shows`);
+      assertMonotonic(byOperation, op);
     }
     latencies.sort((a, b) => a - b);
     // The report times from just before the send to just after the journal entry: within 0.25 ms.
@@ -151,70 +185,176 @@ describe('load mode', () => {
     assert.ok(Math.abs(p.max - rank(latencies, 100)) < 1, `max ${p.max} vs journal ${rank(latencies, 100)}`);
 
     // The timeline adds up to the totals.
-    const sum = (key: 'sent' | 'acked' | 'indications' | 'missing') =>
+    const sum = (key: 'sent' | 'acked' | 'indications' | 'timedOut' | 'failed') =>
       r.timeline.reduce((n, s) => n + s[key], 0);
     assert.deepEqual(
-      { sent: sum('sent'), acked: sum('acked'), indications: sum('indications'), missing: sum('missing') },
-      { sent: t.sent, acked: t.acked, indications: t.matched + t.wrong, missing: 0 },
+      {
+        sent: sum('sent'),
+        acked: sum('acked'),
+        indications: sum('indications'),
+        timedOut: sum('timedOut'),
+        failed: sum('failed'),
+      },
+      { sent: t.sent, acked: t.acked, indications: t.indications, timedOut: 0, failed: 0 },
     );
     assert.deepEqual(
       r.timeline.map((s) => s.second),
       r.timeline.map((_, i) => i),
       'one entry per second, none skipped',
     );
-    assert.ok(r.memory.peakRssBytes > 0);
+    assert.ok(r.figures.peakRssBytes > 0);
   });
 
-  test('a recorder that never answers: every operation is reported missing and the run fails', async (t) => {
+  test('a recorder that never answers: every operation fails REC-ANSWER, and nothing else', async (t) => {
     const r = await againstRecorder(t, (link, dns) => Promise.all(dns.map((dn) => link.registerDn(dn))), {});
-    assert.equal(r.totals.sent, 20);
-    assert.equal(r.totals.acked, 20);
-    assert.equal(r.totals.missing, 20);
-    assert.equal(r.totals.matched, 0);
-    assert.equal(r.verdict, 'failed');
-    assert.ok(r.reasons.includes('20 indication(s) missing'), r.reasons.join('; '));
+    const o = r.figures.operations;
+    assert.deepEqual(
+      { sent: o.sent, acked: o.acked, timedOut: o.timedOut, judged: o.judged, failed: o.failed },
+      { sent: 20, acked: 20, timedOut: 20, judged: 20, failed: 20 },
+    );
+    assert.equal(r.suite.verdict, 'failed');
+    assert.deepEqual(failedRules(r), ['REC-ANSWER']);
+    assert.match(ruleOf(r, 'REC-ANSWER').reason, /should answer \w+ within 300 ms, none was sent/);
+    // The recorder's seat behind this T-Server is not observed: its request-level rules cannot be judged.
+    assert.equal(ruleOf(r, 'REC-CONNID').outcome, 'not-observable');
   });
 
-  test('a recorder that answers pause with enabled: exactly the pauses are reported wrong, with what was expected', async (t) => {
+  test('a recorder that answers pause with enabled: exactly the pauses fail REC-MAPPING, with what was expected', async (t) => {
     const r = await againstRecorder(
       t,
       (link, dns) => MockRecorder.start({ link, dns, mapping: { ...DEFAULT_MAPPING, pause: 'enabled' } }),
       {},
     );
-    const pauses = r.latencyMs.byOperation.pause.count;
+    const pauses = r.figures.latencyMs.byOperation.pause?.count ?? 0;
     assert.ok(pauses > 0, 'some pauses were sent');
-    assert.equal(r.totals.missing, 0);
+    assert.equal(r.figures.operations.timedOut, 0);
     // The cycle resumes after every pause, so nothing else comes out wrong.
-    assert.equal(r.totals.wrong, pauses);
-    const example = r.examples.wrong.find((w) => w.operation === 'pause');
-    assert.deepEqual(example && { expected: example.expected.indication, got: example.got.indication }, {
-      expected: 'paused',
-      got: 'enabled',
+    assert.deepEqual(failedRules(r), ['REC-MAPPING']);
+    assert.equal(r.figures.operations.failed, pauses);
+    const pause = r.suite.scenarios.find((s) => s.name === 'pause under load');
+    const mapping = pause?.rules.find((x) => x.rule === 'REC-MAPPING');
+    assert.equal(mapping?.outcome, 'failed');
+    assert.match(mapping?.reason ?? '', new RegExp(`failed in ${pauses} of ${pauses} operation`));
+    assert.deepEqual(mapping?.findings[0]?.field, {
+      name: 'screen-capture',
+      expected: '"paused" (the configured answer to pause)',
+      found: '"enabled"',
     });
-    assert.equal(r.verdict, 'failed');
+    for (const s of r.suite.scenarios.filter((x) => x.name !== 'pause under load'))
+      assert.equal(s.status, 'passed', s.name);
+    assert.equal(r.suite.verdict, 'failed');
   });
 
-  test('screencap-cert load writes load.json and a self-contained load.html, and exits 0', async (t) => {
-    const out = await mkdtemp(join(tmpdir(), 'screencap-load-'));
-    t.after(() => rm(out, { recursive: true, force: true }));
-    const child = spawn(
-      process.execPath,
-      ['bin/screencap-cert.js', 'load', '--agents', '20', '--rate', '40', '--duration', '1', '--out', out],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  test("a recorder under test on the embedded simulator is judged from the simulator's view: conforming, it passes", async (t) => {
+    const dns = ['30000', '30001', '30002', '30003', '30004'];
+    let vendor: Promise<MockRecorder> | undefined;
+    const r = await runLoad({
+      agents: dns.length,
+      rate: 10,
+      durationS: 1,
+      settings: SETTINGS,
+      mockRecorder: false,
+      readyMs: 10_000,
+      firstDn: 30000,
+      // Told where the simulator listens, the recorder under test connects as any vendor's would.
+      log: (line) => {
+        const [, host, port] = /on ([\d.]+):(\d+)/.exec(line) ?? [];
+        vendor ??= TlibLink.connect({
+          host: host as string,
+          port: Number(port),
+          applicationName: 'vendor-recorder',
+        }).then((link) => MockRecorder.start({ link, dns }));
+      },
+    });
+    t.after(async () => (await vendor)?.link.close());
+    assert.equal(r.profile, 'recorder');
+    assert.equal(r.figures.recorder, 'external recorder (SUT)');
+    assert.equal(r.suite.verdict, 'passed', r.suite.reasons.join('; '));
+    // Its own requests were observed (through the simulator), so the recorder's rules were judged.
+    for (const id of ['REC-REGISTERED', 'REC-THISDN', 'REC-CONNID', 'REC-MAPPING', 'REC-ANSWER'])
+      assert.equal(ruleOf(r, id).outcome, 'passed', id);
+    assert.equal(ruleOf(r, 'TSRV-REPLY').outcome, 'not-applicable', 'the harness plays the T-Server here');
+  });
+
+  test('screencap-cert load writes a bundle: certificate, load.json, self-contained load.html, a manifest report verify accepts, latest; exit 0', async (t) => {
+    const reports = await mkdtemp(join(tmpdir(), 'screencap-load-'));
+    t.after(() => rm(reports, { recursive: true, force: true }));
+    const { code, output } = await cli([
+      'load',
+      '--agents',
+      '20',
+      '--rate',
+      '40',
+      '--duration',
+      '1',
+      '--reports',
+      reports,
+    ]);
     assert.equal(code, 0, output);
     assert.match(output, /Verdict: PASSED/);
-    const result = JSON.parse(await readFile(join(out, 'load.json'), 'utf8')) as LoadResult;
-    assert.equal(result.totals.sent, 40);
-    assert.equal(result.totals.matched, 40);
-    const html = await readFile(join(out, 'load.html'), 'utf8');
+    const dir = join(reports, await readlink(join(reports, 'latest')));
+    assert.match(output, new RegExp(`${dir.split('/').at(-1)}/certification.html`));
+    const result = JSON.parse(await readFile(join(dir, 'load.json'), 'utf8')) as LoadResult;
+    assert.equal(result.figures.operations.sent, 40);
+    assert.equal(result.figures.operations.judged, 40);
+    const html = await readFile(join(dir, 'load.html'), 'utf8');
     assert.match(html, /<svg[^>]*aria-label="Indication latency per second/);
     assert.match(html, /<polyline/);
     // Self-contained: nothing is fetched or run (the SVG namespace is a name, not a request).
     assert.doesNotMatch(html, /<script|<link|\b(src|href)=|url\(/i);
+
+    const certificate = JSON.parse(await readFile(join(dir, 'certification.json'), 'utf8')) as Certification;
+    assert.equal(certificate.verdict, 'passed');
+    assert.equal(certificate.load?.operations.judged, 40);
+    assert.equal(certificate.load?.latencyMs.indication.count, 40);
+    assert.equal(certificate.scenarios.length, OPERATION_CYCLE.length);
+    for (const s of certificate.scenarios) {
+      assert.ok(s.evidence, `${s.name}: its evidence folder`);
+      await readFile(join(dir, s.evidence, 'sequence.svg'));
+      await readFile(join(dir, s.evidence, 'trace.ndjson'));
+    }
+    const page = await readFile(join(dir, 'certification.html'), 'utf8');
+    assert.match(page, /id="verdict"[^>]*>PASSED/);
+    assert.match(page, /<table id="latency">/);
+    const verified = await cli(['report', 'verify', dir]);
+    assert.equal(verified.code, 0, verified.output);
+    assert.match(verified.output, /OK: every file/);
+  });
+
+  test('screencap-cert load against a recorder answering start with paused fails naming REC-MAPPING, exit 1', async (t) => {
+    const reports = await mkdtemp(join(tmpdir(), 'screencap-load-'));
+    t.after(() => rm(reports, { recursive: true, force: true }));
+    const { code, output } = await cli([
+      'load',
+      ...['--agents', '10', '--rate', '20', '--duration', '1', '--reports', reports],
+      ...['--break', 'recorder-start-paused'],
+    ]);
+    assert.equal(code, 1, output);
+    assert.match(output, /FAIL REC-MAPPING/);
+    assert.match(output, /Verdict: FAILED \(REC-MAPPING failed/);
+    const certificate = JSON.parse(
+      await readFile(join(reports, 'latest', 'certification.json'), 'utf8'),
+    ) as Certification;
+    assert.equal(certificate.verdict, 'failed');
+    assert.equal(certificate.run.breakage, 'recorder-start-paused');
+    assert.deepEqual(
+      certificate.rules.filter((r) => r.outcome === 'failed').map((r) => r.rule),
+      ['REC-MAPPING'],
+    );
+    assert.match(
+      certificate.rules[0]?.findings[0]?.text ?? '',
+      /should be "enabled" \(the configured answer to start\), was "paused"/,
+    );
+    const verified = await cli(['report', 'verify', join(reports, 'latest')]);
+    assert.equal(verified.code, 0, verified.output);
+  });
+
+  test('screencap-cert load that cannot run (a desktop breakage) exits 2, writes no bundle and leaves latest alone', async (t) => {
+    const reports = await mkdtemp(join(tmpdir(), 'screencap-load-'));
+    t.after(() => rm(reports, { recursive: true, force: true }));
+    const { code, output } = await cli(['load', '--break', 'desktop-omits-connid', '--reports', reports]);
+    assert.equal(code, 2, output);
+    assert.match(output, /--break desktop-omits-connid: the load test can break recorder-/);
+    await assert.rejects(readlink(join(reports, 'latest')));
   });
 });

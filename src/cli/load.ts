@@ -148,7 +148,9 @@ export function registerLoadCommand(program: Command): void {
       });
       process.stdout.write(summary(result));
       process.stdout.write(formatSummary(suite));
-      process.stdout.write(`Reports: ${relative(process.cwd(), bundle.dir)}/certification.html (and load.html)\n`);
+      process.stdout.write(
+        `Reports: ${relative(process.cwd(), bundle.dir)}/certification.html (and load.html)\n`,
+      );
       process.exitCode = exitCodeOf(suite.verdict, { allowIncomplete: opts.allowIncomplete });
     });
 }

@@ -134,7 +134,9 @@ export class ReportedRun {
       facts: {
         tservers: this.collector.tservers,
         ...facts,
-        ...(config ? { config: configurationSnapshot(config), evidenceSources: evidenceSources(config) } : {}),
+        ...(config
+          ? { config: configurationSnapshot(config), evidenceSources: evidenceSources(config) }
+          : {}),
       },
       artifacts: () => this.artifacts(),
       final: () => this.lastResult ?? result,

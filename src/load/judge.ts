@@ -9,8 +9,8 @@ import type { Seat } from '../domain/seats.ts';
 import type { JournalEntry } from '../journal.ts';
 import { traceLine } from '../report/trace.ts';
 import {
-  type Outcome,
   OUTCOMES,
+  type Outcome,
   type RuleFinding,
   type RuleOutcome,
   type ScenarioResult,
@@ -84,6 +84,11 @@ export class LoadJudge {
     for (const r of toRecords([entry], this.options.sources)) this.windows.add(r);
   };
 
+  /** Operations filed and not yet judged: a few per DN however long the run. */
+  get open(): number {
+    return this.windows.openCount;
+  }
+
   /** The desktop on `dn` stopped waiting on its operation. */
   operationOver(dn: string): void {
     this.windows.operationOver(dn);
@@ -114,7 +119,14 @@ export class LoadJudge {
       : 'messages no operation accounts for, under load';
     let t = this.tallies.get(name);
     if (!t) {
-      t = { name, operations: 0, failed: 0, rules: new Map(), offending: new Map(), example: { records, outcomes, failed } };
+      t = {
+        name,
+        operations: 0,
+        failed: 0,
+        rules: new Map(),
+        offending: new Map(),
+        example: { records, outcomes, failed },
+      };
       this.tallies.set(name, t);
     } else if (failed && !t.example.failed) t.example = { records, outcomes, failed };
     t.operations++;

@@ -230,7 +230,8 @@ async function offer(options: LoadOptions, agents: readonly LoadAgent[], tally: 
 async function barrier(links: readonly TlibLink[], recorder: MockRecorder | undefined): Promise<void> {
   await mapLimited(links.length, CONNECT_CONCURRENCY, async (i) => {
     const link = links[i] as TlibLink;
-    const dn = link.party === 'recorder' ? [...(recorder?.dns ?? [])][0] : link.party.slice('desktop '.length);
+    const dn =
+      link.party === 'recorder' ? [...(recorder?.dns ?? [])][0] : link.party.slice('desktop '.length);
     if (dn) await link.registerDn(dn).catch(() => undefined); // no reply: the rules say so of what it awaited
   });
 }

@@ -5,7 +5,7 @@
  * settled (the barrier: the T-Server answers and delivers in order, so nothing of the earlier one
  * can still arrive), and then forgotten, so memory stays bounded however long the run.
  */
-import { captureOf, REPLY_NAMES } from '../rules/exchanges.ts';
+import { captureOf, REPLY_NAMES, tevent } from '../rules/exchanges.ts';
 import type { WireRecord } from '../rules/observations.ts';
 
 export interface OperationWindow {
@@ -44,6 +44,8 @@ export class OperationWindows {
   private readonly pending = new Map<string, Map<unknown, Window | DnWindows>>();
   /** Per client, the DN of its last request: where a reply no request awaits goes. */
   private readonly lastDn = new Map<string, string>();
+  /** A Tevent's ThisDN -> the AttrThisDN of the last request carrying it elsewhere (a broken party's). */
+  private readonly sentOn = new Map<string, string>();
 
   constructor(private readonly judge: (window: OperationWindow) => void) {}
 
@@ -54,19 +56,19 @@ export class OperationWindows {
       const target = this.pending.get(r.client)?.get(m.ReferenceID);
       if (target) {
         this.pending.get(r.client)?.delete(m.ReferenceID);
-        if ('windows' in target) target.registrations.push(r);
-        else {
-          target.records.push(r);
-          target.awaiting--;
-        }
-        return this.settle(this.dnOf(r) ?? '');
+        if ('windows' in target) return void target.registrations.push(r);
+        target.records.push(r);
+        target.awaiting--;
+        return this.settle(target.dn);
       }
     }
     const dn = this.dnOf(r);
     if (dn === undefined) return; // the connection's own set-up: no DN, nothing an operation owes
-    const windows = this.windowsOf(dn);
     if (r.sent && m.message.startsWith('Request')) {
+      const windows = this.windowsOf(dn);
       this.lastDn.set(r.client, dn);
+      const teventDn = tevent(m)?.ThisDN;
+      if (typeof teventDn === 'string' && teventDn !== dn) this.sentOn.set(teventDn, dn);
       const target = REGISTRATIONS.has(m.message) ? windows : this.windowFor(windows, r, dn);
       if ('windows' in target) target.registrations.push(r);
       else {
@@ -77,10 +79,20 @@ export class OperationWindows {
       let pending = this.pending.get(r.client);
       if (!pending) this.pending.set(r.client, (pending = new Map()));
       pending.set(m.ReferenceID, target);
-    } else {
-      this.deliveredIn(windows, r, dn).records.push(r);
+      return this.settle(dn);
     }
-    this.settle(dn);
+    // A T-Server delivers a Tevent as given: its ThisDN may name another DN than the request's.
+    const own = this.dns.get(dn);
+    const on = own && this.causeOf(own, r) ? dn : (this.sentOn.get(dn) ?? dn);
+    this.deliveredIn(this.windowsOf(on), r, on).records.push(r);
+    this.settle(on);
+  }
+
+  /** Windows filed and not yet handed over, over every DN. */
+  get openCount(): number {
+    let n = 0;
+    for (const d of this.dns.values()) n += d.windows.length;
+    return n;
   }
 
   /** The desktop on `dn` stopped waiting on its operation. */
@@ -148,16 +160,17 @@ export class OperationWindows {
    * the newest window.
    */
   private deliveredIn(d: DnWindows, r: WireRecord, dn: string): Window {
+    return this.causeOf(d, r) ?? d.windows.at(-1) ?? this.open(d, dn);
+  }
+
+  private causeOf(d: DnWindows, r: WireRecord): Window | undefined {
     const value = captureOf(r.message);
-    if (value !== undefined) {
-      const cause = d.windows.findLast((w) =>
-        w.records.some(
-          (x) => x.sent && x.message.message === 'RequestSendEvent' && captureOf(x.message) === value,
-        ),
-      );
-      if (cause) return cause;
-    }
-    return d.windows.at(-1) ?? this.open(d, dn);
+    if (value === undefined) return undefined;
+    return d.windows.findLast((w) =>
+      w.records.some(
+        (x) => x.sent && x.message.message === 'RequestSendEvent' && captureOf(x.message) === value,
+      ),
+    );
   }
 
   /** Hands over the oldest windows whose successor has settled (or that are too many). */

@@ -1,0 +1,126 @@
+/**
+ * The load judge files each operation's messages into a window and judges it with the suite's
+ * rules once the next operation on its DN has settled: a copy that arrives after the next
+ * operation was sent still goes with its own, memory holds a few windows a DN however many
+ * operations pass, and a wrong answer fails the rule it breaks and no other.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadConfig } from '../src/config/load.ts';
+import {
+  DEFAULT_MAPPING,
+  expectedIndication,
+  type Indication,
+  type Operation,
+} from '../src/domain/screencap.ts';
+import { Journal, type NewEntry } from '../src/journal.ts';
+import { OPERATION_CYCLE } from '../src/load/agent.ts';
+import { LoadJudge } from '../src/load/judge.ts';
+import type { RuleOutcome } from '../src/result/outcomes.ts';
+import { settingsFrom } from '../src/settings.ts';
+
+const SETTINGS = settingsFrom(loadConfig(undefined, {}));
+const DN = '7001';
+const DESKTOP = `desktop ${DN}`;
+
+/** A desktop and a mock recorder on one DN, as their links journal them, with the recorder's copy of each indication late. */
+function exchange(operations: number, answer: (op: Operation, before: Indication) => Indication) {
+  const journal = new Journal();
+  const judge = new LoadJudge({
+    settings: SETTINGS,
+    sources: {
+      parties: new Map([
+        [DESKTOP, 'desktop'],
+        ['recorder', 'recorder'],
+      ]),
+    },
+  });
+  journal.subscribe(judge.observe);
+  const put = (party: string, direction: 'in' | 'out', message: NewEntry['message']) =>
+    journal.append({ party, direction, message });
+  const capture = (value: string) => [['screen-capture', value]];
+  for (const party of [DESKTOP, 'recorder']) {
+    put(party, 'out', { message: 'RequestRegisterAddress', ReferenceID: 1, ThisDN: DN });
+    put(party, 'in', { message: 'EventRegistered', ReferenceID: 1, ThisDN: DN });
+  }
+  let state: Indication = 'disabled';
+  let late: (() => void) | undefined;
+  let mostOpen = 0;
+  for (let i = 0; i < operations; i++) {
+    const op = OPERATION_CYCLE[i % OPERATION_CYCLE.length] as Operation;
+    const ref = i + 2;
+    const event = (value: string) => ({ message: 'EventUserEvent', ThisDN: DN, UserData: capture(value) });
+    put(DESKTOP, 'out', { message: 'RequestSendEvent', ReferenceID: ref, ThisDN: DN, Event: event(op) });
+    late?.(); // the recorder's copy of the previous indication, read after this operation was sent
+    put(DESKTOP, 'in', { message: 'EventACK', ReferenceID: ref, ThisDN: DN });
+    put(DESKTOP, 'in', event(op));
+    put('recorder', 'in', event(op));
+    const indication = answer(op, state);
+    state = indication;
+    put('recorder', 'out', {
+      message: 'RequestSendEvent',
+      ReferenceID: ref,
+      ThisDN: DN,
+      Event: event(indication),
+    });
+    put('recorder', 'in', { message: 'EventACK', ReferenceID: ref, ThisDN: DN });
+    put(DESKTOP, 'in', event(indication));
+    judge.operationOver(DN);
+    late = () => put('recorder', 'in', event(indication));
+    mostOpen = Math.max(mostOpen, judge.open);
+  }
+  late?.();
+  const judgedBeforeTheEnd = judge.judged;
+  judge.finish();
+  return { judge, mostOpen, judgedBeforeTheEnd };
+}
+
+const rule = (outcomes: readonly RuleOutcome[], id: string) => outcomes.find((o) => o.rule === id);
+
+describe('load judge', () => {
+  test('1,000 operations: each judged with its own messages, all pass, at most 3 open at once', () => {
+    const { judge, mostOpen, judgedBeforeTheEnd } = exchange(1000, (op, before) =>
+      expectedIndication(DEFAULT_MAPPING, op, before),
+    );
+    assert.equal(judge.judged, 1000);
+    assert.equal(judge.failed, 0);
+    assert.ok(mostOpen <= 3, `at most 3 windows open, was ${mostOpen}`);
+    assert.ok(judgedBeforeTheEnd >= 998, `judged as it went (${judgedBeforeTheEnd} before the end)`);
+    const scenarios = judge.scenarios();
+    assert.deepEqual(
+      scenarios.map((s) => s.status),
+      OPERATION_CYCLE.map(() => 'passed'),
+    );
+    const start = scenarios.find((s) => s.name === 'start under load');
+    // The late copies went with their own operation: every delivery accounted for, none unexpected.
+    assert.match(rule(start?.rules ?? [], 'TSRV-DELIVERY')?.reason ?? '', /in 200 of 200 operation/);
+    assert.match(rule(start?.rules ?? [], 'REC-MAPPING')?.reason ?? '', /200 checked in 200 of 200/);
+    const query = scenarios.find((s) => s.name === 'query under load');
+    assert.match(rule(query?.rules ?? [], 'REC-QUERY-UNCHANGED')?.reason ?? '', /200 checked/);
+  });
+
+  test('a recorder answering resume with paused fails REC-MAPPING on the resumes alone', () => {
+    const { judge } = exchange(100, (op, before) =>
+      op === 'resume' ? 'paused' : expectedIndication(DEFAULT_MAPPING, op, before),
+    );
+    assert.equal(judge.failed, 20);
+    const failed = judge
+      .scenarios()
+      .flatMap((s) => s.rules.filter((r) => r.outcome === 'failed').map((r) => `${s.name}: ${r.rule}`));
+    assert.deepEqual(failed, ['resume under load: REC-MAPPING']);
+  });
+
+  test('query answered with the state the last indication left, not the mapping: a query that moves the state fails REC-QUERY-UNCHANGED', () => {
+    const { judge } = exchange(50, (op, before) =>
+      op === 'query'
+        ? before === 'enabled'
+          ? 'paused'
+          : 'enabled'
+        : expectedIndication(DEFAULT_MAPPING, op, before),
+    );
+    const failed = judge
+      .scenarios()
+      .flatMap((s) => s.rules.filter((r) => r.outcome === 'failed').map((r) => `${s.name}: ${r.rule}`));
+    assert.deepEqual(failed, ['query under load: REC-QUERY-UNCHANGED']);
+  });
+});
