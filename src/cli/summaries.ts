@@ -9,7 +9,7 @@ export const SUMMARIES = {
     'check every screen-capture exchange of a SIP Server log against the rules (with --run, together with a live run of the same period); exit 0 only if every applicable rule passed',
   mock: 'run a mock party as its own process',
   config: 'configuration files',
-  load: 'load test: mock desktops, one DN and one connection each, send screen-capture operations at a fixed total rate; exit 0 only if none went unanswered or wrong',
+  load: "load test: mock desktops, one DN and one connection each, send screen-capture operations at a fixed total rate; every operation is judged by the suite's rules, and the bundle (certificate with the latency figures, manifest) is run's",
   report: "summarize a run's report (default: the latest)",
   publish:
     'verify every run and verify-log bundle under the folders and write a static site: latest verdicts, a compatibility matrix, histories, badges and index.json',

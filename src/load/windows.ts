@@ -76,8 +76,8 @@ export class OperationWindows {
         target.awaiting++;
         target.awaited.push([r.client, m.ReferenceID]);
       }
-      let pending = this.pending.get(r.client);
-      if (!pending) this.pending.set(r.client, (pending = new Map()));
+      const pending = this.pending.get(r.client) ?? new Map<unknown, Window | DnWindows>();
+      this.pending.set(r.client, pending);
       pending.set(m.ReferenceID, target);
       return this.settle(dn);
     }
@@ -127,7 +127,10 @@ export class OperationWindows {
 
   private windowsOf(dn: string): DnWindows {
     let d = this.dns.get(dn);
-    if (!d) this.dns.set(dn, (d = { registrations: [], windows: [] }));
+    if (!d) {
+      d = { registrations: [], windows: [] };
+      this.dns.set(dn, d);
+    }
     return d;
   }
 

@@ -1,7 +1,7 @@
 /**
  * Where a scenario's evidence lies in a bundle: `exchanges/<feature>/<scenario>/` holding its
  * sequence diagram, message trace and findings under readable names, so the certificate links to
- * each one. A live run, verify-log (and later load) write them through here alike.
+ * each one. A live run, verify-log and load write them through here alike.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
