@@ -25,7 +25,8 @@ import { Journal, type JournalEntry } from '../src/journal.ts';
 import { TlibLink } from '../src/link/tlib-link.ts';
 import { OPERATION_CYCLE } from '../src/load/agent.ts';
 import { type LoadOptions, type LoadResult, runLoad } from '../src/load/runner.ts';
-import { MockRecorder } from '../src/parties/recorder.ts';
+import { recorderBehaviour } from '../src/parties/breakages.ts';
+import { MockRecorder, type MockRecorderOptions } from '../src/parties/recorder.ts';
 import type { Certification } from '../src/report/certification.ts';
 import type { Percentiles } from '../src/result/load.ts';
 import type { RuleSummary } from '../src/result/outcomes.ts';
@@ -245,7 +246,11 @@ describe('load mode', () => {
     assert.equal(r.suite.verdict, 'failed');
   });
 
-  test("a recorder under test on the embedded simulator is judged from the simulator's view: conforming, it passes", async (t) => {
+  /** A load whose recorder under test connects to the embedded simulator when told where it listens. */
+  async function againstVendorRecorder(
+    t: TestContext,
+    options: Partial<Omit<MockRecorderOptions, 'link' | 'dns'>>,
+  ): Promise<LoadResult> {
     const dns = ['30000', '30001', '30002', '30003', '30004'];
     let vendor: Promise<MockRecorder> | undefined;
     const r = await runLoad({
@@ -263,17 +268,29 @@ describe('load mode', () => {
           host: host as string,
           port: Number(port),
           applicationName: 'vendor-recorder',
-        }).then((link) => MockRecorder.start({ link, dns }));
+        }).then((link) => MockRecorder.start({ link, dns, ...options }));
       },
     });
     t.after(async () => (await vendor)?.link.close());
     assert.equal(r.profile, 'recorder');
     assert.equal(r.figures.recorder, 'external recorder (SUT)');
+    return r;
+  }
+
+  test("a slower recorder under test on the embedded simulator is judged from the simulator's view, and passes", async (t) => {
+    const r = await againstVendorRecorder(t, { answerDelayMs: 150 });
     assert.equal(r.suite.verdict, 'passed', r.suite.reasons.join('; '));
+    assert.ok(r.figures.latencyMs.indication.p50 >= 150, 'it did answer late');
     // Its own requests were observed (through the simulator), so the recorder's rules were judged.
     for (const id of ['REC-REGISTERED', 'REC-THISDN', 'REC-CONNID', 'REC-MAPPING', 'REC-ANSWER'])
       assert.equal(ruleOf(r, id).outcome, 'passed', id);
     assert.equal(ruleOf(r, 'TSRV-REPLY').outcome, 'not-applicable', 'the harness plays the T-Server here');
+  });
+
+  test('a recorder under test whose indications name another DN fails REC-THISDN, seen only by the simulator', async (t) => {
+    const r = await againstVendorRecorder(t, recorderBehaviour('recorder-thisdn-mismatch'));
+    assert.equal(r.suite.verdict, 'failed');
+    assert.deepEqual(failedRules(r), ['REC-THISDN']);
   });
 
   test('screencap-cert load writes a bundle: certificate, load.json, self-contained load.html, a manifest report verify accepts, latest; exit 0', async (t) => {
