@@ -43,7 +43,9 @@ interface LoadCommandOptions {
 }
 
 /** What load can break: the mock recorder and the embedded T-Server (its desktops are its own). */
-const LOAD_BREAKAGES = [...breakagesOf('recorder'), ...breakagesOf('tserver')];
+const RECORDER_BREAKAGES = breakagesOf('recorder');
+const TSERVER_BREAKAGES = breakagesOf('tserver');
+const LOAD_BREAKAGES = [...RECORDER_BREAKAGES, ...TSERVER_BREAKAGES];
 
 export function registerLoadCommand(program: Command): void {
   program
@@ -99,9 +101,9 @@ export function registerLoadCommand(program: Command): void {
         command.error(`--break ${opts.break}: the load test can break ${LOAD_BREAKAGES.join(', ')}`);
       }
       const mockRecorder = opts.recorder && profile !== 'recorder';
-      if (opts.break?.startsWith('recorder-') && !mockRecorder)
+      if (opts.break && RECORDER_BREAKAGES.includes(opts.break) && !mockRecorder)
         command.error(`--break ${opts.break} breaks the mock recorder, which this run does not start`);
-      if (opts.break?.startsWith('tserver-') && external)
+      if (opts.break && TSERVER_BREAKAGES.includes(opts.break) && external)
         command.error(`--break ${opts.break} breaks the embedded T-Server, which this run does not start`);
       const bundle = await Bundle.open(opts.reports);
       const bar = progressBar(opts.duration);

@@ -37,10 +37,6 @@ export class LoadAgent {
     desktop.onIndication(() => this.answered());
   }
 
-  get busy(): boolean {
-    return this.current !== undefined;
-  }
-
   /** Sends the next operation; `done` is called once it is over (indication, EventError, no reply or timeout). */
   operate(done: () => void): void {
     const operation = OPERATION_CYCLE[this.step] as Operation;

@@ -131,7 +131,6 @@ export class LoadJudge {
     } else if (failed && !t.example.failed) t.example = { records, outcomes, failed };
     t.operations++;
     if (failed) t.failed++;
-    const bySeq = new Map(records.map((r) => [r.entry.seq, r.entry]));
     for (const o of outcomes) {
       let r = t.rules.get(o.rule);
       if (!r) {
@@ -145,7 +144,7 @@ export class LoadJudge {
       for (const f of o.findings) {
         if (r.findings.length >= KEPT_FINDINGS) break;
         r.findings.push(f);
-        const entry = f.journalSeq === undefined ? undefined : bySeq.get(f.journalSeq);
+        const entry = records.find((r) => r.entry.seq === f.journalSeq)?.entry;
         if (entry) t.offending.set(entry.seq, traceLine(entry, [`${o.rule}: ${f.text}`]));
       }
     }

@@ -35,7 +35,7 @@ export interface LoadOptions {
   /** Operations per second, all agents together. */
   rate: number;
   durationS: number;
-  settings: LoadSettings;
+  settings: JudgeSettings;
   /** An external T-Server; default: the embedded simulator. */
   tserver?: Endpoint;
   /** Where the embedded simulator listens (default 127.0.0.1, any free port): a recorder under test connects there. */
@@ -64,8 +64,6 @@ export interface LoadOptions {
   /** What the run is waiting for, for people. */
   log?: (line: string) => void;
 }
-
-export type LoadSettings = JudgeSettings;
 
 export interface LoadResult {
   startedAt: string;
