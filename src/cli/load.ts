@@ -105,28 +105,23 @@ export function registerLoadCommand(program: Command): void {
         command.error(`--break ${opts.break} breaks the mock recorder, which this run does not start`);
       if (opts.break && TSERVER_BREAKAGES.includes(opts.break) && external)
         command.error(`--break ${opts.break} breaks the embedded T-Server, which this run does not start`);
-      const bundle = await Bundle.open(opts.reports);
       const bar = progressBar(opts.duration);
-      let result: LoadResult;
-      try {
-        result = await runLoad({
-          agents: opts.agents,
-          rate: opts.rate,
-          durationS: opts.duration,
-          settings: settingsFrom(config),
-          ...(external ? { tserver: external } : { listen: { host: t.host, port: t.port } }),
-          mockRecorder,
-          profile: profile as LoadProfile,
-          ...(opts.break ? { breakage: opts.break } : {}),
-          readyMs: config.timeouts.readyMs,
-          firstDn: opts.firstDn,
-          onProgress: (p) => bar.update(p),
-          log: (line) => process.stderr.write(`${line}\n`),
-        }).finally(() => bar.stop());
-      } catch (e) {
-        await bundle.discard();
-        throw e;
-      }
+      // A load that cannot run (a port in use, no recorder under test) throws: no bundle is opened.
+      const result = await runLoad({
+        agents: opts.agents,
+        rate: opts.rate,
+        durationS: opts.duration,
+        settings: settingsFrom(config),
+        ...(external ? { tserver: external } : { listen: { host: t.host, port: t.port } }),
+        mockRecorder,
+        profile: profile as LoadProfile,
+        ...(opts.break ? { breakage: opts.break } : {}),
+        readyMs: config.timeouts.readyMs,
+        firstDn: opts.firstDn,
+        onProgress: (p) => bar.update(p),
+        log: (line) => process.stderr.write(`${line}\n`),
+      }).finally(() => bar.stop());
+      const bundle = await Bundle.open(opts.reports, new Date(result.startedAt));
       let suite = result.suite;
       const figures = result.figures;
       await bundle.write({
