@@ -19,12 +19,12 @@ import {
   runLoad,
 } from '../load/runner.ts';
 import type { LoadProgress } from '../load/tally.ts';
-import { breakagesOf } from '../parties/breakages.ts';
+import { type BreakageId, breakagesOf } from '../parties/breakages.ts';
 import { configurationSnapshot } from '../report/configuration.ts';
 import { Bundle } from '../report/write.ts';
 import { EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import { settingsFrom } from '../settings.ts';
-import { parseEndpoint, parsePositiveInt, parsePositiveNumber } from './options.ts';
+import { parseBreakage, parseEndpoint, parsePositiveInt, parsePositiveNumber } from './options.ts';
 import { formatSummary } from './run.ts';
 import { SUMMARIES } from './summaries.ts';
 
@@ -37,7 +37,7 @@ interface LoadCommandOptions {
   profile?: string;
   firstDn: number;
   config?: string;
-  break?: string;
+  break?: BreakageId;
   allowIncomplete?: boolean;
   reports: string;
 }
@@ -70,6 +70,7 @@ export function registerLoadCommand(program: Command): void {
     .option(
       '--break <party>',
       `self-test: a deliberately broken mock recorder or embedded T-Server (${LOAD_BREAKAGES.join(', ')})`,
+      parseBreakage(),
     )
     .option('--allow-incomplete', 'exit 0 for an INCOMPLETE verdict (the certificate still says INCOMPLETE)')
     .option('--reports <dir>', 'reports root: the bundle goes to <dir>/<run-id>/', 'reports')

@@ -11,7 +11,7 @@ import { harnessApplicationName, isHarnessApplication } from '../harness-clients
 import { Journal } from '../journal.ts';
 import type { Endpoint, ServerIdentity } from '../link/link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
-import { recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
+import { type BreakageId, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import type { LoadFigures, Percentiles } from '../result/load.ts';
@@ -49,7 +49,7 @@ export interface LoadOptions {
   /** The seat certified (default: recorder without the mock recorder, tserver with an external T-Server, else self). */
   profile?: LoadProfile;
   /** A deliberately broken mock recorder or embedded T-Server (self-test of the load judge). */
-  breakage?: string;
+  breakage?: BreakageId;
   readyMs?: number;
   /** Agent i is on DN firstDn + i (default 10000). */
   firstDn?: number;

@@ -5,8 +5,9 @@
  * settled (the barrier: the T-Server answers and delivers in order, so nothing of the earlier one
  * can still arrive), and then forgotten, so memory stays bounded however long the run.
  */
-import { captureOf, REPLY_NAMES, tevent } from '../rules/exchanges.ts';
+import { captureOf, tevent } from '../rules/exchanges.ts';
 import type { WireRecord } from '../rules/observations.ts';
+import { REPLY_NAMES } from '../tlib/messages.ts';
 
 export interface OperationWindow {
   dn: string;
