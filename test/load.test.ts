@@ -232,6 +232,14 @@ describe('load mode', () => {
     // The cycle resumes after every pause, so nothing else comes out wrong.
     assert.deepEqual(failedRules(r), ['REC-MAPPING']);
     assert.equal(r.figures.operations.failed, pauses);
+    // Counted per rule over every operation: the pauses failed it, queries do not exercise it.
+    const counts = r.ruleCounts.find((c) => c.rule === 'REC-MAPPING')?.operations;
+    const queries = r.figures.latencyMs.byOperation.query?.count ?? 0;
+    assert.deepEqual(
+      { failed: counts?.failed, notExercised: counts?.['not-exercised'] },
+      { failed: pauses, notExercised: queries },
+    );
+    assert.equal((counts?.passed ?? 0) + pauses + queries, r.figures.operations.judged);
     const pause = r.suite.scenarios.find((s) => s.name === 'pause under load');
     const mapping = pause?.rules.find((x) => x.rule === 'REC-MAPPING');
     assert.equal(mapping?.outcome, 'failed');
@@ -349,6 +357,7 @@ describe('load mode', () => {
     assert.equal(code, 1, output);
     assert.match(output, /FAIL REC-MAPPING/);
     assert.match(output, /Verdict: FAILED \(REC-MAPPING failed/);
+    assert.match(output, /REC-MAPPING failed in \d+ of \d+ operations/);
     const certificate = JSON.parse(
       await readFile(join(reports, 'latest', 'certification.json'), 'utf8'),
     ) as Certification;

@@ -189,6 +189,9 @@ function summary(r: LoadResult): string {
     `Load: ${f.agents} agents, ${f.rate} operations/s for ${f.durationS} s against ${f.tserver} with the ${f.recorder}`,
     `Operations: ${t.sent} sent (${f.throughput.sentPerS.toFixed(1)}/s), ${t.acked} EventACK, ${t.errors} EventError, ${t.noReply} without reply, ${t.notSent} not sent`,
     `Indications: ${t.indications} received, ${t.timedOut} timed out; judged by the rules: ${t.judged} operations, ${t.failed} failed a rule`,
+    ...r.ruleCounts
+      .filter((c) => c.operations.failed > 0)
+      .map((c) => `  ${c.rule} failed in ${c.operations.failed} of ${t.judged} operations`),
     `Indication latency (ms): p50 ${p.p50} p90 ${p.p90} p99 ${p.p99} p99.9 ${p.p999} max ${p.max}`,
     `Peak RSS: ${(f.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
     '',

@@ -134,8 +134,7 @@ export class LoadJudge {
     for (const o of outcomes) {
       let r = t.rules.get(o.rule);
       if (!r) {
-        const counts = Object.fromEntries(OUTCOMES.map((k) => [k, 0])) as Record<Outcome, number>;
-        r = { section: o.section, counts, checked: 0, reasons: {}, findings: [] };
+        r = { section: o.section, counts: emptyCounts(), checked: 0, reasons: {}, findings: [] };
         t.rules.set(o.rule, r);
       }
       r.counts[o.outcome]++;
@@ -165,11 +164,36 @@ export class LoadJudge {
     });
   }
 
+  /** Per rule, over every operation: how many ended in each outcome, and the instances checked. */
+  ruleCounts(): RuleCounts[] {
+    const byRule = new Map<string, RuleCounts>();
+    for (const t of this.tallies.values()) {
+      for (const [rule, r] of t.rules) {
+        const c = byRule.get(rule) ?? { rule, operations: emptyCounts(), checked: 0 };
+        byRule.set(rule, c);
+        for (const o of OUTCOMES) c.operations[o] += r.counts[o];
+        c.checked += r.checked;
+      }
+    }
+    return [...byRule.values()];
+  }
+
   /** Per scenario, the window whose messages show it: the first that failed, else the first. */
   examples(): Map<string, JudgedWindow> {
     return new Map([...this.tallies].map(([name, t]) => [name, t.example]));
   }
 }
+
+/** A rule over a load run's operations. */
+export interface RuleCounts {
+  rule: string;
+  /** Operations by the rule's outcome in each. */
+  operations: Record<Outcome, number>;
+  /** Instances judged (requests, deliveries, answers) over all of them. */
+  checked: number;
+}
+
+const emptyCounts = () => Object.fromEntries(OUTCOMES.map((k) => [k, 0])) as Record<Outcome, number>;
 
 function ruleOutcome(rule: string, r: RuleTally, operations: number): RuleOutcome {
   const outcome = strongest(OUTCOMES.filter((o) => r.counts[o] > 0)) ?? 'not-exercised';

@@ -81,6 +81,7 @@ export function loadReportHtml(r: LoadResult): string {
       ? 'every rule that applies was judged on every operation, and all passed.'
       : reasons.join('; '),
   )} (the certificate: certification.html)</p>`;
+  const counts = new Map(r.ruleCounts.map((c) => [c.rule, c]));
   const rules = r.suite.rules.filter((x) => x.outcome !== 'not-applicable');
   const latencyChart = lineChart({
     title: 'Indication latency per second (received in that second)',
@@ -124,8 +125,28 @@ Every operation is judged by the rules of the conformance suite (profile ${esc(r
 ${verdict}
 <h2>Rules</h2>
 ${table(
-  ['rule', 'outcome', 'over the operations'],
-  rules.map((x) => [x.rule, x.outcome, x.reason.split('\n')[0] ?? '']),
+  [
+    'rule',
+    'outcome',
+    'operations failed',
+    'passed',
+    'not judged',
+    'instances checked',
+    'the first finding or why',
+  ],
+  rules.map((x) => {
+    const c = counts.get(x.rule);
+    const o = c?.operations;
+    return [
+      x.rule,
+      x.outcome,
+      count(o?.failed ?? 0),
+      count(o?.passed ?? 0),
+      count((o?.['not-observable'] ?? 0) + (o?.['not-exercised'] ?? 0)),
+      count(c?.checked ?? 0),
+      x.outcome === 'passed' ? '' : (x.reason.split('\n')[0] ?? ''),
+    ];
+  }),
 )}
 <h2>Operations</h2>
 ${table(

@@ -21,7 +21,7 @@ import type { Role } from '../rules/observations.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import { LoadAgent, OPERATION_CYCLE } from './agent.ts';
 import { mapLimited } from './concurrency.ts';
-import { type JudgedWindow, type JudgeSettings, LoadJudge } from './judge.ts';
+import { type JudgedWindow, type JudgeSettings, LoadJudge, type RuleCounts } from './judge.ts';
 import { percentilesOf } from './latency.ts';
 import { fireAtRate } from './schedule.ts';
 import { type LoadProgress, LoadTally, type SecondCounts } from './tally.ts';
@@ -85,6 +85,8 @@ export interface LoadResult {
   examples: { noReply: string[]; recorderErrors: string[] };
   /** The rules' judgement (one scenario per operation), the load's failures, the verdict, its figures. */
   suite: SuiteResult;
+  /** Per rule, how many operations passed it, failed it, ... */
+  ruleCounts: RuleCounts[];
   /** Per scenario, one judged operation's messages (its sequence diagram and trace in the bundle). */
   evidence: ReadonlyMap<string, JudgedWindow>;
 }
@@ -296,6 +298,7 @@ function resultOf(
       recorderErrors: recorderErrors.slice(0, 20).map((e) => e.message),
     },
     suite: { verdict, reasons, complete: true, scenarios, rules, load: figures },
+    ruleCounts: judge.ruleCounts(),
     evidence: judge.examples(),
   };
 }
