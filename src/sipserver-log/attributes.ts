@@ -9,6 +9,7 @@
  */
 import { MAX_KV_DEPTH } from '../tlib/codec.ts';
 import type { KVList, KVValue, WireMessage } from '../tlib/messages.ts';
+import { bytesAre, decode } from './decode.ts';
 import { escapeLogText, unescapeLogText } from './escape.ts';
 
 /** Fields of RequestSendEvent's Tevent that a log may leave unshown. */
@@ -135,6 +136,23 @@ function pairValue(text: string): KVValue {
 /** Which attributes to read (names without the `Attribute` prefix): all of them, or these. */
 export type AttributeSelection = 'all' | ReadonlySet<string>;
 
+const TAB = 0x09;
+const BACKSLASH = 0x5c;
+const PREFIX = 'Attribute';
+
+/**
+ * Whether the attribute named at `bytes[at...]` (up to a tab or `end`) is one of `names`, by its
+ * bytes. A name with an escape in it is read as text (`attribute`) to be sure.
+ */
+function selects(names: ReadonlySet<string>, bytes: Uint8Array, at: number, end: number): boolean {
+  const from = bytesAre(bytes, at, PREFIX) ? at + PREFIX.length : at;
+  let to = from;
+  while (to < end && bytes[to] !== TAB) if (bytes[to++] === BACKSLASH) return true;
+  const length = to - from;
+  for (const name of names) if (name.length === length && bytesAre(bytes, from, name)) return true;
+  return false;
+}
+
 /** Collects a message's attribute lines (in order), then builds the message. */
 export class AttributeReader {
   private readonly attributes: Array<[name: string, value: unknown]> = [];
@@ -146,6 +164,21 @@ export class AttributeReader {
   readonly problems: string[] = [];
 
   constructor(private readonly selection: AttributeSelection = 'all') {}
+
+  /**
+   * Line `lineNo` of the log as its bytes (see `add`): decoded only if it is read. Most attributes
+   * of most messages are not (a call event's attached data, another request's DN).
+   */
+  addLine(bytes: Buffer, start: number, end: number, lineNo: number): void {
+    if (bytes[start + 1] === TAB) {
+      if (this.skipping) return;
+    } else if (this.selection !== 'all' && !selects(this.selection, bytes, start + 1, end)) {
+      this.lists = [];
+      this.skipping = true;
+      return;
+    }
+    this.add(decode(bytes, start, end), lineNo);
+  }
 
   /** Line `lineNo` of the log, starting with a tab, without its line end. */
   add(line: string, lineNo: number): void {

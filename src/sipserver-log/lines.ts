@@ -90,7 +90,6 @@ const CLIENT = /^\[(\d+)\] \(([0-9a-fA-F]{1,16}) (.*) (\S+)\)$/;
 const TRC = /^ Trc (04541|04542) (\S+) (received from|sent to) (.*)$/;
 const PRINTED =
   /^\[[^\]]*\] \S+ (send_to_client|distribute_event|distribute call event|distribute party event): message (\S+)$/;
-const CLOCK = /^(\d\d):(\d\d):(\d\d)\.(\d{3,4})$/;
 /** `Std 04524 Client 612 disconnected ...`, `Std 04523 Connection to client 612 closed ...`. */
 const DISCONNECTED =
   /^ Std (?:04524 Client|04523 Connection to client) \[?(\d+)\]? (?:disconnected|closed)\b/;
@@ -121,7 +120,7 @@ const REQUEST_NAMES: Readonly<Record<string, string>> = {
 
 /** A message name as the rules know it. */
 export function canonicalName(name: string): string {
-  return REQUEST_NAMES[name] ?? name;
+  return name.startsWith('RequestDistribute') ? (REQUEST_NAMES[name] ?? name) : name;
 }
 
 export function parseClient(text: string): LogClient | undefined {
@@ -135,14 +134,34 @@ export function parseClient(text: string): LogClient | undefined {
   };
 }
 
-/** Microseconds since midnight of `HH:MM:SS.mmm` or `HH:MM:SS.ffff`, or undefined. */
+/** The value of the two digits at `at`, or NaN. */
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+}
+
+/**
+ * Microseconds since midnight of `HH:MM:SS.mmm` or `HH:MM:SS.ffff`, or undefined. Read by
+ * character codes: every T-Lib line of a log has one.
+ */
 export function parseClock(text: string): number | undefined {
-  const m = CLOCK.exec(text);
-  if (!m) return undefined;
-  const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (h > 23 || min > 59 || s > 60) return undefined;
-  const fraction = m[4] as string;
-  const micros = fraction.length === 3 ? Number(fraction) * 1000 : Number(fraction) * 100;
+  const length = text.length;
+  if ((length !== 12 && length !== 13) || text.charCodeAt(2) !== 58 || text.charCodeAt(5) !== 58)
+    return undefined;
+  if (text.charCodeAt(8) !== 46 /* . */) return undefined;
+  const h = twoDigits(text, 0);
+  const min = twoDigits(text, 3);
+  const s = twoDigits(text, 6);
+  let fraction = 0;
+  for (let i = 9; i < length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    fraction = fraction * 10 + d;
+  }
+  // NaN fails every comparison: a non-digit is no clock.
+  if (!(h <= 23 && min <= 59 && s <= 60)) return undefined;
+  const micros = length === 12 ? fraction * 1000 : fraction * 100;
   return ((h * 60 + min) * 60 + s) * 1_000_000 + micros;
 }
 
@@ -312,6 +331,56 @@ const WEEKDAYS = new Set(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 function mayBeStamped(line: string, c: number): boolean {
   if (c >= 48 && c <= 57) return true;
   return c >= 65 && c <= 90 && line.charCodeAt(3) === 32 && WEEKDAYS.has(line.slice(0, 3));
+}
+
+/**
+ * Whether a line may be of a form `classify` reads, by its bytes: `@`, `message `, `Application `,
+ * a capital and a space at the fourth byte (a weekday), or a digit and, within its first 64 bytes,
+ * one of the markers a line starting with a timestamp holds (` Trc 0454`, ` Std 0`, `[BSYNC] Trace:`). Most
+ * lines of a busy log are SIP traffic: they are passed over without being decoded. (A line that
+ * starts with a date is not passed over in silence: see `leadingDateBytes`.)
+ */
+export function mayBeRead(bytes: Uint8Array, start: number, end: number): boolean {
+  const c = bytes[start] as number;
+  if (c === 64 /* @ */) return true;
+  if (c === 109 /* m */) return bytes[start + 7] === 32;
+  if (c === 65 /* A */) return bytes[start + 11] === 32;
+  if (c >= 48 && c <= 57) return hasMarker(bytes, start, end);
+  return c >= 66 && c <= 90 && bytes[start + 3] === 32;
+}
+
+const MARKERS = [' Trc 0454', ' Std 0', '[BSYNC] Trace:'].map((m) => Buffer.from(m, 'latin1'));
+
+/** Where a marker may stand: after the longest timestamp (27 characters) and some. */
+const MARKER_WITHIN = 64;
+
+function hasMarker(bytes: Uint8Array, start: number, end: number): boolean {
+  const last = Math.min(end, start + MARKER_WITHIN);
+  for (let i = start; i < last; i++) {
+    const b = bytes[i];
+    if (b !== 32 && b !== 91 /* [ */) continue;
+    for (const marker of MARKERS) {
+      if (marker[0] !== b || i + marker.length > end) continue;
+      let j = 1;
+      while (j < marker.length && bytes[i + j] === marker[j]) j++;
+      if (j === marker.length) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The length of the date a line starts with (as `leadingDate` reads it: `YYYY-MM-DD`, `MM/dd/yy`,
+ * `MM/dd/yyyy`), by its bytes, or 0: a line passed over may still set the date of the lines after it.
+ */
+export function leadingDateBytes(bytes: Uint8Array, start: number, end: number): number {
+  if (bytes[start + 4] === 45 /* - */) {
+    const sep = bytes[start + 10];
+    return sep === 84 || sep === 32 ? 10 : 0;
+  }
+  if (bytes[start + 2] !== 47 /* / */) return 0;
+  for (let i = start + 3; i < end; i++) if (bytes[i] === 32) return i - start;
+  return 0;
 }
 
 /** What a line (not an attribute line) is. */

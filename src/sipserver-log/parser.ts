@@ -15,6 +15,8 @@
 import { DISCONNECTED, type Direction, type SourceRef } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 import { AttributeReader, type AttributeSelection, type TeventField } from './attributes.ts';
+import { detached } from './compact.ts';
+import { bytesAre, decode } from './decode.ts';
 import {
   type ClockStep,
   classify,
@@ -22,6 +24,8 @@ import {
   type LogClient,
   LogClock,
   leadingDate,
+  leadingDateBytes,
+  mayBeRead,
   parseClient,
   parseDate,
   type Stamp,
@@ -116,49 +120,7 @@ type Order = 'unknown' | 'body-first' | 'sent-first';
 const MAX_PENDING = 10_000;
 
 const NOTHING: ReadonlySet<string> = new Set();
-
-/**
- * A copy sharing no memory with the text it was read from. V8 keeps a substring as a slice of its
- * parent string, so one kept attribute value would keep its whole decoded chunk of log alive.
- */
-function detached<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
-/** Strings `shared` has copied, so that equal values (DNs, names, keys) share one copy. */
-const SHARED_MAX = 10_000;
-let sharedStrings = new Map<string, string>();
-
-/** `value` as `detached` makes it (plain JSON data), its strings shared among the messages kept. */
-function shared(value: unknown): unknown {
-  switch (typeof value) {
-    case 'string': {
-      const known = sharedStrings.get(value);
-      if (known !== undefined) return known;
-      if (sharedStrings.size >= SHARED_MAX) sharedStrings = new Map();
-      const own = JSON.parse(JSON.stringify(value)) as string;
-      sharedStrings.set(own, own);
-      return own;
-    }
-    case 'number':
-      return Number.isFinite(value) ? value + 0 : null;
-    case 'boolean':
-      return value;
-    case 'object': {
-      if (value === null) return null;
-      if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : shared(v)));
-      if (Object.getPrototypeOf(value) !== Object.prototype) return detached(value);
-      const out: Record<string, unknown> = {};
-      for (const [key, v] of Object.entries(value)) {
-        if (key === '__proto__') return detached(value);
-        if (v !== undefined) out[shared(key) as string] = shared(v);
-      }
-      return out;
-    }
-    default:
-      return detached(value);
-  }
-}
+const TAB = 0x09;
 
 class SipLogParser {
   private file = '';
@@ -187,16 +149,32 @@ class SipLogParser {
     this.file = name;
   }
 
-  line(text: string, line: number, truncated: boolean): void {
-    if (text.charCodeAt(0) === 9 /* tab */) {
-      if (!this.block) return;
+  line(bytes: Buffer, start: number, end: number, line: number, truncated: boolean): void {
+    const c = bytes[start] ?? 0;
+    if (c === TAB) {
+      const block = this.block;
+      if (!block) return;
       if (truncated) {
-        this.block.broken = `it is cut off at the end of ${this.file} (line ${line})`;
-        this.block.endOfFile = this.file;
-      } else this.block.reader?.add(text, line);
+        block.broken = `it is cut off at the end of ${this.file} (line ${line})`;
+        block.endOfFile = this.file;
+        return;
+      }
+      block.reader?.addLine(bytes, start, end, line);
       return;
     }
     this.closeBlock();
+    if (mayBeRead(bytes, start, end)) return this.text(decode(bytes, start, end), line, truncated);
+    this.abandonHeader();
+    // A line passed over still dates the dateless lines after it.
+    if (c >= 48 && c <= 57 /* digit */) {
+      const date = leadingDateBytes(bytes, start, end);
+      if (date > 0 && (date !== this.dateText.length || !bytesAre(bytes, start, this.dateText)))
+        this.noteDate(decode(bytes, start, end));
+    }
+  }
+
+  /** A line that is no attribute line, and may be of a form this parser reads (mayBeRead). */
+  private text(text: string, line: number, truncated: boolean): void {
     const form = classify(text);
     const source = { file: this.file, line };
     if ('stamp' in form && form.stamp.date !== undefined && !this.setDate(form.stamp.date)) {
@@ -397,9 +375,7 @@ class SipLogParser {
     if (!block?.reader) return;
     if (block.broken)
       this.skip(block.source, block.name, `not read: ${block.broken}`, block.endOfFile, block);
-    const built = block.broken
-      ? undefined
-      : (shared(block.reader.build(block.name)) as ReturnType<AttributeReader['build']>);
+    const built = block.broken ? undefined : block.reader.build(block.name);
     const problem = block.reader.problems.length ? block.reader.problems.join('; ') : undefined;
     if (!block.client) {
       this.printed = {

@@ -10,9 +10,10 @@
 import { DISCONNECTED, type JournalEntry } from '../journal.ts';
 import { type AgentModel, SAME_DN_AGENTS, withRegisteredDns } from '../rules/voice-calls.ts';
 import type { AttributeSelection, TeventField } from '../sipserver-log/attributes.ts';
+import { compact } from '../sipserver-log/compact.ts';
 import { clientId } from '../sipserver-log/lines.ts';
 import type { LogMessage } from '../sipserver-log/parser.ts';
-import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
+import { CALL_EVENT_NAMES, type WireMessage } from '../tlib/messages.ts';
 import { isoMicros } from '../tlib/time.ts';
 
 const REQUESTS = new Set([
@@ -97,6 +98,8 @@ export class Retainer {
   private readonly registered = new Map<string, Set<string>>();
   private seq = 0;
   private sorted = true;
+  /** The message last kept, and its compact copy. */
+  private compacted: { raw: WireMessage; own: WireMessage } | undefined;
 
   /** `agents`: where the calls of the agent sending on a DN are (default: on that DN). */
   constructor(
@@ -173,6 +176,9 @@ export class Retainer {
 
   private keep(m: LogMessage, seq: number): void {
     const names = this.names(m);
+    // One printed message goes to each of its recipients: one copy of it.
+    if (this.compacted?.raw !== m.message)
+      this.compacted = { raw: m.message, own: compact(m.message) as WireMessage };
     this.kept.push({
       seq,
       time: isoMicros(m.micros),
@@ -183,7 +189,7 @@ export class Retainer {
       peerId: names.id,
       ...(names.application ? { peerApplication: names.application } : {}),
       peerAddress: names.address,
-      message: m.message,
+      message: this.compacted.own,
       source: m.source,
       ...(m.problem ? { problem: m.problem } : {}),
     });
