@@ -15,6 +15,14 @@ import { REPLY_NAMES, type WireMessage } from '../src/tlib/messages.ts';
 /** How long anything that must arrive may take (generous: CI machines are slow, the loopback is not). */
 export const WAIT_MS = 3000;
 
+/** verify-log's settings for the logs tests write: the default mapping, 2 s to answer and reply. */
+export const LOG_SETTINGS = {
+  mapping: { start: 'enabled', stop: 'disabled', pause: 'paused', resume: 'enabled', query: 'current' },
+  initialState: 'disabled',
+  answerTimeoutMs: 2000,
+  requestTimeoutMs: 2000,
+} as const;
+
 /** `2026-11-23T10:15:00.123456Z`: ISO-8601 UTC with exactly six fractional digits. */
 export const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 

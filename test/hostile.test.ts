@@ -21,7 +21,7 @@ import { startSimulator } from '../src/sim/index.ts';
 import { parseLogFiles } from '../src/sipserver-log/parser.ts';
 import { sipServerLogFile } from '../src/sipserver-log/writer.ts';
 import { verifyLog } from '../src/verify-log/verify.ts';
-import { RawClient } from './helpers.ts';
+import { LOG_SETTINGS, RawClient } from './helpers.ts';
 
 const dirs: string[] = [];
 const tempDir = async () => {
@@ -33,13 +33,6 @@ after(async () => {
   const { rm } = await import('node:fs/promises');
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
-
-const SETTINGS = {
-  mapping: { start: 'enabled', stop: 'disabled', pause: 'paused', resume: 'enabled', query: 'current' },
-  initialState: 'disabled',
-  answerTimeoutMs: 2000,
-  requestTimeoutMs: 2000,
-} as const;
 
 /** Waits until `check` holds (polling), or fails naming `what`. */
 async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
@@ -551,7 +544,7 @@ describe('verify-log holds against hostile logs (issue 13)', () => {
         ...exchange(REC, 9, 'enabled', '10:16:10.100'),
       ]),
     );
-    const result = await verifyLog([file], { settings: SETTINGS });
+    const result = await verifyLog([file], { settings: LOG_SETTINGS });
     assert.equal(result.source.clockSteps.count, 1);
     assert.equal(result.source.clockSteps.first[0]?.backMs, 3500);
     const answer = result.rules.find((r) => r.rule === 'REC-ANSWER');
@@ -575,7 +568,7 @@ describe('verify-log holds against hostile logs (issue 13)', () => {
     });
     assert.equal(problems.length, 1);
     assert.match(problems[0] as string, /^line \d+: a KV list nested more than 64 deep \(not read\)$/);
-    const result = await verifyLog([file], { settings: SETTINGS });
+    const result = await verifyLog([file], { settings: LOG_SETTINGS });
     assert.equal(result.exchanges.length, 1);
   });
 
@@ -586,7 +579,7 @@ describe('verify-log holds against hostile logs (issue 13)', () => {
       body.push(...exchange(DESK, i + 3, 'start', t));
     }
     const started = Date.now();
-    const result = await verifyLog([await logFile(logOf(body))], { settings: SETTINGS });
+    const result = await verifyLog([await logFile(logOf(body))], { settings: LOG_SETTINGS });
     assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
     const answer = result.scenarios[0]?.rules.find((r) => r.rule === 'REC-ANSWER');
     assert.equal(answer?.outcome, 'failed');

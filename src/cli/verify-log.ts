@@ -123,8 +123,8 @@ export function formatSource(result: LogVerification): string {
   const lines = [
     `Source: SIP Server log, ${s.files.length} file(s), ${s.from ? `${s.from} to ${s.to}` : 'no T-Lib message'}`,
     ...s.files.map((f) => `  ${f.path} (${megabytes(f.bytes)}, sha256 ${f.sha256})`),
-    `  ${s.messages} T-Lib messages read, ${s.kept} kept for the rules, ${result.exchanges.length} screen-capture exchanges`,
-    `Clients (${result.parties.length} in ${new Set(result.parties.map((p) => p.run)).size} T-Server run(s)):`,
+    `  ${s.messages} T-Lib messages read, ${s.kept} kept for the rules, ${s.exchanges} screen-capture exchanges`,
+    `Clients (${result.parties.length} taking part, of ${s.clients} seen, in ${new Set(result.parties.map((p) => p.run)).size} T-Server run(s)):`,
   ];
   // One line per seat and reason: a busy log has hundreds of clients.
   const kinds = new Map<string, Set<string>>();

@@ -119,6 +119,9 @@ type Order = 'unknown' | 'body-first' | 'sent-first';
 /** `sent to` lines held for a message not yet printed, at most (older ones are reported as skips). */
 const MAX_PENDING = 10_000;
 
+/** Clients read and kept at hand, at most (each line names one: reading it again costs little). */
+const CLIENTS_CACHED = 10_000;
+
 const NOTHING: ReadonlySet<string> = new Set();
 const TAB = 0x09;
 
@@ -137,9 +140,12 @@ class SipLogParser {
   private order: Order = 'unknown';
   /** The next `message` block is a copy to the backup server, not traffic. */
   private backup = false;
-  private readonly clients = new Map<string, LogClient>();
-  /** The client last seen on each socket: a disconnection names the socket. */
-  private readonly sockets = new Map<number, LogClient>();
+  /** Clients as their lines name them, recently read (a cache: a log may name a million). */
+  private clients = new Map<string, LogClient>();
+  /** The client last read of each client number, recently (a cache, cleared with `clients`). */
+  private numbers = new Map<number, LogClient>();
+  /** The client number last seen on each socket: a disconnection names the socket. */
+  private readonly sockets = new Map<number, number>();
   /** Each file's header (the server that wrote it). */
   readonly headers = new Map<string, ServerHeader>();
 
@@ -259,9 +265,16 @@ class SipLogParser {
       }
       case 'disconnected': {
         this.abandonHeader();
-        const client = this.sockets.get(form.socket);
-        if (!client) return; // a client the log never showed at work: nothing of it is judged
+        const number = this.sockets.get(form.socket);
+        if (number === undefined) return; // a client the log never showed at work: nothing of it is judged
         this.sockets.delete(form.socket);
+        // Its names, if still at hand (the line names the socket only).
+        const client = this.numbers.get(number) ?? {
+          socket: form.socket,
+          number,
+          application: '',
+          address: '',
+        };
         this.options.message({
           direction: 'in',
           client,
@@ -290,17 +303,20 @@ class SipLogParser {
 
   /** The client a line names: read once per client, then shared by all its messages. */
   private client(text: string): LogClient | undefined {
-    const known = this.clients.get(text);
-    if (known) {
-      this.sockets.set(known.socket, known);
-      return known;
+    let client = this.clients.get(text);
+    if (!client) {
+      client = parseClient(text);
+      if (!client) return undefined;
+      if (this.clients.size >= CLIENTS_CACHED) {
+        this.clients = new Map();
+        this.numbers = new Map();
+      }
+      // Its strings may keep their line alive: the cache is bounded, and what is kept is compacted (compact.ts).
+      this.clients.set(text, client);
     }
-    const client = parseClient(text);
-    if (!client) return undefined;
-    const own = detached(client);
-    this.clients.set(detached(text), own);
-    this.sockets.set(own.socket, own);
-    return own;
+    if (this.numbers.get(client.number) !== client) this.numbers.set(client.number, client);
+    if (this.sockets.get(client.socket) !== client.number) this.sockets.set(client.socket, client.number);
+    return client;
   }
 
   private selection(name: string): AttributeSelection | 'none' {

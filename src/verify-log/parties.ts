@@ -12,6 +12,7 @@ import { harnessRoleOf } from '../harness-clients.ts';
 import type { JournalEntry, SourceRef } from '../journal.ts';
 import { captureOf } from '../rules/exchanges.ts';
 import type { Role } from '../rules/observations.ts';
+import type { ClientSession } from './retain.ts';
 
 export interface RolePatterns {
   desktop?: readonly RegExp[];
@@ -81,23 +82,29 @@ function byTraffic(e: Evidence, patterns: RolePatterns): { role: Role; why: stri
   return { role: 'client', why: `it sends no screen-capture operation or indication${sends}` };
 }
 
+/**
+ * The parties of the kept `entries`. `sessions`: what the log showed of each client's registration
+ * (retain.ts keeps it apart from the entries); without it, the entries say.
+ */
 export function identifyParties(
   entries: readonly JournalEntry[],
   patterns: RolePatterns = {},
+  sessions: ReadonlyMap<string, ClientSession> = new Map(),
 ): Map<string, LogParty> {
   const evidence = new Map<string, Evidence>();
   for (const entry of entries) {
     if (entry.peerId === undefined) continue;
     let e = evidence.get(entry.peerId);
     if (!e) {
+      const session = sessions.get(entry.peerId);
       e = {
         application: '',
         operations: 0,
         indications: 0,
-        registered: false,
-        served: false,
+        registered: session?.registered ?? false,
+        served: session?.served ?? false,
         dns: new Set(),
-        first: entry.source,
+        first: session ? session.first : entry.source,
       };
       evidence.set(entry.peerId, e);
     }

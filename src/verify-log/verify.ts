@@ -68,6 +68,9 @@ function inWindow(window: LogWindow | undefined, micros: number, name: string): 
   return micros <= window.to && (micros >= window.from || SESSION_MESSAGES.has(name));
 }
 
+/** Exchanges listed in the result (all are counted): a log may hold millions, each judged by the rules. */
+export const EXCHANGES_LISTED = 1000;
+
 /** Skips kept in the result (all are counted). */
 const SKIPS_KEPT = 100;
 /** Findings of one rule in one scenario that the reports repeat; the rest are counted (a log may hold millions). */
@@ -95,6 +98,13 @@ export interface LogSource {
   /** T-Lib messages read, and how many the rules needed. */
   messages: number;
   kept: number;
+  /**
+   * Clients the log showed (per T-Server run); the result lists only those something was kept
+   * of (`parties`): a client that took no part in screen-capture traffic is counted, not listed.
+   */
+  clients: number;
+  /** Screen-capture exchanges judged; the result lists the first EXCHANGES_LISTED (`exchanges`). */
+  exchanges: number;
   skipped: { count: number; first: Skip[] };
   /**
    * Where the log's clock stepped back (more than its printing's precision), and by how much:
@@ -128,8 +138,9 @@ export interface ExchangeSummary {
 
 export interface LogVerification extends SuiteResult {
   source: LogSource;
-  /** Every client of every T-Server run, with its seat and why. */
+  /** Every client of every T-Server run that took part in what was judged, with its seat and why. */
   parties: Array<LogParty & { run: string }>;
+  /** The first EXCHANGES_LISTED exchanges, in log order per scenario (source.exchanges counts them all). */
   exchanges: ExchangeSummary[];
 }
 
@@ -166,7 +177,10 @@ interface Judged {
   scenarios: ScenarioResult[];
   parties: LogParty[];
   exchanges: ExchangeSummary[];
+  /** Exchanges judged, listed or not. */
+  exchangeCount: number;
   kept: number;
+  clients: number;
 }
 
 /**
@@ -209,11 +223,18 @@ function scenarioOf(name: string, entries: readonly JournalEntry[], rules: RuleO
  * this run, at this time (a run that ends with the next run's start ended there: what it did not
  * do, it never did).
  */
-function judgeRun(name: string, run: LogRun, cutAt: number | undefined, options: VerifyLogOptions): Judged {
+function judgeRun(
+  name: string,
+  run: LogRun,
+  cutAt: number | undefined,
+  options: VerifyLogOptions,
+  /** Exchanges that may still be listed (EXCHANGES_LISTED in all). */
+  room: number,
+): Judged {
   const scope = scopeOf(options);
   const entries = run.retainer.entries();
   const routes = linkDistributions(entries, run.retainer.unshown);
-  const parties = identifyParties(entries, options.patterns);
+  const parties = identifyParties(entries, options.patterns, run.retainer.clientSessions());
   const roleOf = (e: JournalEntry) => (e.peerId === undefined ? undefined : parties.get(e.peerId)?.role);
   const facts = {
     entries: new Map(entries.map((e) => [e.seq, e])),
@@ -228,13 +249,21 @@ function judgeRun(name: string, run: LogRun, cutAt: number | undefined, options:
     scenarios: [],
     parties: [...parties.values()],
     exchanges: [],
+    exchangeCount: 0,
     kept: entries.length,
+    clients: run.retainer.seen,
   };
   const groups = byDn(entries, routes);
   for (const [dn, own] of inWindowDns(groups, options.window)) {
     // A DN no screen-capture message went over has nothing to judge (a busy log has thousands).
     if (!own.some((e) => captureOf(e.message) !== undefined)) continue;
-    const agents = withRegisteredDns(options.agents ?? SAME_DN_AGENTS, (d) => desktopDns(d, own, parties));
+    // Asked once per request by the rules: found once per DN.
+    const registered = new Map<string, string[]>();
+    const agents = withRegisteredDns(options.agents ?? SAME_DN_AGENTS, (d) => {
+      const dns = registered.get(d) ?? desktopDns(d, own, parties);
+      registered.set(d, dns);
+      return dns;
+    });
     const group = withVoiceCalls(dn, own, groups, agents);
     const records = toRecords(group, { parties: new Map(), otherClientsRole: roleOf });
     const ctx = createCheckContext(records, { ...options.settings, agents });
@@ -251,8 +280,10 @@ function judgeRun(name: string, run: LogRun, cutAt: number | undefined, options:
     const scenario = scenarioOf(`${name}, DN ${dn}`, group, rules);
     options.evidence?.(scenario.name, { entries: group, records, outcomes: rules, tserver: undefined });
     judged.scenarios.push(scenario);
-    // One at a time: spreading a scenario's hundreds of thousands of exchanges overflows the stack.
-    for (const exchange of exchangesOf(scenario.name, ctx)) judged.exchanges.push(exchange);
+    for (const exchange of exchangesOf(scenario.name, ctx)) {
+      judged.exchangeCount++;
+      if (judged.exchanges.length < room) judged.exchanges.push(exchange);
+    }
   }
   return judged;
 }
@@ -310,7 +341,10 @@ export async function verifyLog(
   let run = newRun();
   const endRun = (cutAt?: number) => {
     if (run.messages === 0) return;
-    judged.push(judgeRun(`T-Server run ${judged.length + 1}`, run, cutAt, options));
+    const listed = judged.reduce((n, j) => n + j.exchanges.length, 0);
+    judged.push(
+      judgeRun(`T-Server run ${judged.length + 1}`, run, cutAt, options, EXCHANGES_LISTED - listed),
+    );
     run = newRun();
   };
   const skips: Skip[] = [];
@@ -357,8 +391,9 @@ export async function verifyLog(
   const server = files.find((f) => f.server)?.server;
   const scenarios = judged.flatMap((j) => j.scenarios);
   const exchanges = judged.flatMap((j) => j.exchanges);
+  const exchangeCount = judged.reduce((n, j) => n + j.exchangeCount, 0);
   const reasons: string[] = [];
-  if (exchanges.length === 0)
+  if (exchangeCount === 0)
     reasons.push('the log holds no screen-capture exchange (no RequestSendEvent carrying screen-capture)');
   const rules = summarizeRules(scenarios, scopeOf(options));
   const { verdict, reasons: why } = verdictOf({ scenarios, rules, failures: reasons });
@@ -375,6 +410,8 @@ export async function verifyLog(
       ...(first === undefined ? {} : { from: fullTime(first), to: fullTime(last) }),
       messages,
       kept: judged.reduce((n, j) => n + j.kept, 0),
+      clients: judged.reduce((n, j) => n + j.clients, 0),
+      exchanges: exchangeCount,
       skipped: { count: skipped, first: skips },
       clockSteps,
       unplaced,
