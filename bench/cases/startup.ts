@@ -3,11 +3,12 @@
  * beside a bare `node -e 0`, and how soon `screencap-cert sim` accepts a connection beside a bare
  * Node TCP server. Medians of alternating runs, so a burst of load skews both sides alike.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/cli.ts';
+import { buildPackage } from '../lib/proc.ts';
 import type { BenchCase, BenchRow } from '../types.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,7 +63,7 @@ export const startup: BenchCase = {
   title: 'start-up of the compiled command (--help; sim until it accepts a connection)',
   async run(): Promise<BenchRow[]> {
     // What is measured is the package as shipped: build it from the sources as they are.
-    execFileSync(process.execPath, ['build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    buildPackage();
     const node: number[] = [];
     const help: number[] = [];
     const listen: number[] = [];

@@ -1,5 +1,5 @@
 /** Figures of another process from Linux's /proc: undefined elsewhere, or once it has exited. */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,15 @@ export function watchPeakRss(pid: number, everyMs = 50): { stop(): number | unde
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+let built = false;
+
+/** Builds the package (dist/) from the sources as they are, once per bench run: what is measured is what ships. */
+export function buildPackage(): void {
+  if (built) return;
+  execFileSync(process.execPath, ['build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  built = true;
+}
+
 export interface TimedCli {
   seconds: number;
   peakRss: number | undefined;
@@ -57,10 +66,15 @@ export interface TimedCli {
   out: string;
 }
 
-/** Runs `screencap-cert <args>` as a user would: wall time, peak RSS and output. */
-export async function timeCli(args: string[]): Promise<TimedCli> {
+/**
+ * Runs `screencap-cert <args>` as a user would: wall time, peak RSS and output. `compiled`: the
+ * package's command (dist/cli.js, as built), as a vendor runs it; else the checkout's, compiling
+ * the sources at start-up.
+ */
+export async function timeCli(args: string[], options: { compiled?: boolean } = {}): Promise<TimedCli> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['bin/screencap-cert.js', ...args], {
+  const cli = options.compiled ? 'dist/cli.js' : 'bin/screencap-cert.js';
+  const child = spawn(process.execPath, [cli, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
