@@ -36,6 +36,8 @@ export {
   VERDICTS,
   type Verdict,
 } from './result/outcomes.ts';
+// The settings of a run or a log verification, from a configuration.
+export { type HarnessSettings, settingsFrom } from './settings.ts';
 // Start the embedded T-Server simulator (what `screencap-cert sim` runs).
 export {
   type Simulator,

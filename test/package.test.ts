@@ -32,6 +32,12 @@ const ENV = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => !/^(npm_|SCREENCAP_)/i.test(k) && k !== 'NODE_OPTIONS'),
 );
 
+/** What each of the README's scripting examples prints, in the README's order. */
+const README_EXAMPLES_PRINT = [
+  /^start: EventACK, then enabled$/m,
+  /^passed: \d+ screen-capture exchanges judged$/m,
+];
+
 let consumer = '';
 /** Why the package could not be installed, when the registry is unreachable. */
 let unreachable: string | undefined;
@@ -113,7 +119,8 @@ describe('the npm package, installed from its tarball', () => {
 
   test('npx screencap-cert run PASSES and writes its reports in the folder it runs in', async (t) => {
     if (unreachable) return t.skip(unreachable);
-    const child = npx(['run', '--summary-json', 'summary.json']);
+    // Its SIP Server log is what the README's verifyLog example reads.
+    const child = npx(['run', '--summary-json', 'summary.json', '--sip-log', 'SIPServer.log']);
     const output = new Lines();
     child.stdout?.setEncoding('utf8').on('data', (text: string) => output.feed(text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => output.feed(text));
@@ -193,13 +200,19 @@ describe('the npm package, installed from its tarball', () => {
     await writeFile(join(consumer, 'api.mjs'), script);
     const { stdout } = await exec(process.execPath, ['api.mjs'], { cwd: consumer, env: ENV });
     assert.match(stdout, /^\d+ function function function function 3 true$/m);
-    // The README's example, as a user would paste it.
+    // The README's examples, in order, as a user would paste them (the verifyLog one reads the
+    // SIP Server log of the run above).
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-    const example = /```js\n(import [\s\S]*?from 'screencap-cert';[\s\S]*?)```/.exec(readme)?.[1];
-    assert.ok(example, "the README has a js example importing from 'screencap-cert'");
-    await writeFile(join(consumer, 'readme-example.mjs'), example);
-    const ran = await exec(process.execPath, ['readme-example.mjs'], { cwd: consumer, env: ENV });
-    assert.match(ran.stdout, /^\d+ rules; simulator on 127\.0\.0\.1:\d+; recorder on 7001,7002$/m);
+    const examples = [...readme.matchAll(/```js\n(import [\s\S]*?from 'screencap-cert';[\s\S]*?)```/g)].map(
+      (m) => m[1] ?? '',
+    );
+    const printed = README_EXAMPLES_PRINT;
+    assert.equal(examples.length, printed.length, "the README's js examples importing from 'screencap-cert'");
+    for (const [i, example] of examples.entries()) {
+      await writeFile(join(consumer, `readme-example-${i}.mjs`), example);
+      const ran = await exec(process.execPath, [`readme-example-${i}.mjs`], { cwd: consumer, env: ENV });
+      assert.match(ran.stdout, printed[i] as RegExp, `README example ${i + 1}:\n${example}`);
+    }
     await writeFile(
       join(consumer, 'api.ts'),
       [
