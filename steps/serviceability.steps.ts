@@ -3,6 +3,7 @@ import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import type { Operation } from '../src/domain/screencap.ts';
 import { harnessApplicationName } from '../src/harness-clients.ts';
+import { TErr } from '../src/tlib/errors.ts';
 import type { ConformanceWorld } from '../support/world.ts';
 
 When("the recorder's connection is dropped", async function (this: ConformanceWorld) {
@@ -45,11 +46,17 @@ Then('the desktop on DN {dn} registers it again', async function (this: Conforma
 When(
   "the recorder's connection is dropped and the desktop on DN {dn} sends {operation} before it is back",
   async function (this: ConformanceWorld, dn: string, op: Operation) {
-    // In the same turn: the recorder's first reconnection attempt waits its backoff, the request is already on its way.
+    // However fast the recorder reconnects, the T-Server holds its DN registrations until the
+    // operation is answered: it is away, by the T-Server's own account, while the operation passes.
+    await this.harness.holdRegistrations('recorder');
     this.interrupted = await this.harness.dropConnection('recorder');
-    const { reply, mark } = await this.harness.operate(dn, op);
-    this.last = { reply, mark, dn };
-    this.missed = op;
+    try {
+      const { reply, mark } = await this.harness.operate(dn, op);
+      this.last = { reply, mark, dn };
+      this.missed = op;
+    } finally {
+      await this.harness.releaseRegistrations();
+    }
   },
 );
 
@@ -78,3 +85,20 @@ Then(
     );
   },
 );
+
+When('the link to the switch is down', async function (this: ConformanceWorld) {
+  await this.harness.linkDown();
+});
+
+When('the link to the switch is back', async function (this: ConformanceWorld) {
+  await this.harness.linkBack();
+});
+
+Then('the T-Server refuses it with EventError 54', function (this: ConformanceWorld) {
+  const reply = this.last?.reply;
+  if (!this.last) throw new Error('no operation has been sent yet in this scenario');
+  // What the scenario arranged took effect; that nothing was delivered is TSRV-REFUSED-NOT-DELIVERED's.
+  expect(reply?.message === 'EventError' && reply.ErrorCode, 'the reply while the link is down').to.equal(
+    TErr.NO_SWITCH,
+  );
+});

@@ -137,9 +137,15 @@ export const configSchema = z
       .strict()
       .default({}),
     desktop: z
-      .object({ stimulus: stimulus.optional(), link: desktopLink.default({ type: 'tlib-json' }) })
+      .object({
+        stimulus: stimulus.optional(),
+        link: desktopLink.default({ type: 'tlib-json' }),
+        /** How many times an operation refused with EventError 54 (the link to the switch down) may
+         *  be acknowledged once the link is back, before the desktop sends another (DESK-NO-RESEND). */
+        sendsAfterLinkDown: z.number().int().positive().default(1),
+      })
       .strict()
-      .default({ link: { type: 'tlib-json' } }),
+      .default({ link: { type: 'tlib-json' }, sendsAfterLinkDown: 1 }),
     timeouts: z
       .object({
         /** Time allowed for the indication after an operation (REC-ANSWER). */

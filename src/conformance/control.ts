@@ -17,6 +17,8 @@ export interface SimulatorControl {
   /** Resolves to the ConnID the change leaves: the consultation call's, the new one after a transfer or conference, else the same. */
   changeCall(connId: string, change: CallChange): Promise<string>;
   addFault(fault: FaultSpec): Promise<void>;
+  /** Clears every fault. */
+  clearFaults(): Promise<void>;
   /** undefined: not possible on this T-Server. */
   configureDns?(dns: string[] | undefined): Promise<void>;
   /** Turns the simulator's strict mode (`sim --strict`) on or off; undefined: not possible here. */
@@ -25,6 +27,9 @@ export interface SimulatorControl {
   disconnect?(which: DisconnectTarget): Promise<number>;
   /** Stops and starts the T-Server on the same port; undefined: not possible here. */
   restart?(): Promise<void>;
+  /** Holds the DN registrations of the clients `match` selects by application name, unanswered,
+   *  until called with undefined (TServer.parkRegistrations); undefined: not possible here. */
+  parkRegistrations?(match: ((application: string | undefined) => boolean) | undefined): Promise<void>;
 }
 
 /** Whose connection to drop: a client by its application name, or those registered on a DN but not the harness's. */
@@ -61,6 +66,9 @@ export function inProcessControl(sim: Pick<Simulator, 'tserver' | 'restart'>): S
     addFault: async (fault) => {
       sim.tserver.faults.add(fault);
     },
+    clearFaults: async () => {
+      sim.tserver.faults.clear();
+    },
     configureDns: async (dns) => sim.tserver.configureDns(dns),
     strict: async (on) => {
       sim.tserver.strict = on;
@@ -72,6 +80,7 @@ export function inProcessControl(sim: Pick<Simulator, 'tserver' | 'restart'>): S
           : c.dns.has(which.registrantOf) && !which.except(c.application),
       ),
     restart: () => sim.restart(),
+    parkRegistrations: async (match) => sim.tserver.parkRegistrations(match),
   };
 }
 
@@ -99,6 +108,9 @@ export function adminApiControl(adminUrl: string): SimulatorControl {
       ((await call('POST', `/calls/${encodeURIComponent(connId)}/${change}`)) as { connId: string }).connId,
     addFault: async (fault) => {
       await call('POST', '/faults', fault);
+    },
+    clearFaults: async () => {
+      await call('DELETE', '/faults');
     },
   };
 }

@@ -56,6 +56,10 @@ export class ScenarioHarness {
   readonly roles = new Map<string, Role>();
   private readonly links: Link[] = [];
   private sim: Simulator | undefined;
+  /** A fault this scenario left on the T-Server (the link to the switch down), cleared at close. */
+  private faulted = false;
+  /** The control holding a party's registrations (holdRegistrations), to release them at close. */
+  private parking: SimulatorControl | undefined;
   /** The control whose strict mode this scenario turned on, to turn it back at close. */
   private strictSet: SimulatorControl | undefined;
   /** The Workspace API front in front of the scenario's T-Server, for a Workspace API desktop without a GWS URL. */
@@ -512,6 +516,44 @@ export class ScenarioHarness {
     return mark;
   }
 
+  /**
+   * Holds the DN registrations of the party in `seat` (the harness's, or the system under test's)
+   * at the T-Server until `releaseRegistrations`: however fast it reconnects, it monitors nothing
+   * meanwhile, which the T-Server's journal shows.
+   */
+  async holdRegistrations(seat: 'desktop' | 'recorder'): Promise<void> {
+    const control = await this.control('holding registrations');
+    if (!control.parkRegistrations)
+      throw new Error("this T-Server cannot hold a client's registrations from here");
+    const parties =
+      seat === 'recorder'
+        ? this.recorders.map((r) => r.link.party)
+        : [...this.desktops.values()].map((d) => d.link.party);
+    const applications = new Set(parties.map(harnessApplicationName));
+    await control.parkRegistrations((application) =>
+      this.sut === seat ? !isHarnessApplication(application) : applications.has(application as string),
+    );
+    this.parking = control;
+  }
+
+  /** Performs the registrations held since `holdRegistrations`. */
+  async releaseRegistrations(): Promise<void> {
+    await this.parking?.parkRegistrations?.(undefined);
+    this.parking = undefined;
+  }
+
+  /** The link to the switch goes down: the T-Server refuses every RequestSendEvent with EventError 54 until `linkBack`. */
+  async linkDown(): Promise<void> {
+    await (await this.control('a link to the switch that is down')).addFault({ kind: 'link-down' });
+    this.faulted = true;
+  }
+
+  /** The link to the switch is back: the T-Server's faults are cleared. */
+  async linkBack(): Promise<void> {
+    await (await this.control('a link to the switch that is back')).clearFaults();
+    this.faulted = false;
+  }
+
   /** Stops and starts the T-Server on the same port; returns the journal mark before. */
   async restartTServer(): Promise<number> {
     const control = await this.control('a T-Server restart');
@@ -651,6 +693,7 @@ export class ScenarioHarness {
       initialState: this.settings.initialState,
       answerTimeoutMs: this.settings.answerTimeoutMs,
       recoverMs: this.settings.recoverTimeoutMs,
+      sendsAfterLinkDown: this.settings.config.desktop.sendsAfterLinkDown,
       requestTimeoutMs: this.settings.requestTimeoutMs,
     });
   }
@@ -689,7 +732,9 @@ export class ScenarioHarness {
 
   async close(): Promise<void> {
     this.stopCopying();
-    // A shared simulator outlives the scenario: back to the run's own setting.
+    // A shared simulator outlives the scenario: nothing held, and back to the run's own setting.
+    await this.releaseRegistrations();
+    if (this.faulted) await this.linkBack();
     await this.strictSet?.strict?.(this.settings.config.tserver.strict);
     // A shared T-Server outlives the scenario: leave no call behind for the next one.
     if (this.run.endpoint && this.calls.size) {

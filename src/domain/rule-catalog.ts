@@ -163,6 +163,14 @@ export const RULES = [
     reading:
       'The seed says nothing of lost connections; the harness reads a conforming desktop as one that recovers by itself, within a configurable time (timeouts.recoverMs, default 10000 ms).',
   },
+  {
+    id: 'DESK-NO-RESEND',
+    seat: 'desktop',
+    section: 'reading',
+    text: 'An operation refused because the link to the switch was down (EventError 54) is not sent twice once the link is back: of the same operation on the same DN, at most the allowed number is acknowledged before the desktop sends another',
+    reading:
+      'The seed says nothing of a link to the switch that is down; T-Library answers a request then with TERR_NO_SWITCH (54). The harness reads that a desktop may retry the refused operation, but not send it twice once the link is back; how many acknowledged sends are allowed is configurable (desktop.sendsAfterLinkDown, default 1).',
+  },
 ] as const satisfies readonly RuleDefinition[];
 
 export type RuleId = (typeof RULES)[number]['id'];

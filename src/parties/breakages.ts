@@ -185,6 +185,12 @@ export const BREAKAGES = [
     violates: 'DESK-RECOVERS',
     text: 'reconnects but does not re-register its DN',
   },
+  {
+    id: 'desktop-sends-twice-after-link-down',
+    seat: 'desktop',
+    violates: 'DESK-NO-RESEND',
+    text: 'replays an operation refused while the link to the switch was down before its next one, sending it twice',
+  },
 ] as const satisfies readonly Breakage[];
 
 export type BreakageId = (typeof BREAKAGES)[number]['id'];
@@ -226,6 +232,7 @@ const OTHER_DN = (dn: string) => `${dn}9`;
 export interface DesktopBehaviour {
   register?: boolean;
   reregister?: boolean;
+  replaysAfterLinkDown?: boolean;
   tamper?: Tamper;
   voiceDns?: readonly string[];
   voiceCall?: 'held';
@@ -258,6 +265,7 @@ const DESKTOP_BEHAVIOURS: Record<BreakageOf<'desktop'>, (agent: AgentDns) => Des
   'desktop-other-agents-connid': (agent) => ({ voiceDns: [...agent.voiceDns, ...agent.otherAgentsDns] }),
   'desktop-unregistered-dn': () => ({ register: false }),
   'desktop-forgets-dn': () => ({ reregister: false }),
+  'desktop-sends-twice-after-link-down': () => ({ replaysAfterLinkDown: true }),
   'desktop-thisdn-mismatch': () => ({ tamper: editEvent((e, body) => (e.ThisDN = OTHER_DN(body.ThisDN))) }),
   'desktop-wrong-message-type': () => ({ tamper: editEvent((e) => (e.message = 'EventUserData')) }),
   'desktop-omits-connid': () => ({ tamper: editEvent((e) => delete e.ConnID) }),

@@ -15,6 +15,7 @@ import {
 import type { Journal, JournalEntry } from '../journal.ts';
 import type { Link } from '../link/link.ts';
 import { type AgentCall, type VoiceCallReading, voiceCallConnIds } from '../rules/voice-calls.ts';
+import { TErr } from '../tlib/errors.ts';
 import type { RequestSendEvent, Tevent, TReply, WireMessage } from '../tlib/messages.ts';
 
 /** A RequestSendEvent as a party builds it, before the link gives it a ReferenceID. */
@@ -53,6 +54,9 @@ export interface MockDesktopOptions {
   keepHistory?: boolean;
   /** Register the DN again after the link reconnects (default true; a broken desktop does not). */
   reregister?: boolean;
+  /** Sends an operation refused with EventError 54 again before its next one (a broken desktop: it
+   *  sends it twice when the next is the same). */
+  replaysAfterLinkDown?: boolean;
 }
 
 export interface ReceivedIndication {
@@ -75,6 +79,9 @@ export class MockDesktop {
   private readonly tamper: Tamper | undefined;
   private readonly keepHistory: boolean;
   private readonly indicationListeners = new Set<(received: ReceivedIndication) => void>();
+  private readonly replaysAfterLinkDown: boolean;
+  /** The operation refused because the link to the switch was down, to replay (replaysAfterLinkDown). */
+  private refused: Operation | string | undefined;
 
   static async start(options: MockDesktopOptions): Promise<MockDesktop> {
     const desktop = new MockDesktop(options);
@@ -92,6 +99,7 @@ export class MockDesktop {
     this.ignores = new Set(options.ignores ?? []);
     this.tamper = options.tamper;
     this.keepHistory = options.keepHistory ?? true;
+    this.replaysAfterLinkDown = options.replaysAfterLinkDown ?? false;
     options.link.onEvent((event) => this.observe(event));
     if (options.reregister !== false) options.link.onReconnect?.(() => options.link.registerDn(this.dn));
   }
@@ -108,9 +116,19 @@ export class MockDesktop {
    * call); resolves to its EventACK or EventError (undefined if a tamper suppressed it).
    */
   async send(operation: Operation | string, connId?: string): Promise<TReply | undefined> {
+    const replay = this.refused;
+    this.refused = undefined;
+    if (replay !== undefined) await this.sendOnce(replay, connId);
+    const reply = await this.sendOnce(operation, connId);
+    if (this.replaysAfterLinkDown && reply?.message === 'EventError' && reply.ErrorCode === TErr.NO_SWITCH)
+      this.refused = operation;
+    return reply;
+  }
+
+  private sendOnce(operation: Operation | string, connId: string | undefined): Promise<TReply | undefined> {
     const request = operationRequest(this.dn, operation, connId ?? this.activeConnId);
     const body = this.tamper ? this.tamper(request) : request;
-    return body && this.link.request(body);
+    return body ? this.link.request(body) : Promise.resolve(undefined);
   }
 
   /** Calls `listener` with every indication received from now on; returns the unsubscribe function. */

@@ -69,6 +69,8 @@ export interface CheckContext {
   recoverMs: number;
   /** Time allowed for a reply (TSRV-REPLY); undefined: not judged. */
   requestTimeoutMs?: number;
+  /** Acknowledged sends allowed of an operation refused with 54 once the link is back (DESK-NO-RESEND). */
+  sendsAfterLinkDown: number;
   /** Lazily shared between checkers. */
   deliveries(): DeliveryAnalysis;
   answers(): Answer[];
@@ -86,6 +88,7 @@ export function createCheckContext(
     agents?: AgentModel;
     recoverMs?: number;
     requestTimeoutMs?: number;
+    sendsAfterLinkDown?: number;
   },
 ): CheckContext {
   const exchanges = new Exchanges(records);
@@ -98,6 +101,7 @@ export function createCheckContext(
     ...options,
     agents: options.agents ?? SAME_DN_AGENTS,
     recoverMs: options.recoverMs ?? DEFAULT_RECOVER_MS,
+    sendsAfterLinkDown: options.sendsAfterLinkDown ?? DEFAULT_SENDS_AFTER_LINK_DOWN,
     deliveries: () => (deliveries ??= analyseDeliveries(exchanges)),
     answers: () => paired().answers,
     extraIndications: () => paired().extras,
@@ -106,6 +110,7 @@ export function createCheckContext(
 }
 
 export const DEFAULT_RECOVER_MS = 10_000;
+export const DEFAULT_SENDS_AFTER_LINK_DOWN = 1;
 
 /** `"7001"`, or `absent`. */
 function shown(value: unknown): string {
@@ -342,6 +347,49 @@ function recoveryCheck(role: 'desktop' | 'recorder') {
       };
     return { checked, findings };
   };
+}
+
+/**
+ * DESK-NO-RESEND: after an operation is refused with TERR_NO_SWITCH (the link to the switch is
+ * down), the same operation on the same DN is acknowledged at most `sendsAfterLinkDown` times
+ * before the desktop sends another operation there. Refusals while the link stays down, and the
+ * retries they prompt, are one episode.
+ */
+function noResendCheck(ctx: CheckContext): CheckResult {
+  const ex = ctx.exchanges;
+  if (!ex.clients.some((c) => ex.roleOf(c) === 'desktop')) return { notObservable: notObserved('desktop') };
+  const byClient = new Map<string, SentRequest[]>();
+  for (const r of ex.sendEvents(fromRole('desktop')))
+    byClient.set(r.record.client, [...(byClient.get(r.record.client) ?? []), r]);
+  const findings: Finding[] = [];
+  let checked = 0;
+  /** Requests already judged as part of an episode. */
+  const episode = new Set<SentRequest>();
+  for (const requests of byClient.values()) {
+    requests.forEach((refused, i) => {
+      if (episode.has(refused) || refused.error?.message.ErrorCode !== TErr.NO_SWITCH) return;
+      checked++;
+      const operation = captureOf(refused.record.message);
+      const dn = refused.record.message.ThisDN;
+      let acknowledged = 0;
+      for (const r of requests.slice(i + 1)) {
+        if (r.record.message.ThisDN !== dn) continue;
+        if (captureOf(r.record.message) !== operation) break;
+        episode.add(r);
+        if (!r.ack || ++acknowledged <= ctx.sendsAfterLinkDown) continue;
+        findings.push({
+          text: `${shown(operation)} on ${shown(dn)}, refused ${where(refused.error)} (the link to the switch was down), should be acknowledged at most ${ctx.sendsAfterLinkDown} time(s) once the link is back (desktop.sendsAfterLinkDown), was sent again: acknowledgement ${acknowledged} ${where(r.ack)}`,
+          record: r.record,
+        });
+      }
+    });
+  }
+  if (checked === 0)
+    return {
+      notApplicable:
+        'no operation of the desktop was refused because the link to the switch was down (EventError 54) in this evidence',
+    };
+  return { checked, findings };
 }
 
 interface ExpectedRefusal {
@@ -677,4 +725,5 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
   },
   'REC-RECOVERS': recoveryCheck('recorder'),
   'DESK-RECOVERS': recoveryCheck('desktop'),
+  'DESK-NO-RESEND': noResendCheck,
 };

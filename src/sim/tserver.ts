@@ -114,6 +114,9 @@ export class TServer {
   private sequence: number;
   /** Replies held back by delay faults. */
   private readonly delayed = new Set<NodeJS.Timeout>();
+  /** Whose RequestRegisterAddress waits (see parkRegistrations), and the requests waiting. */
+  private parking: ((application: string | undefined) => boolean) | undefined;
+  private readonly parked: Array<{ session: ClientSession; request: TRequest }> = [];
   readonly net: Server;
 
   constructor(options: TServerOptions = {}) {
@@ -238,6 +241,19 @@ export class TServer {
   }
 
   /**
+   * Holds the DN registrations (RequestRegisterAddress) of the clients `match` selects by
+   * application name, unanswered, until called again without it: meanwhile they monitor nothing,
+   * so an event on their DNs reaches no one of them, whenever they reconnect. Releasing performs
+   * the held requests in order (those of clients gone since are dropped with them).
+   */
+  parkRegistrations(match: ((application: string | undefined) => boolean) | undefined): void {
+    this.parking = match;
+    if (match) return;
+    for (const { session, request } of this.parked.splice(0))
+      if (this.sessions.has(session) && !session.closing) this.perform(session, request);
+  }
+
+  /**
    * Resolves once what the server has written so far to `dn`'s registrants has left for their
    * sockets: a caller that then makes them act on it (a call just established) does not overtake it.
    */
@@ -252,6 +268,7 @@ export class TServer {
   /** Closes every connection; the listening socket is closed by the caller. */
   closeAll(): void {
     clearInterval(this.idleSweep);
+    this.parked.length = 0;
     for (const s of [...this.sessions]) {
       s.closing = true;
       s.socket.destroy();
@@ -390,6 +407,11 @@ export class TServer {
         });
         return;
       case 'RequestRegisterAddress': {
+        if (this.parking?.(session.applicationName)) {
+          this.parked.push({ session, request });
+          this.log(`holding ${session.label}'s registration of ${request.ThisDN} (parked registrations)`);
+          return;
+        }
         const ThisDN = request.ThisDN;
         const notConfigured = this.dnConfigProblem(ThisDN);
         if (notConfigured) return this.refuse(session, request, TErr.NOT_CONFIGURED, notConfigured);

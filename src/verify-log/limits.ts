@@ -55,6 +55,8 @@ export const LOG_NEEDS: Readonly<Record<RuleId, LogNeeds>> = {
   'DESK-RECEIVES-INDICATION': { session: true, missing: true },
   'REC-RECOVERS': { session: true, missing: true },
   'DESK-RECOVERS': { session: true, missing: true },
+  // Each refusal and the sends after it are all in the log; a send after its end is no finding.
+  'DESK-NO-RESEND': {},
 };
 
 const TEVENT_REASON: Record<TeventField, string> = {
