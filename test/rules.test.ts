@@ -194,6 +194,7 @@ class Exchange {
       initialState?: string;
       agents?: AgentModel;
       recoverMs?: number;
+      sendsAfterLinkDown?: number;
     } = {},
   ): CheckContext {
     const records = toRecords(this.journal.entries, { parties: options.roles ?? ALL_ROLES });
@@ -203,6 +204,7 @@ class Exchange {
       answerTimeoutMs: 2000,
       ...(options.agents ? { agents: options.agents } : {}),
       recoverMs: options.recoverMs ?? 1000,
+      ...(options.sendsAfterLinkDown ? { sendsAfterLinkDown: options.sendsAfterLinkDown } : {}),
       requestTimeoutMs: 2000,
     });
   }
@@ -313,6 +315,7 @@ describe('a conforming exchange passes every rule', () => {
     'REC-MAPPING': 5,
     'REC-QUERY-UNCHANGED': 3,
     'DESK-RECEIVES-INDICATION': 8,
+    'DESK-NO-RESEND': 1,
   };
   for (const id of RULE_IDS.filter((r) => !RECOVERY_RULES.includes(r))) {
     test(id, () => passes(ex.outcome(id), checked[id]));
@@ -330,7 +333,12 @@ describe('a conforming exchange passes every rule', () => {
 describe('outcomes other than passed and failed', () => {
   test('a rule with nothing to judge is not exercised, it did not pass (vacuous-pass guard)', () => {
     const ex = monitored();
-    const arising = ['TSRV-REFUSED-NOT-DELIVERED', 'TSRV-ERROR-CODE', 'TSRV-REFUSES-UNREGISTERED'];
+    const arising = [
+      'TSRV-REFUSED-NOT-DELIVERED',
+      'TSRV-ERROR-CODE',
+      'TSRV-REFUSES-UNREGISTERED',
+      'DESK-NO-RESEND',
+    ];
     for (const id of RULE_IDS.filter((r) => !arising.includes(r) && !RECOVERY_RULES.includes(r))) {
       unjudged(ex.outcome(id), 'not-exercised', /nothing here exercises it/);
     }
@@ -344,6 +352,7 @@ describe('outcomes other than passed and failed', () => {
       /on a DN it had not registered/,
     );
     unjudged(monitored().outcome('TSRV-ERROR-CODE'), 'not-applicable', /calls for a particular EventError/);
+    unjudged(monitored().outcome('DESK-NO-RESEND'), 'not-applicable', /link to the switch was down/);
   });
 
   test('rules of a role whose traffic is not observed are not observable, saying which evidence would show them', () => {
@@ -1620,6 +1629,47 @@ describe('DESK-RECOVERS', () => {
 });
 
 // Top-level tests run in order: this one runs after all the others.
+describe('DESK-NO-RESEND', () => {
+  /** start refused twice while the link to the switch is down (a retrying desktop), then `sends` starts acknowledged. */
+  function afterLinkDown(sends: number): { ex: Exchange; acks: JournalEntry[]; requests: JournalEntry[] } {
+    const ex = monitored();
+    for (let i = 0; i < 2; i++) ex.errors('desktop', ex.request('desktop', 'start').ref);
+    const rounds = Array.from({ length: sends }, () => ex.sendsEvent('desktop', 'start'));
+    return { ex, acks: rounds.map((r) => r.ack), requests: rounds.map((r) => r.request.entry) };
+  }
+
+  test('retrying while the link is down, then one start acknowledged once it is back, passes as one episode', () => {
+    passes(afterLinkDown(1).ex.outcome('DESK-NO-RESEND'), 1);
+  });
+
+  test('the same operation acknowledged twice once the link is back fails, pointing at the second send', () => {
+    const { ex, requests } = afterLinkDown(2);
+    fails(ex.outcome('DESK-NO-RESEND'), [
+      /"start" on "7001", refused in .*EventError.* should be acknowledged at most 1 time\(s\) once the link is back \(desktop.sendsAfterLinkDown\), was sent again: acknowledgement 2 in .*EventACK/,
+      requests[1] as JournalEntry,
+    ]);
+  });
+
+  test('desktop.sendsAfterLinkDown allows more', () => {
+    passes(afterLinkDown(2).ex.outcome('DESK-NO-RESEND', { sendsAfterLinkDown: 2 }), 1);
+  });
+
+  test('another operation in between ends the episode: start again later is a new operation', () => {
+    const { ex } = afterLinkDown(1);
+    ex.sendsEvent('desktop', 'stop');
+    ex.sendsEvent('desktop', 'start');
+    passes(ex.outcome('DESK-NO-RESEND'), 1);
+  });
+
+  test('a refusal for another reason starts no episode', () => {
+    const ex = monitored();
+    ex.errors('desktop', ex.request('desktop', 'start').ref, DN, 52);
+    ex.sendsEvent('desktop', 'start');
+    ex.sendsEvent('desktop', 'start');
+    unjudged(ex.outcome('DESK-NO-RESEND'), 'not-applicable', /link to the switch was down/);
+  });
+});
+
 test('every rule has a test in which a violation fails it', () => {
   assert.deepEqual(
     RULE_IDS.filter((id) => !violated.has(id)),

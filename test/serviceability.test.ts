@@ -72,6 +72,42 @@ describe('simulator restart and dropped connections', () => {
     const losses = journal.entries.filter((e) => e.message.message === DISCONNECTED).map((e) => e.party);
     assert.deepEqual(losses, ['a']);
   });
+
+  test('parked registrations: the named client monitors nothing until released, then its registrations are performed in order', async (t) => {
+    const sim = await startSimulator({ adminPort: false });
+    t.after(() => sim.stop());
+    const open = (name: string) =>
+      TlibLink.connect({ host: sim.host, port: sim.port, applicationName: name, timeoutMs: 2000 });
+    const [held, free] = await Promise.all([open('held'), open('free')]);
+    t.after(() => Promise.all([held.close(), free.close()]));
+    sim.tserver.parkRegistrations((application) => application === 'held');
+    const registering = Promise.all([held.registerDn('7001'), held.registerDn('7002')]);
+    await free.registerDn('7001');
+    await until(
+      "held's requests to reach the T-Server",
+      () =>
+        sim.journal?.entries.filter(
+          (e) => e.peerApplication === 'held' && e.message.message === 'RequestRegisterAddress',
+        ).length === 2,
+    );
+    assert.deepEqual(sim.tserver.registrations(), { '7001': 1 });
+    const reply = await free.request({
+      message: 'RequestSendEvent',
+      ThisDN: '7001',
+      Event: { message: 'EventUserEvent', ThisDN: '7001', UserData: [['screen-capture', 'start']] },
+    });
+    assert.equal(reply.message, 'EventACK');
+    const delivered = sim.journal?.entries.filter(
+      (e) => e.direction === 'out' && e.message.message === 'EventUserEvent',
+    );
+    assert.deepEqual(
+      delivered?.map((e) => e.peerApplication),
+      ['free'],
+    );
+    sim.tserver.parkRegistrations(undefined);
+    await registering;
+    assert.deepEqual(sim.tserver.registrations(), { '7001': 2, '7002': 1 });
+  });
 });
 
 describe('ReconnectingLink and the mock parties', () => {
