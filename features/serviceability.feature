@@ -33,6 +33,25 @@ Feature: Parties recover from dropped connections and T-Server restarts
     When the desktop on DN 7001 sends query and gets disabled
     Then the exchange conforms to the tagged rules
 
+  # A call survives a dropped connection: re-registering its DN, the desktop is told of it again.
+  @seat:desktop @calls @rule:DESK-RECOVERS @rule:DESK-CONNID @rule:REC-CONNID
+  Scenario: The desktop's connection drops during a call: its next operation carries the call's ConnID
+    Given a call is established on DN 7001
+    When the desktop's connection is dropped
+    Then the desktop on DN 7001 registers it again
+    When the desktop on DN 7001 sends start and gets enabled
+    Then the exchange conforms to the tagged rules
+
+  # A call does not survive a T-Server restart: re-registering, the desktop is told of none.
+  @seat:desktop @calls @rule:DESK-RECOVERS @rule:DESK-CONNID
+  Scenario: The T-Server restarts during a call, which does not survive it: the next operation carries no ConnID
+    Given a call is established on DN 7001
+    When the T-Server restarts
+    Then the desktop on DN 7001 registers it again
+    And the recorder monitors DNs 7001 and 7002 again
+    When the desktop on DN 7001 sends start and gets enabled
+    Then the exchange conforms to the tagged rules
+
   # Nothing is kept for a client that is not there: EventACK says the T-Server accepted the request,
   # not that anyone received it. The desktop is told nothing (the seed has no such signal); the
   # report records it as an observation, not a failure.

@@ -27,6 +27,8 @@ async function registeredAgain(
   try {
     for (const receiver of receivers)
       for (const dn of dns) await world.harness.waitForRegistration(receiver, dn, world.interrupted);
+    // What the T-Server told them on registering (the calls still there) has reached them too.
+    await world.harness.untilDelivered();
   } finally {
     for (const line of world.harness.recoveryLog.splice(0)) world.log(line);
   }

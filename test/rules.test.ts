@@ -1626,6 +1626,40 @@ describe('DESK-RECOVERS', () => {
     ex.clientRegistered('desktop');
     fails(ex.outcome('DESK-RECOVERS'), [/the desktop lost its connection .* re-register DN 7001/, drop]);
   });
+
+  /** On a call, the desktop's connection drops and it registers again; `reported`: the T-Server tells it the call survived. */
+  function recoveredDuringCall(reported: boolean): Exchange {
+    const ex = onCall();
+    ex.disconnected('desktop');
+    ex.clientRegistered('desktop');
+    ex.registered('desktop');
+    if (reported) ex.established('desktop', CALL);
+    return ex;
+  }
+
+  test('the next operation carrying the ConnID of the call reported again passes', () => {
+    const ex = recoveredDuringCall(true);
+    ex.round('start', 'enabled', { connId: CALL });
+    passes(ex.outcome('DESK-RECOVERS'), 1);
+  });
+
+  test('the next operation without the ConnID of the call that survived fails, pointing at it', () => {
+    const ex = recoveredDuringCall(true);
+    const { request } = ex.sendsEvent('desktop', 'start');
+    fails(ex.outcome('DESK-RECOVERS'), [
+      /first operation after recovering from the drop in .* should carry the ConnID of the call still established, or none: Event.ConnID should be "006b02a6c5a1e001" .*, was absent/,
+      request.entry,
+    ]);
+  });
+
+  test('the ConnID of a call the T-Server did not report again (it did not survive) fails', () => {
+    const ex = recoveredDuringCall(false);
+    const { request } = ex.sendsEvent('desktop', 'start', { connId: CALL });
+    fails(ex.outcome('DESK-RECOVERS'), [
+      /Event.ConnID should be absent .*, was "006b02a6c5a1e001", a call on DN 7001 the T-Server did not report again once the connection was back \(it did not survive\)/,
+      request.entry,
+    ]);
+  });
 });
 
 // Top-level tests run in order: this one runs after all the others.

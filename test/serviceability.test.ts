@@ -73,6 +73,45 @@ describe('simulator restart and dropped connections', () => {
     assert.deepEqual(losses, ['a']);
   });
 
+  test('a client registering a DN is told the calls already there (to it alone); after a restart, of none', async (t) => {
+    const sim = await startSimulator({ adminPort: false });
+    t.after(() => sim.stop());
+    const journal = new Journal();
+    const open = (name: string) =>
+      TlibLink.connect({ host: sim.host, port: sim.port, applicationName: name, party: name, journal });
+    const first = await open('first');
+    t.after(() => first.close());
+    await first.registerDn('7001');
+    const held = sim.tserver.createCall('7001');
+    sim.tserver.holdCall(held.connId);
+    const established = sim.tserver.createCall('7001');
+    const late = await open('late');
+    t.after(() => late.close());
+    await late.registerDn('7001');
+    await late.registerDn('7001'); // registered already: told nothing more
+    await late.request({ message: 'RequestRegisterClient', ApplicationName: 'late' }); // a barrier: all before it has arrived
+    const told = (party: string) =>
+      journal.entries
+        .filter(
+          (e) =>
+            e.party === party && e.direction === 'in' && /^Event(Established|Held)$/.test(e.message.message),
+        )
+        .map((e) => `${e.message.message} ${e.message.ConnID}`);
+    assert.deepEqual(told('late'), [
+      `EventEstablished ${held.connId}`,
+      `EventHeld ${held.connId}`,
+      `EventEstablished ${established.connId}`,
+    ]);
+    await first.request({ message: 'RequestRegisterClient', ApplicationName: 'first' });
+    assert.equal(told('first').length, 3, 'first was told once, as the calls came');
+    await sim.restart();
+    const again = await open('again');
+    t.after(() => again.close());
+    await again.registerDn('7001');
+    await again.request({ message: 'RequestRegisterClient', ApplicationName: 'again' });
+    assert.deepEqual(told('again'), []);
+  });
+
   test('parked registrations: the named client monitors nothing until released, then its registrations are performed in order', async (t) => {
     const sim = await startSimulator({ adminPort: false });
     t.after(() => sim.stop());

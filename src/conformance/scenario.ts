@@ -55,6 +55,8 @@ export class ScenarioHarness {
   /** Journal party name -> role, for the rules. */
   readonly roles = new Map<string, Role>();
   private readonly links: Link[] = [];
+  /** The connection each reconnecting party has now, and the journal's mark when it opened (for the barrier). */
+  private readonly partyLinks = new Map<string, { link: TlibLink; since: number }>();
   private sim: Simulator | undefined;
   /** A fault this scenario left on the T-Server (the link to the switch down), cleared at close. */
   private faulted = false;
@@ -158,7 +160,12 @@ export class ScenarioHarness {
   private async connectParty(party: string, role: 'desktop' | 'recorder'): Promise<Link> {
     if (role === 'recorder' && !reconnects(this.settings.breakage)) return this.connect(party, role);
     const link = await ReconnectingLink.connect({
-      connect: () => this.openLink(party, role),
+      connect: async () => {
+        const since = this.journal.mark;
+        const current = await this.openLink(party, role);
+        this.partyLinks.set(party, { link: current, since });
+        return current;
+      },
       log: (line) => this.recoveryLog.push(line),
     });
     this.links.push(link);
@@ -648,21 +655,35 @@ export class ScenarioHarness {
    * harmless request (registering a DN the party already monitors) comes after all of it.
    */
   private async barrier(): Promise<void> {
-    const links = this.links.filter((l): l is TlibLink => l instanceof TlibLink && l.isOpen);
+    const links = [
+      ...this.links.filter((l) => l instanceof TlibLink).map((link) => ({ link, since: 0 })),
+      ...this.partyLinks.values(),
+    ].filter(({ link }) => link.isOpen);
     const own = this.run.shared?.journal ?? this.sim?.journal;
     // Counting needs every entry: a journal that dropped some (a flood) falls back to the round trip.
     const counts = own && own.dropped === 0 && this.journal.dropped === 0 ? own : undefined;
-    await Promise.all(links.map((l) => (counts ? this.journalBarrier(counts, l) : this.roundTrip(l))));
+    await Promise.all(
+      links.map(({ link, since }) =>
+        counts ? this.journalBarrier(counts, link, since) : this.roundTrip(link),
+      ),
+    );
   }
 
-  private async journalBarrier(simJournal: Journal, link: TlibLink): Promise<void> {
+  /** Resolves once every message the T-Server wrote to the harness's parties so far has arrived (see `barrier`). */
+  untilDelivered(): Promise<void> {
+    return this.barrier();
+  }
+
+  /** `since`: the journal's mark when `link` connected (what its party received before came on another connection). */
+  private async journalBarrier(simJournal: Journal, link: TlibLink, since: number): Promise<void> {
     const written = simJournal.filter(
       (e) => e.party === 'tserver' && e.direction === 'out' && sameEndpoint(e.peerAddress, link.local),
     ).length;
     const received = (e: JournalEntry) => e.party === link.party && e.direction === 'in';
-    if (this.journal.filter(received).length >= written) return;
+    const count = () => this.journal.filter(received, since).length;
+    if (count() >= written) return;
     await this.journal
-      .waitFor(() => this.journal.filter(received).length >= written, {
+      .waitFor(() => count() >= written, {
         timeoutMs: this.settings.requestTimeoutMs,
         description: `${link.party} to receive the ${written} messages the simulator wrote to it`,
       })

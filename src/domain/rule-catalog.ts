@@ -159,9 +159,9 @@ export const RULES = [
     id: 'DESK-RECOVERS',
     seat: 'desktop',
     section: 'reading',
-    text: 'After its connection drops or the T-Server restarts, the desktop reconnects, registers as a client and re-registers its agent DN within the allowed time',
+    text: 'After its connection drops or the T-Server restarts, the desktop reconnects, registers as a client and re-registers its agent DN within the allowed time, and its next operation carries the ConnID of the call still established (none if the call did not survive)',
     reading:
-      'The seed says nothing of lost connections; the harness reads a conforming desktop as one that recovers by itself, within a configurable time (timeouts.recoverMs, default 10000 ms).',
+      'The seed says nothing of lost connections; the harness reads a conforming desktop as one that recovers by itself, within a configurable time (timeouts.recoverMs, default 10000 ms). A call survives a dropped connection, not a T-Server restart; a client that registers a DN is told the calls already there (docs/call-events.md), which is how a desktop learns which survived.',
   },
   {
     id: 'DESK-NO-RESEND',

@@ -9,7 +9,7 @@ import type { Seat } from '../domain/seats.ts';
 import { type ClientSession, TServer, type TServerOptions, type Unstamped } from '../sim/tserver.ts';
 import { TErr } from '../tlib/errors.ts';
 import type { EventUserEvent, RequestSendEvent, TRequest, WireMessage } from '../tlib/messages.ts';
-import type { SendEventBody, Tamper } from './desktop.ts';
+import type { MockDesktopOptions, SendEventBody, Tamper } from './desktop.ts';
 import type { MockRecorderOptions } from './recorder.ts';
 
 export interface Breakage {
@@ -186,6 +186,18 @@ export const BREAKAGES = [
     text: 'reconnects but does not re-register its DN',
   },
   {
+    id: 'desktop-forgets-call',
+    seat: 'desktop',
+    violates: 'DESK-RECOVERS',
+    text: 'after reconnecting, forgets the call still established and sends no ConnID',
+  },
+  {
+    id: 'desktop-keeps-lost-call',
+    seat: 'desktop',
+    violates: 'DESK-RECOVERS',
+    text: 'after the T-Server restarts, still sends the ConnID of a call that did not survive it',
+  },
+  {
     id: 'desktop-sends-twice-after-link-down',
     seat: 'desktop',
     violates: 'DESK-NO-RESEND',
@@ -233,6 +245,7 @@ export interface DesktopBehaviour {
   register?: boolean;
   reregister?: boolean;
   replaysAfterLinkDown?: boolean;
+  afterReconnect?: MockDesktopOptions['afterReconnect'];
   tamper?: Tamper;
   voiceDns?: readonly string[];
   voiceCall?: 'held';
@@ -265,6 +278,8 @@ const DESKTOP_BEHAVIOURS: Record<BreakageOf<'desktop'>, (agent: AgentDns) => Des
   'desktop-other-agents-connid': (agent) => ({ voiceDns: [...agent.voiceDns, ...agent.otherAgentsDns] }),
   'desktop-unregistered-dn': () => ({ register: false }),
   'desktop-forgets-dn': () => ({ reregister: false }),
+  'desktop-forgets-call': () => ({ afterReconnect: 'forgets-calls' }),
+  'desktop-keeps-lost-call': () => ({ afterReconnect: 'keeps-calls' }),
   'desktop-sends-twice-after-link-down': () => ({ replaysAfterLinkDown: true }),
   'desktop-thisdn-mismatch': () => ({ tamper: editEvent((e, body) => (e.ThisDN = OTHER_DN(body.ThisDN))) }),
   'desktop-wrong-message-type': () => ({ tamper: editEvent((e) => (e.message = 'EventUserData')) }),

@@ -54,6 +54,12 @@ export interface MockDesktopOptions {
   keepHistory?: boolean;
   /** Register the DN again after the link reconnects (default true; a broken desktop does not). */
   reregister?: boolean;
+  /**
+   * After reconnecting: forget its calls and learn again those the T-Server reports on
+   * re-registering (default); or, broken, keep the calls it knew (`keeps-calls`: a call that did not
+   * survive stays), or forget them and follow no call again (`forgets-calls`).
+   */
+  afterReconnect?: 'relearns-calls' | 'keeps-calls' | 'forgets-calls';
   /** Sends an operation refused with EventError 54 again before its next one (a broken desktop: it
    *  sends it twice when the next is the same). */
   replaysAfterLinkDown?: boolean;
@@ -80,6 +86,9 @@ export class MockDesktop {
   private readonly keepHistory: boolean;
   private readonly indicationListeners = new Set<(received: ReceivedIndication) => void>();
   private readonly replaysAfterLinkDown: boolean;
+  private readonly afterReconnect: NonNullable<MockDesktopOptions['afterReconnect']>;
+  /** False once a desktop that forgets its calls has reconnected. */
+  private followsCalls = true;
   /** The operation refused because the link to the switch was down, to replay (replaysAfterLinkDown). */
   private refused: Operation | string | undefined;
 
@@ -101,7 +110,17 @@ export class MockDesktop {
     this.keepHistory = options.keepHistory ?? true;
     this.replaysAfterLinkDown = options.replaysAfterLinkDown ?? false;
     options.link.onEvent((event) => this.observe(event));
-    if (options.reregister !== false) options.link.onReconnect?.(() => options.link.registerDn(this.dn));
+    const registersVoiceDns = options.registersVoiceDns !== false;
+    this.afterReconnect = options.afterReconnect ?? 'relearns-calls';
+    if (options.reregister !== false)
+      options.link.onReconnect?.(async () => {
+        // What it knew of calls went with the connection: the T-Server tells it again which survived.
+        if (this.afterReconnect !== 'keeps-calls') this.calls.clear();
+        if (this.afterReconnect === 'forgets-calls') this.followsCalls = false;
+        await options.link.registerDn(this.dn);
+        if (registersVoiceDns)
+          for (const dn of this.voiceDns) if (dn !== this.dn) await options.link.registerDn(dn);
+      });
   }
 
   /** ConnID of the agent's voice call (by its reading), if it has a call. */
@@ -140,7 +159,7 @@ export class MockDesktop {
   /** Follows the agent's calls on its voice DNs. */
   private followCall(event: WireMessage): void {
     const connId = event.ConnID;
-    if (typeof connId !== 'string' || this.ignores.has(event.message)) return;
+    if (typeof connId !== 'string' || this.ignores.has(event.message) || !this.followsCalls) return;
     const dn = event.ThisDN as string;
     const call = this.calls.get(connId);
     switch (event.message) {

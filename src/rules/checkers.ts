@@ -255,6 +255,8 @@ function connIdIdentity(
     return `${shown(connId)}, a call on DN ${known.dn}, which is not one of the agent's voice DNs (${voiceDns.join(', ')})`;
   if (known.ended === 'EventPartyChanged')
     return `${shown(connId)}, the previous ConnID of the call that went on as ${shown(known.becomes)} (EventPartyChanged)`;
+  if (known.ended === undefined)
+    return `${shown(connId)}, a call on DN ${known.dn} the T-Server did not report again once the connection was back (it did not survive)`;
   return `${shown(connId)}, a call on DN ${known.dn} that was released`;
 }
 
@@ -285,7 +287,8 @@ function connIdFinding(ctx: CheckContext, record: WireRecord): Finding | undefin
 /**
  * Each party of `role` whose connection dropped (a disconnection in the evidence) must, within
  * `recoverMs`, register as a client again and re-register every DN it monitored just before; a
- * recorder must then answer the next operation it receives. A party is its application: the
+ * recorder must then answer the next operation it receives, a desktop's next operation must carry
+ * the ConnID of the call still established as it was told on re-registering (or none). A party is its application: the
  * harness's own keep their name across connections, a system under test keeps its ApplicationName.
  */
 function recoveryCheck(role: 'desktop' | 'recorder') {
@@ -331,7 +334,16 @@ function recoveryCheck(role: 'desktop' | 'recorder') {
         const dns = ex.monitoredDns(drop.client, drop);
         for (const dn of dns)
           expect(`re-register DN ${dn} (EventRegistered)`, received('EventRegistered', dn));
-        if (role !== 'recorder') return;
+        if (role === 'desktop') {
+          const operation = after.find((r) => r.sent && r.message.message === 'RequestSendEvent');
+          const wrong = operation && connIdFinding(ctx, operation);
+          if (wrong)
+            findings.push({
+              ...wrong,
+              text: `${who}'s first operation after recovering from the drop ${where(drop)} should carry the ConnID of the call still established, or none: ${wrong.text}`,
+            });
+          return;
+        }
         const answer = ctx.answers().find((a) => after.includes(a.operationRecord));
         if (answer && !answer.indication)
           findings.push({

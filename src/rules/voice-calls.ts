@@ -6,6 +6,7 @@
  * EventEstablished, EventHeld, EventRetrieved, EventPartyChanged (the call goes on under ConnID,
  * no longer under PreviousConnID) and EventReleased.
  */
+import { DISCONNECTED } from '../journal.ts';
 import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
 import { before } from './exchanges.ts';
 import type { WireRecord } from './observations.ts';
@@ -79,28 +80,36 @@ export function withRegisteredDns(
   };
 }
 
-/** The call events of a set of records, per DN from one observer, to replay at any moment. */
+/**
+ * The call events of a set of records, per DN and observer, to replay at any moment. A client that
+ * loses its connection knows no call from then on until the T-Server tells it again (the simulator
+ * tells a client registering a DN of the calls already there: docs/call-events.md).
+ */
 export class CallHistory {
-  /** Per DN, the events one client received (one observer: no copies, in the T-Server's order). */
+  /** Per DN, per client, the call events it received and its disconnections (in its order). */
+  private readonly byDnClient = new Map<string, Map<string, WireRecord[]>>();
+  /** Per DN, the view for a client that followed no call there itself: a desktop's first (the agent's own). */
   private readonly byDn = new Map<string, WireRecord[]>();
   /** Every ConnID any call event named, with what became of it. */
   readonly connIds = new Map<string, ConnIdHistory>();
 
-  /** Of the clients that received a DN's call events, a desktop's view is taken first (the agent's own). */
   constructor(records: readonly WireRecord[]) {
-    const byDnClient = new Map<string, Map<string, WireRecord[]>>();
     for (const r of records) {
+      if (r.message.message === DISCONNECTED) {
+        for (const clients of this.byDnClient.values()) clients.get(r.client)?.push(r);
+        continue;
+      }
       if (r.sent || !CALL_EVENT_NAMES.has(r.message.message)) continue;
       const { ThisDN: dn, ConnID: connId } = r.message;
       if (typeof dn !== 'string' || typeof connId !== 'string') continue;
-      const clients = byDnClient.get(dn) ?? new Map<string, WireRecord[]>();
-      byDnClient.set(dn, clients);
+      const clients = this.byDnClient.get(dn) ?? new Map<string, WireRecord[]>();
+      this.byDnClient.set(dn, clients);
       const list = clients.get(r.client) ?? [];
       clients.set(r.client, list);
       list.push(r);
       this.note(dn, r);
     }
-    for (const [dn, clients] of byDnClient) {
+    for (const [dn, clients] of this.byDnClient) {
       const views = [...clients.values()];
       this.byDn.set(dn, views.find((v) => v[0]?.role === 'desktop') ?? (views[0] as WireRecord[]));
     }
@@ -117,14 +126,17 @@ export class CallHistory {
     if (name === 'EventReleased') this.connIds.set(connId, { dn, ended: name });
   }
 
-  /** The calls on `dns` before `at`. */
+  /** The calls on `dns` before `at`, as `at`'s client knew them where it followed them (else another's view). */
   callsAt(dns: readonly string[], at: WireRecord): AgentCall[] {
     const calls = new Map<string, AgentCall>();
     for (const dn of dns) {
-      for (const r of this.byDn.get(dn) ?? []) {
+      for (const r of this.byDnClient.get(dn)?.get(at.client) ?? this.byDn.get(dn) ?? []) {
         if (!before(r, at)) break;
         const connId = r.message.ConnID as string;
         switch (r.message.message) {
+          case DISCONNECTED:
+            for (const [id, call] of calls) if (call.dn === dn) calls.delete(id);
+            break;
           case 'EventEstablished':
             calls.set(connId, { connId, dn, state: 'established', since: r.entry.micros });
             break;

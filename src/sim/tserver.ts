@@ -415,10 +415,12 @@ export class TServer {
         const ThisDN = request.ThisDN;
         const notConfigured = this.dnConfigProblem(ThisDN);
         if (notConfigured) return this.refuse(session, request, TErr.NOT_CONFIGURED, notConfigured);
+        const already = session.dns.has(ThisDN);
         session.dns.add(ThisDN);
         const set = this.registrants.get(ThisDN) ?? new Set();
         this.registrants.set(ThisDN, set.add(session));
         this.send(session, { message: 'EventRegistered', ReferenceID, ThisDN });
+        if (!already) this.tellCalls(session, ThisDN);
         return;
       }
       case 'RequestUnregisterAddress': {
@@ -507,6 +509,20 @@ export class TServer {
         return;
       case 'link-down':
         return this.refuse(session, request, TErr.NO_SWITCH, `link to the switch is down: ${why}`);
+    }
+  }
+
+  /**
+   * Tells a client that just registered `dn` of the calls already there, as if they were
+   * established now (and held, if they are): what a T-Lib client otherwise asks with
+   * RequestQueryAddress, and how a party that reconnects learns which of its calls survived.
+   */
+  private tellCalls(session: ClientSession, dn: string): void {
+    for (const call of this.calls.list()) {
+      if (call.dn !== dn) continue;
+      this.send(session, { message: 'EventEstablished', ThisDN: dn, ConnID: call.connId });
+      if (call.state === 'held')
+        this.send(session, { message: 'EventHeld', ThisDN: dn, ConnID: call.connId });
     }
   }
 
