@@ -6,6 +6,7 @@
 import type { BenchCase } from '../types.ts';
 import { latency } from './latency.ts';
 import { publishSite } from './publish.ts';
+import { recovery } from './recovery.ts';
 import { relayMany, relayPair } from './relay.ts';
 import { selfSuite } from './self-suite.ts';
 import { sipServerLog } from './sipserver-log.ts';
@@ -16,6 +17,7 @@ export const CASES: readonly BenchCase[] = [
   relayPair,
   relayMany,
   latency,
+  recovery,
   selfSuite,
   sipServerLog,
   publishSite,
