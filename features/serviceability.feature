@@ -52,6 +52,16 @@ Feature: Parties recover from dropped connections and T-Server restarts
     When the desktop on DN 7001 sends start and gets enabled
     Then the exchange conforms to the tagged rules
 
+  # A restarted recorder comes back afresh: in its initial state (initialState) on every DN. The
+  # recorder under test is restarted by recorder.restartCommand; without one this does not run.
+  @seat:recorder @recorder-restart @rule:REC-RECOVERS @rule:REC-QUERY-UNCHANGED @rule:REC-ANSWER @rule:REC-MAPPING
+  Scenario: The recorder restarts: it comes back, re-registers, and answers query with its initial state
+    When the desktop on DN 7001 sends start and gets enabled
+    And the recorder restarts
+    Then the recorder monitors DNs 7001 and 7002 again
+    When the desktop on DN 7001 sends query and gets disabled
+    Then the exchange conforms to the tagged rules
+
   # Nothing is kept for a client that is not there: EventACK says the T-Server accepted the request,
   # not that anyone received it. The desktop is told nothing (the seed has no such signal); the
   # report records it as an observation, not a failure.

@@ -228,3 +228,10 @@ export function summarize(entry: JournalEntry): string {
  * T-Server journals it, a SIP Server log shows it, and the client monitors nothing after it.
  */
 export const DISCONNECTED = '(disconnected)';
+
+/**
+ * The message of an entry that records that a party was restarted (not a T-Lib message): the
+ * harness journals it for the party it restarts, just before; the party then comes back afresh,
+ * in its initial state (REC-RECOVERS, REC-QUERY-UNCHANGED).
+ */
+export const RESTARTED = '(restarted)';

@@ -14,6 +14,10 @@ When("the desktop's connection is dropped", async function (this: ConformanceWor
   this.interrupted = await this.harness.dropConnection('desktop');
 });
 
+When('the recorder restarts', async function (this: ConformanceWorld) {
+  this.interrupted = await this.harness.restartRecorder();
+});
+
 When('the T-Server restarts', async function (this: ConformanceWorld) {
   this.interrupted = await this.harness.restartTServer();
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RULE_IDS } from '../src/domain/rule-catalog.ts';
 import { DEFAULT_MAPPING, type IndicationMapping } from '../src/domain/screencap.ts';
-import { DISCONNECTED, Journal, type JournalEntry } from '../src/journal.ts';
+import { DISCONNECTED, Journal, type JournalEntry, RESTARTED } from '../src/journal.ts';
 import type { Outcome, RuleOutcome } from '../src/result/outcomes.ts';
 import { type CheckContext, createCheckContext } from '../src/rules/checkers.ts';
 import { type EvaluationOptions, evaluateRule } from '../src/rules/evaluate.ts';
@@ -146,6 +146,11 @@ class Exchange {
       message: DISCONNECTED,
       Cause: 'T-Server at 127.0.0.1:7000 closed the connection',
     });
+  }
+
+  /** The harness restarts `party` (it comes back afresh). */
+  restarted(party: Party): JournalEntry {
+    return this.record(party, 'in', { message: RESTARTED });
   }
 
   /** `party` connects again and registers as a client. */
@@ -1607,6 +1612,45 @@ describe('REC-RECOVERS', () => {
     fails(ex.outcome('REC-RECOVERS'), [
       /should answer the first operation after recovering \(start on "7001"\)/,
       operation as JournalEntry,
+    ]);
+  });
+});
+
+describe('a restarted recorder', () => {
+  /** After start -> enabled, the recorder is restarted and registers again. */
+  function restarted(): { ex: Exchange; restart: JournalEntry } {
+    const ex = monitored();
+    ex.round('start', 'enabled');
+    const restart = ex.restarted('recorder');
+    ex.clientRegistered('recorder');
+    ex.registered('recorder');
+    return { ex, restart };
+  }
+
+  test('comes back in the initial state: query answered disabled passes REC-QUERY-UNCHANGED and REC-RECOVERS', () => {
+    const { ex } = restarted();
+    ex.round('query', 'disabled');
+    passes(ex.outcome('REC-QUERY-UNCHANGED'), 1);
+    passes(ex.outcome('REC-RECOVERS'), 1);
+  });
+
+  test('answering query with the state it had before the restart fails REC-QUERY-UNCHANGED', () => {
+    const { ex } = restarted();
+    ex.sendsEvent('desktop', 'query');
+    const indication = ex.sendsEvent('recorder', 'enabled');
+    fails(ex.outcome('REC-QUERY-UNCHANGED'), [
+      /screen-capture should be "disabled" \(the state before the query/,
+      indication.request.entry,
+    ]);
+  });
+
+  test('not registering its DN again after the restart fails REC-RECOVERS, saying it was restarted', () => {
+    const ex = monitored();
+    const restart = ex.restarted('recorder');
+    ex.clientRegistered('recorder');
+    fails(ex.outcome('REC-RECOVERS'), [
+      /the recorder was restarted in .* and should re-register DN 7001 \(EventRegistered\) within 1000 ms, did not/,
+      restart,
     ]);
   });
 });

@@ -133,9 +133,17 @@ export const configSchema = z
         dns: dnList.optional(),
         /** A recorder image to start, wired to the simulator (recorder profile, container runtime needed). */
         container: z.string().min(1).optional(),
+        /**
+         * A shell command that restarts the recorder under test (stops and starts its process), for
+         * the scenario of a recorder restart; without it that scenario is not exercised. It comes
+         * back in its initial state (initialState).
+         */
+        restartCommand: z.string().min(1).optional(),
+        /** Time allowed for restartCommand to finish. */
+        restartTimeoutMs: ms.default(30_000),
       })
       .strict()
-      .default({}),
+      .default({ restartTimeoutMs: 30_000 }),
     desktop: z
       .object({
         stimulus: stimulus.optional(),

@@ -30,6 +30,8 @@ export interface SimulatorControl {
   /** Holds the DN registrations of the clients `match` selects by application name, unanswered,
    *  until called with undefined (TServer.parkRegistrations); undefined: not possible here. */
   parkRegistrations?(match: ((application: string | undefined) => boolean) | undefined): Promise<void>;
+  /** Journals that the clients `match` selects are about to be restarted (TServer.noteRestart); their number. */
+  noteRestart?(match: (application: string | undefined) => boolean): Promise<number>;
 }
 
 /** Whose connection to drop: a client by its application name, or those registered on a DN but not the harness's. */
@@ -81,6 +83,7 @@ export function inProcessControl(sim: Pick<Simulator, 'tserver' | 'restart'>): S
       ),
     restart: () => sim.restart(),
     parkRegistrations: async (match) => sim.tserver.parkRegistrations(match),
+    noteRestart: async (match) => sim.tserver.noteRestart(match),
   };
 }
 

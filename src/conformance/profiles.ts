@@ -11,6 +11,8 @@ export function profileTagExpression(config: HarnessConfig): string | undefined 
   const link = config.desktop.link;
   // A Workspace API desktop's recovery after a drop is its GWS session's, which no scenario models yet.
   if (link.type === 'workspace') parts.push('not @serviceability');
+  // Only a configured command restarts a recorder the harness did not start.
+  if (config.profile === 'recorder' && !config.recorder.restartCommand) parts.push('not @recorder-restart');
   if (config.profile !== 'self' && link.type === 'workspace' && link.url) {
     // A staging GWS: no fault injection and no tlib-json connection for other clients; calls only
     // where a simulator stands in for staging and names its admin API (a rehearsal of the recipe).
@@ -32,6 +34,8 @@ export function notRunReason(config: HarnessConfig, tags: readonly string[]): st
   }
   if (excludes('@serviceability'))
     return "it drops and restores the desktop's tlib-json connection, which a Workspace API desktop does not have";
+  if (excludes('@recorder-restart'))
+    return 'it restarts the recorder under test, and no recorder.restartCommand (a command that stops and starts it) is configured';
   if (excludes('@simulator'))
     return 'it needs the embedded simulator (fault injection or a configured DN list)';
   if (excludes('@tlib-client'))

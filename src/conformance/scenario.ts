@@ -7,11 +7,17 @@
 
 import { type Indication, isIndication, type Operation, screenCaptureValue } from '../domain/screencap.ts';
 import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
-import { type EntryPredicate, Journal, type JournalEntry } from '../journal.ts';
+import { type EntryPredicate, Journal, type JournalEntry, RESTARTED } from '../journal.ts';
 import type { Endpoint, Link, ServerIdentity } from '../link/link.ts';
 import { ReconnectingLink } from '../link/reconnecting-link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
-import { desktopBehaviour, reconnects, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
+import {
+  desktopBehaviour,
+  reconnects,
+  recorderBehaviour,
+  restoresState,
+  tserverEngine,
+} from '../parties/breakages.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
@@ -29,7 +35,7 @@ import { nowMicros } from '../tlib/time.ts';
 import { inProcessControl, type SimulatorControl } from './control.ts';
 import type { Refusal } from './refusals.ts';
 import type { RunContext } from './run-context.ts';
-import { applyStimulus } from './stimulus.ts';
+import { applyStimulus, runShellCommand } from './stimulus.ts';
 import {
   connectWorkspaceDesktop,
   frontAgents,
@@ -237,15 +243,54 @@ export class ScenarioHarness {
   async addRecorder(dns: string[]): Promise<void> {
     if (this.sut === 'recorder') return;
     const party = this.recorders.length === 0 ? 'recorder' : `recorder ${this.recorders.length + 1}`;
-    const link = await this.connectParty(party, 'recorder');
-    const recorder = await MockRecorder.start({
-      link,
-      dns,
+    this.recorders.push(await this.startRecorder(party, dns));
+  }
+
+  /** `restarted`: the recorder it replaces (a restart). */
+  private async startRecorder(
+    party: string,
+    dns: readonly string[],
+    restarted?: MockRecorder,
+  ): Promise<MockRecorder> {
+    return MockRecorder.start({
+      link: await this.connectParty(party, 'recorder'),
+      dns: [...dns],
       mapping: this.settings.mapping,
       initialState: this.settings.initialState,
       ...recorderBehaviour(this.settings.breakage),
+      ...(restarted && restoresState(this.settings.breakage) ? { restoredState: restarted.states() } : {}),
     });
-    this.recorders.push(recorder);
+  }
+
+  /**
+   * Restarts the recorder: each of the harness's is stopped and started again (a new connection, a
+   * fresh state), the recorder under test by recorder.restartCommand. The journal says so first
+   * (RESTARTED), for the rules. Returns the journal mark before.
+   */
+  async restartRecorder(): Promise<number> {
+    const mark = this.journal.mark;
+    if (this.sut === 'recorder') {
+      const { restartCommand, restartTimeoutMs } = this.run.config.recorder;
+      if (!restartCommand)
+        throw new Error('restarting the recorder under test needs recorder.restartCommand');
+      const control = await this.control('restarting the recorder under test');
+      if (!control.noteRestart) throw new Error('this T-Server cannot journal a restart of its clients');
+      await control.noteRestart((application) => !isHarnessApplication(application));
+      await runShellCommand(
+        restartCommand,
+        `recorder.restartCommand "${restartCommand}"`,
+        {},
+        restartTimeoutMs,
+      );
+      return mark;
+    }
+    for (const [i, old] of this.recorders.entries()) {
+      const party = old.link.party;
+      this.journal.append({ party, direction: 'in', message: { message: RESTARTED } });
+      await old.link.close();
+      this.recorders[i] = await this.startRecorder(party, [...old.dns], old);
+    }
+    return mark;
   }
 
   /** A client that monitors `dn` and does nothing else. */

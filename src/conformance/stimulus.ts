@@ -66,29 +66,36 @@ function reference(variable: string, quote: '' | "'" | '"'): string {
   return `"\${${variable}}"`;
 }
 
-async function runCommand(template: string, values: StimulusValues, timeoutMs: number): Promise<void> {
+/**
+ * Runs a command template (see shellCommand) with `values` in its environment; rejects naming
+ * `what` (the template quoted in it) when it cannot start, fails, or outlasts `timeoutMs`.
+ */
+export async function runShellCommand(
+  template: string,
+  what: string,
+  values: Partial<StimulusValues>,
+  timeoutMs: number,
+): Promise<void> {
   const command = shellCommand(template);
   const env = { ...process.env };
-  for (const [key, variable] of Object.entries(VALUE_VARIABLES))
-    env[variable] = values[key as keyof StimulusValues];
+  for (const [key, variable] of Object.entries(VALUE_VARIABLES)) {
+    const value = values[key as keyof StimulusValues];
+    if (value !== undefined) env[variable] = value;
+  }
   const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   child.stdout.on('data', (d) => (output = (output + d).slice(-2000)));
   child.stderr.on('data', (d) => (output = (output + d).slice(-2000)));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-    child.on('error', (e) =>
-      reject(new Error(`stimulus command "${template}" could not start: ${redact(e.message)}`)),
-    );
+    child.on('error', (e) => reject(new Error(`${what} could not start: ${redact(e.message)}`)));
     child.on('close', (c, s) => resolve([c, s]));
   });
   clearTimeout(timer);
   if (code !== 0) {
     const why =
       signal === 'SIGKILL' ? `did not finish within ${timeoutMs} ms` : `exited with ${code ?? signal}`;
-    throw new Error(
-      `stimulus command "${template}" for ${values.op} on ${values.dn} ${why}${output ? `:\n${redact(output.trim())}` : ''}`,
-    );
+    throw new Error(`${what} ${why}${output ? `:\n${redact(output.trim())}` : ''}`);
   }
 }
 
@@ -126,6 +133,11 @@ async function sendRequest(
 
 export function applyStimulus(stimulus: Stimulus, values: StimulusValues): Promise<void> {
   return stimulus.command !== undefined
-    ? runCommand(stimulus.command, values, stimulus.timeoutMs)
+    ? runShellCommand(
+        stimulus.command,
+        `stimulus command "${stimulus.command}" for ${values.op} on ${values.dn}`,
+        values,
+        stimulus.timeoutMs,
+      )
     : sendRequest(stimulus.http as NonNullable<Stimulus['http']>, values, stimulus.timeoutMs);
 }

@@ -138,8 +138,9 @@ export const RULES = [
     id: 'REC-QUERY-UNCHANGED',
     seat: 'recorder',
     section: '1.1',
-    text: 'query changes nothing: its indication is the state before it (the last indication, initially disabled)',
-    reading: 'The state before any operation is configurable (default disabled).',
+    text: 'query changes nothing: its indication is the state before it (the last indication; initially, and after the recorder restarts, disabled)',
+    reading:
+      'The state before any operation is configurable (initialState, default disabled); a recorder that restarts comes back in it, while one whose connection merely dropped keeps its last indication.',
   },
   {
     id: 'DESK-RECEIVES-INDICATION',
@@ -151,7 +152,7 @@ export const RULES = [
     id: 'REC-RECOVERS',
     seat: 'recorder',
     section: 'reading',
-    text: 'After its connection drops or the T-Server restarts, the recorder reconnects, registers as a client and re-registers every agent DN it monitored within the allowed time, then answers the next operation',
+    text: 'After its connection drops, the T-Server restarts or it is restarted, the recorder reconnects, registers as a client and re-registers every agent DN it monitored within the allowed time, then answers the next operation',
     reading:
       'The seed says nothing of lost connections; recording vendors document that screen recording stops while the CTI link is down. The harness reads a conforming recorder as one that recovers by itself, within a configurable time (timeouts.recoverMs, default 10000 ms).',
   },

@@ -180,6 +180,12 @@ export const BREAKAGES = [
     text: 'reconnects but re-registers only its first DN',
   },
   {
+    id: 'recorder-keeps-state-after-restart',
+    seat: 'recorder',
+    violates: 'REC-QUERY-UNCHANGED',
+    text: 'restarted, it comes back in the state it had, not its initial state',
+  },
+  {
     id: 'desktop-forgets-dn',
     seat: 'desktop',
     violates: 'DESK-RECOVERS',
@@ -260,6 +266,11 @@ function behaviourOf<K extends BreakageId, B>(
   return id !== undefined && Object.hasOwn(behaviours, id) ? behaviours[id as K] : undefined;
 }
 
+/** Whether a restarted recorder comes back in the state it had (a broken one), not afresh. */
+export function restoresState(id: BreakageId | undefined): boolean {
+  return id === 'recorder-keeps-state-after-restart';
+}
+
 /** Whether a party's link reconnects by itself after a drop (the conforming ones do). */
 export function reconnects(id: BreakageId | undefined): boolean {
   return id !== 'recorder-never-reconnects';
@@ -323,6 +334,8 @@ const RECORDER_BEHAVIOURS: Record<BreakageOf<'recorder'>, Partial<MockRecorderOp
   'recorder-never-reconnects': {},
   'recorder-forgets-dns': { reregister: 'none' },
   'recorder-reregisters-first-dn': { reregister: 'first' },
+  // The recorder conforms until restarted; then it is given its old state back (`restoresState`).
+  'recorder-keeps-state-after-restart': {},
 };
 
 /** The recorder as broken party `id` plays it; the conforming one (`{}`) for a party of another seat. */

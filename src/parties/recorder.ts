@@ -36,6 +36,8 @@ export interface MockRecorderOptions {
   keepHistory?: boolean;
   /** Which DNs it registers again after its link reconnects (default every; broken parties: none, or the first). */
   reregister?: 'every' | 'first' | 'none';
+  /** Broken on purpose: the state per DN it starts with (a restarted recorder that restores its last state). */
+  restoredState?: ReadonlyMap<string, Indication>;
 }
 
 export interface AnsweredOperation {
@@ -50,7 +52,7 @@ export class MockRecorder {
   readonly answered: AnsweredOperation[] = [];
   /** Answers that failed (EventError, no reply): kept, never thrown into the T-Server's event loop. */
   readonly errors: Error[] = [];
-  private readonly state = new Map<string, Indication>();
+  private readonly state: Map<string, Indication>;
   private readonly options: MockRecorderOptions;
 
   static async start(options: MockRecorderOptions): Promise<MockRecorder> {
@@ -63,6 +65,7 @@ export class MockRecorder {
     this.options = options;
     this.link = options.link;
     this.dns = new Set(options.dns);
+    this.state = new Map(options.restoredState);
     options.link.onEvent((event) => this.observe(event));
     options.link.onReconnect?.(() => this.reregister());
   }
@@ -72,6 +75,11 @@ export class MockRecorder {
     const which = this.options.reregister ?? 'every';
     const dns = which === 'none' ? [] : which === 'first' ? [...this.dns].slice(0, 1) : [...this.dns];
     for (const dn of dns) await this.link.registerDn(dn);
+  }
+
+  /** Its state on every DN it monitors. */
+  states(): Map<string, Indication> {
+    return new Map([...this.dns].map((dn) => [dn, this.stateOf(dn)]));
   }
 
   stateOf(dn: string): Indication {

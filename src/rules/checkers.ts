@@ -12,7 +12,7 @@ import {
   isOperation,
   OPERATIONS,
 } from '../domain/screencap.ts';
-import { DISCONNECTED, summarize, UNREADABLE_LINE } from '../journal.ts';
+import { DISCONNECTED, RESTARTED, summarize, UNREADABLE_LINE } from '../journal.ts';
 import type { FieldFinding } from '../result/outcomes.ts';
 import { decodeRequest, isRequestName, problemText, referenceIdProblem } from '../tlib/codec.ts';
 import { describeErrorCode, TErr } from '../tlib/errors.ts';
@@ -308,11 +308,14 @@ function recoveryCheck(role: 'desktop' | 'recorder') {
     for (const [name, unordered] of parties) {
       const who = name === role ? `the ${role}` : `the ${role} ${name}`;
       const records = unordered.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+      /** A drop the evidence says was imposed (a client leaving on its own has no Cause), or a restart of the party. */
+      const interrupts = (r: WireRecord) =>
+        (r.message.message === DISCONNECTED && r.message.Cause !== undefined) ||
+        r.message.message === RESTARTED;
       records.forEach((drop, i) => {
-        // Only a drop the evidence says was imposed (a client leaving on its own has no Cause).
-        if (drop.message.message !== DISCONNECTED || drop.message.Cause === undefined) return;
+        if (!interrupts(drop)) return;
         checked++;
-        const next = records.findIndex((r, j) => j > i && r.message.message === DISCONNECTED);
+        const next = records.findIndex((r, j) => j > i && interrupts(r));
         const after = records.slice(i + 1, next === -1 ? undefined : next);
         const late = (r: WireRecord | undefined) =>
           !r || r.entry.micros - drop.entry.micros > ctx.recoverMs * 1000;
@@ -321,7 +324,7 @@ function recoveryCheck(role: 'desktop' | 'recorder') {
         const expect = (what: string, got: WireRecord | undefined) => {
           if (!late(got)) return;
           findings.push({
-            text: `${who} lost its connection ${where(drop)} and should ${what} within ${ctx.recoverMs} ms, ${took(got)}`,
+            text: `${who} ${drop.message.message === RESTARTED ? 'was restarted' : 'lost its connection'} ${where(drop)} and should ${what} within ${ctx.recoverMs} ms, ${took(got)}`,
             record: got ?? drop,
             ...(got ? {} : { missing: true as const }),
           });
@@ -355,7 +358,7 @@ function recoveryCheck(role: 'desktop' | 'recorder') {
     }
     if (checked === 0)
       return {
-        notApplicable: `no connection of the ${role} was dropped in this evidence (a SIP Server log does not say which disconnections were drops rather than the client leaving), so it had nothing to recover from`,
+        notApplicable: `no connection of the ${role} was dropped, nor was it restarted, in this evidence (a SIP Server log does not say which disconnections were drops rather than the client leaving), so it had nothing to recover from`,
       };
     return { checked, findings };
   };

@@ -4,7 +4,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isIndication, isOperation, screenCaptureValue } from '../domain/screencap.ts';
-import { DISCONNECTED } from '../journal.ts';
+import { DISCONNECTED, RESTARTED } from '../journal.ts';
 import { REPLY_NAMES, type WireMessage } from '../tlib/messages.ts';
 import type { WireRecord } from './observations.ts';
 
@@ -298,7 +298,8 @@ export interface Answer {
   /** Where the recorder got the operation (or, unseen, where the desktop sent it). */
   operationRecord: WireRecord;
   indication: WireRecord | undefined;
-  /** The state before the operation: the recorder's last indication on the DN, or the initial state. */
+  /** The state before the operation: the recorder's last indication on the DN, or the initial state
+   *  (at first, and after the recorder was restarted). */
   stateBefore: string;
 }
 
@@ -334,6 +335,8 @@ function pairIn(ex: Exchanges, view: AnswerView, initialState: string, into: Ans
   const state = new Map<unknown, string>();
   let unowed = 0;
   for (const r of ex.recordsOf(view.client)) {
+    // A restarted recorder starts afresh: in the initial state on every DN.
+    if (r.message.message === RESTARTED) state.clear();
     const value = captureOf(r.message);
     const dn = r.message.ThisDN;
     if (view.mayAnswer?.(r, value)) unowed++;

@@ -5,7 +5,7 @@
  * (unless `strict`). One client's bad input or slowness never touches another client.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { DISCONNECTED, Journal, noteMessageBytes } from '../journal.ts';
+import { DISCONNECTED, Journal, noteMessageBytes, RESTARTED } from '../journal.ts';
 import {
   decodeRequest,
   dnProblem,
@@ -235,6 +235,25 @@ export class TServer {
       session.closing = true;
       session.socket.destroy();
       this.drop(session); // now: what it monitored is gone before anything else is processed
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Journals, for each client `match` selects, that it is about to be restarted (RESTARTED), as
+   * its peer: the rules read its recovery from there. Returns how many.
+   */
+  noteRestart(match: (application: string | undefined) => boolean): number {
+    let n = 0;
+    for (const session of this.sessions) {
+      if (session.closing || !match(session.applicationName)) continue;
+      this.journal?.append({
+        party: 'tserver',
+        direction: 'in',
+        ...this.peerOf(session, session.applicationName),
+        message: { message: RESTARTED },
+      });
       n++;
     }
     return n;
