@@ -155,7 +155,16 @@ describe('configuration', () => {
     const base = loadConfig(undefined, {});
     assert.equal(profileTagExpression(base), undefined);
     const recorder = loadConfig(undefined, { SCREENCAP_PROFILE: 'recorder' });
-    assert.equal(profileTagExpression(recorder), '@seat:recorder');
+    assert.equal(profileTagExpression(recorder), '@seat:recorder and not @recorder-restart');
+    assert.match(
+      notRunReason(recorder, ['@seat:recorder', '@recorder-restart']),
+      /no recorder.restartCommand/,
+    );
+    const restartable = loadConfig(undefined, {
+      SCREENCAP_PROFILE: 'recorder',
+      SCREENCAP_RECORDER_RESTART_COMMAND: 'kill -HUP 1234',
+    });
+    assert.equal(profileTagExpression(restartable), '@seat:recorder');
     const tserver = loadConfig(undefined, {
       SCREENCAP_PROFILE: 'tserver',
       SCREENCAP_TSERVER_MODE: 'tcp',

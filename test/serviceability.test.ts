@@ -10,6 +10,7 @@ import { TlibLink } from '../src/link/tlib-link.ts';
 import { MockDesktop } from '../src/parties/desktop.ts';
 import { MockRecorder } from '../src/parties/recorder.ts';
 import { startSimulator } from '../src/sim/index.ts';
+import { Background, freePort, mockRecorderArgs, runCli } from './cli.ts';
 
 const WAIT_MS = 5000;
 
@@ -203,5 +204,65 @@ describe('ReconnectingLink and the mock parties', () => {
     await new Promise((r) => setTimeout(r, 150));
     assert.equal(log.length, attempts, 'no attempt after close()');
     t.diagnostic(`${attempts} lines logged`);
+  });
+});
+
+describe('the recorder profile, the standalone mock recorder as a separate process', () => {
+  /** `screencap-cert run --profile recorder --tags @serviceability` with a mock recorder process; `restart`: restarted by SIGHUP. */
+  async function serviceabilityRun(restart: boolean, breakage?: string) {
+    const port = await freePort();
+    const recorder = new Background(mockRecorderArgs(port, breakage));
+    try {
+      const run = await runCli(
+        ['run', '--profile', 'recorder', '--tags', '@serviceability', '--no-allure-report'],
+        {
+          SCREENCAP_TSERVER_PORT: String(port),
+          ...(restart ? { SCREENCAP_RECORDER_RESTART_COMMAND: `kill -HUP ${recorder.child.pid}` } : {}),
+        },
+      );
+      return { ...run, recorder: recorder.output };
+    } finally {
+      recorder.child.kill('SIGTERM');
+      await recorder.exited;
+    }
+  }
+
+  const rulesWith = (summary: Awaited<ReturnType<typeof runCli>>['summary'], outcome: string) =>
+    summary.rules.filter((r) => r.outcome === outcome).map((r) => r.rule);
+  const scenario = (summary: Awaited<ReturnType<typeof runCli>>['summary'], name: RegExp) =>
+    summary.scenarios.find((s) => name.test(s.name));
+
+  test('recovers from a dropped connection, a T-Server restart on the same port and its own restart (SIGHUP)', async () => {
+    const { code, summary, output, recorder } = await serviceabilityRun(true);
+    // Only the serviceability scenarios run: the recorder's other rules are not exercised (exit 3).
+    assert.deepEqual(rulesWith(summary, 'failed'), [], output);
+    assert.equal(code, 3, output);
+    for (const name of [
+      /recorder's connection drops/,
+      /The T-Server restarts: desktop and recorder/,
+      /The recorder restarts/,
+    ])
+      assert.equal(scenario(summary, name)?.status, 'passed', `${name}: ${output}`);
+    for (const rule of ['REC-RECOVERS', 'REC-QUERY-UNCHANGED'])
+      assert.equal(summary.rules.find((r) => r.rule === rule)?.outcome, 'passed', rule);
+    assert.match(recorder, /SIGHUP: restarting[\s\S]*restarted: monitoring 7001, 7002 again/);
+  });
+
+  test('without recorder.restartCommand its restart is not run, saying why; one restored in its old state fails REC-QUERY-UNCHANGED', async () => {
+    const [plain, broken] = await Promise.all([
+      serviceabilityRun(false),
+      serviceabilityRun(true, 'recorder-keeps-state-after-restart'),
+    ]);
+    const restart = scenario(plain.summary, /The recorder restarts/);
+    assert.equal(restart?.status, 'not-run', plain.output);
+    assert.match(restart?.error ?? '', /no recorder\.restartCommand/);
+    assert.deepEqual(rulesWith(plain.summary, 'failed'), [], plain.output);
+    assert.equal(broken.code, 1, broken.output);
+    assert.equal(
+      broken.summary.rules.find((r) => r.rule === 'REC-QUERY-UNCHANGED')?.outcome,
+      'failed',
+      broken.output,
+    );
+    assert.match(broken.output, /FAIL REC-QUERY-UNCHANGED/);
   });
 });

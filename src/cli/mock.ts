@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { isOperation, OPERATIONS } from '../domain/screencap.ts';
+import { INDICATIONS, INITIAL_STATE, type Indication, isOperation, OPERATIONS } from '../domain/screencap.ts';
 import type { Link } from '../link/link.ts';
 import { ReconnectingLink } from '../link/reconnecting-link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
@@ -15,6 +15,7 @@ import {
   desktopBehaviour,
   reconnects,
   recorderBehaviour,
+  restoresState,
 } from '../parties/breakages.ts';
 import { awaitIndication, MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
@@ -99,18 +100,85 @@ async function survivingLink(options: CommonOptions, applicationName: string): P
   });
 }
 
-/** Runs until SIGINT/SIGTERM; exits 1 if the T-Server goes away (and its link does not reconnect). */
-function stayUp(link: Link, what: string): void {
-  link.onClose((reason) => {
+/** Exits 1 if the T-Server goes away (and `link` does not reconnect); returns the function that stops watching. */
+function exitWhenClosed(link: Link, what: string): () => void {
+  return link.onClose((reason) => {
     log(`${what}: ${reason ? reason.message : 'link closed'}`);
     process.exit(reason ? 1 : 0);
   });
+}
+
+/** Runs until SIGINT/SIGTERM, then closes the link it has then. */
+function stopOnSignals(current: () => Link): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: stopping`);
-      link.close().finally(() => process.exit(0));
+      current()
+        .close()
+        .finally(() => process.exit(0));
     });
   }
+}
+
+/** Runs until SIGINT/SIGTERM; exits 1 if the T-Server goes away (and its link does not reconnect). */
+function stayUp(link: Link, what: string): void {
+  exitWhenClosed(link, what);
+  stopOnSignals(() => link);
+}
+
+interface RecorderOptions extends CommonOptions {
+  initialState: Indication;
+}
+
+/**
+ * The mock recorder as a process. On SIGHUP it restarts as a new process would: drops its
+ * connection and every state, connects again, registers and monitors its DNs again, and is in
+ * its initial state (--initial-state) on each.
+ */
+async function runRecorder(opts: RecorderOptions): Promise<void> {
+  const start = async (restoredState?: ReadonlyMap<string, Indication>) => {
+    const link = await survivingLink(opts, opts.name ?? 'mock-recorder');
+    const recorder = await MockRecorder.start({
+      link,
+      dns: opts.dn,
+      initialState: opts.initialState,
+      ...recorderBehaviour(opts.break),
+      ...(restoredState ? { restoredState } : {}),
+    });
+    link.onEvent((e) => {
+      const answered = recorder.answered.at(-1);
+      if (e.message === 'EventUserEvent' && answered)
+        log(`${answered.operation} on ${answered.dn} -> ${answered.indication}`);
+    });
+    return { link, recorder, unwatch: exitWhenClosed(link, 'mock recorder stops') };
+  };
+  let current = await start();
+  log(
+    `mock recorder monitoring ${opts.dn.join(', ')} on ${opts.tserver.host}:${opts.tserver.port}${opts.break ? ` (broken: ${opts.break})` : ''}`,
+  );
+  stopOnSignals(() => current.link);
+  let restarting = false;
+  process.on('SIGHUP', () => {
+    if (restarting) return log('SIGHUP: already restarting');
+    restarting = true;
+    log('SIGHUP: restarting: the connection and every state are dropped');
+    const old = current;
+    old.unwatch();
+    old.link
+      .close()
+      .then(() => start(restoresState(opts.break) ? old.recorder.states() : undefined))
+      .then(
+        (started) => {
+          current = started;
+          restarting = false;
+          log(`restarted: monitoring ${opts.dn.join(', ')} again`);
+        },
+        (e: Error) => {
+          log(`restart failed: ${e.message}`);
+          process.exit(1);
+        },
+      );
+  });
 }
 
 /**
@@ -152,23 +220,21 @@ export function registerMockCommands(program: Command): void {
     mock
       .command('recorder')
       .description(
-        'monitor DNs and answer every screen-capture operation with an indication (options also from SCREENCAP_TSERVER, SCREENCAP_DNS, SCREENCAP_BREAK)',
+        'monitor DNs and answer every screen-capture operation with an indication; SIGHUP restarts it (its connection and state dropped, it connects and registers again) (options also from SCREENCAP_TSERVER, SCREENCAP_DNS, SCREENCAP_BREAK, SCREENCAP_INITIAL_STATE)',
       ),
     'recorder',
     RECORDER_ENV,
-  ).action(async (opts: CommonOptions & { answerDelay?: number }) => {
-    const link = await survivingLink(opts, opts.name ?? 'mock-recorder');
-    const recorder = await MockRecorder.start({ link, dns: opts.dn, ...recorderBehaviour(opts.break) });
-    log(
-      `mock recorder monitoring ${opts.dn.join(', ')} on ${opts.tserver.host}:${opts.tserver.port}${opts.break ? ` (broken: ${opts.break})` : ''}`,
-    );
-    link.onEvent((e) => {
-      const answered = recorder.answered.at(-1);
-      if (e.message === 'EventUserEvent' && answered)
-        log(`${answered.operation} on ${answered.dn} -> ${answered.indication}`);
-    });
-    stayUp(link, 'mock recorder stops');
-  });
+  )
+    .addOption(
+      new Option(
+        '--initial-state <indication>',
+        'the state it starts in on every DN, and comes back in after a restart (SIGHUP)',
+      )
+        .choices(INDICATIONS)
+        .default(INITIAL_STATE)
+        .env('SCREENCAP_INITIAL_STATE'),
+    )
+    .action(runRecorder);
 
   common(
     mock
