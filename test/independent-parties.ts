@@ -335,6 +335,8 @@ class ReconnectingClient {
     private readonly name: string,
     private readonly dns: readonly string[],
     private readonly onEvent: (event: Message) => void,
+    /** Called on each connection, before its DNs are registered (what the last one knew is gone). */
+    private readonly onConnect: () => void = () => {},
   ) {
     this.connection = this.connect();
   }
@@ -356,6 +358,7 @@ class ReconnectingClient {
   private async connect(): Promise<Connection> {
     const c = await Connection.open(this.port, this.name);
     c.onEvent = this.onEvent;
+    this.onConnect();
     for (const dn of this.dns) await c.request({ message: 'RequestRegisterAddress', ThisDN: dn });
     void c.closed.then(() => {
       if (!this.stopped) this.connection = this.connect();
@@ -411,7 +414,8 @@ export async function startRecorder(
 
 /**
  * An agent desktop driven over HTTP (`POST /press?dn=7001&op=start`), which knows a call only from
- * EventEstablished and EventReleased on its DN; it answers the HTTP request once the T-Server replied.
+ * EventEstablished and EventReleased on its DN (after reconnecting, only those it is told again); it
+ * answers the HTTP request once the T-Server replied.
  * It serves HTTP at once and connects to the T-Server in the background (it may start first).
  */
 export async function startDesktop(
@@ -419,15 +423,22 @@ export async function startDesktop(
   dns: readonly string[],
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const calls = new Map<string, string[]>();
-  const client = new ReconnectingClient(port, 'independent-desktop', dns, (e) => {
-    if (typeof e.ThisDN !== 'string' || typeof e.ConnID !== 'string') return;
-    const list = calls.get(e.ThisDN) ?? [];
-    calls.set(e.ThisDN, list);
-    if (e.message === 'EventEstablished') list.push(e.ConnID);
-    if (e.message === 'EventReleased' && list.includes(e.ConnID)) list.splice(list.indexOf(e.ConnID), 1);
-    if (e.message === 'EventPartyChanged' && list.includes(e.PreviousConnID as string))
-      list.splice(list.indexOf(e.PreviousConnID as string), 1, e.ConnID);
-  });
+  const client = new ReconnectingClient(
+    port,
+    'independent-desktop',
+    dns,
+    (e) => {
+      if (typeof e.ThisDN !== 'string' || typeof e.ConnID !== 'string') return;
+      const list = calls.get(e.ThisDN) ?? [];
+      calls.set(e.ThisDN, list);
+      if (e.message === 'EventEstablished') list.push(e.ConnID);
+      if (e.message === 'EventReleased' && list.includes(e.ConnID)) list.splice(list.indexOf(e.ConnID), 1);
+      if (e.message === 'EventPartyChanged' && list.includes(e.PreviousConnID as string))
+        list.splice(list.indexOf(e.PreviousConnID as string), 1, e.ConnID);
+    },
+    // Registering its DNs again, it is told the calls still there.
+    () => calls.clear(),
+  );
   const http = createHttpServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://desktop');
     const dn = url.searchParams.get('dn') ?? '';

@@ -481,17 +481,25 @@ export class ScenarioHarness {
       return { reply: await (this.desktops.get(dn) ?? this.missingDesktop(dn)).send(operation), mark };
     const stimulus = this.run.config.desktop.stimulus;
     if (!stimulus) throw new Error('the desktop profile needs desktop.stimulus in the configuration');
-    await applyStimulus(stimulus, { op: operation, dn, connId: this.callOn(dn) ?? '' });
+    // A desktop may report a refused operation as a failure (an HTTP 409): judged by its reply below.
+    const failed = await applyStimulus(stimulus, { op: operation, dn, connId: this.callOn(dn) ?? '' }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     const sent = (e: JournalEntry) =>
       e.party === 'tserver' &&
       e.direction === 'in' &&
       e.message.message === 'RequestSendEvent' &&
       !isHarnessApplication(e.peerApplication);
-    const request = await this.journal.waitFor(sent, {
-      after: mark,
-      timeoutMs: this.waitMs,
-      description: `the desktop under test to send RequestSendEvent (${operation} on DN ${dn}) after its stimulus`,
-    });
+    const request = await this.journal
+      .waitFor(sent, {
+        after: mark,
+        timeoutMs: this.waitMs,
+        description: `the desktop under test to send RequestSendEvent (${operation} on DN ${dn}) after its stimulus`,
+      })
+      .catch((e: Error) => {
+        throw failed ?? e;
+      });
     const reply = await this.journal.waitFor(
       (e) =>
         e.party === 'tserver' &&
@@ -504,6 +512,7 @@ export class ScenarioHarness {
         description: `the T-Server's reply to the desktop's ${operation}`,
       },
     );
+    if (failed && reply.message.message !== 'EventError') throw failed;
     return { reply: reply.message as unknown as TReply, mark };
   }
 

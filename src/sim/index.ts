@@ -140,6 +140,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         ...options,
         journal: last.journal ?? false,
         lastSequence: last.lastSequence,
+        lastClientId: last.lastClientId,
         strict: last.strict,
       }));
       await listen(tserver.net, port, host);

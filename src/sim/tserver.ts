@@ -55,6 +55,9 @@ export interface TServerOptions {
   /** The last EventSequenceNumber already used (a restarted simulator goes on counting, so its
    *  journal stays in one order). Default 0. */
   lastSequence?: number;
+  /** The last client number already used (a restarted simulator goes on counting, so no two
+   *  connections in its journal share a name). Default 0. */
+  lastClientId?: number;
 }
 
 export const DEFAULT_SERVER_NAME = 'screencap-cert-sim';
@@ -110,7 +113,7 @@ export class TServer {
   private readonly idleSweep: NodeJS.Timeout;
   /** See TServerOptions.strict; a scenario may turn it on for itself. */
   strict: boolean;
-  private nextClientId = 1;
+  private nextClientId: number;
   private sequence: number;
   /** Replies held back by delay faults. */
   private readonly delayed = new Set<NodeJS.Timeout>();
@@ -130,6 +133,7 @@ export class TServer {
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.strict = options.strict ?? false;
     this.sequence = options.lastSequence ?? 0;
+    this.nextClientId = (options.lastClientId ?? 0) + 1;
     this.net = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.net.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.net.on('drop', (d) =>
@@ -149,6 +153,11 @@ export class TServer {
   /** The last EventSequenceNumber it used. */
   get lastSequence(): number {
     return this.sequence;
+  }
+
+  /** The last client number it gave a connection. */
+  get lastClientId(): number {
+    return this.nextClientId - 1;
   }
 
   get clientCount(): number {
