@@ -18,6 +18,8 @@ export interface Breakage {
   text: string;
   /** The rule a run with this party must fail. */
   violates: RuleId;
+  /** It misbehaves only once its connection dropped or it was restarted (serviceability scenarios). */
+  whenInterrupted?: true;
 }
 
 export const BREAKAGES = [
@@ -163,42 +165,49 @@ export const BREAKAGES = [
   },
   {
     id: 'recorder-never-reconnects',
+    whenInterrupted: true,
     seat: 'recorder',
     violates: 'REC-RECOVERS',
     text: 'stays away once its connection drops',
   },
   {
     id: 'recorder-forgets-dns',
+    whenInterrupted: true,
     seat: 'recorder',
     violates: 'REC-RECOVERS',
     text: 'reconnects but does not re-register its DNs',
   },
   {
     id: 'recorder-reregisters-first-dn',
+    whenInterrupted: true,
     seat: 'recorder',
     violates: 'REC-RECOVERS',
     text: 'reconnects but re-registers only its first DN',
   },
   {
     id: 'recorder-keeps-state-after-restart',
+    whenInterrupted: true,
     seat: 'recorder',
     violates: 'REC-QUERY-UNCHANGED',
     text: 'restarted, it comes back in the state it had, not its initial state',
   },
   {
     id: 'desktop-forgets-dn',
+    whenInterrupted: true,
     seat: 'desktop',
     violates: 'DESK-RECOVERS',
     text: 'reconnects but does not re-register its DN',
   },
   {
     id: 'desktop-forgets-call',
+    whenInterrupted: true,
     seat: 'desktop',
     violates: 'DESK-RECOVERS',
     text: 'after reconnecting, forgets the call still established and sends no ConnID',
   },
   {
     id: 'desktop-keeps-lost-call',
+    whenInterrupted: true,
     seat: 'desktop',
     violates: 'DESK-RECOVERS',
     text: 'after the T-Server restarts, still sends the ConnID of a call that did not survive it',
