@@ -15,7 +15,6 @@ import {
   desktopBehaviour,
   reconnects,
   recorderBehaviour,
-  restoresState,
 } from '../parties/breakages.ts';
 import { awaitIndication, MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
@@ -136,15 +135,17 @@ interface RecorderOptions extends CommonOptions {
  * its initial state (--initial-state) on each.
  */
 async function runRecorder(opts: RecorderOptions): Promise<void> {
-  const start = async (restoredState?: ReadonlyMap<string, Indication>) => {
+  /** `restarted`: the recorder it replaces. */
+  const start = async (restarted?: MockRecorder) => {
     const link = await survivingLink(opts, opts.name ?? 'mock-recorder');
-    const recorder = await MockRecorder.start({
-      link,
-      dns: opts.dn,
-      initialState: opts.initialState,
-      ...recorderBehaviour(opts.break),
-      ...(restoredState ? { restoredState } : {}),
-    });
+    const recorder = restarted
+      ? await MockRecorder.restart(restarted, link)
+      : await MockRecorder.start({
+          link,
+          dns: opts.dn,
+          initialState: opts.initialState,
+          ...recorderBehaviour(opts.break),
+        });
     link.onEvent((e) => {
       const answered = recorder.answered.at(-1);
       if (e.message === 'EventUserEvent' && answered)
@@ -166,7 +167,7 @@ async function runRecorder(opts: RecorderOptions): Promise<void> {
     old.unwatch();
     old.link
       .close()
-      .then(() => start(restoresState(opts.break) ? old.recorder.states() : undefined))
+      .then(() => start(old.recorder))
       .then(
         (started) => {
           current = started;

@@ -11,13 +11,7 @@ import { type EntryPredicate, Journal, type JournalEntry, RESTARTED } from '../j
 import type { Endpoint, Link, ServerIdentity } from '../link/link.ts';
 import { ReconnectingLink } from '../link/reconnecting-link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
-import {
-  desktopBehaviour,
-  reconnects,
-  recorderBehaviour,
-  restoresState,
-  tserverEngine,
-} from '../parties/breakages.ts';
+import { desktopBehaviour, reconnects, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
@@ -246,19 +240,13 @@ export class ScenarioHarness {
     this.recorders.push(await this.startRecorder(party, dns));
   }
 
-  /** `restarted`: the recorder it replaces (a restart). */
-  private async startRecorder(
-    party: string,
-    dns: readonly string[],
-    restarted?: MockRecorder,
-  ): Promise<MockRecorder> {
+  private async startRecorder(party: string, dns: readonly string[]): Promise<MockRecorder> {
     return MockRecorder.start({
       link: await this.connectParty(party, 'recorder'),
-      dns: [...dns],
+      dns,
       mapping: this.settings.mapping,
       initialState: this.settings.initialState,
       ...recorderBehaviour(this.settings.breakage),
-      ...(restarted && restoresState(this.settings.breakage) ? { restoredState: restarted.states() } : {}),
     });
   }
 
@@ -288,7 +276,7 @@ export class ScenarioHarness {
       const party = old.link.party;
       this.journal.append({ party, direction: 'in', message: { message: RESTARTED } });
       await old.link.close();
-      this.recorders[i] = await this.startRecorder(party, [...old.dns], old);
+      this.recorders[i] = await MockRecorder.restart(old, await this.connectParty(party, 'recorder'));
     }
     return mark;
   }

@@ -275,11 +275,6 @@ function behaviourOf<K extends BreakageId, B>(
   return id !== undefined && Object.hasOwn(behaviours, id) ? behaviours[id as K] : undefined;
 }
 
-/** Whether a restarted recorder comes back in the state it had (a broken one), not afresh. */
-export function restoresState(id: BreakageId | undefined): boolean {
-  return id === 'recorder-keeps-state-after-restart';
-}
-
 /** Whether a party's link reconnects by itself after a drop (the conforming ones do). */
 export function reconnects(id: BreakageId | undefined): boolean {
   return id !== 'recorder-never-reconnects';
@@ -343,8 +338,7 @@ const RECORDER_BEHAVIOURS: Record<BreakageOf<'recorder'>, Partial<MockRecorderOp
   'recorder-never-reconnects': {},
   'recorder-forgets-dns': { reregister: 'none' },
   'recorder-reregisters-first-dn': { reregister: 'first' },
-  // The recorder conforms until restarted; then it is given its old state back (`restoresState`).
-  'recorder-keeps-state-after-restart': {},
+  'recorder-keeps-state-after-restart': { keepsStateWhenRestarted: true },
 };
 
 /** The recorder as broken party `id` plays it; the conforming one (`{}`) for a party of another seat. */

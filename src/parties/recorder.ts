@@ -36,8 +36,10 @@ export interface MockRecorderOptions {
   keepHistory?: boolean;
   /** Which DNs it registers again after its link reconnects (default every; broken parties: none, or the first). */
   reregister?: 'every' | 'first' | 'none';
-  /** Broken on purpose: the state per DN it starts with (a restarted recorder that restores its last state). */
+  /** The state per DN it starts with (default: initialState on each). */
   restoredState?: ReadonlyMap<string, Indication>;
+  /** Broken on purpose: restarted (`MockRecorder.restart`), it comes back in the state it had, not its initial state. */
+  keepsStateWhenRestarted?: boolean;
 }
 
 export interface AnsweredOperation {
@@ -59,6 +61,16 @@ export class MockRecorder {
     const recorder = new MockRecorder(options);
     for (const dn of options.dns) await options.link.registerDn(dn);
     return recorder;
+  }
+
+  /** The recorder as it comes back from a restart, on `link`: the same options, afresh (in its initial state). */
+  static restart(old: MockRecorder, link: Link): Promise<MockRecorder> {
+    const { restoredState: _, ...options } = old.options;
+    return MockRecorder.start({
+      ...options,
+      link,
+      ...(options.keepsStateWhenRestarted ? { restoredState: old.states() } : {}),
+    });
   }
 
   private constructor(options: MockRecorderOptions) {
