@@ -14,7 +14,7 @@ import { type CheckContext, createCheckContext } from '../src/rules/checkers.ts'
 import { type EvaluationOptions, evaluateRule } from '../src/rules/evaluate.ts';
 import { pairAnswers } from '../src/rules/exchanges.ts';
 import { type Role, toRecords } from '../src/rules/observations.ts';
-import { type AgentModel, agentModel } from '../src/rules/voice-calls.ts';
+import { type AgentModel, agentModel, CallHistory } from '../src/rules/voice-calls.ts';
 import type { KVList, WireMessage } from '../src/tlib/messages.ts';
 import { isoMicros } from '../src/tlib/time.ts';
 
@@ -1753,4 +1753,33 @@ test('every rule has a test in which a violation fails it', () => {
     RULE_IDS.filter((id) => !violated.has(id)),
     [],
   );
+});
+
+describe('calls as a client knows them', () => {
+  /** A record of `client` (a desktop) at `micros`; events carry their sequence number. */
+  const record = (client: string, sent: boolean, message: WireMessage, micros: number) => ({
+    client,
+    role: 'desktop' as Role,
+    sent,
+    message,
+    entry: { seq: micros, micros } as JournalEntry,
+  });
+
+  test("another client's drop ends no call; the client that dropped knows none until told again", () => {
+    const established = { message: 'EventEstablished', ThisDN: DN, ConnID: CALL, EventSequenceNumber: 1 };
+    const records = [
+      record('00000001', false, established, 1),
+      record('00000001', false, { message: DISCONNECTED, Cause: 'closed by the T-Server' }, 2),
+      // Reconnected as a new client, it learnt its call otherwise (a real T-Server announces none).
+      record('00000002', true, { message: 'RequestSendEvent', ThisDN: DN, ConnID: CALL }, 3),
+      record('00000001', true, { message: 'RequestSendEvent', ThisDN: DN }, 4),
+    ];
+    const history = new CallHistory(records);
+    const [, , newClient, dropped] = records as [unknown, unknown, (typeof records)[0], (typeof records)[0]];
+    assert.deepEqual(
+      history.callsAt([DN], newClient).map((c) => c.connId),
+      [CALL],
+    );
+    assert.deepEqual(history.callsAt([DN], dropped), []);
+  });
 });

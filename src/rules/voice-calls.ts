@@ -126,16 +126,21 @@ export class CallHistory {
     if (name === 'EventReleased') this.connIds.set(connId, { dn, ended: name });
   }
 
-  /** The calls on `dns` before `at`, as `at`'s client knew them where it followed them (else another's view). */
+  /** The calls on `dns` before `at`, as `at`'s client knew them where it followed them (else as another client saw them). */
   callsAt(dns: readonly string[], at: WireRecord): AgentCall[] {
     const calls = new Map<string, AgentCall>();
     for (const dn of dns) {
-      for (const r of this.byDnClient.get(dn)?.get(at.client) ?? this.byDn.get(dn) ?? []) {
+      const own = this.byDnClient.get(dn)?.get(at.client);
+      for (const r of own ?? this.byDn.get(dn) ?? []) {
         if (!before(r, at)) break;
         const connId = r.message.ConnID as string;
         switch (r.message.message) {
           case DISCONNECTED:
-            for (const [id, call] of calls) if (call.dn === dn) calls.delete(id);
+            // What the client lost with its connection. Another client's drop ends no call: a
+            // client that reconnected as a new one and learnt its calls otherwise than by call
+            // events (a real T-Server announces none on registering; a desktop asks for them) is
+            // judged by the calls as they are.
+            if (own) for (const [id, call] of calls) if (call.dn === dn) calls.delete(id);
             break;
           case 'EventEstablished':
             calls.set(connId, { connId, dn, state: 'established', since: r.entry.micros });
