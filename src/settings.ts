@@ -1,7 +1,8 @@
 /**
- * What a conformance run needs: the validated configuration (file named by SCREENCAP_CONFIG, then
- * SCREENCAP_* overrides); for self-tests only, a deliberately broken party (SCREENCAP_BREAK); and
- * how `run` was asked to behave (SCREENCAP_FAIL_FAST, SCREENCAP_READY_FILE).
+ * What a conformance run needs: the validated configuration (its file, then the user's SCREENCAP_*
+ * overrides); for self-tests only, a deliberately broken party (--break, or SCREENCAP_BREAK); and
+ * how `run` was asked to behave (--fail-fast, --ready-file). The run hands them to Cucumber's
+ * support code as world parameters.
  */
 import { loadConfig } from './config/load.ts';
 import type { HarnessConfig } from './config/schema.ts';
@@ -29,7 +30,7 @@ export interface HarnessSettings {
 export function settingsFrom(
   config: HarnessConfig,
   breakage?: BreakageId,
-  run: { failFast?: boolean; readyFile?: string | undefined } = {},
+  run: { failFast?: boolean | undefined; readyFile?: string | undefined } = {},
 ): HarnessSettings {
   return {
     config,
@@ -44,11 +45,45 @@ export function settingsFrom(
   };
 }
 
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): HarnessSettings {
-  return settingsFrom(loadConfig(env.SCREENCAP_CONFIG || undefined, env), breakageFromEnv(env), {
-    failFast: env.SCREENCAP_FAIL_FAST === '1',
-    readyFile: env.SCREENCAP_READY_FILE,
-  });
+/** What `screencap-cert run` was asked for on its command line. */
+export interface RunOptions {
+  /** The configuration file (default: SCREENCAP_CONFIG, else none). */
+  config?: string | undefined;
+  /** Overrides the configuration's profile. */
+  profile?: string | undefined;
+  /** Overrides tserver.sipLog. */
+  sipLog?: string | undefined;
+  /** A broken party in its seat (default: SCREENCAP_BREAK, else none). */
+  breakage?: BreakageId | undefined;
+  failFast?: boolean | undefined;
+  readyFile?: string | undefined;
+}
+
+/**
+ * The settings of a run: the configuration file with the user's SCREENCAP_* overrides, and the
+ * command's options over them (validated, and named in errors, as the overrides are).
+ */
+export function runSettings(options: RunOptions, env: NodeJS.ProcessEnv = process.env): HarnessSettings {
+  const overrides = {
+    ...env,
+    ...(options.profile ? { SCREENCAP_PROFILE: options.profile } : {}),
+    ...(options.sipLog ? { SCREENCAP_TSERVER_SIP_LOG: options.sipLog } : {}),
+  };
+  const config = loadConfig(options.config ?? (env.SCREENCAP_CONFIG || undefined), overrides);
+  return settingsFrom(config, options.breakage ?? breakageFromEnv(env), options);
+}
+
+/**
+ * How long a step or hook may take (Cucumber's limit): a backstop behind each wait's own configured
+ * time, so a wait that never ends still ends the step. Readiness waits for the system under test.
+ */
+export function timeLimitMs(settings: HarnessSettings, what: 'step' | 'readiness'): number {
+  if (what === 'readiness') return settings.config.timeouts.readyMs + 60_000;
+  const longestWait = Math.max(
+    settings.requestTimeoutMs + settings.answerTimeoutMs,
+    settings.recoverTimeoutMs,
+  );
+  return longestWait + 5000;
 }
 
 /** SCREENCAP_BREAK (empty or unset: none); an unknown id is an error that names the known ones. */

@@ -3,22 +3,26 @@
  * scenario gets its own parties (and, in the self profile, its own simulator). Rules are evaluated
  * and attached after every scenario, with its message trace and sequence diagram.
  */
-import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber/cucumber';
+import { After, AfterAll, Before, BeforeAll } from '@cucumber/cucumber';
 import { NeverRegisteredError, RunContext } from '../src/conformance/run-context.ts';
 import { ScenarioHarness } from '../src/conformance/scenario.ts';
 import { stopRun, untilHalted } from '../src/conformance/stop.ts';
 import { RULE_OUTCOMES_MEDIA_TYPE, scenarioEvidence } from '../src/report/evidence.ts';
+import type { HarnessSettings } from '../src/settings.ts';
 import { evaluateScenario } from './outcomes.ts';
-import { settings } from './settings.ts';
+import { READINESS } from './time-limits.ts';
 import type { ConformanceWorld } from './world.ts';
-
-setDefaultTimeout(settings.requestTimeoutMs + settings.answerTimeoutMs + 5000);
 
 let run: RunContext | undefined;
 /** The system under test never registered its DNs: the first scenario reports it as its rule's failure. */
 let neverRegistered: { error: NeverRegisteredError; reported: boolean } | undefined;
 
-BeforeAll({ timeout: settings.config.timeouts.readyMs + 60_000 }, async () => {
+// Cucumber passes wrapperOptions to a run hook's wrapper too (its types leave it out).
+const readiness = { wrapperOptions: READINESS } as Parameters<typeof BeforeAll>[0];
+
+BeforeAll(readiness, async function () {
+  // The world parameters runSuite handed over (Cucumber types them as any JSON).
+  const settings = this.parameters as unknown as HarnessSettings;
   run = await RunContext.start(settings.config, settings.breakage);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   try {
@@ -62,7 +66,7 @@ Before(async function (this: ConformanceWorld, { pickle }) {
     throw new Error(lost);
   }
   await run.resetRecorder();
-  this.harness = new ScenarioHarness(settings, run);
+  this.harness = new ScenarioHarness(this.settings, run);
 });
 
 After({ name: 'rule outcomes and evidence' }, async function (this: ConformanceWorld, { pickle }) {
@@ -75,7 +79,7 @@ After({ name: 'rule outcomes and evidence' }, async function (this: ConformanceW
       fileName: 'rule-outcomes.json',
     });
     const failed = outcomes.find((o) => o.outcome === 'failed');
-    if (settings.failFast && failed) stopRun(`--fail-fast: ${failed.rule} failed in “${pickle.name}”`);
+    if (this.settings.failFast && failed) stopRun(`--fail-fast: ${failed.rule} failed in “${pickle.name}”`);
     if (!this.harness) return;
     const { journal, tserver } = this.harness;
     const records = this.harness.records();
@@ -84,7 +88,7 @@ After({ name: 'rule outcomes and evidence' }, async function (this: ConformanceW
       records,
       outcomes,
       tserver,
-      limits: { requestTimeoutMs: settings.requestTimeoutMs },
+      limits: { requestTimeoutMs: this.settings.requestTimeoutMs },
     });
     for (const { body, mediaType, fileName } of evidence) {
       // Two overloads: text is attached as it is, a Buffer base64-encoded.

@@ -5,7 +5,7 @@
  */
 import { defineParameterType } from '@cucumber/cucumber';
 import { INDICATIONS, OPERATIONS } from '../src/domain/screencap.ts';
-import { settings } from './settings.ts';
+import type { ConformanceWorld } from './world.ts';
 
 const FEATURE_DNS = ['7001', '7002'];
 
@@ -22,8 +22,8 @@ defineParameterType({
 defineParameterType({
   name: 'dn',
   regexp: /\d{3,10}/,
-  transformer: (s: string) => {
+  transformer(this: ConformanceWorld, s: string) {
     const i = FEATURE_DNS.indexOf(s);
-    return i === -1 ? s : (settings.config.agents.dns[i] as string);
+    return i === -1 ? s : (this.settings.config.agents.dns[i] as string);
   },
 });

@@ -4,9 +4,11 @@ import type { NeverRegisteredError } from '../src/conformance/run-context.ts';
 import type { ScenarioHarness } from '../src/conformance/scenario.ts';
 import type { Operation } from '../src/domain/screencap.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
+import type { HarnessSettings } from '../src/settings.ts';
 import type { TReply } from '../src/tlib/messages.ts';
 
-export class ConformanceWorld extends World {
+/** The run's settings reach the support code as Cucumber's world parameters (runSuite hands them over). */
+export class ConformanceWorld extends World<HarnessSettings> {
   /** Set before the scenario's steps (not when the system under test never became ready). */
   harness!: ScenarioHarness;
   /** `@rule:` tags of the scenario. */
@@ -21,8 +23,12 @@ export class ConformanceWorld extends World {
   /** The system under test never registered its DNs: this scenario reports it. */
   neverRegistered: NeverRegisteredError | undefined;
 
-  constructor(options: IWorldOptions) {
+  constructor(options: IWorldOptions<HarnessSettings>) {
     super(options);
+  }
+
+  get settings(): HarnessSettings {
+    return this.parameters;
   }
 }
 

@@ -16,7 +16,7 @@ import {
   recorderBehaviour,
   tserverEngine,
 } from '../src/parties/breakages.ts';
-import { settingsFromEnv } from '../src/settings.ts';
+import { runSettings } from '../src/settings.ts';
 
 const MISSPELT = 'recorder-drop-connid';
 const AGENT = { voiceDns: ['7001'], otherAgentsDns: ['7002'] };
@@ -68,13 +68,13 @@ describe('broken parties: ids checked, each one breaks its own seat', () => {
 
   test('SCREENCAP_BREAK naming no broken party is an error that says where it came from', () => {
     assert.throws(
-      () => settingsFromEnv({ SCREENCAP_BREAK: MISSPELT }),
+      () => runSettings({}, { SCREENCAP_BREAK: MISSPELT }),
       new RegExp(
         `^Error: SCREENCAP_BREAK: unknown broken party "${MISSPELT}"; the broken parties are: desktop-`,
       ),
     );
-    assert.equal(settingsFromEnv({ SCREENCAP_BREAK: 'tserver-no-ack' }).breakage, 'tserver-no-ack');
-    assert.equal(settingsFromEnv({ SCREENCAP_BREAK: '' }).breakage, undefined);
+    assert.equal(runSettings({}, { SCREENCAP_BREAK: 'tserver-no-ack' }).breakage, 'tserver-no-ack');
+    assert.equal(runSettings({}, { SCREENCAP_BREAK: '' }).breakage, undefined);
   });
 
   test('run --break with an unknown id could not run (exit 2), naming the valid ids, as the option is read', async () => {

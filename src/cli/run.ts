@@ -15,7 +15,7 @@ import { SIGNING_KEY_ENV, signerFromEnv } from '../report/signature.ts';
 import { CannotRunError, EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import type { Outcome, SuiteResult } from '../result/outcomes.ts';
 import { redact } from '../secrets.ts';
-import { settingsFromEnv } from '../settings.ts';
+import { runSettings } from '../settings.ts';
 import { parseBreakage, parseWorkers } from './options.ts';
 import { SUMMARIES } from './summaries.ts';
 
@@ -178,18 +178,15 @@ export function registerRunCommand(program: Command): void {
         failFast?: boolean;
         readyFile?: string;
       }) => {
-        // Support code (and parallel workers) read the settings from the environment, as CI can set them.
-        if (opts.config) process.env.SCREENCAP_CONFIG = opts.config;
-        if (opts.profile) process.env.SCREENCAP_PROFILE = opts.profile;
-        if (opts.break) process.env.SCREENCAP_BREAK = opts.break;
-        if (opts.sipLog) process.env.SCREENCAP_TSERVER_SIP_LOG = opts.sipLog;
-        if (opts.failFast) process.env.SCREENCAP_FAIL_FAST = '1';
-        if (opts.readyFile) {
-          process.env.SCREENCAP_READY_FILE = opts.readyFile;
-          // A file left by an earlier run must not say that this one listens.
-          await rm(opts.readyFile, { force: true });
-        }
-        const { config } = settingsFromEnv();
+        const settings = runSettings({
+          config: opts.config,
+          profile: opts.profile,
+          sipLog: opts.sipLog,
+          breakage: opts.break,
+        });
+        const { config, breakage } = settings;
+        // A file left by an earlier run must not say that this one listens.
+        if (opts.readyFile) await rm(opts.readyFile, { force: true });
         if (config.profile !== 'self' && opts.parallel > 1) {
           throw new InvalidArgumentError(
             `--parallel ${opts.parallel}: the ${config.profile} profile shares one T-Server with the system under test, so scenarios run one at a time`,
@@ -207,7 +204,14 @@ export function registerRunCommand(program: Command): void {
         }
         const signer = opts.sign ? signingKey() : undefined;
         await preflight(config);
-        const suite = { config, parallel: opts.parallel, ...(opts.tags ? { tags: opts.tags } : {}) };
+        const suite = {
+          config,
+          parallel: opts.parallel,
+          ...(opts.tags ? { tags: opts.tags } : {}),
+          ...(breakage ? { breakage } : {}),
+          ...(opts.failFast ? { failFast: true } : {}),
+          ...(opts.readyFile ? { readyFile: opts.readyFile } : {}),
+        };
         const reported = await ReportedRun.start(
           opts.reports,
           {
@@ -217,7 +221,7 @@ export function registerRunCommand(program: Command): void {
             dns: config.agents.dns,
             ...(config.sut ? { sut: config.sut } : {}),
             ...(opts.tags ? { tags: opts.tags } : {}),
-            ...(opts.break ? { breakage: opts.break } : {}),
+            ...(breakage ? { breakage } : {}),
           },
           { allureReport: opts.allureReport },
         );

@@ -3,9 +3,11 @@
  * result (src/result/: outcomes per rule and the verdict).
  */
 import type { runCucumber } from '@cucumber/cucumber/api';
+import { loadConfig } from '../config/load.ts';
 import type { HarnessConfig } from '../config/schema.ts';
 import { COMPILED, HARNESS_ROOT } from '../harness-root.ts';
 import type { ServerIdentity } from '../link/link.ts';
+import type { BreakageId } from '../parties/breakages.ts';
 import {
   OBSERVATIONS_MEDIA_TYPE,
   RULE_OUTCOMES_MEDIA_TYPE,
@@ -16,6 +18,7 @@ import { stepFailureSentence } from '../report/step-failure.ts';
 import { parseTrace, TRACE_MEDIA_TYPE } from '../report/trace.ts';
 import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
 import { certifiedScope, summarizeRules, verdictOf } from '../result/verdict.ts';
+import { settingsFrom } from '../settings.ts';
 import { notRunReason, profileTagExpression } from './profiles.ts';
 
 /** A Cucumber message (its package is Cucumber's own dependency). */
@@ -30,8 +33,17 @@ export interface SuiteOptions {
   formats?: string[];
   /** Worker processes running scenarios at once (default 1: in this process). */
   parallel?: number;
-  /** The run's configuration: its profile selects scenarios and which rules apply. */
+  /**
+   * The run's configuration: its profile selects scenarios and which rules apply (default: the file
+   * SCREENCAP_CONFIG names, with the SCREENCAP_* overrides).
+   */
   config?: HarnessConfig;
+  /** Self-test: a deliberately broken party in its seat. */
+  breakage?: BreakageId;
+  /** Stop at the first failed rule. */
+  failFast?: boolean;
+  /** Where to write `host:port` once the embedded T-Server listens. */
+  readyFile?: string;
   /** Options of the formats (e.g. allure-cucumberjs's resultsDir), merged into cucumber.mjs's. */
   formatOptions?: Record<string, unknown>;
   /** Reads the run as it goes, so a caller can still report on a run that never returns (SIGINT). */
@@ -189,8 +201,11 @@ function selection(options: Pick<SuiteOptions, 'config' | 'tags'>): string {
 
 export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult> {
   const cwd = options.cwd ?? HARNESS_ROOT;
-  const provided: Record<string, unknown> = {};
-  const tags = selection(options);
+  const config = options.config ?? loadConfig(process.env.SCREENCAP_CONFIG || undefined);
+  const settings = settingsFrom(config, options.breakage, options);
+  // The support code reads the run's settings as Cucumber's world parameters (in every worker).
+  const provided: Record<string, unknown> = { worldParameters: settings };
+  const tags = selection({ ...options, config });
   if (tags) provided.tags = tags;
   if (options.formats) provided.format = options.formats;
   if (options.formatOptions) provided.formatOptions = options.formatOptions;
@@ -211,7 +226,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
     collector.onMessage(envelope);
     options.onMessage?.(envelope);
   });
-  return suiteResult(collector, options, success);
+  return suiteResult(collector, { ...options, config }, success);
 }
 
 /**
