@@ -12,13 +12,13 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
   @rule:TSRV-REFUSES-UNREGISTERED @rule:TSRV-REPLY @rule:TSRV-REFUSED-NOT-DELIVERED
   Scenario: a RequestSendEvent on a DN the client did not register is refused with EventError 41
     When a client sends "a RequestSendEvent on a DN it did not register" on DN 7001
-    Then the T-Server answers EventError 41
+    Then the T-Server refuses it
     And the exchange conforms to the tagged rules
 
   @rule:TSRV-REPLY @rule:TSRV-REFUSED-NOT-DELIVERED @rule:TSRV-ERROR-CODE
   Scenario Outline: <request> is refused with EventError <code>
     When a client sends "<request>" on DN 7001
-    Then the T-Server answers EventError <code>
+    Then the T-Server refuses it
     And the exchange conforms to the tagged rules
 
     Examples:
@@ -45,7 +45,7 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
   Scenario Outline: <request> is refused with EventError <code> by the simulator in strict mode
     Given the T-Server is the simulator in strict mode
     When a client sends "<request>" on DN 7001
-    Then the T-Server answers EventError <code>
+    Then the T-Server refuses it
     And the exchange conforms to the tagged rules
 
     Examples:
@@ -56,7 +56,7 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
   @rule:TSRV-REFUSED-NOT-DELIVERED @simulator
   Scenario Outline: <request> is refused with EventError <code> by the simulator
     When a client sends "<request>" on DN 7001
-    Then the T-Server answers EventError <code>
+    Then the T-Server refuses it
     And the exchange conforms to the tagged rules
 
     Examples:
@@ -67,7 +67,7 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
 
   Scenario Outline: <request> gets EventError <code>
     When a client sends "<request>" on DN 7001
-    Then the T-Server answers EventError <code>
+    Then the T-Server refuses it
     And the exchange conforms to the tagged rules
 
     @rule:TSRV-ERROR-CODE
@@ -84,7 +84,7 @@ Feature: Every request is answered by EventACK or EventError, and a refused one 
   @rule:TSRV-ERROR-CODE
   Scenario Outline: <request> is a framing error: EventError <code>, then the connection closes
     When a client sends "<request>" on DN 7001
-    Then the T-Server answers EventError <code>
+    Then the T-Server refuses it
     And the T-Server closes that client's connection
     And the exchange conforms to the tagged rules
 

@@ -13,7 +13,7 @@ Feature: The agent desktop sends screen-capture operations to the T-Server
   @rule:DESK-REGISTERED @rule:DESK-THISDN @rule:DESK-MSGTYPE @rule:DESK-CONNID @rule:DESK-OPERATION @rule:TSRV-REPLY
   Scenario Outline: <operation> with no call on the DN carries no ConnID
     When the desktop on DN 7001 sends <operation>
-    Then the T-Server acknowledges it
+    Then the T-Server replies to it
     And the recorder receives <operation> on DN 7001
     And the exchange conforms to the tagged rules
 
@@ -25,13 +25,13 @@ Feature: The agent desktop sends screen-capture operations to the T-Server
       | resume    |
       | query     |
 
-  @rule:DESK-REGISTERED @rule:DESK-THISDN @rule:DESK-MSGTYPE @rule:DESK-CONNID @rule:DESK-OPERATION @rule:TSRV-REPLY
+  @rule:DESK-REGISTERED @rule:DESK-THISDN @rule:DESK-MSGTYPE @rule:DESK-CONNID @rule:DESK-OPERATION @rule:TSRV-REPLY @rule:TSRV-PRESERVE
   @calls
   Scenario Outline: <operation> during a call carries the call's ConnID
     Given a call is established on DN 7001
     When the desktop on DN 7001 sends <operation>
-    Then the T-Server acknowledges it
-    And the recorder receives it with the call's ConnID
+    Then the T-Server replies to it
+    And the recorder receives the operation
     And the exchange conforms to the tagged rules
 
     Examples:
@@ -42,12 +42,12 @@ Feature: The agent desktop sends screen-capture operations to the T-Server
       | resume    |
       | query     |
 
-  @rule:DESK-CONNID @rule:DESK-REGISTERED
+  @rule:DESK-CONNID @rule:DESK-REGISTERED @rule:TSRV-REPLY
   @calls
   Scenario: after the call is released the ConnID is no longer sent
     Given a call is established on DN 7001
     When the desktop on DN 7001 sends start
     And the call on DN 7001 is released
     And the desktop on DN 7001 sends stop
-    Then the T-Server acknowledges it
+    Then the T-Server replies to it
     And the exchange conforms to the tagged rules

@@ -4,17 +4,17 @@ Feature: The recorder answers each operation with a screen-capture indication
   RequestSendEvent on the agent's DN with a Tevent whose thisDN is AttrThisDN, messageType
   EventUserEvent, connectionID the call's if available, and userData screen-capture = enabled,
   disabled or paused. Which indication answers which operation is the harness's configurable reading
-  (start -> enabled, stop -> disabled, pause -> paused, resume -> enabled, query -> unchanged).
+  (mapping; by default start -> enabled, stop -> disabled, pause -> paused, resume -> enabled, query ->
+  unchanged): REC-MAPPING and REC-QUERY-UNCHANGED judge each indication against the configured one.
 
   Background:
     Given an agent desktop on DN 7001
     And a recorder monitoring DN 7001
 
-  @rule:REC-REGISTERED @rule:REC-THISDN @rule:REC-MSGTYPE @rule:REC-CONNID @rule:REC-INDICATION @rule:REC-ANSWER @rule:REC-MAPPING @rule:TSRV-REPLY
-  Scenario Outline: <operation> is answered by <indication>
+  @rule:REC-REGISTERED @rule:REC-THISDN @rule:REC-MSGTYPE @rule:REC-CONNID @rule:REC-INDICATION @rule:REC-ANSWER @rule:REC-MAPPING @rule:TSRV-REPLY @rule:DESK-RECEIVES-INDICATION
+  Scenario Outline: <operation> is answered by its configured indication (by default <indication>), with no ConnID
     When the desktop on DN 7001 sends <operation>
-    Then the desktop on DN 7001 receives the indication <indication>
-    And the indication carries no ConnID
+    Then the desktop on DN 7001 receives an indication
     And the exchange conforms to the tagged rules
 
     Examples:
@@ -24,13 +24,12 @@ Feature: The recorder answers each operation with a screen-capture indication
       | pause     | paused     |
       | resume    | enabled    |
 
-  @rule:REC-REGISTERED @rule:REC-THISDN @rule:REC-MSGTYPE @rule:REC-CONNID @rule:REC-INDICATION @rule:REC-ANSWER @rule:REC-MAPPING
+  @rule:REC-REGISTERED @rule:REC-THISDN @rule:REC-MSGTYPE @rule:REC-CONNID @rule:REC-INDICATION @rule:REC-ANSWER @rule:REC-MAPPING @rule:DESK-CONNID @rule:DESK-RECEIVES-INDICATION
   @calls
-  Scenario Outline: during a call, <operation> is answered by <indication> with the call's ConnID
+  Scenario Outline: during a call, <operation> is answered by its configured indication (by default <indication>) with the call's ConnID
     Given a call is established on DN 7001
     When the desktop on DN 7001 sends <operation>
-    Then the desktop on DN 7001 receives the indication <indication>
-    And the indication carries the call's ConnID
+    Then the desktop on DN 7001 receives an indication
     And the exchange conforms to the tagged rules
 
     Examples:
@@ -40,10 +39,10 @@ Feature: The recorder answers each operation with a screen-capture indication
       | pause     | paused     |
       | resume    | enabled    |
 
-  @rule:REC-ANSWER @rule:REC-QUERY-UNCHANGED @rule:REC-INDICATION
-  Scenario: query is answered with the current state, and changes nothing
+  @rule:REC-ANSWER @rule:REC-QUERY-UNCHANGED @rule:REC-INDICATION @rule:DESK-RECEIVES-INDICATION
+  Scenario: query is answered with the current state (initially disabled, by default), and changes nothing
     When the desktop on DN 7001 sends query
-    Then the desktop on DN 7001 receives the indication disabled
+    Then the desktop on DN 7001 receives an indication
     When the desktop on DN 7001 sends query
-    Then the desktop on DN 7001 receives the indication disabled
+    Then the desktop on DN 7001 receives an indication
     And the exchange conforms to the tagged rules

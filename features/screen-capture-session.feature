@@ -2,21 +2,24 @@
 @seat:desktop @seat:tserver @seat:recorder
 Feature: Whole screen-capture sessions
   An agent's screen capture goes through start, pause, resume and stop, with a query in each state,
-  with and without an active call; two agents' sessions never cross.
+  with and without an active call; two agents' sessions never cross. Each indication is judged by
+  REC-MAPPING and REC-QUERY-UNCHANGED against the configured mapping and initial state; the comments
+  give what the default ones call for.
 
   @rule:DESK-CONNID @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE @rule:REC-ANSWER @rule:REC-MAPPING @rule:REC-QUERY-UNCHANGED @rule:REC-CONNID @rule:DESK-RECEIVES-INDICATION @rule:TSRV-REPLY
   Scenario: a session without a call, with a query in each state
     Given an agent desktop on DN 7001
     And a recorder monitoring DN 7001
-    When the desktop on DN 7001 sends query and gets disabled
-    And the desktop on DN 7001 sends start and gets enabled
-    And the desktop on DN 7001 sends query and gets enabled
-    And the desktop on DN 7001 sends pause and gets paused
-    And the desktop on DN 7001 sends query and gets paused
-    And the desktop on DN 7001 sends resume and gets enabled
-    And the desktop on DN 7001 sends query and gets enabled
-    And the desktop on DN 7001 sends stop and gets disabled
-    And the desktop on DN 7001 sends query and gets disabled
+    # By default: disabled, enabled, enabled, paused, paused, enabled, enabled, disabled, disabled.
+    When the desktop on DN 7001 sends query and gets an indication
+    And the desktop on DN 7001 sends start and gets an indication
+    And the desktop on DN 7001 sends query and gets an indication
+    And the desktop on DN 7001 sends pause and gets an indication
+    And the desktop on DN 7001 sends query and gets an indication
+    And the desktop on DN 7001 sends resume and gets an indication
+    And the desktop on DN 7001 sends query and gets an indication
+    And the desktop on DN 7001 sends stop and gets an indication
+    And the desktop on DN 7001 sends query and gets an indication
     Then the exchange conforms to the tagged rules
 
   @rule:DESK-CONNID @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE @rule:REC-ANSWER @rule:REC-MAPPING @rule:REC-QUERY-UNCHANGED @rule:REC-CONNID @rule:DESK-RECEIVES-INDICATION
@@ -25,13 +28,14 @@ Feature: Whole screen-capture sessions
     Given an agent desktop on DN 7001
     And a recorder monitoring DN 7001
     And a call is established on DN 7001
-    When the desktop on DN 7001 sends start and gets enabled
-    And the desktop on DN 7001 sends pause and gets paused
-    And the desktop on DN 7001 sends query and gets paused
-    And the desktop on DN 7001 sends resume and gets enabled
-    And the desktop on DN 7001 sends stop and gets disabled
+    # By default: enabled, paused, paused, enabled, disabled, disabled.
+    When the desktop on DN 7001 sends start and gets an indication
+    And the desktop on DN 7001 sends pause and gets an indication
+    And the desktop on DN 7001 sends query and gets an indication
+    And the desktop on DN 7001 sends resume and gets an indication
+    And the desktop on DN 7001 sends stop and gets an indication
     And the call on DN 7001 is released
-    And the desktop on DN 7001 sends query and gets disabled
+    And the desktop on DN 7001 sends query and gets an indication
     Then the exchange conforms to the tagged rules
 
   @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE @rule:REC-ANSWER @rule:REC-MAPPING @rule:REC-QUERY-UNCHANGED @rule:DESK-RECEIVES-INDICATION @rule:DESK-CONNID
@@ -41,9 +45,10 @@ Feature: Whole screen-capture sessions
     And an agent desktop on DN 7002
     And a recorder monitoring DNs 7001 and 7002
     And a call is established on DN 7002
-    When the desktop on DN 7001 sends start and gets enabled
-    And the desktop on DN 7002 sends pause and gets paused
-    And the desktop on DN 7001 sends query and gets enabled
-    And the desktop on DN 7002 sends query and gets paused
-    And the desktop on DN 7001 sends stop and gets disabled
+    # By default: 7001 enabled, 7002 paused, 7001 enabled, 7002 paused, 7001 disabled.
+    When the desktop on DN 7001 sends start and gets an indication
+    And the desktop on DN 7002 sends pause and gets an indication
+    And the desktop on DN 7001 sends query and gets an indication
+    And the desktop on DN 7002 sends query and gets an indication
+    And the desktop on DN 7001 sends stop and gets an indication
     Then the exchange conforms to the tagged rules

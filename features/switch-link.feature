@@ -13,11 +13,11 @@ Feature: The link to the switch goes down and comes back
   # T-Library's TERR_NO_SWITCH (54): the T-Server is up, its link to the switch is not. A desktop
   # may retry the refused operation, but not send it twice once the link is back
   # (desktop.sendsAfterLinkDown, default 1).
-  @seat:desktop @seat:tserver @rule:DESK-NO-RESEND @rule:TSRV-REFUSED-NOT-DELIVERED @rule:TSRV-REPLY @rule:REC-ANSWER @rule:TSRV-DELIVERY
+  @seat:desktop @seat:tserver @rule:DESK-NO-RESEND @rule:TSRV-REFUSED-NOT-DELIVERED @rule:TSRV-REPLY @rule:REC-ANSWER @rule:REC-MAPPING @rule:TSRV-DELIVERY
   Scenario: The link to the switch is down: the operation is refused, then sent once when the link is back
     When the link to the switch is down
     And the desktop on DN 7001 sends start
     Then the T-Server refuses it with EventError 54
     When the link to the switch is back
-    And the desktop on DN 7001 sends start and gets enabled
+    And the desktop on DN 7001 sends start and gets an indication
     Then the exchange conforms to the tagged rules

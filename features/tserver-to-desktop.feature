@@ -9,9 +9,9 @@ Feature: The T-Server delivers the recorder's indication to the agent desktop
     Given an agent desktop on DN 7001
     And a recorder monitoring DN 7001
 
-  @rule:DESK-RECEIVES-INDICATION @rule:TSRV-DELIVERY
-  Scenario Outline: the desktop receives <indication> as the recorder sent it
-    When the desktop on DN 7001 sends <operation> and gets <indication>
+  @rule:DESK-RECEIVES-INDICATION @rule:TSRV-DELIVERY @rule:REC-MAPPING
+  Scenario Outline: the desktop receives the answer to <operation> (by default <indication>) as the recorder sent it
+    When the desktop on DN 7001 sends <operation> and gets an indication
     Then the exchange conforms to the tagged rules
 
     Examples:
@@ -20,13 +20,12 @@ Feature: The T-Server delivers the recorder's indication to the agent desktop
       | stop      | disabled   |
       | pause     | paused     |
 
-  @rule:DESK-RECEIVES-INDICATION @rule:TSRV-DELIVERY
+  @rule:DESK-RECEIVES-INDICATION @rule:TSRV-DELIVERY @rule:REC-MAPPING @rule:REC-CONNID @rule:DESK-CONNID
   @calls
-  Scenario Outline: during a call the desktop receives <indication> with the call's ConnID
+  Scenario Outline: during a call the desktop receives the answer to <operation> (by default <indication>) with the call's ConnID
     Given a call is established on DN 7001
     When the desktop on DN 7001 sends <operation>
-    Then the desktop on DN 7001 receives the indication <indication>
-    And the indication carries the call's ConnID
+    Then the desktop on DN 7001 receives an indication
     And the exchange conforms to the tagged rules
 
     Examples:

@@ -24,12 +24,12 @@ Feature: The T-Server delivers each operation to every client monitoring the age
       | resume    |
       | query     |
 
-  @seat:recorder @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE
+  @seat:recorder @rule:TSRV-DELIVERY @rule:TSRV-PRESERVE @rule:DESK-CONNID
   @calls
   Scenario: during a call the recorder receives the call's ConnID unchanged
     Given a call is established on DN 7001
     When the desktop on DN 7001 sends start
-    Then the recorder receives it with the call's ConnID
+    Then the recorder receives the operation
     And the exchange conforms to the tagged rules
 
   # Two recorders: the harness plays both, so this one does not run with a recorder under test.

@@ -8,18 +8,16 @@ Feature: Calls as they really are
   it is at that moment (with two calls, the established one: agents.voiceCall), and the recorder's
   indication carries the ConnID of the operation it answers.
 
-  @rule:DESK-CONNID @rule:DESK-REGISTERED @rule:TSRV-PRESERVE @rule:REC-CONNID @rule:DESK-RECEIVES-INDICATION
+  @rule:DESK-CONNID @rule:DESK-REGISTERED @rule:TSRV-PRESERVE @rule:REC-CONNID @rule:DESK-RECEIVES-INDICATION @rule:REC-MAPPING
   @calls @agent-place
   Scenario: a desktop sending on a DN that is not a party on the call
     Given an agent desktop on DN 7002 whose calls are also on DN 7001
     And a recorder monitoring DN 7002
     And a call is established on DN 7001
-    When the desktop on DN 7002 sends start and gets enabled
-    Then the recorder receives it with the call's ConnID
-    And the indication carries the call's ConnID
+    When the desktop on DN 7002 sends start and gets an indication
+    Then the recorder receives the operation
     When the call on DN 7001 is released
-    And the desktop on DN 7002 sends stop and gets disabled
-    Then the indication carries no ConnID
+    And the desktop on DN 7002 sends stop and gets an indication
     And the exchange conforms to the tagged rules
 
   @seat:desktop
@@ -29,11 +27,10 @@ Feature: Calls as they really are
     Given an agent desktop on DN 7001
     And a recorder monitoring DN 7001
     And a call is established on DN 7001
-    When the desktop on DN 7001 sends start and gets enabled
+    When the desktop on DN 7001 sends start and gets an indication
     And the call on DN 7001 goes on under a new ConnID after a <change>
-    And the desktop on DN 7001 sends pause and gets paused
-    Then the recorder receives it with the call's ConnID
-    And the indication carries the call's ConnID
+    And the desktop on DN 7001 sends pause and gets an indication
+    Then the recorder receives the operation
     And the exchange conforms to the tagged rules
 
     Examples:
@@ -48,26 +45,25 @@ Feature: Calls as they really are
     Given an agent desktop on DN 7001
     And a recorder monitoring DN 7001
     And a call is established on DN 7001
-    When the desktop on DN 7001 sends start and gets enabled
+    When the desktop on DN 7001 sends start and gets an indication
     And the agent on DN 7001 holds the call and consults on a second call
-    And the desktop on DN 7001 sends pause and gets paused
-    Then the recorder receives it with the call's ConnID
+    And the desktop on DN 7001 sends pause and gets an indication
+    Then the recorder receives the operation
     When the consultation on DN 7001 ends and the held call is retrieved
-    And the desktop on DN 7001 sends resume and gets enabled
-    Then the recorder receives it with the call's ConnID
+    And the desktop on DN 7001 sends resume and gets an indication
+    Then the recorder receives the operation
     And the exchange conforms to the tagged rules
 
   @seat:desktop
-  @rule:DESK-CONNID @rule:TSRV-PRESERVE @rule:REC-CONNID @rule:DESK-RECEIVES-INDICATION
+  @rule:DESK-CONNID @rule:TSRV-PRESERVE @rule:REC-CONNID @rule:DESK-RECEIVES-INDICATION @rule:REC-MAPPING
   @calls
   Scenario: release of one of two calls: the other one is the voice call
     Given an agent desktop on DN 7001
     And a recorder monitoring DN 7001
     And a call is established on DN 7001
     When the agent on DN 7001 holds the call and consults on a second call
-    And the desktop on DN 7001 sends start and gets enabled
+    And the desktop on DN 7001 sends start and gets an indication
     And the call on DN 7001 is released
-    And the desktop on DN 7001 sends pause and gets paused
-    Then the recorder receives it with the call's ConnID
-    And the indication carries the call's ConnID
+    And the desktop on DN 7001 sends pause and gets an indication
+    Then the recorder receives the operation
     And the exchange conforms to the tagged rules

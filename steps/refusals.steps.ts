@@ -1,8 +1,10 @@
-/** Requests the T-Server must refuse with EventError. */
+/**
+ * Requests the T-Server must refuse with EventError, or accepts. Steps provoke, wait and record; the
+ * codes, messages and deliveries are the tagged rules' to judge.
+ */
 import { Given, Then, When } from '@cucumber/cucumber';
-import { expect } from 'chai';
 import { refusalByName } from '../src/conformance/refusals.ts';
-import type { JournalEntry } from '../src/journal.ts';
+import { type JournalEntry, summarize } from '../src/journal.ts';
 import type { ConformanceWorld } from '../support/world.ts';
 
 interface RefusalWorld extends ConformanceWorld {
@@ -51,27 +53,32 @@ Then(
         () => true,
         `the Tevent routed by DN ${dn}`,
       );
-      if (received)
-        expect(received.message.UserData, 'UserData as sent').to.deep.equal(accepted.event.UserData);
+      this.log(
+        received
+          ? `the Tevent reaching the recorder: ${summarize(received)}`
+          : 'not observable in this profile: the Tevent reaching the recorder',
+      );
     }
   },
 );
 
-Then('the T-Server answers EventError {int}', function (this: RefusalWorld, code: number) {
-  const message = this.refused?.entry.message;
-  expect(message?.ErrorCode, `EventError for the refused request: ${JSON.stringify(message)}`).to.equal(code);
-  expect(message?.ErrorMessage, 'ErrorMessage says what was wrong').to.be.a('string').and.not.equal('');
+Then('the T-Server refuses it', function (this: RefusalWorld) {
+  const refused = this.refused;
+  if (!refused) throw new Error('no request was refused in this scenario');
+  this.log(`the refusal: ${summarize(refused.entry)}`);
 });
 
 Then("the T-Server closes that client's connection", async function (this: RefusalWorld) {
   const link = this.harness.clients.get('client');
+  const waitMs = this.harness.settings.requestTimeoutMs;
   const closed = await new Promise<boolean>((resolve) => {
     if (!link?.isOpen) return resolve(true);
-    const timer = setTimeout(() => resolve(false), this.harness.settings.requestTimeoutMs);
+    const timer = setTimeout(() => resolve(false), waitMs);
     link.onClose(() => {
       clearTimeout(timer);
       resolve(true);
     });
   });
-  expect(closed, 'connection closed after a framing error').to.equal(true);
+  if (!closed)
+    throw new Error(`waited ${waitMs} ms (timeouts.requestMs) for the T-Server to close the connection`);
 });
