@@ -15,8 +15,9 @@ setDefaultTimeout(-1);
 setDefinitionFunctionWrapper(
   (fn: (...args: unknown[]) => unknown, options?: typeof READINESS) =>
     function (this: { parameters: HarnessSettings }, ...args: unknown[]) {
-      const what = options?.limit ?? 'step';
-      const ms = timeLimitMs(this.parameters, what);
-      return withinMs(ms, `the ${what} limit (${ms} ms)`, async () => fn.apply(this, args));
+      const ms = timeLimitMs(this.parameters, options?.limit ?? 'step');
+      // Cucumber's own words, which the reports turn into a sentence (src/report/step-failure.ts).
+      const message = `function timed out, ensure the promise resolves within ${ms} milliseconds`;
+      return withinMs(ms, message, async () => fn.apply(this, args));
     },
 );

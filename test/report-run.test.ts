@@ -225,13 +225,14 @@ describe('the reports of a run that fails a rule', () => {
       for (const path of [ROOT.replace(/\/$/, ''), tmpdir(), process.env.HOME ?? '/root'])
         assert.ok(!text.includes(path), `${what} names ${path}`);
     }
-    const failedStep = broken.cert.scenarios.find((s) => s.error?.includes('awaited'));
-    assert.match(
-      failedStep?.error ?? '',
-      /^“[^”]+” awaited ConnID of the indication .* to be '[0-9a-f]{16}'; it was absent\.$/,
+    // The steps record; the rules judge: the step that fails is the verdict step, naming the rule.
+    const failedStep = broken.cert.scenarios.find((s) => s.status === 'failed');
+    assert.equal(
+      failedStep?.error,
+      "“the exchange conforms to the tagged rules”: REC-CONNID failed (the rule's findings say where and how).",
     );
     const debug = await readFile(join(broken.dir, 'debug', 'step-failures.txt'), 'utf8');
-    assert.match(debug, /AssertionError: ConnID of the indication/);
+    assert.match(debug, /AssertionError: rules not passed/);
     assert.match(debug, /\n\s+at /, 'the debug file keeps the stacks');
   });
 
