@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { profileScope } from '../src/conformance/profiles.ts';
 import { RULE_IDS } from '../src/domain/rule-catalog.ts';
 import { DEFAULT_MAPPING, type IndicationMapping } from '../src/domain/screencap.ts';
 import { DISCONNECTED, Journal, type JournalEntry, RESTARTED } from '../src/journal.ts';
@@ -215,7 +216,7 @@ class Exchange {
   }
 
   outcome(id: string, options: Parameters<Exchange['context']>[0] & EvaluationOptions = {}): RuleOutcome {
-    return evaluateRule(id, this.context(options), options.sutSeat ? { sutSeat: options.sutSeat } : {});
+    return evaluateRule(id, this.context(options), options.scope ? { scope: options.scope } : {});
   }
 }
 
@@ -384,7 +385,7 @@ describe('outcomes other than passed and failed', () => {
     const ex = monitored();
     ex.sends('desktop', { ThisDN: OTHER_DN, Event: { message: 'EventUserEvent', ThisDN: DN } });
     for (const id of RULE_IDS) {
-      const o = ex.outcome(id, { sutSeat: 'recorder' });
+      const o = ex.outcome(id, { scope: profileScope('recorder') });
       if (id.startsWith('REC-')) {
         // REC-RECOVERS is not applicable for another reason here: nothing dropped.
         if (!RECOVERY_RULES.includes(id)) assert.notEqual(o.outcome, 'not-applicable', id);
@@ -394,19 +395,14 @@ describe('outcomes other than passed and failed', () => {
       assert.equal(o.checked, 0);
       assert.deepEqual(o.findings, []);
       const seat = id.startsWith('DESK-') && id !== 'DESK-RECEIVES-INDICATION' ? 'desktop' : 'tserver';
-      assert.match(
-        o.reason,
-        new RegExp(
-          `judges the ${seat}, which the harness plays here \\(the system under test is the recorder\\)`,
-        ),
-      );
+      assert.match(o.reason, new RegExp(`judges the ${seat}: the harness plays it in the recorder profile`));
     }
   });
 
   test('with the recorder under test, its rules are still judged', () => {
     const ex = conforming();
     for (const id of RULE_IDS.filter((r) => r.startsWith('REC-') && !RECOVERY_RULES.includes(r))) {
-      passes(ex.outcome(id, { sutSeat: 'recorder' }));
+      passes(ex.outcome(id, { scope: profileScope('recorder') }));
     }
   });
 });

@@ -17,9 +17,9 @@ import { ExchangeFolders, featureSlug } from '../report/exchanges.ts';
 import { stepFailureSentence } from '../report/step-failure.ts';
 import { parseTrace, TRACE_MEDIA_TYPE } from '../report/trace.ts';
 import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
-import { certifiedScope, summarizeRules, verdictOf } from '../result/verdict.ts';
+import { summarizeRules, verdictOf } from '../result/verdict.ts';
 import { settingsFrom } from '../settings.ts';
-import { notRunReason, profileTagExpression } from './profiles.ts';
+import { notRunReason, profileScope, profileTagExpression } from './profiles.ts';
 
 /** A Cucumber message (its package is Cucumber's own dependency). */
 export type Envelope = Parameters<NonNullable<Parameters<typeof runCucumber>[2]>>[0];
@@ -245,8 +245,7 @@ export function suiteResult(
   const incomplete = stopped ?? collector.incomplete;
   const scenarios = [...ran, ...notRun];
   const profile = config?.profile ?? 'self';
-  const scope = certifiedScope(profile, `the harness plays it in the ${profile} profile`);
-  const rules = summarizeRules(scenarios, { ...scope, stopped: incomplete !== undefined });
+  const rules = summarizeRules(scenarios, { ...profileScope(profile), stopped: incomplete !== undefined });
   const failures = [...collector.runHookFailures];
   if (!cucumberSuccess && ran.every((s) => s.status === 'passed') && !incomplete)
     failures.push('Cucumber reported a failure (undefined or pending steps?)');

@@ -27,6 +27,7 @@ import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import type { TReply, WireMessage } from '../tlib/messages.ts';
 import { nowMicros } from '../tlib/time.ts';
 import { inProcessControl, type SimulatorControl } from './control.ts';
+import { profileScope } from './profiles.ts';
 import type { Refusal } from './refusals.ts';
 import type { RunContext } from './run-context.ts';
 import { applyStimulus, runShellCommand } from './stimulus.ts';
@@ -780,7 +781,8 @@ export class ScenarioHarness {
 
   /** Evaluates rules over everything the harness saw: its parties' links, and the SUT through the simulator. */
   evaluate(ruleIds: readonly string[]): RuleOutcome[] {
-    const outcomes = evaluateRules(ruleIds, this.checkContext(), this.sut ? { sutSeat: this.sut } : {});
+    const scope = profileScope(this.run.config.profile);
+    const outcomes = evaluateRules(ruleIds, this.checkContext(), { scope });
     // What the journal let go of (a client flooding it), the rules could not see: no pass on part of the evidence.
     const dropped = this.journal.droppedText;
     if (!dropped) return outcomes;

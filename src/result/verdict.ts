@@ -47,11 +47,16 @@ export function strongest(outcomes: Iterable<Outcome>): Outcome | undefined {
   return PRECEDENCE.find((o) => present.has(o));
 }
 
-/** The rule's outcome in a seat that is not certified: not applicable, with the reason. */
-export function notCertifiedOutcome(
+/**
+ * Whether a rule applies here: undefined when its seat is certified, else its outcome (not
+ * applicable: the harness plays that seat, or it is not certified here, as the scope says). The one
+ * place this is decided: for a scenario's rules, a run's, and a log's.
+ */
+export function outOfScope(
   def: RuleDefinition,
   scope: RuleScope,
-): Omit<RuleOutcome, 'rule' | 'section'> {
+): Omit<RuleOutcome, 'rule' | 'section'> | undefined {
+  if (scope.certified.includes(def.seat)) return undefined;
   const why = scope.notCertified?.(def.seat) ?? `the ${def.seat} is not certified here`;
   return { outcome: 'not-applicable', reason: `judges the ${def.seat}: ${why}`, checked: 0, findings: [] };
 }
@@ -62,9 +67,8 @@ export function summarizeRule(
   scope: RuleScope,
 ): RuleSummary {
   const base = { rule: def.id, section: def.section, text: def.text };
-  if (!scope.certified.includes(def.seat)) {
-    return { ...base, ...pick(notCertifiedOutcome(def, scope)), scenarios: [] };
-  }
+  const notApplicable = outOfScope(def, scope);
+  if (notApplicable) return { ...base, ...pick(notApplicable), scenarios: [] };
   const outcome = strongest(seen.map((s) => s.outcome));
   if (outcome === undefined) {
     const reason = scope.stopped

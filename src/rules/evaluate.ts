@@ -1,13 +1,13 @@
 /** Evaluates rules over a scenario's observations into outcomes that always carry their reason. */
 
 import { type RuleDefinition, type RuleId, ruleById } from '../domain/rule-catalog.ts';
-import type { Seat } from '../domain/seats.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
+import { outOfScope, type RuleScope } from '../result/verdict.ts';
 import { CHECKERS, type CheckContext, type Finding } from './checkers.ts';
 
 export interface EvaluationOptions {
-  /** The seat of the system under test; rules judging another seat are not applicable (the harness plays it). */
-  sutSeat?: Seat;
+  /** The seats certified here; a rule judging another is not applicable (default: every seat). */
+  scope?: RuleScope;
 }
 
 function outcome(def: RuleDefinition, result: Omit<RuleOutcome, 'rule' | 'section'>): RuleOutcome {
@@ -40,15 +40,8 @@ export function evaluateRule(id: string, ctx: CheckContext, options: EvaluationO
       ...unjudged('failed', `the scenario is tagged with rule ${id}, which does not exist`),
     };
   }
-  if (options.sutSeat && def.seat !== options.sutSeat) {
-    return outcome(
-      def,
-      unjudged(
-        'not-applicable',
-        `judges the ${def.seat}, which the harness plays here (the system under test is the ${options.sutSeat})`,
-      ),
-    );
-  }
+  const notApplicable = options.scope && outOfScope(def, options.scope);
+  if (notApplicable) return outcome(def, notApplicable);
   const result = CHECKERS[id as RuleId](ctx);
   if ('notObservable' in result) return outcome(def, unjudged('not-observable', result.notObservable));
   if ('notApplicable' in result) return outcome(def, unjudged('not-applicable', result.notApplicable));

@@ -13,7 +13,7 @@ import { DISCONNECTED, type JournalEntry, type SourceRef } from '../journal.ts';
 import type { ScenarioObservations } from '../report/evidence.ts';
 import { CannotRunError } from '../result/exit-codes.ts';
 import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
-import { notCertifiedOutcome, type RuleScope, SEATS, summarizeRules, verdictOf } from '../result/verdict.ts';
+import { outOfScope, type RuleScope, SEATS, summarizeRules, verdictOf } from '../result/verdict.ts';
 import { type CheckContext, createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
 import { captureOf } from '../rules/exchanges.ts';
@@ -203,7 +203,8 @@ function inWindowDns(
 /** A rule judging a seat that is not certified is not applicable here: it neither fails nor passes a scenario. */
 function certifiedOnly(o: RuleOutcome, scope: RuleScope): RuleOutcome {
   const def = ruleById(o.rule);
-  return def && !scope.certified.includes(def.seat) ? { ...o, ...notCertifiedOutcome(def, scope) } : o;
+  const notApplicable = def && outOfScope(def, scope);
+  return notApplicable ? { ...o, ...notApplicable } : o;
 }
 
 function scenarioOf(name: string, entries: readonly JournalEntry[], rules: RuleOutcome[]): ScenarioResult {
