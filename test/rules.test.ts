@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { profileScope } from '../src/conformance/profiles.ts';
 import { RULE_IDS } from '../src/domain/rule-catalog.ts';
-import { DEFAULT_MAPPING, type IndicationMapping } from '../src/domain/screencap.ts';
+import {
+  CaptureStates,
+  DEFAULT_MAPPING,
+  type Indication,
+  type IndicationMapping,
+} from '../src/domain/screencap.ts';
 import { DISCONNECTED, Journal, type JournalEntry, RESTARTED } from '../src/journal.ts';
 import type { Outcome, RuleOutcome } from '../src/result/outcomes.ts';
 import { type CheckContext, createCheckContext } from '../src/rules/checkers.ts';
@@ -197,7 +202,7 @@ class Exchange {
     options: {
       roles?: ReadonlyMap<string, Role>;
       mapping?: IndicationMapping;
-      initialState?: string;
+      initialState?: Indication;
       agents?: AgentModel;
       recoverMs?: number;
       sendsAfterLinkDown?: number;
@@ -1393,6 +1398,27 @@ describe('REC-QUERY-UNCHANGED', () => {
     fails(ex.outcome('REC-QUERY-UNCHANGED', { initialState: 'enabled' }), [
       /should be "enabled" \(the state before the query/,
       request.entry,
+    ]);
+  });
+
+  test('a configured reading of query is the one judged, as the mock recorder answers it', () => {
+    const mapping: IndicationMapping = { ...DEFAULT_MAPPING, query: 'paused' };
+    const states = new CaptureStates('disabled');
+    assert.equal(states.answer(mapping, DN, 'query'), 'paused');
+    assert.equal(states.answer(DEFAULT_MAPPING, DN, 'query'), 'disabled');
+    const ex = monitored();
+    ex.sendsEvent('desktop', 'query');
+    const first = ex.sendsEvent('recorder', 'paused').request;
+    passes(ex.outcome('REC-QUERY-UNCHANGED', { mapping }), 1);
+    fails(ex.outcome('REC-QUERY-UNCHANGED'), [
+      /should be "disabled" \(the state before the query/,
+      first.entry,
+    ]);
+    ex.sendsEvent('desktop', 'query');
+    const second = ex.sendsEvent('recorder', 'disabled').request;
+    fails(ex.outcome('REC-QUERY-UNCHANGED', { mapping }), [
+      /should be "paused" \(the configured answer to query\), was "disabled"/,
+      second.entry,
     ]);
   });
 

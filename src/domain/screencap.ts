@@ -49,3 +49,40 @@ export function expectedIndication(
   const mapped = mapping[operation];
   return mapped === 'current' ? before : mapped;
 }
+
+/**
+ * The screen-capture state of each DN: its last indication, or the initial state before any. The
+ * state before an operation, which `current` in the mapping reads (query answers it): one reading
+ * for the recorder that keeps the state and for the rules that judge it.
+ */
+export class CaptureStates<Dn = string> {
+  private readonly last: Map<Dn, Indication>;
+
+  /** `restored`: the states some DNs start in (a restart that kept them); the others start in `initial`. */
+  constructor(
+    private readonly initial: Indication = INITIAL_STATE,
+    restored?: Iterable<readonly [Dn, Indication]>,
+  ) {
+    this.last = new Map(restored);
+  }
+
+  /** The state before the next operation on `dn`. */
+  of(dn: Dn): Indication {
+    return this.last.get(dn) ?? this.initial;
+  }
+
+  /** The indication that should answer `operation` on `dn` now. */
+  answer(mapping: IndicationMapping, dn: Dn, operation: Operation): Indication {
+    return expectedIndication(mapping, operation, this.of(dn));
+  }
+
+  /** `dn` is now in `state` (an indication was sent for it). */
+  set(dn: Dn, state: Indication): void {
+    this.last.set(dn, state);
+  }
+
+  /** Every DN back in the initial state (the recorder restarted afresh). */
+  reset(): void {
+    this.last.clear();
+  }
+}

@@ -5,9 +5,8 @@
  */
 
 import {
+  CaptureStates,
   DEFAULT_MAPPING,
-  expectedIndication,
-  INITIAL_STATE,
   type Indication,
   type IndicationMapping,
   isOperation,
@@ -54,7 +53,7 @@ export class MockRecorder {
   readonly answered: AnsweredOperation[] = [];
   /** Answers that failed (EventError, no reply): kept, never thrown into the T-Server's event loop. */
   readonly errors: Error[] = [];
-  private readonly state: Map<string, Indication>;
+  private readonly capture: CaptureStates;
   private readonly options: MockRecorderOptions;
 
   static async start(options: MockRecorderOptions): Promise<MockRecorder> {
@@ -75,9 +74,9 @@ export class MockRecorder {
 
   private constructor(options: MockRecorderOptions) {
     this.options = options;
+    this.capture = new CaptureStates(options.initialState, options.restoredState);
     this.link = options.link;
     this.dns = new Set(options.dns);
-    this.state = new Map(options.restoredState);
     options.link.onEvent((event) => this.observe(event));
     options.link.onReconnect?.(() => this.reregister());
   }
@@ -95,7 +94,7 @@ export class MockRecorder {
   }
 
   stateOf(dn: string): Indication {
-    return this.state.get(dn) ?? this.options.initialState ?? INITIAL_STATE;
+    return this.capture.of(dn);
   }
 
   private observe(event: WireMessage): void {
@@ -105,12 +104,8 @@ export class MockRecorder {
     // Indications (its own, delivered back by the T-Server) and anything else are not operations.
     if (!isOperation(operation)) return;
     const dn = event.ThisDN;
-    const indication = expectedIndication(
-      this.options.mapping ?? DEFAULT_MAPPING,
-      operation,
-      this.stateOf(dn),
-    );
-    this.state.set(dn, operation === 'query' ? (this.options.stateAfterQuery ?? indication) : indication);
+    const indication = this.capture.answer(this.options.mapping ?? DEFAULT_MAPPING, dn, operation);
+    this.capture.set(dn, operation === 'query' ? (this.options.stateAfterQuery ?? indication) : indication);
     if (this.options.keepHistory !== false) this.answered.push({ dn, operation, indication });
     const delay = this.options.answerDelayMs ?? 0;
     const answer = () => {

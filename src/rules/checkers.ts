@@ -7,10 +7,12 @@ import { isDeepStrictEqual } from 'node:util';
 import type { RuleId } from '../domain/rule-catalog.ts';
 import {
   expectedIndication,
+  type Indication,
   type IndicationMapping,
   isIndication,
   isOperation,
   OPERATIONS,
+  type Operation,
 } from '../domain/screencap.ts';
 import { DISCONNECTED, RESTARTED, summarize, UNREADABLE_LINE } from '../journal.ts';
 import type { FieldFinding } from '../result/outcomes.ts';
@@ -61,7 +63,7 @@ export type CheckResult =
 export interface CheckContext {
   exchanges: Exchanges;
   mapping: IndicationMapping;
-  initialState: string;
+  initialState: Indication;
   answerTimeoutMs: number;
   /** Where each agent's calls are, and which is its voice call (DESK-CONNID). */
   agents: AgentModel;
@@ -83,7 +85,7 @@ export function createCheckContext(
   records: readonly WireRecord[],
   options: {
     mapping: IndicationMapping;
-    initialState: string;
+    initialState: Indication;
     answerTimeoutMs: number;
     agents?: AgentModel;
     recoverMs?: number;
@@ -698,7 +700,7 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
     const answered = ctx.answers().filter((a) => a.indication && a.operation !== 'query');
     const findings: Finding[] = [];
     for (const a of answered) {
-      const expected = expectedIndication(ctx.mapping, a.operation as never, a.stateBefore as never);
+      const expected = expectedIndication(ctx.mapping, a.operation as Operation, a.stateBefore);
       const actual = captureOf((a.indication as WireRecord).message);
       if (actual !== expected) {
         findings.push(
@@ -717,13 +719,16 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
     const queries = ctx.answers().filter((a) => a.indication && a.operation === 'query');
     const findings: Finding[] = [];
     for (const a of queries) {
+      const expected = expectedIndication(ctx.mapping, 'query', a.stateBefore);
       const actual = captureOf((a.indication as WireRecord).message);
-      if (actual !== a.stateBefore) {
+      if (actual !== expected) {
         findings.push(
           fieldFinding(
             a.indication as WireRecord,
             'screen-capture',
-            `${shown(a.stateBefore)} (the state before the query, which query does not change)`,
+            ctx.mapping.query === 'current'
+              ? `${shown(expected)} (the state before the query, which query does not change)`
+              : `${shown(expected)} (the configured answer to query)`,
             actual,
           ),
         );

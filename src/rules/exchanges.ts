@@ -3,7 +3,13 @@
  * which DN when, and which delivered event belongs to which request (the calls: voice-calls.ts).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { isIndication, isOperation, screenCaptureValue } from '../domain/screencap.ts';
+import {
+  CaptureStates,
+  type Indication,
+  isIndication,
+  isOperation,
+  screenCaptureValue,
+} from '../domain/screencap.ts';
 import { DISCONNECTED, RESTARTED } from '../journal.ts';
 import { REPLY_NAMES, type WireMessage } from '../tlib/messages.ts';
 import type { WireRecord } from './observations.ts';
@@ -300,7 +306,7 @@ export interface Answer {
   indication: WireRecord | undefined;
   /** The state before the operation: the recorder's last indication on the DN, or the initial state
    *  (at first, and after the recorder was restarted). */
-  stateBefore: string;
+  stateBefore: Indication;
 }
 
 /** An indication sent when every operation on its DN had been answered: one too many. */
@@ -329,14 +335,14 @@ interface AnswerView {
 }
 
 /** Pairs operations with indications per DN, first in first out, tracking the state each left. */
-function pairIn(ex: Exchanges, view: AnswerView, initialState: string, into: AnswerPairing): void {
+function pairIn(ex: Exchanges, view: AnswerView, initialState: Indication, into: AnswerPairing): void {
   const pending = new Map<unknown, Answer[]>();
   const last = new Map<unknown, Answer>();
-  const state = new Map<unknown, string>();
+  const states = new CaptureStates<unknown>(initialState);
   let unowed = 0;
   for (const r of ex.recordsOf(view.client)) {
     // A restarted recorder starts afresh: in the initial state on every DN.
-    if (r.message.message === RESTARTED) state.clear();
+    if (r.message.message === RESTARTED) states.reset();
     const value = captureOf(r.message);
     const dn = r.message.ThisDN;
     if (view.mayAnswer?.(r, value)) unowed++;
@@ -347,7 +353,7 @@ function pairIn(ex: Exchanges, view: AnswerView, initialState: string, into: Ans
         operation: value as string,
         operationRecord: r,
         indication: undefined,
-        stateBefore: state.get(dn) ?? initialState,
+        stateBefore: states.of(dn),
       };
       into.answers.push(answer);
       const queue = pending.get(dn) ?? [];
@@ -364,11 +370,11 @@ function pairIn(ex: Exchanges, view: AnswerView, initialState: string, into: Ans
       last.set(dn, answer);
       // Judged against the state the recorder's previous indication left (operations still pending
       // when it came are answered after it).
-      answer.stateBefore = state.get(dn) ?? initialState;
-      if (isIndication(value)) state.set(dn, value);
+      answer.stateBefore = states.of(dn);
+      if (isIndication(value)) states.set(dn, value);
     }
   }
-  for (const [dn, queue] of pending) for (const a of queue) a.stateBefore = state.get(dn) ?? initialState;
+  for (const [dn, queue] of pending) for (const a of queue) a.stateBefore = states.of(dn);
 }
 
 /**
@@ -376,7 +382,7 @@ function pairIn(ex: Exchanges, view: AnswerView, initialState: string, into: Ans
  * extra. When the recorder's own traffic is not observed, operations are the desktop's
  * acknowledged requests and indications the ones the desktop received.
  */
-export function pairAnswers(ex: Exchanges, initialState: string): AnswerPairing {
+export function pairAnswers(ex: Exchanges, initialState: Indication): AnswerPairing {
   const pairing: AnswerPairing = { answers: [], extras: [] };
   const recorders = ex.clients.filter((c) => ex.roleOf(c) === 'recorder');
   const received = (r: WireRecord, v: unknown) =>
@@ -421,7 +427,7 @@ export function pairAnswers(ex: Exchanges, initialState: string): AnswerPairing 
  * The state `dn` is left in after `answers` (pairAnswers'), as the next operation's state before:
  * the last paired indication when it is one, else the state before it; `initialState` without any.
  */
-export function stateAfter(answers: readonly Answer[], dn: unknown, initialState: string): string {
+export function stateAfter(answers: readonly Answer[], dn: unknown, initialState: Indication): Indication {
   let last: Answer | undefined;
   for (const a of answers) {
     if (a.dn !== dn || !a.indication) continue;
