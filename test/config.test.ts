@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { configWarnings } from '../src/cli/config.ts';
 import { ConfigError, envName, fillTemplate, loadConfig } from '../src/config/load.ts';
 import { notRunReason, profileTagExpression } from '../src/conformance/profiles.ts';
+import { runSettings } from '../src/settings.ts';
 
 async function file(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'screencap-config-'));
@@ -179,5 +180,27 @@ describe('configuration', () => {
     assert.equal(profileTagExpression(image), '@seat:tserver and not @simulator');
     assert.match(notRunReason(recorder, ['@seat:tserver']), /recorder under test takes no part/);
     assert.match(notRunReason(tserver, ['@seat:tserver', '@calls']), /needs calls/);
+  });
+
+  test("run's settings: its file (or SCREENCAP_CONFIG), the user's overrides, then its options; the environment is left as it was", async () => {
+    const path = await file('run.yaml', 'profile: desktop\nmapping:\n  start: paused\n');
+    const env = { SCREENCAP_CONFIG: path, SCREENCAP_TIMEOUTS_ANSWER_MS: '300' };
+    const screencapVariables = () => Object.keys(process.env).filter((k) => k.startsWith('SCREENCAP_'));
+    const before = screencapVariables();
+    const s = runSettings({ profile: 'recorder', sipLog: 'sip.log', breakage: 'recorder-start-paused' }, env);
+    assert.equal(s.config.profile, 'recorder', '--profile over the file');
+    assert.equal(s.config.tserver.sipLog, 'sip.log');
+    assert.equal(s.mapping.start, 'paused', 'the file named by SCREENCAP_CONFIG');
+    assert.equal(s.answerTimeoutMs, 300, 'the user override');
+    assert.equal(s.breakage, 'recorder-start-paused');
+    assert.deepEqual(screencapVariables(), before, 'nothing handed over through process.env');
+    // Plain data: it travels to Cucumber's workers as world parameters (an unset option stays unset).
+    const set = Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
+    assert.deepEqual(JSON.parse(JSON.stringify(s)), set);
+    assert.throws(
+      () => runSettings({ profile: 'nobody' }, {}),
+      /profile: .*found "nobody" \(from environment variable SCREENCAP_PROFILE\)/,
+    );
+    assert.throws(() => runSettings({ breakage: 'recorder-misspelt' }, {}), /recorder-misspelt/);
   });
 });
