@@ -3,7 +3,6 @@
  * result (src/result/: outcomes per rule and the verdict).
  */
 import type { runCucumber } from '@cucumber/cucumber/api';
-import { loadConfig } from '../config/load.ts';
 import type { HarnessConfig } from '../config/schema.ts';
 import { COMPILED, HARNESS_ROOT } from '../harness-root.ts';
 import type { ServerIdentity } from '../link/link.ts';
@@ -18,7 +17,7 @@ import { stepFailureSentence } from '../report/step-failure.ts';
 import { parseTrace, TRACE_MEDIA_TYPE } from '../report/trace.ts';
 import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
 import { summarizeRules, verdictOf } from '../result/verdict.ts';
-import { settingsFrom } from '../settings.ts';
+import { runSettings, settingsFrom } from '../settings.ts';
 import { notRunReason, profileScope, profileTagExpression } from './profiles.ts';
 
 /** A Cucumber message (its package is Cucumber's own dependency). */
@@ -34,8 +33,8 @@ export interface SuiteOptions {
   /** Worker processes running scenarios at once (default 1: in this process). */
   parallel?: number;
   /**
-   * The run's configuration: its profile selects scenarios and which rules apply (default: the file
-   * SCREENCAP_CONFIG names, with the SCREENCAP_* overrides).
+   * The run's configuration: its profile selects scenarios and which rules apply (default: as `run`
+   * reads it: the file SCREENCAP_CONFIG names, with the SCREENCAP_* overrides).
    */
   config?: HarnessConfig;
   /** Self-test: a deliberately broken party in its seat. */
@@ -201,8 +200,11 @@ function selection(options: Pick<SuiteOptions, 'config' | 'tags'>): string {
 
 export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult> {
   const cwd = options.cwd ?? HARNESS_ROOT;
-  const config = options.config ?? loadConfig(process.env.SCREENCAP_CONFIG || undefined);
-  const settings = settingsFrom(config, options.breakage, options);
+  const { breakage, failFast, readyFile } = options;
+  const settings = options.config
+    ? settingsFrom(options.config, breakage, options)
+    : runSettings({ breakage, failFast, readyFile });
+  const { config } = settings;
   // The support code reads the run's settings as Cucumber's world parameters (in every worker).
   const provided: Record<string, unknown> = { worldParameters: settings };
   const tags = selection({ ...options, config });
