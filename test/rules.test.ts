@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { profileScope } from '../src/conformance/profiles.ts';
 import { RULE_IDS } from '../src/domain/rule-catalog.ts';
 import {
   CaptureStates,
@@ -16,6 +15,7 @@ import {
 } from '../src/domain/screencap.ts';
 import { DISCONNECTED, Journal, type JournalEntry, RESTARTED } from '../src/journal.ts';
 import type { Outcome, RuleOutcome } from '../src/result/outcomes.ts';
+import { profileScope } from '../src/result/verdict.ts';
 import { type CheckContext, createCheckContext } from '../src/rules/checkers.ts';
 import { type EvaluationOptions, evaluateRule } from '../src/rules/evaluate.ts';
 import { pairAnswers } from '../src/rules/exchanges.ts';

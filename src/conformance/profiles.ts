@@ -3,13 +3,6 @@
  * needing what the T-Server cannot give (calls and faults need the simulator's admin API).
  */
 import type { HarnessConfig } from '../config/schema.ts';
-import type { Profile } from '../domain/seats.ts';
-import { certifiedScope, type RuleScope } from '../result/verdict.ts';
-
-/** The seats a run in `profile` certifies; the harness plays the others. */
-export function profileScope(profile: Profile): RuleScope {
-  return certifiedScope(profile, `the harness plays it in the ${profile} profile`);
-}
 
 /** Cucumber tag expression for the configuration's profile; undefined: every scenario. */
 export function profileTagExpression(config: HarnessConfig): string | undefined {

@@ -16,9 +16,9 @@ import { ExchangeFolders, featureSlug } from '../report/exchanges.ts';
 import { stepFailureSentence } from '../report/step-failure.ts';
 import { parseTrace, TRACE_MEDIA_TYPE } from '../report/trace.ts';
 import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
-import { summarizeRules, verdictOf } from '../result/verdict.ts';
+import { profileScope, summarizeRules, verdictOf } from '../result/verdict.ts';
 import { runSettings, settingsFrom } from '../settings.ts';
-import { notRunReason, profileScope, profileTagExpression } from './profiles.ts';
+import { notRunReason, profileTagExpression } from './profiles.ts';
 
 /** A Cucumber message (its package is Cucumber's own dependency). */
 export type Envelope = Parameters<NonNullable<Parameters<typeof runCucumber>[2]>>[0];

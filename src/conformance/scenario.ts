@@ -15,6 +15,7 @@ import { desktopBehaviour, reconnects, recorderBehaviour, tserverEngine } from '
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import type { RuleOutcome } from '../result/outcomes.ts';
+import { profileScope } from '../result/verdict.ts';
 import { createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
@@ -27,7 +28,6 @@ import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import type { TReply, WireMessage } from '../tlib/messages.ts';
 import { nowMicros } from '../tlib/time.ts';
 import { inProcessControl, type SimulatorControl } from './control.ts';
-import { profileScope } from './profiles.ts';
 import type { Refusal } from './refusals.ts';
 import type { RunContext } from './run-context.ts';
 import { applyStimulus, runShellCommand } from './stimulus.ts';

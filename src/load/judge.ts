@@ -5,6 +5,7 @@
  * the operations, each rule's outcome taken over all of them. What is judged is dropped.
  */
 import { RULES } from '../domain/rule-catalog.ts';
+import { CaptureStates } from '../domain/screencap.ts';
 import type { Seat } from '../domain/seats.ts';
 import type { JournalEntry } from '../journal.ts';
 import { traceLine } from '../report/trace.ts';
@@ -16,7 +17,7 @@ import {
   type ScenarioResult,
   type TraceLine,
 } from '../result/outcomes.ts';
-import { strongest } from '../result/verdict.ts';
+import { profileScope, strongest } from '../result/verdict.ts';
 import { createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
 import { stateAfter } from '../rules/exchanges.ts';
@@ -73,11 +74,13 @@ export class LoadJudge {
   private readonly windows = new OperationWindows((w) => this.judge(w));
   private readonly tallies = new Map<string, OperationTally>();
   /** Per DN, the state the judged operations left it in: the next one's state before. */
-  private readonly states = new Map<string, string>();
+  private readonly states: CaptureStates;
   judged = 0;
   failed = 0;
 
-  constructor(private readonly options: LoadJudgeOptions) {}
+  constructor(private readonly options: LoadJudgeOptions) {
+    this.states = new CaptureStates(options.settings.initialState);
+  }
 
   /** Every journal entry of the run, as it is appended. */
   readonly observe = (entry: JournalEntry): void => {
@@ -101,10 +104,10 @@ export class LoadJudge {
 
   private judge(w: OperationWindow): void {
     const { settings, sutSeat } = this.options;
-    const before = this.states.get(w.dn) ?? settings.initialState;
+    const before = this.states.of(w.dn);
     const records = [...w.registrations, ...w.records];
     const ctx = createCheckContext(records, { ...settings, initialState: before });
-    const outcomes = evaluateRules(RULE_IDS, ctx, sutSeat ? { sutSeat } : {});
+    const outcomes = evaluateRules(RULE_IDS, ctx, { scope: profileScope(sutSeat ?? 'self') });
     this.states.set(w.dn, stateAfter(ctx.answers(), w.dn, before));
     const failed = outcomes.some((o) => o.outcome === 'failed');
     this.judged++;

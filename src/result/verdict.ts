@@ -3,7 +3,7 @@
  * verdict. Shared by run, verify-log and load, so a situation is judged the same way everywhere.
  */
 import { RULES, type RuleDefinition } from '../domain/rule-catalog.ts';
-import type { Seat } from '../domain/seats.ts';
+import type { Profile, Seat } from '../domain/seats.ts';
 import {
   type Outcome,
   type RuleOutcome,
@@ -31,6 +31,11 @@ export const SEATS: readonly Seat[] = ['desktop', 'tserver', 'recorder'];
 export function certifiedScope(profile: string, why: string): RuleScope {
   const one = SEATS.find((s) => s === profile);
   return { certified: one ? [one] : SEATS, notCertified: () => why };
+}
+
+/** The seats a live run in `profile` certifies; the harness plays the others. */
+export function profileScope(profile: Profile): RuleScope {
+  return certifiedScope(profile, `the harness plays it in the ${profile} profile`);
 }
 
 /** Which outcome speaks for a rule over several scenarios (or several kinds of evidence). */
