@@ -35,6 +35,7 @@ const ENV = Object.fromEntries(
 /** What each of the README's scripting examples prints, in the README's order. */
 const README_EXAMPLES_PRINT = [
   /^start: EventACK, then enabled$/m,
+  /^passed: \d+ scenarios$/m,
   /^passed: \d+ screen-capture exchanges judged$/m,
 ];
 
