@@ -235,3 +235,9 @@ export const DISCONNECTED = '(disconnected)';
  * in its initial state (REC-RECOVERS, REC-QUERY-UNCHANGED).
  */
 export const RESTARTED = '(restarted)';
+
+/**
+ * The Cause of the DISCONNECTED the T-Server journals for each connection when it restarts: every
+ * call is lost with it (a connection merely dropped loses none).
+ */
+export const TSERVER_RESTARTED = 'the T-Server restarted';

@@ -13,7 +13,7 @@ import {
   type Indication,
   type IndicationMapping,
 } from '../src/domain/screencap.ts';
-import { DISCONNECTED, Journal, type JournalEntry, RESTARTED } from '../src/journal.ts';
+import { DISCONNECTED, Journal, type JournalEntry, RESTARTED, TSERVER_RESTARTED } from '../src/journal.ts';
 import type { Outcome, RuleOutcome } from '../src/result/outcomes.ts';
 import { profileScope } from '../src/result/verdict.ts';
 import { type CheckContext, createCheckContext } from '../src/rules/checkers.ts';
@@ -1803,5 +1803,15 @@ describe('calls as a client knows them', () => {
       [CALL],
     );
     assert.deepEqual(history.callsAt([DN], dropped), []);
+  });
+
+  test('a T-Server restart ends every call, also for a client that reconnected as a new one', () => {
+    const established = { message: 'EventEstablished', ThisDN: DN, ConnID: CALL, EventSequenceNumber: 1 };
+    const records = [
+      record('00000001', false, established, 1),
+      record('00000001', false, { message: DISCONNECTED, Cause: TSERVER_RESTARTED }, 2),
+      record('00000002', true, { message: 'RequestSendEvent', ThisDN: DN }, 3),
+    ];
+    assert.deepEqual(new CallHistory(records).callsAt([DN], records[2] as (typeof records)[0]), []);
   });
 });

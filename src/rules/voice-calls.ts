@@ -6,7 +6,7 @@
  * EventEstablished, EventHeld, EventRetrieved, EventPartyChanged (the call goes on under ConnID,
  * no longer under PreviousConnID) and EventReleased.
  */
-import { DISCONNECTED } from '../journal.ts';
+import { DISCONNECTED, TSERVER_RESTARTED } from '../journal.ts';
 import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
 import { before } from './exchanges.ts';
 import type { WireRecord } from './observations.ts';
@@ -136,11 +136,12 @@ export class CallHistory {
         const connId = r.message.ConnID as string;
         switch (r.message.message) {
           case DISCONNECTED:
-            // What the client lost with its connection. Another client's drop ends no call: a
-            // client that reconnected as a new one and learnt its calls otherwise than by call
-            // events (a real T-Server announces none on registering; a desktop asks for them) is
-            // judged by the calls as they are.
-            if (own) for (const [id, call] of calls) if (call.dn === dn) calls.delete(id);
+            // What the client lost with its connection. Another client's drop ends no call (a
+            // T-Server restart ends every one): a client that reconnected as a new one and learnt
+            // its calls otherwise than by call events (a real T-Server announces none on
+            // registering; a desktop asks for them) is judged by the calls as they are.
+            if (own || r.message.Cause === TSERVER_RESTARTED)
+              for (const [id, call] of calls) if (call.dn === dn) calls.delete(id);
             break;
           case 'EventEstablished':
             calls.set(connId, { connId, dn, state: 'established', since: r.entry.micros });

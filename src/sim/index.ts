@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
-import type { Journal } from '../journal.ts';
+import { type Journal, TSERVER_RESTARTED } from '../journal.ts';
 import type { SipServerLogWriter } from '../sipserver-log/writer.ts';
 import { createAdminServer } from './admin.ts';
 import { TServer, type TServerOptions } from './tserver.ts';
@@ -116,8 +116,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     });
   }
   let stopped: Promise<void> | undefined;
-  const halt = async () => {
-    tserver.closeAll();
+  const halt = async (cause?: string) => {
+    tserver.closeAll(cause);
     admin?.closeAllConnections();
     detachLog?.();
     await Promise.all([closeServer(tserver.net), admin && closeServer(admin)]);
@@ -135,7 +135,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (stopped) throw new Error(`the simulator at ${host}:${port} is stopped: it cannot restart`);
       options.log?.(`restarting the T-Server on ${host}:${port}: every connection and registration is lost`);
       const last = tserver;
-      await halt();
+      await halt(TSERVER_RESTARTED);
       ({ engine: tserver, detach: detachLog } = build({
         ...options,
         journal: last.journal ?? false,

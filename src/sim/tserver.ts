@@ -80,6 +80,8 @@ export class ClientSession {
   readonly dns = new Set<string>();
   readonly reader = new FrameReader();
   closing = false;
+  /** Why the T-Server closed it, journaled as the DISCONNECTED's Cause. */
+  closeCause = 'closed by the T-Server';
   /** When the client last sent a byte (ms since the epoch). */
   lastInput = Date.now();
   readonly connectedAt = Date.now();
@@ -293,12 +295,13 @@ export class TServer {
     return Promise.all(flushed).then(() => undefined);
   }
 
-  /** Closes every connection; the listening socket is closed by the caller. */
-  closeAll(): void {
+  /** Closes every connection (`cause`: why, for the journal); the listening socket is closed by the caller. */
+  closeAll(cause?: string): void {
     clearInterval(this.idleSweep);
     this.parked.length = 0;
     for (const s of [...this.sessions]) {
       s.closing = true;
+      if (cause) s.closeCause = cause;
       s.socket.destroy();
       this.drop(s); // now, not on its 'close' event: a stopped server journals (and logs) no more
     }
@@ -332,7 +335,7 @@ export class TServer {
       ...this.peerOf(session, session.applicationName),
       // Cause: the T-Server closed it (a fault, a bad client, a stop), which the party must recover from; a client leaving has none.
       message: session.closing
-        ? { message: DISCONNECTED, Cause: 'closed by the T-Server' }
+        ? { message: DISCONNECTED, Cause: session.closeCause }
         : { message: DISCONNECTED },
     });
     for (const dn of session.dns) this.unregister(session, dn);
