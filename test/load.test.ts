@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
@@ -28,7 +28,7 @@ import { type LoadOptions, type LoadResult, runLoad } from '../src/load/runner.t
 import { recorderBehaviour } from '../src/parties/breakages.ts';
 import { MockRecorder, type MockRecorderOptions } from '../src/parties/recorder.ts';
 import type { Certification } from '../src/report/certification.ts';
-import type { Percentiles } from '../src/result/load.ts';
+import type { ChaosFigures, LoadFigures, Percentiles } from '../src/result/load.ts';
 import type { RuleSummary } from '../src/result/outcomes.ts';
 import { settingsFrom } from '../src/settings.ts';
 import { startSimulator } from '../src/sim/index.ts';
@@ -373,6 +373,68 @@ describe('load mode', () => {
     );
     const verified = await cli(['report', 'verify', join(reports, 'latest')]);
     assert.equal(verified.code, 0, verified.output);
+  });
+
+  test('screencap-cert load --chaos 1 drops connections during the run: the mock parties recover, nothing is lost once they have, exit 0', async (t) => {
+    const reports = await mkdtemp(join(tmpdir(), 'screencap-load-'));
+    t.after(() => rm(reports, { recursive: true, force: true }));
+    const { code, output } = await cli([
+      'load',
+      ...['--agents', '20', '--rate', '20', '--duration', '4', '--chaos', '1', '--reports', reports],
+    ]);
+    assert.equal(code, 0, output);
+    assert.match(output, /Verdict: PASSED/);
+    const load = JSON.parse(await readFile(join(reports, 'latest', 'load.json'), 'utf8')) as {
+      figures: LoadFigures;
+    };
+    const chaos = load.figures.chaos as ChaosFigures;
+    assert.ok(chaos.drops >= 2, `${chaos.drops} drop(s)`);
+    // Dropped in turn: the recorder and a desktop, each recovery rule exercised.
+    assert.ok(chaos.recorderDrops >= 1 && chaos.desktopDrops >= 1, JSON.stringify(chaos));
+    assert.equal(chaos.recovered, chaos.drops);
+    const r = chaos.recoveryMs;
+    assert.ok(0 < r.p50 && r.p50 <= r.p95 && r.p95 <= r.max, JSON.stringify(r));
+    assert.equal(chaos.lostAfterRecovery, 0);
+    const certificate = JSON.parse(
+      await readFile(join(reports, 'latest', 'certification.json'), 'utf8'),
+    ) as Certification;
+    for (const rule of ['REC-RECOVERS', 'DESK-RECOVERS'])
+      assert.equal(certificate.rules.find((x) => x.rule === rule)?.outcome, 'passed', rule);
+    const html = await readFile(join(reports, 'latest', 'load.html'), 'utf8');
+    assert.match(html, new RegExp(`${chaos.drops} connection\\(s\\) dropped.*p50 ${r.p50} ms`));
+    assert.match(
+      await readFile(join(reports, 'latest', 'certification.html'), 'utf8'),
+      /id="chaos">Dropped connections \(chaos\)/,
+    );
+  });
+
+  test('screencap-cert load --chaos with a recorder that never reconnects fails naming REC-RECOVERS, and the operations it misses are not failed as unanswered', async (t) => {
+    const reports = await mkdtemp(join(tmpdir(), 'screencap-load-'));
+    t.after(() => rm(reports, { recursive: true, force: true }));
+    const config = join(reports, 'quick-recovery.yaml');
+    await writeFile(config, 'timeouts:\n  recoverMs: 1000\n');
+    const { code, output } = await cli([
+      'load',
+      ...['--agents', '20', '--rate', '10', '--duration', '3', '--chaos', '1', '--reports', reports],
+      ...['--break', 'recorder-never-reconnects', '--config', config],
+    ]);
+    assert.equal(code, 1, output);
+    assert.match(output, /FAIL REC-RECOVERS/);
+    assert.match(
+      output,
+      /the recorder lost its connection and should re-register its 20 DN\(s\) within 1000 ms, did not/,
+    );
+    const certificate = JSON.parse(
+      await readFile(join(reports, 'latest', 'certification.json'), 'utf8'),
+    ) as Certification;
+    assert.equal(certificate.rules.find((x) => x.rule === 'REC-RECOVERS')?.outcome, 'failed');
+    assert.notEqual(certificate.rules.find((x) => x.rule === 'REC-ANSWER')?.outcome, 'failed');
+    const load = JSON.parse(await readFile(join(reports, 'latest', 'load.json'), 'utf8')) as {
+      figures: LoadFigures;
+    };
+    const chaos = load.figures.chaos as ChaosFigures;
+    assert.ok(chaos.sentWhileAway > 0, JSON.stringify(chaos));
+    assert.equal(chaos.lostAfterRecovery, 0);
   });
 
   test('screencap-cert load that cannot run (a desktop breakage) exits 2, writes no bundle and leaves latest alone', async (t) => {

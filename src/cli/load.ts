@@ -23,6 +23,7 @@ import { type BreakageId, breakagesOf } from '../parties/breakages.ts';
 import { configurationSnapshot } from '../report/configuration.ts';
 import { Bundle } from '../report/write.ts';
 import { EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
+import { describeChaos } from '../result/load.ts';
 import { settingsFrom } from '../settings.ts';
 import { parseBreakage, parseEndpoint, parsePositiveInt, parsePositiveNumber } from './options.ts';
 import { formatSummary } from './run.ts';
@@ -38,6 +39,7 @@ interface LoadCommandOptions {
   firstDn: number;
   config?: string;
   break?: BreakageId;
+  chaos?: number;
   allowIncomplete?: boolean;
   reports: string;
 }
@@ -71,6 +73,11 @@ export function registerLoadCommand(program: Command): void {
       '--break <party>',
       `self-test: a deliberately broken mock recorder or embedded T-Server (${LOAD_BREAKAGES.join(', ')})`,
       parseBreakage(),
+    )
+    .option(
+      '--chaos <s>',
+      'drop a random harness connection (the mock recorder or a desktop) every <s> seconds; report the recoveries',
+      parsePositiveNumber,
     )
     .option('--allow-incomplete', 'exit 0 for an INCOMPLETE verdict (the certificate still says INCOMPLETE)')
     .option('--reports <dir>', 'reports root: the bundle goes to <dir>/<run-id>/', 'reports')
@@ -106,6 +113,8 @@ export function registerLoadCommand(program: Command): void {
         command.error(`--break ${opts.break} breaks the mock recorder, which this run does not start`);
       if (opts.break && TSERVER_BREAKAGES.includes(opts.break) && external)
         command.error(`--break ${opts.break} breaks the embedded T-Server, which this run does not start`);
+      if (opts.chaos !== undefined && external)
+        command.error('--chaos drops connections through the embedded simulator: not with --tserver');
       const bar = progressBar(opts.duration);
       // A load that cannot run (a port in use, no recorder under test) throws: no bundle is opened.
       const result = await runLoad({
@@ -118,6 +127,7 @@ export function registerLoadCommand(program: Command): void {
         profile: profile as LoadProfile,
         ...(opts.break ? { breakage: opts.break } : {}),
         readyMs: config.timeouts.readyMs,
+        ...(opts.chaos !== undefined ? { chaosS: opts.chaos } : {}),
         firstDn: opts.firstDn,
         onProgress: (p) => bar.update(p),
         log: (line) => process.stderr.write(`${line}\n`),
@@ -193,6 +203,7 @@ function summary(r: LoadResult): string {
       .filter((c) => c.operations.failed > 0)
       .map((c) => `  ${c.rule} failed in ${c.operations.failed} of ${t.judged} operations`),
     `Indication latency (ms): p50 ${p.p50} p90 ${p.p90} p99 ${p.p99} p99.9 ${p.p999} max ${p.max}`,
+    ...(f.chaos ? [`Chaos: ${describeChaos(f.chaos)}`] : []),
     `Peak RSS: ${(f.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
     '',
   ].join('\n');

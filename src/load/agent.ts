@@ -7,6 +7,7 @@
 import type { Operation } from '../domain/screencap.ts';
 import type { MockDesktop } from '../parties/desktop.ts';
 import type { TReply } from '../tlib/messages.ts';
+import type { OperationEnd } from './chaos.ts';
 import type { LoadTally } from './tally.ts';
 
 /** A call's life as the seed describes it: record, pause for sensitive data, resume, check, stop. */
@@ -30,8 +31,8 @@ export class LoadAgent {
     /** After this long without its indication, the agent stops waiting and moves on. */
     private readonly answerTimeoutMs: number,
     private readonly tally: LoadTally,
-    /** Told when the agent stops waiting on an operation: the judge may then judge it. */
-    private readonly over: (dn: string) => void,
+    /** Told when the agent stops waiting on an operation (sent at `sentAt`, performance.now()): the judge may then judge it. */
+    private readonly over: (dn: string, sentAt: number, end: OperationEnd) => void,
   ) {
     this.step = offset % OPERATION_CYCLE.length;
     desktop.onIndication(() => this.answered());
@@ -52,17 +53,18 @@ export class LoadAgent {
       (reply) => this.replied(op, reply),
       (e: Error) => {
         this.tally.unanswered(`${operation} on ${this.desktop.dn}: ${e.message}`);
-        this.finish(op);
+        this.finish(op, 'no-reply');
       },
     );
   }
 
   private replied(op: InFlight, reply: TReply | undefined): void {
     if (reply?.message === 'EventACK') return this.tally.acknowledged(performance.now() - op.sentAt);
-    if (reply?.message === 'EventError') this.tally.refused(reply.ErrorCode);
+    const refused = reply?.message === 'EventError';
+    if (refused) this.tally.refused(reply.ErrorCode);
     else this.tally.unanswered(`${op.operation} on ${this.desktop.dn}: reply ${JSON.stringify(reply)}`);
     // Refused: nothing was delivered, so no indication is awaited.
-    this.finish(op);
+    this.finish(op, refused ? 'refused' : 'no-reply');
   }
 
   /** An indication on the agent's DN: the answer it awaits, if it awaits one (the rules judge which it is). */
@@ -70,20 +72,20 @@ export class LoadAgent {
     const op = this.current;
     if (!op) return;
     this.tally.indicated(op.operation, performance.now() - op.sentAt);
-    this.finish(op);
+    this.finish(op, 'indicated');
   }
 
   private timedOut(op: InFlight): void {
     if (this.current !== op) return;
     this.tally.timedOut();
-    this.finish(op);
+    this.finish(op, 'timed-out');
   }
 
-  private finish(op: InFlight): void {
+  private finish(op: InFlight, end: OperationEnd): void {
     if (this.current !== op) return;
     clearTimeout(op.timer);
     this.current = undefined;
-    this.over(this.desktop.dn);
+    this.over(this.desktop.dn, op.sentAt, end);
     op.done();
   }
 }

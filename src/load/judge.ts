@@ -27,12 +27,14 @@ import { type OperationWindow, OperationWindows } from './windows.ts';
 
 export type JudgeSettings = Pick<
   HarnessSettings,
-  'mapping' | 'initialState' | 'answerTimeoutMs' | 'requestTimeoutMs'
+  'mapping' | 'initialState' | 'answerTimeoutMs' | 'requestTimeoutMs' | 'recoverTimeoutMs'
 >;
 
 /** Findings kept per rule and operation; the counts cover every one. */
 const KEPT_FINDINGS = 5;
 const RULE_IDS = RULES.map((r) => r.id);
+/** Judged over the whole run by chaos.ts when connections are dropped: no operation's window holds a recovery. */
+const RECOVERY_RULES = new Set(['REC-RECOVERS', 'DESK-RECOVERS']);
 
 interface RuleTally {
   section: string;
@@ -68,6 +70,8 @@ export interface LoadJudgeOptions {
   sutSeat?: Seat;
   /** Called as each operation is judged. */
   onJudged?: (failed: boolean) => void;
+  /** Connections are dropped during the run (`load --chaos`): the recoveries are judged apart. */
+  recoveriesApart?: boolean;
 }
 
 export class LoadJudge {
@@ -75,11 +79,14 @@ export class LoadJudge {
   private readonly tallies = new Map<string, OperationTally>();
   /** Per DN, the state the judged operations left it in: the next one's state before. */
   private readonly states: CaptureStates;
+  /** The rules each operation is judged by. */
+  private readonly ruleIds: readonly string[];
   judged = 0;
   failed = 0;
 
   constructor(private readonly options: LoadJudgeOptions) {
     this.states = new CaptureStates(options.settings.initialState);
+    this.ruleIds = options.recoveriesApart ? RULE_IDS.filter((id) => !RECOVERY_RULES.has(id)) : RULE_IDS;
   }
 
   /** Every journal entry of the run, as it is appended. */
@@ -92,9 +99,9 @@ export class LoadJudge {
     return this.windows.openCount;
   }
 
-  /** The desktop on `dn` stopped waiting on its operation. */
-  operationOver(dn: string): void {
-    this.windows.operationOver(dn);
+  /** The desktop on `dn` stopped waiting on its operation; `away`: its desktop or the recorder lost its connection meanwhile. */
+  operationOver(dn: string, away = false): void {
+    this.windows.operationOver(dn, away);
   }
 
   /** Judges what is still open: call once nothing more will come. */
@@ -107,7 +114,8 @@ export class LoadJudge {
     const before = this.states.of(w.dn);
     const records = [...w.registrations, ...w.records];
     const ctx = createCheckContext(records, { ...settings, initialState: before });
-    const outcomes = evaluateRules(RULE_IDS, ctx, { scope: profileScope(sutSeat ?? 'self') });
+    const judged = evaluateRules(this.ruleIds, ctx, { scope: profileScope(sutSeat ?? 'self') });
+    const outcomes = w.away ? judged.map(unobservedWhileAway) : judged;
     this.states.set(w.dn, stateAfter(ctx.answers(), w.dn, before));
     const failed = outcomes.some((o) => o.outcome === 'failed');
     this.judged++;
@@ -194,6 +202,20 @@ export interface RuleCounts {
   operations: Record<Outcome, number>;
   /** Instances judged (requests, deliveries, answers) over all of them. */
   checked: number;
+}
+
+/**
+ * An operation in flight while a party of it was away: what is missing (a delivery, an answer) had
+ * no one to go to or come from, so it shows nothing; what arrived wrong still fails.
+ */
+function unobservedWhileAway(o: RuleOutcome): RuleOutcome {
+  if (o.outcome !== 'failed' || !o.findings.every((f) => f.missing)) return o;
+  return {
+    ...o,
+    outcome: 'not-observable',
+    reason: `its desktop or the recorder had lost its connection while the operation was in flight (load --chaos): ${o.findings[0]?.text ?? o.reason}`,
+    findings: [],
+  };
 }
 
 const emptyCounts = () => Object.fromEntries(OUTCOMES.map((k) => [k, 0])) as Record<Outcome, number>;

@@ -8,7 +8,7 @@ import { OPERATIONS } from '../domain/screencap.ts';
 import { escapeXml as esc } from '../markup.ts';
 import { scenarioEvidence } from '../report/evidence.ts';
 import { ExchangeFolders, writeExchangeFile } from '../report/exchanges.ts';
-import type { Percentiles } from '../result/load.ts';
+import { describeChaos, type Percentiles } from '../result/load.ts';
 import type { SuiteResult } from '../result/outcomes.ts';
 import { lineChart } from './chart.ts';
 import type { LoadResult } from './runner.ts';
@@ -166,6 +166,12 @@ ${table(
 )}
 <p>Throughput: ${c.throughput.sentPerS.toFixed(1)} operations/s sent, ${c.throughput.indicationsPerS.toFixed(1)} indications/s received.
 Peak memory (RSS) of the load process${c.tserver.startsWith('embedded') ? ', embedded simulator and mock recorder included' : ''}: ${(c.peakRssBytes / 2 ** 20).toFixed(0)} MiB.</p>
+${
+  c.chaos
+    ? `<h2 id="chaos">Dropped connections (chaos)</h2>
+<p>${esc(describeChaos(c.chaos))}</p>`
+    : ''
+}
 ${
   r.errors.length
     ? `<h2>EventError by code</h2>${table(

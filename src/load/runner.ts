@@ -9,9 +9,10 @@ import { OPERATIONS, type Operation } from '../domain/screencap.ts';
 import type { Seat } from '../domain/seats.ts';
 import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
 import { Journal } from '../journal.ts';
-import type { Endpoint, ServerIdentity } from '../link/link.ts';
+import type { Endpoint, Link, ServerIdentity } from '../link/link.ts';
+import { ReconnectingLink } from '../link/reconnecting-link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
-import { type BreakageId, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
+import { type BreakageId, reconnects, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
 import type { LoadFigures, Percentiles } from '../result/load.ts';
@@ -20,6 +21,7 @@ import { certifiedScope, summarizeRules, verdictOf } from '../result/verdict.ts'
 import type { Role } from '../rules/observations.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import { LoadAgent, OPERATION_CYCLE } from './agent.ts';
+import { Chaos, type ChaosParty } from './chaos.ts';
 import { mapLimited } from './concurrency.ts';
 import { type JudgedWindow, type JudgeSettings, LoadJudge, type RuleCounts } from './judge.ts';
 import { percentilesOf } from './latency.ts';
@@ -59,6 +61,12 @@ export interface LoadOptions {
    * enough to be promoted, and its old-space collections put p99.9 at hundreds of ms).
    */
   journal?: Journal;
+  /**
+   * Drop one harness party's connection (the mock recorder's or a desktop's, at random) every this
+   * many seconds while operations are offered; the parties reconnect and re-register. Needs the
+   * embedded simulator.
+   */
+  chaosS?: number;
   /** Called about once a second while operations are offered. */
   onProgress?: (progress: LoadProgress) => void;
   /** What the run is waiting for, for people. */
@@ -104,7 +112,9 @@ interface Parties {
   tserver: string;
   recorder: MockRecorder | undefined;
   agents: LoadAgent[];
-  links: TlibLink[];
+  links: Link[];
+  /** With `chaosS`: who may be dropped, and the drops. */
+  chaos: Chaos | undefined;
 }
 
 export function defaultProfile(options: Pick<LoadOptions, 'mockRecorder' | 'tserver'>): LoadProfile {
@@ -113,6 +123,10 @@ export function defaultProfile(options: Pick<LoadOptions, 'mockRecorder' | 'tser
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  if (options.chaosS !== undefined && options.tserver)
+    throw new Error(
+      '--chaos drops connections through the embedded simulator: it cannot with an external T-Server',
+    );
   const startedAt = new Date().toISOString();
   const tally = new LoadTally();
   const profile = options.profile ?? defaultProfile(options);
@@ -122,13 +136,24 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     sources: observationSources(options),
     ...(profile === 'self' ? {} : { sutSeat: profile as Seat }),
     onJudged: (failed) => tally.judged(failed),
+    recoveriesApart: options.chaosS !== undefined,
   });
   const unsubscribe = journal.subscribe(judge.observe);
-  const parties: Parties = { sim: undefined, tserver: '', recorder: undefined, agents: [], links: [] };
+  const parties: Parties = {
+    sim: undefined,
+    tserver: '',
+    recorder: undefined,
+    agents: [],
+    links: [],
+    chaos: undefined,
+  };
   try {
     await startParties(options, journal, tally, judge, parties);
-    const seconds = await offer(options, parties.agents, tally);
+    parties.chaos?.start();
+    const seconds = await offer(options, parties.agents, tally).finally(() => parties.chaos?.stopDropping());
+    await parties.chaos?.recoveries();
     await barrier(parties.links, parties.recorder);
+    parties.chaos?.finish();
     judge.finish();
     return resultOf(options, profile, parties, tally, judge, startedAt, seconds);
   } finally {
@@ -173,20 +198,23 @@ async function startParties(
   parties.sim = sim;
   const where = options.tserver ?? { host: sim?.host as string, port: sim?.port as number };
   parties.tserver = sim ? `embedded simulator ${sim.address}` : `${where.host}:${where.port}`;
-  const connect = async (party: string) => {
-    const link = await TlibLink.connect({
-      ...where,
-      applicationName: harnessApplicationName(`load-${party}`),
-      party,
-      journal,
-      timeoutMs: settings.requestTimeoutMs,
-    });
+  const chaosParties: ChaosParty[] = [];
+  const connect = async (party: string, role: ChaosParty['role'], partyDns: readonly string[]) => {
+    const applicationName = harnessApplicationName(`load-${party}`);
+    const open = () =>
+      TlibLink.connect({ ...where, applicationName, party, journal, timeoutMs: settings.requestTimeoutMs });
+    let link: Link = await open();
+    if (options.chaosS !== undefined) {
+      chaosParties.push({ name: party, role, application: applicationName, dns: partyDns });
+      if (role === 'desktop' || reconnects(options.breakage))
+        link = ReconnectingLink.around(link, { connect: open, log: options.log });
+    }
     parties.links.push(link);
     return link;
   };
   if (options.mockRecorder !== false) {
     parties.recorder = await MockRecorder.start({
-      link: await connect('recorder'),
+      link: await connect('recorder', 'recorder', dns),
       dns,
       mapping: settings.mapping,
       initialState: settings.initialState,
@@ -198,9 +226,14 @@ async function startParties(
   }
   parties.agents = await mapLimited(options.agents, CONNECT_CONCURRENCY, async (i) => {
     const dn = dns[i] as string;
-    const desktop = await MockDesktop.start({ link: await connect(`desktop ${dn}`), dn, keepHistory: false });
-    return new LoadAgent(desktop, i, settings.answerTimeoutMs, tally, (over) => judge.operationOver(over));
+    const link = await connect(`desktop ${dn}`, 'desktop', [dn]);
+    const desktop = await MockDesktop.start({ link, dn, keepHistory: false });
+    return new LoadAgent(desktop, i, settings.answerTimeoutMs, tally, (over, sentAt, end) =>
+      judge.operationOver(over, parties.chaos?.operationEnded(over, sentAt, end) ?? false),
+    );
   });
+  if (sim && options.chaosS !== undefined)
+    parties.chaos = new Chaos(sim, chaosParties, options.chaosS, settings.recoverTimeoutMs);
 }
 
 /** Offers operations at the rate, each to an idle agent, then waits for the last ones; returns the seconds offered. */
@@ -227,9 +260,9 @@ async function offer(options: LoadOptions, agents: readonly LoadAgent[], tally: 
  * again), whose reply comes after everything the T-Server sent that connection before. Then the
  * last operations' messages have all arrived and can be judged.
  */
-async function barrier(links: readonly TlibLink[], recorder: MockRecorder | undefined): Promise<void> {
+async function barrier(links: readonly Link[], recorder: MockRecorder | undefined): Promise<void> {
   await mapLimited(links.length, CONNECT_CONCURRENCY, async (i) => {
-    const link = links[i] as TlibLink;
+    const link = links[i] as Link;
     const dn =
       link.party === 'recorder' ? [...(recorder?.dns ?? [])][0] : link.party.slice('desktop '.length);
     if (dn) await link.registerDn(dn).catch(() => undefined); // no reply: the rules say so of what it awaited
@@ -265,8 +298,9 @@ function resultOf(
     },
     // The kernel's high-water mark for this process: the embedded simulator and mock recorder are in it.
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(parties.chaos ? { chaos: parties.chaos.figures() } : {}),
   };
-  const scenarios = judge.scenarios();
+  const scenarios = [...judge.scenarios(), ...(parties.chaos ? [parties.chaos.scenario()] : [])];
   const rules = summarizeRules(
     scenarios,
     certifiedScope(profile, `the harness plays it in this load run (profile ${profile})`),
@@ -274,7 +308,7 @@ function resultOf(
   const { verdict, reasons } = verdictOf({
     scenarios,
     rules,
-    failures: loadFailures(t, recorderErrors.length),
+    failures: loadFailures(t, recorderErrors.length, figures.chaos),
   });
   const identities = new Map(parties.links.map((l) => [`${l.server.name} ${l.server.version}`, l.server]));
   identities.delete(' ');
@@ -329,8 +363,16 @@ async function recorderRegistered(
  * What fails a load run beside the rules: a load that was not applied as asked (operations not
  * sent, or refused, so not exercised), or a mock recorder that could not answer.
  */
-function loadFailures(t: LoadFigures['operations'], recorderErrors: number): string[] {
+function loadFailures(
+  t: LoadFigures['operations'],
+  recorderErrors: number,
+  chaos: LoadFigures['chaos'],
+): string[] {
   const reasons: string[] = [];
+  if (chaos?.lostAfterRecovery)
+    reasons.push(
+      `${chaos.lostAfterRecovery} operation(s) lost: sent with every party connected, no indication`,
+    );
   if (t.sent === 0) reasons.push('no operation was sent');
   if (t.notSent)
     reasons.push(`${t.notSent} operation(s) not sent: every agent was busy (rate too high for the latency)`);

@@ -18,6 +18,8 @@ export interface OperationWindow {
   operation: unknown;
   /** Whether a desktop's request opened it. */
   opened: boolean;
+  /** Its desktop or the recorder lost its connection while the operation was in flight (`load --chaos`). */
+  away: boolean;
 }
 
 interface Window extends OperationWindow {
@@ -96,11 +98,14 @@ export class OperationWindows {
     return n;
   }
 
-  /** The desktop on `dn` stopped waiting on its operation. */
-  operationOver(dn: string): void {
+  /** The desktop on `dn` stopped waiting on its operation; `away`: a party of it was away meanwhile. */
+  operationOver(dn: string, away = false): void {
     const windows = this.dns.get(dn)?.windows ?? [];
     const current = windows.findLast((w) => w.opened);
-    if (current) current.over = true;
+    if (current) {
+      current.over = true;
+      current.away = away;
+    }
     this.settle(dn);
   }
 
@@ -142,6 +147,7 @@ export class OperationWindows {
       records: [],
       operation: opener ? captureOf(opener.message) : undefined,
       opened: opener !== undefined,
+      away: false,
       over: false,
       awaiting: 0,
       awaited: [],

@@ -5,7 +5,7 @@
  */
 
 import { escapeXml as x } from '../markup.ts';
-import type { LoadFigures, Percentiles } from '../result/load.ts';
+import { describeChaos, type LoadFigures, type Percentiles } from '../result/load.ts';
 import { OUTCOMES, type ScenarioResult, UNJUDGED, type Verdict } from '../result/outcomes.ts';
 import type { Certification, CertifiedFinding, CertifiedRule } from './certification.ts';
 
@@ -170,7 +170,7 @@ function loadFigures(l: LoadFigures): string {
 <p>${x(`${l.agents} agents, ${l.rate} operations/s offered for ${l.durationS} s against the ${l.tserver}, with the ${l.recorder}. ${o.sent} of ${o.offered} operations sent (${o.notSent} not sent: every agent busy), ${o.acked} EventACK, ${o.errors} EventError, ${o.noReply} without a reply; ${o.indications} indications received, ${o.timedOut} timed out. ${o.judged} operations judged by the rules, ${o.failed} failed one. Throughput ${l.throughput.sentPerS.toFixed(1)} operations/s sent, ${l.throughput.indicationsPerS.toFixed(1)} indications/s; peak memory ${(l.peakRssBytes / 2 ** 20).toFixed(0)} MiB.`)}</p>
 <table id="latency"><thead><tr><th>Latency (ms)</th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr></thead>
 <tbody>${rows.map(([name, p]) => `<tr><td>${x(name)}</td>${latencyCells(p)}</tr>`).join('\n')}</tbody></table>
-<p class="muted">Each scenario below is one operation, its rules judged on every time it was sent; load.html charts latency and throughput per second.</p>`;
+${l.chaos ? `<p id="chaos">${x(`Dropped connections (chaos): ${describeChaos(l.chaos)}`)}</p>\n` : ''}<p class="muted">Each scenario below is one operation, its rules judged on every time it was sent; load.html charts latency and throughput per second.</p>`;
 }
 
 export function certificationHtml(c: Certification): string {

@@ -50,6 +50,35 @@ export interface LoadFigures {
     /** From sending to EventACK. */
     ack: Percentiles;
   };
+  /** With `--chaos`: the drops and recoveries. */
+  chaos?: ChaosFigures;
   /** The process's peak resident memory (the embedded simulator and mock recorder are in it). */
   peakRssBytes: number;
+}
+
+/** What `load --chaos` measured: harness-side connections dropped during the run, and how they came back. */
+export interface ChaosFigures {
+  /** Seconds between drops. */
+  everyS: number;
+  /** Connections dropped, by the party's role. */
+  drops: number;
+  recorderDrops: number;
+  desktopDrops: number;
+  /** Drops after which the party re-registered every DN it monitored before the run ended. */
+  recovered: number;
+  /** From the drop to the party's last DN registered again, over the recovered drops. */
+  recoveryMs: { p50: number; p95: number; max: number };
+  /**
+   * Operations unanswered (no reply, or no indication) that were in flight while their desktop or
+   * the recorder was away (no one to deliver to): counted apart, not lost.
+   */
+  sentWhileAway: number;
+  /** Operations sent and ended with every party present that got no indication: must be 0. */
+  lostAfterRecovery: number;
+}
+
+/** The chaos figures in a sentence, as every report gives them. */
+export function describeChaos(c: ChaosFigures): string {
+  const r = c.recoveryMs;
+  return `${c.drops} connection(s) dropped, one every ${c.everyS} s (${c.recorderDrops} the recorder's, ${c.desktopDrops} a desktop's); ${c.recovered} recovered (every DN registered again), in p50 ${r.p50} ms, p95 ${r.p95} ms, max ${r.max} ms. ${c.sentWhileAway} operation(s) unanswered because a party was away while in flight (not lost); ${c.lostAfterRecovery} lost after recovery.`;
 }
