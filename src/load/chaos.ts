@@ -29,6 +29,8 @@ interface Drop {
   party: ChaosParty;
   at: number;
   recoveredAt?: number;
+  /** The mock recorder's failed sends when it was dropped. */
+  sendFailuresAt: number;
 }
 
 /** How often recoveries are looked for: their resolution. */
@@ -41,6 +43,7 @@ export class Chaos {
   private poller: NodeJS.Timeout | undefined;
   private sentWhileAway = 0;
   private lost = 0;
+  private cutOff = 0;
 
   constructor(
     private readonly sim: Simulator,
@@ -48,6 +51,8 @@ export class Chaos {
     private readonly everyS: number,
     /** The longest a recovery may take (the configured recovery timeout). */
     private readonly recoverMs: number,
+    /** How many indications the mock recorder has failed to send so far (none when it is not played). */
+    private readonly recorderSendFailures: () => number = () => 0,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -72,6 +77,7 @@ export class Chaos {
     this.stopDropping();
     clearInterval(this.poller);
     this.poll();
+    for (const d of this.drops) if (d.recoveredAt === undefined) this.recovered(d, undefined);
   }
 
   /**
@@ -107,7 +113,7 @@ export class Chaos {
     if (!party) return;
     const at = performance.now();
     if (this.sim.tserver.disconnectClients((c) => c.application === party.application))
-      this.drops.push({ party, at });
+      this.drops.push({ party, at, sendFailuresAt: this.recorderSendFailures() });
   }
 
   private poll(): void {
@@ -117,8 +123,14 @@ export class Chaos {
       const back = d.party.dns.every((dn) =>
         this.sim.tserver.registrantsOf(dn).some((r) => r.application === d.party.application),
       );
-      if (back) d.recoveredAt = now;
+      if (back) this.recovered(d, now);
     }
+  }
+
+  /** Indications the recorder failed to send while away were cut off by its drop (their operations are counted as sent while away). */
+  private recovered(d: Drop, at: number | undefined): void {
+    if (at !== undefined) d.recoveredAt = at;
+    if (d.party.role === 'recorder') this.cutOff += this.recorderSendFailures() - d.sendFailuresAt;
   }
 
   figures(): ChaosFigures {
@@ -136,6 +148,7 @@ export class Chaos {
       recoveryMs: { p50: at(0.5), p95: at(0.95), max: at(1) },
       sentWhileAway: this.sentWhileAway,
       lostAfterRecovery: this.lost,
+      recorderSendsCutOff: this.cutOff,
     };
   }
 

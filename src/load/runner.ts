@@ -233,7 +233,13 @@ async function startParties(
     );
   });
   if (sim && options.chaosS !== undefined)
-    parties.chaos = new Chaos(sim, chaosParties, options.chaosS, settings.recoverTimeoutMs);
+    parties.chaos = new Chaos(
+      sim,
+      chaosParties,
+      options.chaosS,
+      settings.recoverTimeoutMs,
+      () => parties.recorder?.errors.length ?? 0,
+    );
 }
 
 /** Offers operations at the rate, each to an idle agent, then waits for the last ones; returns the seconds offered. */
@@ -308,7 +314,11 @@ function resultOf(
   const { verdict, reasons } = verdictOf({
     scenarios,
     rules,
-    failures: loadFailures(t, recorderErrors.length, figures.chaos),
+    failures: loadFailures(
+      t,
+      recorderErrors.length - (figures.chaos?.recorderSendsCutOff ?? 0),
+      figures.chaos,
+    ),
   });
   const identities = new Map(parties.links.map((l) => [`${l.server.name} ${l.server.version}`, l.server]));
   identities.delete(' ');

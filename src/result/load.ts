@@ -75,10 +75,12 @@ export interface ChaosFigures {
   sentWhileAway: number;
   /** Operations sent and ended with every party present that got no indication: must be 0. */
   lostAfterRecovery: number;
+  /** Indications the mock recorder failed to send because its connection was down: not its failures. */
+  recorderSendsCutOff: number;
 }
 
 /** The chaos figures in a sentence, as every report gives them. */
 export function describeChaos(c: ChaosFigures): string {
   const r = c.recoveryMs;
-  return `${c.drops} connection(s) dropped, one every ${c.everyS} s (${c.recorderDrops} the recorder's, ${c.desktopDrops} a desktop's); ${c.recovered} recovered (every DN registered again), in p50 ${r.p50} ms, p95 ${r.p95} ms, max ${r.max} ms. ${c.sentWhileAway} operation(s) unanswered because a party was away while in flight (not lost); ${c.lostAfterRecovery} lost after recovery.`;
+  return `${c.drops} connection(s) dropped, one every ${c.everyS} s (${c.recorderDrops} the recorder's, ${c.desktopDrops} a desktop's); ${c.recovered} recovered (every DN registered again), in p50 ${r.p50} ms, p95 ${r.p95} ms, max ${r.max} ms. ${c.sentWhileAway} operation(s) unanswered because a party was away while in flight (not lost); ${c.lostAfterRecovery} lost after recovery.${c.recorderSendsCutOff ? ` ${c.recorderSendsCutOff} indication(s) the recorder was sending when its connection dropped.` : ''}`;
 }
