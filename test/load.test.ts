@@ -445,4 +445,10 @@ describe('load mode', () => {
     assert.match(output, /--break desktop-omits-connid: the load test can break recorder-/);
     await assert.rejects(readlink(join(reports, 'latest')));
   });
+
+  test('screencap-cert load --chaos against an external T-Server exits 2: only the embedded simulator drops connections', async () => {
+    const { code, output } = await cli(['load', '--chaos', '1', '--tserver', '127.0.0.1:1']);
+    assert.equal(code, 2, output);
+    assert.match(output, /--chaos drops connections through the embedded simulator: not with --tserver/);
+  });
 });
