@@ -77,6 +77,48 @@ function exchange(operations: number, answer: (op: Operation, before: Indication
 
 const rule = (outcomes: readonly RuleOutcome[], id: string) => outcomes.find((o) => o.rule === id);
 
+/**
+ * One start on DN, acknowledged and delivered to the recorder, which answers `answer`, or
+ * (undefined) loses its connection before it can: no indication. `away`: what the chaos told the judge.
+ */
+function oneStart(answer: Indication | undefined, away: boolean): readonly RuleOutcome[] {
+  const judge = new LoadJudge({
+    settings: SETTINGS,
+    sources: {
+      parties: new Map([
+        [DESKTOP, 'desktop'],
+        ['recorder', 'recorder'],
+      ]),
+    },
+    recoveriesApart: true,
+  });
+  const journal = new Journal();
+  journal.subscribe(judge.observe);
+  const put = (party: string, direction: 'in' | 'out', message: NewEntry['message']) =>
+    journal.append({ party, direction, message });
+  const event = (value: string) => ({
+    message: 'EventUserEvent',
+    ThisDN: DN,
+    UserData: [['screen-capture', value]],
+  });
+  for (const party of [DESKTOP, 'recorder']) {
+    put(party, 'out', { message: 'RequestRegisterAddress', ReferenceID: 1, ThisDN: DN });
+    put(party, 'in', { message: 'EventRegistered', ReferenceID: 1, ThisDN: DN });
+  }
+  put(DESKTOP, 'out', { message: 'RequestSendEvent', ReferenceID: 2, ThisDN: DN, Event: event('start') });
+  put(DESKTOP, 'in', { message: 'EventACK', ReferenceID: 2, ThisDN: DN });
+  put(DESKTOP, 'in', event('start'));
+  put('recorder', 'in', event('start'));
+  if (answer) {
+    put('recorder', 'out', { message: 'RequestSendEvent', ReferenceID: 2, ThisDN: DN, Event: event(answer) });
+    put('recorder', 'in', { message: 'EventACK', ReferenceID: 2, ThisDN: DN });
+    put(DESKTOP, 'in', event(answer));
+  }
+  judge.operationOver(DN, away);
+  judge.finish();
+  return judge.scenarios()[0]?.rules ?? [];
+}
+
 describe('load judge', () => {
   test('1,000 operations: each judged with its own messages, all pass, at most 3 open at once', () => {
     const { judge, mostOpen, judgedBeforeTheEnd } = exchange(1000, (op, before) =>
@@ -122,5 +164,23 @@ describe('load judge', () => {
       .scenarios()
       .flatMap((s) => s.rules.filter((r) => r.outcome === 'failed').map((r) => `${s.name}: ${r.rule}`));
     assert.deepEqual(failed, ['query under load: REC-QUERY-UNCHANGED']);
+  });
+  test('load --chaos: an operation unanswered while its party was away is not observable, not failed; with every party there it fails REC-ANSWER', () => {
+    const away = oneStart(undefined, true);
+    assert.equal(rule(away, 'REC-ANSWER')?.outcome, 'not-observable');
+    assert.match(
+      rule(away, 'REC-ANSWER')?.reason ?? '',
+      /lost its connection while the operation was in flight/,
+    );
+    assert.ok(!away.some((o) => o.outcome === 'failed'), JSON.stringify(away));
+    assert.equal(rule(oneStart(undefined, false), 'REC-ANSWER')?.outcome, 'failed');
+    // The recoveries are judged over the run (chaos.ts), not per operation.
+    assert.equal(rule(away, 'REC-RECOVERS'), undefined);
+  });
+
+  test('load --chaos: a wrong answer around a drop still fails the rule it breaks', () => {
+    const wrong = oneStart('paused', true);
+    assert.equal(rule(wrong, 'REC-MAPPING')?.outcome, 'failed');
+    assert.equal(rule(oneStart('enabled', true), 'REC-MAPPING')?.outcome, 'passed');
   });
 });
