@@ -23,8 +23,8 @@ const SETTINGS = settingsFrom(loadConfig(undefined, {}));
 const DN = '7001';
 const DESKTOP = `desktop ${DN}`;
 
-/** A desktop and a mock recorder on one DN, as their links journal them, with the recorder's copy of each indication late. */
-function exchange(operations: number, answer: (op: Operation, before: Indication) => Indication) {
+/** A load judge reading a journal where the desktop and the mock recorder have registered DN. */
+function registeredOnDn(options: { recoveriesApart?: boolean }) {
   const journal = new Journal();
   const judge = new LoadJudge({
     settings: SETTINGS,
@@ -34,15 +34,22 @@ function exchange(operations: number, answer: (op: Operation, before: Indication
         ['recorder', 'recorder'],
       ]),
     },
+    ...options,
   });
   journal.subscribe(judge.observe);
   const put = (party: string, direction: 'in' | 'out', message: NewEntry['message']) =>
     journal.append({ party, direction, message });
-  const capture = (value: string) => [['screen-capture', value]];
   for (const party of [DESKTOP, 'recorder']) {
     put(party, 'out', { message: 'RequestRegisterAddress', ReferenceID: 1, ThisDN: DN });
     put(party, 'in', { message: 'EventRegistered', ReferenceID: 1, ThisDN: DN });
   }
+  return { judge, put };
+}
+
+/** A desktop and a mock recorder on one DN, as their links journal them, with the recorder's copy of each indication late. */
+function exchange(operations: number, answer: (op: Operation, before: Indication) => Indication) {
+  const { judge, put } = registeredOnDn({});
+  const capture = (value: string) => [['screen-capture', value]];
   let state: Indication = 'disabled';
   let late: (() => void) | undefined;
   let mostOpen = 0;
@@ -82,29 +89,12 @@ const rule = (outcomes: readonly RuleOutcome[], id: string) => outcomes.find((o)
  * (undefined) loses its connection before it can: no indication. `away`: what the chaos told the judge.
  */
 function oneStart(answer: Indication | undefined, away: boolean): readonly RuleOutcome[] {
-  const judge = new LoadJudge({
-    settings: SETTINGS,
-    sources: {
-      parties: new Map([
-        [DESKTOP, 'desktop'],
-        ['recorder', 'recorder'],
-      ]),
-    },
-    recoveriesApart: true,
-  });
-  const journal = new Journal();
-  journal.subscribe(judge.observe);
-  const put = (party: string, direction: 'in' | 'out', message: NewEntry['message']) =>
-    journal.append({ party, direction, message });
+  const { judge, put } = registeredOnDn({ recoveriesApart: true });
   const event = (value: string) => ({
     message: 'EventUserEvent',
     ThisDN: DN,
     UserData: [['screen-capture', value]],
   });
-  for (const party of [DESKTOP, 'recorder']) {
-    put(party, 'out', { message: 'RequestRegisterAddress', ReferenceID: 1, ThisDN: DN });
-    put(party, 'in', { message: 'EventRegistered', ReferenceID: 1, ThisDN: DN });
-  }
   put(DESKTOP, 'out', { message: 'RequestSendEvent', ReferenceID: 2, ThisDN: DN, Event: event('start') });
   put(DESKTOP, 'in', { message: 'EventACK', ReferenceID: 2, ThisDN: DN });
   put(DESKTOP, 'in', event('start'));
