@@ -85,9 +85,9 @@ export class Chaos {
    * its desktop or the recorder was away meanwhile. Unanswered, it was sent while away, or lost.
    */
   operationEnded(dn: string, sentAt: number, end: OperationEnd): boolean {
-    const now = performance.now();
+    // Every drop so far began before now: it overlapped the operation unless it was over before it was sent.
     const away = this.drops.some(
-      (d) => d.party.dns.includes(dn) && d.at <= now && (d.recoveredAt ?? Number.POSITIVE_INFINITY) >= sentAt,
+      (d) => d.party.dns.includes(dn) && (d.recoveredAt ?? Number.POSITIVE_INFINITY) >= sentAt,
     );
     if (end === 'no-reply' || end === 'timed-out') {
       if (away) this.sentWhileAway++;
