@@ -167,8 +167,14 @@ export class Chaos {
     const section = RULES.find((r) => r.id === rule)?.section ?? '';
     const drops = this.drops.filter((d) => d.party.role === role);
     const base = { rule, section, checked: drops.length };
+    // As the rule's checker says of evidence without a drop: nothing to recover from.
     if (!drops.length)
-      return { ...base, outcome: 'not-exercised', reason: `no ${role} connection was dropped`, findings: [] };
+      return {
+        ...base,
+        outcome: 'not-applicable',
+        reason: `no connection of the ${role} was dropped in this run (load --chaos drops the harness's own parties, in turn), so it had nothing to recover from`,
+        findings: [],
+      };
     const late = drops.filter((d) => d.recoveredAt === undefined || d.recoveredAt - d.at > this.recoverMs);
     const findings = late.map((d) => ({
       text: `the ${d.party.name} lost its connection and should re-register its ${d.party.dns.length} DN(s) within ${this.recoverMs} ms, ${d.recoveredAt === undefined ? 'did not' : `did after ${Math.round(d.recoveredAt - d.at)} ms`}`,
