@@ -89,6 +89,7 @@ After({ name: 'rule outcomes and evidence' }, async function (this: ConformanceW
       outcomes,
       tserver,
       limits: { requestTimeoutMs: this.settings.requestTimeoutMs },
+      interruptions: this.harness.interruptions(),
     });
     for (const { body, mediaType, fileName } of evidence) {
       // Two overloads: text is attached as it is, a Buffer base64-encoded.

@@ -8,6 +8,7 @@ import { COMPILED, HARNESS_ROOT } from '../harness-root.ts';
 import type { ServerIdentity } from '../link/link.ts';
 import type { BreakageId } from '../parties/breakages.ts';
 import {
+  INTERRUPTIONS_MEDIA_TYPE,
   OBSERVATIONS_MEDIA_TYPE,
   RULE_OUTCOMES_MEDIA_TYPE,
   TSERVER_IDENTITY_MEDIA_TYPE,
@@ -15,7 +16,7 @@ import {
 import { ExchangeFolders, featureSlug } from '../report/exchanges.ts';
 import { stepFailureSentence } from '../report/step-failure.ts';
 import { parseTrace, TRACE_MEDIA_TYPE } from '../report/trace.ts';
-import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
+import type { Interruption, RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
 import { profileScope, summarizeRules, verdictOf } from '../result/verdict.ts';
 import { runSettings, settingsFrom } from '../settings.ts';
 import { notRunReason, profileTagExpression } from './profiles.ts';
@@ -120,6 +121,8 @@ export class ScenarioCollector {
       scenario.rules = JSON.parse(attachment.body) as RuleOutcome[];
     if (attachment.mediaType === OBSERVATIONS_MEDIA_TYPE)
       scenario.observations = JSON.parse(attachment.body) as string[];
+    if (attachment.mediaType === INTERRUPTIONS_MEDIA_TYPE)
+      scenario.interruptions = JSON.parse(attachment.body) as Interruption[];
     if (attachment.mediaType === TSERVER_IDENTITY_MEDIA_TYPE) {
       const id = JSON.parse(attachment.body) as ServerIdentity;
       this.identities.set(`${id.name} ${id.version}`, id);

@@ -14,10 +14,11 @@ import { TlibLink } from '../link/tlib-link.ts';
 import { desktopBehaviour, reconnects, recorderBehaviour, tserverEngine } from '../parties/breakages.ts';
 import { MockDesktop } from '../parties/desktop.ts';
 import { MockRecorder } from '../parties/recorder.ts';
-import type { RuleOutcome } from '../result/outcomes.ts';
+import type { Interruption, RuleOutcome } from '../result/outcomes.ts';
 import { profileScope } from '../result/verdict.ts';
 import { createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
+import { interruptionsIn } from '../rules/recovery.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
 import { outstanding } from '../rules/outstanding.ts';
 import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
@@ -762,6 +763,11 @@ export class ScenarioHarness {
       sendsAfterLinkDown: this.settings.config.desktop.sendsAfterLinkDown,
       requestTimeoutMs: this.settings.requestTimeoutMs,
     });
+  }
+
+  /** What was interrupted in this scenario and how each party recovered (the certificate's Serviceability). */
+  interruptions(): Interruption[] {
+    return interruptionsIn(this.checkContext());
   }
 
   /** Every client–T-Server message the harness saw, each from one observer: what rules judge and reports draw. */

@@ -7,7 +7,7 @@
 import { escapeXml as x } from '../markup.ts';
 import { describeChaos, type LoadFigures, type Percentiles } from '../result/load.ts';
 import { OUTCOMES, type ScenarioResult, UNJUDGED, type Verdict } from '../result/outcomes.ts';
-import type { Certification, CertifiedFinding, CertifiedRule } from './certification.ts';
+import type { Certification, CertifiedFinding, CertifiedInterruption, CertifiedRule } from './certification.ts';
 
 const LABEL: Record<string, string> = {
   passed: 'passed',
@@ -25,6 +25,7 @@ export const SECTIONS = [
   ['scope', 'Scope'],
   ['results', 'Results'],
   ['observations', 'Observations'],
+  ['serviceability', 'Serviceability'],
   ['environment', 'System under test and environment'],
   ['configuration', 'Reference configuration'],
   ['verification', 'How to verify this bundle'],
@@ -133,6 +134,38 @@ function scenarioRow(s: ScenarioResult): string {
   return `<tr class="scenario ${x(s.status)}"><td>${x(s.name)}<div class="muted">${x(s.uri)}</div></td><td>${badge(s.status)}</td><td>${s.rules
     .map((r) => `<code>${x(r.rule)}</code> ${badge(r.outcome)}`)
     .join(' ')}</td><td>${x(s.error ?? '')}</td><td>${evidenceLinks(s.evidence)}</td></tr>`;
+}
+
+/** How long recovering took, in words: the times when it recovered, the steps (with their times) otherwise. */
+function recoveryWords(i: CertifiedInterruption): string {
+  const steps = i.steps
+    .map((s) => `${s.what}: ${s.afterMs === undefined ? 'not done' : `after ${s.afterMs} ms`}`)
+    .join('; ');
+  const took = i.recovered
+    ? [
+        i.reregisteredAfterMs !== undefined ? `re-registered after ${i.reregisteredAfterMs} ms` : '',
+        i.recoveredAfterMs !== undefined ? `recovered after ${i.recoveredAfterMs} ms` : '',
+      ]
+        .filter(Boolean)
+        .join(', ')
+    : 'did not recover in time';
+  return `${x(took)}<div class="muted">${x(steps)}</div>`;
+}
+
+function serviceabilitySection(c: Certification): string {
+  if (c.serviceability.length === 0)
+    return '<p>Nothing was interrupted in this run (no dropped connection, restart or link to the switch down), so no recovery was measured.</p>';
+  return `<p class="muted">Each interruption, the party that had to recover, how long it took (from the interruption: reconnect, register as a client, re-register its DNs, and for a recorder answer the next operation) and the outcome of the rule that judges it.</p>
+<table id="interruptions"><colgroup><col><col><col><col><col class="outcome"><col class="links"></colgroup>
+<thead><tr><th>Interrupted</th><th>Party</th><th>Scenario</th><th>Recovery</th><th>Outcome</th><th>Evidence</th></tr></thead>
+<tbody>
+${c.serviceability
+  .map(
+    (i) =>
+      `<tr class="interruption ${x(i.outcome ?? '')}"><td>${x(i.what)}<div class="muted">${x(i.at)}</div></td><td>${x(i.party)}</td><td>${x(i.scenario)}</td><td>${recoveryWords(i)}</td><td><code>${x(i.rule)}</code> ${i.outcome ? badge(i.outcome) : 'not evaluated'}</td><td>${evidenceLinks(i.evidence)}</td></tr>`,
+  )
+  .join('\n')}
+</tbody></table>`;
 }
 
 function section(id: (typeof SECTIONS)[number][0], body: string): string {
@@ -253,6 +286,7 @@ ${verdictSection(c)}
 ${section('scope', scope)}
 ${section('results', results)}
 ${section('observations', observations)}
+${section('serviceability', serviceabilitySection(c))}
 ${section('environment', environment)}
 ${section('configuration', configuration)}
 ${section('verification', verification)}

@@ -8,6 +8,7 @@
 
 import { ruleById, SEED_SECTIONS } from '../domain/rule-catalog.ts';
 import {
+  type Interruption,
   OUTCOMES,
   type Outcome,
   type RuleFinding,
@@ -47,6 +48,14 @@ export interface Observation {
   text: string;
 }
 
+/** An interruption of the run (serviceability): what, which party, how long it took to recover, the outcome. */
+export interface CertifiedInterruption extends Interruption {
+  scenario: string;
+  evidence?: string;
+  /** The outcome, in that scenario, of the rule that judges this recovery; absent when it was not evaluated there. */
+  outcome?: Outcome;
+}
+
 export interface Certification extends SuiteResult {
   schema: typeof CERTIFICATION_SCHEMA;
   complete: boolean;
@@ -66,6 +75,8 @@ export interface Certification extends SuiteResult {
   /** Failed scenarios first. */
   scenarios: ScenarioResult[];
   observations: Observation[];
+  /** Every interruption in the run, in scenario order; empty when nothing was interrupted. */
+  serviceability: CertifiedInterruption[];
   /** The commands that check this bundle. */
   verification: string[];
   totals: {
@@ -135,6 +146,21 @@ export function verificationOf(run: RunMetadata): string[] {
   return [...check, 'npx screencap-cert report .  # the verdict and each rule, as the run printed them'];
 }
 
+/** Each scenario's interruptions, with the outcome there of the rule that judges each. */
+function serviceabilityOf(scenarios: readonly ScenarioResult[]): CertifiedInterruption[] {
+  return scenarios.flatMap((s) =>
+    (s.interruptions ?? []).map((i) => {
+      const outcome = s.rules.find((r) => r.rule === i.rule)?.outcome;
+      return {
+        ...i,
+        scenario: s.name,
+        ...(s.evidence ? { evidence: s.evidence } : {}),
+        ...(outcome ? { outcome } : {}),
+      };
+    }),
+  );
+}
+
 export function certificationOf(result: SuiteResult, run: RunMetadata): Certification {
   const rules = sortedBy(
     result.rules.map((r): CertifiedRule => {
@@ -149,9 +175,9 @@ export function certificationOf(result: SuiteResult, run: RunMetadata): Certific
     }),
     (r) => OUTCOME_ORDER.indexOf(r.outcome),
   );
-  // The offending messages are kept with the rules they break, not twice.
+  // The offending messages are kept with the rules they break, the interruptions in their section: not twice.
   const scenarios = sortedBy(
-    result.scenarios.map(({ offending: _, ...s }) => s),
+    result.scenarios.map(({ offending: _, interruptions: __, ...s }) => s),
     (s) => SCENARIO_ORDER.indexOf(s.status),
   );
   const applicableRules = rules.filter((r) => r.outcome !== 'not-applicable').map((r) => r.rule);
@@ -177,6 +203,7 @@ export function certificationOf(result: SuiteResult, run: RunMetadata): Certific
         text,
       })),
     ),
+    serviceability: serviceabilityOf(result.scenarios),
     verification: verificationOf(run),
     totals: {
       scenarios: count(

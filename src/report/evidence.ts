@@ -4,7 +4,7 @@
  */
 import type { JournalEntry } from '../journal.ts';
 import type { ServerIdentity } from '../link/link.ts';
-import type { RuleOutcome } from '../result/outcomes.ts';
+import type { Interruption, RuleOutcome } from '../result/outcomes.ts';
 import type { WireRecord } from '../rules/observations.ts';
 import { redact } from '../secrets.ts';
 import { describeNonPassing, offendingMessages } from './findings.ts';
@@ -20,6 +20,8 @@ export const TSERVER_IDENTITY_MEDIA_TYPE = 'application/vnd.screencap-cert.tserv
 /** What the harness saw that no rule judges (observations.ts), as a JSON array of sentences. */
 export const OBSERVATIONS_MEDIA_TYPE = 'application/vnd.screencap-cert.observations+json';
 export const OBSERVATIONS_FILE = 'observations.json';
+/** What was interrupted and how each party recovered (rules/recovery.ts), as a JSON array. */
+export const INTERRUPTIONS_MEDIA_TYPE = 'application/vnd.screencap-cert.interruptions+json';
 
 export interface EvidenceAttachment {
   fileName: string;
@@ -36,6 +38,8 @@ export interface ScenarioObservations {
   outcomes: readonly RuleOutcome[];
   tserver: ServerIdentity | undefined;
   limits?: ObservationLimits;
+  /** The interruptions the party recovered from, or did not (serviceability). */
+  interruptions?: readonly Interruption[];
 }
 
 export function scenarioEvidence(o: ScenarioObservations): EvidenceAttachment[] {
@@ -59,6 +63,12 @@ export function scenarioEvidence(o: ScenarioObservations): EvidenceAttachment[] 
       fileName: OBSERVATIONS_FILE,
       mediaType: OBSERVATIONS_MEDIA_TYPE,
       body: redact(JSON.stringify(observed)),
+    });
+  if (o.interruptions?.length)
+    attachments.push({
+      fileName: 'interruptions.json',
+      mediaType: INTERRUPTIONS_MEDIA_TYPE,
+      body: redact(JSON.stringify(o.interruptions)),
     });
   if (o.tserver)
     attachments.push({

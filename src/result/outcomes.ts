@@ -65,6 +65,27 @@ export interface ScenarioResult {
   evidence?: string;
   /** What the harness saw that no rule judges (EventErrors, late answers within the limit), in words. */
   observations?: string[];
+  /** What was interrupted and how the party recovered (serviceability scenarios). */
+  interruptions?: Interruption[];
+}
+
+/** One interruption a party had to recover from, as the recovery rules read it (rules/recovery.ts). */
+export interface Interruption {
+  /** `the T-Server restarted`, `its connection was dropped`, `the party was restarted`, `the link to the switch was down`. */
+  what: string;
+  /** `the recorder Mock_Recorder` */
+  party: string;
+  /** When, as the journal timed it. */
+  at: string;
+  /** The rule that judges this recovery. */
+  rule: string;
+  /** Every step done (the timed ones within timeouts.recoverMs). */
+  recovered: boolean;
+  /** Milliseconds until it had registered again and re-registered its DNs, when it did in time. */
+  reregisteredAfterMs?: number;
+  /** Milliseconds until its last step (for a recorder, its answer to the next operation), when it recovered. */
+  recoveredAfterMs?: number;
+  steps: Array<{ what: string; afterMs?: number }>;
 }
 
 /** One message of a scenario's trace, as reports show it (report/trace.ts writes them). */

@@ -33,6 +33,7 @@ import {
   tevent,
 } from './exchanges.ts';
 import type { WireRecord } from './observations.ts';
+import { linkDownEpisodes, recoveryEpisodes } from './recovery.ts';
 import {
   type AgentCall,
   type AgentModel,
@@ -288,125 +289,80 @@ function connIdFinding(ctx: CheckContext, record: WireRecord): Finding | undefin
 
 /**
  * Each party of `role` whose connection dropped (a disconnection in the evidence) must, within
- * `recoverMs`, register as a client again and re-register every DN it monitored just before; a
- * recorder must then answer the next operation it receives, a desktop's next operation must carry
- * the ConnID of the call still established as it was told on re-registering (or none). A party is its application: the
- * harness's own keep their name across connections, a system under test keeps its ApplicationName.
+ * `recoverMs`, do each step of its recovery (recovery.ts); a desktop's next operation must carry
+ * the ConnID of the call still established as it was told on re-registering (or none).
  */
 function recoveryCheck(role: 'desktop' | 'recorder') {
   return (ctx: CheckContext): CheckResult => {
-    const ex = ctx.exchanges;
-    const clients = ex.clients.filter((c) => ex.roleOf(c) === role);
     // No such party here (a SIP Server log's T-Server run without one): nothing of it dropped. A
     // party the harness cannot see never meets these rules: their scenarios need the simulator.
-    const parties = new Map<string, WireRecord[]>();
-    for (const c of clients) {
-      const records = ex.recordsOf(c);
-      const name = records.find((r) => r.entry.peerApplication)?.entry.peerApplication ?? c;
-      parties.set(name, [...(parties.get(name) ?? []), ...records]);
-    }
+    const episodes = recoveryEpisodes(ctx.exchanges, role, () => ctx.answers());
     const findings: Finding[] = [];
-    let checked = 0;
-    for (const [name, unordered] of parties) {
-      const who = name === role ? `the ${role}` : `the ${role} ${name}`;
-      const records = unordered.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
-      /** A drop the evidence says was imposed (a client leaving on its own has no Cause), or a restart of the party. */
-      const interrupts = (r: WireRecord) =>
-        (r.message.message === DISCONNECTED && r.message.Cause !== undefined) ||
-        r.message.message === RESTARTED;
-      records.forEach((drop, i) => {
-        if (!interrupts(drop)) return;
-        checked++;
-        const next = records.findIndex((r, j) => j > i && interrupts(r));
-        const after = records.slice(i + 1, next === -1 ? undefined : next);
-        const late = (r: WireRecord | undefined) =>
-          !r || r.entry.micros - drop.entry.micros > ctx.recoverMs * 1000;
-        const took = (r: WireRecord | undefined) =>
-          r ? `did after ${((r.entry.micros - drop.entry.micros) / 1000).toFixed(0)} ms` : 'did not';
-        const expect = (what: string, got: WireRecord | undefined) => {
-          if (!late(got)) return;
-          findings.push({
-            text: `${who} ${drop.message.message === RESTARTED ? 'was restarted' : 'lost its connection'} ${where(drop)} and should ${what} within ${ctx.recoverMs} ms, ${took(got)}`,
-            record: got ?? drop,
-            ...(got ? {} : { missing: true as const }),
-          });
-        };
-        const received = (name: string, dn?: string) =>
-          after.find(
-            (r) => !r.sent && r.message.message === name && (dn === undefined || r.message.ThisDN === dn),
-          );
-        expect('register as a client again (EventClientRegistered)', received('EventClientRegistered'));
-        const dns = ex.monitoredDns(drop.client, drop);
-        for (const dn of dns)
-          expect(`re-register DN ${dn} (EventRegistered)`, received('EventRegistered', dn));
-        if (role === 'desktop') {
-          const operation = after.find((r) => r.sent && r.message.message === 'RequestSendEvent');
-          const wrong = operation && connIdFinding(ctx, operation);
-          if (wrong)
+    for (const { who, drop, after, steps } of episodes) {
+      const interrupted = `${who} ${drop.message.message === RESTARTED ? 'was restarted' : 'lost its connection'} ${where(drop)}`;
+      for (const step of steps) {
+        const got = step.record;
+        if (!step.timed) {
+          if (!got)
             findings.push({
-              ...wrong,
-              text: `${who}'s first operation after recovering from the drop ${where(drop)} should carry the ConnID of the call still established, or none: ${wrong.text}`,
+              text: `${who} should ${step.what}, sent no indication`,
+              record: step.about ?? drop,
+              missing: true,
             });
-          return;
+          continue;
         }
-        const answer = ctx.answers().find((a) => after.includes(a.operationRecord));
-        if (answer && !answer.indication)
-          findings.push({
-            text: `${who} should answer the first operation after recovering (${answer.operation} on ${shown(answer.dn)}), sent no indication`,
-            record: answer.operationRecord,
-            missing: true,
-          });
-      });
+        if (got && got.entry.micros - drop.entry.micros <= ctx.recoverMs * 1000) continue;
+        findings.push({
+          text: `${interrupted} and should ${step.what} within ${ctx.recoverMs} ms, ${got ? `did after ${((got.entry.micros - drop.entry.micros) / 1000).toFixed(0)} ms` : 'did not'}`,
+          record: got ?? drop,
+          ...(got ? {} : { missing: true as const }),
+        });
+      }
+      if (role !== 'desktop') continue;
+      const operation = after.find((r) => r.sent && r.message.message === 'RequestSendEvent');
+      const wrong = operation && connIdFinding(ctx, operation);
+      if (wrong)
+        findings.push({
+          ...wrong,
+          text: `${who}'s first operation after recovering from the drop ${where(drop)} should carry the ConnID of the call still established, or none: ${wrong.text}`,
+        });
     }
-    if (checked === 0)
+    if (episodes.length === 0)
       return {
         notApplicable: `no connection of the ${role} was dropped, nor was it restarted, in this evidence (a SIP Server log does not say which disconnections were drops rather than the client leaving), so it had nothing to recover from`,
       };
-    return { checked, findings };
+    return { checked: episodes.length, findings };
   };
 }
 
 /**
  * DESK-NO-RESEND: after an operation is refused with TERR_NO_SWITCH (the link to the switch is
  * down), the same operation on the same DN is acknowledged at most `sendsAfterLinkDown` times
- * before the desktop sends another operation there. Refusals while the link stays down, and the
- * retries they prompt, are one episode.
+ * before the desktop sends another operation there (recovery.ts reads the episodes).
  */
 function noResendCheck(ctx: CheckContext): CheckResult {
   const ex = ctx.exchanges;
   if (!ex.clients.some((c) => ex.roleOf(c) === 'desktop')) return { notObservable: notObserved('desktop') };
-  const byClient = new Map<string, SentRequest[]>();
-  for (const r of ex.sendEvents(fromRole('desktop')))
-    byClient.set(r.record.client, [...(byClient.get(r.record.client) ?? []), r]);
+  const episodes = linkDownEpisodes(ex);
   const findings: Finding[] = [];
-  let checked = 0;
-  /** Requests already judged as part of an episode. */
-  const episode = new Set<SentRequest>();
-  for (const requests of byClient.values()) {
-    requests.forEach((refused, i) => {
-      if (episode.has(refused) || refused.error?.message.ErrorCode !== TErr.NO_SWITCH) return;
-      checked++;
-      const operation = captureOf(refused.record.message);
-      const dn = refused.record.message.ThisDN;
-      let acknowledged = 0;
-      for (const r of requests.slice(i + 1)) {
-        if (r.record.message.ThisDN !== dn) continue;
-        if (captureOf(r.record.message) !== operation) break;
-        episode.add(r);
-        if (!r.ack || ++acknowledged <= ctx.sendsAfterLinkDown) continue;
-        findings.push({
-          text: `${shown(operation)} on ${shown(dn)}, refused ${where(refused.error)} (the link to the switch was down), should be acknowledged at most ${ctx.sendsAfterLinkDown} time(s) once the link is back (desktop.sendsAfterLinkDown), was sent again: acknowledgement ${acknowledged} ${where(r.ack)}`,
-          record: r.record,
-        });
-      }
-    });
+  for (const { refused, retries } of episodes) {
+    const operation = captureOf(refused.record.message);
+    const dn = refused.record.message.ThisDN;
+    let acknowledged = 0;
+    for (const r of retries) {
+      if (!r.ack || ++acknowledged <= ctx.sendsAfterLinkDown) continue;
+      findings.push({
+        text: `${shown(operation)} on ${shown(dn)}, refused ${where(refused.error ?? refused.record)} (the link to the switch was down), should be acknowledged at most ${ctx.sendsAfterLinkDown} time(s) once the link is back (desktop.sendsAfterLinkDown), was sent again: acknowledgement ${acknowledged} ${where(r.ack)}`,
+        record: r.record,
+      });
+    }
   }
-  if (checked === 0)
+  if (episodes.length === 0)
     return {
       notApplicable:
         'no operation of the desktop was refused because the link to the switch was down (EventError 54) in this evidence',
     };
-  return { checked, findings };
+  return { checked: episodes.length, findings };
 }
 
 interface ExpectedRefusal {
