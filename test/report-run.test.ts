@@ -294,3 +294,90 @@ describe('the reports of a run that fails a rule', () => {
     assert.equal(cli(['report', 'verify', broken.dir]).status, 0);
   });
 });
+
+describe('the Serviceability section', () => {
+  let recovering: Run;
+  let neverBack: Run;
+  let uninterrupted: Run;
+  before(async () => {
+    [recovering, neverBack, uninterrupted] = await Promise.all([
+      run(['--tags', '@serviceability or @rule:DESK-NO-RESEND', '--no-allure-report']),
+      run(['--tags', '@serviceability', '--break', 'recorder-never-reconnects', '--no-allure-report']),
+      run(['--tags', '@rule:REC-CONNID and not @serviceability and not @calls', '--no-allure-report']),
+    ]);
+  });
+
+  const section = async (r: Run) => {
+    const html = await readFile(join(r.dir, 'certification.html'), 'utf8');
+    const start = html.indexOf('<section id="serviceability">');
+    assert.ok(start >= 0, 'the certificate has a Serviceability section');
+    return html.slice(start, html.indexOf('</section>', start));
+  };
+
+  test('lists each interruption: what, which party, how long it took to recover, the outcome of its rule', async () => {
+    const { cert, output } = recovering;
+    const by = (what: RegExp, party: string) =>
+      cert.serviceability.filter((i) => what.test(i.what) && i.party === party);
+    assert.ok(by(/^its connection was dropped$/, 'the recorder').length >= 1, output);
+    assert.ok(by(/^its connection was dropped$/, 'the desktop').length >= 1, output);
+    assert.ok(by(/a T-Server restart/, 'the recorder').length >= 1, output);
+    assert.ok(by(/a T-Server restart/, 'the desktop').length >= 1, output);
+    assert.equal(by(/^the link to the switch was down$/, 'the desktop').length, 1, output);
+    for (const i of cert.serviceability) {
+      assert.equal(i.recovered, true, `${i.what}: ${i.party}`);
+      assert.ok(typeof i.recoveredAfterMs === 'number' && i.recoveredAfterMs >= 0, JSON.stringify(i));
+      assert.ok(i.recoveredAfterMs < 10_000, `within timeouts.recoverMs: ${JSON.stringify(i)}`);
+      assert.ok(
+        i.steps.every((s) => typeof s.afterMs === 'number'),
+        JSON.stringify(i),
+      );
+      assert.ok(['REC-RECOVERS', 'DESK-RECOVERS', 'DESK-NO-RESEND'].includes(i.rule));
+    }
+    // A recorder's recovery ends with its answer to the next operation, after it re-registered.
+    const dropped = by(/^its connection was dropped$/, 'the recorder')[0];
+    assert.match(dropped?.steps.at(-1)?.what ?? '', /^answer the first operation after recovering/);
+    assert.ok((dropped?.recoveredAfterMs ?? -1) >= (dropped?.reregisteredAfterMs ?? Infinity));
+    const judged = cert.serviceability.filter((i) => i.outcome !== undefined);
+    assert.ok(judged.length >= 5 && judged.every((i) => i.outcome === 'passed'), JSON.stringify(judged));
+    const html = await section(recovering);
+    assert.equal(html.split('<tr class="interruption').length - 1, cert.serviceability.length);
+    assert.match(html, /the link to the switch was down<div[^>]*>[^<]*<\/div><\/td><td>the desktop<\/td>/);
+    assert.match(html, /recovered after \d+ ms/);
+    assert.match(html, /<code>REC-RECOVERS<\/code> <span[^>]*>passed/);
+  });
+
+  test('a recorder that never reconnects shows each recovery it failed, step by step', async () => {
+    const { cert, output } = neverBack;
+    assert.equal(neverBack.code, 1, output);
+    const recorder = cert.serviceability.filter(
+      (i) => i.party === 'the recorder' && i.what !== 'it was restarted',
+    );
+    assert.ok(recorder.length >= 2, output);
+    for (const i of recorder) {
+      assert.equal(i.recovered, false, JSON.stringify(i));
+      assert.equal(i.recoveredAfterMs, undefined);
+      assert.ok(i.steps.some((s) => /^register as a client again/.test(s.what) && s.afterMs === undefined));
+    }
+    assert.ok(
+      recorder.some((i) => i.outcome === 'failed'),
+      JSON.stringify(recorder),
+    );
+    // The desktop, which does reconnect, is measured in the same run as recovering.
+    assert.ok(cert.serviceability.some((i) => i.party === 'the desktop' && i.recovered));
+    const html = await section(neverBack);
+    assert.match(
+      html,
+      /did not recover in time<div class="muted">register as a client again \(EventClientRegistered\): not done/,
+    );
+    assert.match(html, /<code>REC-RECOVERS<\/code> <span[^>]*>failed/);
+  });
+
+  test('a run without interruptions says so in one line', async () => {
+    assert.ok(
+      uninterrupted.cert.scenarios.some((s) => s.status === 'passed'),
+      uninterrupted.output,
+    );
+    assert.deepEqual(uninterrupted.cert.serviceability, []);
+    assert.match(await section(uninterrupted), /<p>Nothing was interrupted in this run/);
+  });
+});

@@ -7,7 +7,12 @@
 import { escapeXml as x } from '../markup.ts';
 import { describeChaos, type LoadFigures, type Percentiles } from '../result/load.ts';
 import { OUTCOMES, type ScenarioResult, UNJUDGED, type Verdict } from '../result/outcomes.ts';
-import type { Certification, CertifiedFinding, CertifiedInterruption, CertifiedRule } from './certification.ts';
+import type {
+  Certification,
+  CertifiedFinding,
+  CertifiedInterruption,
+  CertifiedRule,
+} from './certification.ts';
 
 const LABEL: Record<string, string> = {
   passed: 'passed',

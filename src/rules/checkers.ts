@@ -24,7 +24,6 @@ import {
   type Answer,
   type AnswerPairing,
   analyseDeliveries,
-  before,
   captureOf,
   type DeliveryAnalysis,
   Exchanges,

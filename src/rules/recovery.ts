@@ -31,6 +31,9 @@ export interface RecoveryEpisode {
   steps: RecoveryStep[];
 }
 
+/** `the recorder`, or `the recorder Mock_Recorder` when the party has a name of its own. */
+const partyWords = (role: string, name: string) => (name === role ? `the ${role}` : `the ${role} ${name}`);
+
 /** A drop the evidence says was imposed (a client leaving on its own has no Cause), or a restart of the party. */
 const interrupts = (r: WireRecord) =>
   (r.message.message === DISCONNECTED && r.message.Cause !== undefined) || r.message.message === RESTARTED;
@@ -54,14 +57,16 @@ export function recoveryEpisodes(
   }
   const episodes: RecoveryEpisode[] = [];
   for (const [name, unordered] of parties) {
-    const who = name === role ? `the ${role}` : `the ${role} ${name}`;
+    const who = partyWords(role, name);
     const records = unordered.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
     records.forEach((drop, i) => {
       if (!interrupts(drop)) return;
       const next = records.findIndex((r, j) => j > i && interrupts(r));
       const after = records.slice(i + 1, next === -1 ? undefined : next);
       const received = (message: string, dn?: string) =>
-        after.find((r) => !r.sent && r.message.message === message && (dn === undefined || r.message.ThisDN === dn));
+        after.find(
+          (r) => !r.sent && r.message.message === message && (dn === undefined || r.message.ThisDN === dn),
+        );
       const steps: RecoveryStep[] = [
         {
           what: 'register as a client again (EventClientRegistered)',
@@ -74,7 +79,8 @@ export function recoveryEpisodes(
           timed: true,
         })),
       ];
-      const answer = role === 'recorder' ? answers().find((a) => after.includes(a.operationRecord)) : undefined;
+      const answer =
+        role === 'recorder' ? answers().find((a) => after.includes(a.operationRecord)) : undefined;
       if (answer)
         steps.push({
           what: `answer the first operation after recovering (${answer.operation} on ${JSON.stringify(answer.dn)})`,
@@ -103,7 +109,8 @@ export interface LinkDownEpisode {
  */
 export function linkDownEpisodes(ex: Exchanges): LinkDownEpisode[] {
   const byClient = new Map<string, SentRequest[]>();
-  for (const r of ex.sendEvents((r) => r.record.role === 'desktop')) byClient.set(r.record.client, [...(byClient.get(r.record.client) ?? []), r]);
+  for (const r of ex.sendEvents((r) => r.record.role === 'desktop'))
+    byClient.set(r.record.client, [...(byClient.get(r.record.client) ?? []), r]);
   const episodes: LinkDownEpisode[] = [];
   const judged = new Set<SentRequest>();
   for (const requests of byClient.values()) {
@@ -124,7 +131,8 @@ export function linkDownEpisodes(ex: Exchanges): LinkDownEpisode[] {
   return episodes;
 }
 
-const msBetween = (from: WireRecord, to: WireRecord) => Math.round((to.entry.micros - from.entry.micros) / 1000);
+const msBetween = (from: WireRecord, to: WireRecord) =>
+  Math.round((to.entry.micros - from.entry.micros) / 1000);
 
 /** Drops of different parties this close together are one T-Server closing every connection. */
 const AT_ONCE_MICROS = 100_000;
@@ -188,7 +196,7 @@ export function interruptionsIn({ exchanges, answers, recoverMs }: RecoveryEvide
     const accepted = l.accepted?.ack;
     return {
       what: 'the link to the switch was down',
-      party: `the desktop ${l.refused.record.client}`,
+      party: partyWords('desktop', l.refused.record.client),
       at: refusal.entry.time,
       rule: 'DESK-NO-RESEND',
       recovered: accepted !== undefined,
