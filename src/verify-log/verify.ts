@@ -18,6 +18,7 @@ import { type CheckContext, createCheckContext } from '../rules/checkers.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
 import { captureOf } from '../rules/exchanges.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
+import { interruptionsIn } from '../rules/recovery.ts';
 import { type AgentModel, SAME_DN_AGENTS, withRegisteredDns } from '../rules/voice-calls.ts';
 import type { HarnessSettings } from '../settings.ts';
 import { fullTime } from '../sipserver-log/lines.ts';
@@ -279,6 +280,9 @@ function judgeRun(
       capFindings(certifiedOnly(limitToLog(o, groupFacts), scope)),
     );
     const scenario = scenarioOf(`${name}, DN ${dn}`, group, rules);
+    // The log's interruptions as the run's are read: a refusal with 54 says the link was down.
+    const interruptions = interruptionsIn(ctx);
+    if (interruptions.length) scenario.interruptions = interruptions;
     options.evidence?.(scenario.name, { entries: group, records, outcomes: rules, tserver: undefined });
     judged.scenarios.push(scenario);
     for (const exchange of exchangesOf(scenario.name, ctx)) {
