@@ -13,8 +13,8 @@ COPY package.json package-lock.json ./
 # No scripts: `prepare` builds dist/ from the sources, which the image takes ready-built.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY dist ./dist
-# The rest of the package: the same image runs the whole harness, e.g.
-#   docker run --network host screencap-cert-sim run --profile recorder --reports /reports
+# The rest of the package: the same image runs the whole harness (tested in test/container.test.ts), e.g.
+#   docker run --network host -v "$PWD/reports:/reports" screencap-cert-sim run --profile recorder --reports /reports
 COPY features ./features
 COPY cucumber.mjs allurerc.mjs ./
 COPY src/report/exit-with-parent.mjs ./src/report/

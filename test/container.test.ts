@@ -3,24 +3,28 @@
  * scripts/container-runtime.sh). The images are built once for this file, on SCREENCAP_BASE_IMAGE
  * where no registry is reachable; the runs then certify the simulator image in the T-Server seat
  * and the mock recorder image in the recorder seat, each passing when it conforms and failing the
- * rule its broken variant violates, and leaving no container behind, also when interrupted.
+ * rule its broken variant violates, and leaving no container behind, also when interrupted. The
+ * same image runs the whole harness: the suite, and the recorder profile with the recorder image
+ * beside it.
  * Where no runtime answers, the tests are skipped with the reason and the harness's error is
  * checked to say what is missing and how to provide it.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
 import {
   checkContainerRuntime,
   NoContainerRuntimeError,
   OWNER_LABEL,
+  startRecorderContainer,
   startSimulatorContainer,
 } from '../src/container.ts';
 import { RULES } from '../src/domain/rule-catalog.ts';
-import { Background, runCli } from './cli.ts';
+import { Background, freePort, runCli } from './cli.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -218,6 +222,75 @@ describe('container mode', () => {
         output,
         /never registered 7001, 7002 .* within 8000 ms.*the recorder container's last output:\n.*tlib-json listening/s,
       );
+    });
+
+    /**
+     * The whole harness as an image (the same image as the simulator's):
+     * `docker run --network host -v <dir>:/reports IMAGE <args> --reports /reports`. Its exit
+     * code, output and the certificate it wrote into the mounted folder.
+     */
+    async function runHarnessImage(args: string[], env: Record<string, string> = {}) {
+      const docker = await dockerode();
+      const out = await mkdtemp(join(tmpdir(), 'screencap-harness-image-'));
+      let output = '';
+      const sink = new PassThrough().on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const [result, container] = await docker.run(IMAGES.sim, [...args, '--reports', '/reports'], sink, {
+        Tty: true,
+        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        Labels: { [OWNER_LABEL]: 'harness-image-test' },
+        HostConfig: { NetworkMode: 'host', Binds: [`${out}:/reports`] },
+      });
+      await container.remove({ force: true });
+      const certificate = JSON.parse(await readFile(join(out, 'latest', 'certification.json'), 'utf8')) as {
+        verdict: string;
+        complete: boolean;
+        rules: { rule: string; outcome: string }[];
+      };
+      await rm(out, { recursive: true, force: true, maxRetries: 5 });
+      const ruleIds = (outcome: string) =>
+        certificate.rules.filter((r) => r.outcome === outcome).map((r) => r.rule);
+      return { code: result.StatusCode as number, output, certificate, ruleIds };
+    }
+
+    test('the harness image runs the whole suite and writes its reports into a mounted folder', async () => {
+      const { code, output, certificate, ruleIds } = await runHarnessImage(['run']);
+      assert.equal(code, 0, output);
+      assert.match(output, /Verdict: PASSED/);
+      assert.equal(certificate.verdict, 'passed');
+      assert.equal(certificate.complete, true);
+      assert.deepEqual(ruleIds('failed'), []);
+      assert.deepEqual(
+        ruleIds('passed'),
+        RULES.map((r) => r.id),
+        output,
+      );
+    });
+
+    test('the harness image certifies the recorder image beside it: docker run ... run --profile recorder', async () => {
+      const port = await freePort();
+      // The recorder may start before the harness's T-Server listens: it retries until it does.
+      const recorder = await startRecorderContainer(IMAGES.recorder, { host: '127.0.0.1', port }, [
+        '7001',
+        '7002',
+      ]);
+      try {
+        const { code, output, certificate, ruleIds } = await runHarnessImage(
+          ['run', '--profile', 'recorder'],
+          {
+            SCREENCAP_TSERVER_PORT: String(port),
+          },
+        );
+        assert.equal(code, 0, output);
+        assert.equal(certificate.verdict, 'passed');
+        assert.deepEqual(
+          ruleIds('passed'),
+          RULES.filter((r) => r.seat === 'recorder').map((r) => r.id),
+        );
+      } finally {
+        await recorder.stop();
+      }
     });
 
     for (const [signal, seat, ready] of [
