@@ -346,6 +346,26 @@ describe('the Serviceability section', () => {
     assert.match(html, /<code>REC-RECOVERS<\/code> <span[^>]*>passed/);
   });
 
+  test('the console of run and of report lists the same interruptions, one line each', () => {
+    const listed = (out: string) => {
+      const [, count, lines] = /\nServiceability: (\d+) interruption\(s\)\n((?: {2}.*\n)*)/.exec(out) ?? [];
+      return { count: Number(count), lines: (lines ?? '').trimEnd().split('\n') };
+    };
+    const printed = listed(recovering.output);
+    assert.equal(printed.count, recovering.cert.serviceability.length, recovering.output);
+    assert.equal(printed.lines.length, printed.count);
+    assert.match(
+      printed.lines.join('\n'),
+      /PASS REC-RECOVERS +its connection was dropped, the recorder: re-registered after \d+ ms, recovered after \d+ ms \(“/,
+    );
+    const report = cli(['report', recovering.dir]);
+    assert.equal(report.status, recovering.code, report.stderr);
+    assert.deepEqual(listed(report.stdout), printed);
+    const failed = listed(cli(['report', neverBack.dir]).stdout);
+    assert.match(failed.lines.join('\n'), /FAIL REC-RECOVERS +.*the recorder: did not recover in time/);
+    assert.doesNotMatch(uninterrupted.output, /Serviceability:/);
+  });
+
   test('a recorder that never reconnects shows each recovery it failed, step by step', async () => {
     const { cert, output } = neverBack;
     assert.equal(neverBack.code, 1, output);

@@ -51,7 +51,7 @@ export function registerReportCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      process.stdout.write(`${describeRun(dir, c)}\n${formatSummary(c)}`);
+      process.stdout.write(`${describeRun(dir, c)}\n${formatSummary(c, c.serviceability)}`);
       process.exitCode = exitCodeOf(c.verdict);
     });
   report

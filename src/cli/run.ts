@@ -10,6 +10,7 @@ import { haltScenarios, onRunStop } from '../conformance/stop.ts';
 import { removeOwnContainers } from '../container.ts';
 import { PROFILES } from '../domain/seats.ts';
 import { type BreakageId, breakagesOf } from '../parties/breakages.ts';
+import { type CertifiedInterruption, recoveryInWords, serviceabilityOf } from '../report/certification.ts';
 import { formatPruned, pruneRuns } from '../report/prune.ts';
 import { SIGNING_KEY_ENV, signerFromEnv } from '../report/signature.ts';
 import { CannotRunError, EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
@@ -27,12 +28,21 @@ const MARK: Record<Outcome, string> = {
   'not-exercised': 'N/E ',
 };
 
-export function formatSummary(result: SuiteResult): string {
+/** The rules, the interruptions (a certificate keeps them apart from its scenarios), the scenarios and the verdict. */
+export function formatSummary(
+  result: SuiteResult,
+  interruptions: readonly CertifiedInterruption[] = serviceabilityOf(result.scenarios),
+): string {
   const lines = ['', 'Rules:'];
   for (const r of result.rules) {
     lines.push(`  ${MARK[r.outcome]} ${r.rule.padEnd(27)} seed ${r.section.padEnd(6)} ${r.text}`);
     if (r.outcome !== 'passed') lines.push(...r.reason.split('\n').map((l) => `         ${l}`));
   }
+  if (interruptions.length) lines.push('', `Serviceability: ${interruptions.length} interruption(s)`);
+  for (const i of interruptions)
+    lines.push(
+      `  ${MARK[i.outcome ?? 'not-exercised']} ${i.rule.padEnd(27)} ${i.what}, ${i.party}: ${recoveryInWords(i).took} (“${i.scenario}”)`,
+    );
   const count = (status: string) => result.scenarios.filter((s) => s.status === status).length;
   lines.push(
     '',

@@ -1,6 +1,6 @@
 /**
  * Reads one bundle (a run's or verify-log's report folder) for publishing: its certificate, read
- * tolerantly (certification@1 and @2 alike: later sections are optional fields), verified
+ * tolerantly (certification@1 to @3 alike: later sections are optional fields), verified
  * against its manifest and, when it has one, its signature. A bundle that fails is returned as
  * such, with what failed, and never as evidence.
  */

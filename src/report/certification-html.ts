@@ -7,11 +7,12 @@
 import { escapeXml as x } from '../markup.ts';
 import { describeChaos, type LoadFigures, type Percentiles } from '../result/load.ts';
 import { OUTCOMES, type ScenarioResult, UNJUDGED, type Verdict } from '../result/outcomes.ts';
-import type {
-  Certification,
-  CertifiedFinding,
-  CertifiedInterruption,
-  CertifiedRule,
+import {
+  type Certification,
+  type CertifiedFinding,
+  type CertifiedInterruption,
+  type CertifiedRule,
+  recoveryInWords,
 } from './certification.ts';
 
 const LABEL: Record<string, string> = {
@@ -141,19 +142,8 @@ function scenarioRow(s: ScenarioResult): string {
     .join(' ')}</td><td>${x(s.error ?? '')}</td><td>${evidenceLinks(s.evidence)}</td></tr>`;
 }
 
-/** How long recovering took, in words: the times when it recovered, the steps (with their times) otherwise. */
 function recoveryWords(i: CertifiedInterruption): string {
-  const steps = i.steps
-    .map((s) => `${s.what}: ${s.afterMs === undefined ? 'not done' : `after ${s.afterMs} ms`}`)
-    .join('; ');
-  const took = i.recovered
-    ? [
-        i.reregisteredAfterMs !== undefined ? `re-registered after ${i.reregisteredAfterMs} ms` : '',
-        i.recoveredAfterMs !== undefined ? `recovered after ${i.recoveredAfterMs} ms` : '',
-      ]
-        .filter(Boolean)
-        .join(', ')
-    : 'did not recover in time';
+  const { took, steps } = recoveryInWords(i);
   return `${x(took)}<div class="muted">${x(steps)}</div>`;
 }
 

@@ -21,7 +21,8 @@ import {
 import { certifiedScope } from '../result/verdict.ts';
 import type { RunMetadata } from './metadata.ts';
 
-export const CERTIFICATION_SCHEMA = 'screencap-cert/certification@2';
+/** @3 added the required `serviceability` section; readers take @1 and @2 too (publish/bundle.ts). */
+export const CERTIFICATION_SCHEMA = 'screencap-cert/certification@3';
 
 export interface CertifiedFinding {
   scenario: string;
@@ -146,8 +147,24 @@ export function verificationOf(run: RunMetadata): string[] {
   return [...check, 'npx screencap-cert report .  # the verdict and each rule, as the run printed them'];
 }
 
+/** How long recovering took, in words: the times when it recovered, and each step with its time. */
+export function recoveryInWords(i: Interruption): { took: string; steps: string } {
+  const steps = i.steps
+    .map((s) => `${s.what}: ${s.afterMs === undefined ? 'not done' : `after ${s.afterMs} ms`}`)
+    .join('; ');
+  const took = i.recovered
+    ? [
+        i.reregisteredAfterMs !== undefined ? `re-registered after ${i.reregisteredAfterMs} ms` : '',
+        i.recoveredAfterMs !== undefined ? `recovered after ${i.recoveredAfterMs} ms` : '',
+      ]
+        .filter(Boolean)
+        .join(', ')
+    : 'did not recover in time';
+  return { took, steps };
+}
+
 /** Each scenario's interruptions, with the outcome there of the rule that judges each. */
-function serviceabilityOf(scenarios: readonly ScenarioResult[]): CertifiedInterruption[] {
+export function serviceabilityOf(scenarios: readonly ScenarioResult[]): CertifiedInterruption[] {
   return scenarios.flatMap((s) =>
     (s.interruptions ?? []).map((i) => {
       const outcome = s.rules.find((r) => r.rule === i.rule)?.outcome;
