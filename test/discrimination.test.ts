@@ -1,20 +1,23 @@
 /**
  * Proof that the suite discriminates: with the harness's own parties it passes; with any one
- * deliberately broken party in its seat it fails and names the rule that party violates.
+ * deliberately broken party in its seat it fails and names the rule that party violates, live and
+ * again when `verify-log` reads the simulator's SIP Server log of that run.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { RULE_IDS } from '../src/domain/rule-catalog.ts';
 import { BREAKAGES } from '../src/parties/breakages.ts';
-import { runCli, withConcurrency } from './cli.ts';
+import { type CliRun, runCli, withConcurrency } from './cli.ts';
+import { writeHarnessLogConfig } from './harness-log-config.ts';
 
 const FEATURES = new URL('../features', import.meta.url).pathname;
 
 /**
- * A broken party mostly costs timeouts, so its runs use short ones, and scenarios in parallel.
- * A spurious timeout can only add failures: it cannot make the violated rule pass.
+ * A broken party mostly costs timeouts, so its runs use short ones. A spurious timeout can only
+ * add failures: it cannot make the violated rule pass.
  */
 const BROKEN_RUN = {
   SCREENCAP_TIMEOUTS_ANSWER_MS: '150',
@@ -66,25 +69,56 @@ describe('the conformance suite discriminates', () => {
     assert.ok(summary.scenarios.length >= 40, `${summary.scenarios.length} scenarios ran`);
   });
 
-  test('each broken party makes the run fail, naming the rule it violates', async () => {
-    const results = await withConcurrency(2, BREAKAGES, async (b) => ({
-      b,
-      // The Allure HTML is the slowest report and proves nothing here (report-run.test.ts checks it).
-      ...(await runCli(['run', '--parallel', '3', '--break', b.id, '--no-allure-report'], BROKEN_RUN)),
-    }));
-    for (const { b, code, summary, output } of results) {
-      const rule = summary.rules.find((r) => r.rule === b.violates);
-      assert.equal(code, 1, `${b.id}: exit code\n${output}`);
-      assert.equal(summary.verdict, 'failed', `${b.id}: verdict`);
+  test('each broken party makes the run fail, naming the rule it violates, live and from the SIP Server log', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'screencap-discrimination-'));
+    after(() => rm(dir, { recursive: true, force: true, maxRetries: 5 }));
+    const config = await writeHarnessLogConfig(dir);
+    // The scenarios that judge the rule (a rule judges only the scenarios tagged with it), the
+    // simulator writing its log; the Allure HTML, the slowest report, proves nothing here
+    // (report-run.test.ts checks it).
+    const results = await withConcurrency(2, BREAKAGES, async (b) => {
+      const log = join(dir, `${b.id}.log`);
+      const live = await runCli(
+        ['run', '--break', b.id, '--tags', `@rule:${b.violates}`, '--sip-log', log, '--no-allure-report'],
+        BROKEN_RUN,
+      );
+      // Recovery from a drop is judged live only: a log does not say which disconnections were drops.
+      const fromLog = b.violates.endsWith('-RECOVERS')
+        ? undefined
+        : await runCli(['verify-log', log, '--config', config], BROKEN_RUN);
+      return { b, log, live, fromLog };
+    });
+    for (const { b, log, live, fromLog } of results) {
+      const rules = (run: CliRun) => JSON.stringify(run.summary.rules.map((r) => [r.rule, r.outcome]));
+      const outcome = (run: CliRun) => run.summary.rules.find((r) => r.rule === b.violates);
+      assert.equal(live.code, 1, `${b.id}: exit code\n${live.output}`);
+      assert.equal(live.summary.verdict, 'failed', `${b.id}: verdict`);
       assert.equal(
-        rule?.outcome,
+        outcome(live)?.outcome,
         'failed',
-        `${b.id} (${b.text}) should fail ${b.violates}; rules: ${JSON.stringify(summary.rules.map((r) => [r.rule, r.outcome]))}`,
+        `${b.id} (${b.text}) should fail ${b.violates}; rules: ${rules(live)}`,
       );
       assert.match(
-        output,
+        live.output,
         new RegExp(`FAIL ${b.violates}\\b`),
         `${b.id}: the printed summary names ${b.violates}`,
+      );
+      if (!fromLog) continue;
+      assert.equal(
+        outcome(fromLog)?.outcome,
+        'failed',
+        `${b.id} (${b.text}): verify-log should fail ${b.violates}; rules: ${rules(fromLog)}\n${fromLog.output}`,
+      );
+      assert.equal(fromLog.code, 1, `${b.id}: verify-log's exit code`);
+      assert.match(
+        fromLog.output,
+        new RegExp(`FAIL ${b.violates}\\b`),
+        `${b.id}: verify-log's summary names it`,
+      );
+      assert.match(
+        outcome(fromLog)?.reason ?? '',
+        new RegExp(` at ${log}:\\d+`),
+        `${b.id}: the finding names file and line`,
       );
     }
   });
