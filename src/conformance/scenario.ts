@@ -31,6 +31,7 @@ import { nowMicros } from '../tlib/time.ts';
 import { inProcessControl, type SimulatorControl } from './control.ts';
 import type { Refusal } from './refusals.ts';
 import type { RunContext } from './run-context.ts';
+import { standingRegistrations } from './standing.ts';
 import { applyStimulus, runShellCommand } from './stimulus.ts';
 import {
   connectWorkspaceDesktop,
@@ -82,15 +83,9 @@ export class ScenarioHarness {
   ) {
     this.journal = new Journal({ maxBytes: run.config.tserver.journalBytes });
     // The shared simulator's view of this scenario: what the system under test sent and received,
-    // starting with the DNs it registered before the scenario began.
-    for (const e of run.shared?.journal?.entries ?? []) {
-      if (
-        e.direction === 'out' &&
-        /^Event(Un)?Registered$/.test(e.message.message) &&
-        !isHarnessApplication(e.peerApplication)
-      )
-        this.journal.copy(e);
-    }
+    // starting with the DNs it still had registered when the scenario began.
+    for (const e of standingRegistrations(run.shared?.journal?.entries ?? [], isHarnessApplication))
+      this.journal.copy(e);
     const unsubscribe = run.shared?.journal?.subscribe((e) => this.journal.copy(e));
     this.stopCopying = unsubscribe ?? (() => {});
   }
