@@ -33,8 +33,11 @@ interface Rehearsal {
   certificate: Certification;
 }
 
-/** The whole recipe in its own folder, with the recorder broken as `breakage` says. */
-async function rehearse(name: string, breakage?: string): Promise<Rehearsal> {
+/**
+ * The whole recipe in its own folder, with the recorder broken as `breakage` says; the live run
+ * limited to the scenarios that judge `rule` when one is given.
+ */
+async function rehearse(name: string, breakage?: string, rule?: string): Promise<Rehearsal> {
   const here = join(dir, name);
   const [tlibPort, gwsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const log = join(here, 'SIPServer.log');
@@ -81,7 +84,10 @@ desktop:
   try {
     await sim.until((o) => o.includes('Workspace API (GWS v3) on'));
     await recorder.until((o) => o.includes('mock recorder monitoring'));
-    const live = await runCli(['run', '--config', config, '--reports', reports], AGENTS);
+    const live = await runCli(
+      ['run', '--config', config, '--reports', reports, ...(rule ? ['--tags', `@rule:${rule}`] : [])],
+      AGENTS,
+    );
     const combined = await runCli([
       'verify-log',
       log,
@@ -147,7 +153,10 @@ describe('staging rehearsal: the recorder through the Workspace API, certified w
     // Recovery cannot be exercised through a staging GWS (the rehearsal's first test shows it left
     // unexercised), so the recorders broken only once interrupted are not for this recipe.
     const broken = BREAKAGES.filter((b) => b.seat === 'recorder' && !('whenInterrupted' in b));
-    const results = await withConcurrency(2, broken, async (b) => ({ b, ...(await rehearse(b.id, b.id)) }));
+    const results = await withConcurrency(2, broken, async (b) => ({
+      b,
+      ...(await rehearse(b.id, b.id, b.violates)),
+    }));
     const seen = results.map(({ b, combined, certificate }) => {
       const rule = certificate.rules.find((r) => r.rule === b.violates);
       return `${b.id}: exit ${combined.code}, ${certificate.verdict}, ${b.violates} ${rule?.outcome}${rule?.outcome === 'failed' ? '' : ` (${rule?.reason})`}`;
