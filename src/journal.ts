@@ -3,7 +3,7 @@
  * the source of truth for steps, rules and reports. Waiting looks back first, then waits: messages
  * can arrive before the step that expects them.
  */
-import type { WireMessage } from './tlib/messages.ts';
+import { EVENT_NAMES, REPLY_NAMES, REQUEST_NAMES, type WireMessage } from './tlib/messages.ts';
 import { isoMicros, nowMicros } from './tlib/time.ts';
 
 /** Relative to the party that recorded the entry: `in` it received, `out` it sent. */
@@ -68,11 +68,11 @@ export class JournalTimeoutError extends Error {
 }
 
 export interface JournalOptions {
-  /** Keep at most this many entries, dropping the oldest (counted in `dropped`). Default: all. */
+  /** Keep at most this many entries, dropping chaff first, then the oldest (counted in `dropped`). Default: all. */
   limit?: number;
   /**
    * Keep at most this many bytes of messages (their JSON, and a little for each entry), dropping
-   * the oldest (counted in `dropped` and `droppedBytes`). Default DEFAULT_JOURNAL_BYTES.
+   * chaff first, then the oldest (counted in `dropped` and `droppedBytes`). Default DEFAULT_JOURNAL_BYTES.
    */
   maxBytes?: number;
 }
@@ -105,28 +105,126 @@ export function noteMessageBytes(message: WireMessage, bytes: number): void {
   messageBytes.set(message, bytes);
 }
 
+/**
+ * What a journal can let go of first: lines no T-Server can read, messages that are no T-Lib
+ * message, requests refused for their own content, and the replies to those. Of the rules, only
+ * TSRV-ERROR-CODE reads them (see rules/dropped.ts); everything else is evidence, dropped last.
+ */
+export const CHAFF_KINDS = [
+  'unreadable lines',
+  'unknown messages',
+  'invalid requests',
+  'refusals of those',
+] as const;
+export type DropKind = (typeof CHAFF_KINDS)[number] | 'evidence';
+
+const TLIB_NAMES: ReadonlySet<string> = new Set<string>([...REQUEST_NAMES, ...EVENT_NAMES]);
+
+/** The chaff kind of an entry by its own content, or undefined (evidence, or a reply: see Journal.kindOf). */
+function chaffKind(entry: JournalEntry): DropKind | undefined {
+  const name = entry.message.message;
+  if (name === UNREADABLE_LINE) return 'unreadable lines';
+  if (name === DISCONNECTED || name === RESTARTED) return undefined;
+  if (!TLIB_NAMES.has(name)) return 'unknown messages';
+  // A Tevent's content is the rules' to judge (DESK-*, REC-*), however invalid the request.
+  if (entry.problem !== undefined && name !== 'RequestSendEvent') return 'invalid requests';
+  // The refusal of an unreadable line: it carries no ReferenceID, and only TSRV-ERROR-CODE reads it.
+  if (name === 'EventError' && entry.message.ReferenceID === undefined) return 'refusals of those';
+  return undefined;
+}
+
+/** Who sent or received an entry, and its ReferenceID: a request's and its reply's are the same. */
+function exchangeKey(entry: JournalEntry): string {
+  return `${entry.party}\u0000${entry.peerId ?? entry.peer ?? ''}\u0000${String(entry.message.ReferenceID)}`;
+}
+
+/** Chaff requests awaiting their reply, per journal: a T-Server answers at once, so a few suffice. */
+const MAX_PENDING_CHAFF = 1024;
+
+/** A first-in first-out queue of entries with O(1) push and shift. */
+class EntryQueue {
+  private items: JournalEntry[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(entry: JournalEntry): void {
+    this.items.push(entry);
+  }
+
+  shift(): JournalEntry | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const entry = this.items[this.head] as JournalEntry;
+    this.items[this.head++] = undefined as unknown as JournalEntry; // let it go now
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return entry;
+  }
+}
+
 export class Journal {
-  private readonly list: JournalEntry[] = [];
+  private list: JournalEntry[] = [];
   private readonly listeners = new Set<(entry: JournalEntry) => void>();
   private nextSeq = 1;
   private readonly limit: number;
   private readonly maxBytes: number;
   /** Bytes the kept entries hold (see JournalOptions.maxBytes). */
   private bytes = 0;
+  /** Kept chaff, oldest first: dropped before any evidence. */
+  private readonly chaff = new EntryQueue();
+  /** Each kept chaff entry's kind and size. */
+  private readonly chaffOf = new Map<JournalEntry, { kind: DropKind; bytes: number }>();
+  /** A chaff request's reply, dropped with it (a reply without its request would be a stray). */
+  private readonly replyOf = new Map<JournalEntry, JournalEntry>();
+  /** Chaff requests awaiting their reply, by exchangeKey. */
+  private readonly pendingChaff = new Map<string, JournalEntry>();
+  /** Entries dropped but still in `list` (removed at the next compaction), and their bytes. */
+  private readonly gone = new Set<JournalEntry>();
+  private goneBytes = 0;
   /** Entries dropped to honour `limit` or `maxBytes`. */
   dropped = 0;
   /** Their bytes. */
   droppedBytes = 0;
+  /** Per kind, how many entries were dropped and their bytes. */
+  private readonly droppedByKind = new Map<DropKind, { entries: number; bytes: number }>();
 
   constructor(options: JournalOptions = {}) {
     this.limit = options.limit ?? Number.POSITIVE_INFINITY;
     this.maxBytes = options.maxBytes ?? DEFAULT_JOURNAL_BYTES;
   }
 
+  /** Bytes the kept entries hold: at most maxBytes. */
+  get keptBytes(): number {
+    return this.bytes;
+  }
+
+  /** Entries the rules judge (not chaff) that were dropped: then no rule saw all its evidence. */
+  get droppedEvidence(): number {
+    return this.droppedByKind.get('evidence')?.entries ?? 0;
+  }
+
+  /** Per kind, what was dropped (entries, bytes), chaff kinds first. */
+  get droppedKinds(): ReadonlyMap<DropKind, { entries: number; bytes: number }> {
+    return this.droppedByKind;
+  }
+
   /** What the journal let go of to stay within its bounds, in words; undefined when nothing. */
   get droppedText(): string | undefined {
     if (this.dropped === 0) return undefined;
-    return `the journal dropped its ${this.dropped} oldest message(s) (${this.droppedBytes} bytes) to stay within ${this.limit === Number.POSITIVE_INFINITY ? '' : `${this.limit} entries and `}${this.maxBytes} bytes`;
+    const kinds = [...CHAFF_KINDS, 'evidence' as const]
+      .flatMap((kind) => {
+        const d = this.droppedByKind.get(kind);
+        if (!d) return [];
+        const what = kind === 'evidence' ? 'messages the rules judge' : kind;
+        return [`${what}: ${d.entries} (${d.bytes} bytes)`];
+      })
+      .join(', ');
+    const bound = `${this.limit === Number.POSITIVE_INFINITY ? '' : `${this.limit} entries and `}${this.maxBytes} bytes`;
+    return `the journal dropped ${this.dropped} message(s) (${this.droppedBytes} bytes) to stay within ${bound}: ${kinds}`;
   }
 
   append(entry: NewEntry): JournalEntry {
@@ -141,25 +239,96 @@ export class Journal {
 
   private store(full: JournalEntry): JournalEntry {
     const bytes = sizeOf(full.message);
+    const kind = this.kindOf(full);
     if (this.limit > 0 && bytes <= this.maxBytes) {
       this.list.push(full);
       this.bytes += bytes;
-      while (this.list.length > this.limit || this.bytes > this.maxBytes) {
-        const oldest = this.list.shift() as JournalEntry;
-        const size = sizeOf(oldest.message);
-        this.bytes -= size;
-        this.dropped++;
-        this.droppedBytes += size;
+      if (kind !== 'evidence') {
+        this.chaff.push(full);
+        this.chaffOf.set(full, { kind, bytes });
       }
+      if (this.list.length - this.gone.size > this.limit || this.bytes > this.maxBytes) this.shed();
     } else {
-      this.dropped++;
-      this.droppedBytes += bytes;
+      this.count(kind, bytes);
     }
     for (const listener of this.listeners) listener(full);
     return full;
   }
 
+  /** Evidence, or which chaff; pairs a chaff request with its reply (see replyOf). */
+  private kindOf(entry: JournalEntry): DropKind {
+    const own = chaffKind(entry);
+    const name = entry.message.message;
+    if (own !== undefined) {
+      if (
+        own !== 'refusals of those' &&
+        entry.message.ReferenceID !== undefined &&
+        name.startsWith('Request')
+      ) {
+        if (this.pendingChaff.size >= MAX_PENDING_CHAFF)
+          this.pendingChaff.delete(this.pendingChaff.keys().next().value as string);
+        this.pendingChaff.set(exchangeKey(entry), entry);
+      }
+      return own;
+    }
+    if (!REPLY_NAMES.has(name) || this.pendingChaff.size === 0) return 'evidence';
+    const key = exchangeKey(entry);
+    const request = this.pendingChaff.get(key);
+    if (!request) return 'evidence';
+    this.pendingChaff.delete(key);
+    if (this.chaffOf.has(request)) this.replyOf.set(request, entry);
+    return 'refusals of those';
+  }
+
+  /** Drops chaff, oldest first, then the oldest evidence, until within both bounds. */
+  private shed(): void {
+    const over = () => this.list.length - this.gone.size > this.limit || this.bytes > this.maxBytes;
+    while (over() && this.chaff.size > 0) {
+      const entry = this.chaff.shift() as JournalEntry;
+      const reply = this.replyOf.get(entry);
+      this.dropChaff(entry);
+      if (reply) this.dropChaff(reply);
+    }
+    // Dropped entries still in the list hold their memory: let go of them before it doubles the bound.
+    if (this.gone.size > 0 && (this.goneBytes > this.maxBytes / 8 || over())) this.compact();
+    while (over()) {
+      const oldest = this.list.shift() as JournalEntry;
+      const size = sizeOf(oldest.message);
+      this.bytes -= size;
+      this.count('evidence', size);
+    }
+  }
+
+  private dropChaff(entry: JournalEntry): void {
+    const chaff = this.chaffOf.get(entry);
+    if (!chaff) return; // dropped already, with its request
+    this.chaffOf.delete(entry);
+    this.replyOf.delete(entry);
+    this.gone.add(entry);
+    this.goneBytes += chaff.bytes;
+    this.bytes -= chaff.bytes;
+    this.count(chaff.kind, chaff.bytes);
+  }
+
+  private count(kind: DropKind, bytes: number): void {
+    this.dropped++;
+    this.droppedBytes += bytes;
+    const d = this.droppedByKind.get(kind) ?? { entries: 0, bytes: 0 };
+    d.entries++;
+    d.bytes += bytes;
+    this.droppedByKind.set(kind, d);
+  }
+
+  /** Removes dropped chaff from the list: one pass, at most once per maxBytes/8 dropped (or when read). */
+  private compact(): void {
+    if (this.gone.size === 0) return;
+    this.list = this.list.filter((e) => !this.gone.has(e));
+    this.gone.clear();
+    this.goneBytes = 0;
+  }
+
   get entries(): readonly JournalEntry[] {
+    this.compact();
     return this.list;
   }
 
@@ -169,11 +338,11 @@ export class Journal {
   }
 
   find(predicate: EntryPredicate, after = 0): JournalEntry | undefined {
-    return this.list.find((e) => e.seq > after && predicate(e));
+    return this.entries.find((e) => e.seq > after && predicate(e));
   }
 
   filter(predicate: EntryPredicate, after = 0): JournalEntry[] {
-    return this.list.filter((e) => e.seq > after && predicate(e));
+    return this.entries.filter((e) => e.seq > after && predicate(e));
   }
 
   /** Calls `listener` for every entry appended from now on; returns the unsubscribe function. */
@@ -197,14 +366,14 @@ export class Journal {
       });
       const timer = setTimeout(() => {
         unsubscribe();
-        const near = options.near ? this.filter(options.near, after) : this.list.filter((e) => e.seq > after);
+        const near = options.near ? this.filter(options.near, after) : this.filter(() => true, after);
         reject(new JournalTimeoutError(options.description, options.timeoutMs, near.slice(-5)));
       }, options.timeoutMs);
     });
   }
 
   toNdjson(): string {
-    return this.list.map((e) => `${JSON.stringify(e)}\n`).join('');
+    return this.entries.map((e) => `${JSON.stringify(e)}\n`).join('');
   }
 }
 

@@ -16,7 +16,12 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { applyStimulus } from '../src/conformance/stimulus.ts';
+import { DEFAULT_MAPPING } from '../src/domain/screencap.ts';
 import { Journal } from '../src/journal.ts';
+import { createCheckContext } from '../src/rules/checkers.ts';
+import { outcomesDespiteDrops } from '../src/rules/dropped.ts';
+import { evaluateRules } from '../src/rules/evaluate.ts';
+import { toRecords } from '../src/rules/observations.ts';
 import { startSimulator } from '../src/sim/index.ts';
 import { parseLogFiles } from '../src/sipserver-log/parser.ts';
 import { sipServerLogFile } from '../src/sipserver-log/writer.ts';
@@ -366,7 +371,87 @@ describe('the simulator holds against hostile tlib-json clients (issue 13)', () 
       assert.ok(journal.dropped > 0 && journal.droppedBytes > 200 * 1000 * 1000, journal.droppedText);
       const res = await fetch(`${sim.adminUrl}/journal`);
       assert.ok(Number(res.headers.get('x-journal-dropped-bytes')) > 0);
+      // The flood was chaff: its own registration and pings, which the rules judge, are all kept.
+      assert.equal(res.headers.get('x-journal-dropped-evidence'), '0');
       await res.text();
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  test('~1 MiB lines of an unknown message beside a good pair: the flood is dropped first, the pair is still judged PASSED', async () => {
+    const maxBytes = 2 * 1024 * 1024;
+    const journal = new Journal({ maxBytes });
+    const sim = await startSimulator({ journal, adminPort: false });
+    const ops = ['start', 'pause', 'resume', 'stop'] as const;
+    try {
+      const parties = new Journal();
+      const desktop = await RawClient.connect(sim.port, 'desktop', parties);
+      const recorder = await RawClient.connect(sim.port, 'recorder', parties);
+      const evil = await RawClient.connect(sim.port, 'evil', parties);
+      for (const c of [desktop, recorder, evil]) await c.registerClient(c.party);
+      await desktop.registerDn('7001');
+      await recorder.registerDn('7001');
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      let peakJournal = 0;
+      const junk = (ref: number) =>
+        `{"message":"RequestJunk","ReferenceID":${ref},"x":"${'y'.repeat(1000 * 1000)}"}\n`;
+      for (let i = 0; i < 160; i++) {
+        evil.write(junk(i + 100));
+        if (i % 10 !== 9) continue;
+        // Between bursts, one operation and the recorder's answer to it, each acknowledged.
+        const op = ops[((i / 10) % ops.length) | 0] as (typeof ops)[number];
+        const mark = parties.mark;
+        assert.equal((await desktop.sendEvent('7001', [['screen-capture', op]])).message, 'EventACK');
+        await recorder.next((m) => m.message === 'EventUserEvent', `the ${op}`, mark);
+        const answer = [['screen-capture', DEFAULT_MAPPING[op]]];
+        assert.equal((await recorder.sendEvent('7001', answer)).message, 'EventACK');
+        await evil.ping();
+        peakJournal = Math.max(peakJournal, journal.keptBytes);
+      }
+      const grew = (process.memoryUsage().rss - before) / 2 ** 20;
+      assert.ok(peakJournal <= maxBytes, `the journal held ${peakJournal} bytes`);
+      assert.ok(grew < 200, `RSS grew by ${grew.toFixed(0)} MiB while 160 MB went through`);
+      // What was dropped is the flood and its refusals, never the pair's exchange.
+      assert.equal(journal.droppedEvidence, 0, journal.droppedText);
+      assert.ok((journal.droppedKinds.get('unknown messages')?.entries ?? 0) > 100, journal.droppedText);
+      assert.match(
+        journal.droppedText ?? '',
+        /^the journal dropped \d+ message\(s\) \(\d+ bytes\) to stay within 2097152 bytes: unknown messages: \d+ \(\d+ bytes\), refusals of those: \d+ \(\d+ bytes\)$/,
+      );
+
+      const records = toRecords(journal.entries, {
+        parties: new Map(),
+        otherClientsRole: (e) =>
+          e.peerApplication === 'desktop' || e.peerApplication === 'recorder' ? e.peerApplication : 'client',
+      });
+      const ctx = createCheckContext(records, {
+        mapping: DEFAULT_MAPPING,
+        initialState: 'disabled',
+        answerTimeoutMs: 2000,
+      });
+      const pairRules = [
+        'DESK-OPERATION',
+        'DESK-THISDN',
+        'REC-INDICATION',
+        'REC-ANSWER',
+        'TSRV-REPLY',
+        'TSRV-DELIVERY',
+        'TSRV-PRESERVE',
+      ];
+      const judged = outcomesDespiteDrops(evaluateRules([...pairRules, 'TSRV-ERROR-CODE'], ctx), journal);
+      for (const o of judged.slice(0, pairRules.length)) {
+        assert.equal(o.outcome, 'passed', `${o.rule}: ${o.reason}`);
+        assert.match(
+          o.reason,
+          /the journal dropped \d+ message.*unknown messages: .*this rule judges none of those/,
+        );
+      }
+      // The refusals of the flood are what TSRV-ERROR-CODE reads: with some dropped it cannot pass.
+      const errorCode = judged.at(-1);
+      assert.equal(errorCode?.outcome, 'not-observable', errorCode?.reason);
+      assert.match(errorCode?.reason ?? '', /unknown messages: \d+/);
     } finally {
       await sim.stop();
     }

@@ -8,6 +8,8 @@ import {
   type NewEntry,
   summarize,
 } from '../src/journal.ts';
+import type { RuleOutcome } from '../src/result/outcomes.ts';
+import { outcomesDespiteDrops } from '../src/rules/dropped.ts';
 import { isoMicros, nowMicros } from '../src/tlib/time.ts';
 
 const ISO_MICROS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
@@ -300,6 +302,135 @@ describe('Journal limit', () => {
     assert.deepEqual(j.entries, []);
     assert.equal(j.dropped, 2);
     assert.deepEqual(seen, [1, 2]);
+  });
+});
+
+describe('Journal bytes: chaff first, evidence last', () => {
+  /** A message of about `bytes` bytes of JSON. */
+  const padded = (name: string, bytes: number, extra: EntryFields = {}) =>
+    entry(name, { ...extra, Pad: 'x'.repeat(bytes) });
+
+  test('unknown messages and unreadable lines go before any evidence, a refusal with its request; what went is counted by kind', () => {
+    const j = new Journal({ maxBytes: 10_000 });
+    j.append(padded('EventRegistered', 1000, { ThisDN: '7001' }));
+    j.append(padded('RequestJunk', 3000, { party: 'desktop', direction: 'out', ReferenceID: 7 }));
+    j.append(entry('EventError', { party: 'desktop', ReferenceID: 7, ErrorCode: 51 }));
+    j.append(entry('(unreadable line)', { problem: 'not JSON' }));
+    j.append(entry('EventError', { ErrorCode: 102 }));
+    j.append(padded('EventUserEvent', 1000, { ThisDN: '7001' }));
+    j.append(padded('RequestJunk', 3000, { party: 'desktop', direction: 'out', ReferenceID: 8 }));
+    assert.equal(j.dropped, 0);
+    j.append(padded('EventUserEvent', 3000, { ThisDN: '7001' }));
+    // Over 10,000: the oldest chaff (the junk request, with its refusal) went; the evidence stays.
+    assert.deepEqual(
+      j.entries.map((e) => `${e.message.message}${e.message.ReferenceID ?? ''}`),
+      [
+        'EventRegistered',
+        '(unreadable line)',
+        'EventError',
+        'EventUserEvent',
+        'RequestJunk8',
+        'EventUserEvent',
+      ],
+    );
+    assert.ok(j.keptBytes <= 10_000, `${j.keptBytes}`);
+    assert.equal(j.droppedEvidence, 0);
+    assert.deepEqual(
+      [...j.droppedKinds].map(([kind, d]) => [kind, d.entries]),
+      [
+        ['unknown messages', 1],
+        ['refusals of those', 1],
+      ],
+    );
+    // Evidence 7,000 bytes more: all chaff goes, then the oldest evidence.
+    j.append(padded('EventUserEvent', 4000, { ThisDN: '7001' }));
+    j.append(padded('EventUserEvent', 3000, { ThisDN: '7001' }));
+    assert.deepEqual(
+      j.entries.map((e) => e.message.message),
+      ['EventUserEvent', 'EventUserEvent'],
+    );
+    assert.equal(j.droppedEvidence, 3, j.droppedText);
+    assert.match(
+      j.droppedText ?? '',
+      /^the journal dropped 8 message\(s\) \(\d+ bytes\) to stay within 10000 bytes: unreadable lines: 1 \(\d+ bytes\), unknown messages: 2 \(\d+ bytes\), refusals of those: 2 \(\d+ bytes\), messages the rules judge: 3 \(\d+ bytes\)$/,
+    );
+  });
+
+  test('a chaff request dropped with its reply leaves no stray reply, however many there are', () => {
+    const j = new Journal({ maxBytes: 50_000 });
+    for (let ref = 1; ref <= 200; ref++) {
+      j.append(
+        padded('RequestJunk', 1000, {
+          party: 'tserver',
+          direction: 'in',
+          peerId: 'client 3',
+          ReferenceID: ref,
+        }),
+      );
+      j.append(
+        entry('EventError', { party: 'tserver', direction: 'out', peerId: 'client 3', ReferenceID: ref }),
+      );
+    }
+    const refs = (name: string) =>
+      j.entries.filter((e) => e.message.message === name).map((e) => e.message.ReferenceID);
+    assert.deepEqual(refs('EventError'), refs('RequestJunk'));
+    assert.ok(j.dropped > 100 && j.droppedEvidence === 0);
+  });
+
+  test('an invalid RequestSendEvent is evidence (the desktop rules judge it); other invalid requests are chaff', () => {
+    const j = new Journal({ maxBytes: 3000 });
+    j.append(
+      padded('RequestSendEvent', 1000, { party: 'desktop', direction: 'out', problem: 'Event: missing' }),
+    );
+    j.append(
+      padded('RequestRegisterAddress', 1000, {
+        party: 'desktop',
+        direction: 'out',
+        problem: 'ThisDN: missing',
+      }),
+    );
+    j.append(padded('EventRegistered', 1000));
+    assert.deepEqual(
+      j.entries.map((e) => e.message.message),
+      ['RequestSendEvent', 'EventRegistered'],
+    );
+    assert.equal(j.droppedKinds.get('invalid requests')?.entries, 1);
+  });
+});
+
+describe('outcomes despite drops', () => {
+  const passed = (rule: string): RuleOutcome => ({
+    rule,
+    section: '1.1',
+    outcome: 'passed',
+    reason: '3 checked',
+    checked: 3,
+    findings: [],
+  });
+  const failed: RuleOutcome = { ...passed('DESK-THISDN'), outcome: 'failed', reason: 'wrong DN' };
+  const outcomes = [passed('TSRV-DELIVERY'), passed('TSRV-ERROR-CODE'), failed];
+
+  test('with only chaff dropped, passes stand and say what was dropped; TSRV-ERROR-CODE, which reads chaff, is not observable', () => {
+    const j = new Journal({ maxBytes: 1000 });
+    j.append(entry('RequestJunk', { Pad: 'x'.repeat(2000) }));
+    const [delivery, errorCode, thisDn] = outcomesDespiteDrops(outcomes, j);
+    assert.equal(delivery?.outcome, 'passed');
+    assert.match(
+      delivery?.reason ?? '',
+      /^3 checked \(the journal dropped 1 message.*unknown messages: 1 .*this rule judges none of those\)$/,
+    );
+    assert.equal(errorCode?.outcome, 'not-observable');
+    assert.deepEqual(thisDn, failed);
+  });
+
+  test('with evidence dropped, no pass stands; nothing dropped, nothing changes', () => {
+    const j = new Journal({ maxBytes: 1000 });
+    j.append(entry('EventUserEvent', { Pad: 'x'.repeat(2000) }));
+    assert.deepEqual(
+      outcomesDespiteDrops(outcomes, j).map((o) => o.outcome),
+      ['not-observable', 'not-observable', 'failed'],
+    );
+    assert.deepEqual(outcomesDespiteDrops(outcomes, new Journal()), outcomes);
   });
 });
 

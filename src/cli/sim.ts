@@ -40,7 +40,7 @@ export function registerSimCommand(program: Command): void {
     )
     .option(
       '--journal-bytes <bytes>',
-      'and at most this many bytes of them (the oldest beyond are dropped; x-journal-dropped says how many)',
+      'and at most this many bytes of them (beyond: unreadable and unknown messages first, then the oldest; x-journal-dropped says how many)',
       parsePositiveInt,
       DEFAULT_JOURNAL_BYTES,
     )

@@ -55,7 +55,7 @@ const tserver = z
     workspacePort: port.optional(),
     /** The Workspace API's test agents (default: one per agent DN, user name and password `agent<DN>`). */
     workspaceAgents: agentsSchema.optional(),
-    /** embedded: bytes of messages each journal keeps (the oldest beyond are dropped, and the report says so). */
+    /** embedded: bytes of messages each journal keeps (beyond, chaff first, then the oldest; the report says what). */
     journalBytes: z.number().int().positive().default(DEFAULT_JOURNAL_BYTES),
   })
   .strict()

@@ -17,6 +17,7 @@ import { MockRecorder } from '../parties/recorder.ts';
 import type { Interruption, RuleOutcome } from '../result/outcomes.ts';
 import { profileScope } from '../result/verdict.ts';
 import { createCheckContext } from '../rules/checkers.ts';
+import { outcomesDespiteDrops } from '../rules/dropped.ts';
 import { evaluateRules } from '../rules/evaluate.ts';
 import { type Role, toRecords, type WireRecord } from '../rules/observations.ts';
 import { outstanding } from '../rules/outstanding.ts';
@@ -784,18 +785,8 @@ export class ScenarioHarness {
   evaluate(ruleIds: readonly string[]): RuleOutcome[] {
     const scope = profileScope(this.run.config.profile);
     const outcomes = evaluateRules(ruleIds, this.checkContext(), { scope });
-    // What the journal let go of (a client flooding it), the rules could not see: no pass on part of the evidence.
-    const dropped = this.journal.droppedText;
-    if (!dropped) return outcomes;
-    return outcomes.map((o) =>
-      o.outcome === 'passed'
-        ? {
-            ...o,
-            outcome: 'not-observable' as const,
-            reason: `${dropped}; the rule judged only what remained (${o.reason})`,
-          }
-        : o,
-    );
+    // What the journal let go of (a client flooding it): no pass on part of the evidence a rule reads.
+    return outcomesDespiteDrops(outcomes, this.journal);
   }
 
   async close(): Promise<void> {

@@ -151,12 +151,14 @@ async function route(tserver: TServer, req: IncomingMessage, res: ServerResponse
     // Serialize before writeHead: if it throws (a message nested too deeply for JSON.stringify), the
     // error reply can still be sent; a second writeHead would throw out of the catch and crash the process.
     const ndjson = tserver.journal?.toNdjson() ?? '';
-    // Older entries beyond the journal's limit are gone: say how many, so nobody reads it as complete.
+    // Entries beyond the journal's bounds are gone: say how many, so nobody reads it as complete.
     res
       .writeHead(200, {
         'content-type': 'application/x-ndjson',
         'x-journal-dropped': String(tserver.journal?.dropped ?? 0),
         'x-journal-dropped-bytes': String(tserver.journal?.droppedBytes ?? 0),
+        // Of those, what the rules judge (the rest is chaff: see Journal).
+        'x-journal-dropped-evidence': String(tserver.journal?.droppedEvidence ?? 0),
       })
       .end(ndjson);
     return;
