@@ -82,11 +82,12 @@ export const DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024;
 /** What an entry holds beside its message (times, peer names), roughly. */
 const ENTRY_OVERHEAD_BYTES = 200;
 
-/** Messages' JSON sizes, once known (the T-Server and links know them from the line): journals share message objects. */
+/** Messages' JSON sizes, once measured or told (links know them from the line): journals share message objects. */
 const messageBytes = new WeakMap<WireMessage, number>();
 
 /** The size of `message` as JSON, as the one who read or wrote the line said, or measured once. */
-function sizeOf(message: WireMessage): number {
+function sizeOf(message: WireMessage, told?: number): number {
+  if (told !== undefined) return told + ENTRY_OVERHEAD_BYTES;
   let bytes = messageBytes.get(message);
   if (bytes === undefined) {
     try {
@@ -166,9 +167,85 @@ class EntryQueue {
   }
 }
 
+/** What an entry says beside its message. */
+export type EntryFields = Omit<NewEntry, 'message'>;
+
+/**
+ * An entry kept as its message's line (see Journal.appendLine), parsed again when first read: one
+ * string for the garbage collector to keep, where a parsed message is a tree of objects (and its
+ * time, text made from `micros` when read). It reads, and serializes, as any other entry.
+ */
+class LineEntry implements JournalEntry {
+  party: string;
+  direction: Direction;
+  declare peer?: string;
+  declare peerId?: string;
+  declare peerApplication?: string;
+  declare peerAddress?: string;
+  declare problem?: string;
+  declare source?: SourceRef;
+  /** The message while its listeners are told (they read it), and once read again. */
+  private parsed: WireMessage | undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly micros: number,
+    fields: EntryFields,
+    private readonly line: string,
+  ) {
+    this.party = fields.party;
+    this.direction = fields.direction;
+    if (fields.peer !== undefined) this.peer = fields.peer;
+    if (fields.peerId !== undefined) this.peerId = fields.peerId;
+    if (fields.peerAddress !== undefined) this.peerAddress = fields.peerAddress;
+    if (fields.peerApplication !== undefined) this.peerApplication = fields.peerApplication;
+    if (fields.problem !== undefined) this.problem = fields.problem;
+    if (fields.source !== undefined) this.source = fields.source;
+  }
+
+  get time(): string {
+    return isoMicros(this.micros);
+  }
+
+  get message(): WireMessage {
+    this.parsed ??= JSON.parse(this.line) as WireMessage;
+    return this.parsed;
+  }
+
+  /** Lends it the parsed message (undefined: takes it back; it is parsed again when read). */
+  lend(message: WireMessage | undefined): void {
+    this.parsed = message;
+  }
+
+  /** The entry as a plain object, its fields in the order of any other entry's. */
+  toJSON(): JournalEntry {
+    const plain = {
+      seq: this.seq,
+      time: this.time,
+      micros: this.micros,
+      party: this.party,
+      direction: this.direction,
+    } as JournalEntry;
+    if (this.peer !== undefined) plain.peer = this.peer;
+    if (this.peerId !== undefined) plain.peerId = this.peerId;
+    if (this.peerAddress !== undefined) plain.peerAddress = this.peerAddress;
+    if (this.peerApplication !== undefined) plain.peerApplication = this.peerApplication;
+    plain.message = this.message;
+    if (this.problem !== undefined) plain.problem = this.problem;
+    if (this.source !== undefined) plain.source = this.source;
+    return plain;
+  }
+}
+
+/** Called with each entry appended, and its message's size on the wire. */
+export type JournalListener = (entry: JournalEntry, bytes: number) => void;
+
 export class Journal {
+  /** Kept entries in order from `head` (those before it were dropped), and each one's bytes. */
   private list: JournalEntry[] = [];
-  private readonly listeners = new Set<(entry: JournalEntry) => void>();
+  private sizes: number[] = [];
+  private head = 0;
+  private readonly listeners = new Set<JournalListener>();
   private nextSeq = 1;
   private readonly limit: number;
   private readonly maxBytes: number;
@@ -227,31 +304,46 @@ export class Journal {
     return `the journal dropped ${this.dropped} message(s) (${this.droppedBytes} bytes) to stay within ${bound}: ${kinds}`;
   }
 
-  append(entry: NewEntry): JournalEntry {
+  /** `messageBytes`: the message's size on the wire, when the caller knows it (else it is measured). */
+  append(entry: NewEntry, messageBytes?: number): JournalEntry {
     const micros = nowMicros();
-    return this.store({ seq: this.nextSeq++, time: isoMicros(micros), micros, ...entry });
+    return this.store({ seq: this.nextSeq++, time: isoMicros(micros), micros, ...entry }, messageBytes);
+  }
+
+  /**
+   * Appends a message its caller has as a line (`line`: its JSON, as read or written, for all
+   * recipients alike): the journal keeps the line, and lends `message` to its listeners.
+   */
+  appendLine(fields: EntryFields, line: string, message: WireMessage): JournalEntry {
+    const entry = new LineEntry(this.nextSeq++, nowMicros(), fields, line);
+    entry.lend(message);
+    this.store(entry, line.length);
+    entry.lend(undefined);
+    return entry;
   }
 
   /** Appends an entry recorded by another journal, keeping the time it was seen there. */
-  copy(entry: JournalEntry): JournalEntry {
-    return this.store({ ...entry, seq: this.nextSeq++ });
+  copy(entry: JournalEntry, messageBytes?: number): JournalEntry {
+    const plain = entry instanceof LineEntry ? entry.toJSON() : entry;
+    return this.store({ ...plain, seq: this.nextSeq++ }, messageBytes);
   }
 
-  private store(full: JournalEntry): JournalEntry {
-    const bytes = sizeOf(full.message);
+  private store(full: JournalEntry, messageBytes: number | undefined): JournalEntry {
+    const bytes = sizeOf(full.message, messageBytes);
     const kind = this.kindOf(full);
     if (this.limit > 0 && bytes <= this.maxBytes) {
       this.list.push(full);
+      this.sizes.push(bytes);
       this.bytes += bytes;
       if (kind !== 'evidence') {
         this.chaff.push(full);
         this.chaffOf.set(full, { kind, bytes });
       }
-      if (this.list.length - this.gone.size > this.limit || this.bytes > this.maxBytes) this.shed();
+      if (this.over()) this.shed();
     } else {
       this.count(kind, bytes);
     }
-    for (const listener of this.listeners) listener(full);
+    for (const listener of this.listeners) listener(full, bytes - ENTRY_OVERHEAD_BYTES);
     return full;
   }
 
@@ -280,23 +372,29 @@ export class Journal {
     return 'refusals of those';
   }
 
+  private over(): boolean {
+    return this.bytes > this.maxBytes || this.list.length - this.head - this.gone.size > this.limit;
+  }
+
   /** Drops chaff, oldest first, then the oldest evidence, until within both bounds. */
   private shed(): void {
-    const over = () => this.list.length - this.gone.size > this.limit || this.bytes > this.maxBytes;
-    while (over() && this.chaff.size > 0) {
+    while (this.over() && this.chaff.size > 0) {
       const entry = this.chaff.shift() as JournalEntry;
       const reply = this.replyOf.get(entry);
       this.dropChaff(entry);
       if (reply) this.dropChaff(reply);
     }
     // Dropped entries still in the list hold their memory: let go of them before it doubles the bound.
-    if (this.gone.size > 0 && (this.goneBytes > this.maxBytes / 8 || over())) this.compact();
-    while (over()) {
-      const oldest = this.list.shift() as JournalEntry;
-      const size = sizeOf(oldest.message);
+    if (this.gone.size > 0 && (this.goneBytes > this.maxBytes / 8 || this.over())) this.compact();
+    // Chaff all gone: what is left is evidence, dropped from the head (O(1): no shift of the list).
+    while (this.over()) {
+      const size = this.sizes[this.head] as number;
+      this.list[this.head] = undefined as unknown as JournalEntry; // let it go now
+      this.head++;
       this.bytes -= size;
       this.count('evidence', size);
     }
+    if (this.head > 1024 && this.head * 2 > this.list.length) this.compact();
   }
 
   private dropChaff(entry: JournalEntry): void {
@@ -319,10 +417,23 @@ export class Journal {
     this.droppedByKind.set(kind, d);
   }
 
-  /** Removes dropped chaff from the list: one pass, at most once per maxBytes/8 dropped (or when read). */
+  /**
+   * Removes dropped entries from the list: one pass, at most once per maxBytes/8 of chaff or half
+   * the list of evidence dropped (or when read), so that an append costs O(1) amortized.
+   */
   private compact(): void {
-    if (this.gone.size === 0) return;
-    this.list = this.list.filter((e) => !this.gone.has(e));
+    if (this.gone.size === 0 && this.head === 0) return;
+    const list: JournalEntry[] = [];
+    const sizes: number[] = [];
+    for (let i = this.head; i < this.list.length; i++) {
+      const entry = this.list[i] as JournalEntry;
+      if (this.gone.has(entry)) continue;
+      list.push(entry);
+      sizes.push(this.sizes[i] as number);
+    }
+    this.list = list;
+    this.sizes = sizes;
+    this.head = 0;
     this.gone.clear();
     this.goneBytes = 0;
   }
@@ -346,7 +457,7 @@ export class Journal {
   }
 
   /** Calls `listener` for every entry appended from now on; returns the unsubscribe function. */
-  subscribe(listener: (entry: JournalEntry) => void): () => void {
+  subscribe(listener: JournalListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -87,7 +87,7 @@ export class ScenarioHarness {
     // starting with the DNs it still had registered when the scenario began.
     for (const e of standingRegistrations(run.shared?.journal?.entries ?? [], isHarnessApplication))
       this.journal.copy(e);
-    const unsubscribe = run.shared?.journal?.subscribe((e) => this.journal.copy(e));
+    const unsubscribe = run.shared?.journal?.subscribe((e, bytes) => this.journal.copy(e, bytes));
     this.stopCopying = unsubscribe ?? (() => {});
   }
 

@@ -9,8 +9,8 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 
 export type Frame =
-  /** `bytes`: the line's length, without its newline. */
-  | { ok: true; message: WireMessage; bytes: number }
+  /** `bytes`: the line's length, without its newline; `text`: the line, as parsed. */
+  | { ok: true; message: WireMessage; bytes: number; text: string }
   | { ok: false; code: typeof TErr.MSG_TYPE | typeof TErr.BAD_MSG_LENGTH; reason: string };
 
 /** Parses one line (without its `\n`) into a message or a framing error. */
@@ -21,8 +21,9 @@ export function parseLine(line: Buffer): Frame {
   if (nestsDeeperThan(line))
     return { ok: false, code: TErr.MSG_TYPE, reason: `line nests JSON more than ${MAX_JSON_DEPTH} deep` };
   let value: unknown;
+  const text = line.toString('utf8');
   try {
-    value = JSON.parse(line.toString('utf8'));
+    value = JSON.parse(text);
   } catch (e) {
     return { ok: false, code: TErr.MSG_TYPE, reason: `line is not valid JSON (${(e as Error).message})` };
   }
@@ -38,7 +39,7 @@ export function parseLine(line: Buffer): Frame {
         message === undefined ? 'object has no "message"' : `"message" is not a string: ${show(message)}`,
     };
   }
-  return { ok: true, message: value as WireMessage, bytes: line.length };
+  return { ok: true, message: value as WireMessage, bytes: line.length, text };
 }
 
 function tooLong(bytes: number): Frame {
