@@ -1,11 +1,13 @@
 /**
  * Relay latency at a fixed offered rate: 1,000 connected clients over 500 DNs, each sending in turn;
- * latency runs from writing RequestSendEvent to the other registrant of the DN reading the event.
+ * latency runs from writing RequestSendEvent to the other registrant of the DN reading the event
+ * (the echo baseline: to the sender reading its line back), without and with the journal.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { latencyHistogram, percentilesOf, recordMs } from '../../src/load/latency.ts';
 import { fireAtRate } from '../../src/load/schedule.ts';
 import { connectFleet, dnOf } from '../lib/fleet.ts';
+import type { ServerKind } from '../lib/server-child.ts';
 import { cpuMeter, startServerProcess } from '../lib/server-process.ts';
 import { messageOf } from '../lib/wire-client.ts';
 import type { BenchCase, BenchRow } from '../types.ts';
@@ -26,72 +28,121 @@ function stampOf(line: string): { from: number; sentAt: number } {
   return { from: Number(m[1]), sentAt: Number(m[2]) };
 }
 
+interface Measured {
+  p: ReturnType<typeof percentilesOf>;
+  serverCpu?: number;
+  peakRss?: number;
+  note: string;
+}
+
+/**
+ * Latency through `kind`: for the simulator, from the sender's write to the DN's other registrant
+ * reading the event; for the echo baseline, to the sender reading its line back.
+ */
+async function measure(kind: ServerKind): Promise<Measured> {
+  const echo = kind === 'echo';
+  const server = await startServerProcess(kind);
+  try {
+    const clients = await connectFleet(server, CLIENTS, !echo);
+    const histogram = latencyHistogram();
+    const window = { from: Number.POSITIVE_INFINITY, until: Number.POSITIVE_INFINITY };
+    const measuredMessage = echo ? 'RequestSendEvent' : 'EventUserEvent';
+    let errors = 0;
+    clients.forEach((client, i) => {
+      client.onLines = (lines) => {
+        const now = performance.now();
+        for (const line of lines) {
+          const message = messageOf(line);
+          if (message === 'EventError') errors++;
+          if (message !== measuredMessage) continue;
+          const { from, sentAt } = stampOf(line);
+          if ((from === i) === echo && sentAt >= window.from && sentAt < window.until)
+            recordMs(histogram, now - sentAt);
+        }
+      };
+    });
+    let turn = 0;
+    const send = () => {
+      const i = turn;
+      turn = (turn + 1) % CLIENTS;
+      const client = clients[i];
+      const stamp = [
+        ['screen-capture', 'start'],
+        ['bench-from', String(i)],
+        ['bench-sent', String(performance.now())],
+      ] as const;
+      client?.write(client.sendEventLine(dnOf(i), stamp));
+    };
+    await fireAtRate(RATE, WARMUP_MS, send);
+    window.from = performance.now();
+    const cpu = cpuMeter(server);
+    const measured = await fireAtRate(RATE, MEASURE_MS, send);
+    const serverCpu = cpu.cores();
+    window.until = performance.now();
+    await sleep(DRAIN_MS);
+    for (const client of clients) client.close();
+    const p = percentilesOf(histogram);
+    const achieved = (measured.fired * 1000) / measured.elapsedMs;
+    const lost = measured.fired - p.count;
+    const note = `offered ${RATE}/s, sent ${Math.round(achieved)}/s; ${p.count} of ${measured.fired} measured${lost ? `, ${lost} NOT DELIVERED` : ''}${errors ? `, ${errors} EventError` : ''}`;
+    const peakRss = server.peakRss();
+    return {
+      p,
+      note,
+      ...(peakRss === undefined ? {} : { peakRss }),
+      ...(serverCpu === undefined ? {} : { serverCpu }),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
 export const latency: BenchCase = {
   id: 'latency',
   title: `relay latency at ${RATE}/s with ${CLIENTS} clients`,
   async run(): Promise<BenchRow[]> {
-    const server = await startServerProcess('sim');
-    try {
-      const clients = await connectFleet(server, CLIENTS, true);
-      const histogram = latencyHistogram();
-      const window = { from: Number.POSITIVE_INFINITY, until: Number.POSITIVE_INFINITY };
-      let errors = 0;
-      clients.forEach((client, i) => {
-        client.onLines = (lines) => {
-          const now = performance.now();
-          for (const line of lines) {
-            const message = messageOf(line);
-            if (message === 'EventError') errors++;
-            if (message !== 'EventUserEvent') continue;
-            const { from, sentAt } = stampOf(line);
-            if (from !== i && sentAt >= window.from && sentAt < window.until)
-              recordMs(histogram, now - sentAt);
-          }
-        };
-      });
-      let turn = 0;
-      const send = () => {
-        const i = turn;
-        turn = (turn + 1) % CLIENTS;
-        const client = clients[i];
-        const stamp = [
-          ['screen-capture', 'start'],
-          ['bench-from', String(i)],
-          ['bench-sent', String(performance.now())],
-        ] as const;
-        client?.write(client.sendEventLine(dnOf(i), stamp));
-      };
-      await fireAtRate(RATE, WARMUP_MS, send);
-      window.from = performance.now();
-      const cpu = cpuMeter(server);
-      const measured = await fireAtRate(RATE, MEASURE_MS, send);
-      const serverCpu = cpu.cores();
-      window.until = performance.now();
-      await sleep(DRAIN_MS);
-      for (const client of clients) client.close();
-      const p = percentilesOf(histogram);
-      const achieved = (measured.fired * 1000) / measured.elapsedMs;
-      const lost = measured.fired - p.count;
-      const note = `offered ${RATE}/s, sent ${Math.round(achieved)}/s; ${p.count} of ${measured.fired} measured${lost ? `, ${lost} NOT DELIVERED` : ''}${errors ? `, ${errors} EventError` : ''}`;
-      const peakRss = server.peakRss();
-      const row = (id: string, label: string, value: number): BenchRow => ({
-        id,
-        label,
-        value,
-        unit: 'ms',
-        peakRss,
-        ...(serverCpu === undefined ? {} : { serverCpu }),
-      });
-      return [
-        row('latency.p50', `latency p50, ${RATE}/s, ${CLIENTS} clients`, p.p50),
-        {
-          ...row('latency.p99', `latency p99, ${RATE}/s, ${CLIENTS} clients`, p.p99),
-          target: { compare: 'below', value: 2 },
-        },
-        { ...row('latency.p999', `latency p99.9, ${RATE}/s, ${CLIENTS} clients`, p.p999), note },
-      ];
-    } finally {
-      await server.stop();
-    }
+    const row = (m: Measured, id: string, label: string, value: number): BenchRow => ({
+      id,
+      label,
+      value,
+      unit: 'ms',
+      ...(m.peakRss === undefined ? {} : { peakRss: m.peakRss }),
+      ...(m.serverCpu === undefined ? {} : { serverCpu: m.serverCpu }),
+    });
+    const echo = await measure('echo');
+    const sim = await measure('sim');
+    const journaled = await measure('sim-journal');
+    return [
+      {
+        ...row(
+          echo,
+          'latency.echo.p99',
+          `baseline: NDJSON echo p99, ${RATE}/s, ${CLIENTS} clients`,
+          echo.p.p99,
+        ),
+        note: echo.note,
+      },
+      row(sim, 'latency.p50', `latency p50, ${RATE}/s, ${CLIENTS} clients`, sim.p.p50),
+      {
+        ...row(sim, 'latency.p99', `latency p99, ${RATE}/s, ${CLIENTS} clients`, sim.p.p99),
+        baseline: 'latency.echo.p99',
+        target: { compare: 'below', value: 2 },
+      },
+      {
+        ...row(sim, 'latency.p999', `latency p99.9, ${RATE}/s, ${CLIENTS} clients`, sim.p.p999),
+        note: sim.note,
+      },
+      {
+        ...row(
+          journaled,
+          'latency.journal.p99',
+          `latency p99, journal on (as \`screencap-cert sim\`)`,
+          journaled.p.p99,
+        ),
+        baseline: 'latency.echo.p99',
+        target: { compare: 'below', value: 2 },
+        note: journaled.note,
+      },
+    ];
   },
 };
