@@ -167,8 +167,8 @@ class EntryQueue {
   }
 }
 
-/** What an entry says beside its message. */
-export type EntryFields = Omit<NewEntry, 'message'>;
+/** Who recorded an entry and the peer it names: the same for every message of a connection. */
+export type EntryNames = Pick<JournalEntry, 'party' | 'peer' | 'peerId' | 'peerAddress' | 'peerApplication'>;
 
 /**
  * An entry kept as its message's line (see Journal.appendLine), parsed again when first read: one
@@ -176,31 +176,40 @@ export type EntryFields = Omit<NewEntry, 'message'>;
  * time, text made from `micros` when read). It reads, and serializes, as any other entry.
  */
 class LineEntry implements JournalEntry {
-  party: string;
-  direction: Direction;
-  declare peer?: string;
-  declare peerId?: string;
-  declare peerApplication?: string;
-  declare peerAddress?: string;
   declare problem?: string;
-  declare source?: SourceRef;
   /** The message while its listeners are told (they read it), and once read again. */
   private parsed: WireMessage | undefined;
 
   constructor(
     readonly seq: number,
     readonly micros: number,
-    fields: EntryFields,
+    readonly direction: Direction,
+    /** Shared by the entries of one connection under one name: not one copy each. */
+    private readonly names: EntryNames,
     private readonly line: string,
+    problem: string | undefined,
   ) {
-    this.party = fields.party;
-    this.direction = fields.direction;
-    if (fields.peer !== undefined) this.peer = fields.peer;
-    if (fields.peerId !== undefined) this.peerId = fields.peerId;
-    if (fields.peerAddress !== undefined) this.peerAddress = fields.peerAddress;
-    if (fields.peerApplication !== undefined) this.peerApplication = fields.peerApplication;
-    if (fields.problem !== undefined) this.problem = fields.problem;
-    if (fields.source !== undefined) this.source = fields.source;
+    if (problem !== undefined) this.problem = problem;
+  }
+
+  get party(): string {
+    return this.names.party;
+  }
+
+  get peer(): string | undefined {
+    return this.names.peer;
+  }
+
+  get peerId(): string | undefined {
+    return this.names.peerId;
+  }
+
+  get peerAddress(): string | undefined {
+    return this.names.peerAddress;
+  }
+
+  get peerApplication(): string | undefined {
+    return this.names.peerApplication;
   }
 
   get time(): string {
@@ -232,7 +241,6 @@ class LineEntry implements JournalEntry {
     if (this.peerApplication !== undefined) plain.peerApplication = this.peerApplication;
     plain.message = this.message;
     if (this.problem !== undefined) plain.problem = this.problem;
-    if (this.source !== undefined) plain.source = this.source;
     return plain;
   }
 }
@@ -314,8 +322,14 @@ export class Journal {
    * Appends a message its caller has as a line (`line`: its JSON, as read or written, for all
    * recipients alike): the journal keeps the line, and lends `message` to its listeners.
    */
-  appendLine(fields: EntryFields, line: string, message: WireMessage): JournalEntry {
-    const entry = new LineEntry(this.nextSeq++, nowMicros(), fields, line);
+  appendLine(
+    names: EntryNames,
+    direction: Direction,
+    line: string,
+    message: WireMessage,
+    problem?: string,
+  ): JournalEntry {
+    const entry = new LineEntry(this.nextSeq++, nowMicros(), direction, names, line, problem);
     entry.lend(message);
     this.store(entry, line.length);
     entry.lend(undefined);

@@ -7,9 +7,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import {
   DISCONNECTED,
-  type EntryFields,
+  type EntryNames,
   Journal,
-  type JournalEntry,
   type NewEntry,
   RESTARTED,
   UNREADABLE_LINE,
@@ -83,15 +82,12 @@ export type Unstamped<E extends TEvent = TEvent> = E extends TEvent
 
 const NO_SESSIONS: ReadonlySet<never> = new Set();
 
-/** How the journal names a client's connection (see JournalEntry): made once per application name. */
-type PeerFields = Pick<JournalEntry, 'peer' | 'peerId' | 'peerAddress' | 'peerApplication'>;
-
 export class ClientSession {
   applicationName: string | undefined;
   /** What the server wrote to it this tick, not yet handed to the socket (see TServer.write). */
   output = '';
   /** The journal's names for it under its current application name (see peer). */
-  private peerFields: PeerFields | undefined;
+  private peerFields: EntryNames | undefined;
   private peerFieldsOf: string | undefined;
   readonly dns = new Set<string>();
   readonly reader = new FrameReader();
@@ -113,7 +109,7 @@ export class ClientSession {
   }
 
   /** The journal's fields naming this connection as `application`: made once per name it has. */
-  peer(application: string | undefined): PeerFields {
+  peer(application: string | undefined): EntryNames {
     if (application !== this.applicationName) return this.fieldsAs(application);
     if (this.peerFields === undefined || this.peerFieldsOf !== application) {
       this.peerFields = this.fieldsAs(application);
@@ -122,8 +118,13 @@ export class ClientSession {
     return this.peerFields;
   }
 
-  private fieldsAs(application: string | undefined): PeerFields {
-    const fields: PeerFields = { peer: this.label, peerId: `client ${this.id}`, peerAddress: this.remote };
+  private fieldsAs(application: string | undefined): EntryNames {
+    const fields: EntryNames = {
+      party: 'tserver',
+      peer: this.label,
+      peerId: `client ${this.id}`,
+      peerAddress: this.remote,
+    };
     if (application !== undefined) fields.peerApplication = application;
     return fields;
   }
@@ -436,9 +437,8 @@ export class TServer {
     if (this.journal) {
       const application =
         wire.message === 'RequestRegisterClient' ? wire.ApplicationName : session.applicationName;
-      const fields = this.fields(session, 'in', typeof application === 'string' ? application : undefined);
-      if (!decoded.ok) fields.problem = problemText(decoded.problem);
-      this.journal.appendLine(fields, line, wire);
+      const names = session.peer(typeof application === 'string' ? application : undefined);
+      this.journal.appendLine(names, 'in', line, wire, decoded.ok ? undefined : problemText(decoded.problem));
     }
     if (!decoded.ok && decoded.problem.code === TErr.UNSUP_OPER) {
       return this.refuse(session, wire, TErr.UNSUP_OPER, `unknown message ${JSON.stringify(wire.message)}`);
@@ -603,27 +603,19 @@ export class TServer {
     this.send(session, error);
   }
 
-  /** The journal's fields of a message to or from `session` (named as `application`, default its current name). */
-  private fields(
-    session: ClientSession,
-    direction: 'in' | 'out',
-    application = session.applicationName,
-  ): EntryFields {
-    const p = session.peer(application);
-    const fields: EntryFields = {
+  /** The journal entry of a message to or from `session` under its current name. */
+  private entry(session: ClientSession, direction: 'in' | 'out', message: WireMessage): NewEntry {
+    const p = session.peer(session.applicationName);
+    const entry: NewEntry = {
       party: 'tserver',
       direction,
       peer: p.peer,
       peerId: p.peerId,
       peerAddress: p.peerAddress,
+      message,
     };
-    if (p.peerApplication !== undefined) fields.peerApplication = p.peerApplication;
-    return fields;
-  }
-
-  /** The journal entry of a message to or from `session` under its current name. */
-  private entry(session: ClientSession, direction: 'in' | 'out', message: WireMessage): NewEntry {
-    return { ...this.fields(session, direction), message };
+    if (p.peerApplication !== undefined) entry.peerApplication = p.peerApplication;
+    return entry;
   }
 
   // --- output --------------------------------------------------------------------------------------
@@ -661,7 +653,12 @@ export class TServer {
   /** `line`: the event's encoding, made once for all its recipients. */
   private write(session: ClientSession, event: TEvent, line: string): void {
     if (session.closing || session.socket.destroyed) return;
-    this.journal?.appendLine(this.fields(session, 'out'), line, event as unknown as WireMessage);
+    this.journal?.appendLine(
+      session.peer(session.applicationName),
+      'out',
+      line,
+      event as unknown as WireMessage,
+    );
     // What one tick produces for a client (replies to pipelined requests, events) leaves in one
     // write of one string at the end of the tick, not one per line (per-line writes were 70% of the
     // relay's CPU), nor one writev of many (a corked socket's: twice the cost of one string).
