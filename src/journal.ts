@@ -239,7 +239,8 @@ class LineEntry implements JournalEntry {
     if (this.peerId !== undefined) plain.peerId = this.peerId;
     if (this.peerAddress !== undefined) plain.peerAddress = this.peerAddress;
     if (this.peerApplication !== undefined) plain.peerApplication = this.peerApplication;
-    plain.message = this.message;
+    // Not cached: serializing the journal (GET /journal) must not make it hold every message parsed.
+    plain.message = this.parsed ?? (JSON.parse(this.line) as WireMessage);
     if (this.problem !== undefined) plain.problem = this.problem;
     return plain;
   }

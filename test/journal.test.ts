@@ -10,6 +10,7 @@ import {
 } from '../src/journal.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
 import { outcomesDespiteDrops } from '../src/rules/dropped.ts';
+import type { WireMessage } from '../src/tlib/messages.ts';
 import { isoMicros, nowMicros } from '../src/tlib/time.ts';
 
 const ISO_MICROS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
@@ -395,6 +396,55 @@ describe('Journal bytes: chaff first, evidence last', () => {
       ['RequestSendEvent', 'EventRegistered'],
     );
     assert.equal(j.droppedKinds.get('invalid requests')?.entries, 1);
+  });
+});
+
+describe('Journal lines (the T-Server journals what it read and wrote as lines)', () => {
+  const names = {
+    party: 'tserver',
+    peer: 'client 1 (desk 127.0.0.1:1)',
+    peerId: 'client 1',
+    peerAddress: '127.0.0.1:1',
+    peerApplication: 'desk',
+  };
+  const message = {
+    message: 'RequestSendEvent',
+    ReferenceID: 3,
+    ThisDN: '7001',
+    Event: { message: 'EventUserEvent' },
+  };
+
+  test('an entry kept as its line reads, serializes and copies as any other entry', () => {
+    const j = new Journal();
+    const seen: unknown[] = [];
+    j.subscribe((e, bytes) => seen.push([e.message, bytes]));
+    const line = `${JSON.stringify(message)}\n`;
+    const e = j.appendLine(names, 'in', line, message as WireMessage, 'Event: bad');
+    assert.deepEqual(seen, [[message, line.length]], 'listeners get the message itself, and its size');
+    assert.deepEqual(e.message, message);
+    assert.match(e.time, ISO_MICROS);
+    assert.equal(e.peerApplication, 'desk');
+    const plain = JSON.parse(JSON.stringify(e));
+    assert.deepEqual(Object.keys(plain), [
+      'seq',
+      'time',
+      'micros',
+      'party',
+      'direction',
+      'peer',
+      'peerId',
+      'peerAddress',
+      'peerApplication',
+      'message',
+      'problem',
+    ]);
+    assert.deepEqual(plain.message, message);
+    const copy = new Journal().copy(e);
+    assert.deepEqual({ ...copy }, plain);
+    assert.equal(
+      summarize(e),
+      '#1 tserver <- RequestSendEvent ReferenceID=3 ThisDN="7001" Event={"message":"EventUserEvent"} (client 1 (desk 127.0.0.1:1)) [invalid: Event: bad]',
+    );
   });
 });
 

@@ -526,12 +526,11 @@ export class TServer {
     if (!deliver) return;
     // The Tevent as given, to the registrants of the DN the request addressed.
     const { message, ThisDN, ConnID, UserData } = request.Event;
-    const event = {
-      message,
-      ...(ThisDN === undefined ? {} : { ThisDN }),
-      ...(ConnID === undefined ? {} : { ConnID }),
-      ...(UserData === undefined ? {} : { UserData }),
-    };
+    // Assigned, not spread from conditional literals: this runs for every event relayed.
+    const event: Record<string, unknown> = { message };
+    if (ThisDN !== undefined) event.ThisDN = ThisDN;
+    if (ConnID !== undefined) event.ConnID = ConnID;
+    if (UserData !== undefined) event.UserData = UserData;
     this.distribute(event as Unstamped<EventUserEvent>, request.ThisDN);
   }
 
