@@ -399,7 +399,7 @@ export class Journal {
       this.dropChaff(entry);
       if (reply) this.dropChaff(reply);
     }
-    // Dropped entries still in the list hold their memory: let go of them before it doubles the bound.
+    // Dropped chaff still in the list holds its memory: let go of it by the time it is an eighth of the bound.
     if (this.gone.size > 0 && (this.goneBytes > this.maxBytes / 8 || this.over())) this.compact();
     // Chaff all gone: what is left is evidence, dropped from the head (O(1): no shift of the list).
     while (this.over()) {
