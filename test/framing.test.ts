@@ -41,6 +41,7 @@ describe('parseLine', () => {
       ok: true,
       message: { message: 'RequestRegisterClient', ReferenceID: 1 },
       bytes: 51,
+      text: '{"message":"RequestRegisterClient","ReferenceID":1}',
     });
   });
 
@@ -230,7 +231,12 @@ describe('FrameReader', () => {
     const frames = r.push(bytes('\n{"message":"next"}\n'));
     assert.equal(frames.length, 2);
     assert.ok(frames[0]?.ok);
-    assert.deepEqual(frames[1], { ok: true, message: { message: 'next' }, bytes: 18 });
+    assert.deepEqual(frames[1], {
+      ok: true,
+      message: { message: 'next' },
+      bytes: 18,
+      text: '{"message":"next"}',
+    });
   });
 
   test('a line of 1 MiB + 1 (in one chunk, with its newline) is 107', () => {
@@ -274,7 +280,7 @@ describe('FrameReader', () => {
     const r = new FrameReader();
     const frames = r.push(Buffer.concat([bytes('{"message":"A"}\n'), Buffer.alloc(MiB + 1, 0x61)]));
     assert.equal(frames.length, 2);
-    assert.deepEqual(frames[0], { ok: true, message: { message: 'A' }, bytes: 15 });
+    assert.deepEqual(frames[0], { ok: true, message: { message: 'A' }, bytes: 15, text: '{"message":"A"}' });
     assert.equal(errorOf(frames[1]).code, 107);
   });
 
@@ -282,7 +288,7 @@ describe('FrameReader', () => {
     const r = new FrameReader();
     const frames = r.push(bytes('{"message":"A"}\nnot json\n{"message":"B"}\n{"message":"C'));
     assert.equal(frames.length, 2);
-    assert.deepEqual(frames[0], { ok: true, message: { message: 'A' }, bytes: 15 });
+    assert.deepEqual(frames[0], { ok: true, message: { message: 'A' }, bytes: 15, text: '{"message":"A"}' });
     assert.equal(errorOf(frames[1]).code, 102);
     assert.equal(r.bufferedBytes, 0);
     assert.deepEqual(r.push(bytes('"}\n{"message":"D"}\n')), []);

@@ -466,6 +466,10 @@ describe('outcomes despite drops', () => {
     const [delivery, errorCode, thisDn] = outcomesDespiteDrops(outcomes, j);
     assert.equal(delivery?.outcome, 'passed');
     assert.match(
+      delivery?.caveat ?? '',
+      /^the journal dropped 1 message.*unknown messages: 1 .*this rule judges none of those$/,
+    );
+    assert.match(
       delivery?.reason ?? '',
       /^3 checked \(the journal dropped 1 message.*unknown messages: 1 .*this rule judges none of those\)$/,
     );

@@ -35,6 +35,19 @@ const allPassed = () =>
 const rule = (rules: ReturnType<typeof summarizeRules>, id: string) => rules.find((r) => r.rule === id);
 
 describe('one outcome per rule, over the scenarios', () => {
+  test('a pass says what its evidence lacked that it does not judge (a journal that dropped chaff), once', () => {
+    const caveat = 'the journal dropped 3 message(s) (3000 bytes) ...; this rule judges none of those';
+    const passedWith = (name: string) =>
+      scenario(name, [
+        { ...ruleOutcome('TSRV-DELIVERY', 'passed'), caveat },
+        ruleOutcome('TSRV-REPLY', 'passed'),
+      ]);
+    const rules = summarizeRules([passedWith('a'), passedWith('b')], ALL);
+    assert.equal(rule(rules, 'TSRV-DELIVERY')?.reason, `passed in 2 scenario(s); ${caveat}`);
+    assert.equal(rule(rules, 'TSRV-REPLY')?.reason, 'passed in 2 scenario(s)');
+    assert.equal(rule(rules, 'TSRV-DELIVERY')?.scenarios[0]?.caveat, caveat);
+  });
+
   test('failed outranks passed, which outranks every unjudged outcome; each keeps its reason', () => {
     const rules = summarizeRules(
       [

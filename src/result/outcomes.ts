@@ -47,6 +47,8 @@ export interface RuleOutcome {
   /** Instances judged (requests, deliveries, answers). */
   checked: number;
   findings: RuleFinding[];
+  /** What the evidence lacked that this rule does not judge (a journal that dropped chaff): said beside its pass. */
+  caveat?: string;
 }
 
 /** A scenario's status: `not-run` when the profile or the tags left it out (the reason says which). */
@@ -109,7 +111,7 @@ export interface RuleSummary {
   text: string;
   outcome: Outcome;
   reason: string;
-  scenarios: Array<{ name: string; outcome: Outcome; reason: string }>;
+  scenarios: Array<{ name: string; outcome: Outcome; reason: string; caveat?: string }>;
   /** The evidence that judged it, when a result combines several (`live run`, `SIP Server log`). */
   judgedBy?: string[];
 }

@@ -82,9 +82,10 @@ export function summarizeRule(
     return { ...base, outcome: 'not-exercised', reason, scenarios: seen };
   }
   const those = seen.filter((s) => s.outcome === outcome);
+  const caveats = distinct(those.flatMap((s) => (s.caveat ? [s.caveat] : [])));
   const reason =
     outcome === 'passed'
-      ? `passed in ${those.length} scenario(s)`
+      ? `passed in ${those.length} scenario(s)${caveats.length ? `; ${caveats.join('; ')}` : ''}`
       : outcome === 'failed'
         ? those.map((s) => `${s.name}: ${s.reason}`).join('\n')
         : distinct(those.map((s) => s.reason)).join('\n');
@@ -108,7 +109,12 @@ export function summarizeRules(scenarios: readonly ScenarioResult[], scope: Rule
       scenarios.flatMap((s) =>
         s.rules
           .filter((r) => r.rule === def.id)
-          .map((r) => ({ name: s.name, outcome: r.outcome, reason: r.reason })),
+          .map((r) => ({
+            name: s.name,
+            outcome: r.outcome,
+            reason: r.reason,
+            ...(r.caveat ? { caveat: r.caveat } : {}),
+          })),
       ),
       scope,
     ),

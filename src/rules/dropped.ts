@@ -25,6 +25,7 @@ export function outcomesDespiteDrops(
         outcome: 'not-observable' as const,
         reason: `${dropped}; the rule judged only what remained (${o.reason})`,
       };
-    return { ...o, reason: `${o.reason} (${dropped}; this rule judges none of those)` };
+    const caveat = `${dropped}; this rule judges none of those`;
+    return { ...o, reason: `${o.reason} (${caveat})`, caveat };
   });
 }
