@@ -6,9 +6,15 @@
 import type { RuleId } from '../domain/rule-catalog.ts';
 import { isOperation, SCREEN_CAPTURE_KEY, screenCaptureValue } from '../domain/screencap.ts';
 import type { Seat } from '../domain/seats.ts';
-import { type ClientSession, TServer, type TServerOptions, type Unstamped } from '../sim/tserver.ts';
+import {
+  type ClientSession,
+  type RefusalArgs,
+  TServer,
+  type TServerOptions,
+  type Unstamped,
+} from '../sim/tserver.ts';
 import { TErr } from '../tlib/errors.ts';
-import type { EventUserEvent, RequestSendEvent, TRequest, WireMessage } from '../tlib/messages.ts';
+import type { EventUserEvent, RequestSendEvent, WireMessage } from '../tlib/messages.ts';
 import type { MockDesktopOptions, SendEventBody, Tamper } from './desktop.ts';
 import type { MockRecorderOptions } from './recorder.ts';
 
@@ -365,14 +371,9 @@ class WrongAckReferenceTServer extends TServer {
 }
 
 class AcceptsUnregisteredTServer extends TServer {
-  protected override refuse(
-    session: ClientSession,
-    wire: WireMessage | TRequest,
-    code: number,
-    reason: string,
-  ): void {
-    if (wire.message !== 'RequestSendEvent' || code !== TErr.NOT_REGISTERED)
-      return super.refuse(session, wire, code, reason);
+  protected override refuse(...args: RefusalArgs): void {
+    const [session, wire, code] = args;
+    if (wire.message !== 'RequestSendEvent' || code !== TErr.NOT_REGISTERED) return super.refuse(...args);
     const request = wire as RequestSendEvent;
     this.send(session, { message: 'EventACK', ReferenceID: request.ReferenceID, ThisDN: request.ThisDN });
     this.distribute({ ...request.Event, message: 'EventUserEvent' } as Unstamped<EventUserEvent>);
@@ -380,12 +381,7 @@ class AcceptsUnregisteredTServer extends TServer {
 }
 
 class WrongErrorCodeTServer extends TServer {
-  protected override refuse(
-    session: ClientSession,
-    wire: WireMessage | TRequest,
-    code: number,
-    reason: string,
-  ): void {
+  protected override refuse(...[session, wire, code, reason]: RefusalArgs): void {
     const unreadable = [
       TErr.UNSUP_OPER,
       TErr.INVALID_ATTR,
@@ -404,13 +400,9 @@ class DeliversToAllTServer extends TServer {
 }
 
 class DeliversRefusedTServer extends TServer {
-  protected override refuse(
-    session: ClientSession,
-    wire: WireMessage | TRequest,
-    code: number,
-    reason: string,
-  ): void {
-    super.refuse(session, wire, code, reason);
+  protected override refuse(...args: RefusalArgs): void {
+    super.refuse(...args);
+    const [, wire] = args;
     const event = (wire as WireMessage).Event as Record<string, unknown> | undefined;
     if (wire.message === 'RequestSendEvent' && typeof wire.ThisDN === 'string' && event) {
       this.distribute({ ...event, message: 'EventUserEvent' } as Unstamped<EventUserEvent>, wire.ThisDN);

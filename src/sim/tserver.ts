@@ -130,6 +130,14 @@ export class ClientSession {
   }
 }
 
+/** What the T-Server refuses with an EventError: to whom, which request, the code and its text. */
+export type RefusalArgs = [
+  session: ClientSession,
+  wire: WireMessage | TRequest,
+  code: number,
+  reason: string,
+];
+
 export class TServer {
   readonly serverName: string;
   readonly serverVersion: string;
@@ -484,14 +492,7 @@ export class TServer {
         const ThisDN = request.ThisDN;
         const notConfigured = this.dnConfigProblem(ThisDN);
         if (notConfigured) return this.refuse(session, request, TErr.NOT_CONFIGURED, notConfigured);
-        if (!session.dns.has(ThisDN)) {
-          return this.refuse(
-            session,
-            request,
-            TErr.NOT_REGISTERED,
-            `ThisDN: ${ThisDN} is not registered by this client`,
-          );
-        }
+        if (!session.dns.has(ThisDN)) return this.refuseUnregistered(session, request);
         this.unregister(session, ThisDN);
         this.send(session, { message: 'EventUnregistered', ReferenceID, ThisDN });
         return;
@@ -507,14 +508,12 @@ export class TServer {
     const ThisDN = request.ThisDN;
     const notConfigured = this.dnConfigProblem(ThisDN);
     if (notConfigured) return this.refuse(session, request, TErr.NOT_CONFIGURED, notConfigured);
-    if (!session.dns.has(ThisDN)) {
-      return this.refuse(
+    if (!session.dns.has(ThisDN))
+      return this.refuseUnregistered(
         session,
         request,
-        TErr.NOT_REGISTERED,
-        `ThisDN: ${ThisDN} is not registered by this client (RequestSendEvent requires RequestRegisterAddress first)`,
+        ' (RequestSendEvent requires RequestRegisterAddress first)',
       );
-    }
     const fault = this.faults.take(ThisDN);
     if (fault) return this.injectFault(session, request, fault);
     this.acknowledgeAndDeliver(session, request, true);
@@ -595,7 +594,17 @@ export class TServer {
   }
 
   /** EventError echoing the request's ReferenceID and ThisDN when they are valid. */
-  protected refuse(session: ClientSession, wire: WireMessage | TRequest, code: number, reason: string): void {
+  /** EventError 41: the request's ThisDN is not one `session` registered. */
+  private refuseUnregistered(session: ClientSession, request: TRequest & { ThisDN: string }, why = ''): void {
+    this.refuse(
+      session,
+      request,
+      TErr.NOT_REGISTERED,
+      `ThisDN: ${request.ThisDN} is not registered by this client${why}`,
+    );
+  }
+
+  protected refuse(...[session, wire, code, reason]: RefusalArgs): void {
     const error: Unstamped = { message: 'EventError', ErrorCode: code, ErrorMessage: reason };
     if (referenceIdProblem(wire.ReferenceID) === undefined) error.ReferenceID = wire.ReferenceID as number;
     if ('ThisDN' in wire && dnProblem(wire.ThisDN) === undefined) error.ThisDN = wire.ThisDN as string;
