@@ -1,7 +1,9 @@
 # Reading (no seed section): a party that loses its connection to the T-Server, or whose T-Server
 # restarts, recovers by itself: it connects again, registers as a client and re-registers its DNs
-# within timeouts.recoverMs, then goes on as before.
-@serviceability @simulator
+# within timeouts.recoverMs, then goes on as before. The harness drops connections and restarts the
+# T-Server through the simulator, embedded or external (its admin API, tserver.adminUrl); against a
+# T-Server without one these scenarios are not run, saying why.
+@serviceability @admin-api
 Feature: Parties recover from dropped connections and T-Server restarts
   The T-Server forgets every registration of a connection that drops, and all of them when it
   restarts. A conforming desktop and recorder reconnect with a bounded backoff, register again,

@@ -69,7 +69,7 @@ Then('the T-Server replies to it, and the desktop is told nothing', async functi
   const last = this.last;
   if (!last || !this.missed) throw new Error('no operation was sent while the recorder was away');
   this.log(`reply: ${last.reply ? JSON.stringify(last.reply) : 'none'}`);
-  const recipients = this.harness.deliveredOperation(this.missed, last.mark);
+  const recipients = await this.harness.deliveredOperation(this.missed, last.mark);
   this.log(
     recipients
       ? `the T-Server delivered it to: ${recipients.join(', ') || 'no one'}`

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DISCONNECTED, RESTARTED } from '../src/journal.ts';
 import {
   assertNoUserEventsSince,
   assertOnlySentinelDelivered,
@@ -512,18 +513,207 @@ describe('journal and health', () => {
   });
 });
 
+describe('connections, held registrations and restarts', () => {
+  test('GET /connections lists each client (id, application, address, DNs); POST /connections/<id>/drop closes that one alone, journaling why', async (t) => {
+    const h = await Harness.start(t);
+    const a = await h.client('a', '7001');
+    const b = await h.client('b', '7001', '7002');
+    const list = await h.api('GET', '/connections');
+    assert.equal(list.status, 200);
+    assert.deepEqual(
+      list.body.map((c: { application: string; dns: string[] }) => [c.application, c.dns]),
+      [
+        ['a', ['7001']],
+        ['b', ['7001', '7002']],
+      ],
+    );
+    const target = list.body[0];
+    assert.equal(target.address, `127.0.0.1:${a.socket.localPort}`);
+    const res = await h.api('POST', `/connections/${target.id}/drop`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.dropped, target);
+    await a.waitClosed();
+    assert.deepEqual(a.received(0).at(-1)?.message, 'EventRegistered', 'no goodbye: the socket just closes');
+    await b.ping();
+    assert.deepEqual((await h.api('GET', '/health')).body.registrations, { '7001': 1, '7002': 1 });
+    const loss = h.sim.journal?.entries.find((e) => e.message.message === DISCONNECTED);
+    assert.equal(loss?.peerApplication, 'a');
+    assert.equal(typeof loss?.message.Cause, 'string', 'a drop the T-Server imposed has a Cause');
+    const again = await h.api('POST', `/connections/${target.id}/drop`);
+    assert.equal(again.status, 404);
+    assert.match(again.body.error, new RegExp(`no connection with id ${target.id} .*GET /connections`));
+  });
+
+  for (const [what, id] of [
+    ['a name', 'recorder'],
+    ['zero', '0'],
+    ['a negative number', '-1'],
+    ['a fraction', '1.5'],
+  ] as const) {
+    test(`POST /connections/<id>/drop with ${what} -> 400 naming the connection; nobody is dropped`, async (t) => {
+      const h = await Harness.start(t);
+      const a = await h.client('a', '7001');
+      const res = await h.api('POST', `/connections/${id}/drop`);
+      assert.equal(res.status, 400);
+      assert.match(
+        res.body.error,
+        /^connection: expected a client id from GET \/connections \(a positive integer\), got /,
+      );
+      await a.ping();
+      assert.equal((await h.api('GET', '/health')).body.clients, 1);
+    });
+  }
+
+  test('POST /connections/<id>/restarting journals that the client is about to be restarted, as its peer', async (t) => {
+    const h = await Harness.start(t);
+    await h.client('a', '7001');
+    const [c] = (await h.api('GET', '/connections')).body;
+    const res = await h.api('POST', `/connections/${c.id}/restarting`);
+    assert.equal(res.status, 200);
+    const note = h.sim.journal?.entries.at(-1);
+    assert.equal(note?.message.message, RESTARTED);
+    assert.equal(note?.peerApplication, 'a');
+    assert.equal((await h.api('POST', '/connections/99/restarting')).status, 404);
+  });
+
+  test('POST /registrations/hold {applications} holds their DN registrations, unanswered, until DELETE /registrations/hold', async (t) => {
+    const h = await Harness.start(t);
+    const held = await h.client('held');
+    const free = await h.client('free');
+    const res = await h.api('POST', '/registrations/hold', { applications: ['held'] });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { holding: ['held'] });
+    const mark = h.journal.mark;
+    held.send({ message: 'RequestRegisterAddress', ReferenceID: 50, ThisDN: '7001' });
+    await free.registerDn('7001');
+    await held.ping(); // answered: the held request came before it and is still unanswered
+    assert.deepEqual(
+      held.received(mark).map((m) => m.message),
+      ['EventClientRegistered'],
+    );
+    assert.deepEqual((await h.api('GET', '/health')).body.registrations, { '7001': 1 });
+    const released = await h.api('DELETE', '/registrations/hold');
+    assert.deepEqual(released.body, { released: 1 });
+    await held.next(
+      (m) => m.message === 'EventRegistered' && m.ReferenceID === 50,
+      'its held registration',
+      mark,
+    );
+    assert.deepEqual((await h.api('GET', '/health')).body.registrations, { '7001': 2 });
+  });
+
+  for (const [what, body] of [
+    ['no applications', {}],
+    ['an empty list', { applications: [] }],
+    ['a name that is not a string', { applications: [7] }],
+    ['an empty name', { applications: [''] }],
+    ['a list that is not one', { applications: 'held' }],
+  ] as const) {
+    test(`POST /registrations/hold with ${what} -> 400 naming applications; nothing is held`, async (t) => {
+      const h = await Harness.start(t);
+      const c = await h.client('held');
+      const res = await h.api('POST', '/registrations/hold', body);
+      assert.equal(res.status, 400);
+      assert.match(res.body.error, /^applications: expected a non-empty array of ApplicationNames/);
+      await c.registerDn('7001');
+    });
+  }
+
+  test('POST /restart: the T-Server stops and starts on the same port, every connection and registration lost; the admin API and the journal go on', async (t) => {
+    const h = await Harness.start(t);
+    const a = await h.client('a', '7001');
+    const { body: call } = await h.api('POST', '/calls', { dn: '7001' });
+    const before = (await h.api('GET', '/health')).body;
+    const res = await h.api('POST', '/restart');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.restarted, true);
+    assert.ok(res.body.lastSequence >= 2);
+    await a.waitClosed();
+    const after = (await h.api('GET', '/health')).body;
+    assert.equal(after.clients, 0);
+    assert.deepEqual(after.registrations, {});
+    assert.deepEqual((await h.api('GET', '/calls')).body, [], `call ${call.connId} did not survive`);
+    assert.ok(after.journalSeq > before.journalSeq, 'the same journal goes on');
+    const b = await h.client('b', '7001');
+    assert.deepEqual((await h.api('GET', '/health')).body.registrations, { '7001': 1 });
+    await b.ping();
+  });
+
+  test('a restart asked for during one is refused (409 through the admin API), and the first completes', async (t) => {
+    const h = await Harness.start(t);
+    const first = h.sim.restart();
+    await assert.rejects(h.sim.restart(), /restarting already/);
+    await first;
+    await h.client('a', '7001');
+  });
+
+  test('GET /journal?after=<seq>: only later entries; follow=1 keeps writing new ones as they come, across a restart', async (t) => {
+    const h = await Harness.start(t);
+    await h.client('a', '7001');
+    const seq = (await h.api('GET', '/health')).body.journalSeq;
+    const later = await h.client('b', '7002');
+    const part = parseNdjson(await (await fetch(`${h.admin}/journal?after=${seq}`)).text());
+    assert.ok(part.length > 0 && part.every((e) => e.seq > seq));
+    assert.ok(part.every((e) => e.peerApplication === 'b' || e.peerApplication === undefined));
+    const abort = new AbortController();
+    t.after(() => abort.abort());
+    const res = await fetch(`${h.admin}/journal?follow=1&after=${seq}`, { signal: abort.signal });
+    assert.equal(res.status, 200);
+    const lines: string[] = [];
+    const reading = (async () => {
+      let rest = '';
+      for await (const chunk of res.body as ReadableStream<Uint8Array>) {
+        const parts = (rest + Buffer.from(chunk).toString('utf8')).split('\n');
+        rest = parts.pop() ?? '';
+        lines.push(...parts);
+      }
+    })().catch(() => undefined);
+    await h.api('POST', '/restart');
+    await later.waitClosed();
+    const c = await h.client('c', '7001');
+    await c.ping();
+    const last = (await h.api('GET', '/health')).body.journalSeq;
+    const deadline = Date.now() + 5000;
+    while (!lines.some((l) => JSON.parse(l).seq === last) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    const followed = lines.map((l) => JSON.parse(l));
+    assert.deepEqual(
+      followed.map((e) => e.seq),
+      Array.from({ length: last - seq }, (_, i) => seq + 1 + i),
+      'every entry after seq, once, in order',
+    );
+    assert.ok(followed.some((e) => e.message.Cause === 'the T-Server restarted'));
+    abort.abort();
+    await reading;
+  });
+
+  for (const after of ['-1', 'x', '1.5']) {
+    test(`GET /journal?after=${after} -> 400 naming after`, async (t) => {
+      const h = await Harness.start(t);
+      const res = await h.api('GET', `/journal?after=${after}`);
+      assert.equal(res.status, 400);
+      assert.match(res.body.error, /^after: expected a journal seq \(a non-negative integer\), got /);
+    });
+  }
+});
+
 describe('routing', () => {
   for (const [method, path] of [
     ['GET', '/nope'],
     ['GET', '/'],
     ['POST', '/health/extra'],
     ['GET', '/calls/a/b'],
+    ['POST', '/connections/1/unplug'],
   ] as const) {
     test(`unknown route ${method} ${path} -> 404 listing the routes`, async (t) => {
       const h = await Harness.start(t);
       const res = await h.api(method, path, method === 'POST' ? {} : undefined);
       assert.equal(res.status, 404);
       assert.match(res.body.error, /GET \/health/);
+      assert.match(
+        res.body.error,
+        /POST \/connections\/<id>\/\{drop,restarting\}, POST\|DELETE \/registrations\/hold, POST \/restart/,
+      );
     });
   }
 
@@ -534,6 +724,9 @@ describe('routing', () => {
     ['GET', '/calls/0000000000000001', 'DELETE'],
     ['POST', '/journal', 'GET'],
     ['DELETE', '/journal', 'GET'],
+    ['GET', '/restart', 'POST'],
+    ['DELETE', '/connections/1/drop', 'POST'],
+    ['GET', '/registrations/hold', 'POST or DELETE'],
   ] as const) {
     test(`wrong method ${method} ${path} -> 405 naming the allowed methods`, async (t) => {
       const h = await Harness.start(t);
@@ -543,7 +736,7 @@ describe('routing', () => {
     });
   }
 
-  for (const path of ['/calls', '/faults']) {
+  for (const path of ['/calls', '/faults', '/registrations/hold']) {
     for (const [what, body] of [
       ['invalid JSON', '{"dn": '],
       ['an empty body', ''],

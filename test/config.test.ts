@@ -171,7 +171,10 @@ describe('configuration', () => {
       SCREENCAP_TSERVER_MODE: 'tcp',
       SCREENCAP_TSERVER_PORT: '7000',
     });
-    assert.equal(profileTagExpression(tserver), '@seat:tserver and not @simulator and not @calls');
+    assert.equal(
+      profileTagExpression(tserver),
+      '@seat:tserver and not @simulator and not @calls and not @admin-api',
+    );
     // The simulator image under test: calls through its admin API, which the harness reaches.
     const image = loadConfig(undefined, {
       SCREENCAP_PROFILE: 'tserver',
@@ -180,6 +183,10 @@ describe('configuration', () => {
     assert.equal(profileTagExpression(image), '@seat:tserver and not @simulator');
     assert.match(notRunReason(recorder, ['@seat:tserver']), /recorder under test takes no part/);
     assert.match(notRunReason(tserver, ['@seat:tserver', '@calls']), /needs calls/);
+    assert.match(
+      notRunReason(tserver, ['@seat:tserver', '@admin-api']),
+      /not applicable to this T-Server: it drops connections .*tserver\.adminUrl/,
+    );
   });
 
   test("run's settings: its file (or SCREENCAP_CONFIG), the user's overrides, then its options; the environment is left as it was", async () => {

@@ -207,62 +207,139 @@ describe('ReconnectingLink and the mock parties', () => {
   });
 });
 
-describe('the recorder profile, the standalone mock recorder as a separate process', () => {
-  /** `screencap-cert run --profile recorder --tags @serviceability` with a mock recorder process; `restart`: restarted by SIGHUP. */
-  async function serviceabilityRun(restart: boolean, breakage?: string) {
-    const port = await freePort();
-    const recorder = new Background(mockRecorderArgs(port, breakage));
-    try {
-      const run = await runCli(
-        ['run', '--profile', 'recorder', '--tags', '@serviceability', '--no-allure-report'],
-        {
-          SCREENCAP_TSERVER_PORT: String(port),
-          ...(restart ? { SCREENCAP_RECORDER_RESTART_COMMAND: `kill -HUP ${recorder.child.pid}` } : {}),
-        },
-      );
-      return { ...run, recorder: recorder.output };
-    } finally {
-      recorder.child.kill('SIGTERM');
-      await recorder.exited;
+/** Where the T-Server is: the harness's embedded simulator, a `screencap-cert sim` process with its admin API, or one whose admin API the harness is not told of. */
+type TServerSeat = 'embedded' | 'external sim' | 'external, no admin API';
+
+interface ServiceabilityRun {
+  /** The mock recorder process is restarted by SIGHUP (recorder.restartCommand). */
+  restart?: boolean;
+  breakage?: string;
+  tserver?: TServerSeat;
+  /** Default `@serviceability`; null: every scenario of the profile. */
+  tags?: string | null;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+/** `screencap-cert run --profile recorder --tags @serviceability` with the mock recorder as a process, a client of `tserver`. */
+async function serviceabilityRun(o: ServiceabilityRun = {}) {
+  const port = await freePort();
+  const env: Record<string, string> = { SCREENCAP_TSERVER_PORT: String(port) };
+  const started: Background[] = [];
+  try {
+    if (o.tserver && o.tserver !== 'embedded') {
+      const adminPort = await freePort();
+      const sim = new Background(['sim', '--port', String(port), '--admin-port', String(adminPort)]);
+      started.push(sim);
+      await sim.until((out) => /listening/.test(out));
+      env.SCREENCAP_TSERVER_MODE = 'tcp';
+      if (o.tserver === 'external sim') env.SCREENCAP_TSERVER_ADMIN_URL = `http://127.0.0.1:${adminPort}`;
+    }
+    const recorder = new Background(mockRecorderArgs(port, o.breakage));
+    started.push(recorder);
+    if (o.restart) env.SCREENCAP_RECORDER_RESTART_COMMAND = `kill -HUP ${recorder.child.pid}`;
+    const run = await runCli(
+      [
+        'run',
+        '--profile',
+        'recorder',
+        ...(o.tags === null ? [] : ['--tags', o.tags ?? '@serviceability']),
+        '--no-allure-report',
+        ...(o.args ?? []),
+      ],
+      { ...env, ...o.env },
+    );
+    return { ...run, recorder: recorder.output };
+  } finally {
+    for (const b of started.reverse()) {
+      b.child.kill('SIGTERM');
+      await b.exited;
     }
   }
+}
 
-  const rulesWith = (summary: Awaited<ReturnType<typeof runCli>>['summary'], outcome: string) =>
-    summary.rules.filter((r) => r.outcome === outcome).map((r) => r.rule);
-  const scenario = (summary: Awaited<ReturnType<typeof runCli>>['summary'], name: RegExp) =>
-    summary.scenarios.find((s) => name.test(s.name));
+type Summary = Awaited<ReturnType<typeof runCli>>['summary'];
+const rulesWith = (summary: Summary, outcome: string) =>
+  summary.rules.filter((r) => r.outcome === outcome).map((r) => r.rule);
+const scenario = (summary: Summary, name: RegExp) => summary.scenarios.find((s) => name.test(s.name));
+const outcomeOf = (summary: Summary, rule: string) => summary.rules.find((r) => r.rule === rule)?.outcome;
 
+/**
+ * The recorder recovered from a dropped connection, a T-Server restart on the same port and its own
+ * restart (SIGHUP): no rule failed, those scenarios passed, and so did the recovery rules. Only the
+ * serviceability scenarios ran: the recorder's other rules are not exercised (exit 3).
+ */
+function assertRecovered(run: Awaited<ReturnType<typeof serviceabilityRun>>) {
+  const { code, summary, output, recorder } = run;
+  assert.deepEqual(rulesWith(summary, 'failed'), [], output);
+  assert.equal(code, 3, output);
+  for (const name of [
+    /recorder's connection drops/,
+    /The T-Server restarts: desktop and recorder/,
+    /The recorder restarts/,
+  ])
+    assert.equal(scenario(summary, name)?.status, 'passed', `${name}: ${output}`);
+  for (const rule of ['REC-RECOVERS', 'REC-QUERY-UNCHANGED'])
+    assert.equal(outcomeOf(summary, rule), 'passed', `${rule}: ${output}`);
+  assert.match(recorder, /SIGHUP: restarting[\s\S]*restarted: monitoring 7001, 7002 again/);
+}
+
+describe('the recorder profile, the standalone mock recorder as a separate process', () => {
   test('recovers from a dropped connection, a T-Server restart on the same port and its own restart (SIGHUP)', async () => {
-    const { code, summary, output, recorder } = await serviceabilityRun(true);
-    // Only the serviceability scenarios run: the recorder's other rules are not exercised (exit 3).
-    assert.deepEqual(rulesWith(summary, 'failed'), [], output);
-    assert.equal(code, 3, output);
-    for (const name of [
-      /recorder's connection drops/,
-      /The T-Server restarts: desktop and recorder/,
-      /The recorder restarts/,
-    ])
-      assert.equal(scenario(summary, name)?.status, 'passed', `${name}: ${output}`);
-    for (const rule of ['REC-RECOVERS', 'REC-QUERY-UNCHANGED'])
-      assert.equal(summary.rules.find((r) => r.rule === rule)?.outcome, 'passed', rule);
-    assert.match(recorder, /SIGHUP: restarting[\s\S]*restarted: monitoring 7001, 7002 again/);
+    assertRecovered(await serviceabilityRun({ restart: true }));
   });
 
   test('without recorder.restartCommand its restart is not run, saying why; one restored in its old state fails REC-QUERY-UNCHANGED', async () => {
     const [plain, broken] = await Promise.all([
-      serviceabilityRun(false),
-      serviceabilityRun(true, 'recorder-keeps-state-after-restart'),
+      serviceabilityRun(),
+      serviceabilityRun({ restart: true, breakage: 'recorder-keeps-state-after-restart' }),
     ]);
     const restart = scenario(plain.summary, /The recorder restarts/);
     assert.equal(restart?.status, 'not-run', plain.output);
     assert.match(restart?.error ?? '', /no recorder\.restartCommand/);
     assert.deepEqual(rulesWith(plain.summary, 'failed'), [], plain.output);
     assert.equal(broken.code, 1, broken.output);
-    assert.equal(
-      broken.summary.rules.find((r) => r.rule === 'REC-QUERY-UNCHANGED')?.outcome,
-      'failed',
-      broken.output,
-    );
+    assert.equal(outcomeOf(broken.summary, 'REC-QUERY-UNCHANGED'), 'failed', broken.output);
     assert.match(broken.output, /FAIL REC-QUERY-UNCHANGED/);
+  });
+});
+
+describe('the recorder profile against an external screencap-cert sim: drops and restarts through its admin API', () => {
+  test('the mock recorder, a client of a separately spawned sim, recovers from a drop, a T-Server restart and its own restart', async () => {
+    assertRecovered(await serviceabilityRun({ restart: true, tserver: 'external sim' }));
+  });
+
+  test('a recorder that never reconnects fails REC-RECOVERS there, naming the DNs it did not register again', async () => {
+    const { code, summary, output } = await serviceabilityRun({
+      tserver: 'external sim',
+      breakage: 'recorder-never-reconnects',
+      tags: '@serviceability and @rule:REC-RECOVERS and not @recorder-restart',
+      args: ['--fail-fast'],
+      env: { SCREENCAP_TIMEOUTS_RECOVER_MS: '1500' },
+    });
+    assert.equal(code, 1, output);
+    assert.deepEqual(rulesWith(summary, 'failed'), ['REC-RECOVERS'], output);
+    assert.match(output, /FAIL REC-RECOVERS/);
+    assert.match(output, /should re-register DN 7001 \(EventRegistered\) within 1500 ms, did not/);
+  });
+
+  test('against a T-Server without the admin API the serviceability scenarios are not run, saying they are not applicable; the others pass', async () => {
+    const { code, summary, output } = await serviceabilityRun({
+      tserver: 'external, no admin API',
+      tags: null,
+    });
+    assert.deepEqual(rulesWith(summary, 'failed'), [], output);
+    assert.equal(code, 3, output);
+    for (const name of [/recorder's connection drops/, /The T-Server restarts: desktop and recorder/]) {
+      const s = scenario(summary, name);
+      assert.equal(s?.status, 'not-run', `${name}: ${output}`);
+      assert.match(s?.error ?? '', /not applicable to this T-Server: it drops connections/);
+    }
+    assert.ok(
+      summary.scenarios.some((s) => s.status === 'passed'),
+      output,
+    );
+    assert.equal(outcomeOf(summary, 'REC-RECOVERS'), 'not-exercised', output);
+    assert.match(output, /Verdict: INCOMPLETE/);
   });
 });

@@ -6,6 +6,7 @@
 
 import type { FaultSpec } from '../sim/faults.ts';
 import type { Simulator } from '../sim/index.ts';
+import type { ClientView } from '../sim/tserver.ts';
 
 /** What the simulator can do to an existing call (docs/call-events.md). */
 export type CallChange = 'hold' | 'retrieve' | 'consult' | 'transfer' | 'conference';
@@ -34,10 +35,20 @@ export interface SimulatorControl {
   noteRestart?(match: (application: string | undefined) => boolean): Promise<number>;
 }
 
-/** Whose connection to drop: a client by its application name, or those registered on a DN but not the harness's. */
+/** Whose connection to drop: a client by its application name, or those registered on any of some DNs but not the harness's. */
 export type DisconnectTarget =
   | { application: string }
-  | { registrantOf: string; except: (application: string | undefined) => boolean };
+  | { registrantOf: readonly string[]; except: (application: string | undefined) => boolean };
+
+/** Whether a client is the one `which` names. */
+function targeted(
+  which: DisconnectTarget,
+  client: { application: string | undefined; dns: Iterable<string> },
+) {
+  if ('application' in which) return client.application === which.application;
+  const dns = new Set(client.dns);
+  return which.registrantOf.some((dn) => dns.has(dn)) && !which.except(client.application);
+}
 
 /** The embedded simulator, in this process (its engine is a new one after a restart). */
 export function inProcessControl(sim: Pick<Simulator, 'tserver' | 'restart'>): SimulatorControl {
@@ -75,15 +86,12 @@ export function inProcessControl(sim: Pick<Simulator, 'tserver' | 'restart'>): S
     strict: async (on) => {
       sim.tserver.strict = on;
     },
-    disconnect: async (which) =>
-      sim.tserver.disconnectClients((c) =>
-        'application' in which
-          ? c.application === which.application
-          : c.dns.has(which.registrantOf) && !which.except(c.application),
-      ),
+    disconnect: async (which) => sim.tserver.disconnectClients((c) => targeted(which, c)),
     restart: () => sim.restart(),
-    parkRegistrations: async (match) => sim.tserver.parkRegistrations(match),
-    noteRestart: async (match) => sim.tserver.noteRestart(match),
+    parkRegistrations: async (match) => {
+      sim.tserver.parkRegistrations(match);
+    },
+    noteRestart: async (match) => sim.tserver.noteRestart((c) => match(c.application)),
   };
 }
 
@@ -102,6 +110,15 @@ export function adminApiControl(adminUrl: string): SimulatorControl {
     if (!res.ok) throw new Error(`admin API ${method} ${url} answered ${res.status}: ${text.trim()}`);
     return JSON.parse(text);
   };
+  /** The connected clients `match` selects (by GET /connections), for a route per connection. */
+  const clients = async (match: (c: { application: string | undefined; dns: string[] }) => boolean) =>
+    ((await call('GET', '/connections')) as ClientView[]).filter((c) =>
+      match({ application: c.application ?? undefined, dns: c.dns }),
+    );
+  const eachOf = async (selected: ClientView[], action: 'drop' | 'restarting') => {
+    for (const c of selected) await call('POST', `/connections/${c.id}/${action}`);
+    return selected.length;
+  };
   return {
     createCall: async (dn) => ((await call('POST', '/calls', { dn })) as { connId: string }).connId,
     releaseCall: async (connId) => {
@@ -115,5 +132,22 @@ export function adminApiControl(adminUrl: string): SimulatorControl {
     clearFaults: async () => {
       await call('DELETE', '/faults');
     },
+    disconnect: async (which) => eachOf(await clients((c) => targeted(which, c)), 'drop'),
+    restart: async () => {
+      await call('POST', '/restart');
+    },
+    // By application name: a client that reconnects keeps it, and its new connection is held too.
+    parkRegistrations: async (match) => {
+      if (!match) return void (await call('DELETE', '/registrations/hold'));
+      const applications = [
+        ...new Set((await clients((c) => match(c.application))).flatMap((c) => c.application ?? [])),
+      ];
+      if (!applications.length)
+        throw new Error(
+          `no client the scenario names is connected to the simulator at ${adminUrl}: none to hold the registrations of`,
+        );
+      await call('POST', '/registrations/hold', { applications });
+    },
+    noteRestart: async (match) => eachOf(await clients((c) => match(c.application)), 'restarting'),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Which scenarios a profile runs: those tagged with the seat of the system under test, minus those
- * needing what the T-Server cannot give (calls and faults need the simulator's admin API).
+ * needing what the T-Server cannot give (calls, dropped connections and restarts need the simulator's
+ * admin API; `@simulator` ones, the embedded simulator).
  */
 import type { HarnessConfig } from '../config/schema.ts';
 
@@ -20,7 +21,7 @@ export function profileTagExpression(config: HarnessConfig): string | undefined 
     if (!config.tserver.adminUrl) parts.push('not @calls');
   } else if (config.profile !== 'self' && config.tserver.mode !== 'embedded') {
     parts.push('not @simulator');
-    if (config.tserver.mode === 'tcp' && !config.tserver.adminUrl) parts.push('not @calls');
+    if (config.tserver.mode === 'tcp' && !config.tserver.adminUrl) parts.push('not @calls', 'not @admin-api');
   }
   return parts.length ? parts.join(' and ') : undefined;
 }
@@ -36,6 +37,8 @@ export function notRunReason(config: HarnessConfig, tags: readonly string[]): st
     return "it drops and restores the desktop's tlib-json connection, which a Workspace API desktop does not have";
   if (excludes('@recorder-restart'))
     return 'it restarts the recorder under test, and no recorder.restartCommand (a command that stops and starts it) is configured';
+  if (excludes('@admin-api'))
+    return 'not applicable to this T-Server: it drops connections and restarts the T-Server, which the harness does only through the simulator, embedded or external (its admin API, tserver.adminUrl), and none is configured';
   if (excludes('@simulator'))
     return 'it needs the embedded simulator (fault injection or a configured DN list)';
   if (excludes('@tlib-client'))

@@ -19,6 +19,7 @@ import type { RuleOutcome } from '../result/outcomes.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { adminApiControl, inProcessControl, type SimulatorControl } from './control.ts';
+import { JournalMirror } from './journal-mirror.ts';
 import { connectWorkspaceDesktop, frontAgents, stagingSeat } from './workspace-desktop.ts';
 
 /**
@@ -68,6 +69,8 @@ export class RunContext {
   /** The shared embedded simulator, whose journal shows what the SUT sent and received. */
   readonly shared: Simulator | undefined;
   readonly control: SimulatorControl | undefined;
+  /** An external screencap-cert simulator's journal, followed through its admin API. */
+  private readonly mirror: JournalMirror | undefined;
   private readonly resources: Stoppable[];
   /** The recorder image under test, when the run started it (recorder.container). */
   private readonly recorder: RunningContainer | undefined;
@@ -78,6 +81,7 @@ export class RunContext {
       endpoint?: Endpoint;
       shared?: Simulator;
       control?: SimulatorControl;
+      mirror?: JournalMirror;
       resources?: Stoppable[];
       recorder?: RunningContainer;
     },
@@ -86,8 +90,37 @@ export class RunContext {
     this.endpoint = parts.endpoint;
     this.shared = parts.shared;
     this.control = parts.control;
-    this.resources = parts.resources ?? [];
+    this.mirror = parts.mirror;
+    this.resources = [...(parts.mirror ? [parts.mirror] : []), ...(parts.resources ?? [])];
     this.recorder = parts.recorder;
+  }
+
+  /**
+   * The T-Server's own journal, where the harness sees the system under test: the embedded
+   * simulator's, or an external simulator's followed through its admin API; undefined elsewhere.
+   */
+  get tserverJournal(): Journal | undefined {
+    return this.shared?.journal ?? this.mirror?.journal;
+  }
+
+  /** Resolves once the T-Server's journal here holds everything it had journaled by now (an external simulator's arrives over HTTP). */
+  async syncJournal(): Promise<void> {
+    await this.mirror?.sync(this.config.timeouts.requestMs);
+  }
+
+  /**
+   * The journal of a screencap-cert simulator whose admin API is at `adminUrl`, when the system
+   * under test is a client of it (a T-Server under test is not judged by its own account). A T-Server
+   * whose admin API cannot give it (a bridge with call routes only) gives none: the harness then
+   * sees only its own parties there.
+   */
+  private static async mirrorOf(config: HarnessConfig, adminUrl: string): Promise<JournalMirror | undefined> {
+    if (config.profile !== 'recorder' && config.profile !== 'desktop') return undefined;
+    const mirror = await JournalMirror.follow(adminUrl, { maxBytes: config.tserver.journalBytes }).catch(
+      () => undefined,
+    );
+    await mirror?.sync(config.timeouts.requestMs);
+    return mirror;
   }
 
   /** `breakage`: a deliberately broken T-Server is played by the shared simulator, embedded or in its image. */
@@ -99,9 +132,11 @@ export class RunContext {
     if (stagingSeat(config))
       return new RunContext(config, t.adminUrl ? { control: adminApiControl(t.adminUrl) } : {});
     if (t.mode === 'tcp') {
+      const mirror = t.adminUrl ? await RunContext.mirrorOf(config, t.adminUrl) : undefined;
       return new RunContext(config, {
         endpoint: { host: t.host, port: t.port },
         ...(t.adminUrl ? { control: adminApiControl(t.adminUrl) } : {}),
+        ...(mirror ? { mirror } : {}),
       });
     }
     if (t.mode === 'container') {
@@ -110,10 +145,15 @@ export class RunContext {
         ...(t.dns ? ['--dn', t.dns.join(',')] : []),
         ...(breakage && tserverEngine(breakage) ? ['--break', breakage] : []),
       ]);
+      const mirror = await RunContext.mirrorOf(config, container.adminUrl).catch(async (e: Error) => {
+        await container.stop();
+        throw e;
+      });
       return new RunContext(config, {
         endpoint: container.endpoint,
         control: adminApiControl(container.adminUrl),
         resources: [container],
+        ...(mirror ? { mirror } : {}),
       });
     }
     const engine = tserverEngine(breakage);

@@ -85,9 +85,9 @@ export class ScenarioHarness {
     this.journal = new Journal({ maxBytes: run.config.tserver.journalBytes });
     // The shared simulator's view of this scenario: what the system under test sent and received,
     // starting with the DNs it still had registered when the scenario began.
-    for (const e of standingRegistrations(run.shared?.journal?.entries ?? [], isHarnessApplication))
+    for (const e of standingRegistrations(run.tserverJournal?.entries ?? [], isHarnessApplication))
       this.journal.copy(e);
-    const unsubscribe = run.shared?.journal?.subscribe((e, bytes) => this.journal.copy(e, bytes));
+    const unsubscribe = run.tserverJournal?.subscribe((e, bytes) => this.journal.copy(e, bytes));
     this.stopCopying = unsubscribe ?? (() => {});
   }
 
@@ -254,7 +254,7 @@ export class ScenarioHarness {
    * (RESTARTED), for the rules. Returns the journal mark before.
    */
   async restartRecorder(): Promise<number> {
-    const mark = this.journal.mark;
+    const mark = await this.markNow();
     if (this.sut === 'recorder') {
       const { restartCommand, restartTimeoutMs } = this.run.config.recorder;
       if (!restartCommand)
@@ -310,7 +310,7 @@ export class ScenarioHarness {
    */
   receivedBy(receiver: Receiver): EntryPredicate | undefined {
     if ('party' in receiver) return (e) => e.party === receiver.party && e.direction === 'in';
-    if (!this.run.shared) return undefined;
+    if (!this.run.tserverJournal) return undefined;
     return (e) => e.party === 'tserver' && e.direction === 'out' && !isHarnessApplication(e.peerApplication);
   }
 
@@ -542,17 +542,24 @@ export class ScenarioHarness {
     );
   }
 
+  /** The journal's mark once everything the T-Server journaled so far is in it: what comes after is the scenario's next step. */
+  private async markNow(): Promise<number> {
+    await this.run.syncJournal();
+    return this.journal.mark;
+  }
+
   /** Drops the connection of the party in `seat` (every harness one, or the system under test's); returns the journal mark before. */
   async dropConnection(seat: 'desktop' | 'recorder'): Promise<number> {
     const control = await this.control('dropping a connection');
     if (!control.disconnect) throw new Error("this T-Server's connections cannot be dropped from here");
-    const mark = this.journal.mark;
+    const mark = await this.markNow();
     if (this.sut === seat) {
       const dns =
         seat === 'recorder'
           ? (this.run.config.recorder.dns ?? this.run.config.agents.dns)
           : this.run.config.agents.dns;
-      for (const dn of dns) await control.disconnect({ registrantOf: dn, except: isHarnessApplication });
+      // At once: a party dropped DN by DN could be dropped again once it is back.
+      await control.disconnect({ registrantOf: dns, except: isHarnessApplication });
       return mark;
     }
     const parties =
@@ -605,7 +612,7 @@ export class ScenarioHarness {
   async restartTServer(): Promise<number> {
     const control = await this.control('a T-Server restart');
     if (!control.restart) throw new Error('this T-Server cannot be restarted from here');
-    const mark = this.journal.mark;
+    const mark = await this.markNow();
     await control.restart();
     // No call survives a T-Server restart: a desktop under test is told of none ({connId} empty).
     this.calls.clear();
@@ -633,8 +640,9 @@ export class ScenarioHarness {
    * own journal (it distributes in the same turn as it acknowledges, so after the EventACK the list
    * is complete); undefined where the harness does not see the T-Server's side.
    */
-  deliveredOperation(operation: Operation, mark: number): string[] | undefined {
-    if (!this.sim && !this.run.shared) return undefined;
+  async deliveredOperation(operation: Operation, mark: number): Promise<string[] | undefined> {
+    if (!this.sim && !this.run.tserverJournal) return undefined;
+    await this.run.syncJournal();
     return this.journal
       .filter(
         (e) =>
@@ -663,8 +671,10 @@ export class ScenarioHarness {
    * itself expect something (an operation delivered twice awaits its answer), so once more.
    */
   async settle(): Promise<void> {
+    await this.run.syncJournal();
     await this.awaitOutstanding();
     await this.barrier();
+    await this.run.syncJournal();
     await this.awaitOutstanding();
   }
 

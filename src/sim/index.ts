@@ -4,7 +4,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 import { type Journal, TSERVER_RESTARTED } from '../journal.ts';
 import type { SipServerLogWriter } from '../sipserver-log/writer.ts';
-import { createAdminServer } from './admin.ts';
+import { createAdminServer, RestartUnderWayError } from './admin.ts';
 import { TServer, type TServerOptions } from './tserver.ts';
 import type { WorkspaceFront, WorkspaceFrontOptions } from './workspace/front.ts';
 
@@ -83,11 +83,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const port = await listen(tserver.net, options.port ?? 0, host);
   let admin: HttpServer | undefined;
   let adminUrl: string | undefined;
-  let adminPort: number | undefined;
   if (options.adminPort !== false) {
-    admin = createAdminServer(tserver);
+    // It outlives a restart: it always acts on the T-Server running now, and can ask for the restart.
+    admin = createAdminServer({
+      get tserver() {
+        return tserver;
+      },
+      restart: () => sim.restart(),
+    });
     try {
-      adminPort = await listen(admin, options.adminPort ?? 0, host);
+      const adminPort = await listen(admin, options.adminPort ?? 0, host);
       adminUrl = `http://${host.includes(':') ? `[${host}]` : host}:${adminPort}`;
     } catch (e) {
       await closeServer(tserver.net);
@@ -116,11 +121,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     });
   }
   let stopped: Promise<void> | undefined;
-  const halt = async (cause?: string) => {
+  let restarting: Promise<void> | undefined;
+  const haltTServer = async (cause?: string) => {
     tserver.closeAll(cause);
-    admin?.closeAllConnections();
     detachLog?.();
-    await Promise.all([closeServer(tserver.net), admin && closeServer(admin)]);
+    await closeServer(tserver.net);
   };
   const sim: Simulator = {
     host,
@@ -133,27 +138,31 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     workspace,
     async restart() {
       if (stopped) throw new Error(`the simulator at ${host}:${port} is stopped: it cannot restart`);
+      if (restarting) throw new RestartUnderWayError(`the T-Server on ${host}:${port} is restarting already`);
       options.log?.(`restarting the T-Server on ${host}:${port}: every connection and registration is lost`);
       const last = tserver;
-      await halt(TSERVER_RESTARTED);
-      ({ engine: tserver, detach: detachLog } = build({
-        ...options,
-        journal: last.journal ?? false,
-        lastSequence: last.lastSequence,
-        lastClientId: last.lastClientId,
-        strict: last.strict,
-      }));
-      await listen(tserver.net, port, host);
-      if (admin) {
-        admin = createAdminServer(tserver);
-        await listen(admin, adminPort as number, host);
-      }
-      sim.tserver = tserver;
+      restarting = (async () => {
+        await haltTServer(TSERVER_RESTARTED);
+        ({ engine: tserver, detach: detachLog } = build({
+          ...options,
+          journal: last.journal ?? false,
+          lastSequence: last.lastSequence,
+          lastClientId: last.lastClientId,
+          strict: last.strict,
+        }));
+        await listen(tserver.net, port, host);
+        sim.tserver = tserver;
+      })();
+      await restarting.finally(() => {
+        restarting = undefined;
+      });
     },
     stop() {
       stopped ??= (async () => {
         await workspace?.stop();
-        await halt();
+        await restarting?.catch(() => undefined);
+        admin?.closeAllConnections();
+        await Promise.all([haltTServer(), admin && closeServer(admin)]);
       })();
       return stopped;
     },

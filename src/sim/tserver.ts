@@ -82,6 +82,18 @@ export type Unstamped<E extends TEvent = TEvent> = E extends TEvent
 
 const NO_SESSIONS: ReadonlySet<never> = new Set();
 
+/** A connected client as the admin API shows it. */
+export interface ClientView {
+  /** The T-Server's number for the connection (`client 3` in the journal). */
+  id: number;
+  /** Its ApplicationName (RequestRegisterClient); null before it registered. */
+  application: string | null;
+  /** Its `host:port`. */
+  address: string;
+  /** The DNs it monitors. */
+  dns: string[];
+}
+
 export class ClientSession {
   applicationName: string | undefined;
   /** What the server wrote to it this tick, not yet handed to the socket (see TServer.write). */
@@ -209,6 +221,13 @@ export class TServer {
     return this.sessions.size;
   }
 
+  /** Every client connected now, as the admin API lists them (GET /connections). */
+  clients(): ClientView[] {
+    return [...this.sessions]
+      .filter((s) => !s.closing)
+      .map((s) => ({ id: s.id, application: s.applicationName ?? null, address: s.remote, dns: [...s.dns] }));
+  }
+
   /** DNs with at least one registrant, and how many. */
   registrations(): Record<string, number> {
     return Object.fromEntries([...this.registrants].map(([dn, set]) => [dn, set.size]));
@@ -280,11 +299,15 @@ export class TServer {
    * goodbye); returns how many. What they monitored is gone: they must register again.
    */
   disconnectClients(
-    match: (client: { application: string | undefined; dns: ReadonlySet<string> }) => boolean,
+    match: (client: { id: number; application: string | undefined; dns: ReadonlySet<string> }) => boolean,
   ): number {
     let n = 0;
     for (const session of [...this.sessions]) {
-      if (session.closing || !match({ application: session.applicationName, dns: session.dns })) continue;
+      if (
+        session.closing ||
+        !match({ id: session.id, application: session.applicationName, dns: session.dns })
+      )
+        continue;
       this.log(`disconnecting ${session.label} (a dropped connection)`);
       session.closing = true;
       session.socket.destroy();
@@ -298,10 +321,10 @@ export class TServer {
    * Journals, for each client `match` selects, that it is about to be restarted (RESTARTED), as
    * its peer: the rules read its recovery from there. Returns how many.
    */
-  noteRestart(match: (application: string | undefined) => boolean): number {
+  noteRestart(match: (client: { id: number; application: string | undefined }) => boolean): number {
     let n = 0;
     for (const session of this.sessions) {
-      if (session.closing || !match(session.applicationName)) continue;
+      if (session.closing || !match({ id: session.id, application: session.applicationName })) continue;
       this.journal?.append(this.entry(session, 'in', { message: RESTARTED }));
       n++;
     }
@@ -312,13 +335,19 @@ export class TServer {
    * Holds the DN registrations (RequestRegisterAddress) of the clients `match` selects by
    * application name, unanswered, until called again without it: meanwhile they monitor nothing,
    * so an event on their DNs reaches no one of them, whenever they reconnect. Releasing performs
-   * the held requests in order (those of clients gone since are dropped with them).
+   * the held requests in order (those of clients gone since are dropped with them); returns how
+   * many were performed.
    */
-  parkRegistrations(match: ((application: string | undefined) => boolean) | undefined): void {
+  parkRegistrations(match: ((application: string | undefined) => boolean) | undefined): number {
     this.parking = match;
-    if (match) return;
+    if (match) return 0;
+    let n = 0;
     for (const { session, request } of this.parked.splice(0))
-      if (this.sessions.has(session) && !session.closing) this.perform(session, request);
+      if (this.sessions.has(session) && !session.closing) {
+        this.perform(session, request);
+        n++;
+      }
+    return n;
   }
 
   /**
