@@ -18,7 +18,7 @@ import { MockRecorder } from '../parties/recorder.ts';
 import type { LoadFigures, Percentiles } from '../result/load.ts';
 import type { SuiteResult } from '../result/outcomes.ts';
 import { certifiedScope, summarizeRules, verdictOf } from '../result/verdict.ts';
-import type { Role } from '../rules/observations.ts';
+import type { ObservationSources, Role } from '../rules/observations.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
 import { LoadAgent, OPERATION_CYCLE } from './agent.ts';
 import { Chaos, type ChaosParty } from './chaos.ts';
@@ -131,14 +131,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const tally = new LoadTally();
   const profile = options.profile ?? defaultProfile(options);
   const journal = options.journal ?? new Journal({ limit: DEFAULT_JOURNAL_LIMIT });
+  const sources = observationSources(options);
   const judge = new LoadJudge({
     settings: options.settings,
-    sources: observationSources(options),
+    sources,
     ...(profile === 'self' ? {} : { sutSeat: profile as Seat }),
     onJudged: (failed) => tally.judged(failed),
     recoveriesApart: options.chaosS !== undefined,
   });
-  const unsubscribe = journal.subscribe(judge.observe);
   const parties: Parties = {
     sim: undefined,
     tserver: '',
@@ -147,8 +147,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     links: [],
     chaos: undefined,
   };
+  // With --chaos, the dropped parties' records are read for their recoveries too (from the first, their registrations).
+  const unsubscribe = journal.subscribe((entry) => {
+    judge.observe(entry);
+    parties.chaos?.observe(entry);
+  });
   try {
-    await startParties(options, journal, tally, judge, parties);
+    await startParties(options, journal, tally, judge, parties, sources);
     parties.chaos?.start();
     const seconds = await offer(options, parties.agents, tally).finally(() => parties.chaos?.stopDropping());
     await parties.chaos?.recoveries();
@@ -179,6 +184,7 @@ async function startParties(
   tally: LoadTally,
   judge: LoadJudge,
   parties: Parties,
+  sources: ObservationSources,
 ): Promise<void> {
   const { settings } = options;
   const firstDn = options.firstDn ?? DEFAULT_FIRST_DN;
@@ -199,6 +205,16 @@ async function startParties(
   const where = options.tserver ?? { host: sim?.host as string, port: sim?.port as number };
   parties.tserver = sim ? `embedded simulator ${sim.address}` : `${where.host}:${where.port}`;
   const chaosParties: ChaosParty[] = [];
+  // Before any party connects: what each monitors when dropped is read from its registrations.
+  if (sim && options.chaosS !== undefined)
+    parties.chaos = new Chaos(
+      sim,
+      chaosParties,
+      options.chaosS,
+      settings,
+      sources,
+      () => parties.recorder?.errors.length ?? 0,
+    );
   const connect = async (party: string, role: ChaosParty['role'], partyDns: readonly string[]) => {
     const applicationName = harnessApplicationName(`load-${party}`);
     const open = () =>
@@ -232,14 +248,6 @@ async function startParties(
       judge.operationOver(over, parties.chaos?.operationEnded(over, sentAt, end) ?? false),
     );
   });
-  if (sim && options.chaosS !== undefined)
-    parties.chaos = new Chaos(
-      sim,
-      chaosParties,
-      options.chaosS,
-      settings.recoverTimeoutMs,
-      () => parties.recorder?.errors.length ?? 0,
-    );
 }
 
 /** Offers operations at the rate, each to an idle agent, then waits for the last ones; returns the seconds offered. */
