@@ -185,7 +185,27 @@ describe('configuration', () => {
     assert.match(notRunReason(tserver, ['@seat:tserver', '@calls']), /needs calls/);
     assert.match(
       notRunReason(tserver, ['@seat:tserver', '@admin-api']),
-      /not applicable to this T-Server: it drops connections .*tserver\.adminUrl/,
+      /not applicable to this T-Server: it drops connections .*tserver\.adminUrl\), and none is configured/,
+    );
+    // An admin API that is a bridge to a real T-Server (calls only), as the run finds it out.
+    const bridged = loadConfig(undefined, {
+      SCREENCAP_PROFILE: 'recorder',
+      SCREENCAP_TSERVER_MODE: 'tcp',
+      SCREENCAP_TSERVER_PORT: '7000',
+      SCREENCAP_TSERVER_ADMIN_URL: 'http://127.0.0.1:7001',
+    });
+    assert.equal(
+      profileTagExpression(bridged),
+      '@seat:recorder and not @recorder-restart and not @simulator',
+    );
+    const reach = { noServiceability: 'GET http://127.0.0.1:7001/connections answered 404' };
+    assert.equal(
+      profileTagExpression(bridged, reach),
+      '@seat:recorder and not @recorder-restart and not @simulator and not @admin-api',
+    );
+    assert.match(
+      notRunReason(bridged, ['@seat:recorder', '@admin-api'], reach),
+      /not applicable to this T-Server: .*the configured admin API cannot \(GET http:\/\/127\.0\.0\.1:7001\/connections answered 404\)/,
     );
   });
 

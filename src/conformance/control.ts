@@ -151,3 +151,15 @@ export function adminApiControl(adminUrl: string): SimulatorControl {
     noteRestart: async (match) => eachOf(await clients((c) => match(c.application)), 'restarting'),
   };
 }
+
+/**
+ * Why the admin API at `adminUrl` cannot drop connections and restart the T-Server (a bridge to a
+ * real T-Server serves calls only; a screencap-cert simulator lists its connections); undefined when it can.
+ */
+export async function noServiceabilityAt(adminUrl: string): Promise<string | undefined> {
+  const url = new URL('/connections', adminUrl);
+  const res = await fetch(url).catch((e: Error) => e);
+  if (res instanceof Error) return `GET ${url} failed: ${res.message}`;
+  await res.body?.cancel();
+  return res.ok ? undefined : `GET ${url} answered ${res.status}`;
+}

@@ -5,8 +5,17 @@
  */
 import type { HarnessConfig } from '../config/schema.ts';
 
+/** What the run found out about the T-Server beyond its configuration. */
+export interface TServerReach {
+  /**
+   * Why the configured admin API (tserver.adminUrl) cannot drop connections or restart the T-Server
+   * (a bridge to a real T-Server serves calls only); undefined: it can, or was not asked.
+   */
+  noServiceability?: string;
+}
+
 /** Cucumber tag expression for the configuration's profile; undefined: every scenario. */
-export function profileTagExpression(config: HarnessConfig): string | undefined {
+export function profileTagExpression(config: HarnessConfig, reach: TServerReach = {}): string | undefined {
   const parts: string[] = [];
   if (config.profile !== 'self') parts.push(`@seat:${config.profile}`);
   const link = config.desktop.link;
@@ -22,13 +31,18 @@ export function profileTagExpression(config: HarnessConfig): string | undefined 
   } else if (config.profile !== 'self' && config.tserver.mode !== 'embedded') {
     parts.push('not @simulator');
     if (config.tserver.mode === 'tcp' && !config.tserver.adminUrl) parts.push('not @calls', 'not @admin-api');
+    else if (reach.noServiceability) parts.push('not @admin-api');
   }
   return parts.length ? parts.join(' and ') : undefined;
 }
 
 /** Why a scenario did not run, from its tags: what the profile excludes, else the user's --tags. */
-export function notRunReason(config: HarnessConfig, tags: readonly string[]): string {
-  const excluded = profileTagExpression(config) ?? '';
+export function notRunReason(
+  config: HarnessConfig,
+  tags: readonly string[],
+  reach: TServerReach = {},
+): string {
+  const excluded = profileTagExpression(config, reach) ?? '';
   const excludes = (tag: string) => excluded.includes(`not ${tag}`) && tags.includes(tag);
   if (config.profile !== 'self' && !tags.includes(`@seat:${config.profile}`)) {
     return `the ${config.profile} under test takes no part in it (it has no @seat:${config.profile} tag)`;
@@ -38,7 +52,7 @@ export function notRunReason(config: HarnessConfig, tags: readonly string[]): st
   if (excludes('@recorder-restart'))
     return 'it restarts the recorder under test, and no recorder.restartCommand (a command that stops and starts it) is configured';
   if (excludes('@admin-api'))
-    return 'not applicable to this T-Server: it drops connections and restarts the T-Server, which the harness does only through the simulator, embedded or external (its admin API, tserver.adminUrl), and none is configured';
+    return `not applicable to this T-Server: it drops connections and restarts the T-Server, which the harness does only through the simulator, embedded or external (its admin API, tserver.adminUrl), ${reach.noServiceability ? `and the configured admin API cannot (${reach.noServiceability})` : 'and none is configured'}`;
   if (excludes('@simulator'))
     return 'it needs the embedded simulator (fault injection or a configured DN list)';
   if (excludes('@tlib-client'))

@@ -19,7 +19,8 @@ import { parseTrace, TRACE_MEDIA_TYPE } from '../report/trace.ts';
 import type { Interruption, RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
 import { profileScope, summarizeRules, verdictOf } from '../result/verdict.ts';
 import { runSettings, settingsFrom } from '../settings.ts';
-import { notRunReason, profileTagExpression } from './profiles.ts';
+import { noServiceabilityAt } from './control.ts';
+import { notRunReason, profileTagExpression, type TServerReach } from './profiles.ts';
 
 /** A Cucumber message (its package is Cucumber's own dependency). */
 export type Envelope = Parameters<NonNullable<Parameters<typeof runCucumber>[2]>>[0];
@@ -193,8 +194,8 @@ export class ScenarioCollector {
 }
 
 /** The tag expression selecting the run's scenarios: the profile's and the user's. */
-function selection(options: Pick<SuiteOptions, 'config' | 'tags'>): string {
-  const profileTags = options.config && profileTagExpression(options.config);
+function selection(options: Pick<SuiteOptions, 'config' | 'tags'>, reach: TServerReach): string {
+  const profileTags = options.config && profileTagExpression(options.config, reach);
   return [profileTags, options.tags]
     .filter(Boolean)
     .map((t) => `(${t})`)
@@ -210,7 +211,11 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   const { config } = settings;
   // The support code reads the run's settings as Cucumber's world parameters (in every worker).
   const provided: Record<string, unknown> = { worldParameters: settings };
-  const tags = selection({ ...options, config });
+  // An external T-Server's admin API: a screencap-cert simulator's drops connections and restarts, a bridge's does not.
+  const adminUrl = config.profile === 'self' ? undefined : config.tserver.adminUrl;
+  const reach: TServerReach =
+    adminUrl && config.tserver.mode === 'tcp' ? { noServiceability: await noServiceabilityAt(adminUrl) } : {};
+  const tags = selection({ ...options, config }, reach);
   if (tags) provided.tags = tags;
   if (options.formats) provided.format = options.formats;
   if (options.formatOptions) provided.formatOptions = options.formatOptions;
@@ -231,7 +236,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
     collector.onMessage(envelope);
     options.onMessage?.(envelope);
   });
-  return suiteResult(collector, { ...options, config }, success);
+  return suiteResult(collector, { ...options, config }, success, undefined, reach);
 }
 
 /**
@@ -243,10 +248,13 @@ export function suiteResult(
   options: Pick<SuiteOptions, 'config' | 'tags'>,
   cucumberSuccess: boolean,
   stopped?: string,
+  reach: TServerReach = {},
 ): SuiteResult {
   const ran = collector.scenarios;
   const config = options.config;
-  const notRun = collector.notRun((t) => (config ? notRunReason(config, t) : 'not selected by --tags'));
+  const notRun = collector.notRun((t) =>
+    config ? notRunReason(config, t, reach) : 'not selected by --tags',
+  );
   const incomplete = stopped ?? collector.incomplete;
   const scenarios = [...ran, ...notRun];
   const profile = config?.profile ?? 'self';
