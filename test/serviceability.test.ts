@@ -3,7 +3,7 @@
  * connections; ReconnectingLink's bounded, logged backoff; the mock parties re-registering.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import { DISCONNECTED, Journal } from '../src/journal.ts';
 import { ReconnectingLink } from '../src/link/reconnecting-link.ts';
 import { TlibLink } from '../src/link/tlib-link.ts';
@@ -32,6 +32,16 @@ function reconnecting(port: number, party: string, journal: Journal, log: string
   });
 }
 
+/** An embedded simulator (stopped after the test) and its clients, named as they register, on one journal. */
+async function simulatorAndClients(t: TestContext) {
+  const sim = await startSimulator({ adminPort: false });
+  t.after(() => sim.stop());
+  const journal = new Journal();
+  const open = (name: string) =>
+    TlibLink.connect({ host: sim.host, port: sim.port, applicationName: name, party: name, journal });
+  return { sim, journal, open };
+}
+
 describe('simulator restart and dropped connections', () => {
   test('a restart keeps the port and the journal, loses every registration, and goes on counting EventSequenceNumber', async (t) => {
     const sim = await startSimulator({ adminPort: false });
@@ -55,11 +65,7 @@ describe('simulator restart and dropped connections', () => {
   });
 
   test('disconnectClients drops only the named client, whose link journals the loss; close() journals none', async (t) => {
-    const sim = await startSimulator({ adminPort: false });
-    t.after(() => sim.stop());
-    const journal = new Journal();
-    const open = (name: string) =>
-      TlibLink.connect({ host: sim.host, port: sim.port, applicationName: name, party: name, journal });
+    const { sim, journal, open } = await simulatorAndClients(t);
     const [a, b] = await Promise.all([open('a'), open('b')]);
     await a.registerDn('7001');
     await b.registerDn('7001');
@@ -75,11 +81,7 @@ describe('simulator restart and dropped connections', () => {
   });
 
   test('a client registering a DN is told the calls already there (to it alone); after a restart, of none', async (t) => {
-    const sim = await startSimulator({ adminPort: false });
-    t.after(() => sim.stop());
-    const journal = new Journal();
-    const open = (name: string) =>
-      TlibLink.connect({ host: sim.host, port: sim.port, applicationName: name, party: name, journal });
+    const { sim, journal, open } = await simulatorAndClients(t);
     const first = await open('first');
     t.after(() => first.close());
     await first.registerDn('7001');
