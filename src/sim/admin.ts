@@ -272,11 +272,13 @@ function journal(tserver: TServer, url: URL, res: ServerResponse): void {
   if (!follow || !j) return void res.end(lines.join(''));
   res.write(lines.join(''));
   const unsubscribe = j.subscribe((e: JournalEntry) => {
+    // This runs as the T-Server journals the message: a message JSON cannot write (nested too deeply)
+    // must not throw back into it. The follower gets its name and why it has no more.
     let line: string;
     try {
       line = `${JSON.stringify(e)}\n`;
-    } catch {
-      line = `${JSON.stringify({ ...e, message: { message: e.message.message }, problem: 'not serializable' })}\n`;
+    } catch (err) {
+      line = `${JSON.stringify({ ...e, message: { message: String(e.message.message) }, problem: `not written: ${(err as Error).message}` })}\n`;
     }
     res.write(line);
     if (res.writableLength > MAX_FOLLOW_BACKLOG_BYTES) res.destroy();
