@@ -126,49 +126,104 @@ export class CallHistory {
     if (name === 'EventReleased') this.connIds.set(connId, { dn, ended: name });
   }
 
-  /** The calls on `dns` before `at`, as `at`'s client knew them where it followed them (else as another client saw them). */
+  /**
+   * The calls on `dns` before `at`, as `at`'s client knew them where it followed them (else as another
+   * client saw them). Each DN's events are replayed up to `at`; a request's replay goes on from the
+   * previous request's (the rules ask request by request, in log order: a busy DN's replay is done
+   * once, not once per request).
+   */
   callsAt(dns: readonly string[], at: WireRecord): AgentCall[] {
     const calls = new Map<string, AgentCall>();
     for (const dn of dns) {
       const own = this.byDnClient.get(dn)?.get(at.client);
-      for (const r of own ?? this.byDn.get(dn) ?? []) {
-        if (!before(r, at)) break;
-        const connId = r.message.ConnID as string;
-        switch (r.message.message) {
-          case DISCONNECTED:
-            // What the client lost with its connection. Another client's drop ends no call (a
-            // T-Server restart ends every one): a client that reconnected as a new one and learnt
-            // its calls otherwise than by call events (a real T-Server announces none on
-            // registering; a desktop asks for them) is judged by the calls as they are.
-            if (own || r.message.Cause === TSERVER_RESTARTED)
-              for (const [id, call] of calls) if (call.dn === dn) calls.delete(id);
-            break;
-          case 'EventEstablished':
-            calls.set(connId, { connId, dn, state: 'established', since: r.entry.micros });
-            break;
-          case 'EventHeld':
-          case 'EventRetrieved': {
-            const call = calls.get(connId);
-            if (call) call.state = r.message.message === 'EventHeld' ? 'held' : 'established';
-            break;
-          }
-          case 'EventPartyChanged': {
-            const previous = calls.get(r.message.PreviousConnID as string);
-            calls.delete(r.message.PreviousConnID as string);
-            calls.set(
-              connId,
-              previous
-                ? { ...previous, connId }
-                : { connId, dn, state: 'established', since: r.entry.micros },
-            );
-            break;
-          }
-          case 'EventReleased':
-            calls.delete(connId);
-        }
-      }
+      const events = own ?? this.byDn.get(dn) ?? [];
+      const replay = dns.length === 1 && at.sent ? this.resumed(events, own !== undefined, at) : undefined;
+      if (replay) {
+        replayCalls(replay.calls, dn, events, replay.next, at, own !== undefined);
+        replay.next = replayed(events, replay.next, at);
+        replay.at = at;
+        for (const [id, call] of replay.calls) calls.set(id, { ...call });
+      } else replayCalls(calls, dn, events, 0, at, own !== undefined);
     }
     return [...calls.values()].sort((a, b) => a.since - b.since);
+  }
+
+  /** Replays kept per list of events and view (own or not), for requests asked in order. */
+  private readonly replays = new Map<WireRecord[], { own?: Replay; other?: Replay }>();
+
+  /**
+   * The replay of `events` to go on from for a request `at`: the last one's, if it was of an earlier
+   * request (a request is ordered by time alone, so every event before that one is before `at`).
+   */
+  private resumed(events: WireRecord[], own: boolean, at: WireRecord): Replay {
+    const views = this.replays.get(events) ?? {};
+    this.replays.set(events, views);
+    const view = own ? 'own' : 'other';
+    const last = views[view];
+    if (last && !before(at, last.at)) return last;
+    const fresh: Replay = { calls: new Map(), next: 0, at };
+    views[view] = fresh;
+    return fresh;
+  }
+}
+
+/** A DN's calls replayed up to some request: the next event to replay, and the request. */
+interface Replay {
+  calls: Map<string, AgentCall>;
+  next: number;
+  at: WireRecord;
+}
+
+/** The index of the first of `events[from...]` not before `at`. */
+function replayed(events: readonly WireRecord[], from: number, at: WireRecord): number {
+  let i = from;
+  while (i < events.length && before(events[i] as WireRecord, at)) i++;
+  return i;
+}
+
+/** Applies `events[from...]` before `at` to `calls` (see callsAt). */
+function replayCalls(
+  calls: Map<string, AgentCall>,
+  dn: string,
+  events: readonly WireRecord[],
+  from: number,
+  at: WireRecord,
+  own: boolean,
+): void {
+  for (let i = from; i < events.length; i++) {
+    const r = events[i] as WireRecord;
+    if (!before(r, at)) break;
+    const connId = r.message.ConnID as string;
+    switch (r.message.message) {
+      case DISCONNECTED:
+        // What the client lost with its connection. Another client's drop ends no call (a
+        // T-Server restart ends every one): a client that reconnected as a new one and learnt
+        // its calls otherwise than by call events (a real T-Server announces none on
+        // registering; a desktop asks for them) is judged by the calls as they are.
+        if (own || r.message.Cause === TSERVER_RESTARTED)
+          for (const [id, call] of calls) if (call.dn === dn) calls.delete(id);
+        break;
+      case 'EventEstablished':
+        calls.set(connId, { connId, dn, state: 'established', since: r.entry.micros });
+        break;
+      case 'EventHeld':
+      case 'EventRetrieved': {
+        const call = calls.get(connId);
+        if (call) call.state = r.message.message === 'EventHeld' ? 'held' : 'established';
+        break;
+      }
+      case 'EventPartyChanged': {
+        const previous = calls.get(r.message.PreviousConnID as string);
+        calls.delete(r.message.PreviousConnID as string);
+        calls.set(
+          connId,
+          previous ? { ...previous, connId } : { connId, dn, state: 'established', since: r.entry.micros },
+        );
+        break;
+      }
+      case 'EventReleased':
+        calls.delete(connId);
+    }
   }
 }
 

@@ -4,6 +4,7 @@
  * no zone, and the writer and parser agree.
  */
 
+import { bytesAre, decode as decodeBytes } from './decode.ts';
 import { escapeLogText, unescapeLogText } from './escape.ts';
 
 /** A client as the T-Server's log names it: `[612] (0000000b DesktopApp 10.0.0.7:51234)`. */
@@ -304,7 +305,7 @@ export class LogClock {
   }
 }
 
-type LineForm =
+export type LineForm =
   /** `client`: the client's text, `[612] (0000000b DesktopApp 10.0.0.7:51234)` (see parseClient). */
   | { form: 'received' | 'sent'; name: string; client: string; stamp: Stamp }
   | { form: 'printed'; kind: SendKind; name: string; stamp: Stamp }
@@ -381,6 +382,50 @@ export function leadingDateBytes(bytes: Uint8Array, start: number, end: number):
   if (bytes[start + 2] !== 47 /* / */) return 0;
   for (let i = start + 3; i < end; i++) if (bytes[i] === 32) return i - start;
   return 0;
+}
+
+const TRC_MARKER = Buffer.from(' Trc 0454', 'latin1');
+const RECEIVED_FROM = ' received from ';
+const SENT_TO = ' sent to ';
+
+/**
+ * A `Trc 04541 <name> received from <client>` or `Trc 04542 <name> sent to <client>` line (most of
+ * the T-Lib lines of a log) read from its bytes, decoding only its timestamp, name and client; or
+ * undefined when the line is not one, or not plain ASCII there (then `classify` reads its text).
+ */
+export function trcLine(bytes: Buffer, start: number, end: number): LineForm | undefined {
+  const at = markerAt(bytes, start, end, TRC_MARKER);
+  if (at === -1) return undefined;
+  const kind = bytes[at + 9];
+  if ((kind !== 49 && kind !== 50) /* 1, 2 */ || bytes[at + 10] !== 32) return undefined;
+  const nameStart = at + 11;
+  let nameEnd = nameStart;
+  for (let b = bytes[nameEnd] as number; b > 32 && b < 127; b = bytes[++nameEnd] as number);
+  if (nameEnd === nameStart || bytes[nameEnd] !== 32) return undefined;
+  const received = kind === 49;
+  const words = received ? RECEIVED_FROM : SENT_TO;
+  if (!bytesAre(bytes, nameEnd, words)) return undefined;
+  const clientStart = nameEnd + words.length;
+  const client = decodeBytes(bytes, clientStart, end);
+  // A character decoded from several bytes: the text path reads it as its own rules say.
+  if (client.length !== end - clientStart || client.includes('\r')) return undefined;
+  const name = canonicalName(decodeBytes(bytes, nameStart, nameEnd));
+  const stamp = parseStamp(decodeBytes(bytes, start, at));
+  if (!stamp) return { form: 'unplaced', name, why: UNREADABLE_TIME };
+  return { form: received ? 'received' : 'sent', name, client, stamp };
+}
+
+/** Where `marker` stands in a line's first MARKER_WITHIN bytes, or -1. */
+function markerAt(bytes: Uint8Array, start: number, end: number, marker: Buffer): number {
+  const last = Math.min(end - marker.length, start + MARKER_WITHIN - 1);
+  const first = marker[0];
+  for (let i = start; i <= last; i++) {
+    if (bytes[i] !== first) continue;
+    let j = 1;
+    while (j < marker.length && bytes[i + j] === marker[j]) j++;
+    if (j === marker.length) return i;
+  }
+  return -1;
 }
 
 /** What a line (not an attribute line) is. */

@@ -21,6 +21,7 @@ import {
   type ClockStep,
   classify,
   clientId,
+  type LineForm,
   type LogClient,
   LogClock,
   leadingDate,
@@ -29,6 +30,7 @@ import {
   parseClient,
   parseDate,
   type Stamp,
+  trcLine,
 } from './lines.ts';
 import { type FileDigest, readLines } from './reader.ts';
 
@@ -168,7 +170,11 @@ class SipLogParser {
       block.reader?.addLine(bytes, start, end, line);
       return;
     }
-    this.closeBlock();
+    if (this.block) this.closeBlock();
+    if (c >= 48 && c <= 57 /* digit */) {
+      const form = trcLine(bytes, start, end);
+      if (form) return this.form(form, line, truncated);
+    }
     if (mayBeRead(bytes, start, end)) return this.text(decode(bytes, start, end), line, truncated);
     this.abandonHeader();
     // A line passed over still dates the dateless lines after it.
@@ -181,7 +187,11 @@ class SipLogParser {
 
   /** A line that is no attribute line, and may be of a form this parser reads (mayBeRead). */
   private text(text: string, line: number, truncated: boolean): void {
-    const form = classify(text);
+    this.form(classify(text), line, truncated, text);
+  }
+
+  /** A line read as `form`; `text`: its text, when it was read as text (a form read from bytes is no `other`). */
+  private form(form: LineForm, line: number, truncated: boolean, text = ''): void {
     const source = { file: this.file, line };
     if ('stamp' in form && form.stamp.date !== undefined && !this.setDate(form.stamp.date)) {
       this.abandonHeader();
