@@ -26,8 +26,11 @@ const DESK = '[1] (00000001 Desk 127.0.0.1:1)';
 const hex = (n: number) => n.toString(16).padStart(8, '0');
 const clock = (ms: number) => new Date(Date.UTC(2026, 10, 23, 10, 16) + ms).toISOString().slice(11, 23);
 
-/** Client `n` (socket n) registers as a client and is answered; then, if `leaves`, disconnects. */
-function registration(n: number, leaves: boolean): string {
+/**
+ * Client `n` (socket n) registers as a client and is answered; if `dn`, registers DN `n` (its own:
+ * no screen-capture traffic goes over it); then, if `leaves`, disconnects.
+ */
+function registration(n: number, leaves: boolean, dn = false): string {
   const label = `[${n}] (${hex(n)} App${n} 10.0.${n % 250}.1:${n % 60000})`;
   const t = clock(n);
   return [
@@ -38,6 +41,18 @@ function registration(n: number, leaves: boolean): string {
     `@${t}0 [0] 8.5.000.10 send_to_client: message EventClientRegistered`,
     '\tAttributeReferenceID\t1',
     `${t} Trc 04542 EventClientRegistered sent to ${label}`,
+    ...(dn
+      ? [
+          `2026-11-23T${t} Trc 04541 RequestRegisterAddress received from ${label}`,
+          'message RequestRegisterAddress',
+          '\tAttributeReferenceID\t2',
+          `\tAttributeThisDN\t'${n}'`,
+          `@${t}0 [0] 8.5.000.10 send_to_client: message EventRegistered`,
+          '\tAttributeReferenceID\t2',
+          `\tAttributeThisDN\t'${n}'`,
+          `${t} Trc 04542 EventRegistered sent to ${label}`,
+        ]
+      : []),
     ...(leaves ? [`2026-11-23T${t} Std 04524 Client ${n} disconnected`] : []),
   ].join('\n');
 }
@@ -84,16 +99,16 @@ async function logFile(text: string): Promise<string> {
  * retained: the heap in use then (after a full GC), less the heap in use once the parser and the
  * retainer are let go.
  */
-async function heldWhileReading(clients: number, leave: boolean): Promise<number> {
+async function heldWhileReading(clients: number, leave: boolean, dn = false): Promise<number> {
   const parts: string[] = [];
-  for (let n = 2; n < clients + 2; n++) parts.push(registration(n, leave));
+  for (let n = 2; n < clients + 2; n++) parts.push(registration(n, leave, dn));
   const path = await logFile(parts.join('\n'));
   parts.length = 0;
   const selection = new Selection();
   let retainer: Retainer | undefined = new Retainer(selection);
   let read = 0;
   let during = 0;
-  const last = leave ? clients * 3 : clients * 2;
+  const last = clients * ((dn ? 4 : 2) + (leave ? 1 : 0));
   await parseLogFiles([path], {
     select: (name) => selection.select(name),
     message: (m) => {
@@ -120,6 +135,22 @@ describe('verify-log memory follows screen-capture traffic, not the log (issue 1
     const perClient = (large - small) / 90_000;
     // Before: every registration was kept as two journal entries (over 1.5 KB per client).
     assert.ok(perClient < 250, `${perClient.toFixed(0)} bytes held per client (${small} -> ${large})`);
+  });
+
+  test('clients that register a DN no screen-capture traffic goes over, and stay: no entries, a few hundred bytes each', async () => {
+    const small = await heldWhileReading(10_000, false, true);
+    const large = await heldWhileReading(100_000, false, true);
+    const perClient = (large - small) / 90_000;
+    process.stdout.write(`# ${perClient.toFixed(0)} bytes held per client with a DN of its own\n`);
+    // Before: its RequestRegisterAddress and EventRegistered were kept as journal entries.
+    assert.ok(perClient < 800, `${perClient.toFixed(0)} bytes held per client (${small} -> ${large})`);
+  });
+
+  test('clients that register a DN and leave: forgotten', async () => {
+    const small = await heldWhileReading(10_000, true, true);
+    const large = await heldWhileReading(100_000, true, true);
+    const perClient = (large - small) / 90_000;
+    assert.ok(perClient < 20, `${perClient.toFixed(1)} bytes held per client that left (${small} -> ${large})`);
   });
 
   test('clients that register and leave: forgotten', async () => {

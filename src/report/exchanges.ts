@@ -58,6 +58,13 @@ export function writeExchangeFile(
 ): void {
   const name = BUNDLE_NAMES[fileName];
   if (!name) return;
-  mkdirSync(join(bundleDir, folder), { recursive: true });
-  writeFileSync(join(bundleDir, folder, name), body);
+  const path = join(bundleDir, folder, name);
+  try {
+    writeFileSync(path, body);
+  } catch (e) {
+    // The scenario's first file makes its folder (verify-log writes hundreds: no mkdir per file).
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(join(bundleDir, folder), { recursive: true });
+    writeFileSync(path, body);
+  }
 }

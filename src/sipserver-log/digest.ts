@@ -1,7 +1,9 @@
 /**
  * SHA-256 of the bytes a reader reads, taken on another thread: hashing costs as much as finding a
  * busy log's lines, and need not wait for them. Each chunk read is handed over (its memory moved,
- * not copied) once the reader is done with it, so the digest is of exactly the bytes read.
+ * not copied) once the reader is done with it, so the digest is of exactly the bytes read; hashed,
+ * its memory comes back to be read into again (a thread that allocates nothing else would let
+ * chunks pile up until its own garbage collection).
  */
 import { Worker } from 'node:worker_threads';
 
@@ -13,7 +15,7 @@ const hash = createHash('sha256');
 parentPort.on('message', (chunk) => {
   if (chunk === null) return parentPort.postMessage(hash.digest('hex'));
   hash.update(new Uint8Array(chunk.buffer, 0, chunk.length));
-  parentPort.postMessage(chunk.length);
+  parentPort.postMessage(chunk.buffer, [chunk.buffer]);
 });
 `;
 
@@ -27,10 +29,13 @@ export class OffThreadDigest {
   private done: ((sha256: string) => void) | undefined;
   private failure: Error | undefined;
   private failed: ((e: Error) => void) | undefined;
+  /** Memory of chunks hashed, to read into again. */
+  private readonly free: ArrayBuffer[] = [];
 
   constructor() {
-    this.worker.on('message', (m: number | string) => {
+    this.worker.on('message', (m: ArrayBuffer | string) => {
       if (typeof m === 'string') return this.done?.(m);
+      this.free.push(m);
       this.inFlight--;
       const wake = this.waiting;
       this.waiting = undefined;
@@ -40,8 +45,14 @@ export class OffThreadDigest {
     this.worker.on('exit', (code) => this.fail(new Error(`the hashing thread stopped (exit ${code})`)));
   }
 
+  /** A buffer of `size` bytes to read the next chunk into: the memory of one hashed, when there is one. */
+  buffer(size: number): Buffer {
+    const free = this.free.pop();
+    return free && free.byteLength === size ? Buffer.from(free) : Buffer.allocUnsafeSlow(size);
+  }
+
   /**
-   * Hands `chunk` over: it must own its memory from offset 0 (Buffer.allocUnsafeSlow) and is unusable
+   * Hands `chunk` over: it must own its memory from offset 0 (`buffer()`) and is unusable
    * afterwards. Resolves at once unless IN_FLIGHT chunks are still being hashed.
    */
   async update(chunk: Buffer): Promise<void> {

@@ -336,7 +336,7 @@ function mayBeStamped(line: string, c: number): boolean {
 
 /**
  * Whether a line may be of a form `classify` reads, by its bytes: `@`, `message `, `Application `,
- * a capital and a space at the fourth byte (a weekday), or a digit and, within its first 64 bytes,
+ * a weekday and a space, or a digit and, within its first 64 bytes,
  * one of the markers a line starting with a timestamp holds (` Trc 0454`, ` Std 0`, `[BSYNC] Trace:`). Most
  * lines of a busy log are SIP traffic: they are passed over without being decoded. (A line that
  * starts with a date is not passed over in silence: see `leadingDateBytes`.)
@@ -344,18 +344,27 @@ function mayBeStamped(line: string, c: number): boolean {
 export function mayBeRead(bytes: Uint8Array, start: number, end: number): boolean {
   const c = bytes[start] as number;
   if (c === 64 /* @ */) return true;
-  if (c === 109 /* m */) return bytes[start + 7] === 32;
-  if (c === 65 /* A */) return bytes[start + 11] === 32;
+  if (c === 109 /* m */) return bytesAre(bytes, start, 'message ');
+  if (c === 65 /* A */ && bytesAre(bytes, start, 'Application ')) return true;
   if (c >= 48 && c <= 57) return hasMarker(bytes, start, end);
-  return c >= 66 && c <= 90 && bytes[start + 3] === 32;
+  return bytes[start + 3] === 32 && WEEKDAY_CODES.has(threeBytes(bytes, start));
 }
 
+/** Three bytes as one number, to find a weekday without decoding it. */
+function threeBytes(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] as number) << 16) | ((bytes[at + 1] as number) << 8) | (bytes[at + 2] as number);
+}
+
+const WEEKDAY_CODES = new Set([...WEEKDAYS].map((d) => threeBytes(Buffer.from(d, 'latin1'), 0)));
+
 const MARKERS = [' Trc 0454', ' Std 0', '[BSYNC] Trace:'].map((m) => Buffer.from(m, 'latin1'));
+const TRC_MARKER = MARKERS[0] as Buffer;
 
 /** Where a marker may stand: after the longest timestamp (27 characters) and some. */
 const MARKER_WITHIN = 64;
 
-function hasMarker(bytes: Uint8Array, start: number, end: number): boolean {
+/** Where the first marker stands in a line's first MARKER_WITHIN bytes, or -1. */
+export function markerAt(bytes: Uint8Array, start: number, end: number): number {
   const last = Math.min(end, start + MARKER_WITHIN);
   for (let i = start; i < last; i++) {
     const b = bytes[i];
@@ -364,10 +373,14 @@ function hasMarker(bytes: Uint8Array, start: number, end: number): boolean {
       if (marker[0] !== b || i + marker.length > end) continue;
       let j = 1;
       while (j < marker.length && bytes[i + j] === marker[j]) j++;
-      if (j === marker.length) return true;
+      if (j === marker.length) return i;
     }
   }
-  return false;
+  return -1;
+}
+
+function hasMarker(bytes: Uint8Array, start: number, end: number): boolean {
+  return markerAt(bytes, start, end) !== -1;
 }
 
 /**
@@ -384,18 +397,18 @@ export function leadingDateBytes(bytes: Uint8Array, start: number, end: number):
   return 0;
 }
 
-const TRC_MARKER = Buffer.from(' Trc 0454', 'latin1');
+const TRC_TEXT = TRC_MARKER.toString('latin1');
 const RECEIVED_FROM = ' received from ';
 const SENT_TO = ' sent to ';
 
 /**
  * A `Trc 04541 <name> received from <client>` or `Trc 04542 <name> sent to <client>` line (most of
- * the T-Lib lines of a log) read from its bytes, decoding only its timestamp, name and client; or
- * undefined when the line is not one, or not plain ASCII there (then `classify` reads its text).
+ * the T-Lib lines of a log) read from its bytes, decoding only its timestamp, name and client; `at`:
+ * where its first marker stands (markerAt). Undefined when the line is not one, or not plain ASCII
+ * there (then `classify` reads its text).
  */
-export function trcLine(bytes: Buffer, start: number, end: number): LineForm | undefined {
-  const at = markerAt(bytes, start, end, TRC_MARKER);
-  if (at === -1) return undefined;
+export function trcLine(bytes: Buffer, start: number, end: number, at: number): LineForm | undefined {
+  if (!bytesAre(bytes, at, TRC_TEXT)) return undefined;
   const kind = bytes[at + 9];
   if ((kind !== 49 && kind !== 50) /* 1, 2 */ || bytes[at + 10] !== 32) return undefined;
   const nameStart = at + 11;
@@ -413,19 +426,6 @@ export function trcLine(bytes: Buffer, start: number, end: number): LineForm | u
   const stamp = parseStamp(decodeBytes(bytes, start, at));
   if (!stamp) return { form: 'unplaced', name, why: UNREADABLE_TIME };
   return { form: received ? 'received' : 'sent', name, client, stamp };
-}
-
-/** Where `marker` stands in a line's first MARKER_WITHIN bytes, or -1. */
-function markerAt(bytes: Uint8Array, start: number, end: number, marker: Buffer): number {
-  const last = Math.min(end - marker.length, start + MARKER_WITHIN - 1);
-  const first = marker[0];
-  for (let i = start; i <= last; i++) {
-    if (bytes[i] !== first) continue;
-    let j = 1;
-    while (j < marker.length && bytes[i + j] === marker[j]) j++;
-    if (j === marker.length) return i;
-  }
-  return -1;
 }
 
 /** What a line (not an attribute line) is. */

@@ -26,6 +26,7 @@ import {
   LogClock,
   leadingDate,
   leadingDateBytes,
+  markerAt,
   mayBeRead,
   parseClient,
   parseDate,
@@ -172,10 +173,13 @@ class SipLogParser {
     }
     if (this.block) this.closeBlock();
     if (c >= 48 && c <= 57 /* digit */) {
-      const form = trcLine(bytes, start, end);
-      if (form) return this.form(form, line, truncated);
-    }
-    if (mayBeRead(bytes, start, end)) return this.text(decode(bytes, start, end), line, truncated);
+      // A line that starts with a timestamp: read if it holds a marker, from its bytes if it can be.
+      const at = markerAt(bytes, start, end);
+      if (at !== -1) {
+        const form = trcLine(bytes, start, end, at);
+        return form ? this.form(form, line, truncated) : this.text(decode(bytes, start, end), line, truncated);
+      }
+    } else if (mayBeRead(bytes, start, end)) return this.text(decode(bytes, start, end), line, truncated);
     this.abandonHeader();
     // A line passed over still dates the dateless lines after it.
     if (c >= 48 && c <= 57 /* digit */) {

@@ -77,7 +77,7 @@ export async function readLines(path: string, handler: LineHandler): Promise<Fil
   let next: Promise<Buffer | undefined> | undefined;
   try {
     const read = async (): Promise<Buffer | undefined> => {
-      const buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      const buf = hash.buffer(CHUNK_BYTES);
       const { bytesRead } = await file.read(buf, 0, CHUNK_BYTES, null);
       return bytesRead === 0 ? undefined : buf.subarray(0, bytesRead);
     };

@@ -12,6 +12,13 @@
  * of it (parties.ts: did it register, was it served, where was it first seen) is a few bits per
  * client, and a client that leaves with nothing kept is forgotten. Per client, only what is
  * outstanding is held (dropped requests' ReferenceIDs, bounded in all; calls up; DNs registered).
+ *
+ * Nor are DN registrations kept while no screen-capture traffic concerns them: a log may hold a
+ * million clients each on a DN of its own. Of each client and DN, the last message of each kind
+ * (RequestRegisterAddress, EventRegistered, and their Unregister pair) is held in brief (Held): that
+ * is what says, at any later time, whether the client monitors the DN and which DNs it registered.
+ * They become entries (in log order) when a RequestSendEvent is sent on the DN or by the client;
+ * from then on, that DN's and that client's registrations are kept as they come.
  */
 import { DISCONNECTED, type JournalEntry, type SourceRef } from '../journal.ts';
 import { type AgentModel, SAME_DN_AGENTS, withRegisteredDns } from '../rules/voice-calls.ts';
@@ -24,6 +31,8 @@ import { isoMicros } from '../tlib/time.ts';
 
 /** Requests kept. */
 const REQUESTS = new Set(['RequestRegisterAddress', 'RequestUnregisterAddress', 'RequestSendEvent']);
+/** The messages of a DN's registration, held in brief until screen-capture traffic concerns it (Held). */
+const REGISTRATION = ['RequestRegisterAddress', 'EventRegistered', 'RequestUnregisterAddress', 'EventUnregistered'];
 const CALL_EVENTS = CALL_EVENT_NAMES;
 const EVENTS = new Set(['EventRegistered', 'EventUnregistered', 'EventACK', 'EventError', 'EventUserEvent']);
 /** What a client's session says of it (see ClientSession): read for that, never kept. */
@@ -127,6 +136,43 @@ class DroppedRequests {
   }
 }
 
+/**
+ * A client's registration messages on a DN, in brief: what their entries need should the DN come
+ * to be judged, for the last message of each kind (index in REGISTRATION): its seq, time and line.
+ * The message is rebuilt with its name, ReferenceID and DN (attributes no rule reads are not held).
+ */
+interface Held {
+  client: LogMessage['client'];
+  file: string;
+  /** Per kind (at 4 x its index): seq, micros, line, ReferenceID; an absent kind's seq is undefined. */
+  kinds: unknown[];
+}
+
+/** One, or several: most DNs are registered by one or two clients, most clients register one DN. */
+type OneOrMore<T> = T | T[];
+
+function* each<T>(held: OneOrMore<T> | undefined): Generator<T> {
+  if (held === undefined) return;
+  if (Array.isArray(held)) yield* held;
+  else yield held;
+}
+
+/** `held` without what `drop` picks (an array is changed in place). */
+function without<T>(held: OneOrMore<T> | undefined, drop: (t: T) => boolean): OneOrMore<T> | undefined {
+  if (!Array.isArray(held)) return held === undefined || drop(held) ? undefined : held;
+  const at = held.findIndex(drop);
+  if (at !== -1) held.splice(at, 1);
+  return held.length > 1 ? held : held[0];
+}
+
+/** `held` with `add` (an array is changed in place). */
+function withOne<T>(held: OneOrMore<T> | undefined, add: T): OneOrMore<T> {
+  if (held === undefined) return add;
+  if (!Array.isArray(held)) return [held, add];
+  held.push(add);
+  return held;
+}
+
 /** A call one client was told of: its events so far, held back until an operation of its agent needs them. */
 interface PendingCall {
   events: Array<{ m: LogMessage; seq: number }>;
@@ -151,7 +197,13 @@ export class Retainer {
   /** Per client: the DNs it was told of calls on (to forget its calls when it disconnects). */
   private readonly callDns = new Map<number, Set<unknown>>();
   /** The DNs each client has registered (EventRegistered, not since unregistered or disconnected). */
-  private readonly registered = new Map<number, Set<string>>();
+  private readonly registered = new Map<number, OneOrMore<string>>();
+  /** Registrations held in brief, by DN (see Held); and the DNs each client has some held on. */
+  private readonly held = new Map<string, OneOrMore<Held>>();
+  private readonly heldBy = new Map<number, OneOrMore<string>>();
+  /** DNs, and clients, that screen-capture traffic concerned: their registrations are kept as they come. */
+  private readonly liveDns = new Set<string>();
+  private readonly liveClients = new Set<number>();
   private seq = 0;
   private sorted = true;
   /** The message last kept, and its compact copy. */
@@ -183,9 +235,11 @@ export class Retainer {
       }
       if (ref !== undefined) this.dropped.answered(client, ref);
       if (name === 'RequestSendEvent') {
+        const event = m.message.Event as { message?: unknown; ThisDN?: unknown } | undefined;
+        this.goLive(client, [m.message.ThisDN, event?.ThisDN]);
         this.keepCallsOf(m.message.ThisDN, client);
-        this.selection.deliveredAs((m.message.Event as { message?: unknown } | undefined)?.message);
-      }
+        this.selection.deliveredAs(event?.message);
+      } else if (this.hold(m, seq)) return;
       if (m.unshown.length) this.unshown.set(seq, m.unshown);
       this.keep(m, seq);
       return;
@@ -196,16 +250,84 @@ export class Retainer {
     }
     const dn = m.message.ThisDN;
     if (typeof dn === 'string' && (name === 'EventRegistered' || name === 'EventUnregistered')) {
-      const dns = this.registered.get(client) ?? new Set<string>();
-      this.registered.set(client, dns);
-      if (name === 'EventRegistered') dns.add(dn);
-      else dns.delete(dn);
+      const dns = without(this.registered.get(client), (d) => d === dn);
+      const now = name === 'EventRegistered' ? withOne(dns, dn) : dns;
+      if (now === undefined) this.registered.delete(client);
+      else this.registered.set(client, now);
     }
     // Only the generic replies: a call event answering a dropped request (RequestAnswerCall ->
     // EventEstablished) still tells which call the client knows of.
     if (ref !== undefined && this.dropped.answered(client, ref) && GENERIC_REPLIES.has(name)) return;
     if (CALL_EVENTS.has(name)) this.call(client, m, seq);
-    else if (this.selection.retains(name)) this.keep(m, seq);
+    else if (this.selection.retains(name) && !this.hold(m, seq)) this.keep(m, seq);
+  }
+
+  /**
+   * A registration message on a DN and by a client no screen-capture traffic has concerned yet: held
+   * in brief (true), not kept.
+   */
+  private hold(m: LogMessage, seq: number): boolean {
+    const kind = REGISTRATION.indexOf(m.message.message);
+    const dn = m.message.ThisDN;
+    const client = m.client.number;
+    if (kind === -1 || typeof dn !== 'string' || this.liveDns.has(dn) || this.liveClients.has(client))
+      return false;
+    const onDn = this.held.get(dn);
+    let held = [...each(onDn)].find((h) => h.client.number === client);
+    if (!held) {
+      held = { client: m.client, file: m.source.file, kinds: [] };
+      this.held.set(dn, withOne(onDn, held));
+      this.heldBy.set(client, withOne(this.heldBy.get(client), dn));
+    }
+    held.kinds.length = Math.max(held.kinds.length, 4 * kind + 4);
+    held.kinds.splice(4 * kind, 4, seq, m.micros, m.source.line, m.message.ReferenceID);
+    return true;
+  }
+
+  /**
+   * Screen-capture traffic by `client` on `dns`: the registrations held on those DNs (by any client)
+   * and by that client (on any DN) become entries, and later ones are kept as they come.
+   */
+  private goLive(client: number, dns: readonly unknown[]): void {
+    for (const dn of dns) {
+      if (typeof dn !== 'string' || this.liveDns.has(dn)) continue;
+      this.liveDns.add(dn);
+      for (const held of [...each(this.held.get(dn))]) this.release(held.client.number, dn);
+    }
+    if (this.liveClients.has(client)) return;
+    this.liveClients.add(client);
+    for (const dn of [...each(this.heldBy.get(client))]) this.release(client, dn);
+  }
+
+  /** The registrations held of `client` on `dn`, kept as entries (in log order). */
+  private release(client: number, dn: string): void {
+    const held = [...each(this.held.get(dn))].find((h) => h.client.number === client);
+    this.unhold(client, dn);
+    const kinds = held?.kinds ?? [];
+    for (let kind = 0; held && 4 * kind < kinds.length; kind++) {
+      const [seq, micros, line, reference] = kinds.slice(4 * kind, 4 * kind + 4) as [number, number, number, unknown];
+      if (seq === undefined) continue;
+      const name = REGISTRATION[kind] as string;
+      const message: WireMessage = {
+        message: name,
+        ...(reference === undefined ? {} : { ReferenceID: reference }),
+        ThisDN: dn,
+      };
+      const direction = name.startsWith('Request') ? 'in' : 'out';
+      const source = { file: held.file, line };
+      this.keep({ direction, client: held.client, micros, message, source, unshown: [] }, seq);
+      this.sorted = false;
+    }
+  }
+
+  /** Lets go of what is held of `client` on `dn`. */
+  private unhold(client: number, dn: string): void {
+    const onDn = without(this.held.get(dn), (h) => h.client.number === client);
+    if (onDn === undefined) this.held.delete(dn);
+    else this.held.set(dn, onDn);
+    const dns = without(this.heldBy.get(client), (d) => d === dn);
+    if (dns === undefined) this.heldBy.delete(client);
+    else this.heldBy.set(client, dns);
   }
 
   /**
@@ -214,6 +336,8 @@ export class Retainer {
    */
   entries(): JournalEntry[] {
     this.dropped.clear();
+    this.held.clear();
+    this.heldBy.clear();
     this.calls.clear();
     this.callDns.clear();
     if (!this.sorted) this.kept.sort((a, b) => a.seq - b.seq);
@@ -254,6 +378,9 @@ export class Retainer {
   private forget(client: number): void {
     this.registered.delete(client);
     this.forgetCallsOf(client);
+    // Its registrations held in brief end with it: no DN it leaves monitored unless it registers again.
+    for (const dn of [...each(this.heldBy.get(client))]) this.unhold(client, dn);
+    this.liveClients.delete(client);
     if (this.clients.has(client)) return;
     this.sessions.delete(client);
     this.firstSeen.delete(client);
@@ -326,7 +453,7 @@ export class Retainer {
    */
   private keepCallsOf(dn: unknown, client: number): void {
     if (typeof dn !== 'string') return;
-    const agents = withRegisteredDns(this.agents ?? SAME_DN_AGENTS, () => this.registered.get(client) ?? []);
+    const agents = withRegisteredDns(this.agents ?? SAME_DN_AGENTS, () => each(this.registered.get(client)));
     const voiceDns = agents.voiceDnsOf(dn);
     for (const voiceDn of voiceDns) {
       for (const call of this.calls.get(voiceDn)?.values() ?? []) {
