@@ -150,7 +150,10 @@ describe('verify-log memory follows screen-capture traffic, not the log (issue 1
     const small = await heldWhileReading(10_000, true, true);
     const large = await heldWhileReading(100_000, true, true);
     const perClient = (large - small) / 90_000;
-    assert.ok(perClient < 20, `${perClient.toFixed(1)} bytes held per client that left (${small} -> ${large})`);
+    assert.ok(
+      perClient < 20,
+      `${perClient.toFixed(1)} bytes held per client that left (${small} -> ${large})`,
+    );
   });
 
   test('clients that register and leave: forgotten', async () => {

@@ -1,82 +1,66 @@
 /**
- * SHA-256 of the bytes a reader reads, taken on another thread: hashing costs as much as finding a
- * busy log's lines, and need not wait for them. Each chunk read is handed over (its memory moved,
- * not copied) once the reader is done with it, so the digest is of exactly the bytes read; hashed,
- * its memory comes back to be read into again (a thread that allocates nothing else would let
- * chunks pile up until its own garbage collection).
+ * SHA-256 of a log file, taken on another thread while the file is read for its lines: hashing
+ * costs as much as finding a busy log's lines, and need not wait for them. The thread reads the
+ * file on its own (from the page cache): handing it each chunk made the reader wait on it chunk by
+ * chunk, which on a busy machine cost more than the hashing. The digest is of the bytes the reader
+ * read: told their number at the end, the thread hashes exactly that many (again, should the file
+ * have grown meanwhile).
  */
 import { Worker } from 'node:worker_threads';
 
 /** The hashing thread (CommonJS, evaluated: it needs no file of its own, built or not). */
 const HASHER = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData: path } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const hash = createHash('sha256');
-parentPort.on('message', (chunk) => {
-  if (chunk === null) return parentPort.postMessage(hash.digest('hex'));
-  hash.update(new Uint8Array(chunk.buffer, 0, chunk.length));
-  parentPort.postMessage(chunk.buffer, [chunk.buffer]);
+const { openSync, readSync, closeSync } = require('node:fs');
+const CHUNK = 1 << 20;
+function hashOf(limit) {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(CHUNK);
+  const fd = openSync(path, 'r');
+  let bytes = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, Math.min(CHUNK, limit - bytes), bytes);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      bytes += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+const whole = hashOf(Number.MAX_SAFE_INTEGER);
+parentPort.once('message', (bytes) => {
+  const read = whole.bytes === bytes ? whole : hashOf(bytes);
+  parentPort.postMessage(read.bytes === bytes ? read.sha256 : { error: 'the file was shortened while it was read' });
 });
 `;
 
-/** Chunks handed over and not yet hashed, at most: memory stays bounded when the thread lags. */
-const IN_FLIGHT = 4;
+/** Starts hashing `path`; `digest(bytes)` gives the SHA-256 of its first `bytes` bytes. */
+export class HashingThread {
+  private readonly worker: Worker;
+  private readonly result: Promise<string>;
 
-export class OffThreadDigest {
-  private readonly worker = new Worker(HASHER, { eval: true });
-  private inFlight = 0;
-  private waiting: (() => void) | undefined;
-  private done: ((sha256: string) => void) | undefined;
-  private failure: Error | undefined;
-  private failed: ((e: Error) => void) | undefined;
-  /** Memory of chunks hashed, to read into again. */
-  private readonly free: ArrayBuffer[] = [];
-
-  constructor() {
-    this.worker.on('message', (m: ArrayBuffer | string) => {
-      if (typeof m === 'string') return this.done?.(m);
-      this.free.push(m);
-      this.inFlight--;
-      const wake = this.waiting;
-      this.waiting = undefined;
-      wake?.();
+  constructor(path: string) {
+    this.worker = new Worker(HASHER, { eval: true, workerData: path });
+    this.result = new Promise<string>((resolve, reject) => {
+      this.worker.once('message', (m: string | { error: string }) =>
+        typeof m === 'string' ? resolve(m) : reject(new Error(`${path}: ${m.error}`)),
+      );
+      this.worker.once('error', reject);
+      this.worker.once('exit', (code) => reject(new Error(`the hashing thread stopped (exit ${code})`)));
     });
-    this.worker.on('error', (e) => this.fail(e));
-    this.worker.on('exit', (code) => this.fail(new Error(`the hashing thread stopped (exit ${code})`)));
+    // Until asked for, a failure is only noted (the reader may fail first, and say why).
+    this.result.catch(() => undefined);
   }
 
-  /** A buffer of `size` bytes to read the next chunk into: the memory of one hashed, when there is one. */
-  buffer(size: number): Buffer {
-    const free = this.free.pop();
-    return free && free.byteLength === size ? Buffer.from(free) : Buffer.allocUnsafeSlow(size);
-  }
-
-  /**
-   * Hands `chunk` over: it must own its memory from offset 0 (`buffer()`) and is unusable
-   * afterwards. Resolves at once unless IN_FLIGHT chunks are still being hashed.
-   */
-  async update(chunk: Buffer): Promise<void> {
-    if (this.failure) throw this.failure;
-    if (chunk.byteOffset !== 0) chunk = Buffer.from(chunk);
-    const buffer = chunk.buffer as ArrayBuffer;
-    this.worker.postMessage({ buffer, length: chunk.length }, [buffer]);
-    if (++this.inFlight < IN_FLIGHT) return;
-    await new Promise<void>((resolve, reject) => {
-      this.waiting = resolve;
-      this.failed = reject;
-    });
-  }
-
-  /** The digest of every chunk handed over (hex); the thread ends. */
-  async digest(): Promise<string> {
-    if (this.failure) throw this.failure;
-    const sha256 = new Promise<string>((resolve, reject) => {
-      this.done = resolve;
-      this.failed = reject;
-    });
-    this.worker.postMessage(null);
+  /** The SHA-256 (hex) of the file's first `bytes` bytes. */
+  async digest(bytes: number): Promise<string> {
+    this.worker.postMessage(bytes);
     try {
-      return await sha256;
+      return await this.result;
     } finally {
       await this.close();
     }
@@ -86,10 +70,5 @@ export class OffThreadDigest {
   async close(): Promise<void> {
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    this.failed?.(e);
   }
 }

@@ -177,7 +177,9 @@ class SipLogParser {
       const at = markerAt(bytes, start, end);
       if (at !== -1) {
         const form = trcLine(bytes, start, end, at);
-        return form ? this.form(form, line, truncated) : this.text(decode(bytes, start, end), line, truncated);
+        return form
+          ? this.form(form, line, truncated)
+          : this.text(decode(bytes, start, end), line, truncated);
       }
     } else if (mayBeRead(bytes, start, end)) return this.text(decode(bytes, start, end), line, truncated);
     this.abandonHeader();

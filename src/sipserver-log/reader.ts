@@ -9,7 +9,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
-import { OffThreadDigest } from './digest.ts';
+import { HashingThread } from './digest.ts';
 
 /** No log line is this long; a longer one is reported, not buffered. */
 const MAX_LINE_BYTES = 1024 * 1024;
@@ -36,10 +36,10 @@ const OVERLONG = `longer than ${MAX_LINE_BYTES} bytes`;
 
 export async function readLines(path: string, handler: LineHandler): Promise<FileDigest> {
   const file = await open(path, 'r');
-  const hash = new OffThreadDigest();
+  const hash = new HashingThread(path);
   let bytes = 0;
   let lineNo = 0;
-  /** The start of a line that the previous chunk did not end (a copy: chunks are handed to the hash). */
+  /** The start of a line that the previous chunk did not end (a copy: chunks' memory is read into again). */
   let carry: Buffer | undefined;
   /** Inside an over-long line: its bytes are dropped up to its line end. */
   let overlong = false;
@@ -76,8 +76,11 @@ export async function readLines(path: string, handler: LineHandler): Promise<Fil
 
   let next: Promise<Buffer | undefined> | undefined;
   try {
+    // Two buffers: one is scanned while the next chunk is read into the other.
+    const buffers = [Buffer.allocUnsafeSlow(CHUNK_BYTES), Buffer.allocUnsafeSlow(CHUNK_BYTES)];
+    let reads = 0;
     const read = async (): Promise<Buffer | undefined> => {
-      const buf = hash.buffer(CHUNK_BYTES);
+      const buf = buffers[reads++ % 2] as Buffer;
       const { bytesRead } = await file.read(buf, 0, CHUNK_BYTES, null);
       return bytesRead === 0 ? undefined : buf.subarray(0, bytesRead);
     };
@@ -97,7 +100,6 @@ export async function readLines(path: string, handler: LineHandler): Promise<Fil
               overlong = true;
             }
           }
-          await hash.update(chunk);
           continue;
         }
         if (carry) {
@@ -119,10 +121,9 @@ export async function readLines(path: string, handler: LineHandler): Promise<Fil
       } else if (start < chunk.length) {
         carry = Buffer.from(chunk.subarray(start));
       }
-      await hash.update(chunk);
     }
     if (carry) one(carry, 0, carry.length, true);
-    return { bytes, sha256: await hash.digest() };
+    return { bytes, sha256: await hash.digest(bytes) };
   } finally {
     await next?.catch(() => undefined);
     await hash.close();

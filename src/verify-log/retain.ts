@@ -32,7 +32,12 @@ import { isoMicros } from '../tlib/time.ts';
 /** Requests kept. */
 const REQUESTS = new Set(['RequestRegisterAddress', 'RequestUnregisterAddress', 'RequestSendEvent']);
 /** The messages of a DN's registration, held in brief until screen-capture traffic concerns it (Held). */
-const REGISTRATION = ['RequestRegisterAddress', 'EventRegistered', 'RequestUnregisterAddress', 'EventUnregistered'];
+const REGISTRATION = [
+  'RequestRegisterAddress',
+  'EventRegistered',
+  'RequestUnregisterAddress',
+  'EventUnregistered',
+];
 const CALL_EVENTS = CALL_EVENT_NAMES;
 const EVENTS = new Set(['EventRegistered', 'EventUnregistered', 'EventACK', 'EventError', 'EventUserEvent']);
 /** What a client's session says of it (see ClientSession): read for that, never kept. */
@@ -305,7 +310,12 @@ export class Retainer {
     this.unhold(client, dn);
     const kinds = held?.kinds ?? [];
     for (let kind = 0; held && 4 * kind < kinds.length; kind++) {
-      const [seq, micros, line, reference] = kinds.slice(4 * kind, 4 * kind + 4) as [number, number, number, unknown];
+      const [seq, micros, line, reference] = kinds.slice(4 * kind, 4 * kind + 4) as [
+        number,
+        number,
+        number,
+        unknown,
+      ];
       if (seq === undefined) continue;
       const name = REGISTRATION[kind] as string;
       const message: WireMessage = {
