@@ -167,6 +167,64 @@ describe('a conforming log', () => {
   });
 });
 
+/**
+ * `count` other clients (socket and number from 0x1000), each registering a DN of its own that no
+ * screen-capture traffic goes over, all at `stamp` (`YYYY-MM-DDTHH:MM:SS.mmm`).
+ */
+function otherRegistrations(count: number, stamp: string): string[] {
+  const time = stamp.slice(11);
+  const lines: string[] = [];
+  for (let n = 0x1000; n < 0x1000 + count; n++) {
+    const client = `[${n}] (${n.toString(16).padStart(8, '0')} Other${n} 10.0.9.1:${n})`;
+    lines.push(
+      `${stamp} Trc 04541 RequestRegisterAddress received from ${client}`,
+      'message RequestRegisterAddress',
+      '\tAttributeReferenceID\t1',
+      `\tAttributeThisDN\t'${n}'`,
+      `@${time}0 [0] 8.5.000.10 send_to_client: message EventRegistered`,
+      '\tAttributeReferenceID\t1',
+      `\tAttributeThisDN\t'${n}'`,
+      `${time} Trc 04542 EventRegistered sent to ${client}`,
+    );
+  }
+  return lines;
+}
+
+describe('registrations no screen-capture traffic concerns are held in brief (issue 13 item 6)', () => {
+  test('a DN registered long before its first operation, thousands of registrations between: judged as without them', async () => {
+    const lines = fixture.split('\n');
+    const firstSend = lines.findIndex((l) => l.includes('RequestSendEvent received from'));
+    const pad = (text: string[]) => [
+      ...text.slice(0, firstSend),
+      ...otherRegistrations(2000, (lines[firstSend] as string).slice(0, 23)),
+      ...text.slice(firstSend),
+    ];
+    const plain = await verify(fixture);
+    const padded = await verify(pad(lines).join('\n'));
+    assert.equal(plain.verdict, 'passed');
+    assert.deepEqual(outcomes(padded), outcomes(plain));
+    // None of the other clients' registrations is kept, nor listed as a party.
+    assert.equal(padded.source.kept, plain.source.kept);
+    assert.equal(padded.parties.length, plain.parties.length);
+
+    // The recorder registered another DN than the one it answers on: REC-REGISTERED fails, padded or not.
+    const register = lines.findIndex((l) => /RequestRegisterAddress received from .*Recorder/.test(l));
+    const broken = [...lines];
+    let changed = 0;
+    for (let i = register; i < broken.length && changed < 2; i++) {
+      if (broken[i] !== "\tAttributeThisDN\t'7001'") continue;
+      broken[i] = "\tAttributeThisDN\t'7002'";
+      changed++;
+    }
+    assert.equal(changed, 2);
+    for (const text of [broken, pad(broken)]) {
+      const r = await verify(text.join('\n'));
+      assert.equal(rule(r, 'REC-REGISTERED')?.outcome, 'failed', rule(r, 'REC-REGISTERED')?.reason);
+      assert.equal(rule(r, 'DESK-REGISTERED')?.outcome, 'passed', rule(r, 'DESK-REGISTERED')?.reason);
+    }
+  });
+});
+
 describe('a failure names the rule, the field, expected and found, and the file and line', () => {
   test('a desktop that leaves the ConnID out during the call fails DESK-CONNID', async () => {
     const lines = fixture.split('\n');
