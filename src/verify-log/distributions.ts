@@ -38,20 +38,19 @@ export function linkDistributions(
   unshown: Map<number, readonly TeventField[]>,
 ): Map<number, string> {
   const routes = new Map<number, string>();
-  const waiting: JournalEntry[] = [];
+  const waiting = new WaitingRequests();
   let current: { key: unknown; dn: string | undefined } | undefined;
   /** The request a new distribution delivers, if any: its DN. */
   const linkOne = (event: JournalEntry): string | undefined => {
-    while (waiting[0] && waiting[0].micros < event.micros - WAIT_MICROS) waiting.shift();
-    const i = waiting.findIndex((r) => delivers(r, event));
-    const request = i === -1 ? undefined : (waiting.splice(i, 1)[0] as JournalEntry);
+    waiting.expire(event.micros - WAIT_MICROS);
+    const request = waiting.take(event);
     if (request) fillUnshown(request, event, unshown);
     return request?.message.ThisDN as string | undefined;
   };
   for (const entry of entries) {
     const name = entry.message.message;
     if (entry.direction === 'in') {
-      if (name === REQUEST && typeof entry.message.ThisDN === 'string') waiting.push(entry);
+      if (name === REQUEST && typeof entry.message.ThisDN === 'string') waiting.add(entry);
       continue;
     }
     if (NOT_DELIVERIES.has(name)) continue;
@@ -61,6 +60,53 @@ export function linkDistributions(
     if (dn !== undefined) routes.set(entry.seq, dn);
   }
   return routes;
+}
+
+/**
+ * The requests not yet linked, in log order, by their Tevent's ConnID: a delivery carries the same
+ * one, so each event looks only at the requests of its call (a busy log's call events are many, and
+ * a request nobody receives waits WAIT_MICROS).
+ */
+class WaitingRequests {
+  private readonly byConnId = new Map<unknown, JournalEntry[]>();
+  /** Every request added, in log order (to let go of those waiting too long); `first` is the oldest still there. */
+  private order: JournalEntry[] = [];
+  private first = 0;
+
+  add(request: JournalEntry): void {
+    this.order.push(request);
+    const t = tevent(request.message);
+    if (!t) return;
+    const same = this.byConnId.get(t.ConnID);
+    if (same) same.push(request);
+    else this.byConnId.set(t.ConnID, [request]);
+  }
+
+  /** Lets go of the requests sent before `micros`. */
+  expire(micros: number): void {
+    while (this.first < this.order.length && (this.order[this.first] as JournalEntry).micros < micros) {
+      const request = this.order[this.first++] as JournalEntry;
+      const connId = tevent(request.message)?.ConnID;
+      const same = this.byConnId.get(connId);
+      const at = same?.indexOf(request) ?? -1;
+      if (at !== -1) same?.splice(at, 1);
+      if (same?.length === 0) this.byConnId.delete(connId);
+    }
+    if (this.first > 1024 && this.first * 2 > this.order.length) {
+      this.order = this.order.slice(this.first);
+      this.first = 0;
+    }
+  }
+
+  /** The earliest request whose Tevent `event` delivers, no longer waiting. */
+  take(event: JournalEntry): JournalEntry | undefined {
+    const same = this.byConnId.get(event.message.ConnID);
+    const at = same?.findIndex((r) => delivers(r, event)) ?? -1;
+    if (!same || at === -1) return undefined;
+    const [request] = same.splice(at, 1);
+    if (same.length === 0) this.byConnId.delete(event.message.ConnID);
+    return request;
+  }
 }
 
 /** The Tevent's name and ThisDN, as the delivered event prints them, where the request did not show them. */
