@@ -24,6 +24,33 @@ export const LOG_SETTINGS = {
 } as const;
 
 /** `2026-11-23T10:15:00.123456Z`: ISO-8601 UTC with exactly six fractional digits. */
+/**
+ * A client's request and the reply sent to it, as a SIP Server log prints them at `stamp`
+ * (`YYYY-MM-DDTHH:MM:SS.mmm`): `requestOnly` attribute lines are the request's, `attributes` both's.
+ */
+export function requestReplyLines(o: {
+  stamp: string;
+  client: string;
+  request: string;
+  reply: string;
+  reference: number;
+  requestOnly?: string[];
+  attributes?: string[];
+}): string[] {
+  const time = o.stamp.slice(11);
+  return [
+    `${o.stamp} Trc 04541 ${o.request} received from ${o.client}`,
+    `message ${o.request}`,
+    `\tAttributeReferenceID\t${o.reference}`,
+    ...(o.requestOnly ?? []),
+    ...(o.attributes ?? []),
+    `@${time}0 [0] 8.5.000.10 send_to_client: message ${o.reply}`,
+    `\tAttributeReferenceID\t${o.reference}`,
+    ...(o.attributes ?? []),
+    `${time} Trc 04542 ${o.reply} sent to ${o.client}`,
+  ];
+}
+
 export const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 /**

@@ -26,6 +26,7 @@ import { startSimulator } from '../src/sim/index.ts';
 import { SipServerLogWriter } from '../src/sipserver-log/writer.ts';
 import type { RolePatterns } from '../src/verify-log/parties.ts';
 import { type LogVerification, verifyLog } from '../src/verify-log/verify.ts';
+import { requestReplyLines } from './helpers.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'sipserver-log-verify-'));
 after(() => rm(dir, { recursive: true, force: true }));
@@ -172,19 +173,18 @@ describe('a conforming log', () => {
  * screen-capture traffic goes over, all at `stamp` (`YYYY-MM-DDTHH:MM:SS.mmm`).
  */
 function otherRegistrations(count: number, stamp: string): string[] {
-  const time = stamp.slice(11);
   const lines: string[] = [];
   for (let n = 0x1000; n < 0x1000 + count; n++) {
     const client = `[${n}] (${n.toString(16).padStart(8, '0')} Other${n} 10.0.9.1:${n})`;
     lines.push(
-      `${stamp} Trc 04541 RequestRegisterAddress received from ${client}`,
-      'message RequestRegisterAddress',
-      '\tAttributeReferenceID\t1',
-      `\tAttributeThisDN\t'${n}'`,
-      `@${time}0 [0] 8.5.000.10 send_to_client: message EventRegistered`,
-      '\tAttributeReferenceID\t1',
-      `\tAttributeThisDN\t'${n}'`,
-      `${time} Trc 04542 EventRegistered sent to ${client}`,
+      ...requestReplyLines({
+        stamp,
+        client,
+        request: 'RequestRegisterAddress',
+        reply: 'EventRegistered',
+        reference: 1,
+        attributes: [`\tAttributeThisDN\t'${n}'`],
+      }),
     );
   }
   return lines;

@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm';
 import { parseLogFiles } from '../src/sipserver-log/parser.ts';
 import { Retainer, Selection } from '../src/verify-log/retain.ts';
 import { EXCHANGES_LISTED, verifyLog } from '../src/verify-log/verify.ts';
-import { LOG_SETTINGS } from './helpers.ts';
+import { LOG_SETTINGS, requestReplyLines } from './helpers.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -31,29 +31,28 @@ const clock = (ms: number) => new Date(Date.UTC(2026, 10, 23, 10, 16) + ms).toIS
  * no screen-capture traffic goes over it); then, if `leaves`, disconnects.
  */
 function registration(n: number, leaves: boolean, dn = false): string {
-  const label = `[${n}] (${hex(n)} App${n} 10.0.${n % 250}.1:${n % 60000})`;
-  const t = clock(n);
+  const client = `[${n}] (${hex(n)} App${n} 10.0.${n % 250}.1:${n % 60000})`;
+  const stamp = `2026-11-23T${clock(n)}`;
   return [
-    `2026-11-23T${t} Trc 04541 RequestRegisterClient received from ${label}`,
-    'message RequestRegisterClient',
-    '\tAttributeReferenceID\t1',
-    `\tAttributeApplicationName\t'App${n}'`,
-    `@${t}0 [0] 8.5.000.10 send_to_client: message EventClientRegistered`,
-    '\tAttributeReferenceID\t1',
-    `${t} Trc 04542 EventClientRegistered sent to ${label}`,
+    ...requestReplyLines({
+      stamp,
+      client,
+      request: 'RequestRegisterClient',
+      reply: 'EventClientRegistered',
+      reference: 1,
+      requestOnly: [`\tAttributeApplicationName\t'App${n}'`],
+    }),
     ...(dn
-      ? [
-          `2026-11-23T${t} Trc 04541 RequestRegisterAddress received from ${label}`,
-          'message RequestRegisterAddress',
-          '\tAttributeReferenceID\t2',
-          `\tAttributeThisDN\t'${n}'`,
-          `@${t}0 [0] 8.5.000.10 send_to_client: message EventRegistered`,
-          '\tAttributeReferenceID\t2',
-          `\tAttributeThisDN\t'${n}'`,
-          `${t} Trc 04542 EventRegistered sent to ${label}`,
-        ]
+      ? requestReplyLines({
+          stamp,
+          client,
+          request: 'RequestRegisterAddress',
+          reply: 'EventRegistered',
+          reference: 2,
+          attributes: [`\tAttributeThisDN\t'${n}'`],
+        })
       : []),
-    ...(leaves ? [`2026-11-23T${t} Std 04524 Client ${n} disconnected`] : []),
+    ...(leaves ? [`${stamp} Std 04524 Client ${n} disconnected`] : []),
   ].join('\n');
 }
 
