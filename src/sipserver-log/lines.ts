@@ -4,7 +4,7 @@
  * no zone, and the writer and parser agree.
  */
 
-import { bytesAre, decode as decodeBytes } from './decode.ts';
+import { bytesAre, decode as decodeBytes, type RecurringText } from './decode.ts';
 import { escapeLogText, unescapeLogText } from './escape.ts';
 
 /** A client as the T-Server's log names it: `[612] (0000000b DesktopApp 10.0.0.7:51234)`. */
@@ -403,11 +403,17 @@ const SENT_TO = ' sent to ';
 
 /**
  * A `Trc 04541 <name> received from <client>` or `Trc 04542 <name> sent to <client>` line (most of
- * the T-Lib lines of a log) read from its bytes, decoding only its timestamp, name and client; `at`:
- * where its first marker stands (markerAt). Undefined when the line is not one, or not plain ASCII
+ * the T-Lib lines of a log) read from its bytes, decoding only its timestamp, name and client (those
+ * two through `texts`: they recur); `at`: where its first marker stands (markerAt). Undefined when the line is not one, or not plain ASCII
  * there (then `classify` reads its text).
  */
-export function trcLine(bytes: Buffer, start: number, end: number, at: number): LineForm | undefined {
+export function trcLine(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  at: number,
+  texts: RecurringText,
+): LineForm | undefined {
   if (!bytesAre(bytes, at, TRC_TEXT)) return undefined;
   const kind = bytes[at + 9];
   if ((kind !== 49 && kind !== 50) /* 1, 2 */ || bytes[at + 10] !== 32) return undefined;
@@ -419,10 +425,10 @@ export function trcLine(bytes: Buffer, start: number, end: number, at: number): 
   const words = received ? RECEIVED_FROM : SENT_TO;
   if (!bytesAre(bytes, nameEnd, words)) return undefined;
   const clientStart = nameEnd + words.length;
-  const client = decodeBytes(bytes, clientStart, end);
+  const client = texts.decode(bytes, clientStart, end);
   // A character decoded from several bytes: the text path reads it as its own rules say.
   if (client.length !== end - clientStart || client.includes('\r')) return undefined;
-  const name = canonicalName(decodeBytes(bytes, nameStart, nameEnd));
+  const name = canonicalName(texts.decode(bytes, nameStart, nameEnd));
   const stamp = parseStamp(decodeBytes(bytes, start, at));
   if (!stamp) return { form: 'unplaced', name, why: UNREADABLE_TIME };
   return { form: received ? 'received' : 'sent', name, client, stamp };

@@ -16,7 +16,7 @@ import { DISCONNECTED, type Direction, type SourceRef } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 import { AttributeReader, type AttributeSelection, type TeventField } from './attributes.ts';
 import { detached } from './compact.ts';
-import { bytesAre, decode } from './decode.ts';
+import { bytesAre, decode, RecurringText } from './decode.ts';
 import {
   type ClockStep,
   classify,
@@ -149,6 +149,8 @@ class SipLogParser {
   private numbers = new Map<number, LogClient>();
   /** The client number last seen on each socket: a disconnection names the socket. */
   private readonly sockets = new Map<number, number>();
+  /** Client and message names as Trc lines print them, decoded once while they recur. */
+  private readonly texts = new RecurringText(CLIENTS_CACHED);
   /** Each file's header (the server that wrote it). */
   readonly headers = new Map<string, ServerHeader>();
 
@@ -176,7 +178,7 @@ class SipLogParser {
       // A line that starts with a timestamp: read if it holds a marker, from its bytes if it can be.
       const at = markerAt(bytes, start, end);
       if (at !== -1) {
-        const form = trcLine(bytes, start, end, at);
+        const form = trcLine(bytes, start, end, at, this.texts);
         return form
           ? this.form(form, line, truncated)
           : this.text(decode(bytes, start, end), line, truncated);
