@@ -7,7 +7,7 @@
  * folder and reused; `BENCH_SIPSERVER_LOG_MB` sets a smaller one (e.g. 200) for a quick run.
  */
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newlineScanBaseline, readlineBaseline } from '../lib/line-baselines.ts';
 import { buildPackage, type TimedCli, timeCli } from '../lib/proc.ts';
@@ -49,6 +49,7 @@ export const sipServerLog: BenchCase = {
   async run(): Promise<BenchRow[]> {
     const { path, log } = await benchLog();
     buildPackage();
+    const loadBefore = loadavg()[0] as number;
     const reports = await mkdtemp(join(tmpdir(), 'screencap-bench-'));
     try {
       // The scan reads the file first: every figure after it reads from the page cache alike.
@@ -62,6 +63,8 @@ export const sipServerLog: BenchCase = {
       const verdict = /^Verdict: (.*)$/m.exec(run.out)?.[1] ?? 'no verdict printed';
       const read = /^ {2}(\d+ T-Lib messages read.*)$/m.exec(run.out)?.[1] ?? '';
       const size = `${(log.bytes / MB).toFixed(0)} MB`;
+      // The machine is shared: every figure of this run saw this much other work (2 cores: above 2 is contention).
+      const load = `load average ${loadBefore.toFixed(1)} -> ${(loadavg()[0] as number).toFixed(1)} over ${cpus().length} cores`;
       const held = `${size}: ${log.calls} calls on 200 agent DNs, ${log.sessions} screen-capture sessions (${log.exchanges} exchanges)`;
       return [
         {
@@ -87,7 +90,7 @@ export const sipServerLog: BenchCase = {
           baseline: 'sipserver-log.readline',
           target: { compare: 'at-least', value: 250 },
           ...(run.peakRss === undefined ? {} : { peakRss: run.peakRss }),
-          note: `exit ${run.code}, verdict ${verdict}; ${held}; ${read}; ${run.seconds.toFixed(1)} s wall, start-up and reports included (issue 14 asks >= 80 MB/s)`,
+          note: `exit ${run.code}, verdict ${verdict}; ${held}; ${read}; ${run.seconds.toFixed(1)} s wall, start-up and reports included (issue 14 asks >= 80 MB/s); ${load}`,
         },
         ...(run.peakRss === undefined
           ? []
