@@ -21,6 +21,8 @@ await build({
   entryPoints: {
     cli: 'src/cli/main.ts',
     index: 'src/index.ts',
+    // Cucumber imports it by its path (src/report/run-dir.ts).
+    'allure-results': 'src/report/allure-results.ts',
     ...(await cucumberEntries('steps')),
     ...(await cucumberEntries('support')),
   },

@@ -1,0 +1,71 @@
+/**
+ * The Cucumber formatter that writes a run's allure-results: allure-cucumberjs's own, with a writer
+ * that does not flush each file to disk. allure-js-commons' writer calls fsync on every result and
+ * attachment (some 600 a run, each blocking the scenarios: about a second of a run here); these
+ * files are read back by the same run's Allure report and hashed into its manifest moments later,
+ * from the page cache, so surviving a power cut mid-run buys nothing.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IFormatterOptions } from '@cucumber/cucumber';
+import * as allureCucumber from 'allure-cucumberjs/reporter';
+import { stringifyEnvInfo, type Writer } from 'allure-js-commons/sdk/reporter';
+
+// Its types describe its CommonJS build (the class is `exports.default`); Node imports its ES module
+// build, whose default export is the class.
+const AllureCucumberReporter = allureCucumber.default as unknown as typeof allureCucumber.default.default;
+
+/** Writes each file of the results folder as it comes, complete, under the name Allure reads. */
+export class ResultsWriter implements Writer {
+  constructor(readonly resultsDir: string) {
+    mkdirSync(resultsDir, { recursive: true });
+  }
+
+  private write(name: string, data: string | Buffer): void {
+    writeFileSync(join(this.resultsDir, name), data);
+  }
+
+  writeResult(result: Parameters<Writer['writeResult']>[0]): void {
+    this.write(`${result.uuid}-result.json`, JSON.stringify(result));
+  }
+
+  writeGroup(group: Parameters<Writer['writeGroup']>[0]): void {
+    this.write(`${group.uuid}-container.json`, JSON.stringify(group));
+  }
+
+  writeAttachment(name: string, content: Buffer): void {
+    this.write(name, content);
+  }
+
+  writeAttachmentFromPath(name: string, from: string): void {
+    copyFileSync(from, join(this.resultsDir, name));
+  }
+
+  writeEnvironmentInfo(info: Parameters<Writer['writeEnvironmentInfo']>[0]): void {
+    this.write('environment.properties', stringifyEnvInfo(info));
+  }
+
+  writeCategoriesDefinitions(categories: Parameters<Writer['writeCategoriesDefinitions']>[0]): void {
+    this.write('categories.json', JSON.stringify(categories));
+  }
+
+  writeGlobals(name: string, globals: Parameters<Writer['writeGlobals']>[1]): void {
+    this.write(name, JSON.stringify(globals));
+  }
+}
+
+/**
+ * allure-cucumberjs's formatter, its results written by ResultsWriter: it hands the options it does
+ * not read itself (here `writer`) to allure-js-commons' runtime, over its default writer.
+ */
+export default class AllureResultsFormatter extends AllureCucumberReporter {
+  constructor(options: IFormatterOptions) {
+    const { resultsDir } = options.parsedArgvOptions as { resultsDir?: unknown };
+    if (typeof resultsDir !== 'string')
+      throw new Error('the Allure formatter needs formatOptions.resultsDir');
+    super({
+      ...options,
+      parsedArgvOptions: { ...options.parsedArgvOptions, writer: new ResultsWriter(resultsDir) },
+    });
+  }
+}
