@@ -6,7 +6,7 @@
 import { cp, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HarnessConfig } from '../config/schema.ts';
-import { generateAllureReport } from '../report/allure.ts';
+import { AllureCli, generateAllureReport } from '../report/allure.ts';
 import { configurationSnapshot, evidenceSources } from '../report/configuration.ts';
 import { writeExchangeFile } from '../report/exchanges.ts';
 import { HARNESS_ROOT, type SutIdentity } from '../report/metadata.ts';
@@ -48,12 +48,17 @@ export class ReportedRun {
   /** Kept to rebuild Cucumber's own reports if the run never closes them. */
   private readonly envelopes: Envelope[] = [];
   private lastMessageAt = Date.now();
+  /** Started with the run, so that Allure has loaded by the time its report is made. */
+  private readonly allure: AllureCli | undefined;
 
   private constructor(
     private readonly bundle: Bundle,
     private readonly facts: RunFacts,
-    private readonly options: ReportOptions,
-  ) {}
+    options: ReportOptions,
+  ) {
+    // Asked not to (`run --no-allure-report`): its results stay, for `allure generate` later.
+    this.allure = options.allureReport === false ? undefined : AllureCli.start();
+  }
 
   static async start(
     reportsRoot: string,
@@ -147,6 +152,10 @@ export class ReportedRun {
   /** The Gherkin that ran, the Allure report and the debug file; returns what could not be made. */
   private async artifacts(): Promise<string[]> {
     const problems: string[] = [];
+    // Made meanwhile: Allure is a process of its own.
+    const allure = this.allureReport().catch((e: Error) => {
+      problems.push(e.message);
+    });
     // The Gherkin that was run travels with its evidence, under the manifest like every artifact.
     await cp(join(HARNESS_ROOT, 'features'), join(this.run.dir, 'features'), {
       recursive: true,
@@ -158,16 +167,17 @@ export class ReportedRun {
       const text = failures.map((f) => `${f.scenario}\n  step: ${f.step}\n${f.message}\n`).join('\n');
       await writeFile(join(this.run.dir, DEBUG_FILE), redact(text));
     }
-    const results = join(this.run.dir, 'allure-results');
-    // Asked not to (`run --no-allure-report`): its results stay, for `allure generate` later.
-    if (this.options.allureReport === false) return problems;
-    if (await exists(results)) {
-      await generateAllureReport(results, join(this.run.dir, 'allure-report')).catch((e: Error) =>
-        problems.push(e.message),
-      );
-    } else {
-      problems.push('no Allure results were written, so there is no Allure report');
-    }
+    await allure;
     return problems;
+  }
+
+  private async allureReport(): Promise<void> {
+    if (!this.allure) return;
+    const results = join(this.run.dir, 'allure-results');
+    if (!(await exists(results))) {
+      this.allure.dispose();
+      throw new Error('no Allure results were written, so there is no Allure report');
+    }
+    await generateAllureReport(results, join(this.run.dir, 'allure-report'), this.allure);
   }
 }

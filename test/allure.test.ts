@@ -1,0 +1,109 @@
+/** The Allure side of a run: its results written without a flush per file, its report made by a child started ahead. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { IFormatterOptions } from '@cucumber/cucumber';
+import { AllureCli, generateAllureReport } from '../src/report/allure.ts';
+import AllureResultsFormatter, { ResultsWriter } from '../src/report/allure-results.ts';
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function scratch(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'screencap-allure-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('allure-results', () => {
+  test('each result, container and attachment is one file, complete, under the name Allure reads', async () => {
+    const dir = join(await scratch(), 'allure-results');
+    const writer = new ResultsWriter(dir);
+    const result = { uuid: 'r1', name: 'a scenario', historyId: 'h', status: 'passed' } as Parameters<
+      ResultsWriter['writeResult']
+    >[0];
+    writer.writeResult(result);
+    writer.writeGroup({ uuid: 'g1', children: ['r1'], befores: [], afters: [] });
+    writer.writeAttachment('a-attachment.svg', Buffer.from('<svg/>'));
+    writer.writeEnvironmentInfo({ 'node version': 'v20', empty: undefined });
+    assert.deepEqual((await readdir(dir)).sort(), [
+      'a-attachment.svg',
+      'environment.properties',
+      'g1-container.json',
+      'r1-result.json',
+    ]);
+    assert.deepEqual(JSON.parse(await readFile(join(dir, 'r1-result.json'), 'utf8')), result);
+    assert.equal(await readFile(join(dir, 'a-attachment.svg'), 'utf8'), '<svg/>');
+    assert.equal(await readFile(join(dir, 'environment.properties'), 'utf8'), 'node\\ version=v20');
+  });
+
+  test("the formatter is allure-cucumberjs's, writing through ResultsWriter into formatOptions.resultsDir", async () => {
+    const resultsDir = join(await scratch(), 'allure-results');
+    const hooks = {
+      beforeTestCaseHookDefinitions: [],
+      afterTestCaseHookDefinitions: [],
+      beforeTestRunHookDefinitions: [],
+      afterTestRunHookDefinitions: [],
+    };
+    const options = {
+      eventBroadcaster: new PassThrough(),
+      supportCodeLibrary: hooks,
+      parsedArgvOptions: { resultsDir },
+      stream: new PassThrough(),
+      log: () => {},
+      cleanup: async () => {},
+    } as unknown as IFormatterOptions;
+    // allure-cucumberjs keeps its runtime private: read it as the runtime it is.
+    const formatter = new AllureResultsFormatter(options) as unknown as {
+      allureRuntime: { writer: unknown };
+    };
+    const writer = formatter.allureRuntime.writer;
+    assert.ok(writer instanceof ResultsWriter, `the runtime writes through ${String(writer)}`);
+    assert.equal(writer.resultsDir, resultsDir);
+    assert.throws(
+      () => new AllureResultsFormatter({ ...options, parsedArgvOptions: {} }),
+      /needs formatOptions\.resultsDir/,
+    );
+  });
+});
+
+describe('the Allure command line started ahead', () => {
+  test('what it printed is the error when generating fails', async () => {
+    const dir = await scratch();
+    await assert.rejects(
+      generateAllureReport(join(dir, 'no-such-results'), join(dir, 'report'), AllureCli.start()),
+      (e: Error) =>
+        e.message.startsWith('allure generate failed: ') && /no-such-results|results/i.test(e.message),
+    );
+  });
+
+  test('one that has ended before it was asked is started again', async () => {
+    const dir = await scratch();
+    const ended = AllureCli.start();
+    ended.dispose();
+    await assert.rejects(
+      generateAllureReport(join(dir, 'no-such-results'), join(dir, 'report'), ended),
+      // Allure's own answer, not the ended child's: a new one ran.
+      (e: Error) => /no-such-results|results/i.test(e.message) && !/signal/.test(e.message),
+    );
+  });
+
+  test('a process that never asks for a report is not kept waiting by it', async () => {
+    const module = fileURLToPath(new URL('../src/report/allure.ts', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '-e', `import(${JSON.stringify(module)}).then((m) => m.AllureCli.start())`],
+      { stdio: 'ignore' },
+    );
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code, signal] = await once(child, 'exit');
+    clearTimeout(timer);
+    assert.deepEqual([code, signal], [0, null]);
+  });
+});
