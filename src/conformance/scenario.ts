@@ -25,7 +25,7 @@ import { interruptionsIn } from '../rules/recovery.ts';
 import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
 import type { HarnessSettings } from '../settings.ts';
 import { type Simulator, startSimulator } from '../sim/index.ts';
-import { startWorkspaceFront, type WorkspaceFront } from '../sim/workspace/front.ts';
+import type { WorkspaceFront } from '../sim/workspace/front.ts';
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import type { TReply, WireMessage } from '../tlib/messages.ts';
 import { nowMicros } from '../tlib/time.ts';
@@ -223,6 +223,8 @@ export class ScenarioHarness {
     const staging = stagingSeat(this.settings.config);
     if (staging) return staging;
     const agents = frontAgents(this.settings.config, this.agents());
+    // Loaded by the scenarios that use it (CometD's server and its transports).
+    const { startWorkspaceFront } = await import('../sim/workspace/front.ts');
     this.front ??= await startWorkspaceFront({
       tserver: await this.endpoint(),
       agents,

@@ -7,7 +7,7 @@
 import type { HarnessConfig } from '../config/schema.ts';
 import type { WorkspaceAgent } from '../config/workspace-agents.ts';
 import type { Journal } from '../journal.ts';
-import { WorkspaceLink } from '../link/workspace-link.ts';
+import type { WorkspaceLink } from '../link/workspace-link.ts';
 import { type AgentModel, agentModel } from '../rules/voice-calls.ts';
 import { defaultAgents, dnsOf } from '../sim/workspace/agents.ts';
 import { authFromEnv, type WorkspaceAuth } from '../workspace/auth.ts';
@@ -68,11 +68,13 @@ export function frontSeat(url: string, agents: readonly WorkspaceAgent[]): Works
   };
 }
 
-export function connectWorkspaceDesktop(
+/** The Workspace API client (CometD and its transports) is loaded only by the runs that use it. */
+export async function connectWorkspaceDesktop(
   seat: WorkspaceSeat,
   dn: string,
   options: { party: string; journal?: Journal; timeoutMs: number },
 ): Promise<WorkspaceLink> {
+  const { WorkspaceLink } = await import('../link/workspace-link.ts');
   return WorkspaceLink.connect({
     url: seat.url,
     ...(seat.authUrl ? { authUrl: seat.authUrl } : {}),
