@@ -48,6 +48,9 @@ function sameEndpoint(a: string | undefined, b: string): boolean {
   return a !== undefined && plain(a) === plain(b);
 }
 
+/** How long the harness's own desktops and recorders wait before their first reconnection attempt. */
+const HARNESS_FIRST_BACKOFF_MS = 5;
+
 /** Who receives: a harness party by its journal name, or the system under test in a seat. */
 export type Receiver = { party: string } | { sut: 'desktop' | 'recorder' };
 
@@ -164,6 +167,9 @@ export class ScenarioHarness {
         this.partyLinks.set(party, { link: current, since });
         return current;
       },
+      // The simulator is back within milliseconds: a first wait of 50 ms (the default, polite to a
+      // real T-Server) would be most of a recovery scenario; attempts still back off from here.
+      initialBackoffMs: HARNESS_FIRST_BACKOFF_MS,
       log: (line) => this.recoveryLog.push(line),
     });
     this.links.push(link);
