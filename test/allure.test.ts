@@ -32,6 +32,7 @@ describe('allure-results', () => {
     writer.writeGroup({ uuid: 'g1', children: ['r1'], befores: [], afters: [] });
     writer.writeAttachment('a-attachment.svg', Buffer.from('<svg/>'));
     writer.writeEnvironmentInfo({ 'node version': 'v20', empty: undefined });
+    await writer.flushed();
     assert.deepEqual((await readdir(dir)).sort(), [
       'a-attachment.svg',
       'environment.properties',
@@ -41,6 +42,12 @@ describe('allure-results', () => {
     assert.deepEqual(JSON.parse(await readFile(join(dir, 'r1-result.json'), 'utf8')), result);
     assert.equal(await readFile(join(dir, 'a-attachment.svg'), 'utf8'), '<svg/>');
     assert.equal(await readFile(join(dir, 'environment.properties'), 'utf8'), 'node\\ version=v20');
+  });
+
+  test('a file that could not be written is named once the writes are awaited', async () => {
+    const writer = new ResultsWriter(join(await scratch(), 'allure-results'));
+    writer.writeAttachment('no-such-folder/a-attachment.txt', Buffer.from('x'));
+    await assert.rejects(writer.flushed(), /could not write the Allure results: .*no-such-folder/);
   });
 
   test("the formatter is allure-cucumberjs's, writing through ResultsWriter into formatOptions.resultsDir", async () => {
@@ -66,6 +73,10 @@ describe('allure-results', () => {
     const writer = formatter.allureRuntime.writer;
     assert.ok(writer instanceof ResultsWriter, `the runtime writes through ${String(writer)}`);
     assert.equal(writer.resultsDir, resultsDir);
+    // Cucumber's run ends when its formatters have finished: by then, every result is written.
+    writer.writeResult({ uuid: 'r2' } as Parameters<ResultsWriter['writeResult']>[0]);
+    await (formatter as unknown as AllureResultsFormatter).finished();
+    assert.deepEqual(await readdir(resultsDir), ['r2-result.json']);
     assert.throws(
       () => new AllureResultsFormatter({ ...options, parsedArgvOptions: {} }),
       /needs formatOptions\.resultsDir/,

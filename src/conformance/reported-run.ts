@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { HarnessConfig } from '../config/schema.ts';
 import { AllureCli, generateAllureReport } from '../report/allure.ts';
 import { configurationSnapshot, evidenceSources } from '../report/configuration.ts';
-import { writeExchangeFile } from '../report/exchanges.ts';
+import { ExchangeWriter } from '../report/exchanges.ts';
 import { HARNESS_ROOT, type SutIdentity } from '../report/metadata.ts';
 import { rebuildCucumberReports } from '../report/partial.ts';
 import { cucumberOutputs, type RunDir } from '../report/run-dir.ts';
@@ -50,12 +50,14 @@ export class ReportedRun {
   private lastMessageAt = Date.now();
   /** Started with the run, so that Allure has loaded by the time its report is made. */
   private readonly allure: AllureCli | undefined;
+  private readonly evidence: ExchangeWriter;
 
   private constructor(
     private readonly bundle: Bundle,
     private readonly facts: RunFacts,
     options: ReportOptions,
   ) {
+    this.evidence = new ExchangeWriter(bundle.run.dir);
     // Asked not to (`run --no-allure-report`): its results stay, for `allure generate` later.
     this.allure = options.allureReport === false ? undefined : AllureCli.start();
   }
@@ -91,7 +93,7 @@ export class ReportedRun {
     const folder = a?.fileName && this.collector.evidenceFolder(a.testCaseStartedId ?? '');
     if (!a?.fileName || !folder) return;
     const body = a.contentEncoding === 'BASE64' ? Buffer.from(a.body, 'base64') : a.body;
-    writeExchangeFile(this.run.dir, folder, a.fileName, body);
+    this.evidence.write(folder, a.fileName, body);
   }
 
   /** The result so far of a run that stopped before Cucumber finished (`why`: in words). */
@@ -133,6 +135,8 @@ export class ReportedRun {
 
   private async write(result: SuiteResult, cucumberClosed: boolean): Promise<WrittenReport> {
     if (!cucumberClosed) await rebuildCucumberReports(this.run.dir, [...this.envelopes]);
+    // What the certificate links to and the manifest hashes is on disk first.
+    await this.evidence.flushed();
     const { config, signer, ...facts } = this.facts;
     return this.bundle.write({
       result,

@@ -1,11 +1,13 @@
 /**
  * The Cucumber formatter that writes a run's allure-results: allure-cucumberjs's own, with a writer
- * that does not flush each file to disk. allure-js-commons' writer calls fsync on every result and
- * attachment (some 600 a run, each blocking the scenarios: about a second of a run here); these
- * files are read back by the same run's Allure report and hashed into its manifest moments later,
- * from the page cache, so surviving a power cut mid-run buys nothing.
+ * that neither flushes each file to disk nor makes the scenarios wait for it. allure-js-commons'
+ * writer calls fsync on every result and attachment, synchronously (some 600 a run: about a
+ * second of a run here); these files are read back by the same run's Allure report and hashed into
+ * its manifest moments later, from the page cache, so surviving a power cut mid-run buys nothing.
+ * They are written in the background and all written before Cucumber's run ends.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IFormatterOptions } from '@cucumber/cucumber';
 import * as allureCucumber from 'allure-cucumberjs/reporter';
@@ -15,14 +17,35 @@ import { stringifyEnvInfo, type Writer } from 'allure-js-commons/sdk/reporter';
 // build, whose default export is the class.
 const AllureCucumberReporter = allureCucumber.default as unknown as typeof allureCucumber.default.default;
 
-/** Writes each file of the results folder as it comes, complete, under the name Allure reads. */
+/**
+ * Writes each file of the results folder as it comes (its content as it was then), under the name
+ * Allure reads, in the background; `flushed()` resolves once every one is written.
+ */
 export class ResultsWriter implements Writer {
+  private readonly pending = new Set<Promise<void>>();
+  private failure: Error | undefined;
+
   constructor(readonly resultsDir: string) {
     mkdirSync(resultsDir, { recursive: true });
   }
 
+  private track(write: Promise<void>): void {
+    const done: Promise<void> = write
+      .catch((e: Error) => {
+        this.failure ??= e;
+      })
+      .finally(() => this.pending.delete(done));
+    this.pending.add(done);
+  }
+
   private write(name: string, data: string | Buffer): void {
-    writeFileSync(join(this.resultsDir, name), data);
+    this.track(writeFile(join(this.resultsDir, name), data));
+  }
+
+  /** Resolves once every file asked for so far is written; rejects naming the first that could not be. */
+  async flushed(): Promise<void> {
+    await Promise.all(this.pending);
+    if (this.failure) throw new Error(`could not write the Allure results: ${this.failure.message}`);
   }
 
   writeResult(result: Parameters<Writer['writeResult']>[0]): void {
@@ -38,7 +61,7 @@ export class ResultsWriter implements Writer {
   }
 
   writeAttachmentFromPath(name: string, from: string): void {
-    copyFileSync(from, join(this.resultsDir, name));
+    this.track(copyFile(from, join(this.resultsDir, name)));
   }
 
   writeEnvironmentInfo(info: Parameters<Writer['writeEnvironmentInfo']>[0]): void {

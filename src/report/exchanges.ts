@@ -4,6 +4,7 @@
  * each one. A live run, verify-log and load write them through here alike.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const EXCHANGES_DIR = 'exchanges';
@@ -49,6 +50,18 @@ export class ExchangeFolders {
   }
 }
 
+/** Where one evidence file of a scenario goes (its bundle name), or undefined for an attachment that is not one. */
+function evidencePath(
+  bundleDir: string,
+  folder: string,
+  fileName: string,
+): { dir: string; file: string } | undefined {
+  const name = BUNDLE_NAMES[fileName];
+  if (!name) return undefined;
+  const dir = join(bundleDir, folder);
+  return { dir, file: join(dir, name) };
+}
+
 /** Writes one evidence file of a scenario under its bundle name; other attachments are not evidence files. */
 export function writeExchangeFile(
   bundleDir: string,
@@ -56,15 +69,47 @@ export function writeExchangeFile(
   fileName: string,
   body: string | Buffer,
 ): void {
-  const name = BUNDLE_NAMES[fileName];
-  if (!name) return;
-  const path = join(bundleDir, folder, name);
+  const path = evidencePath(bundleDir, folder, fileName);
+  if (!path) return;
   try {
-    writeFileSync(path, body);
+    writeFileSync(path.file, body);
   } catch (e) {
     // The scenario's first file makes its folder (verify-log writes hundreds: no mkdir per file).
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(join(bundleDir, folder), { recursive: true });
-    writeFileSync(path, body);
+    mkdirSync(path.dir, { recursive: true });
+    writeFileSync(path.file, body);
+  }
+}
+
+/**
+ * writeExchangeFile for a run under way: the files are written in the background, in order within
+ * each scenario's folder (made once), so the scenarios never wait for the disk; `flushed()` resolves
+ * once every one is written.
+ */
+export class ExchangeWriter {
+  /** Per folder, its last write: the next one in that folder follows it. */
+  private readonly folders = new Map<string, Promise<void>>();
+  private failure: Error | undefined;
+
+  constructor(private readonly bundleDir: string) {}
+
+  write(folder: string, fileName: string, body: string | Buffer): void {
+    const path = evidencePath(this.bundleDir, folder, fileName);
+    if (!path) return;
+    const before = this.folders.get(path.dir) ?? mkdir(path.dir, { recursive: true }).then(() => {});
+    this.folders.set(
+      path.dir,
+      before
+        .then(() => writeFile(path.file, body))
+        .catch((e: Error) => {
+          this.failure ??= e;
+        }),
+    );
+  }
+
+  /** Resolves once every file asked for so far is written; rejects naming the first that could not be. */
+  async flushed(): Promise<void> {
+    await Promise.all(this.folders.values());
+    if (this.failure) throw new Error(`could not write the scenarios' evidence: ${this.failure.message}`);
   }
 }
