@@ -2,14 +2,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { IFormatterOptions } from '@cucumber/cucumber';
-import { AllureCli, generateAllureReport } from '../src/report/allure.ts';
+import { AllureReportProcess, generateAllureReport } from '../src/report/allure.ts';
 import AllureResultsFormatter, { ResultsWriter } from '../src/report/allure-results.ts';
 
 const dirs: string[] = [];
@@ -84,24 +84,31 @@ describe('allure-results', () => {
   });
 });
 
-describe('the Allure command line started ahead', () => {
-  test('what it printed is the error when generating fails', async () => {
+describe('the Allure report started ahead', () => {
+  /** Results that exist, and an output folder Allure cannot make (a file stands where its parent would). */
+  async function unwritable(): Promise<[string, string]> {
     const dir = await scratch();
+    await mkdir(join(dir, 'allure-results'));
+    await writeFile(join(dir, 'a-file'), '');
+    return [join(dir, 'allure-results'), join(dir, 'a-file', 'report')];
+  }
+
+  test('what Allure said is the error when generating fails', async () => {
+    const [results, report] = await unwritable();
     await assert.rejects(
-      generateAllureReport(join(dir, 'no-such-results'), join(dir, 'report'), AllureCli.start()),
-      (e: Error) =>
-        e.message.startsWith('allure generate failed: ') && /no-such-results|results/i.test(e.message),
+      generateAllureReport(results, report, AllureReportProcess.start(results, report)),
+      (e: Error) => e.message.startsWith('allure generate failed: ') && /a-file/.test(e.message),
     );
   });
 
   test('one that has ended before it was asked is started again', async () => {
-    const dir = await scratch();
-    const ended = AllureCli.start();
+    const [results, report] = await unwritable();
+    const ended = AllureReportProcess.start(results, report);
     ended.dispose();
     await assert.rejects(
-      generateAllureReport(join(dir, 'no-such-results'), join(dir, 'report'), ended),
+      generateAllureReport(results, report, ended),
       // Allure's own answer, not the ended child's: a new one ran.
-      (e: Error) => /no-such-results|results/i.test(e.message) && !/signal/.test(e.message),
+      (e: Error) => /a-file/.test(e.message) && !/signal/.test(e.message),
     );
   });
 
@@ -109,7 +116,12 @@ describe('the Allure command line started ahead', () => {
     const module = fileURLToPath(new URL('../src/report/allure.ts', import.meta.url));
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '-e', `import(${JSON.stringify(module)}).then((m) => m.AllureCli.start())`],
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import(${JSON.stringify(module)}).then((m) => m.AllureReportProcess.start('results', 'report'))`,
+      ],
       { stdio: 'ignore' },
     );
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);

@@ -6,7 +6,7 @@
 import { cp, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HarnessConfig } from '../config/schema.ts';
-import { AllureCli, generateAllureReport } from '../report/allure.ts';
+import { AllureReportProcess, generateAllureReport } from '../report/allure.ts';
 import { configurationSnapshot, evidenceSources } from '../report/configuration.ts';
 import { ExchangeWriter } from '../report/exchanges.ts';
 import { HARNESS_ROOT, type SutIdentity } from '../report/metadata.ts';
@@ -49,7 +49,7 @@ export class ReportedRun {
   private readonly envelopes: Envelope[] = [];
   private lastMessageAt = Date.now();
   /** Started with the run, so that Allure has loaded by the time its report is made. */
-  private readonly allure: AllureCli | undefined;
+  private readonly allure: AllureReportProcess | undefined;
   private readonly evidence: ExchangeWriter;
 
   private constructor(
@@ -59,7 +59,10 @@ export class ReportedRun {
   ) {
     this.evidence = new ExchangeWriter(bundle.run.dir);
     // Asked not to (`run --no-allure-report`): its results stay, for `allure generate` later.
-    this.allure = options.allureReport === false ? undefined : AllureCli.start();
+    this.allure =
+      options.allureReport === false
+        ? undefined
+        : AllureReportProcess.start(this.allureResults, this.allureReportDir);
   }
 
   static async start(
@@ -175,13 +178,20 @@ export class ReportedRun {
     return problems;
   }
 
+  private get allureResults(): string {
+    return join(this.run.dir, 'allure-results');
+  }
+
+  private get allureReportDir(): string {
+    return join(this.run.dir, 'allure-report');
+  }
+
   private async allureReport(): Promise<void> {
     if (!this.allure) return;
-    const results = join(this.run.dir, 'allure-results');
-    if (!(await exists(results))) {
+    if (!(await exists(this.allureResults))) {
       this.allure.dispose();
       throw new Error('no Allure results were written, so there is no Allure report');
     }
-    await generateAllureReport(results, join(this.run.dir, 'allure-report'), this.allure);
+    await generateAllureReport(this.allureResults, this.allureReportDir, this.allure);
   }
 }

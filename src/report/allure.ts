@@ -1,14 +1,15 @@
 /**
- * The single-file Allure 3 HTML report, generated from the run's allure-results by the Allure CLI
- * (configured by allurerc.mjs at the harness root; a child process, as Allure exits on its errors),
- * then made to work offline. The child is started ahead (AllureCli.start, allure-cli-child.mjs):
- * it loads Allure while the run goes on, and only generates once asked.
+ * The single-file Allure 3 HTML report, generated from the run's allure-results by Allure's report
+ * API as `allure generate` does (configured by allurerc.mjs at the harness root), then made to work
+ * offline. A child process makes it (allure-report-child.mjs), as Allure exits on its errors; it is
+ * started with the run (AllureReportProcess.start), loads Allure and prepares the report while the
+ * scenarios run, and reads the results and writes the report once asked.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { HARNESS_ROOT } from './metadata.ts';
 
 /** What is kept of the child's output for an error message: its end. */
@@ -33,10 +34,10 @@ export function offlineAllureHtml(html: string): string {
   return stripped;
 }
 
-/** A child running the Allure command line, started before it is given its arguments. */
-export class AllureCli {
+/** A child making one Allure report, started before its results are complete. */
+export class AllureReportProcess {
   private output = '';
-  /** How the child ended (a spawn that failed ends it too). */
+  /** Why the child failed, or undefined once it wrote the report (a spawn that failed ends it too). */
   private readonly ended: Promise<string | undefined>;
 
   private constructor(private readonly child: ChildProcess) {
@@ -53,26 +54,26 @@ export class AllureCli {
         ),
       );
     });
-    // Until asked to run, it keeps nobody waiting: a harness that ends without a report just ends.
+    // Until asked, it keeps nobody waiting: a harness that ends without a report just ends.
     this.hold(false);
   }
 
-  /** Starts the child: it loads Allure's modules meanwhile. */
-  static start(): AllureCli {
-    // Where npm put Allure: under the harness in a checkout, hoisted beside it when installed as a package.
-    const cli = join(dirname(fileURLToPath(import.meta.resolve('allure'))), '..', 'cli.js');
+  /** Starts the child for the report of `resultsDir` into `outputDir`: it loads Allure meanwhile. */
+  static start(resultsDir: string, outputDir: string): AllureReportProcess {
     // With the parent gone (killed while writing its report), Allure must not go on writing into the folder.
     const watchdog = join(HARNESS_ROOT, 'src', 'report', 'exit-with-parent.mjs');
-    const child = join(HARNESS_ROOT, 'src', 'report', 'allure-cli-child.mjs');
-    return new AllureCli(
-      spawn(process.execPath, ['--import', pathToFileURL(watchdog).href, child, cli], {
-        cwd: HARNESS_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      }),
+    const child = join(HARNESS_ROOT, 'src', 'report', 'allure-report-child.mjs');
+    const config = join(HARNESS_ROOT, 'allurerc.mjs');
+    return new AllureReportProcess(
+      spawn(
+        process.execPath,
+        ['--import', pathToFileURL(watchdog).href, child, config, resultsDir, outputDir],
+        { cwd: HARNESS_ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+      ),
     );
   }
 
-  /** Whether it still waits for its arguments. */
+  /** Whether it still waits to be asked. */
   get waiting(): boolean {
     return this.child.connected && !this.child.killed;
   }
@@ -85,10 +86,10 @@ export class AllureCli {
     }
   }
 
-  /** Runs `allure <args>` (once, while `waiting`); rejects with what it printed when it fails or takes over `timeoutMs`. */
-  async run(args: string[], timeoutMs: number): Promise<void> {
+  /** Makes the report from the results as they are now (once, while `waiting`); rejects with what Allure said. */
+  async generate(timeoutMs: number): Promise<void> {
     this.hold(true);
-    this.child.send(args);
+    this.child.send('generate');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     const failure = await this.ended.finally(() => clearTimeout(timer));
     if (failure !== undefined) throw new Error(this.output.trim() || failure);
@@ -100,16 +101,18 @@ export class AllureCli {
   }
 }
 
-/** `started`: an Allure command line started ahead (one that has ended meanwhile is started again). */
+/**
+ * `started`: the child started ahead for this report (one that has ended meanwhile, or none, and
+ * one is started now).
+ */
 export async function generateAllureReport(
   resultsDir: string,
   outputDir: string,
-  started?: AllureCli,
+  started?: AllureReportProcess,
 ): Promise<void> {
-  const config = join(HARNESS_ROOT, 'allurerc.mjs');
-  const cli = started?.waiting ? started : AllureCli.start();
+  const child = started?.waiting ? started : AllureReportProcess.start(resultsDir, outputDir);
   try {
-    await cli.run(['generate', resultsDir, '--output', outputDir, '--config', config], GENERATE_TIMEOUT_MS);
+    await child.generate(GENERATE_TIMEOUT_MS);
   } catch (error) {
     throw new Error(`allure generate failed: ${(error as Error).message}`);
   }
