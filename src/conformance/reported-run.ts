@@ -138,8 +138,11 @@ export class ReportedRun {
 
   private async write(result: SuiteResult, cucumberClosed: boolean): Promise<WrittenReport> {
     if (!cucumberClosed) await rebuildCucumberReports(this.run.dir, [...this.envelopes]);
-    // What the certificate links to and the manifest hashes is on disk first.
+    // What the certificate links to and the manifest hashes is on disk first (when Cucumber did not
+    // finish, the Allure results too).
     await this.evidence.flushed();
+    // (Loaded only then: it is Cucumber's formatter, whose module every other command would load too.)
+    if (!cucumberClosed) await (await import('../report/allure-results.ts')).allResultsWritten();
     const { config, signer, ...facts } = this.facts;
     return this.bundle.write({
       result,

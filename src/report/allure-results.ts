@@ -17,6 +17,9 @@ import { stringifyEnvInfo, type Writer } from 'allure-js-commons/sdk/reporter';
 // build, whose default export is the class.
 const AllureCucumberReporter = allureCucumber.default as unknown as typeof allureCucumber.default.default;
 
+/** The writers of this process's runs not finished yet: a run stopped midway awaits them (allResultsWritten). */
+const unfinished = new Set<ResultsWriter>();
+
 /**
  * Writes each file of the results folder as it comes (its content as it was then), under the name
  * Allure reads, in the background; `flushed()` resolves once every one is written.
@@ -27,6 +30,7 @@ export class ResultsWriter implements Writer {
 
   constructor(readonly resultsDir: string) {
     mkdirSync(resultsDir, { recursive: true });
+    unfinished.add(this);
   }
 
   private track(write: Promise<void>): void {
@@ -46,6 +50,12 @@ export class ResultsWriter implements Writer {
   async flushed(): Promise<void> {
     await Promise.all(this.pending);
     if (this.failure) throw new Error(`could not write the Allure results: ${this.failure.message}`);
+  }
+
+  /** Nothing more will be written (the run ended); resolves as `flushed()`. */
+  finish(): Promise<void> {
+    unfinished.delete(this);
+    return this.flushed();
   }
 
   writeResult(result: Parameters<Writer['writeResult']>[0]): void {
@@ -75,6 +85,14 @@ export class ResultsWriter implements Writer {
   writeGlobals(name: string, globals: Parameters<Writer['writeGlobals']>[1]): void {
     this.write(name, JSON.stringify(globals));
   }
+}
+
+/**
+ * Resolves once the Allure results asked for so far are written, those of a run Cucumber never
+ * finished (it was stopped) included: Cucumber's own end awaits them otherwise.
+ */
+export async function allResultsWritten(): Promise<void> {
+  await Promise.all([...unfinished].map((w) => w.flushed()));
 }
 
 /**
