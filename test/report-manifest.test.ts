@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { verifyManifest, writeManifest } from '../src/report/manifest.ts';
+import { digestFiles, verifyManifest, writeManifest } from '../src/report/manifest.ts';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -35,6 +35,21 @@ describe('the manifest of a run', () => {
       'junit.xml',
     ]);
     assert.equal(manifest.files['junit.xml'], createHash('sha256').update('<testsuite/>\n').digest('hex'));
+  });
+
+  test('takes the digests made ahead for the files they name, and hashes the others', async () => {
+    const dir = await bundle();
+    const ahead = await digestFiles(dir, (f) => f.startsWith('features/'));
+    assert.deepEqual([...ahead.keys()], ['features/a.feature']);
+    await writeFile(join(dir, 'junit.xml'), '<testsuite tests="1"/>\n');
+    await writeFile(join(dir, 'new.txt'), 'added after\n');
+    // A digest made ahead is taken as it is: only a file that is final may be hashed ahead.
+    const manifest = await writeManifest(dir, new Map([...ahead, ['certification.json', 'made ahead']]));
+    assert.equal(manifest.files['features/a.feature'], ahead.get('features/a.feature'));
+    assert.equal(manifest.files['certification.json'], 'made ahead');
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    assert.equal(manifest.files['junit.xml'], sha('<testsuite tests="1"/>\n'));
+    assert.equal(manifest.files['new.txt'], sha('added after\n'));
   });
 
   test('verifies an untouched bundle', async () => {

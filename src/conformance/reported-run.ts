@@ -154,6 +154,8 @@ export class ReportedRun {
           : {}),
       },
       artifacts: () => this.artifacts(),
+      // Cucumber's reports, the evidence and the Allure results are all written by now.
+      settled: true,
       final: () => this.lastResult ?? result,
       ...(signer ? { signer } : {}),
     });

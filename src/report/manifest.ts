@@ -66,22 +66,38 @@ async function hashedFiles(dir: string): Promise<{ files: string[]; unsigned: st
   return { files: files.sort(), unsigned: unsigned.sort() };
 }
 
-/** The files' digests by path (a Map: a file may be named `__proto__`). */
-async function digests(dir: string): Promise<{ files: Map<string, string>; unsigned: string[] }> {
+/**
+ * The digests by path (a Map: a file may be named `__proto__`) of the files `include` accepts;
+ * `known`: digests already made of files that have not changed since.
+ */
+async function digests(
+  dir: string,
+  include: (path: string) => boolean = () => true,
+  known: ReadonlyMap<string, string> = new Map(),
+): Promise<{ files: Map<string, string>; unsigned: string[] }> {
   const { files, unsigned } = await hashedFiles(dir);
   const buffer = Buffer.allocUnsafe(1 << 16);
   const out = new Map<string, string>();
-  for (const f of files) out.set(f, await sha256(join(dir, f), buffer));
+  for (const f of files.filter(include)) out.set(f, known.get(f) ?? (await sha256(join(dir, f), buffer)));
   return { files: out, unsigned };
 }
 
-export async function computeManifest(dir: string): Promise<Manifest> {
-  const { files } = await digests(dir);
+/** The digests of the files under `dir` that `include` accepts, by path: made ahead for writeManifest. */
+export async function digestFiles(
+  dir: string,
+  include: (path: string) => boolean,
+): Promise<Map<string, string>> {
+  return (await digests(dir, include)).files;
+}
+
+/** `known`: digests made ahead (digestFiles) of files that have not changed since. */
+export async function computeManifest(dir: string, known?: ReadonlyMap<string, string>): Promise<Manifest> {
+  const { files } = await digests(dir, undefined, known);
   return { algorithm: 'sha256', files: Object.fromEntries(files) };
 }
 
-export async function writeManifest(dir: string): Promise<Manifest> {
-  const manifest = await computeManifest(dir);
+export async function writeManifest(dir: string, known?: ReadonlyMap<string, string>): Promise<Manifest> {
+  const manifest = await computeManifest(dir, known);
   await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }

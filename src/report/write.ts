@@ -10,7 +10,7 @@ import type { SuiteResult } from '../result/outcomes.ts';
 import { redact } from '../secrets.ts';
 import { type Certification, certificationOf } from './certification.ts';
 import { certificationHtml } from './certification-html.ts';
-import { writeManifest } from './manifest.ts';
+import { digestFiles, writeManifest } from './manifest.ts';
 import { type MetadataInput, type RunMetadata, runMetadata } from './metadata.ts';
 import { createRunDir, pointLatest, type RunDir } from './run-dir.ts';
 import { type Signer, signManifest } from './signature.ts';
@@ -21,10 +21,13 @@ export interface WrittenReport {
   problems: string[];
 }
 
+const CERTIFICATE_FILES = ['certification.json', 'certification.html'] as const;
+
 /** The certificate as JSON and HTML, from its JSON form (`report sign` re-renders one this way). */
 export async function writeCertificate(dir: string, certification: Certification): Promise<void> {
-  await writeFile(join(dir, 'certification.json'), redact(`${JSON.stringify(certification, null, 2)}\n`));
-  await writeFile(join(dir, 'certification.html'), redact(certificationHtml(certification)));
+  const [json, html] = CERTIFICATE_FILES;
+  await writeFile(join(dir, json), redact(`${JSON.stringify(certification, null, 2)}\n`));
+  await writeFile(join(dir, html), redact(certificationHtml(certification)));
 }
 
 /** The certificate, as JSON and as HTML. */
@@ -55,6 +58,11 @@ export interface BundleInput {
   final?: () => SuiteResult;
   /** Signs the manifest (its fingerprint must already be in `metadata.signedBy`). */
   signer?: Signer;
+  /**
+   * The files already in the folder are final, but for the certificate (the artifacts only add
+   * files): they are hashed while the artifacts are made.
+   */
+  settled?: boolean;
 }
 
 /**
@@ -65,9 +73,15 @@ export async function writeBundle(run: RunDir, input: BundleInput): Promise<Writ
   if (input.signer && input.metadata.signedBy !== input.signer.fingerprint)
     throw new Error('the certificate must name the key that signs it');
   await writeCertification(run, unfinished(input.result), input.metadata);
+  // Should hashing ahead fail, the manifest hashes every file itself.
+  const ahead = input.settled
+    ? digestFiles(run.dir, (f) => !(CERTIFICATE_FILES as readonly string[]).includes(f)).catch(
+        () => undefined,
+      )
+    : undefined;
   const problems = (await input.artifacts?.()) ?? [];
   const certification = await writeCertification(run, input.final?.() ?? input.result, input.metadata);
-  await writeManifest(run.dir);
+  await writeManifest(run.dir, await ahead);
   if (input.signer) await signManifest(run.dir, input.signer);
   await pointLatest(run);
   return { certification, problems };
