@@ -4,8 +4,8 @@
 const common = {
   paths: ['features/**/*.feature'],
   format: ['progress'],
-  // allure-cucumberjs (added per run by `screencap-cert run`, with its resultsDir): rule and seat
-  // tags become Allure labels.
+  // allure-cucumberjs (src/report/allure-results.ts, added per run by `screencap-cert run` with its
+  // resultsDir): rule and seat tags become Allure labels.
   formatOptions: {
     labels: [
       { pattern: [/@rule:(.*)/], name: 'rule' },
