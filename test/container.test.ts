@@ -248,15 +248,22 @@ describe('container mode', () => {
         complete: boolean;
         rules: { rule: string; outcome: string }[];
       };
+      // Every report, the Allure HTML included (its child process is a file of its own in the image).
+      const allure = await readFile(join(out, 'latest', 'allure-report', 'index.html'), 'utf8').then(
+        () => true,
+        () => false,
+      );
       await rm(out, { recursive: true, force: true, maxRetries: 5 });
       const ruleIds = (outcome: string) =>
         certificate.rules.filter((r) => r.outcome === outcome).map((r) => r.rule);
-      return { code: result.StatusCode as number, output, certificate, ruleIds };
+      return { code: result.StatusCode as number, output, certificate, ruleIds, allure };
     }
 
     test('the harness image runs the whole suite and writes its reports into a mounted folder', async () => {
-      const { code, output, certificate, ruleIds } = await runHarnessImage(['run']);
+      const { code, output, certificate, ruleIds, allure } = await runHarnessImage(['run']);
       assert.equal(code, 0, output);
+      assert.doesNotMatch(output, /warning:/, 'no report was left out');
+      assert.ok(allure, `the Allure report was written\n${output}`);
       assert.match(output, /Verdict: PASSED/);
       assert.equal(certificate.verdict, 'passed');
       assert.equal(certificate.complete, true);
