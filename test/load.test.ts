@@ -182,8 +182,16 @@ describe('load mode', () => {
     latencies.sort((a, b) => a - b);
     // The report times from just before the send to just after the journal entry: within 0.25 ms.
     assert.ok(Math.abs(p.p50 - rank(latencies, 50)) < 0.25, `p50 ${p.p50} vs journal ${rank(latencies, 50)}`);
-    // The slowest one may have had a GC pause between the two clocks: a looser bound there.
-    assert.ok(Math.abs(p.max - rank(latencies, 100)) < 1, `max ${p.max} vs journal ${rank(latencies, 100)}`);
+    // Each report timing contains the journal's (it starts before the send and ends after the
+    // indication's entry), so the report's slowest is never faster than the journal's, but for the
+    // histogram's 3 significant digits; it is slower by no more than a pause of the event loop
+    // between the two clocks (a GC, a loaded machine).
+    const slowest = rank(latencies, 100);
+    assert.ok(
+      p.max >= slowest * 0.999 - 0.02,
+      `max ${p.max} vs journal ${slowest}: the report's timing holds the journal's`,
+    );
+    assert.ok(p.max - slowest < 25, `max ${p.max} vs journal ${slowest}: more than a pause apart`);
 
     // The timeline adds up to the totals.
     const sum = (key: 'sent' | 'acked' | 'indications' | 'timedOut' | 'failed') =>
