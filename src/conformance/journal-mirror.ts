@@ -5,6 +5,10 @@
  * simulator had journaled when it was called is here.
  */
 import { Journal, type JournalEntry } from '../journal.ts';
+import { MAX_LINE_BYTES } from '../tlib/framing.ts';
+
+/** A journal line longer than this is no line the simulator writes: the stream is not followed further. */
+const MAX_ENTRY_CHARS = 4 * MAX_LINE_BYTES;
 
 export class JournalMirror {
   /** The simulator's last entry copied here (its seq there). */
@@ -41,17 +45,26 @@ export class JournalMirror {
       for await (const chunk of body) {
         const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
         rest = lines.pop() ?? '';
-        for (const line of lines) if (line) this.copy(JSON.parse(line) as JournalEntry);
+        for (const line of lines) if (line) this.copy(line);
+        if (rest.length > MAX_ENTRY_CHARS)
+          throw new Error(`a journal line over ${MAX_ENTRY_CHARS} characters after entry ${this.lastSeq}`);
       }
       this.ended = 'the simulator ended the stream';
     } catch (e) {
       this.ended = this.abort.signal.aborted ? 'stopped' : (e as Error).message;
+      this.abort.abort();
     }
   }
 
-  private copy(entry: JournalEntry): void {
+  private copy(line: string): void {
+    let entry: JournalEntry;
+    try {
+      entry = JSON.parse(line) as JournalEntry;
+    } catch (e) {
+      throw new Error(`the journal line after entry ${this.lastSeq} is not JSON: ${(e as Error).message}`);
+    }
     this.lastSeq = entry.seq;
-    this.journal.copy(entry);
+    this.journal.copy(entry, line.length);
   }
 
   /** Resolves once everything the simulator had journaled by now has been copied here. */

@@ -119,7 +119,12 @@ export class RunContext {
     const mirror = await JournalMirror.follow(adminUrl, { maxBytes: config.tserver.journalBytes }).catch(
       () => undefined,
     );
-    await mirror?.sync(config.timeouts.requestMs);
+    try {
+      await mirror?.sync(config.timeouts.requestMs);
+    } catch (e) {
+      await mirror?.stop();
+      throw e;
+    }
     return mirror;
   }
 
