@@ -498,8 +498,11 @@ export class Journal {
     });
   }
 
-  toNdjson(): string {
-    return this.entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+  /** The entries kept after `after` (default: all), one JSON line each. */
+  toNdjson(after = 0): string {
+    return this.filter(() => true, after)
+      .map((e) => `${JSON.stringify(e)}\n`)
+      .join('');
   }
 }
 

@@ -260,7 +260,7 @@ function journal(tserver: TServer, url: URL, res: ServerResponse): void {
   const j = tserver.journal;
   // Serialize before writeHead: if it throws (a message nested too deeply for JSON.stringify), the
   // error reply can still be sent; a second writeHead would throw out of the catch and crash the process.
-  const lines = (j?.entries ?? []).filter((e) => e.seq > after).map((e) => `${JSON.stringify(e)}\n`);
+  const ndjson = j?.toNdjson(after) ?? '';
   // Older entries beyond the journal's limit are gone: say how many, so nobody reads it as complete.
   res.writeHead(200, {
     'content-type': 'application/x-ndjson',
@@ -269,16 +269,18 @@ function journal(tserver: TServer, url: URL, res: ServerResponse): void {
     // Of those, what the rules judge (the rest is chaff: see Journal).
     'x-journal-dropped-evidence': String(j?.droppedEvidence ?? 0),
   });
-  if (!follow || !j) return void res.end(lines.join(''));
-  res.write(lines.join(''));
+  if (!follow || !j) return void res.end(ndjson);
+  res.write(ndjson);
   const unsubscribe = j.subscribe((e: JournalEntry) => {
     // This runs as the T-Server journals the message: a message JSON cannot write (nested too deeply)
-    // must not throw back into it. The follower gets its name and why it has no more.
+    // must not throw back into it. The follower gets its seq, name and why it has no more.
     let line: string;
     try {
       line = `${JSON.stringify(e)}\n`;
     } catch (err) {
-      line = `${JSON.stringify({ ...e, message: { message: String(e.message.message) }, problem: `not written: ${(err as Error).message}` })}\n`;
+      const { seq, time, micros, party, direction } = e;
+      const message = { message: String(e.message.message) };
+      line = `${JSON.stringify({ seq, time, micros, party, direction, message, problem: `not written: ${(err as Error).message}` })}\n`;
     }
     res.write(line);
     if (res.writableLength > MAX_FOLLOW_BACKLOG_BYTES) res.destroy();

@@ -622,7 +622,6 @@ export class TServer {
     return dnProblem(dn) && `ThisDN: ${dnProblem(dn)}`;
   }
 
-  /** EventError echoing the request's ReferenceID and ThisDN when they are valid. */
   /** EventError 41: the request's ThisDN is not one `session` registered. */
   private refuseUnregistered(session: ClientSession, request: TRequest & { ThisDN: string }, why = ''): void {
     this.refuse(
@@ -633,6 +632,7 @@ export class TServer {
     );
   }
 
+  /** EventError echoing the request's ReferenceID and ThisDN when they are valid. */
   protected refuse(...[session, wire, code, reason]: RefusalArgs): void {
     const error: Unstamped = { message: 'EventError', ErrorCode: code, ErrorMessage: reason };
     if (referenceIdProblem(wire.ReferenceID) === undefined) error.ReferenceID = wire.ReferenceID as number;
