@@ -39,7 +39,10 @@ describe('the manifest of a run', () => {
 
   test('takes the digests made ahead for the files they name, and hashes the others', async () => {
     const dir = await bundle();
-    const ahead = await digestFiles(dir, (f) => f.startsWith('features/'));
+    const listed = await digestFiles(dir, (f) => f.startsWith('features/'));
+    // A file written once the files are listed is not hashed ahead (it may be half written then).
+    await writeFile(join(dir, 'features', 'b.feature'), 'Feature: B\n');
+    const ahead = await listed.digests;
     assert.deepEqual([...ahead.keys()], ['features/a.feature']);
     await writeFile(join(dir, 'junit.xml'), '<testsuite tests="1"/>\n');
     await writeFile(join(dir, 'new.txt'), 'added after\n');
@@ -50,6 +53,7 @@ describe('the manifest of a run', () => {
     const sha = (text: string) => createHash('sha256').update(text).digest('hex');
     assert.equal(manifest.files['junit.xml'], sha('<testsuite tests="1"/>\n'));
     assert.equal(manifest.files['new.txt'], sha('added after\n'));
+    assert.equal(manifest.files['features/b.feature'], sha('Feature: B\n'));
   });
 
   test('verifies an untouched bundle', async () => {

@@ -67,32 +67,42 @@ async function hashedFiles(dir: string): Promise<{ files: string[]; unsigned: st
 }
 
 /**
- * The digests by path (a Map: a file may be named `__proto__`) of the files `include` accepts;
+ * The digests by path (a Map: a file may be named `__proto__`) of the files under `dir`;
  * `known`: digests already made of files that have not changed since.
  */
 async function digests(
   dir: string,
-  include: (path: string) => boolean = () => true,
   known: ReadonlyMap<string, string> = new Map(),
 ): Promise<{ files: Map<string, string>; unsigned: string[] }> {
   const { files, unsigned } = await hashedFiles(dir);
   const buffer = Buffer.allocUnsafe(1 << 16);
   const out = new Map<string, string>();
-  for (const f of files.filter(include)) out.set(f, known.get(f) ?? (await sha256(join(dir, f), buffer)));
+  for (const f of files) out.set(f, known.get(f) ?? (await sha256(join(dir, f), buffer)));
   return { files: out, unsigned };
 }
 
-/** The digests of the files under `dir` that `include` accepts, by path: made ahead for writeManifest. */
+/**
+ * The digests of the files under `dir` that `include` accepts, by path: made ahead for
+ * writeManifest. Resolves once they are listed, to their digests being made: files written into
+ * `dir` after that are not among them (a file half-copied when it was listed would be hashed half).
+ */
 export async function digestFiles(
   dir: string,
   include: (path: string) => boolean,
-): Promise<Map<string, string>> {
-  return (await digests(dir, include)).files;
+): Promise<{ digests: Promise<Map<string, string>> }> {
+  const files = (await hashedFiles(dir)).files.filter(include);
+  const buffer = Buffer.allocUnsafe(1 << 16);
+  const digests = (async () => {
+    const out = new Map<string, string>();
+    for (const f of files) out.set(f, await sha256(join(dir, f), buffer));
+    return out;
+  })();
+  return { digests };
 }
 
 /** `known`: digests made ahead (digestFiles) of files that have not changed since. */
 export async function computeManifest(dir: string, known?: ReadonlyMap<string, string>): Promise<Manifest> {
-  const { files } = await digests(dir, undefined, known);
+  const { files } = await digests(dir, known);
   return { algorithm: 'sha256', files: Object.fromEntries(files) };
 }
 

@@ -73,11 +73,12 @@ export async function writeBundle(run: RunDir, input: BundleInput): Promise<Writ
   if (input.signer && input.metadata.signedBy !== input.signer.fingerprint)
     throw new Error('the certificate must name the key that signs it');
   await writeCertification(run, unfinished(input.result), input.metadata);
-  // Should hashing ahead fail, the manifest hashes every file itself.
+  // Listed before the artifacts are written, hashed while they are; should it fail, the manifest
+  // hashes every file itself.
   const ahead = input.settled
-    ? digestFiles(run.dir, (f) => !(CERTIFICATE_FILES as readonly string[]).includes(f)).catch(
-        () => undefined,
-      )
+    ? (
+        await digestFiles(run.dir, (f) => !(CERTIFICATE_FILES as readonly string[]).includes(f))
+      ).digests.catch(() => undefined)
     : undefined;
   const problems = (await input.artifacts?.()) ?? [];
   const certification = await writeCertification(run, input.final?.() ?? input.result, input.metadata);
