@@ -647,6 +647,44 @@ describe('connections, held registrations and restarts', () => {
     await h.client('a', '7001');
   });
 
+  test('the connection, hold and journal routes refuse garbage with a 4xx naming it, and the simulator goes on', async (t) => {
+    const h = await Harness.start(t);
+    const a = await h.client('a', '7001');
+    const nested = `{"applications":${'['.repeat(5_000)}"x"${']'.repeat(5_000)}}`;
+    for (const [method, path, body] of [
+      ['POST', '/connections/1%0A2/drop', undefined],
+      ['POST', '/connections/%zz/drop', undefined],
+      ['POST', `/connections/${'9'.repeat(40)}/drop`, undefined],
+      ['POST', `/connections/${'1'.repeat(100_000)}/restarting`, undefined],
+      ['POST', '/connections/-1/restarting', undefined],
+      ['POST', '/connections/0/restarting', undefined],
+      ['POST', '/registrations/hold', nested],
+      ['POST', '/registrations/hold', `{"applications":${'['.repeat(50_000)}`],
+      ['GET', `/journal?after=${'9'.repeat(40)}`, undefined],
+      ['GET', '/journal?after=1%0A2', undefined],
+    ] as const) {
+      const res = await fetch(`${h.admin}${path}`, {
+        method,
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      assert.ok(
+        res.status >= 400 && res.status < 500,
+        `${method} ${path.slice(0, 60)}: ${res.status} ${text.slice(0, 200)}`,
+      );
+      // 431: Node refuses a request line over its header limit before any route sees it.
+      if (res.status !== 431)
+        assert.match(JSON.parse(text).error, /\S/, `${method} ${path.slice(0, 60)} says why`);
+    }
+    // Nothing was held or dropped, and the client is still served.
+    assert.equal((await h.api('GET', '/health')).status, 200);
+    assert.deepEqual(
+      (await h.api('GET', '/connections')).body.map((c: { application: string }) => c.application),
+      ['a'],
+    );
+    await a.ping();
+  });
+
   test('GET /journal?after=<seq>: only later entries; follow=1 keeps writing new ones as they come, across a restart', async (t) => {
     const h = await Harness.start(t);
     await h.client('a', '7001');

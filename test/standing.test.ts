@@ -49,11 +49,14 @@ test('a registration after a reconnection stands, in journal order', () => {
       registered('client 2', '7002'),
       registered('client 1', '7001'),
       left('client 1'),
+      // Its new connection (a T-Server numbers each connection anew), then the other client again.
       registered('client 3', '7001'),
+      registered('client 2', '7003'),
     ]),
     [
       ['client 2', '7002'],
       ['client 3', '7001'],
+      ['client 2', '7003'],
     ],
   );
 });
