@@ -184,13 +184,19 @@ class SipLogParser {
           : this.text(decode(bytes, start, end), line, truncated);
       }
     } else if (mayBeRead(bytes, start, end)) return this.text(decode(bytes, start, end), line, truncated);
-    this.abandonHeader();
+    this.passedOver();
     // A line passed over still dates the dateless lines after it.
     if (c >= 48 && c <= 57 /* digit */) {
       const date = leadingDateBytes(bytes, start, end);
       if (date > 0 && (date !== this.dateText.length || !bytesAre(bytes, start, this.dateText)))
         this.noteDate(decode(bytes, start, end));
     }
+  }
+
+  /** Lines of no form this parser reads: they end the message being read, and part a request from its `message` line. */
+  passedOver(): void {
+    if (this.block) this.closeBlock();
+    this.abandonHeader();
   }
 
   /** A line that is no attribute line, and may be of a form this parser reads (mayBeRead). */

@@ -1,21 +1,32 @@
 /**
  * Reads a log file as lines, streaming (memory does not grow with the file): LF or CRLF, each line
- * checked to be UTF-8, and the file's size and SHA-256 taken on the way (on another thread: digest.ts).
+ * checked to be UTF-8, and the file's size and SHA-256 taken on the way.
  *
- * A line is handed over as the bytes it spans, not as a string: most lines of a busy log are SIP
- * traffic that no rule reads, and the handler decodes only the lines it needs (issue 19: a string
- * per line is what makes reading a log slow). Chunks are large, and the next one is read while the
- * current one is scanned.
+ * The file is read, hashed and cut into lines on another thread (line-thread.ts), which also passes
+ * over the lines of no form the parser reads: the handler gets the rest, as the bytes each spans,
+ * not as a string (issue 19: a string per line is what makes reading a log slow), and is told of a
+ * run of lines passed over once.
  */
-import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
-import { HashingThread } from './digest.ts';
-
-/** No log line is this long; a longer one is reported, not buffered. */
-const MAX_LINE_BYTES = 1024 * 1024;
-const CHUNK_BYTES = 1024 * 1024;
-const NEWLINE = 0x0a;
-const CR = 0x0d;
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { COMPILED, HARNESS_ROOT } from '../harness-root.ts';
+import {
+  END,
+  type FromLineThread,
+  KIND,
+  LINE,
+  type LineBatch,
+  type LineThreadData,
+  MAX_LINE_BYTES,
+  NOT_UTF8,
+  OVERLONG,
+  PASSED_OVER,
+  RECORD,
+  START,
+  TRUNCATED,
+} from './line-batch.ts';
 
 export interface LineHandler {
   /**
@@ -23,6 +34,8 @@ export interface LineHandler {
    * ends inside it (no line end follows). `bytes` is only valid during the call.
    */
   line(bytes: Buffer, start: number, end: number, line: number, truncated: boolean): void;
+  /** Lines from `line` on, up to the next one handed over, are of no form the parser reads and set no date. */
+  passedOver(line: number): void;
   /** A line whose text cannot be trusted (not UTF-8, or too long). */
   badLine(line: number, reason: string): void;
 }
@@ -32,101 +45,77 @@ export interface FileDigest {
   sha256: string;
 }
 
-const OVERLONG = `longer than ${MAX_LINE_BYTES} bytes`;
+const OVERLONG_REASON = `longer than ${MAX_LINE_BYTES} bytes`;
+
+/** Batches the thread may have handed over and the handler not yet read. */
+const AHEAD = 4;
+
+/**
+ * The reading thread. From the compiled package, its own file in dist/; from a checkout's sources,
+ * the TypeScript file, with tsx registered first (a worker does not inherit the `--import` of its
+ * process on Node 20).
+ */
+function lineThread(data: LineThreadData): Worker {
+  if (COMPILED) return new Worker(join(HARNESS_ROOT, 'dist', 'line-thread.js'), { workerData: data });
+  const source = pathToFileURL(join(HARNESS_ROOT, 'src', 'sipserver-log', 'line-thread.ts')).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(source)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: data });
+}
+
+/** Hands a batch's records to the handler, in order. */
+function replay(batch: LineBatch, handler: LineHandler): void {
+  const bytes = Buffer.from(batch.bytes);
+  const table = batch.table;
+  for (let at = 0; at < batch.count * RECORD; at += RECORD) {
+    const line = table[at + LINE] as number;
+    switch (table[at + KIND]) {
+      case PASSED_OVER:
+        handler.passedOver(line);
+        break;
+      case NOT_UTF8:
+        handler.badLine(line, 'not valid UTF-8');
+        break;
+      case OVERLONG:
+        handler.badLine(line, OVERLONG_REASON);
+        break;
+      default:
+        handler.line(
+          bytes,
+          table[at + START] as number,
+          table[at + END] as number,
+          line,
+          table[at + KIND] === TRUNCATED,
+        );
+    }
+  }
+}
 
 export async function readLines(path: string, handler: LineHandler): Promise<FileDigest> {
+  // Opened here, so that a file that cannot be opened fails as it always did; the thread reads it.
   const file = await open(path, 'r');
-  const hash = new HashingThread(path);
-  let bytes = 0;
-  let lineNo = 0;
-  /** The start of a line that the previous chunk did not end (a copy: chunks' memory is read into again). */
-  let carry: Buffer | undefined;
-  /** Inside an over-long line: its bytes are dropped up to its line end. */
-  let overlong = false;
-
-  const one = (buf: Buffer, start: number, end: number, truncated: boolean) => {
-    lineNo++;
-    if (end - start > MAX_LINE_BYTES) return handler.badLine(lineNo, OVERLONG);
-    if (!isUtf8(buf.subarray(start, end))) return handler.badLine(lineNo, 'not valid UTF-8');
-    handler.line(buf, start, end > start && buf[end - 1] === CR ? end - 1 : end, lineNo, truncated);
-  };
-
-  /**
-   * The lines of `buf[start, last]`, each ended by a line end (the last one at `last`): the hot
-   * loop of verify-log, a native search and one call per line. No line of one chunk is over-long.
-   */
-  const lines = (buf: Buffer, start: number, last: number) => {
-    // One check for the whole region; only a region that fails is checked line by line.
-    if (!isUtf8(buf.subarray(start, last))) {
-      for (let at = start; at <= last; ) {
-        const nl = buf.indexOf(NEWLINE, at);
-        one(buf, at, nl, false);
-        at = nl + 1;
-      }
-      return;
-    }
-    let n = lineNo;
-    for (let at = start; at <= last; ) {
-      const nl = buf.indexOf(NEWLINE, at);
-      handler.line(buf, at, nl > at && buf[nl - 1] === CR ? nl - 1 : nl, ++n, false);
-      at = nl + 1;
-    }
-    lineNo = n;
-  };
-
-  let next: Promise<Buffer | undefined> | undefined;
+  const consumed = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const thread = lineThread({ fd: file.fd, consumed, ahead: AHEAD });
   try {
-    // Two buffers: one is scanned while the next chunk is read into the other.
-    const buffers = [Buffer.allocUnsafeSlow(CHUNK_BYTES), Buffer.allocUnsafeSlow(CHUNK_BYTES)];
-    let reads = 0;
-    const read = async (): Promise<Buffer | undefined> => {
-      const buf = buffers[reads++ % 2] as Buffer;
-      const { bytesRead } = await file.read(buf, 0, CHUNK_BYTES, null);
-      return bytesRead === 0 ? undefined : buf.subarray(0, bytesRead);
-    };
-    next = read();
-    for (let chunk = await next; chunk; chunk = await next) {
-      next = read();
-      bytes += chunk.length;
-      let start = 0;
-      const first = chunk.indexOf(NEWLINE);
-      if (overlong || carry) {
-        if (first === -1) {
-          if (!overlong) {
-            carry = Buffer.concat([carry as Buffer, chunk]);
-            if (carry.length > MAX_LINE_BYTES) {
-              handler.badLine(++lineNo, OVERLONG);
-              carry = undefined;
-              overlong = true;
-            }
-          }
-          continue;
+    return await new Promise<FileDigest>((resolve, reject) => {
+      thread.on('message', (m: FromLineThread) => {
+        if (m.kind === 'end') return resolve({ bytes: m.bytes, sha256: m.sha256 });
+        if (m.kind === 'failed')
+          return reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+        try {
+          replay(m, handler);
+        } catch (e) {
+          return reject(e);
         }
-        if (carry) {
-          const joined = Buffer.concat([carry, chunk.subarray(0, first + 1)]);
-          lines(joined, 0, joined.length - 1);
-        }
-        overlong = false;
-        carry = undefined;
-        start = first + 1;
-      }
-      const last = chunk.lastIndexOf(NEWLINE);
-      if (last >= start) {
-        lines(chunk, start, last);
-        start = last + 1;
-      }
-      if (chunk.length - start > MAX_LINE_BYTES) {
-        handler.badLine(++lineNo, OVERLONG);
-        overlong = true;
-      } else if (start < chunk.length) {
-        carry = Buffer.from(chunk.subarray(start));
-      }
-    }
-    if (carry) one(carry, 0, carry.length, true);
-    return { bytes, sha256: await hash.digest(bytes) };
+        Atomics.add(consumed, 0, 1);
+        Atomics.notify(consumed, 0);
+      });
+      thread.once('error', reject);
+      thread.once('exit', (code) => reject(new Error(`the thread reading ${path} stopped (exit ${code})`)));
+    });
   } finally {
-    await next?.catch(() => undefined);
-    await hash.close();
+    thread.removeAllListeners('exit');
+    await thread.terminate();
     await file.close();
   }
 }

@@ -1,0 +1,62 @@
+/**
+ * What the reading thread (line-thread.ts) hands the reader (reader.ts): a batch of a log's
+ * lines. The batch's bytes are whole lines (a line the file's chunks cut in two is joined), and its
+ * table says, four numbers per record, what each record is, where its bytes are, and its line
+ * number. Both sides share this one description of it.
+ */
+
+/** The fields of one record of a batch's table. */
+export const RECORD = 4;
+export const KIND = 0;
+export const START = 1;
+export const END = 2;
+export const LINE = 3;
+
+/** A line to read: `[START, END)`, without its line end. */
+export const READ = 0;
+/** The file's last line, which the file ends inside (no line end follows). */
+export const TRUNCATED = 1;
+/**
+ * A run of lines of no form the parser reads, that change nothing (no new date): one record, the
+ * run's first line number. A parser passing over lines does the same for one as for many.
+ */
+export const PASSED_OVER = 2;
+/** A line that is not UTF-8: not read. */
+export const NOT_UTF8 = 3;
+/** A line longer than MAX_LINE_BYTES: not read. */
+export const OVERLONG = 4;
+
+/** No log line is this long; a longer one is reported, not buffered. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+export interface LineBatch {
+  kind: 'lines';
+  /** Whole lines' bytes (transferred: the thread lets go of them). */
+  bytes: ArrayBuffer;
+  /** `count` records of RECORD numbers each (transferred). */
+  table: Int32Array;
+  count: number;
+}
+
+export interface LinesEnd {
+  kind: 'end';
+  /** The bytes read, and their SHA-256 (hex). */
+  bytes: number;
+  sha256: string;
+}
+
+export interface LinesFailed {
+  kind: 'failed';
+  message: string;
+  code?: string;
+}
+
+export type FromLineThread = LineBatch | LinesEnd | LinesFailed;
+
+export interface LineThreadData {
+  /** An open descriptor of the file (the reader opened it: its errors are the reader's). */
+  fd: number;
+  /** Batches handed over and not yet read by the reader: the thread waits while `ahead` are. */
+  consumed: Int32Array;
+  ahead: number;
+}

@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { escapeXml } from '../src/markup.ts';
+
+test('escapeXml escapes the five characters markup reads, each once, and leaves other text as it is', () => {
+  assert.equal(
+    escapeXml(`<a href="x">Tom & Jerry's</a>`),
+    '&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;',
+  );
+  assert.equal(escapeXml('&lt;'), '&amp;lt;');
+  assert.equal(escapeXml('plain text, é ✓'), 'plain text, é ✓');
+  assert.equal(escapeXml(42), '42');
+  assert.equal(escapeXml(undefined), '');
+});
