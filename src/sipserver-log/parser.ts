@@ -30,6 +30,7 @@ import {
   mayBeRead,
   parseClient,
   parseDate,
+  readPrintedLine,
   type Stamp,
   trcLine,
 } from './lines.ts';
@@ -183,6 +184,9 @@ class SipLogParser {
           ? this.form(form, line, truncated)
           : this.text(decode(bytes, start, end), line, truncated);
       }
+    } else if (c === 64 /* @ */) {
+      const form = readPrintedLine(bytes, start, end, this.texts);
+      return form ? this.form(form, line, truncated) : this.text(decode(bytes, start, end), line, truncated);
     } else if (mayBeRead(bytes, start, end)) return this.text(decode(bytes, start, end), line, truncated);
     this.passedOver();
     // A line passed over still dates the dateless lines after it.
@@ -277,7 +281,7 @@ class SipLogParser {
           name: form.name,
           source,
           micros: this.time(form.stamp, source),
-          reader: this.wants(form.name) ? this.reader(form.name) : undefined,
+          reader: this.readerIfWanted(form.name),
         };
         return;
       case 'sent': {
@@ -354,6 +358,12 @@ class SipLogParser {
   private reader(name: string): AttributeReader {
     const selection = this.selection(name);
     return new AttributeReader(selection === 'none' ? NOTHING : selection);
+  }
+
+  /** A reader for an event's attributes, or none when it is not worth reading. */
+  private readerIfWanted(name: string): AttributeReader | undefined {
+    const selection = this.selection(name);
+    return selection === 'none' ? undefined : new AttributeReader(selection);
   }
 
   /** A dated timestamp's date is the date of the dateless times that follow; false if it is no date. */

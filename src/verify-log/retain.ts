@@ -62,6 +62,8 @@ const CALL_ATTRIBUTES: ReadonlySet<string> = new Set([
  */
 export class Selection {
   private readonly teventNames = new Set<string>();
+  /** `select`'s answers so far, by name: asked once per message of a log (until a new Tevent name). */
+  private readonly selected = new Map<string, AttributeSelection | 'none'>();
 
   /** Whether the rules may need a message of this name. */
   retains(name: string): boolean {
@@ -76,6 +78,17 @@ export class Selection {
   }
 
   select(name: string): AttributeSelection | 'none' {
+    let selection = this.selected.get(name);
+    if (selection === undefined) {
+      selection = this.selectionOf(name);
+      // Names are few, but a log may make up any: the answers kept are bounded.
+      if (this.selected.size >= SELECTIONS_KEPT) this.selected.clear();
+      this.selected.set(name, selection);
+    }
+    return selection;
+  }
+
+  private selectionOf(name: string): AttributeSelection | 'none' {
     if (REQUESTS.has(name) || EVENTS.has(name) || this.teventNames.has(name)) return 'all';
     if (CALL_EVENTS.has(name)) return CALL_ATTRIBUTES;
     return name.startsWith('Request') || name === CLIENT_REGISTERED ? REFERENCE_ONLY : 'none';
@@ -83,10 +96,21 @@ export class Selection {
 
   /** A RequestSendEvent's Tevent is named `name`: its deliveries are read from now on. */
   deliveredAs(name: unknown): void {
-    if (typeof name === 'string' && !REQUESTS.has(name) && !EVENTS.has(name) && !CALL_EVENTS.has(name))
+    if (
+      typeof name === 'string' &&
+      !REQUESTS.has(name) &&
+      !EVENTS.has(name) &&
+      !CALL_EVENTS.has(name) &&
+      !this.teventNames.has(name)
+    ) {
       this.teventNames.add(name);
+      this.selected.delete(name);
+    }
   }
 }
+
+/** Selection's answers kept at most. */
+const SELECTIONS_KEPT = 1000;
 
 /** A client's names, made once: a log holds many messages per client. */
 interface ClientNames {
