@@ -4,6 +4,7 @@
  * table says, four numbers per record, what each record is, where its bytes are, and its line
  * number. Both sides share this one description of it.
  */
+import type { MessagePort } from 'node:worker_threads';
 
 /** The fields of one record of a batch's table. */
 export const RECORD = 4;
@@ -29,12 +30,24 @@ export const OVERLONG = 4;
 /** No log line is this long; a longer one is reported, not buffered. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
-export interface LineBatch {
-  kind: 'lines';
-  /** Whole lines' bytes (transferred: the thread lets go of them). */
+/** Read at a time: a batch holds at most a line begun before and this much. */
+export const CHUNK_BYTES = MAX_LINE_BYTES;
+
+/**
+ * The memory of a batch: handed to the reader with it, and back to the thread once read (both
+ * times transferred, not copied), so that a few of them serve the whole file.
+ */
+export interface BatchMemory {
+  /** Whole lines' bytes, from 0. */
   bytes: ArrayBuffer;
-  /** `count` records of RECORD numbers each (transferred). */
-  table: Int32Array;
+  /** RECORD numbers per record. */
+  table: Int32Array<ArrayBuffer>;
+}
+
+export interface LineBatch extends BatchMemory {
+  kind: 'lines';
+  /** The bytes used, and the records. */
+  length: number;
   count: number;
 }
 
@@ -56,7 +69,9 @@ export type FromLineThread = LineBatch | LinesEnd | LinesFailed;
 export interface LineThreadData {
   /** An open descriptor of the file (the reader opened it: its errors are the reader's). */
   fd: number;
-  /** Batches handed over and not yet read by the reader: the thread waits while `ahead` are. */
+  /** Batches read by the reader so far: the thread waits while `ahead` are handed over and not read. */
   consumed: Int32Array;
   ahead: number;
+  /** Where the reader hands each batch's memory back (BatchMemory), before it counts it read. */
+  returns: MessagePort;
 }

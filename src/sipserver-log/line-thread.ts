@@ -11,12 +11,15 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
+  type BatchMemory,
+  CHUNK_BYTES,
   END,
   type FromLineThread,
   KIND,
   LINE,
+  type LineBatch,
   type LineThreadData,
   MAX_LINE_BYTES,
   NOT_UTF8,
@@ -29,13 +32,45 @@ import {
 } from './line-batch.ts';
 import { leadingDateBytes, mayBeRead } from './lines.ts';
 
-const CHUNK_BYTES = MAX_LINE_BYTES;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const TAB = 0x09;
 
+/**
+ * The memory batches are made in: a few, handed to the reader and back. Taking one waits while
+ * `ahead` batches are with the reader: memory stays bounded, whatever the file.
+ */
+class BatchMemories {
+  private sent = 0;
+
+  constructor(
+    private readonly data: LineThreadData,
+    private readonly port: MessagePort,
+  ) {}
+
+  take(): BatchMemory {
+    const { consumed, ahead, returns } = this.data;
+    while (this.sent - Atomics.load(consumed, 0) >= ahead) Atomics.wait(consumed, 0, this.sent - ahead);
+    // The reader hands a batch's memory back before it counts it read: one is there, unless fewer were made.
+    const back = receiveMessageOnPort(returns)?.message as BatchMemory | undefined;
+    return (
+      back ?? {
+        bytes: new ArrayBuffer(MAX_LINE_BYTES + CHUNK_BYTES),
+        table: new Int32Array(RECORD * 16_384),
+      }
+    );
+  }
+
+  hand(batch: LineBatch): void {
+    this.port.postMessage(batch, [batch.bytes, batch.table.buffer]);
+    this.sent++;
+  }
+}
+
 class LineBatcher {
-  private table = new Int32Array(RECORD * 16_384);
+  private memory: BatchMemory;
+  /** The batch's bytes, to fill: a line begun before, and a chunk's whole lines. */
+  bytes: Buffer;
   private count = 0;
   private lineNo = 0;
   /** The last record is a PASSED_OVER run that goes on. */
@@ -43,19 +78,23 @@ class LineBatcher {
   /** The date (its bytes) of the last dated line passed over and handed over, since no other line was. */
   private lastDate: Buffer | undefined;
 
-  constructor(private readonly post: (m: FromLineThread, transfer: ArrayBuffer[]) => void) {}
+  constructor(private readonly memories: BatchMemories) {
+    this.memory = memories.take();
+    this.bytes = Buffer.from(this.memory.bytes);
+  }
 
   private record(kind: number, start: number, end: number, line: number): void {
-    if (this.count * RECORD === this.table.length) {
-      const bigger = new Int32Array(this.table.length * 2);
-      bigger.set(this.table);
-      this.table = bigger;
+    let table = this.memory.table;
+    if (this.count * RECORD === table.length) {
+      table = new Int32Array(table.length * 2);
+      table.set(this.memory.table);
+      this.memory.table = table;
     }
     const at = this.count++ * RECORD;
-    this.table[at + KIND] = kind;
-    this.table[at + START] = start;
-    this.table[at + END] = end;
-    this.table[at + LINE] = line;
+    table[at + KIND] = kind;
+    table[at + START] = start;
+    table[at + END] = end;
+    table[at + LINE] = line;
     this.passing = kind === PASSED_OVER;
     if (kind !== PASSED_OVER) this.lastDate = undefined;
   }
@@ -74,8 +113,9 @@ class LineBatcher {
     if (!this.passing) this.record(PASSED_OVER, 0, 0, line);
   }
 
-  /** The lines of `buf[0, last]`, each ended by a line end (the last one at `last`). */
-  lines(buf: Buffer, last: number): void {
+  /** The lines of `bytes[0, last]`, each ended by a line end (the last one at `last`). */
+  lines(last: number): void {
+    const buf = this.bytes;
     const whole = isUtf8(buf.subarray(0, last));
     for (let at = 0; at <= last; ) {
       const nl = buf.indexOf(NEWLINE, at);
@@ -87,13 +127,12 @@ class LineBatcher {
     }
   }
 
-  /** The last line, that the file ends inside. */
-  truncated(buf: Buffer): void {
+  /** The last line, `bytes[0, length)`, that the file ends inside. */
+  truncated(length: number): void {
     const line = ++this.lineNo;
-    if (buf.length > MAX_LINE_BYTES) return this.record(OVERLONG, 0, 0, line);
+    const buf = this.bytes.subarray(0, length);
     if (!isUtf8(buf)) return this.record(NOT_UTF8, 0, 0, line);
-    const end = buf.length > 0 && buf[buf.length - 1] === CR ? buf.length - 1 : buf.length;
-    this.record(TRUNCATED, 0, end, line);
+    this.record(TRUNCATED, 0, length > 0 && buf[length - 1] === CR ? length - 1 : length, line);
   }
 
   /** A line too long to hold: reported, and its bytes passed over up to its line end. */
@@ -101,30 +140,22 @@ class LineBatcher {
     this.record(OVERLONG, 0, 0, ++this.lineNo);
   }
 
-  /** Hands over the records so far, with the bytes they point into. */
-  flush(bytes: Buffer): void {
+  /** Hands over the records so far, with the `length` bytes they point into; the next batch is made in other memory. */
+  flush(length: number): void {
     if (this.count === 0) return;
-    // `bytes` is the batch's own memory (allocated for it, whole): handed over, not copied.
-    const table = this.table.slice(0, this.count * RECORD);
-    this.post({ kind: 'lines', bytes: bytes.buffer as ArrayBuffer, table, count: this.count }, [
-      bytes.buffer as ArrayBuffer,
-      table.buffer,
-    ]);
+    this.memories.hand({ kind: 'lines', ...this.memory, length, count: this.count });
+    this.memory = this.memories.take();
+    this.bytes = Buffer.from(this.memory.bytes);
     this.count = 0;
     this.passing = false;
   }
 }
 
-function readLog({ fd, consumed, ahead }: LineThreadData, port: NonNullable<typeof parentPort>): void {
+function readLog(data: LineThreadData, port: MessagePort): void {
+  const { fd } = data;
   const hash = createHash('sha256');
   const chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
-  let sent = 0;
-  const batcher = new LineBatcher((m, transfer) => {
-    // Not more than `ahead` batches wait for the reader: memory stays bounded, whatever the file.
-    while (sent - Atomics.load(consumed, 0) >= ahead) Atomics.wait(consumed, 0, sent - ahead);
-    port.postMessage(m, transfer);
-    sent++;
-  });
+  const batcher = new LineBatcher(new BatchMemories(data, port));
   let bytes = 0;
   /** The start of a line that the previous chunk did not end. */
   let carry: Buffer | undefined;
@@ -154,24 +185,17 @@ function readLog({ fd, consumed, ahead }: LineThreadData, port: NonNullable<type
       }
       continue;
     }
-    // The batch's bytes: the line begun before, and this chunk's whole lines (one copy, its own memory).
-    const head = carry?.length ?? 0;
-    const batch = Buffer.allocUnsafeSlow(head + last + 1 - start);
-    if (carry) carry.copy(batch, 0);
-    read.copy(batch, head, start, last + 1);
-    batcher.lines(batch, batch.length - 1);
-    batcher.flush(batch);
-    // A chunk is no longer than a line may be: what follows its last line end is carried over.
+    // The batch: the line begun before (at most MAX_LINE_BYTES), and this chunk's whole lines.
+    const head = carry ? carry.copy(batcher.bytes, 0) : 0;
+    const length = head + read.copy(batcher.bytes, head, start, last + 1);
+    batcher.lines(length - 1);
+    batcher.flush(length);
+    // What follows the chunk's last line end is carried over (a chunk is no longer than a line may be).
     carry = last + 1 < n ? Buffer.from(read.subarray(last + 1)) : undefined;
   }
-  if (carry) {
-    const rest = Buffer.allocUnsafeSlow(carry.length);
-    carry.copy(rest);
-    batcher.truncated(rest);
-    batcher.flush(rest);
-  } else {
-    batcher.flush(Buffer.allocUnsafeSlow(0));
-  }
+  const length = carry ? carry.copy(batcher.bytes, 0) : 0;
+  if (carry) batcher.truncated(length);
+  batcher.flush(length);
   port.postMessage({ kind: 'end', bytes, sha256: hash.digest('hex') } satisfies FromLineThread);
 }
 

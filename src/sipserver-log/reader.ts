@@ -10,9 +10,10 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { COMPILED, HARNESS_ROOT } from '../harness-root.ts';
 import {
+  type BatchMemory,
   END,
   type FromLineThread,
   KIND,
@@ -48,7 +49,7 @@ export interface FileDigest {
 const OVERLONG_REASON = `longer than ${MAX_LINE_BYTES} bytes`;
 
 /** Batches the thread may have handed over and the handler not yet read. */
-const AHEAD = 4;
+const AHEAD = 2;
 
 /**
  * The reading thread. From the compiled package, its own file in dist/; from a checkout's sources,
@@ -56,16 +57,17 @@ const AHEAD = 4;
  * process on Node 20).
  */
 function lineThread(data: LineThreadData): Worker {
-  if (COMPILED) return new Worker(join(HARNESS_ROOT, 'dist', 'line-thread.js'), { workerData: data });
+  const options = { workerData: data, transferList: [data.returns] };
+  if (COMPILED) return new Worker(join(HARNESS_ROOT, 'dist', 'line-thread.js'), options);
   const source = pathToFileURL(join(HARNESS_ROOT, 'src', 'sipserver-log', 'line-thread.ts')).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(source)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: data });
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), options);
 }
 
 /** Hands a batch's records to the handler, in order. */
 function replay(batch: LineBatch, handler: LineHandler): void {
-  const bytes = Buffer.from(batch.bytes);
+  const bytes = Buffer.from(batch.bytes, 0, batch.length);
   const table = batch.table;
   for (let at = 0; at < batch.count * RECORD; at += RECORD) {
     const line = table[at + LINE] as number;
@@ -95,7 +97,8 @@ export async function readLines(path: string, handler: LineHandler): Promise<Fil
   // Opened here, so that a file that cannot be opened fails as it always did; the thread reads it.
   const file = await open(path, 'r');
   const consumed = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-  const thread = lineThread({ fd: file.fd, consumed, ahead: AHEAD });
+  const { port1: returns, port2: returnsTo } = new MessageChannel();
+  const thread = lineThread({ fd: file.fd, consumed, ahead: AHEAD, returns: returnsTo });
   try {
     return await new Promise<FileDigest>((resolve, reject) => {
       thread.on('message', (m: FromLineThread) => {
@@ -107,6 +110,11 @@ export async function readLines(path: string, handler: LineHandler): Promise<Fil
         } catch (e) {
           return reject(e);
         }
+        // Its memory goes back for the next batch, then the thread may go on.
+        returns.postMessage({ bytes: m.bytes, table: m.table } satisfies BatchMemory, [
+          m.bytes,
+          m.table.buffer,
+        ]);
         Atomics.add(consumed, 0, 1);
         Atomics.notify(consumed, 0);
       });
@@ -116,6 +124,7 @@ export async function readLines(path: string, handler: LineHandler): Promise<Fil
   } finally {
     thread.removeAllListeners('exit');
     await thread.terminate();
+    returns.close();
     await file.close();
   }
 }
