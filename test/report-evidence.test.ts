@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { XMLValidator } from 'fast-xml-parser';
 import { Journal } from '../src/journal.ts';
-import { ExchangeFileThread, ExchangeWriter } from '../src/report/exchanges.ts';
+import { ExchangeWriter } from '../src/report/exchanges.ts';
 import { describeNonPassing, offendingMessages } from '../src/report/findings.ts';
 import { sequenceDiagram } from '../src/report/sequence.ts';
 import { parseTrace, traceNdjson } from '../src/report/trace.ts';
@@ -204,38 +204,34 @@ describe('the findings text of a scenario', () => {
   });
 });
 
-for (const [where, Writer] of [
-  ['a run under way (in the background)', ExchangeWriter],
-  ['verify-log (on another thread)', ExchangeFileThread],
-] as const)
-  describe(`the evidence files of ${where}`, () => {
-    test('are written under their bundle names, in the order attached, once flushed; other attachments are not', async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'screencap-exchanges-'));
-      try {
-        const writer = new Writer(dir);
-        writer.write('exchanges/f/a', 'message-trace.ndjson', 'first\n');
-        writer.write('exchanges/f/a', 'sequence-diagram.svg', Buffer.from('<svg/>'));
-        writer.write('exchanges/f/a', 'message-trace.ndjson', 'second\n');
-        writer.write('exchanges/f/a', 'rule-outcomes.json', '[]');
-        writer.write('exchanges/f/b', 'rule-findings.txt', 'found');
-        await writer.flushed();
-        assert.deepEqual(await readdir(join(dir, 'exchanges/f/a')), ['sequence.svg', 'trace.ndjson']);
-        assert.equal(await readFile(join(dir, 'exchanges/f/a/trace.ndjson'), 'utf8'), 'second\n');
-        assert.equal(await readFile(join(dir, 'exchanges/f/b/findings.txt'), 'utf8'), 'found');
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
-
-    test('one that could not be written is named once they are awaited', async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'screencap-exchanges-'));
-      try {
-        await writeFile(join(dir, 'exchanges'), 'a file where the folder would be');
-        const writer = new Writer(dir);
-        writer.write('exchanges/f/a', 'message-trace.ndjson', 'x');
-        await assert.rejects(writer.flushed(), /could not write the scenarios' evidence: .*exchanges/);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
+describe('the evidence files of a run under way', () => {
+  test('are written under their bundle names, in the order attached, once flushed; other attachments are not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'screencap-exchanges-'));
+    try {
+      const writer = new ExchangeWriter(dir);
+      writer.write('exchanges/f/a', 'message-trace.ndjson', 'first\n');
+      writer.write('exchanges/f/a', 'sequence-diagram.svg', Buffer.from('<svg/>'));
+      writer.write('exchanges/f/a', 'message-trace.ndjson', 'second\n');
+      writer.write('exchanges/f/a', 'rule-outcomes.json', '[]');
+      writer.write('exchanges/f/b', 'rule-findings.txt', 'found');
+      await writer.flushed();
+      assert.deepEqual(await readdir(join(dir, 'exchanges/f/a')), ['sequence.svg', 'trace.ndjson']);
+      assert.equal(await readFile(join(dir, 'exchanges/f/a/trace.ndjson'), 'utf8'), 'second\n');
+      assert.equal(await readFile(join(dir, 'exchanges/f/b/findings.txt'), 'utf8'), 'found');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
+
+  test('one that could not be written is named once they are awaited', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'screencap-exchanges-'));
+    try {
+      await writeFile(join(dir, 'exchanges'), 'a file where the folder would be');
+      const writer = new ExchangeWriter(dir);
+      writer.write('exchanges/f/a', 'message-trace.ndjson', 'x');
+      await assert.rejects(writer.flushed(), /could not write the scenarios' evidence: .*exchanges/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.ts';
 import type { Certification } from '../report/certification.ts';
 import { configurationSnapshot } from '../report/configuration.ts';
 import { OBSERVATIONS_MEDIA_TYPE, type ScenarioObservations, scenarioEvidence } from '../report/evidence.ts';
-import { EXCHANGES_DIR, ExchangeFileThread, ExchangeFolders } from '../report/exchanges.ts';
+import { EXCHANGES_DIR, ExchangeFolders, writeExchangeFile } from '../report/exchanges.ts';
 import { verifyManifest } from '../report/manifest.ts';
 import { megabytes } from '../report/prune.ts';
 import { findRunDir } from '../report/run-dir.ts';
@@ -37,14 +37,11 @@ const LOG_FEATURE = 'sip-server-log';
 class LogEvidence {
   private readonly folders = new ExchangeFolders();
   private readonly kept = new Map<string, { evidence: string; observations: string[] }>();
-  private readonly files: ExchangeFileThread;
 
   constructor(
-    dir: string,
+    private readonly dir: string,
     private readonly requestTimeoutMs: number,
-  ) {
-    this.files = new ExchangeFileThread(dir);
-  }
+  ) {}
 
   readonly write = (scenario: string, observations: ScenarioObservations): void => {
     const folder = this.folders.allocate(LOG_FEATURE, scenario);
@@ -52,18 +49,13 @@ class LogEvidence {
       ...observations,
       limits: { requestTimeoutMs: this.requestTimeoutMs },
     });
-    for (const a of attachments) this.files.write(folder, a.fileName, a.body);
+    for (const a of attachments) writeExchangeFile(this.dir, folder, a.fileName, a.body);
     const noted = attachments.find((a) => a.mediaType === OBSERVATIONS_MEDIA_TYPE);
     this.kept.set(scenario, {
       evidence: folder,
       observations: noted ? (JSON.parse(String(noted.body)) as string[]) : [],
     });
   };
-
-  /** Resolves once every evidence file is written; rejects naming the first that could not be. */
-  flushed(): Promise<void> {
-    return this.files.flushed();
-  }
 
   /** The scenarios with their evidence folders and observations. */
   annotate<S extends { name: string }>(scenarios: readonly S[]): S[] {
@@ -292,11 +284,9 @@ export function registerVerifyLogCommand(program: Command): void {
             ...(live ? { window: windowOf(live, opts.logUtcOffset) } : {}),
           });
         } catch (e) {
-          await evidence.flushed().catch(() => undefined);
           await bundle.discard();
           throw e;
         }
-        await evidence.flushed();
         logResult = { ...logResult, scenarios: evidence.annotate(logResult.scenarios) };
         const jsonFile = join(bundle.dir, 'verify-log.json');
         await writeJson(jsonFile, logResult);

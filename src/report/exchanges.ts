@@ -6,7 +6,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 
 export const EXCHANGES_DIR = 'exchanges';
 
@@ -112,62 +111,5 @@ export class ExchangeWriter {
   async flushed(): Promise<void> {
     await Promise.all(this.folders.values());
     if (this.failure) throw new Error(`could not write the scenarios' evidence: ${this.failure.message}`);
-  }
-}
-
-/** The writing thread (CommonJS, evaluated: it needs no file of its own, built or not). */
-const WRITER = `
-const { parentPort } = require('node:worker_threads');
-const { mkdirSync, writeFileSync } = require('node:fs');
-let failure = null;
-parentPort.on('message', (m) => {
-  if (m === 'flush') return parentPort.postMessage(failure);
-  if (failure) return;
-  try {
-    try {
-      writeFileSync(m.file, m.body);
-    } catch (e) {
-      if (e.code !== 'ENOENT') throw e;
-      mkdirSync(m.dir, { recursive: true });
-      writeFileSync(m.file, m.body);
-    }
-  } catch (e) {
-    failure = e.message;
-  }
-});
-`;
-
-/**
- * writeExchangeFile on another thread, for a command that judges scenarios one after another
- * without waiting (verify-log): the disk's time is not the judge's, and each file's text is let go
- * as soon as it is handed over (the thread writes as they come), so memory does not grow with the
- * scenarios. `flushed()` resolves once every file is written, then the thread ends.
- */
-export class ExchangeFileThread {
-  private readonly thread = new Worker(WRITER, { eval: true });
-
-  constructor(private readonly bundleDir: string) {
-    this.thread.unref();
-  }
-
-  write(folder: string, fileName: string, body: string | Buffer): void {
-    const path = evidencePath(this.bundleDir, folder, fileName);
-    if (path) this.thread.postMessage({ ...path, body });
-  }
-
-  /** Resolves once every file asked for is written; rejects naming the first that could not be. */
-  async flushed(): Promise<void> {
-    // Until now it kept no process alive (a command that fails early need not wait for it); now it must.
-    this.thread.ref();
-    try {
-      const failure = await new Promise<string | null>((resolve, reject) => {
-        this.thread.once('message', resolve);
-        this.thread.once('error', reject);
-        this.thread.postMessage('flush');
-      });
-      if (failure !== null) throw new Error(`could not write the scenarios' evidence: ${failure}`);
-    } finally {
-      await this.thread.terminate();
-    }
   }
 }
