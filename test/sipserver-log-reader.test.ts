@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { MAX_LINE_BYTES } from '../src/sipserver-log/line-batch.ts';
+import { MARKER_UNKNOWN, MAX_LINE_BYTES } from '../src/sipserver-log/line-batch.ts';
 import { readLines } from '../src/sipserver-log/reader.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'screencap-reader-'));
@@ -108,4 +108,19 @@ test('a file that cannot be read fails as reading it does, naming it', async () 
     code: 'ENOENT',
   });
   await assert.rejects(readLines(dir, { line() {}, passedOver() {}, badLine() {} }), { code: 'EISDIR' });
+});
+
+test('the parser is told where a line starting with a digit holds its first marker (-1: none), and that other lines were not looked at', async () => {
+  const path = join(dir, 'markers.log');
+  await writeFile(
+    path,
+    '10:15:00.140 Trc 04542 EventACK sent to [1] (00000001 App 10.0.0.1:1)\n2026-11-24 00:00:01.000 a line of no form\nmessage EventACK\n',
+  );
+  const markers: number[] = [];
+  await readLines(path, {
+    line: (_b, _s, _e, _l, _t, marker) => markers.push(marker),
+    passedOver() {},
+    badLine() {},
+  });
+  assert.deepEqual(markers, [12, -1, MARKER_UNKNOWN]);
 });

@@ -1,17 +1,21 @@
 /**
  * What the reading thread (line-thread.ts) hands the reader (reader.ts): a batch of a log's
  * lines. The batch's bytes are whole lines (a line the file's chunks cut in two is joined), and its
- * table says, four numbers per record, what each record is, where its bytes are, and its line
+ * table says, RECORD numbers per record, what each record is, where its bytes are, and its line
  * number. Both sides share this one description of it.
  */
 import type { MessagePort } from 'node:worker_threads';
 
 /** The fields of one record of a batch's table. */
-export const RECORD = 4;
+export const RECORD = 5;
 export const KIND = 0;
 export const START = 1;
 export const END = 2;
 export const LINE = 3;
+/** Of a line starting with a digit: where its first marker stands (lines.ts markerAt), or -1. */
+export const MARKER = 4;
+/** MARKER of other lines: not looked for. */
+export const MARKER_UNKNOWN = -2;
 
 /** A line to read: `[START, END)`, without its line end. */
 export const READ = 0;

@@ -21,6 +21,8 @@ import {
   LINE,
   type LineBatch,
   type LineThreadData,
+  MARKER,
+  MARKER_UNKNOWN,
   MAX_LINE_BYTES,
   NOT_UTF8,
   OVERLONG,
@@ -30,7 +32,7 @@ import {
   START,
   TRUNCATED,
 } from './line-batch.ts';
-import { leadingDateBytes, mayBeRead } from './lines.ts';
+import { leadingDateBytes, markerAt, mayBeRead } from './lines.ts';
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -83,7 +85,7 @@ class LineBatcher {
     this.bytes = Buffer.from(this.memory.bytes);
   }
 
-  private record(kind: number, start: number, end: number, line: number): void {
+  private record(kind: number, start: number, end: number, line: number, marker = MARKER_UNKNOWN): void {
     let table = this.memory.table;
     if (this.count * RECORD === table.length) {
       table = new Int32Array(table.length * 2);
@@ -95,6 +97,7 @@ class LineBatcher {
     table[at + START] = start;
     table[at + END] = end;
     table[at + LINE] = line;
+    table[at + MARKER] = marker;
     this.passing = kind === PASSED_OVER;
     if (kind !== PASSED_OVER) this.lastDate = undefined;
   }
@@ -103,10 +106,14 @@ class LineBatcher {
   private line(buf: Buffer, start: number, end: number): void {
     const line = ++this.lineNo;
     const c = buf[start] as number;
-    if (c === TAB || mayBeRead(buf, start, end)) return this.record(READ, start, end, line);
-    const date = c >= 48 && c <= 57 ? leadingDateBytes(buf, start, end) : 0;
+    const digit = c >= 48 && c <= 57;
+    // A line starting with a digit is read if it holds a marker (mayBeRead): where, the parser is told.
+    const marker = digit ? markerAt(buf, start, end) : MARKER_UNKNOWN;
+    if (c === TAB || marker >= 0 || (!digit && mayBeRead(buf, start, end)))
+      return this.record(READ, start, end, line, marker);
+    const date = digit ? leadingDateBytes(buf, start, end) : 0;
     if (date > 0 && !this.lastDate?.equals(buf.subarray(start, start + date))) {
-      this.record(READ, start, end, line);
+      this.record(READ, start, end, line, marker);
       this.lastDate = Buffer.from(buf.subarray(start, start + date));
       return;
     }

@@ -17,6 +17,7 @@ import type { WireMessage } from '../tlib/messages.ts';
 import { AttributeReader, type AttributeSelection, type TeventField } from './attributes.ts';
 import { detached } from './compact.ts';
 import { bytesAre, decode, RecurringText } from './decode.ts';
+import { MARKER_UNKNOWN } from './line-batch.ts';
 import {
   type ClockStep,
   classify,
@@ -161,7 +162,7 @@ class SipLogParser {
     this.file = name;
   }
 
-  line(bytes: Buffer, start: number, end: number, line: number, truncated: boolean): void {
+  line(bytes: Buffer, start: number, end: number, line: number, truncated: boolean, marker: number): void {
     const c = bytes[start] ?? 0;
     if (c === TAB) {
       const block = this.block;
@@ -177,7 +178,7 @@ class SipLogParser {
     if (this.block) this.closeBlock();
     if (c >= 48 && c <= 57 /* digit */) {
       // A line that starts with a timestamp: read if it holds a marker, from its bytes if it can be.
-      const at = markerAt(bytes, start, end);
+      const at = marker === MARKER_UNKNOWN ? markerAt(bytes, start, end) : marker;
       if (at !== -1) {
         const form = trcLine(bytes, start, end, at, this.texts);
         return form

@@ -20,6 +20,7 @@ import {
   LINE,
   type LineBatch,
   type LineThreadData,
+  MARKER,
   MAX_LINE_BYTES,
   NOT_UTF8,
   OVERLONG,
@@ -32,9 +33,11 @@ import {
 export interface LineHandler {
   /**
    * The line `bytes[start, end)`, without its line end, known to be UTF-8; `truncated`: the file
-   * ends inside it (no line end follows). `bytes` is only valid during the call.
+   * ends inside it (no line end follows). `bytes` is only valid during the call. `marker`: of a
+   * line starting with a digit, where its first marker stands (lines.ts markerAt) or -1; of
+   * another, MARKER_UNKNOWN.
    */
-  line(bytes: Buffer, start: number, end: number, line: number, truncated: boolean): void;
+  line(bytes: Buffer, start: number, end: number, line: number, truncated: boolean, marker: number): void;
   /** Lines from `line` on, up to the next one handed over, are of no form the parser reads and set no date. */
   passedOver(line: number): void;
   /** A line whose text cannot be trusted (not UTF-8, or too long). */
@@ -88,6 +91,7 @@ function replay(batch: LineBatch, handler: LineHandler): void {
           table[at + END] as number,
           line,
           table[at + KIND] === TRUNCATED,
+          table[at + MARKER] as number,
         );
     }
   }
