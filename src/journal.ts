@@ -185,8 +185,9 @@ class LineEntry implements JournalEntry {
     readonly micros: number,
     readonly direction: Direction,
     /** Shared by the entries of one connection under one name: not one copy each. */
-    private readonly names: EntryNames,
-    private readonly line: string,
+    readonly names: EntryNames,
+    /** The message's JSON, as read or written. */
+    readonly line: string,
     problem: string | undefined,
   ) {
     if (problem !== undefined) this.problem = problem;
@@ -246,14 +247,151 @@ class LineEntry implements JournalEntry {
   }
 }
 
+/**
+ * The kept entries, oldest first, as a ring of columns: each one's size, seq and either its object
+ * or, for an entry kept as a line (evidence from appendLine: the T-Server's four entries for every
+ * event it relays), its time, direction, names and line. Such an entry holds one string (numbers
+ * sit unboxed in typed arrays, names are shared) until it is first read: each object a kept entry
+ * holds is one more the garbage collector copies twice (entries live for a bound's worth of
+ * traffic) and marks for as long, and growing arrays to drop their heads copied each entry again.
+ */
+class EntryRing {
+  private objects: Array<JournalEntry | undefined>;
+  private names: Array<EntryNames | undefined>;
+  private lines: string[];
+  private sizes: Float64Array;
+  private seqs: Float64Array;
+  private micros: Float64Array;
+  /** 1: out, 0: in. */
+  private outs: Uint8Array;
+  /** Absolute positions of the oldest entry and of the next one. */
+  private head = 0;
+  private tail = 0;
+
+  /** `capacity`: a power of two. */
+  constructor(private capacity = 1024) {
+    this.objects = new Array(capacity).fill(undefined);
+    this.names = new Array(capacity).fill(undefined);
+    this.lines = new Array(capacity).fill('');
+    this.sizes = new Float64Array(capacity);
+    this.seqs = new Float64Array(capacity);
+    this.micros = new Float64Array(capacity);
+    this.outs = new Uint8Array(capacity);
+  }
+
+  get length(): number {
+    return this.tail - this.head;
+  }
+
+  pushObject(entry: JournalEntry, bytes: number): void {
+    const i = this.slot();
+    this.objects[i] = entry;
+    this.fill(i, bytes, entry.seq, entry.micros, entry.direction);
+  }
+
+  pushLine(entry: LineEntry, bytes: number): void {
+    const i = this.slot();
+    this.names[i] = entry.names;
+    this.lines[i] = entry.line;
+    this.fill(i, bytes, entry.seq, entry.micros, entry.direction);
+  }
+
+  /** The `k`th oldest entry's size. */
+  sizeAt(k: number): number {
+    return this.sizes[this.index(k)] as number;
+  }
+
+  seqAt(k: number): number {
+    return this.seqs[this.index(k)] as number;
+  }
+
+  /** The `k`th oldest entry; `keep`: one kept as a line becomes an object for good (the same on every read). */
+  entryAt(k: number, keep: boolean): JournalEntry {
+    const i = this.index(k);
+    const object = this.objects[i];
+    if (object !== undefined) return object;
+    const entry = new LineEntry(
+      this.seqs[i] as number,
+      this.micros[i] as number,
+      this.outs[i] === 1 ? 'out' : 'in',
+      this.names[i] as EntryNames,
+      this.lines[i] as string,
+      undefined,
+    );
+    if (keep) {
+      this.objects[i] = entry;
+      this.release(i, false);
+    }
+    return entry;
+  }
+
+  /** Drops the oldest entry; returns its size. */
+  shift(): number {
+    const i = this.index(0);
+    const size = this.sizes[i] as number;
+    this.release(i, true);
+    this.head++;
+    return size;
+  }
+
+  /** Drops the entries `gone` holds (objects), keeping the others in order. */
+  remove(gone: ReadonlySet<JournalEntry>): void {
+    this.rebuild(this.capacity, gone);
+  }
+
+  private index(k: number): number {
+    return (this.head + k) & (this.capacity - 1);
+  }
+
+  /** The slot of a new newest entry, growing the ring when full. */
+  private slot(): number {
+    if (this.length === this.capacity) this.rebuild(this.capacity * 2);
+    return this.tail++ & (this.capacity - 1);
+  }
+
+  private fill(i: number, bytes: number, seq: number, micros: number, direction: Direction): void {
+    this.sizes[i] = bytes;
+    this.seqs[i] = seq;
+    this.micros[i] = micros;
+    this.outs[i] = direction === 'out' ? 1 : 0;
+  }
+
+  private release(i: number, object: boolean): void {
+    if (object) this.objects[i] = undefined;
+    this.names[i] = undefined;
+    this.lines[i] = '';
+  }
+
+  /** Reallocates to `capacity` (at least the length), the oldest entry first, leaving out `gone`. */
+  private rebuild(capacity: number, gone?: ReadonlySet<JournalEntry>): void {
+    const next = new EntryRing(capacity);
+    for (let k = 0; k < this.length; k++) {
+      const i = this.index(k);
+      const object = this.objects[i];
+      if (object === undefined || !gone?.has(object)) next.copyFrom(this, i);
+    }
+    Object.assign(this, next);
+  }
+
+  /** Appends `from`'s entry at slot `i`. */
+  private copyFrom(from: EntryRing, i: number): void {
+    const j = this.tail++ & (this.capacity - 1);
+    this.objects[j] = from.objects[i];
+    this.names[j] = from.names[i];
+    this.lines[j] = from.lines[i] as string;
+    this.sizes[j] = from.sizes[i] as number;
+    this.seqs[j] = from.seqs[i] as number;
+    this.micros[j] = from.micros[i] as number;
+    this.outs[j] = from.outs[i] as number;
+  }
+}
+
 /** Called with each entry appended, and its message's size on the wire. */
 export type JournalListener = (entry: JournalEntry, bytes: number) => void;
 
 export class Journal {
-  /** Kept entries in order from `head` (those before it were dropped), and each one's bytes. */
-  private list: JournalEntry[] = [];
-  private sizes: number[] = [];
-  private head = 0;
+  /** Kept entries in order, chaff dropped but not yet removed included (see `gone`). */
+  private readonly ring = new EntryRing();
   private readonly listeners = new Set<JournalListener>();
   private nextSeq = 1;
   private readonly limit: number;
@@ -332,7 +470,7 @@ export class Journal {
   ): JournalEntry {
     const entry = new LineEntry(this.nextSeq++, nowMicros(), direction, names, line, problem);
     entry.lend(message);
-    this.store(entry, line.length);
+    this.store(entry, line.length, problem === undefined);
     entry.lend(undefined);
     return entry;
   }
@@ -343,12 +481,14 @@ export class Journal {
     return this.store({ ...plain, seq: this.nextSeq++ }, messageBytes);
   }
 
-  private store(full: JournalEntry, messageBytes: number | undefined): JournalEntry {
+  /** `asLine`: `full` is a LineEntry that may be kept as a row (see Rows) if it is evidence. */
+  private store(full: JournalEntry, messageBytes: number | undefined, asLine = false): JournalEntry {
     const bytes = sizeOf(full.message, messageBytes);
     const kind = this.kindOf(full);
     if (this.limit > 0 && bytes <= this.maxBytes) {
-      this.list.push(full);
-      this.sizes.push(bytes);
+      // Chaff stays an object: it is dropped out of order, by identity (chaffOf, replyOf, gone).
+      if (asLine && kind === 'evidence') this.ring.pushLine(full as LineEntry, bytes);
+      else this.ring.pushObject(full, bytes);
       this.bytes += bytes;
       if (kind !== 'evidence') {
         this.chaff.push(full);
@@ -388,7 +528,7 @@ export class Journal {
   }
 
   private over(): boolean {
-    return this.bytes > this.maxBytes || this.list.length - this.head - this.gone.size > this.limit;
+    return this.bytes > this.maxBytes || this.ring.length - this.gone.size > this.limit;
   }
 
   /** Drops chaff, oldest first, then the oldest evidence, until within both bounds. */
@@ -399,17 +539,14 @@ export class Journal {
       this.dropChaff(entry);
       if (reply) this.dropChaff(reply);
     }
-    // Dropped chaff still in the list holds its memory: let go of it by the time it is an eighth of the bound.
+    // Dropped chaff still in the ring holds its memory: let go of it by the time it is an eighth of the bound.
     if (this.gone.size > 0 && (this.goneBytes > this.maxBytes / 8 || this.over())) this.compact();
-    // Chaff all gone: what is left is evidence, dropped from the head (O(1): no shift of the list).
+    // Chaff all gone: what is left is evidence, dropped from the head (O(1)).
     while (this.over()) {
-      const size = this.sizes[this.head] as number;
-      this.list[this.head] = undefined as unknown as JournalEntry; // let it go now
-      this.head++;
+      const size = this.ring.shift();
       this.bytes -= size;
       this.count('evidence', size);
     }
-    if (this.head > 1024 && this.head * 2 > this.list.length) this.compact();
   }
 
   private dropChaff(entry: JournalEntry): void {
@@ -432,30 +569,35 @@ export class Journal {
     this.droppedByKind.set(kind, d);
   }
 
-  /**
-   * Removes dropped entries from the list: one pass, at most once per maxBytes/8 of chaff or half
-   * the list of evidence dropped (or when read), so that an append costs O(1) amortized.
-   */
+  /** Removes dropped chaff from the ring: one pass, at most once per maxBytes/8 of it (or when read). */
   private compact(): void {
-    if (this.gone.size === 0 && this.head === 0) return;
-    const list: JournalEntry[] = [];
-    const sizes: number[] = [];
-    for (let i = this.head; i < this.list.length; i++) {
-      const entry = this.list[i] as JournalEntry;
-      if (this.gone.has(entry)) continue;
-      list.push(entry);
-      sizes.push(this.sizes[i] as number);
-    }
-    this.list = list;
-    this.sizes = sizes;
-    this.head = 0;
+    if (this.gone.size === 0) return;
+    this.ring.remove(this.gone);
     this.gone.clear();
     this.goneBytes = 0;
   }
 
+  /** Every kept entry; one kept as a line is made an object now, the same object on every read. */
   get entries(): readonly JournalEntry[] {
+    return this.filter(() => true);
+  }
+
+  /** How many entries are kept. */
+  get size(): number {
+    return this.ring.length - this.gone.size;
+  }
+
+  /** The position (compacted) of the first entry whose seq is after `after`: seqs grow along the ring. */
+  private firstAfter(after: number): number {
     this.compact();
-    return this.list;
+    let lo = 0;
+    let hi = this.ring.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ring.seqAt(mid) > after) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   /** Seq of the last entry appended (0 when empty): a mark to wait for what comes after. */
@@ -464,11 +606,20 @@ export class Journal {
   }
 
   find(predicate: EntryPredicate, after = 0): JournalEntry | undefined {
-    return this.entries.find((e) => e.seq > after && predicate(e));
+    for (let k = this.firstAfter(after); k < this.ring.length; k++) {
+      const entry = this.ring.entryAt(k, true);
+      if (predicate(entry)) return entry;
+    }
+    return undefined;
   }
 
   filter(predicate: EntryPredicate, after = 0): JournalEntry[] {
-    return this.entries.filter((e) => e.seq > after && predicate(e));
+    const found: JournalEntry[] = [];
+    for (let k = this.firstAfter(after); k < this.ring.length; k++) {
+      const entry = this.ring.entryAt(k, true);
+      if (predicate(entry)) found.push(entry);
+    }
+    return found;
   }
 
   /** Calls `listener` for every entry appended from now on; returns the unsubscribe function. */
@@ -500,9 +651,11 @@ export class Journal {
 
   /** The entries kept after `after` (default: all), one JSON line each. */
   toNdjson(after = 0): string {
-    return this.filter(() => true, after)
-      .map((e) => `${JSON.stringify(e)}\n`)
-      .join('');
+    // Lines are serialized without making them objects for good: exporting must not make the journal hold more.
+    let text = '';
+    for (let k = this.firstAfter(after); k < this.ring.length; k++)
+      text += `${JSON.stringify(this.ring.entryAt(k, false))}\n`;
+    return text;
   }
 }
 

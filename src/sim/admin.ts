@@ -92,7 +92,7 @@ function health(t: TServer): [number, unknown] {
       clients: t.clientCount,
       registrations: t.registrations(),
       calls: t.calls.list().length,
-      journalEntries: t.journal?.entries.length ?? 0,
+      journalEntries: t.journal?.size ?? 0,
       // The seq of the last entry journaled: a follower of GET /journal has seen everything up to now once it has seen this.
       journalSeq: t.journal?.mark ?? 0,
     },
