@@ -247,18 +247,79 @@ class LineEntry implements JournalEntry {
   }
 }
 
+/** Bytes of one page of kept lines (see LinePages). */
+const PAGE_BYTES = 1024 * 1024;
+/** A longer line stays a string: a page holds many lines. */
+const MAX_PAGED_CHARS = PAGE_BYTES / 64;
+
+/**
+ * Lines kept as UTF-8 in pages outside the JS heap, appended in order and let go of oldest page
+ * first: a kept string is one more thing the garbage collector copies and marks while it is kept.
+ */
+class LinePages {
+  private readonly pages: Buffer[] = [];
+  /** The number of pages[0] (pages are numbered as they are opened). */
+  private first = 0;
+  private used = PAGE_BYTES;
+  /** A page let go of, reused for the next. */
+  private spare: Buffer | undefined;
+  /** The line written last, where, and its bytes: an event goes to each recipient as the same line. */
+  private lastLine: string | undefined;
+  private lastAt = 0;
+  lastBytes = 0;
+
+  /** Writes `line` (at most MAX_PAGED_CHARS) unless it was the last written; returns where it is (lastBytes: its bytes). */
+  write(line: string): number {
+    if (line === this.lastLine) return this.lastAt;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    if (this.used + line.length * 3 > PAGE_BYTES) this.open();
+    const page = this.pages[this.pages.length - 1] as Buffer;
+    this.lastAt = (this.first + this.pages.length - 1) * PAGE_BYTES + this.used;
+    this.lastBytes = page.write(line, this.used, 'utf8');
+    this.used += this.lastBytes;
+    this.lastLine = line;
+    return this.lastAt;
+  }
+
+  read(at: number, bytes: number): string {
+    const page = this.pages[Math.floor(at / PAGE_BYTES) - this.first] as Buffer;
+    const offset = at % PAGE_BYTES;
+    return page.toString('utf8', offset, offset + bytes);
+  }
+
+  /** Lets go of the pages before the one holding `at` (no line kept is in them). */
+  releaseBefore(at: number): void {
+    const page = Math.floor(at / PAGE_BYTES);
+    while (this.first < page && this.pages.length > 1) {
+      this.spare = this.pages.shift();
+      this.first++;
+    }
+  }
+
+  private open(): void {
+    this.pages.push(this.spare ?? Buffer.allocUnsafeSlow(PAGE_BYTES));
+    this.spare = undefined;
+    this.used = 0;
+  }
+}
+
 /**
  * The kept entries, oldest first, as a ring of columns: each one's size, seq and either its object
  * or, for an entry kept as a line (evidence from appendLine: the T-Server's four entries for every
- * event it relays), its time, direction, names and line. Such an entry holds one string (numbers
- * sit unboxed in typed arrays, names are shared) until it is first read: each object a kept entry
- * holds is one more the garbage collector copies twice (entries live for a bound's worth of
- * traffic) and marks for as long, and growing arrays to drop their heads copied each entry again.
+ * event it relays), its time, direction, names and line (in LinePages). Such an entry holds no
+ * object of its own until it is first read (numbers sit unboxed in typed arrays, names are shared):
+ * each object a kept entry holds is one more the garbage collector copies twice (entries live for
+ * a bound's worth of traffic) and marks for as long, and growing arrays to drop their heads copied
+ * each entry again.
  */
 class EntryRing {
   private objects: Array<JournalEntry | undefined>;
   private names: Array<EntryNames | undefined>;
+  /** A line too long for a page; '' when it is in one. */
   private lines: string[];
+  /** Where the line is in `pages`, and its bytes (-1: in `lines`, or none). */
+  private locations: Float64Array;
+  private lineBytes: Int32Array;
   private sizes: Float64Array;
   private seqs: Float64Array;
   private micros: Float64Array;
@@ -269,10 +330,15 @@ class EntryRing {
   private tail = 0;
 
   /** `capacity`: a power of two. */
-  constructor(private capacity = 1024) {
+  constructor(
+    private capacity = 1024,
+    private readonly pages = new LinePages(),
+  ) {
     this.objects = new Array(capacity).fill(undefined);
     this.names = new Array(capacity).fill(undefined);
     this.lines = new Array(capacity).fill('');
+    this.locations = new Float64Array(capacity);
+    this.lineBytes = new Int32Array(capacity).fill(-1);
     this.sizes = new Float64Array(capacity);
     this.seqs = new Float64Array(capacity);
     this.micros = new Float64Array(capacity);
@@ -292,7 +358,11 @@ class EntryRing {
   pushLine(entry: LineEntry, bytes: number): void {
     const i = this.slot();
     this.names[i] = entry.names;
-    this.lines[i] = entry.line;
+    const line = entry.line;
+    if (line.length <= MAX_PAGED_CHARS) {
+      this.locations[i] = this.pages.write(line);
+      this.lineBytes[i] = this.pages.lastBytes;
+    } else this.lines[i] = line;
     this.fill(i, bytes, entry.seq, entry.micros, entry.direction);
   }
 
@@ -315,7 +385,9 @@ class EntryRing {
       this.micros[i] as number,
       this.outs[i] === 1 ? 'out' : 'in',
       this.names[i] as EntryNames,
-      this.lines[i] as string,
+      (this.lineBytes[i] as number) >= 0
+        ? this.pages.read(this.locations[i] as number, this.lineBytes[i] as number)
+        : (this.lines[i] as string),
       undefined,
     );
     if (keep) {
@@ -329,6 +401,7 @@ class EntryRing {
   shift(): number {
     const i = this.index(0);
     const size = this.sizes[i] as number;
+    if ((this.lineBytes[i] as number) >= 0) this.pages.releaseBefore(this.locations[i] as number);
     this.release(i, true);
     this.head++;
     return size;
@@ -360,11 +433,12 @@ class EntryRing {
     if (object) this.objects[i] = undefined;
     this.names[i] = undefined;
     this.lines[i] = '';
+    this.lineBytes[i] = -1;
   }
 
   /** Reallocates to `capacity` (at least the length), the oldest entry first, leaving out `gone`. */
   private rebuild(capacity: number, gone?: ReadonlySet<JournalEntry>): void {
-    const next = new EntryRing(capacity);
+    const next = new EntryRing(capacity, this.pages);
     for (let k = 0; k < this.length; k++) {
       const i = this.index(k);
       const object = this.objects[i];
@@ -379,6 +453,8 @@ class EntryRing {
     this.objects[j] = from.objects[i];
     this.names[j] = from.names[i];
     this.lines[j] = from.lines[i] as string;
+    this.locations[j] = from.locations[i] as number;
+    this.lineBytes[j] = from.lineBytes[i] as number;
     this.sizes[j] = from.sizes[i] as number;
     this.seqs[j] = from.seqs[i] as number;
     this.micros[j] = from.micros[i] as number;
