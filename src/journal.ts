@@ -429,10 +429,13 @@ class EntryRing {
     this.outs[i] = direction === 'out' ? 1 : 0;
   }
 
-  private release(i: number, object: boolean): void {
-    if (object) this.objects[i] = undefined;
+  /** Lets go of what slot `i` holds; `dropped`: the entry itself too (else it is an object now). */
+  private release(i: number, dropped: boolean): void {
     this.names[i] = undefined;
     this.lines[i] = '';
+    // An entry made an object keeps its place in the pages: they are let go of in order (shift).
+    if (!dropped) return;
+    this.objects[i] = undefined;
     this.lineBytes[i] = -1;
   }
 
@@ -557,7 +560,7 @@ export class Journal {
     return this.store({ ...plain, seq: this.nextSeq++ }, messageBytes);
   }
 
-  /** `asLine`: `full` is a LineEntry that may be kept as a row (see Rows) if it is evidence. */
+  /** `asLine`: `full` is a LineEntry, kept as a line (see EntryRing) if it is evidence. */
   private store(full: JournalEntry, messageBytes: number | undefined, asLine = false): JournalEntry {
     const bytes = sizeOf(full.message, messageBytes);
     const kind = this.kindOf(full);
