@@ -51,7 +51,7 @@ test('an EventACK, exactly or nearly so (keys moved, added, of other types), enc
   );
 });
 
-test('any other event, stamped already or not, encodes as JSON.stringify does', () => {
+test('any other event, stamped already or not, with an own __proto__ or not, encodes as JSON.stringify does', () => {
   const event = fc.dictionary(
     fc.oneof(fc.string(), fc.constantFrom('message', 'EventSequenceNumber', 'Time', 'UserData')),
     value,
@@ -62,6 +62,13 @@ test('any other event, stamped already or not, encodes as JSON.stringify does', 
     }),
     { numRuns: 2000 },
   );
+  // JSON.parse makes `__proto__` an own key; assigning does not copy it.
+  const parsed = JSON.parse('{"message":"EventUserEvent","__proto__":{"ThisDN":"7001"}}') as object;
+  assert.equal(
+    encodeStamped(parsed, 1, 't'),
+    '{"message":"EventUserEvent","EventSequenceNumber":1,"Time":"t"}\n',
+  );
+  assert.equal(encodeStamped(parsed, 1, 't'), reference(parsed, 1, 't'));
   assert.equal(encodeStamped({}, 1, 't'), '{"EventSequenceNumber":1,"Time":"t"}\n');
   assert.equal(encodeStamped({ a: undefined }, 1, 't'), '{"EventSequenceNumber":1,"Time":"t"}\n');
 });

@@ -347,8 +347,9 @@ export function encodeStamped(event: object, sequence: number, time: string): st
   const stamp = `"EventSequenceNumber":${sequence},"Time":${JSON.stringify(time)}}\n`;
   if (isPlainAck(e))
     return `{"message":"EventACK","ReferenceID":${e.ReferenceID},"ThisDN":${JSON.stringify(e.ThisDN)},${stamp}`;
-  // Stamped already (a Tevent as given): assigning keeps those keys where they are.
-  if ('EventSequenceNumber' in e || 'Time' in e)
+  // Stamped already (a Tevent as given): assigning keeps those keys where they are; an own
+  // `__proto__` (JSON.parse makes one) is not copied by assigning, so it is not written either.
+  if ('EventSequenceNumber' in e || 'Time' in e || Object.hasOwn(e, '__proto__'))
     return `${JSON.stringify(Object.assign({}, e, { EventSequenceNumber: sequence, Time: time }))}\n`;
   const json = JSON.stringify(e);
   return json === '{}' ? `{${stamp}` : `${json.slice(0, -1)},${stamp}`;
