@@ -101,6 +101,28 @@ describe('the Allure report started ahead', () => {
     );
   });
 
+  test('the results it was told of as they were written and those it was not are both in the report', async () => {
+    const dir = await scratch();
+    const [results, report] = [join(dir, 'allure-results'), join(dir, 'allure-report')];
+    const writer = new ResultsWriter(results);
+    const child = AllureReportProcess.start(results, report);
+    const result = (uuid: string, name: string) =>
+      ({ uuid, name, historyId: uuid, status: 'passed', stage: 'finished', start: 1, stop: 2 }) as Parameters<
+        ResultsWriter['writeResult']
+      >[0];
+    // Told of (resultWritten) once written, while the child loads Allure.
+    writer.writeResult(result('r1', 'told of'));
+    writer.writeResult(result('r2', 'also told of'));
+    await writer.finish();
+    // Written behind its back: read when the report is made.
+    await writeFile(join(results, 'r3-result.json'), JSON.stringify(result('r3', 'not told of')));
+    await generateAllureReport(results, report, child);
+    const tests = JSON.parse(await readFile(join(report, 'test-results.json'), 'utf8')) as {
+      byId: Record<string, { name: string }>;
+    };
+    assert.deepEqual(Object.values(tests.byId).map((t) => t.name).sort(), ['also told of', 'not told of', 'told of']);
+  });
+
   test('one that has ended before it was asked is started again', async () => {
     const [results, report] = await unwritable();
     const ended = AllureReportProcess.start(results, report);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { IFormatterOptions } from '@cucumber/cucumber';
 import * as allureCucumber from 'allure-cucumberjs/reporter';
 import { stringifyEnvInfo, type Writer } from 'allure-js-commons/sdk/reporter';
+import { resultWritten } from './allure.ts';
 
 // Its types describe its CommonJS build (the class is `exports.default`); Node imports its ES module
 // build, whose default export is the class.
@@ -22,7 +23,8 @@ const unfinished = new Set<ResultsWriter>();
 
 /**
  * Writes each file of the results folder as it comes (its content as it was then), under the name
- * Allure reads, in the background; `flushed()` resolves once every one is written.
+ * Allure reads, in the background; `flushed()` resolves once every one is written. Each file is
+ * written once: once written, the run's Allure report reads it (resultWritten).
  */
 export class ResultsWriter implements Writer {
   private readonly pending = new Set<Promise<void>>();
@@ -33,8 +35,9 @@ export class ResultsWriter implements Writer {
     unfinished.add(this);
   }
 
-  private track(write: Promise<void>): void {
+  private track(name: string, write: Promise<void>): void {
     const done: Promise<void> = write
+      .then(() => resultWritten(this.resultsDir, name))
       .catch((e: Error) => {
         this.failure ??= e;
       })
@@ -43,7 +46,7 @@ export class ResultsWriter implements Writer {
   }
 
   private write(name: string, data: string | Buffer): void {
-    this.track(writeFile(join(this.resultsDir, name), data));
+    this.track(name, writeFile(join(this.resultsDir, name), data));
   }
 
   /** Resolves once every file asked for so far is written; rejects naming the first that could not be. */
@@ -71,7 +74,7 @@ export class ResultsWriter implements Writer {
   }
 
   writeAttachmentFromPath(name: string, from: string): void {
-    this.track(copyFile(from, join(this.resultsDir, name)));
+    this.track(name, copyFile(from, join(this.resultsDir, name)));
   }
 
   writeEnvironmentInfo(info: Parameters<Writer['writeEnvironmentInfo']>[0]): void {

@@ -3,12 +3,13 @@
  * API as `allure generate` does (configured by allurerc.mjs at the harness root), then made to work
  * offline. A child process makes it (allure-report-child.mjs), as Allure exits on its errors; it is
  * started with the run (AllureReportProcess.start), loads Allure and prepares the report while the
- * scenarios run, and reads the results and writes the report once asked.
+ * scenarios run, reads each result as soon as it is written (resultWritten), and reads whatever it
+ * was not told of and writes the report once asked.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HARNESS_ROOT } from './metadata.ts';
 
@@ -34,13 +35,28 @@ export function offlineAllureHtml(html: string): string {
   return stripped;
 }
 
+/** The children started ahead and not yet asked for their report, by their results folder. */
+const started = new Map<string, AllureReportProcess>();
+
+/**
+ * `name` is written whole in `resultsDir` (and will not be written again): the child making that
+ * folder's report reads it now, while the scenarios run, rather than after them. A folder no child
+ * reads is left alone; a file no child was told of is read when the report is made.
+ */
+export function resultWritten(resultsDir: string, name: string): void {
+  started.get(resolve(resultsDir))?.read(name);
+}
+
 /** A child making one Allure report, started before its results are complete. */
 export class AllureReportProcess {
   private output = '';
   /** Why the child failed, or undefined once it wrote the report (a spawn that failed ends it too). */
   private readonly ended: Promise<string | undefined>;
 
-  private constructor(private readonly child: ChildProcess) {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly resultsDir: string,
+  ) {
     const keep = (chunk: string) => {
       this.output = (this.output + chunk).slice(-OUTPUT_KEPT);
     };
@@ -56,6 +72,13 @@ export class AllureReportProcess {
     });
     // Until asked, it keeps nobody waiting: a harness that ends without a report just ends.
     this.hold(false);
+    started.set(resultsDir, this);
+    void this.ended.finally(() => this.forget());
+  }
+
+  /** No more results are handed to it (it was asked for its report, or it ended). */
+  private forget(): void {
+    if (started.get(this.resultsDir) === this) started.delete(this.resultsDir);
   }
 
   /** Starts the child for the report of `resultsDir` into `outputDir`: it loads Allure meanwhile. */
@@ -70,6 +93,7 @@ export class AllureReportProcess {
         ['--import', pathToFileURL(watchdog).href, child, config, resultsDir, outputDir],
         { cwd: HARNESS_ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
       ),
+      resolve(resultsDir),
     );
   }
 
@@ -86,8 +110,14 @@ export class AllureReportProcess {
     }
   }
 
+  /** Has it read the results file `name`, written whole (see resultWritten). */
+  read(name: string): void {
+    if (this.waiting) this.child.send({ read: name });
+  }
+
   /** Makes the report from the results as they are now (once, while `waiting`); rejects with what Allure said. */
   async generate(timeoutMs: number): Promise<void> {
+    this.forget();
     this.hold(true);
     this.child.send('generate');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
@@ -97,6 +127,7 @@ export class AllureReportProcess {
 
   /** Ends the child unused. */
   dispose(): void {
+    this.forget();
     this.child.kill();
   }
 }
