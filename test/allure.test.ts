@@ -120,7 +120,12 @@ describe('the Allure report started ahead', () => {
     const tests = JSON.parse(await readFile(join(report, 'test-results.json'), 'utf8')) as {
       byId: Record<string, { name: string }>;
     };
-    assert.deepEqual(Object.values(tests.byId).map((t) => t.name).sort(), ['also told of', 'not told of', 'told of']);
+    assert.deepEqual(
+      Object.values(tests.byId)
+        .map((t) => t.name)
+        .sort(),
+      ['also told of', 'not told of', 'told of'],
+    );
   });
 
   test('one that has ended before it was asked is started again', async () => {
