@@ -9,8 +9,9 @@ import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { IFormatterOptions } from '@cucumber/cucumber';
-import { AllureReportProcess, generateAllureReport } from '../src/report/allure.ts';
+import { generateAllureReport } from '../src/report/allure.ts';
 import AllureResultsFormatter, { ResultsWriter } from '../src/report/allure-results.ts';
+import { ReportProcess } from '../src/report/report-process.ts';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -96,7 +97,11 @@ describe('the Allure report started ahead', () => {
   test('what Allure said is the error when generating fails', async () => {
     const [results, report] = await unwritable();
     await assert.rejects(
-      generateAllureReport(results, report, AllureReportProcess.start(results, report)),
+      generateAllureReport(
+        results,
+        report,
+        ReportProcess.start({ allure: { resultsDir: results, outputDir: report } }),
+      ),
       (e: Error) => e.message.startsWith('allure generate failed: ') && /a-file/.test(e.message),
     );
   });
@@ -105,7 +110,7 @@ describe('the Allure report started ahead', () => {
     const dir = await scratch();
     const [results, report] = [join(dir, 'allure-results'), join(dir, 'allure-report')];
     const writer = new ResultsWriter(results);
-    const child = AllureReportProcess.start(results, report);
+    const child = ReportProcess.start({ allure: { resultsDir: results, outputDir: report } });
     const result = (uuid: string, name: string) =>
       ({ uuid, name, historyId: uuid, status: 'passed', stage: 'finished', start: 1, stop: 2 }) as Parameters<
         ResultsWriter['writeResult']
@@ -130,7 +135,7 @@ describe('the Allure report started ahead', () => {
 
   test('one that has ended before it was asked is started again', async () => {
     const [results, report] = await unwritable();
-    const ended = AllureReportProcess.start(results, report);
+    const ended = ReportProcess.start({ allure: { resultsDir: results, outputDir: report } });
     ended.dispose();
     await assert.rejects(
       generateAllureReport(results, report, ended),
@@ -140,14 +145,14 @@ describe('the Allure report started ahead', () => {
   });
 
   test('a process that never asks for a report is not kept waiting by it', async () => {
-    const module = fileURLToPath(new URL('../src/report/allure.ts', import.meta.url));
+    const module = fileURLToPath(new URL('../src/report/report-process.ts', import.meta.url));
     const child = spawn(
       process.execPath,
       [
         '--import',
         'tsx',
         '-e',
-        `import(${JSON.stringify(module)}).then((m) => m.AllureReportProcess.start('results', 'report'))`,
+        `import(${JSON.stringify(module)}).then((m) => m.ReportProcess.start({ cucumberDir: ${JSON.stringify(tmpdir())}, allure: { resultsDir: 'results', outputDir: 'report' } }))`,
       ],
       { stdio: 'ignore' },
     );

@@ -1,16 +1,20 @@
 /**
- * A conformance run that leaves its reports in `reports/<run-id>/`: what Cucumber writes as it
- * goes (HTML, messages, JUnit, Allure results), then the certificate, the Allure HTML and the
- * manifest. A run that stops early (SIGINT, a crash) still gets a report of what ran, incomplete.
+ * A conformance run that leaves its reports in `reports/<run-id>/`: what is written as it goes
+ * (Cucumber's messages; its HTML and JUnit reports, by the report child from those messages; the
+ * Allure results), then the certificate, the Allure HTML and the manifest. A run that stops early
+ * (SIGINT, a crash) still gets a report of what ran, incomplete.
  */
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { cp, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import type { HarnessConfig } from '../config/schema.ts';
-import { AllureReportProcess, generateAllureReport } from '../report/allure.ts';
+import { generateAllureReport } from '../report/allure.ts';
 import { configurationSnapshot, evidenceSources } from '../report/configuration.ts';
 import { ExchangeWriter } from '../report/exchanges.ts';
 import { HARNESS_ROOT, type SutIdentity } from '../report/metadata.ts';
 import { rebuildCucumberReports } from '../report/partial.ts';
+import { ReportProcess } from '../report/report-process.ts';
 import { cucumberOutputs, type RunDir } from '../report/run-dir.ts';
 import type { Signer } from '../report/signature.ts';
 import { Bundle, type WrittenReport } from '../report/write.ts';
@@ -20,6 +24,9 @@ import { type Envelope, ScenarioCollector, type SuiteOptions, suiteResult } from
 
 /** Each failed step's whole error, stack and all: for whoever debugs the harness, never the certificate. */
 export const DEBUG_FILE = 'debug/step-failures.txt';
+
+/** How long the report child may take to close Cucumber's reports once the messages are complete. */
+const CUCUMBER_REPORTS_TIMEOUT_MS = 60_000;
 
 const exists = (path: string) =>
   stat(path).then(
@@ -45,11 +52,17 @@ export interface ReportOptions {
 
 export class ReportedRun {
   private readonly collector = new ScenarioCollector();
-  /** Kept to rebuild Cucumber's own reports if the run never closes them. */
+  /** Kept to rebuild Cucumber's HTML and JUnit reports should the report child not write them. */
   private readonly envelopes: Envelope[] = [];
   private lastMessageAt = Date.now();
-  /** Started with the run, so that Allure has loaded by the time its report is made. */
-  private readonly allure: AllureReportProcess | undefined;
+  /** messages.ndjson: each message as one JSON line, as Cucumber's `message` format writes it. */
+  private readonly messages: WriteStream;
+  /**
+   * Started with the run: it writes Cucumber's HTML and JUnit reports from the messages as they
+   * come, and has loaded Allure by the time its report is made.
+   */
+  private readonly reports: ReportProcess;
+  private readonly allureReport: boolean;
   private readonly evidence: ExchangeWriter;
 
   private constructor(
@@ -58,11 +71,17 @@ export class ReportedRun {
     options: ReportOptions,
   ) {
     this.evidence = new ExchangeWriter(bundle.run.dir);
+    this.messages = createWriteStream(join(bundle.run.dir, 'messages.ndjson'));
+    // Said when the report is written (finished() rejects with it), not thrown meanwhile.
+    this.messages.on('error', () => {});
     // Asked not to (`run --no-allure-report`): its results stay, for `allure generate` later.
-    this.allure =
-      options.allureReport === false
-        ? undefined
-        : AllureReportProcess.start(this.allureResults, this.allureReportDir);
+    this.allureReport = options.allureReport !== false;
+    this.reports = ReportProcess.start({
+      cucumberDir: bundle.run.dir,
+      ...(this.allureReport
+        ? { allure: { resultsDir: this.allureResults, outputDir: this.allureReportDir } }
+        : {}),
+    });
   }
 
   static async start(
@@ -85,6 +104,10 @@ export class ReportedRun {
       onMessage: (envelope) => {
         this.envelopes.push(envelope);
         this.lastMessageAt = Date.now();
+        const line = `${JSON.stringify(envelope)}\n`;
+        // A run stopped midway may still say something after its report was begun: not in it.
+        if (this.messages.writable) this.messages.write(line);
+        this.reports.message(line);
         this.keepEvidence(envelope);
       },
     };
@@ -118,8 +141,8 @@ export class ReportedRun {
   }
 
   /**
-   * Writes the rest of the report. `cucumberClosed: false` when Cucumber never finished its own
-   * reports (the run was stopped): they are rebuilt from the messages seen so far.
+   * Writes the rest of the report. `cucumberClosed: false` when Cucumber never finished (the run was
+   * stopped): its reports show the messages seen so far, as a run that failed.
    */
   finish(result: SuiteResult, cucumberClosed = true): Promise<WrittenReport> {
     // Once: a stop (SIGINT) and the run's own end can race, and the bundle is hashed as written.
@@ -137,9 +160,12 @@ export class ReportedRun {
   private lastResult: SuiteResult | undefined;
 
   private async write(result: SuiteResult, cucumberClosed: boolean): Promise<WrittenReport> {
-    if (!cucumberClosed) await rebuildCucumberReports(this.run.dir, [...this.envelopes]);
-    // What the certificate links to and the manifest hashes is on disk first (when Cucumber did not
-    // finish, the Allure results too).
+    // What the certificate links to and the manifest hashes is on disk first: the messages and
+    // Cucumber's reports, the evidence (and, when Cucumber did not finish, the Allure results).
+    const cucumberReports = this.cucumberReports();
+    this.messages.end();
+    await finished(this.messages);
+    const problems = await cucumberReports;
     await this.evidence.flushed();
     // (Loaded only then: it is Cucumber's formatter, whose module every other command would load too.)
     if (!cucumberClosed) await (await import('../report/allure-results.ts')).allResultsWritten();
@@ -153,7 +179,7 @@ export class ReportedRun {
           ? { config: configurationSnapshot(config), evidenceSources: evidenceSources(config) }
           : {}),
       },
-      artifacts: () => this.artifacts(),
+      artifacts: async () => [...problems, ...(await this.artifacts())],
       // Cucumber's reports, the evidence and the Allure results are all written by now.
       settled: true,
       final: () => this.lastResult ?? result,
@@ -161,11 +187,28 @@ export class ReportedRun {
     });
   }
 
+  /**
+   * Cucumber's HTML and JUnit reports, closed by the report child once it has every message (a run
+   * that never finished ends as failed); rebuilt from the messages kept here if it could not.
+   * Returns what went wrong.
+   */
+  private async cucumberReports(): Promise<string[]> {
+    try {
+      await this.reports.cucumberReports(CUCUMBER_REPORTS_TIMEOUT_MS);
+      return [];
+    } catch (error) {
+      await rebuildCucumberReports(this.run.dir, [...this.envelopes]);
+      return [
+        `the report child did not write Cucumber's reports (${(error as Error).message}): rebuilt from the run's messages`,
+      ];
+    }
+  }
+
   /** The Gherkin that ran, the Allure report and the debug file; returns what could not be made. */
   private async artifacts(): Promise<string[]> {
     const problems: string[] = [];
     // Made meanwhile: Allure is a process of its own.
-    const allure = this.allureReport().catch((e: Error) => {
+    const allure = this.makeAllureReport().catch((e: Error) => {
       problems.push(e.message);
     });
     // The Gherkin that was run travels with its evidence, under the manifest like every artifact.
@@ -191,12 +234,12 @@ export class ReportedRun {
     return join(this.run.dir, 'allure-report');
   }
 
-  private async allureReport(): Promise<void> {
-    if (!this.allure) return;
+  private async makeAllureReport(): Promise<void> {
+    if (!this.allureReport) return;
     if (!(await exists(this.allureResults))) {
-      this.allure.dispose();
+      this.reports.dispose();
       throw new Error('no Allure results were written, so there is no Allure report');
     }
-    await generateAllureReport(this.allureResults, this.allureReportDir, this.allure);
+    await generateAllureReport(this.allureResults, this.allureReportDir, this.reports);
   }
 }

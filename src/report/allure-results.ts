@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { IFormatterOptions } from '@cucumber/cucumber';
 import * as allureCucumber from 'allure-cucumberjs/reporter';
 import { stringifyEnvInfo, type Writer } from 'allure-js-commons/sdk/reporter';
-import { resultWritten } from './allure.ts';
+import { resultWritten } from './report-process.ts';
 
 // Its types describe its CommonJS build (the class is `exports.default`); Node imports its ES module
 // build, whose default export is the class.

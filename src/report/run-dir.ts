@@ -55,16 +55,15 @@ const ALLURE_FORMATTER = pathToFileURL(
   join(HARNESS_ROOT, COMPILED ? 'dist/allure-results.js' : 'src/report/allure-results.ts'),
 ).href;
 
-/** Cucumber formats (beside the configured progress on stdout) and options writing into the run's folder. */
+/**
+ * Cucumber formats (beside the configured progress on stdout) and options writing into the run's
+ * folder: the Allure results. Cucumber's messages, HTML and JUnit reports are written from the
+ * run's messages by the harness and its report child (src/conformance/reported-run.ts).
+ */
 export function cucumberOutputs(dir: string): { formats: string[]; formatOptions: { resultsDir: string } } {
   return {
-    formats: [
-      `html:${join(dir, 'cucumber.html')}`,
-      `message:${join(dir, 'messages.ndjson')}`,
-      `junit:${join(dir, 'junit.xml')}`,
-      // It writes its results itself; its stream must not take stdout from the progress formatter.
-      `"${ALLURE_FORMATTER}":"${devNull}"`,
-    ],
+    // It writes its results itself; its stream must not take stdout from the progress formatter.
+    formats: [`"${ALLURE_FORMATTER}":"${devNull}"`],
     formatOptions: { resultsDir: join(dir, 'allure-results') },
   };
 }
