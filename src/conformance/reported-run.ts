@@ -13,7 +13,6 @@ import { generateAllureReport } from '../report/allure.ts';
 import { configurationSnapshot, evidenceSources } from '../report/configuration.ts';
 import { ExchangeWriter } from '../report/exchanges.ts';
 import { HARNESS_ROOT, type SutIdentity } from '../report/metadata.ts';
-import { rebuildCucumberReports } from '../report/partial.ts';
 import { ReportProcess } from '../report/report-process.ts';
 import { cucumberOutputs, type RunDir } from '../report/run-dir.ts';
 import type { Signer } from '../report/signature.ts';
@@ -197,6 +196,8 @@ export class ReportedRun {
       await this.reports.cucumberReports(CUCUMBER_REPORTS_TIMEOUT_MS);
       return [];
     } catch (error) {
+      // (Loaded only then: Cucumber's formatters are the child's to load.)
+      const { rebuildCucumberReports } = await import('../report/partial.ts');
       await rebuildCucumberReports(this.run.dir, [...this.envelopes]);
       return [
         `the report child did not write Cucumber's reports (${(error as Error).message}): rebuilt from the run's messages`,
