@@ -103,13 +103,26 @@ export class ReportedRun {
       onMessage: (envelope) => {
         this.envelopes.push(envelope);
         this.lastMessageAt = Date.now();
-        const line = `${JSON.stringify(envelope)}\n`;
-        // A run stopped midway may still say something after its report was begun: not in it.
-        if (this.messages.writable) this.messages.write(line);
-        this.reports.message(line);
+        if (this.unwritten.push(`${JSON.stringify(envelope)}\n`) === 1)
+          setImmediate(() => this.writeMessages());
         this.keepEvidence(envelope);
       },
     };
+  }
+
+  /**
+   * Messages not yet written (to messages.ndjson and the report child): written together once per
+   * turn of the event loop, as a write per message cost a system call and a wake-up of the child.
+   */
+  private unwritten: string[] = [];
+
+  private writeMessages(): void {
+    if (this.unwritten.length === 0) return;
+    const chunk = this.unwritten.join('');
+    this.unwritten = [];
+    // A run stopped midway may still say something after its report was begun: not in it.
+    if (this.messages.writable) this.messages.write(chunk);
+    this.reports.message(chunk);
   }
 
   /** A scenario's diagram, trace and findings, into its exchanges/ folder as they are attached. */
@@ -161,6 +174,7 @@ export class ReportedRun {
   private async write(result: SuiteResult, cucumberClosed: boolean): Promise<WrittenReport> {
     // What the certificate links to and the manifest hashes is on disk first: the messages and
     // Cucumber's reports, the evidence (and, when Cucumber did not finish, the Allure results).
+    this.writeMessages();
     const cucumberReports = this.cucumberReports();
     this.messages.end();
     await finished(this.messages);

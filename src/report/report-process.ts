@@ -118,7 +118,7 @@ export class ReportProcess {
     if (this.resultsDir && readers.get(this.resultsDir) === this) readers.delete(this.resultsDir);
   }
 
-  /** Hands it one Cucumber message (JSON, one line, newline included). */
+  /** Hands it Cucumber messages (JSON, one line each, newlines included). */
   message(line: string): void {
     if (this.child.stdin?.writable) this.child.stdin.write(line);
   }
