@@ -20,6 +20,7 @@ import type { Interruption, RuleOutcome, ScenarioResult, SuiteResult } from '../
 import { profileScope, summarizeRules, verdictOf } from '../result/verdict.ts';
 import { runSettings, settingsFrom } from '../settings.ts';
 import { noServiceabilityAt } from './control.ts';
+import { useNativeMatchIndices } from './match-indices.ts';
 import { notRunReason, profileTagExpression, type TServerReach } from './profiles.ts';
 
 /** A Cucumber message (its package is Cucumber's own dependency). */
@@ -227,6 +228,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
     }
   }
   // Loaded here, not at the top: the rule summaries above serve verify-log too, which needs no Cucumber.
+  useNativeMatchIndices();
   const { loadConfiguration, runCucumber } = await import('@cucumber/cucumber/api');
   // The compiled package runs its compiled steps and support code (cucumber.mjs's `compiled` profile).
   const profiles = COMPILED ? ['compiled'] : [];
