@@ -4,7 +4,8 @@
  * changed, missing or added since.
  */
 import { createHash } from 'node:crypto';
-import { open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -28,21 +29,28 @@ export interface Verification {
   unsigned: string[];
 }
 
-/** `buffer`: read into, reused for every file (a log's evidence is hundreds of files, some large). */
-async function sha256(file: string, buffer: Buffer): Promise<string> {
+/**
+ * `buffer`: read into, reused for every file (a log's evidence is hundreds of files, some large).
+ * Read synchronously, a chunk at a time: a bundle is hundreds of small files, for which an
+ * asynchronous open, read and close each cost a round trip to libuv's thread pool, some three
+ * times the CPU of the hashing itself (a self run's 856 files, 21 MB). Callers yield between files.
+ */
+function sha256(file: string, buffer: Buffer): string {
   const hash = createHash('sha256');
-  const handle = await open(file, 'r');
+  const fd = openSync(file, 'r');
   try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-    }
+    for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) hash.update(buffer.subarray(0, n));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return hash.digest('hex');
 }
+
+/** Lets what else waits run between two files hashed. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The chunk each file is read in. */
+const CHUNK = 1 << 20;
 
 /**
  * Files under `dir` that the manifest covers, relative and `/`-separated, sorted; and entries that
@@ -75,9 +83,16 @@ async function digests(
   known: ReadonlyMap<string, string> = new Map(),
 ): Promise<{ files: Map<string, string>; unsigned: string[] }> {
   const { files, unsigned } = await hashedFiles(dir);
-  const buffer = Buffer.allocUnsafe(1 << 16);
+  const buffer = Buffer.allocUnsafe(CHUNK);
   const out = new Map<string, string>();
-  for (const f of files) out.set(f, known.get(f) ?? (await sha256(join(dir, f), buffer)));
+  for (const f of files) {
+    const digest = known.get(f);
+    if (digest) out.set(f, digest);
+    else {
+      out.set(f, sha256(join(dir, f), buffer));
+      await nextTurn();
+    }
+  }
   return { files: out, unsigned };
 }
 
@@ -91,10 +106,13 @@ export async function digestFiles(
   include: (path: string) => boolean,
 ): Promise<{ digests: Promise<Map<string, string>> }> {
   const files = (await hashedFiles(dir)).files.filter(include);
-  const buffer = Buffer.allocUnsafe(1 << 16);
+  const buffer = Buffer.allocUnsafe(CHUNK);
   const digests = (async () => {
     const out = new Map<string, string>();
-    for (const f of files) out.set(f, await sha256(join(dir, f), buffer));
+    for (const f of files) {
+      out.set(f, sha256(join(dir, f), buffer));
+      await nextTurn();
+    }
     return out;
   })();
   return { digests };
