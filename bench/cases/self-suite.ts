@@ -82,7 +82,7 @@ export const selfSuite: BenchCase = {
           baseline: 'self-suite.dry-run',
           target: { compare: 'below', value: 3 },
           ...(peakRss > 0 ? { peakRss } : {}),
-          note: `${spread(seconds)}; exit ${failed?.code ?? last.code}; ${scenarios ? `${scenarios}; ` : ''}verdict ${verdict}; RSS is the run's (simulator embedded; Allure's child apart)`,
+          note: `${spread(seconds)}; exit ${failed?.code ?? last.code}; ${scenarios ? `${scenarios}; ` : ''}verdict ${verdict}; RSS is the run's (simulator embedded; its report child apart)`,
         },
       ];
     } finally {
