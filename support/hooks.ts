@@ -23,6 +23,8 @@ const readiness = { wrapperOptions: READINESS } as Parameters<typeof BeforeAll>[
 BeforeAll(readiness, async function () {
   // The world parameters runSuite handed over (Cucumber types them as any JSON).
   const settings = this.parameters as unknown as HarnessSettings;
+  // A process may run the suite more than once (runSuite): nothing carries over from a run before.
+  neverRegistered = undefined;
   run = await RunContext.start(settings.config, settings.breakage);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   try {

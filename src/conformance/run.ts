@@ -2,7 +2,7 @@
  * Runs the Gherkin suite through Cucumber's API and turns what the scenarios attached into a
  * result (src/result/: outcomes per rule and the verdict).
  */
-import type { runCucumber } from '@cucumber/cucumber/api';
+import type { ISupportCodeLibrary, runCucumber } from '@cucumber/cucumber/api';
 import type { HarnessConfig } from '../config/schema.ts';
 import { COMPILED, HARNESS_ROOT } from '../harness-root.ts';
 import type { ServerIdentity } from '../link/link.ts';
@@ -194,6 +194,13 @@ export class ScenarioCollector {
   }
 }
 
+/**
+ * The step definitions and hooks each loaded once per process, by where they were loaded from.
+ * Node imports a module once: a second run importing the same support files again would register
+ * no step, so later runs in this process reuse the library the first one loaded.
+ */
+const supportLibraries = new Map<string, ISupportCodeLibrary>();
+
 /** The tag expression selecting the run's scenarios: the profile's and the user's. */
 function selection(options: Pick<SuiteOptions, 'config' | 'tags'>, reach: TServerReach): string {
   const profileTags = options.config && profileTagExpression(options.config, reach);
@@ -234,10 +241,17 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   const profiles = COMPILED ? ['compiled'] : [];
   const { runConfiguration } = await loadConfiguration({ file: 'cucumber.mjs', profiles, provided }, { cwd });
   const collector = options.collector ?? new ScenarioCollector();
-  const { success } = await runCucumber(runConfiguration, { cwd }, (envelope) => {
-    collector.onMessage(envelope);
-    options.onMessage?.(envelope);
-  });
+  const where = JSON.stringify([cwd, runConfiguration.support]);
+  const loaded = supportLibraries.get(where);
+  const { success, support } = await runCucumber(
+    loaded ? { ...runConfiguration, support: loaded } : runConfiguration,
+    { cwd },
+    (envelope) => {
+      collector.onMessage(envelope);
+      options.onMessage?.(envelope);
+    },
+  );
+  supportLibraries.set(where, support);
   return suiteResult(collector, { ...options, config }, success, undefined, reach);
 }
 
