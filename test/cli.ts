@@ -20,14 +20,23 @@ export interface CliRun {
 
 /**
  * `screencap-cert <args> --summary-json <tmp>`; resolves with the exit code, output and parsed
- * summary. Reports go to a temporary folder unless `args` name one with `--reports`.
+ * summary. Reports go to a temporary folder unless `args` name one with `--reports`. A `run` skips
+ * the single-file Allure report (its slowest report, a second or two of CPU) unless `allureReport`
+ * asks for it: report-run.test.ts, report-browser.test.ts, package.test.ts and container.test.ts
+ * check that report.
  */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  { allureReport = false } = {},
+): Promise<CliRun> {
   const dir = await mkdtemp(join(tmpdir(), 'screencap-cli-'));
   const file = join(dir, 'summary.json');
   try {
     const reports = args.includes('--reports') ? [] : ['--reports', join(dir, 'reports')];
-    const child = spawn(process.execPath, [BIN, ...args, ...reports, '--summary-json', file], {
+    const noAllure = args[0] === 'run' && !allureReport && !args.includes('--no-allure-report');
+    const extra = [...reports, ...(noAllure ? ['--no-allure-report'] : []), '--summary-json', file];
+    const child = spawn(process.execPath, [BIN, ...args, ...extra], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

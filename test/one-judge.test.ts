@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { runCli } from './cli.ts';
 
 /** A recorder answering start with paused (the rest as by default). */
-const START_PAUSED = ['--break', 'recorder-start-paused', '--no-allure-report'];
+const START_PAUSED = ['--break', 'recorder-start-paused'];
 
 describe('one judge: the rules, against the configured mapping', () => {
   let dir: string;

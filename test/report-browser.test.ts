@@ -49,7 +49,7 @@ async function open(page: Page, file: string): Promise<void> {
 
 /** Runs the suite into REPORTS and returns its folder (from its own output: `latest` may be another concurrent run's). */
 async function reportedRun(args: string[], exit: number): Promise<string> {
-  const { code, output } = await runCli(['run', ...args, '--reports', REPORTS]);
+  const { code, output } = await runCli(['run', ...args, '--reports', REPORTS], {}, { allureReport: true });
   assert.equal(code, exit, output);
   const reported = /^Reports: (.*)\/certification\.html$/m.exec(output)?.[1];
   assert.ok(reported, output);

@@ -26,7 +26,8 @@ interface Run extends CliRun {
 
 async function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const reports = join(root, args.join('-') || 'all');
-  const cli = await runCli(['run', ...args, '--reports', reports], env);
+  // This file checks the Allure report (and --no-allure-report).
+  const cli = await runCli(['run', ...args, '--reports', reports], env, { allureReport: true });
   const [id, ...others] = (await readdir(reports)).filter((f) => f !== 'latest');
   assert.equal(others.length, 0, 'one folder per run');
   assert.equal(await readlink(join(reports, 'latest')), id, 'latest points at the run');

@@ -246,7 +246,6 @@ async function serviceabilityRun(o: ServiceabilityRun = {}) {
         '--profile',
         'recorder',
         ...(o.tags === null ? [] : ['--tags', o.tags ?? '@serviceability']),
-        '--no-allure-report',
         ...(o.args ?? []),
       ],
       { ...env, ...o.env },

@@ -40,7 +40,7 @@ describe('the suite with the desktop on the Workspace API link', () => {
       id,
       rule,
       // The scenarios that judge its rule: a rule judges only the scenarios tagged with it.
-      ...(await runCli(['run', '--break', id, '--tags', `@rule:${rule}`, '--no-allure-report'], BROKEN_RUN)),
+      ...(await runCli(['run', '--break', id, '--tags', `@rule:${rule}`], BROKEN_RUN)),
     }));
     for (const { id, rule, code, summary, output } of results) {
       assert.equal(code, 1, `${id}: exit code\n${output}`);
