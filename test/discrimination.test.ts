@@ -2,16 +2,25 @@
  * Proof that the suite discriminates: with the harness's own parties it passes; with any one
  * deliberately broken party in its seat it fails and names the rule that party violates, live and
  * again when `verify-log` reads the simulator's SIP Server log of that run.
+ *
+ * The conforming run is the command line's. The broken parties' runs are what `run --break <id>
+ * --tags @rule:<rule> --sip-log <log>` and `verify-log <log>` run, with the summary they print and
+ * the exit code they give, in a few threads of this process (test/discrimination-runs.ts): one
+ * start-up per thread, not one per run. The command line's own handling of those options and of
+ * exit codes is tested in exit-codes, one-judge, report-run and the profiles' tests.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { RULE_IDS } from '../src/domain/rule-catalog.ts';
 import { BREAKAGES } from '../src/parties/breakages.ts';
-import { type CliRun, runCli, withConcurrency } from './cli.ts';
+import { runCli } from './cli.ts';
+import type { DiscriminationDone, DiscriminationJob, Judged } from './discrimination-runs.ts';
 import { writeHarnessLogConfig } from './harness-log-config.ts';
+import { tsWorker } from './ts-worker.ts';
 
 const FEATURES = new URL('../features', import.meta.url).pathname;
 
@@ -24,6 +33,33 @@ const BROKEN_RUN = {
   SCREENCAP_TIMEOUTS_REQUEST_MS: '250',
   SCREENCAP_TIMEOUTS_RECOVER_MS: '800',
 };
+
+/** The broken parties' runs mostly wait out timeouts: a few threads overlap the waits. */
+const THREADS = 3;
+
+/** Each job's result, from `THREADS` threads each taking the next job when done with one. */
+async function inThreads(jobs: DiscriminationJob[]): Promise<DiscriminationDone[]> {
+  const queue = [...jobs];
+  const done: DiscriminationDone[] = [];
+  const workers = Array.from({ length: Math.min(THREADS, jobs.length) }, () =>
+    tsWorker(new URL('./discrimination-runs.ts', import.meta.url)),
+  );
+  try {
+    await Promise.all(
+      workers.map(async (worker) => {
+        for (let job = queue.shift(); job; job = queue.shift()) {
+          worker.postMessage(job);
+          // Rejects if the thread fails.
+          const [result] = (await once(worker, 'message')) as [DiscriminationDone];
+          done.push(result);
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return done;
+}
 
 describe('the conformance suite discriminates', () => {
   test('every rule is violated by at least one broken party', () => {
@@ -73,24 +109,24 @@ describe('the conformance suite discriminates', () => {
     const dir = await mkdtemp(join(tmpdir(), 'screencap-discrimination-'));
     after(() => rm(dir, { recursive: true, force: true, maxRetries: 5 }));
     const config = await writeHarnessLogConfig(dir);
-    // The scenarios that judge the rule (a rule judges only the scenarios tagged with it), the
-    // simulator writing its log; the Allure HTML, the slowest report, proves nothing here
-    // (report-run.test.ts checks it).
-    const results = await withConcurrency(2, BREAKAGES, async (b) => {
-      const log = join(dir, `${b.id}.log`);
-      const live = await runCli(
-        ['run', '--break', b.id, '--tags', `@rule:${b.violates}`, '--sip-log', log, '--no-allure-report'],
-        BROKEN_RUN,
-      );
+    const jobs = BREAKAGES.map((b) => ({
+      id: b.id,
+      violates: b.violates,
+      log: join(dir, `${b.id}.log`),
+      config,
       // Recovery from a drop is judged live only: a log does not say which disconnections were drops.
-      const fromLog = b.violates.endsWith('-RECOVERS')
-        ? undefined
-        : await runCli(['verify-log', log, '--config', config], BROKEN_RUN);
-      return { b, log, live, fromLog };
+      liveOnly: b.violates.endsWith('-RECOVERS'),
+      env: BROKEN_RUN,
+    }));
+    const done = new Map((await inThreads(jobs)).map((d) => [d.id, d]));
+    const results = BREAKAGES.map((b) => {
+      const d = done.get(b.id);
+      if (!d || 'error' in d) assert.fail(`${b.id}: ${d ? d.error : 'no result'}`);
+      return { b, log: join(dir, `${b.id}.log`), live: d.live, fromLog: d.fromLog };
     });
     for (const { b, log, live, fromLog } of results) {
-      const rules = (run: CliRun) => JSON.stringify(run.summary.rules.map((r) => [r.rule, r.outcome]));
-      const outcome = (run: CliRun) => run.summary.rules.find((r) => r.rule === b.violates);
+      const rules = (run: Judged) => JSON.stringify(run.summary.rules.map((r) => [r.rule, r.outcome]));
+      const outcome = (run: Judged) => run.summary.rules.find((r) => r.rule === b.violates);
       assert.equal(live.code, 1, `${b.id}: exit code\n${live.output}`);
       assert.equal(live.summary.verdict, 'failed', `${b.id}: verdict`);
       assert.equal(

@@ -17,9 +17,14 @@ import { combineEvidence } from '../result/combine.ts';
 import { CannotRunError, EXIT_CODES_HELP, exitCodeOf } from '../result/exit-codes.ts';
 import { certifiedScope, SEATS } from '../result/verdict.ts';
 import { agentModel } from '../rules/voice-calls.ts';
-import { settingsFrom } from '../settings.ts';
+import { type HarnessSettings, settingsFrom } from '../settings.ts';
 import { rolePatterns } from '../verify-log/parties.ts';
-import { type LogVerification, type LogWindow, verifyLog } from '../verify-log/verify.ts';
+import {
+  type LogVerification,
+  type LogWindow,
+  type VerifyLogOptions,
+  verifyLog,
+} from '../verify-log/verify.ts';
 import { formatSummary } from './run.ts';
 import { SUMMARIES } from './summaries.ts';
 
@@ -212,6 +217,17 @@ function windowOf(live: LiveRun, offsetMicros: number): LogWindow {
   };
 }
 
+/** How `verify-log` reads a log with `settings`: where each agent's calls are, which client plays which seat. */
+export function logReading(
+  settings: HarnessSettings,
+): Pick<VerifyLogOptions, 'settings' | 'agents' | 'patterns'> {
+  return {
+    settings,
+    agents: agentModel(settings.config.agents),
+    patterns: rolePatterns(settings.config.applications),
+  };
+}
+
 export function registerVerifyLogCommand(program: Command): void {
   program
     .command('verify-log')
@@ -277,9 +293,7 @@ export function registerVerifyLogCommand(program: Command): void {
         try {
           logResult = await verifyLog(files, {
             evidence: evidence.write,
-            settings,
-            agents: agentModel(settings.config.agents),
-            patterns: rolePatterns(settings.config.applications),
+            ...logReading(settings),
             scope: certifiedScope(profile, `it is not certified here (--profile ${profile})`),
             ...(live ? { window: windowOf(live, opts.logUtcOffset) } : {}),
           });
