@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 type Message = Record<string, unknown> & { message?: unknown };
 type Pair = [string, unknown];
@@ -284,8 +285,16 @@ class Connection {
     );
   }
 
-  /** Connects (retrying until `deadline`: the T-Server may not listen yet) and registers the client. */
-  static async open(port: number, name: string, deadline = Date.now() + 30_000): Promise<Connection> {
+  /**
+   * Connects (retrying until `deadline`: the T-Server may not listen yet, or until `signal` says
+   * stop) and registers the client.
+   */
+  static async open(
+    port: number,
+    name: string,
+    signal: AbortSignal,
+    deadline = Date.now() + 30_000,
+  ): Promise<Connection> {
     for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
       const socket = connect({ host: '127.0.0.1', port });
       try {
@@ -297,7 +306,7 @@ class Connection {
       } catch (e) {
         socket.destroy();
         if (Date.now() > deadline) throw e;
-        await new Promise((r) => setTimeout(r, wait));
+        await sleep(wait, undefined, { signal });
       }
     }
   }
@@ -328,7 +337,8 @@ class Connection {
  */
 class ReconnectingClient {
   private connection: Promise<Connection>;
-  private stopped = false;
+  /** Stops connecting again: the run is over, its T-Server gone. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly port: number,
@@ -351,17 +361,17 @@ class ReconnectingClient {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopping.abort();
     (await this.connection.catch(() => undefined))?.close();
   }
 
   private async connect(): Promise<Connection> {
-    const c = await Connection.open(this.port, this.name);
+    const c = await Connection.open(this.port, this.name, this.stopping.signal);
     c.onEvent = this.onEvent;
     this.onConnect();
     for (const dn of this.dns) await c.request({ message: 'RequestRegisterAddress', ThisDN: dn });
     void c.closed.then(() => {
-      if (!this.stopped) this.connection = this.connect();
+      if (!this.stopping.signal.aborted) this.connection = this.connect();
     });
     return c;
   }
