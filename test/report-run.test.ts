@@ -303,7 +303,11 @@ describe('the Serviceability section', () => {
   before(async () => {
     [recovering, neverBack, uninterrupted] = await Promise.all([
       run(['--tags', '@serviceability or @rule:DESK-NO-RESEND', '--no-allure-report']),
-      run(['--tags', '@serviceability', '--break', 'recorder-never-reconnects', '--no-allure-report']),
+      // Each recovery the recorder never makes is waited out: 3 s (not the default 10 s) still
+      // leaves the desktop, which does reconnect, ample time to.
+      run(['--tags', '@serviceability', '--break', 'recorder-never-reconnects', '--no-allure-report'], {
+        SCREENCAP_TIMEOUTS_RECOVER_MS: '3000',
+      }),
       run(['--tags', '@rule:REC-CONNID and not @serviceability and not @calls', '--no-allure-report']),
     ]);
   });
