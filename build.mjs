@@ -4,11 +4,51 @@
 // each module (the run's stop signal, the settings), and each command still loads only its own
 // chunks. Dependencies stay external (installed beside the package). TypeScript emits the
 // declarations of the public API (dist/types/).
+//
+// `node build.mjs --if-changed` (what `npm test` runs) reuses dist/ when it was built from the same
+// inputs: `npm ci` has just built it, and rebuilding costs seconds of both cores.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { build } from 'esbuild';
 
 const CLI = 'dist/cli.js';
+/** The SHA-256 of the inputs dist/ was built from. */
+const STAMP = 'dist/.inputs.sha256';
+const INPUT_DIRS = ['src', 'steps', 'support'];
+const INPUT_FILES = [
+  'build.mjs',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+];
+
+/** One digest of every input's path and content. */
+async function inputsDigest() {
+  const nested = await Promise.all(
+    INPUT_DIRS.map(async (dir) =>
+      (await readdir(dir, { recursive: true, withFileTypes: true }))
+        .filter((e) => e.isFile())
+        .map((e) => `${e.parentPath ?? e.path}/${e.name}`),
+    ),
+  );
+  const hash = createHash('sha256');
+  for (const file of [...nested.flat(), ...INPUT_FILES].sort()) {
+    hash.update(`${file}\0`);
+    hash.update(await readFile(file));
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+const digest = await inputsDigest();
+if (process.argv.includes('--if-changed')) {
+  const built = await readFile(STAMP, 'utf8').catch(() => '');
+  if (built === digest) {
+    console.log('dist/ is up to date with its sources: not rebuilt');
+    process.exit(0);
+  }
+}
 
 /** Cucumber's files, each an entry of its own: cucumber.mjs's globs find them in dist/. */
 async function cucumberEntries(dir) {
@@ -16,6 +56,7 @@ async function cucumberEntries(dir) {
   return Object.fromEntries(files.map((f) => [`${dir}/${f.slice(0, -'.ts'.length)}`, `${dir}/${f}`]));
 }
 
+const { build } = await import('esbuild');
 await rm('dist', { recursive: true, force: true });
 await build({
   entryPoints: {
@@ -43,3 +84,4 @@ await chmod(CLI, 0o755);
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
   stdio: 'inherit',
 });
+await writeFile(STAMP, digest);
