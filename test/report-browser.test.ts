@@ -89,10 +89,13 @@ async function onFirstScreen(page: Page, selector: string): Promise<boolean> {
 describe('the reports in a browser', { skip }, () => {
   test('show the certificate failures first with evidence one click away, printable, and the scenarios, fetching nothing from the network', async () => {
     await removeOldRuns();
-    const dir = await reportedRun(['--break', 'recorder-drops-connid'], 1);
-    const passedDir = await reportedRun([], 0);
+    // The two runs and the browser's start go on at once (each run names its own folder).
+    const [dir, passedDir, page] = await Promise.all([
+      reportedRun(['--break', 'recorder-drops-connid'], 1),
+      reportedRun([], 0),
+      launch(),
+    ]);
     const shots = join(dir, 'screenshots');
-    const page = await launch();
 
     // The passed certificate, for people to look at.
     await open(page, join(passedDir, 'certification.html'));
