@@ -114,7 +114,11 @@ desktop:
 /** The recorder's exchange rules (recovery cannot be exercised through a staging GWS). */
 const RECORDER_RULES = RULES.filter((r) => r.seat === 'recorder' && r.id !== 'REC-RECOVERS').map((r) => r.id);
 
-describe('staging rehearsal: the recorder through the Workspace API, certified with the SIP Server log', () => {
+// The rehearsals run side by side: each is four processes that mostly wait on one another (a
+// rehearsal keeps about half a core busy), each with its own ports and folder.
+describe('staging rehearsal: the recorder through the Workspace API, certified with the SIP Server log', {
+  concurrency: 2,
+}, () => {
   test('a conforming recorder: the live run alone is INCOMPLETE; with the log every exchange rule passes, judged by the evidence named, and only recovery is left unexercised', async () => {
     const { live, combined, certificate } = await rehearse('conforming');
     assert.equal(live.summary.verdict, 'incomplete', live.output);
@@ -153,7 +157,7 @@ describe('staging rehearsal: the recorder through the Workspace API, certified w
     // Recovery cannot be exercised through a staging GWS (the rehearsal's first test shows it left
     // unexercised), so the recorders broken only once interrupted are not for this recipe.
     const broken = BREAKAGES.filter((b) => b.seat === 'recorder' && !('whenInterrupted' in b));
-    const results = await withConcurrency(2, broken, async (b) => ({
+    const results = await withConcurrency(3, broken, async (b) => ({
       b,
       ...(await rehearse(b.id, b.id, b.violates)),
     }));
