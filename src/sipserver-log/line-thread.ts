@@ -1,48 +1,16 @@
 /**
- * The reading thread of a log (reader.ts): it reads the file, takes its SHA-256, finds its lines
- * and checks they are UTF-8, and hands them to the parser's thread in batches, with the lines of no
- * form the parser reads (most of a busy log: SIP traffic) already passed over. Finding a busy log's
- * lines and hashing it cost as much as parsing what is left: on another core, they cost no time.
- *
- * A line passed over still dates the dateless lines after it (parser.ts): one that starts with a
- * date is handed over unless the last one passed over had that date and no line was handed over
- * since (the parser's date is then that date already, or one it could not read).
+ * The reading thread of a big log (reader.ts): it cuts the file into batches of lines
+ * (line-cutter.ts) and hands them to the parser's thread, the memory of each coming back once read.
  */
-import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
-import { readSync } from 'node:fs';
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import {
-  type BatchMemory,
-  CHUNK_BYTES,
-  END,
-  type FromLineThread,
-  KIND,
-  LINE,
-  type LineBatch,
-  type LineThreadData,
-  MARKER,
-  MARKER_UNKNOWN,
-  MAX_LINE_BYTES,
-  NOT_UTF8,
-  OVERLONG,
-  PASSED_OVER,
-  READ,
-  RECORD,
-  START,
-  TRUNCATED,
-} from './line-batch.ts';
-import { leadingDateBytes, markerAt, mayBeRead } from './lines.ts';
-
-const NEWLINE = 0x0a;
-const CR = 0x0d;
-const TAB = 0x09;
+import type { BatchMemory, FromLineThread, LineBatch, LineThreadData } from './line-batch.ts';
+import { type BatchMemories, batchMemory, cutLines } from './line-cutter.ts';
 
 /**
  * The memory batches are made in: a few, handed to the reader and back. Taking one waits while
  * `ahead` batches are with the reader: memory stays bounded, whatever the file.
  */
-class BatchMemories {
+class ThreadMemories implements BatchMemories {
   private sent = 0;
 
   constructor(
@@ -55,12 +23,7 @@ class BatchMemories {
     while (this.sent - Atomics.load(consumed, 0) >= ahead) Atomics.wait(consumed, 0, this.sent - ahead);
     // The reader hands a batch's memory back before it counts it read: one is there, unless fewer were made.
     const back = receiveMessageOnPort(returns)?.message as BatchMemory | undefined;
-    return (
-      back ?? {
-        bytes: new ArrayBuffer(MAX_LINE_BYTES + CHUNK_BYTES),
-        table: new Int32Array(RECORD * 16_384),
-      }
-    );
+    return back ?? batchMemory();
   }
 
   hand(batch: LineBatch): void {
@@ -69,147 +32,12 @@ class BatchMemories {
   }
 }
 
-class LineBatcher {
-  private memory: BatchMemory;
-  /** The batch's bytes, to fill: a line begun before, and a chunk's whole lines. */
-  bytes: Buffer;
-  private count = 0;
-  private lineNo = 0;
-  /** The last record is a PASSED_OVER run that goes on. */
-  private passing = false;
-  /** The date (its bytes) of the last dated line passed over and handed over, since no other line was. */
-  private lastDate: Buffer | undefined;
-
-  constructor(private readonly memories: BatchMemories) {
-    this.memory = memories.take();
-    this.bytes = Buffer.from(this.memory.bytes);
-  }
-
-  private record(kind: number, start: number, end: number, line: number, marker = MARKER_UNKNOWN): void {
-    let table = this.memory.table;
-    if (this.count * RECORD === table.length) {
-      table = new Int32Array(table.length * 2);
-      table.set(this.memory.table);
-      this.memory.table = table;
-    }
-    const at = this.count++ * RECORD;
-    table[at + KIND] = kind;
-    table[at + START] = start;
-    table[at + END] = end;
-    table[at + LINE] = line;
-    table[at + MARKER] = marker;
-    this.passing = kind === PASSED_OVER;
-    if (kind !== PASSED_OVER) this.lastDate = undefined;
-  }
-
-  /** Line `buf[start, end)` (line end and CR excluded), known to be UTF-8. */
-  private line(buf: Buffer, start: number, end: number): void {
-    const line = ++this.lineNo;
-    const c = buf[start] as number;
-    const digit = c >= 48 && c <= 57;
-    // A line starting with a digit is read if it holds a marker (mayBeRead): where, the parser is told.
-    const marker = digit ? markerAt(buf, start, end) : MARKER_UNKNOWN;
-    if (c === TAB || marker >= 0 || (!digit && mayBeRead(buf, start, end)))
-      return this.record(READ, start, end, line, marker);
-    const date = digit ? leadingDateBytes(buf, start, end) : 0;
-    if (date > 0 && !this.lastDate?.equals(buf.subarray(start, start + date))) {
-      this.record(READ, start, end, line, marker);
-      this.lastDate = Buffer.from(buf.subarray(start, start + date));
-      return;
-    }
-    if (!this.passing) this.record(PASSED_OVER, 0, 0, line);
-  }
-
-  /** The lines of `bytes[0, last]`, each ended by a line end (the last one at `last`). */
-  lines(last: number): void {
-    const buf = this.bytes;
-    const whole = isUtf8(buf.subarray(0, last));
-    for (let at = 0; at <= last; ) {
-      const nl = buf.indexOf(NEWLINE, at);
-      const end = nl > at && buf[nl - 1] === CR ? nl - 1 : nl;
-      if (nl - at > MAX_LINE_BYTES) this.record(OVERLONG, 0, 0, ++this.lineNo);
-      else if (whole || isUtf8(buf.subarray(at, end))) this.line(buf, at, end);
-      else this.record(NOT_UTF8, 0, 0, ++this.lineNo);
-      at = nl + 1;
-    }
-  }
-
-  /** The last line, `bytes[0, length)`, that the file ends inside. */
-  truncated(length: number): void {
-    const line = ++this.lineNo;
-    const buf = this.bytes.subarray(0, length);
-    if (!isUtf8(buf)) return this.record(NOT_UTF8, 0, 0, line);
-    this.record(TRUNCATED, 0, length > 0 && buf[length - 1] === CR ? length - 1 : length, line);
-  }
-
-  /** A line too long to hold: reported, and its bytes passed over up to its line end. */
-  overlong(): void {
-    this.record(OVERLONG, 0, 0, ++this.lineNo);
-  }
-
-  /** Hands over the records so far, with the `length` bytes they point into; the next batch is made in other memory. */
-  flush(length: number): void {
-    if (this.count === 0) return;
-    this.memories.hand({ kind: 'lines', ...this.memory, length, count: this.count });
-    this.memory = this.memories.take();
-    this.bytes = Buffer.from(this.memory.bytes);
-    this.count = 0;
-    this.passing = false;
-  }
-}
-
-function readLog(data: LineThreadData, port: MessagePort): void {
-  const { fd } = data;
-  const hash = createHash('sha256');
-  const chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
-  const batcher = new LineBatcher(new BatchMemories(data, port));
-  let bytes = 0;
-  /** The start of a line that the previous chunk did not end. */
-  let carry: Buffer | undefined;
-  /** Inside an over-long line: its bytes are dropped up to its line end. */
-  let overlong = false;
-  for (;;) {
-    const n = readSync(fd, chunk, 0, CHUNK_BYTES, null);
-    if (n === 0) break;
-    const read = chunk.subarray(0, n);
-    hash.update(read);
-    bytes += n;
-    let start = 0;
-    if (overlong) {
-      const nl = read.indexOf(NEWLINE);
-      if (nl === -1) continue;
-      overlong = false;
-      start = nl + 1;
-    }
-    const last = read.lastIndexOf(NEWLINE);
-    if (last < start) {
-      // No line ends in this chunk: it all goes on the line begun before.
-      carry = carry ? Buffer.concat([carry, read.subarray(start)]) : Buffer.from(read.subarray(start));
-      if (carry.length > MAX_LINE_BYTES) {
-        batcher.overlong();
-        carry = undefined;
-        overlong = true;
-      }
-      continue;
-    }
-    // The batch: the line begun before (at most MAX_LINE_BYTES), and this chunk's whole lines.
-    const head = carry ? carry.copy(batcher.bytes, 0) : 0;
-    const length = head + read.copy(batcher.bytes, head, start, last + 1);
-    batcher.lines(length - 1);
-    batcher.flush(length);
-    // What follows the chunk's last line end is carried over (a chunk is no longer than a line may be).
-    carry = last + 1 < n ? Buffer.from(read.subarray(last + 1)) : undefined;
-  }
-  const length = carry ? carry.copy(batcher.bytes, 0) : 0;
-  if (carry) batcher.truncated(length);
-  batcher.flush(length);
-  port.postMessage({ kind: 'end', bytes, sha256: hash.digest('hex') } satisfies FromLineThread);
-}
-
 const port = parentPort;
 if (port) {
   try {
-    readLog(workerData as LineThreadData, port);
+    const data = workerData as LineThreadData;
+    const digest = cutLines(data.fd, new ThreadMemories(data, port));
+    port.postMessage({ kind: 'end', ...digest } satisfies FromLineThread);
   } catch (e) {
     const error = e as NodeJS.ErrnoException;
     port.postMessage({

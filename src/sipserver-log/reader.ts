@@ -2,8 +2,8 @@
  * Reads a log file as lines, streaming (memory does not grow with the file): LF or CRLF, each line
  * checked to be UTF-8, and the file's size and SHA-256 taken on the way.
  *
- * The file is read, hashed and cut into lines on another thread (line-thread.ts), which also passes
- * over the lines of no form the parser reads: the handler gets the rest, as the bytes each spans,
+ * The file is read, hashed and cut into lines (line-cutter.ts), a big one on another thread
+ * (line-thread.ts), passing over the lines of no form the parser reads: the handler gets the rest, as the bytes each spans,
  * not as a string (issue 19: a string per line is what makes reading a log slow), and is told of a
  * run of lines passed over once.
  */
@@ -29,6 +29,7 @@ import {
   START,
   TRUNCATED,
 } from './line-batch.ts';
+import { batchMemory, cutLines, type FileDigest } from './line-cutter.ts';
 
 export interface LineHandler {
   /**
@@ -44,10 +45,7 @@ export interface LineHandler {
   badLine(line: number, reason: string): void;
 }
 
-export interface FileDigest {
-  bytes: number;
-  sha256: string;
-}
+export type { FileDigest } from './line-cutter.ts';
 
 const OVERLONG_REASON = `longer than ${MAX_LINE_BYTES} bytes`;
 
@@ -97,12 +95,36 @@ function replay(batch: LineBatch, handler: LineHandler): void {
   }
 }
 
-export async function readLines(path: string, handler: LineHandler): Promise<FileDigest> {
-  // Opened here, so that a file that cannot be opened fails as it always did; the thread reads it.
+/**
+ * A log smaller than this is read on the calling thread: starting a thread costs more than it
+ * saves (and, from the sources, compiling its TypeScript again).
+ */
+const THREAD_FROM_BYTES = 16 * 1024 * 1024;
+
+/** `threadFromBytes`: the size from which the file is read on the reading thread. */
+export async function readLines(
+  path: string,
+  handler: LineHandler,
+  threadFromBytes = THREAD_FROM_BYTES,
+): Promise<FileDigest> {
+  // Opened here, so that a file that cannot be opened fails as it always did.
   const file = await open(path, 'r');
+  try {
+    if ((await file.stat()).size < threadFromBytes) {
+      const memory = batchMemory();
+      return cutLines(file.fd, { take: () => memory, hand: (batch) => replay(batch, handler) });
+    }
+    return await onThread(file.fd, path, handler);
+  } finally {
+    await file.close();
+  }
+}
+
+/** The file open at `fd`, read on the reading thread (line-thread.ts). */
+async function onThread(fd: number, path: string, handler: LineHandler): Promise<FileDigest> {
   const consumed = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const { port1: returns, port2: returnsTo } = new MessageChannel();
-  const thread = lineThread({ fd: file.fd, consumed, ahead: AHEAD, returns: returnsTo });
+  const thread = lineThread({ fd, consumed, ahead: AHEAD, returns: returnsTo });
   try {
     return await new Promise<FileDigest>((resolve, reject) => {
       thread.on('message', (m: FromLineThread) => {
@@ -129,6 +151,5 @@ export async function readLines(path: string, handler: LineHandler): Promise<Fil
     thread.removeAllListeners('exit');
     await thread.terminate();
     returns.close();
-    await file.close();
   }
 }
