@@ -11,7 +11,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { COMPILED, HARNESS_ROOT } from '../harness-root.ts';
+import { COMPILED, HARNESS_ROOT, tsxThread } from '../harness-root.ts';
 import {
   type BatchMemory,
   END,
@@ -52,18 +52,11 @@ const OVERLONG_REASON = `longer than ${MAX_LINE_BYTES} bytes`;
 /** Batches the thread may have handed over and the handler not yet read. */
 const AHEAD = 2;
 
-/**
- * The reading thread. From the compiled package, its own file in dist/; from a checkout's sources,
- * the TypeScript file, with tsx registered first (a worker does not inherit the `--import` of its
- * process on Node 20).
- */
+/** The reading thread: from the compiled package, its own file in dist/; from a checkout, its source. */
 function lineThread(data: LineThreadData): Worker {
   const options = { workerData: data, transferList: [data.returns] };
   if (COMPILED) return new Worker(join(HARNESS_ROOT, 'dist', 'line-thread.js'), options);
-  const source = pathToFileURL(join(HARNESS_ROOT, 'src', 'sipserver-log', 'line-thread.ts')).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(source)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), options);
+  return tsxThread(pathToFileURL(join(HARNESS_ROOT, 'src', 'sipserver-log', 'line-thread.ts')), options);
 }
 
 /** Hands a batch's records to the handler, in order. */
