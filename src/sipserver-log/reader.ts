@@ -3,9 +3,9 @@
  * checked to be UTF-8, and the file's size and SHA-256 taken on the way.
  *
  * The file is read, hashed and cut into lines (line-cutter.ts), a big one on another thread
- * (line-thread.ts), passing over the lines of no form the parser reads: the handler gets the rest, as the bytes each spans,
- * not as a string (issue 19: a string per line is what makes reading a log slow), and is told of a
- * run of lines passed over once.
+ * (line-thread.ts), passing over the lines of no form the parser reads. The handler gets the rest
+ * as the bytes each spans, not as a string (issue 19: a string per line is what makes reading a
+ * log slow), and is told of a run of lines passed over once.
  */
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
