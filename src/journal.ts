@@ -538,18 +538,20 @@ export class Journal {
 
   /**
    * Appends a message its caller has as a line (`line`: its JSON, as read or written, for all
-   * recipients alike): the journal keeps the line, and lends `message` to its listeners.
+   * recipients alike; `bytes`: its size on the wire, without its line end): the journal keeps the
+   * line, and lends `message` to its listeners.
    */
   appendLine(
     names: EntryNames,
     direction: Direction,
     line: string,
+    bytes: number,
     message: WireMessage,
     problem?: string,
   ): JournalEntry {
     const entry = new LineEntry(this.nextSeq++, nowMicros(), direction, names, line, problem);
     entry.lend(message);
-    this.store(entry, line.length, problem === undefined);
+    this.store(entry, bytes, problem === undefined);
     entry.lend(undefined);
     return entry;
   }

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Direction, type EntryNames, Journal, type JournalEntry } from '../src/journal.ts';
+import { startSimulator } from '../src/sim/index.ts';
 import type { WireMessage } from '../src/tlib/messages.ts';
+import { RawClient } from './helpers.ts';
 
 const NAMES: EntryNames = {
   party: 'tserver',
@@ -48,8 +50,8 @@ test('entries kept as lines are kept, dropped and read back as the same entries 
   const lines = new Journal({ maxBytes });
   const objects = new Journal({ maxBytes });
   traffic(4000).forEach(({ direction, line, message }, i) => {
-    lines.appendLine(NAMES, direction, line, JSON.parse(line) as WireMessage);
-    objects.append({ ...NAMES, direction, message }, line.length);
+    lines.appendLine(NAMES, direction, line, Buffer.byteLength(line), JSON.parse(line) as WireMessage);
+    objects.append({ ...NAMES, direction, message }, Buffer.byteLength(line));
     // Read midway too: entries read become objects, and the ring goes on around them.
     if (i % 2500 === 0) assert.deepEqual(lines.entries.map(seen), objects.entries.map(seen), `at ${i}`);
   });
@@ -65,7 +67,8 @@ test('an entry kept as a line is one object on every read, after and find agree 
   const j = new Journal();
   for (let i = 1; i <= 3000; i++) {
     const message = { message: 'EventUserEvent', ThisDN: '7001', UserData: [['i', i]] } as WireMessage;
-    j.appendLine(NAMES, 'out', JSON.stringify(message), message);
+    const line = JSON.stringify(message);
+    j.appendLine(NAMES, 'out', line, line.length, message);
   }
   const found = j.find((e) => JSON.stringify(e.message.UserData) === '[["i",2500]]', 2400);
   assert.equal(found?.seq, 2500);
@@ -79,4 +82,25 @@ test('an entry kept as a line is one object on every read, after and find agree 
     j.find(() => true, 3000),
     undefined,
   );
+});
+
+test("the simulator journals each message's size on the wire in UTF-8 bytes, without its line end, both ways", async () => {
+  const sim = await startSimulator({ adminPort: false });
+  const client = await RawClient.connect(sim.port, 'client', new Journal());
+  const sizes: Array<[string, Direction, number]> = [];
+  const stop = sim.journal?.subscribe((e, bytes) => sizes.push([e.message.message, e.direction, bytes]));
+  try {
+    await client.request({ message: 'RequestRegisterClient', ApplicationName: 'Ünïcode €😀' });
+    const request = { message: 'RequestRegisterClient', ApplicationName: 'Ünïcode €😀', ReferenceID: 1 };
+    const sent = sizes.find(([name, direction]) => name === 'RequestRegisterClient' && direction === 'in');
+    assert.equal(sent?.[2], Buffer.byteLength(JSON.stringify(request)));
+    const reply = sizes.find(([, direction]) => direction === 'out');
+    const answer = client.journal.find((e) => e.direction === 'in');
+    assert.ok(reply && answer, 'the reply is journaled and received');
+    assert.equal(reply[2], Buffer.byteLength(JSON.stringify(answer.message)));
+  } finally {
+    stop?.();
+    client.socket.destroy();
+    await sim.stop();
+  }
 });

@@ -419,7 +419,7 @@ describe('Journal lines (the T-Server journals what it read and wrote as lines)'
     const seen: unknown[] = [];
     j.subscribe((e, bytes) => seen.push([e.message, bytes]));
     const line = `${JSON.stringify(message)}\n`;
-    const e = j.appendLine(names, 'in', line, message as WireMessage, 'Event: bad');
+    const e = j.appendLine(names, 'in', line, line.length, message as WireMessage, 'Event: bad');
     assert.deepEqual(seen, [[message, line.length]], 'listeners get the message itself, and its size');
     assert.deepEqual(e.message, message);
     assert.match(e.time, ISO_MICROS);

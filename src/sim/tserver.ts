@@ -455,7 +455,7 @@ export class TServer {
         this.close(session);
         return;
       }
-      this.handle(session, frame.message, frame.text);
+      this.handle(session, frame.message, frame.text, frame.bytes);
     }
   }
 
@@ -469,14 +469,15 @@ export class TServer {
 
   // --- requests ------------------------------------------------------------------------------------
 
-  /** `line`: the message as the client wrote it. */
-  private handle(session: ClientSession, wire: WireMessage, line: string): void {
+  /** `line`: the message as the client wrote it, `bytes` long. */
+  private handle(session: ClientSession, wire: WireMessage, line: string, bytes: number): void {
     const decoded = decodeRequest(wire);
     if (this.journal) {
       const application =
         wire.message === 'RequestRegisterClient' ? wire.ApplicationName : session.applicationName;
       const names = session.peer(typeof application === 'string' ? application : undefined);
-      this.journal.appendLine(names, 'in', line, wire, decoded.ok ? undefined : problemText(decoded.problem));
+      const problem = decoded.ok ? undefined : problemText(decoded.problem);
+      this.journal.appendLine(names, 'in', line, bytes, wire, problem);
     }
     if (!decoded.ok && decoded.problem.code === TErr.UNSUP_OPER) {
       return this.refuse(session, wire, TErr.UNSUP_OPER, `unknown message ${JSON.stringify(wire.message)}`);
@@ -702,6 +703,8 @@ export class TServer {
         session.peer(session.applicationName),
         'out',
         line,
+        // Its UTF-8 bytes, without the line end it is written with.
+        Buffer.byteLength(line) - 1,
         stamped as unknown as WireMessage,
       );
     // What one tick produces for a client (replies to pipelined requests, events) leaves in one
