@@ -2,25 +2,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { IFormatterOptions } from '@cucumber/cucumber';
 import { generateAllureReport } from '../src/report/allure.ts';
 import AllureResultsFormatter, { ResultsWriter } from '../src/report/allure-results.ts';
 import { ReportProcess } from '../src/report/report-process.ts';
+import { scratchDir } from './helpers.ts';
 
-const dirs: string[] = [];
-after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-
-async function scratch(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'screencap-allure-'));
-  dirs.push(dir);
-  return dir;
-}
+const scratch = () => scratchDir('allure');
 
 describe('allure-results', () => {
   test('each result, container and attachment is one file, complete, under the name Allure reads', async () => {

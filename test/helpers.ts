@@ -5,8 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import type { TestContext } from 'node:test';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, type TestContext } from 'node:test';
 import { Journal, type JournalEntry } from '../src/journal.ts';
 import { TlibLink, type TlibLinkOptions } from '../src/link/tlib-link.ts';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../src/sim/index.ts';
@@ -374,4 +377,11 @@ export class Lines {
       () => `${count} line(s) matching ${pattern}; got:\n${this.all.join('\n')}`,
     ).finally(() => this.waiters.delete(check));
   }
+}
+
+/** A new temporary folder, removed after the file's tests (`prefix`: what it is for). */
+export async function scratchDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `screencap-${prefix}-`));
+  after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
 }

@@ -3,23 +3,16 @@
  * Cucumber's own formatters do; the harness rebuilds them from its own copy when the child cannot.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Envelope } from '@cucumber/messages';
 import { CucumberReports } from '../src/report/cucumber-reports.mjs';
 import { rebuildCucumberReports } from '../src/report/partial.ts';
 import { ReportProcess } from '../src/report/report-process.ts';
+import { scratchDir } from './helpers.ts';
 
-const dirs: string[] = [];
-after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-
-async function scratch(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'screencap-report-process-'));
-  dirs.push(dir);
-  return dir;
-}
+const scratch = () => scratchDir('report-process');
 
 const at = (seconds: number) => ({ seconds, nanos: 0 });
 

@@ -83,6 +83,15 @@ async function digests(
   known: ReadonlyMap<string, string> = new Map(),
 ): Promise<{ files: Map<string, string>; unsigned: string[] }> {
   const { files, unsigned } = await hashedFiles(dir);
+  return { files: await hashEach(dir, files, known), unsigned };
+}
+
+/** The digests of `files` under `dir` (those `known` holds taken from it), yielding between files. */
+async function hashEach(
+  dir: string,
+  files: readonly string[],
+  known: ReadonlyMap<string, string> = new Map(),
+): Promise<Map<string, string>> {
   const buffer = Buffer.allocUnsafe(CHUNK);
   const out = new Map<string, string>();
   for (const f of files) {
@@ -93,7 +102,7 @@ async function digests(
       await nextTurn();
     }
   }
-  return { files: out, unsigned };
+  return out;
 }
 
 /**
@@ -106,16 +115,7 @@ export async function digestFiles(
   include: (path: string) => boolean,
 ): Promise<{ digests: Promise<Map<string, string>> }> {
   const files = (await hashedFiles(dir)).files.filter(include);
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  const digests = (async () => {
-    const out = new Map<string, string>();
-    for (const f of files) {
-      out.set(f, sha256(join(dir, f), buffer));
-      await nextTurn();
-    }
-    return out;
-  })();
-  return { digests };
+  return { digests: hashEach(dir, files) };
 }
 
 /** `known`: digests made ahead (digestFiles) of files that have not changed since. */

@@ -76,7 +76,10 @@ function allureTask([config, results, output]) {
       return report;
     });
   };
-  /** The results folder as `allure generate` reads it: its files, but for those being written. */
+  /**
+   * The results folder as `allure generate` reads it (which skips `.tmp` files). The harness writes
+   * each result under its final name, and every one is written before the report is asked for.
+   */
   const unread = async () =>
     (await readdir(results, { withFileTypes: true }))
       .filter((e) => e.isFile() && !e.name.endsWith('.tmp') && !read.has(e.name))
