@@ -375,8 +375,8 @@ class EntryRing {
     return this.seqs[this.index(k)] as number;
   }
 
-  /** The `k`th oldest entry; `keep`: one kept as a line becomes an object for good (the same on every read). */
-  entryAt(k: number, keep: boolean): JournalEntry {
+  /** The `k`th oldest entry; one kept as a line is made anew, until `keep` keeps it (the same on every read). */
+  entryAt(k: number): JournalEntry {
     const i = this.index(k);
     const object = this.objects[i];
     if (object !== undefined) return object;
@@ -390,11 +390,15 @@ class EntryRing {
         : (this.lines[i] as string),
       undefined,
     );
-    if (keep) {
-      this.objects[i] = entry;
-      this.release(i, false);
-    }
     return entry;
+  }
+
+  /** The `k`th oldest entry, read by entryAt without keeping it, becomes that object for good. */
+  keep(k: number, entry: JournalEntry): void {
+    const i = this.index(k);
+    if (this.objects[i] !== undefined) return;
+    this.objects[i] = entry;
+    this.release(i, false);
   }
 
   /** Drops the oldest entry; returns its size. */
@@ -686,10 +690,15 @@ export class Journal {
     return this.nextSeq - 1;
   }
 
+  // An entry kept as a line is made an object for good only when it is returned: one scanned and
+  // passed over stays a line (else every search would turn the whole journal back into objects).
   find(predicate: EntryPredicate, after = 0): JournalEntry | undefined {
     for (let k = this.firstAfter(after); k < this.ring.length; k++) {
-      const entry = this.ring.entryAt(k, true);
-      if (predicate(entry)) return entry;
+      const entry = this.ring.entryAt(k);
+      if (predicate(entry)) {
+        this.ring.keep(k, entry);
+        return entry;
+      }
     }
     return undefined;
   }
@@ -697,8 +706,11 @@ export class Journal {
   filter(predicate: EntryPredicate, after = 0): JournalEntry[] {
     const found: JournalEntry[] = [];
     for (let k = this.firstAfter(after); k < this.ring.length; k++) {
-      const entry = this.ring.entryAt(k, true);
-      if (predicate(entry)) found.push(entry);
+      const entry = this.ring.entryAt(k);
+      if (predicate(entry)) {
+        this.ring.keep(k, entry);
+        found.push(entry);
+      }
     }
     return found;
   }
@@ -735,7 +747,7 @@ export class Journal {
     // Lines are serialized without making them objects for good: exporting must not make the journal hold more.
     let text = '';
     for (let k = this.firstAfter(after); k < this.ring.length; k++)
-      text += `${JSON.stringify(this.ring.entryAt(k, false))}\n`;
+      text += `${JSON.stringify(this.ring.entryAt(k))}\n`;
     return text;
   }
 }
