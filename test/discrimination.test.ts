@@ -49,8 +49,13 @@ async function inThreads(jobs: DiscriminationJob[]): Promise<DiscriminationDone[
       workers.map(async (worker) => {
         for (let job = queue.shift(); job; job = queue.shift()) {
           worker.postMessage(job);
-          // Rejects if the thread fails.
-          const [result] = (await once(worker, 'message')) as [DiscriminationDone];
+          // Rejects if the thread fails, or stops without answering.
+          const [result] = (await Promise.race([
+            once(worker, 'message'),
+            once(worker, 'exit').then(([code]) => {
+              throw new Error(`the thread stopped (exit ${code}) during ${job.id}`);
+            }),
+          ])) as [DiscriminationDone];
           done.push(result);
         }
       }),
@@ -105,7 +110,10 @@ describe('the conformance suite discriminates', () => {
     assert.ok(summary.scenarios.length >= 40, `${summary.scenarios.length} scenarios ran`);
   });
 
-  test('each broken party makes the run fail, naming the rule it violates, live and from the SIP Server log', async () => {
+  // Bounded, so that a thread that hangs fails the test instead of stalling npm test.
+  test('each broken party makes the run fail, naming the rule it violates, live and from the SIP Server log', {
+    timeout: 600_000,
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'screencap-discrimination-'));
     after(() => rm(dir, { recursive: true, force: true, maxRetries: 5 }));
     const config = await writeHarnessLogConfig(dir);

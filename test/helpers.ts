@@ -26,7 +26,6 @@ export const LOG_SETTINGS = {
   requestTimeoutMs: 2000,
 } as const;
 
-/** `2026-11-23T10:15:00.123456Z`: ISO-8601 UTC with exactly six fractional digits. */
 /**
  * A client's request and the reply sent to it, as a SIP Server log prints them at `stamp`
  * (`YYYY-MM-DDTHH:MM:SS.mmm`): `requestOnly` attribute lines are the request's, `attributes` both's.
@@ -54,6 +53,7 @@ export function requestReplyLines(o: {
   ];
 }
 
+/** `2026-11-23T10:15:00.123456Z`: ISO-8601 UTC with exactly six fractional digits. */
 export const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 /**

@@ -2,10 +2,12 @@
 import type { Worker } from 'node:worker_threads';
 import { tsxThread } from '../src/harness-root.ts';
 
-/** A worker thread running `module` from the sources. Its output is read and dropped (what it reports, it posts). */
+/**
+ * A worker thread running `module` from the sources. Its output is read and dropped (what it
+ * reports, it posts); what it prints on stderr (a warning, a stack) goes to the test's own.
+ */
 export function tsWorker(module: URL): Worker {
-  const worker = tsxThread(module, { stdout: true, stderr: true });
+  const worker = tsxThread(module, { stdout: true });
   worker.stdout.resume();
-  worker.stderr.resume();
   return worker;
 }
