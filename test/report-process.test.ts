@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { describe, test } from 'node:test';
+import { CucumberHtmlStream } from '@cucumber/html-formatter';
+import { JUnitXmlPrinter } from '@cucumber/junit-xml-formatter';
 import type { Envelope } from '@cucumber/messages';
-import { CucumberReports } from '../src/report/cucumber-reports.mjs';
 import { rebuildCucumberReports } from '../src/report/partial.ts';
 import { ReportProcess } from '../src/report/report-process.ts';
 import { scratchDir } from './helpers.ts';
@@ -93,13 +95,26 @@ function oneScenario(status: 'PASSED' | 'FAILED', finished = true): Envelope[] {
   return envelopes;
 }
 
-/** Cucumber's reports of `envelopes` as this process's formatters write them: what the child must match. */
+/**
+ * Cucumber's reports of `envelopes`, as the formatters Cucumber's `html` and `junit` formats run
+ * write them (with their default options), straight, not through cucumber-reports.mjs: what the
+ * child and the rebuild must match.
+ */
 async function expected(envelopes: Envelope[]): Promise<{ html: string; junit: string }> {
-  const dir = await scratch();
-  const reports = new CucumberReports(join(dir, 'cucumber.html'), join(dir, 'junit.xml'));
-  for (const e of envelopes) reports.update(e);
-  await reports.end();
-  return written(dir);
+  const html = new CucumberHtmlStream();
+  const chunks: string[] = [];
+  html.on('data', (chunk: Buffer | string) => chunks.push(String(chunk)));
+  let junit = '';
+  const printer = new JUnitXmlPrinter({}, (chunk: string) => {
+    junit += chunk;
+  });
+  for (const e of envelopes) {
+    html.write(e);
+    printer.update(e);
+  }
+  html.end();
+  await finished(html);
+  return { html: chunks.join(''), junit };
 }
 
 async function written(dir: string): Promise<{ html: string; junit: string }> {
