@@ -142,8 +142,8 @@ function kvList(value: unknown, path: string, depth = 1): KVList {
     if (!Array.isArray(pair) || pair.length !== 2) {
       return fail(`${path}[${i}]`, `expected a [key, value] pair, got ${show(pair)}`);
     }
-    const key = pair[0];
-    if (typeof key !== 'string') fail(`${path}[${i}][0]`, `expected a string, got ${show(key)}`);
+    // The path is made only for a key that is not a string.
+    const key = typeof pair[0] === 'string' ? pair[0] : string(pair[0], `${path}[${i}][0]`);
     return [key, kvValue(pair[1], path, i, depth)];
   });
 }
