@@ -208,14 +208,27 @@ export class AttributeReader {
     this.pair(content, this.lists[depth - 2] as KVList, lineNo);
   }
 
+  /**
+   * An attribute line one tab deep, as the reading thread read it (line-tokens.ts): its name
+   * (without `Attribute`), and its value `bytes[value, end)` (`value` -1: none).
+   */
+  addAttribute(name: string, bytes: Buffer, value: number, end: number): void {
+    this.lists = [];
+    this.skipping = this.selection !== 'all' && !this.selection.has(name);
+    if (!this.skipping) this.value(name, value === -1 ? '' : decode(bytes, value, end));
+  }
+
   private attribute(content: string): void {
     this.lists = [];
     const tab = content.indexOf('\t');
     const raw = tab === -1 ? content : content.slice(0, tab);
-    const name = unescapeLogText(raw.startsWith('Attribute') ? raw.slice('Attribute'.length) : raw);
+    const name = unescapeLogText(raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : raw);
     this.skipping = this.selection !== 'all' && !this.selection.has(name);
-    if (this.skipping) return;
-    const text = tab === -1 ? '' : content.slice(tab + 1);
+    if (!this.skipping) this.value(name, tab === -1 ? '' : content.slice(tab + 1));
+  }
+
+  /** An attribute read: `text` is its value as printed. */
+  private value(name: string, text: string): void {
     let value: unknown;
     if (KV_HEADER.test(text)) {
       const list: KVList = [];

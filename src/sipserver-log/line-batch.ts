@@ -7,7 +7,7 @@
 import type { MessagePort } from 'node:worker_threads';
 
 /** The fields of one record of a batch's table. */
-export const RECORD = 5;
+export const RECORD = 11;
 export const KIND = 0;
 export const START = 1;
 export const END = 2;
@@ -16,6 +16,35 @@ export const LINE = 3;
 export const MARKER = 4;
 /** MARKER of other lines: not looked for. */
 export const MARKER_UNKNOWN = -2;
+/**
+ * What the reading thread read of a READ line (line-tokens.ts), a TOKEN_*; TOKEN_NONE: nothing, the
+ * parser reads its text. The fields after it are the token's.
+ */
+export const TOKEN = 5;
+/** The text id (line-tokens.ts TextIds) of the message name, or of an attribute's name (without `Attribute`). */
+export const NAME = 6;
+/** Received and sent: the text id of the client (`[612] (0000000b App 10.0.0.7:51234)`). */
+export const CLIENT = 7;
+/** An attribute line: where its value starts (after the tab), or -1 when it has no tab. */
+export const VALUE = 7;
+/** Received and sent: the text id of the timestamp's date, or -1 for a time of day alone. */
+export const DATE = 8;
+/** Received, sent and printed: the time of day in microseconds, as milliseconds and the rest. */
+export const MILLIS = 9;
+export const MICROS = 10;
+
+/** Token kinds (TOKEN). */
+export const TOKEN_NONE = 0;
+/** `<stamp> Trc 04541 <name> received from <client>` */
+export const TOKEN_RECEIVED = 1;
+/** `<stamp> Trc 04542 <name> sent to <client>` */
+export const TOKEN_SENT = 2;
+/** `@<time> [n] <version> <kind>: message <name>` */
+export const TOKEN_PRINTED = 3;
+/** `message <name>` */
+export const TOKEN_MESSAGE = 4;
+/** `\tAttribute<name>\t<value>` (one tab deep) */
+export const TOKEN_ATTRIBUTE = 5;
 
 /** A line to read: `[START, END)`, without its line end. */
 export const READ = 0;
@@ -53,6 +82,11 @@ export interface LineBatch extends BatchMemory {
   /** The bytes used, and the records. */
   length: number;
   count: number;
+  /**
+   * The texts its tokens name for the first time (or anew: ids are reused once the table is full),
+   * as triples: the first record that names it, its id, its text.
+   */
+  texts: Array<number | string>;
 }
 
 export interface LinesEnd {

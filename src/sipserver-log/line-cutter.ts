@@ -27,8 +27,11 @@ import {
   READ,
   RECORD,
   START,
+  TOKEN,
+  TOKEN_NONE,
   TRUNCATED,
 } from './line-batch.ts';
+import { LineTokenizer } from './line-tokens.ts';
 import { leadingDateBytes, markerAt, mayBeRead } from './lines.ts';
 
 const NEWLINE = 0x0a;
@@ -61,13 +64,15 @@ class LineBatcher {
   private passing = false;
   /** The date (its bytes) of the last dated line passed over and handed over, since no other line was. */
   private lastDate: Buffer | undefined;
+  private readonly tokens = new LineTokenizer();
 
   constructor(private readonly memories: BatchMemories) {
     this.memory = memories.take();
     this.bytes = Buffer.from(this.memory.bytes);
   }
 
-  private record(kind: number, start: number, end: number, line: number, marker = MARKER_UNKNOWN): void {
+  /** Adds a record (its token: none); returns where its row starts. */
+  private record(kind: number, start: number, end: number, line: number, marker = MARKER_UNKNOWN): number {
     let table = this.memory.table;
     if (this.count * RECORD === table.length) {
       table = new Int32Array(table.length * 2);
@@ -80,8 +85,16 @@ class LineBatcher {
     table[at + END] = end;
     table[at + LINE] = line;
     table[at + MARKER] = marker;
+    table[at + TOKEN] = TOKEN_NONE;
     this.passing = kind === PASSED_OVER;
     if (kind !== PASSED_OVER) this.lastDate = undefined;
+    return at;
+  }
+
+  /** A line to read, with what the tokenizer reads of it. */
+  private read(buf: Buffer, start: number, end: number, line: number, marker: number): void {
+    const at = this.record(READ, start, end, line, marker);
+    this.tokens.read(buf, start, end, marker, this.memory.table, at, this.count - 1);
   }
 
   /** Line `buf[start, end)` (line end and CR excluded), known to be UTF-8. */
@@ -92,7 +105,7 @@ class LineBatcher {
     // A line starting with a digit is read if it holds a marker (mayBeRead): where, the parser is told.
     const marker = digit ? markerAt(buf, start, end) : MARKER_UNKNOWN;
     if (c === TAB || marker >= 0 || (!digit && mayBeRead(buf, start, end)))
-      return this.record(READ, start, end, line, marker);
+      return this.read(buf, start, end, line, marker);
     const date = digit ? leadingDateBytes(buf, start, end) : 0;
     if (date > 0 && !this.lastDate?.equals(buf.subarray(start, start + date))) {
       this.record(READ, start, end, line, marker);
@@ -120,7 +133,10 @@ class LineBatcher {
   truncated(length: number): void {
     const line = ++this.lineNo;
     const buf = this.bytes.subarray(0, length);
-    if (!isUtf8(buf)) return this.record(NOT_UTF8, 0, 0, line);
+    if (!isUtf8(buf)) {
+      this.record(NOT_UTF8, 0, 0, line);
+      return;
+    }
     this.record(TRUNCATED, 0, length > 0 && buf[length - 1] === CR ? length - 1 : length, line);
   }
 
@@ -132,7 +148,13 @@ class LineBatcher {
   /** Hands over the records so far, with the `length` bytes they point into; the next batch is made in other memory. */
   flush(length: number): void {
     if (this.count === 0) return;
-    this.memories.hand({ kind: 'lines', ...this.memory, length, count: this.count });
+    this.memories.hand({
+      kind: 'lines',
+      ...this.memory,
+      length,
+      count: this.count,
+      texts: this.tokens.texts.take(),
+    });
     this.memory = this.memories.take();
     this.bytes = Buffer.from(this.memory.bytes);
     this.count = 0;

@@ -4,7 +4,7 @@
  * no zone, and the writer and parser agree.
  */
 
-import { bytesAre, decode as decodeBytes, type RecurringText } from './decode.ts';
+import { bytesAre } from './decode.ts';
 import { escapeLogText, unescapeLogText } from './escape.ts';
 
 /** A client as the T-Server's log names it: `[612] (0000000b DesktopApp 10.0.0.7:51234)`. */
@@ -358,7 +358,6 @@ function threeBytes(bytes: Uint8Array, at: number): number {
 const WEEKDAY_CODES = new Set([...WEEKDAYS].map((d) => threeBytes(Buffer.from(d, 'latin1'), 0)));
 
 const MARKERS = [' Trc 0454', ' Std 0', '[BSYNC] Trace:'].map((m) => Buffer.from(m, 'latin1'));
-const TRC_MARKER = MARKERS[0] as Buffer;
 
 /** Where a marker may stand: after the longest timestamp (27 characters) and some. */
 const MARKER_WITHIN = 64;
@@ -395,103 +394,6 @@ export function leadingDateBytes(bytes: Uint8Array, start: number, end: number):
   if (bytes[start + 2] !== 47 /* / */) return 0;
   for (let i = start + 3; i < end; i++) if (bytes[i] === 32) return i - start;
   return 0;
-}
-
-const TRC_TEXT = TRC_MARKER.toString('latin1');
-const RECEIVED_FROM = ' received from ';
-const SENT_TO = ' sent to ';
-
-/**
- * A `Trc 04541 <name> received from <client>` or `Trc 04542 <name> sent to <client>` line (most of
- * the T-Lib lines of a log) read from its bytes, decoding only its timestamp, name and client (those
- * two through `texts`: they recur); `at`: where its first marker stands (markerAt). Undefined when the line is not one, or not plain ASCII
- * there (then `classify` reads its text).
- */
-export function trcLine(
-  bytes: Buffer,
-  start: number,
-  end: number,
-  at: number,
-  texts: RecurringText,
-): LineForm | undefined {
-  if (!bytesAre(bytes, at, TRC_TEXT)) return undefined;
-  const kind = bytes[at + 9];
-  if ((kind !== 49 && kind !== 50) /* 1, 2 */ || bytes[at + 10] !== 32) return undefined;
-  const nameStart = at + 11;
-  let nameEnd = nameStart;
-  for (let b = bytes[nameEnd] as number; b > 32 && b < 127; b = bytes[++nameEnd] as number);
-  if (nameEnd === nameStart || bytes[nameEnd] !== 32) return undefined;
-  const received = kind === 49;
-  const words = received ? RECEIVED_FROM : SENT_TO;
-  if (!bytesAre(bytes, nameEnd, words)) return undefined;
-  const clientStart = nameEnd + words.length;
-  const client = texts.decode(bytes, clientStart, end);
-  // A character decoded from several bytes: the text path reads it as its own rules say.
-  if (client.length !== end - clientStart || client.includes('\r')) return undefined;
-  const name = canonicalName(texts.decode(bytes, nameStart, nameEnd));
-  const stamp = stampOf(bytes, start, at, texts);
-  if (!stamp) return { form: 'unplaced', name, why: UNREADABLE_TIME };
-  return { form: received ? 'received' : 'sent', name, client, stamp };
-}
-
-/**
- * The timestamp `bytes[start, end)`, as parseStamp reads it. The forms most logs print
- * (`HH:MM:SS.mmm`, `YYYY-MM-DDTHH:MM:SS.mmm`, `YYYY-MM-DD HH:MM:SS.mmm`) are read from the bytes,
- * their date through `texts` (it recurs); others from their text.
- */
-function stampOf(bytes: Buffer, start: number, end: number, texts: RecurringText): Stamp | undefined {
-  const length = end - start;
-  if ((length === 12 || length === 13) && bytes[start + 2] === 58 /* : */)
-    return clockStamp(undefined, decodeBytes(bytes, start, end));
-  const sep = bytes[start + 10];
-  if ((length === 23 || length === 24) && bytes[start + 4] === 45 /* - */ && (sep === 84 || sep === 32))
-    return clockStamp(texts.decode(bytes, start, start + 10), decodeBytes(bytes, start + 11, end));
-  return parseStamp(decodeBytes(bytes, start, end));
-}
-
-const PRINT_KINDS: ReadonlyArray<readonly [text: string, kind: SendKind]> = [
-  ['send_to_client: message ', 'send_to_client'],
-  ['distribute_event: message ', 'distribute_event'],
-  ['distribute call event: message ', 'distribute_event'],
-  ['distribute party event: message ', 'distribute_event'],
-];
-
-/**
- * A `@10:15:00.1231 [0] 8.5.000.10 send_to_client: message EventACK` line (every message the
- * T-Server prints) read from its bytes, decoding only its time and name (through `texts`: it
- * recurs). Undefined when the line is not plainly one (its thread in brackets not a number, a
- * character not ASCII): then `classify` reads its text.
- */
-export function readPrintedLine(
-  bytes: Buffer,
-  start: number,
-  end: number,
-  texts: RecurringText,
-): LineForm | undefined {
-  let at = start + 1;
-  while (at < end && bytes[at] !== 32) at++;
-  const clockEnd = at;
-  if (bytes[++at] !== 91 /* [ */) return undefined;
-  for (at++; at < end && bytes[at] !== 93 /* ] */; at++) {
-    const d = bytes[at] as number;
-    if (d < 48 || d > 57) return undefined;
-  }
-  if (bytes[++at] !== 32) return undefined;
-  // The version: up to the next space.
-  let b = bytes[++at] as number;
-  if (!(b > 32 && b < 127)) return undefined;
-  for (; b > 32 && b < 127; b = bytes[++at] as number);
-  if (b !== 32) return undefined;
-  const kind = PRINT_KINDS.find(([text]) => bytesAre(bytes, at + 1, text));
-  if (!kind) return undefined;
-  const nameStart = at + 1 + kind[0].length;
-  let nameEnd = nameStart;
-  for (b = bytes[nameEnd] as number; b > 32 && b < 127; b = bytes[++nameEnd] as number);
-  if (nameEnd === nameStart || nameEnd !== end) return undefined;
-  const name = canonicalName(texts.decode(bytes, nameStart, nameEnd));
-  const timeOfDay = parseClock(decodeBytes(bytes, start + 1, clockEnd));
-  if (timeOfDay === undefined) return { form: 'unplaced', name, why: UNREADABLE_TIME };
-  return { form: 'printed', kind: kind[1], name, stamp: { date: undefined, timeOfDay } };
 }
 
 /** What a line (not an attribute line) is. */

@@ -16,10 +16,11 @@ import { DISCONNECTED, type Direction, type SourceRef } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 import { AttributeReader, type AttributeSelection, type TeventField } from './attributes.ts';
 import { detached } from './compact.ts';
-import { bytesAre, decode, RecurringText } from './decode.ts';
+import { bytesAre, decode } from './decode.ts';
 import { MARKER_UNKNOWN } from './line-batch.ts';
 import {
   type ClockStep,
+  canonicalName,
   classify,
   clientId,
   type LineForm,
@@ -31,9 +32,6 @@ import {
   mayBeRead,
   parseClient,
   parseDate,
-  readPrintedLine,
-  type Stamp,
-  trcLine,
 } from './lines.ts';
 import { type FileDigest, readLines } from './reader.ts';
 
@@ -151,8 +149,6 @@ class SipLogParser {
   private numbers = new Map<number, LogClient>();
   /** The client number last seen on each socket: a disconnection names the socket. */
   private readonly sockets = new Map<number, number>();
-  /** Client and message names as Trc lines print them, decoded once while they recur. */
-  private readonly texts = new RecurringText(CLIENTS_CACHED);
   /** Each file's header (the server that wrote it). */
   readonly headers = new Map<string, ServerHeader>();
 
@@ -177,17 +173,9 @@ class SipLogParser {
     }
     if (this.block) this.closeBlock();
     if (c >= 48 && c <= 57 /* digit */) {
-      // A line that starts with a timestamp: read if it holds a marker, from its bytes if it can be.
-      const at = marker === MARKER_UNKNOWN ? markerAt(bytes, start, end) : marker;
-      if (at !== -1) {
-        const form = trcLine(bytes, start, end, at, this.texts);
-        return form
-          ? this.form(form, line, truncated)
-          : this.text(decode(bytes, start, end), line, truncated);
-      }
-    } else if (c === 64 /* @ */) {
-      const form = readPrintedLine(bytes, start, end, this.texts);
-      return form ? this.form(form, line, truncated) : this.text(decode(bytes, start, end), line, truncated);
+      // A line that starts with a timestamp: read if it holds a marker.
+      if ((marker === MARKER_UNKNOWN ? markerAt(bytes, start, end) : marker) !== -1)
+        return this.text(decode(bytes, start, end), line, truncated);
     } else if (mayBeRead(bytes, start, end)) return this.text(decode(bytes, start, end), line, truncated);
     this.passedOver();
     // A line passed over still dates the dateless lines after it.
@@ -196,6 +184,34 @@ class SipLogParser {
       if (date > 0 && (date !== this.dateText.length || !bytesAre(bytes, start, this.dateText)))
         this.noteDate(decode(bytes, start, end));
     }
+  }
+
+  traced(
+    received: boolean,
+    name: string,
+    client: string,
+    date: string | undefined,
+    timeOfDay: number,
+    line: number,
+  ): void {
+    if (this.block) this.closeBlock();
+    const source = { file: this.file, line };
+    const trace = { form: received ? 'received' : 'sent', name: canonicalName(name), client } as const;
+    if (this.dated(date, source, trace.name)) this.trace(trace, timeOfDay, date !== undefined, source);
+  }
+
+  printedLine(name: string, timeOfDay: number, line: number): void {
+    if (this.block) this.closeBlock();
+    this.print(canonicalName(name), timeOfDay, { file: this.file, line });
+  }
+
+  messageLine(name: string, line: number): void {
+    if (this.block) this.closeBlock();
+    this.body(canonicalName(name), { file: this.file, line });
+  }
+
+  attribute(name: string, bytes: Buffer, value: number, end: number): void {
+    this.block?.reader?.addAttribute(name, bytes, value, end);
   }
 
   /** Lines of no form this parser reads: they end the message being read, and part a request from its `message` line. */
@@ -212,12 +228,8 @@ class SipLogParser {
   /** A line read as `form`; `text`: its text, when it was read as text (a form read from bytes is no `other`). */
   private form(form: LineForm, line: number, truncated: boolean, text = ''): void {
     const source = { file: this.file, line };
-    if ('stamp' in form && form.stamp.date !== undefined && !this.setDate(form.stamp.date)) {
-      this.abandonHeader();
-      const name = 'name' in form ? form.name : undefined;
-      this.skip(source, name, `its date "${form.stamp.date}" is not a date`);
+    if ('stamp' in form && !this.dated(form.stamp.date, source, 'name' in form ? form.name : undefined))
       return;
-    }
     switch (form.form) {
       case 'other':
         this.noteDate(text);
@@ -254,44 +266,13 @@ class SipLogParser {
       return;
     }
     switch (form.form) {
-      case 'received': {
-        this.abandonHeader();
-        const client = this.client(form.client);
-        if (client) this.header = { name: form.name, source, micros: this.time(form.stamp, source), client };
-        else this.skip(source, form.name, `the client "${form.client}" is in no form this reader knows`);
-        return;
-      }
-      case 'message': {
-        const header = this.header;
-        this.header = undefined;
-        if (this.backup) {
-          this.backup = false;
-          this.block = { name: '', source, micros: 0, reader: undefined };
-        }
-        // `message` lines also follow lines this parser does not read (e.g. traffic to a backup
-        // server): only the one right after a `received from` line is a client's request.
-        else if (header?.name === form.name) this.block = { ...header, reader: this.reader(header.name) };
-        else if (header) this.skip(header.source, header.name, `a "message ${form.name}" line follows it`);
-        return;
-      }
+      case 'received':
+      case 'sent':
+        return this.trace(form, form.stamp.timeOfDay, form.stamp.date !== undefined, source);
+      case 'message':
+        return this.body(form.name, source);
       case 'printed':
-        this.abandonHeader();
-        this.backup = false;
-        this.endPrinted(false);
-        this.block = {
-          name: form.name,
-          source,
-          micros: this.time(form.stamp, source),
-          reader: this.readerIfWanted(form.name),
-        };
-        return;
-      case 'sent': {
-        this.abandonHeader();
-        const client = this.client(form.client);
-        if (client) this.sent({ name: form.name, client, micros: this.time(form.stamp, source), source });
-        else this.skip(source, form.name, `the client "${form.client}" is in no form this reader knows`);
-        return;
-      }
+        return this.print(form.name, form.stamp.timeOfDay, source);
       case 'disconnected': {
         this.abandonHeader();
         const number = this.sockets.get(form.socket);
@@ -307,7 +288,7 @@ class SipLogParser {
         this.options.message({
           direction: 'in',
           client,
-          micros: this.time(form.stamp, source),
+          micros: this.time(form.stamp.timeOfDay, form.stamp.date !== undefined, source),
           message: { message: DISCONNECTED },
           source,
           unshown: [],
@@ -315,6 +296,61 @@ class SipLogParser {
         return;
       }
     }
+  }
+
+  /** A timestamp's date (if it has one) is the date from now on: false (and a skip) if it is no date. */
+  private dated(date: string | undefined, source: SourceRef, name: string | undefined): boolean {
+    if (date === undefined || this.setDate(date)) return true;
+    this.abandonHeader();
+    this.skip(source, name, `its date "${date}" is not a date`);
+    return false;
+  }
+
+  /**
+   * `Trc 04541 <name> received from <client>`: a request, whose `message` line follows; `Trc 04542
+   * <name> sent to <client>`: a recipient of a printed message.
+   */
+  private trace(
+    line: { form: 'received' | 'sent'; name: string; client: string },
+    timeOfDay: number,
+    dated: boolean,
+    source: SourceRef,
+  ): void {
+    const { name } = line;
+    this.abandonHeader();
+    const client = this.client(line.client);
+    if (!client)
+      return this.skip(source, name, `the client "${line.client}" is in no form this reader knows`);
+    const micros = this.time(timeOfDay, dated, source);
+    if (line.form === 'received') this.header = { name, source, micros, client };
+    else this.sent({ name, client, micros, source });
+  }
+
+  /** `message <name>`: the body of a request, or of a copy to the backup server. */
+  private body(name: string, source: SourceRef): void {
+    const header = this.header;
+    this.header = undefined;
+    if (this.backup) {
+      this.backup = false;
+      this.block = { name: '', source, micros: 0, reader: undefined };
+    }
+    // `message` lines also follow lines this parser does not read (e.g. traffic to a backup
+    // server): only the one right after a `received from` line is a client's request.
+    else if (header?.name === name) this.block = { ...header, reader: this.reader(header.name) };
+    else if (header) this.skip(header.source, header.name, `a "message ${name}" line follows it`);
+  }
+
+  /** `@<time> ... message <name>`: a message the T-Server sends, whose attributes follow. */
+  private print(name: string, timeOfDay: number, source: SourceRef): void {
+    this.abandonHeader();
+    this.backup = false;
+    this.endPrinted(false);
+    this.block = {
+      name,
+      source,
+      micros: this.time(timeOfDay, false, source),
+      reader: this.readerIfWanted(name),
+    };
   }
 
   badLine(line: number, reason: string): void {
@@ -384,9 +420,10 @@ class SipLogParser {
     if (date !== undefined) this.setDate(date);
   }
 
-  private time(stamp: Stamp, source: SourceRef): number {
+  /** `timeOfDay` (µs) on the log's clock; `dated`: its line has a date of its own. */
+  private time(timeOfDay: number, dated: boolean, source: SourceRef): number {
     const steps = this.clock.steps.length;
-    const micros = this.clock.at(stamp.timeOfDay, stamp.date !== undefined);
+    const micros = this.clock.at(timeOfDay, dated);
     const step = this.clock.steps[steps];
     if (step) this.options.clockStep?.({ ...step, source });
     return micros;

@@ -14,6 +14,8 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { COMPILED, HARNESS_ROOT, tsxThread } from '../harness-root.ts';
 import {
   type BatchMemory,
+  CLIENT,
+  DATE,
   END,
   type FromLineThread,
   KIND,
@@ -22,23 +24,54 @@ import {
   type LineThreadData,
   MARKER,
   MAX_LINE_BYTES,
+  MICROS,
+  MILLIS,
+  NAME,
   NOT_UTF8,
   OVERLONG,
   PASSED_OVER,
   RECORD,
   START,
+  TOKEN,
+  TOKEN_ATTRIBUTE,
+  TOKEN_MESSAGE,
+  TOKEN_PRINTED,
+  TOKEN_RECEIVED,
+  TOKEN_SENT,
   TRUNCATED,
+  VALUE,
 } from './line-batch.ts';
 import { batchMemory, cutLines, type FileDigest } from './line-cutter.ts';
 
 export interface LineHandler {
   /**
-   * The line `bytes[start, end)`, without its line end, known to be UTF-8; `truncated`: the file
-   * ends inside it (no line end follows). `bytes` is only valid during the call. `marker`: of a
-   * line starting with a digit, where its first marker stands (lines.ts markerAt) or -1; of
-   * another, MARKER_UNKNOWN.
+   * The line `bytes[start, end)`, without its line end, known to be UTF-8, in no form the reading
+   * thread read (line-tokens.ts); `truncated`: the file ends inside it (no line end follows).
+   * `bytes` is only valid during the call. `marker`: of a line starting with a digit, where its
+   * first marker stands (lines.ts markerAt) or -1; of another, MARKER_UNKNOWN.
    */
   line(bytes: Buffer, start: number, end: number, line: number, truncated: boolean, marker: number): void;
+  /**
+   * A `Trc 04541 <name> received from <client>` line (`received`), or a `Trc 04542 <name> sent to
+   * <client>` one: `date`, its timestamp's date as printed, if it has one; `timeOfDay` in µs.
+   */
+  traced(
+    received: boolean,
+    name: string,
+    client: string,
+    date: string | undefined,
+    timeOfDay: number,
+    line: number,
+  ): void;
+  /** A `@<time> ... message <name>` line. */
+  printedLine(name: string, timeOfDay: number, line: number): void;
+  /** A `message <name>` line. */
+  messageLine(name: string, line: number): void;
+  /**
+   * An attribute line, one tab deep: its name without `Attribute`, and its value, `bytes[value,
+   * end)` (`value` -1: it has none).
+   */
+  attribute(name: string, bytes: Buffer, value: number, end: number, line: number): void;
   /** Lines from `line` on, up to the next one handed over, are of no form the parser reads and set no date. */
   passedOver(line: number): void;
   /** A line whose text cannot be trusted (not UTF-8, or too long). */
@@ -59,11 +92,17 @@ function lineThread(data: LineThreadData): Worker {
   return tsxThread(pathToFileURL(join(HARNESS_ROOT, 'src', 'sipserver-log', 'line-thread.ts')), options);
 }
 
-/** Hands a batch's records to the handler, in order. */
-function replay(batch: LineBatch, handler: LineHandler): void {
+/**
+ * Hands a batch's records to the handler, in order; `texts`: the file's texts by id so far
+ * (line-tokens.ts TextIds), to which the batch's are added as its records name them.
+ */
+function replay(batch: LineBatch, handler: LineHandler, texts: string[]): void {
   const bytes = Buffer.from(batch.bytes, 0, batch.length);
-  const table = batch.table;
-  for (let at = 0; at < batch.count * RECORD; at += RECORD) {
+  const { table, texts: fresh } = batch;
+  let next = 0;
+  for (let record = 0, at = 0; record < batch.count; record++, at += RECORD) {
+    for (; next < fresh.length && (fresh[next] as number) <= record; next += 3)
+      texts[fresh[next + 1] as number] = fresh[next + 2] as string;
     const line = table[at + LINE] as number;
     switch (table[at + KIND]) {
       case PASSED_OVER:
@@ -76,16 +115,61 @@ function replay(batch: LineBatch, handler: LineHandler): void {
         handler.badLine(line, OVERLONG_REASON);
         break;
       default:
-        handler.line(
-          bytes,
-          table[at + START] as number,
-          table[at + END] as number,
-          line,
-          table[at + KIND] === TRUNCATED,
-          table[at + MARKER] as number,
-        );
+        token(bytes, table, at, line, handler, texts);
     }
   }
+}
+
+/** A line to read: what the reading thread read of it, or its bytes. */
+function token(
+  bytes: Buffer,
+  table: Int32Array,
+  at: number,
+  line: number,
+  handler: LineHandler,
+  texts: string[],
+) {
+  switch (table[at + TOKEN]) {
+    case TOKEN_ATTRIBUTE:
+      return handler.attribute(
+        textAt(texts, table, at + NAME),
+        bytes,
+        table[at + VALUE] as number,
+        table[at + END] as number,
+        line,
+      );
+    case TOKEN_RECEIVED:
+    case TOKEN_SENT:
+      return handler.traced(
+        table[at + TOKEN] === TOKEN_RECEIVED,
+        textAt(texts, table, at + NAME),
+        textAt(texts, table, at + CLIENT),
+        table[at + DATE] === -1 ? undefined : textAt(texts, table, at + DATE),
+        timeOfDay(table, at),
+        line,
+      );
+    case TOKEN_PRINTED:
+      return handler.printedLine(textAt(texts, table, at + NAME), timeOfDay(table, at), line);
+    case TOKEN_MESSAGE:
+      return handler.messageLine(textAt(texts, table, at + NAME), line);
+    default:
+      return handler.line(
+        bytes,
+        table[at + START] as number,
+        table[at + END] as number,
+        line,
+        table[at + KIND] === TRUNCATED,
+        table[at + MARKER] as number,
+      );
+  }
+}
+
+function textAt(texts: string[], table: Int32Array, at: number): string {
+  return texts[table[at] as number] as string;
+}
+
+function timeOfDay(table: Int32Array, at: number): number {
+  return (table[at + MILLIS] as number) * 1000 + (table[at + MICROS] as number);
 }
 
 /**
@@ -103,18 +187,24 @@ export async function readLines(
   // Opened here, so that a file that cannot be opened fails as it always did.
   const file = await open(path, 'r');
   try {
+    const texts: string[] = [];
     if ((await file.stat()).size < threadFromBytes) {
       const memory = batchMemory();
-      return cutLines(file.fd, { take: () => memory, hand: (batch) => replay(batch, handler) });
+      return cutLines(file.fd, { take: () => memory, hand: (batch) => replay(batch, handler, texts) });
     }
-    return await onThread(file.fd, path, handler);
+    return await onThread(file.fd, path, handler, texts);
   } finally {
     await file.close();
   }
 }
 
 /** The file open at `fd`, read on the reading thread (line-thread.ts). */
-async function onThread(fd: number, path: string, handler: LineHandler): Promise<FileDigest> {
+async function onThread(
+  fd: number,
+  path: string,
+  handler: LineHandler,
+  texts: string[],
+): Promise<FileDigest> {
   const consumed = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const { port1: returns, port2: returnsTo } = new MessageChannel();
   const thread = lineThread({ fd, consumed, ahead: AHEAD, returns: returnsTo });
@@ -125,7 +215,7 @@ async function onThread(fd: number, path: string, handler: LineHandler): Promise
         if (m.kind === 'failed')
           return reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
         try {
-          replay(m, handler);
+          replay(m, handler, texts);
         } catch (e) {
           return reject(e);
         }
