@@ -141,21 +141,37 @@ const SERVED = 2;
  */
 const DROPPED_GENERATION = 50_000;
 
+/**
+ * A request's key, as its client and ReferenceID's text say it: of the usual ReferenceID (an
+ * integer below 2^32) by a client numbered below 2^20, one number (no string made and hashed per
+ * request); of another, text.
+ */
+function requestKey(client: number, ref: unknown): number | string {
+  const n = typeof ref === 'string' && String(Number(ref)) === ref ? Number(ref) : ref;
+  return Number.isInteger(n) &&
+    (n as number) >= 0 &&
+    (n as number) < 2 ** 32 &&
+    client >= 0 &&
+    client < 2 ** 20
+    ? client * 2 ** 32 + (n as number)
+    : `${client} ${String(ref)}`;
+}
+
 class DroppedRequests {
-  private current = new Set<string>();
-  private previous = new Set<string>();
+  private current = new Set<number | string>();
+  private previous = new Set<number | string>();
 
   add(client: number, ref: unknown): void {
     if (this.current.size >= DROPPED_GENERATION) {
       this.previous = this.current;
       this.current = new Set();
     }
-    this.current.add(`${client} ${String(ref)}`);
+    this.current.add(requestKey(client, ref));
   }
 
   /** Whether it was dropped (it is answered now: let go). */
   answered(client: number, ref: unknown): boolean {
-    const key = `${client} ${String(ref)}`;
+    const key = requestKey(client, ref);
     return this.current.delete(key) || this.previous.delete(key);
   }
 
@@ -397,15 +413,16 @@ export class Retainer {
   private noteSession(m: LogMessage): void {
     const client = m.client.number;
     const name = m.message.message;
-    let flags = this.sessions.get(client);
-    if (flags === undefined) {
+    const known = this.sessions.get(client);
+    if (known === undefined) {
       this.seen++;
-      flags = 0;
       if (name !== REGISTER_CLIENT && name !== DISCONNECTED) this.firstSeen.set(client, m.source);
     }
+    let flags = known ?? 0;
     if (m.direction === 'in' && name === REGISTER_CLIENT) flags |= REGISTERED;
     if (m.direction === 'out' && name !== 'EventError') flags |= SERVED;
-    this.sessions.set(client, flags);
+    // Set once per client and change: a client sends and receives many messages.
+    if (flags !== known) this.sessions.set(client, flags);
   }
 
   /** A client left: what was held to judge its later messages goes; of a client nothing was kept of, all. */
@@ -457,8 +474,9 @@ export class Retainer {
   private call(client: number, m: LogMessage, seq: number): void {
     const dn = m.message.ThisDN;
     const calls = this.calls.get(dn) ?? new Map<string, PendingCall>();
-    const dns = this.callDns.get(client) ?? new Set();
-    this.callDns.set(client, dns.add(dn));
+    const dns = this.callDns.get(client);
+    if (!dns) this.callDns.set(client, new Set([dn]));
+    else if (!dns.has(dn)) dns.add(dn);
     const key = `${client} ${m.message.ConnID}`;
     const name = m.message.message;
     const previous = name === 'EventPartyChanged' ? `${client} ${m.message.PreviousConnID}` : key;

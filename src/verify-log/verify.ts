@@ -357,14 +357,14 @@ export async function verifyLog(
   const clockSteps: LogSource['clockSteps'] = { count: 0, first: [] };
   let unplaced = 0;
   let messages = 0;
-  /** T-Lib messages read per file: a file with none is not a SIP Server log. */
-  const perFile = new Map<string, number>();
+  /** The files T-Lib messages were read from: a file with none is not a SIP Server log. */
+  const withMessages = new Set<string>();
   let first: number | undefined;
   let last = 0;
   const files = await parseLogFiles(paths, {
     select: (name) => selection.select(name),
     message: (m) => {
-      perFile.set(m.source.file, (perFile.get(m.source.file) ?? 0) + 1);
+      if (!withMessages.has(m.source.file)) withMessages.add(m.source.file);
       if (!inWindow(options.window, m.micros, m.message.message)) return;
       messages++;
       run.messages++;
@@ -389,7 +389,7 @@ export async function verifyLog(
     },
   });
   endRun(last);
-  const notALog = paths.find((p) => !perFile.get(p));
+  const notALog = paths.find((p) => !withMessages.has(p));
   if (notALog !== undefined)
     throw new CannotRunError(`not a SIP Server log: no T-Lib message found in ${notALog}`);
 
