@@ -115,11 +115,11 @@ class LineBatcher {
     if (!this.passing) this.record(PASSED_OVER, 0, 0, line);
   }
 
-  /** The lines of `bytes[0, last]`, each ended by a line end (the last one at `last`). */
-  lines(last: number): void {
+  /** The lines of `bytes[from, last]`, each ended by a line end (the last one at `last`). */
+  lines(from: number, last: number): void {
     const buf = this.bytes;
-    const whole = isUtf8(buf.subarray(0, last));
-    for (let at = 0; at <= last; ) {
+    const whole = isUtf8(buf.subarray(from, last));
+    for (let at = from; at <= last; ) {
       const nl = buf.indexOf(NEWLINE, at);
       const end = nl > at && buf[nl - 1] === CR ? nl - 1 : nl;
       if (nl - at > MAX_LINE_BYTES) this.record(OVERLONG, 0, 0, ++this.lineNo);
@@ -165,47 +165,49 @@ class LineBatcher {
 /** Reads the file open at `fd` to its end, in batches made and handed on through `memories`. */
 export function cutLines(fd: number, memories: BatchMemories): FileDigest {
   const hash = createHash('sha256');
-  const chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
   const batcher = new LineBatcher(memories);
   let bytes = 0;
-  /** The start of a line that the previous chunk did not end. */
-  let carry: Buffer | undefined;
+  /** The bytes of a line that the previous chunk did not end, at the start of the batch's memory. */
+  let head = 0;
   /** Inside an over-long line: its bytes are dropped up to its line end. */
   let overlong = false;
   for (;;) {
-    const n = readSync(fd, chunk, 0, CHUNK_BYTES, null);
+    // Each chunk is read into the batch's own memory, after the line begun before: never copied.
+    const buf = batcher.bytes;
+    const n = readSync(fd, buf, head, CHUNK_BYTES, null);
     if (n === 0) break;
-    const read = chunk.subarray(0, n);
-    hash.update(read);
+    const end = head + n;
+    hash.update(buf.subarray(head, end));
     bytes += n;
-    let start = 0;
+    /** Where this chunk's lines start. */
+    let from = 0;
     if (overlong) {
-      const nl = read.indexOf(NEWLINE);
-      if (nl === -1) continue;
+      const nl = buf.indexOf(NEWLINE);
+      if (nl === -1 || nl >= end) continue;
       overlong = false;
-      start = nl + 1;
+      from = nl + 1;
     }
-    const last = read.lastIndexOf(NEWLINE);
-    if (last < start) {
+    const last = buf.lastIndexOf(NEWLINE, end - 1);
+    if (last < from) {
       // No line ends in this chunk: it all goes on the line begun before.
-      carry = carry ? Buffer.concat([carry, read.subarray(start)]) : Buffer.from(read.subarray(start));
-      if (carry.length > MAX_LINE_BYTES) {
+      if (end - from > MAX_LINE_BYTES) {
         batcher.overlong();
-        carry = undefined;
+        head = 0;
         overlong = true;
+      } else {
+        buf.copyWithin(0, from, end);
+        head = end - from;
       }
       continue;
     }
     // The batch: the line begun before (at most MAX_LINE_BYTES), and this chunk's whole lines.
-    const head = carry ? carry.copy(batcher.bytes, 0) : 0;
-    const length = head + read.copy(batcher.bytes, head, start, last + 1);
-    batcher.lines(length - 1);
-    batcher.flush(length);
+    batcher.lines(from, last);
     // What follows the chunk's last line end is carried over (a chunk is no longer than a line may be).
-    carry = last + 1 < n ? Buffer.from(read.subarray(last + 1)) : undefined;
+    const rest = last + 1 < end ? Buffer.from(buf.subarray(last + 1, end)) : undefined;
+    batcher.flush(last + 1);
+    head = rest ? rest.copy(batcher.bytes, 0) : 0;
   }
-  const length = carry ? carry.copy(batcher.bytes, 0) : 0;
-  if (carry) batcher.truncated(length);
-  batcher.flush(length);
+  if (head > 0) batcher.truncated(head);
+  batcher.flush(head);
   return { bytes, sha256: hash.digest('hex') };
 }
