@@ -15,6 +15,9 @@ import { escapeLogText, unescapeLogText } from './escape.ts';
 /** Fields of RequestSendEvent's Tevent that a log may leave unshown. */
 export type TeventField = 'Event.ThisDN' | 'Event.message';
 
+/** A message that leaves nothing unshown (one array for all of them: a log holds millions). */
+export const NOTHING_UNSHOWN: readonly TeventField[] = Object.freeze([]);
+
 const TEVENT_ATTRIBUTES = new Set(['ConnID', 'UserData']);
 /** Connection IDs: AttributeConnID, and AttributePreviousConnID of EventPartyChanged. */
 const CONN_IDS = new Set(['ConnID', 'PreviousConnID']);
@@ -269,11 +272,11 @@ export class AttributeReader {
   }
 
   /** The message named `name`; for RequestSendEvent, also the Tevent fields the log did not show. */
-  build(name: string): { message: WireMessage; unshown: TeventField[] } {
+  build(name: string): { message: WireMessage; unshown: readonly TeventField[] } {
     const message: WireMessage = { message: name };
     if (name !== 'RequestSendEvent') {
       for (const [key, value] of this.attributes) if (!(key in message)) message[key] = value;
-      return { message, unshown: [] };
+      return { message, unshown: NOTHING_UNSHOWN };
     }
     const event: Record<string, unknown> = {};
     for (const [key, value] of this.attributes) {

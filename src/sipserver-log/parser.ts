@@ -14,7 +14,7 @@
  */
 import { DISCONNECTED, type Direction, type SourceRef } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
-import { AttributeReader, type AttributeSelection, type TeventField } from './attributes.ts';
+import { AttributeReader, type AttributeSelection, NOTHING_UNSHOWN, type TeventField } from './attributes.ts';
 import { detached } from './compact.ts';
 import { bytesAre, decode } from './decode.ts';
 import { MARKER_UNKNOWN } from './line-batch.ts';
@@ -291,7 +291,7 @@ class SipLogParser {
           micros: this.time(form.stamp.timeOfDay, form.stamp.date !== undefined, source),
           message: { message: DISCONNECTED },
           source,
-          unshown: [],
+          unshown: NOTHING_UNSHOWN,
         });
         return;
       }
@@ -479,15 +479,16 @@ class SipLogParser {
     }
     if (!built) return;
     const { message, unshown } = built;
-    this.options.message({
-      direction: 'in',
-      client: block.client,
-      micros: block.micros,
-      message,
-      source: block.source,
-      unshown,
-      ...(problem ? { problem } : {}),
-    });
+    this.report(
+      { direction: 'in', client: block.client, micros: block.micros, message, source: block.source, unshown },
+      problem,
+    );
+  }
+
+  /** Hands `m` on, with the problem its attribute lines had, if any. */
+  private report(m: LogMessage, problem: string | undefined): void {
+    if (problem) m.problem = problem;
+    this.options.message(m);
   }
 
   /** A message just printed: the `sent to` lines read before it, if the log prints them first. */
@@ -516,15 +517,18 @@ class SipLogParser {
   private deliver(printed: Printed, line: SentLine): void {
     printed.recipients++;
     if (!printed.message) return;
-    this.options.message({
-      direction: 'out',
-      client: line.client,
-      micros: line.micros,
-      message: printed.message,
-      source: printed.source,
-      unshown: [],
-      ...(printed.problem ? { problem: printed.problem } : {}),
-    });
+    const { message, source, problem } = printed;
+    this.report(
+      {
+        direction: 'out',
+        client: line.client,
+        micros: line.micros,
+        message,
+        source,
+        unshown: NOTHING_UNSHOWN,
+      },
+      problem,
+    );
   }
 
   private unmatched(line: SentLine): void {
@@ -533,6 +537,7 @@ class SipLogParser {
   }
 
   private flushPending(): void {
+    if (this.pending.length === 0) return;
     const pending = this.pending;
     this.pending = [];
     for (const line of pending) this.unmatched(line);

@@ -22,7 +22,7 @@
  */
 import { DISCONNECTED, type JournalEntry, type SourceRef } from '../journal.ts';
 import { type AgentModel, SAME_DN_AGENTS, withRegisteredDns } from '../rules/voice-calls.ts';
-import type { AttributeSelection, TeventField } from '../sipserver-log/attributes.ts';
+import { type AttributeSelection, NOTHING_UNSHOWN, type TeventField } from '../sipserver-log/attributes.ts';
 import { compact } from '../sipserver-log/compact.ts';
 import { clientId } from '../sipserver-log/lines.ts';
 import type { LogMessage } from '../sipserver-log/parser.ts';
@@ -365,7 +365,7 @@ export class Retainer {
       };
       const direction = name.startsWith('Request') ? 'in' : 'out';
       const source = { file: held.file, line };
-      this.keep({ direction, client: held.client, micros, message, source, unshown: [] }, seq);
+      this.keep({ direction, client: held.client, micros, message, source, unshown: NOTHING_UNSHOWN }, seq);
       this.sorted = false;
     }
   }
