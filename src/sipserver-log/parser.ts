@@ -336,7 +336,14 @@ class SipLogParser {
     }
     // `message` lines also follow lines this parser does not read (e.g. traffic to a backup
     // server): only the one right after a `received from` line is a client's request.
-    else if (header?.name === name) this.block = { ...header, reader: this.reader(header.name) };
+    else if (header?.name === name)
+      this.block = {
+        name,
+        source: header.source,
+        micros: header.micros,
+        reader: this.reader(name),
+        client: header.client,
+      };
     else if (header) this.skip(header.source, header.name, `a "message ${name}" line follows it`);
   }
 
@@ -345,11 +352,13 @@ class SipLogParser {
     this.abandonHeader();
     this.backup = false;
     this.endPrinted(false);
+    // Every block has the same fields, in the same order (one shape for the code that reads them).
     this.block = {
       name,
       source,
       micros: this.time(timeOfDay, false, source),
       reader: this.readerIfWanted(name),
+      client: undefined,
     };
   }
 

@@ -473,19 +473,23 @@ export class Retainer {
 
   private call(client: number, m: LogMessage, seq: number): void {
     const dn = m.message.ThisDN;
-    const calls = this.calls.get(dn) ?? new Map<string, PendingCall>();
     const dns = this.callDns.get(client);
     if (!dns) this.callDns.set(client, new Set([dn]));
     else if (!dns.has(dn)) dns.add(dn);
     const key = `${client} ${m.message.ConnID}`;
     const name = m.message.message;
+    const released = name === 'EventReleased';
     const previous = name === 'EventPartyChanged' ? `${client} ${m.message.PreviousConnID}` : key;
-    const call = calls.get(previous) ?? (name === 'EventReleased' ? undefined : { events: [], kept: false });
-    calls.delete(previous);
-    if (name !== 'EventReleased' && call) calls.set(key, call);
-    // A DN with no call up holds nothing.
-    if (calls.size) this.calls.set(dn, calls);
-    else this.calls.delete(dn);
+    let calls = this.calls.get(dn);
+    let call = calls?.get(previous);
+    // The call goes on under its (new) ConnID, or ends; a DN with no call up holds nothing.
+    if (call && (released || previous !== key)) calls?.delete(previous);
+    if (!call && !released) call = { events: [], kept: false };
+    if (call && !released && (previous !== key || !calls?.has(key))) {
+      if (!calls) this.calls.set(dn, (calls = new Map()));
+      calls.set(key, call);
+    }
+    if (calls?.size === 0) this.calls.delete(dn);
     if (!call) return;
     if (call.kept) this.keep(m, seq);
     else call.events.push({ m, seq });
