@@ -1,0 +1,170 @@
+/**
+ * What the reading thread reads of a line (line-tokens.ts) is what the parser reads of its text
+ * (lines.ts classify, attributes.ts): checked on lines made of the forms' pieces, well and badly made.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import {
+  CLIENT,
+  DATE,
+  MICROS,
+  MILLIS,
+  NAME,
+  RECORD,
+  TOKEN,
+  TOKEN_ATTRIBUTE,
+  TOKEN_MESSAGE,
+  TOKEN_NONE,
+  TOKEN_PRINTED,
+  TOKEN_RECEIVED,
+  TOKEN_SENT,
+  VALUE,
+} from '../src/sipserver-log/line-batch.ts';
+import { LineTokenizer } from '../src/sipserver-log/line-tokens.ts';
+import { canonicalName, classify, markerAt } from '../src/sipserver-log/lines.ts';
+
+/** Tokenizes `line`: the token, and its fields with their texts. */
+function tokenize(line: string) {
+  const bytes = Buffer.from(line);
+  const tokenizer = new LineTokenizer();
+  const table = new Int32Array(RECORD);
+  const c = bytes[0] as number;
+  const marker = c >= 48 && c <= 57 ? markerAt(bytes, 0, bytes.length) : -2;
+  tokenizer.read(bytes, 0, bytes.length, marker, table, 0, 0);
+  const texts = new Map<number, string>();
+  const fresh = tokenizer.texts.take();
+  for (let i = 0; i < fresh.length; i += 3) texts.set(fresh[i + 1] as number, fresh[i + 2] as string);
+  const text = (field: number) => texts.get(table[field] as number);
+  const time = (table[MILLIS] as number) * 1000 + (table[MICROS] as number);
+  return { bytes, table, token: table[TOKEN], text, time };
+}
+
+const digits = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
+const clock = fc.oneof(
+  fc
+    .tuple(digits(2), digits(2), digits(2), fc.oneof(digits(3), digits(4)))
+    .map(([h, m, s, f]) => `${h}:${m}:${s}.${f}`),
+  fc.constantFrom('10:15:00.12x', '25:00:00.000', '10:15:00,123', '10:15:0.123'),
+);
+const stamp = fc.oneof(
+  clock,
+  fc
+    .tuple(digits(4), digits(2), digits(2), fc.constantFrom('T', ' '), clock)
+    .map(([y, m, d, sep, c]) => `${y}-${m}-${d}${sep}${c}`),
+  fc.tuple(clock).map(([c]) => `11/23/26 ${c}`),
+  fc.constant('Mon Nov 23 10:15:00 2026.120'),
+);
+const name = fc.oneof(
+  fc.constantFrom(
+    'RequestSendEvent',
+    'RequestDistributeEvent',
+    'RequestDistributeUserEvent',
+    'EventACK',
+    'EventUserEvent',
+  ),
+  fc.string({ minLength: 0, maxLength: 12 }),
+);
+const client = fc.oneof(
+  fc.constantFrom(
+    '[1] (00000001 App 10.0.0.1:1)',
+    '[612] (0000000b Desk Top 10.0.0.7:51234)',
+    '[1] (00000001 Äpp 10.0.0.1:1)',
+  ),
+  fc.string({ maxLength: 30 }),
+);
+const trcLine = fc
+  .tuple(
+    stamp,
+    fc.constantFrom('04541', '04542'),
+    name,
+    fc.constantFrom(' received from ', ' sent to '),
+    client,
+  )
+  .map(([s, code, n, words, c]) => `${s} Trc ${code} ${n}${words}${c}`);
+const printedLine = fc
+  .tuple(
+    clock,
+    fc.constantFrom('[0]', '[12]', '[x]', ''),
+    fc.constantFrom('8.1.103.95', ''),
+    fc.constantFrom(
+      'send_to_client',
+      'distribute_event',
+      'distribute call event',
+      'distribute party event',
+      'other',
+    ),
+    name,
+  )
+  .map(([c, thread, version, kind, n]) => `@${c} ${thread} ${version} ${kind}: message ${n}`);
+const messageLine = name.map((n) => `message ${n}`);
+
+test('a Trc, @ or message line read on the reading thread says what the parser reads in its text; one it does not read is left to the parser', () => {
+  fc.assert(
+    fc.property(fc.oneof(trcLine, printedLine, messageLine), (line) => {
+      if (line.includes('\n') || line.includes('\r')) return;
+      const { token, text, time } = tokenize(line);
+      if (token === TOKEN_NONE) return;
+      const form = classify(line);
+      switch (token) {
+        case TOKEN_RECEIVED:
+        case TOKEN_SENT:
+          assert.equal(form.form, token === TOKEN_RECEIVED ? 'received' : 'sent', line);
+          if (form.form !== 'received' && form.form !== 'sent') return;
+          assert.deepEqual(
+            [canonicalName(text(NAME) as string), text(CLIENT), text(DATE), time],
+            [form.name, form.client, form.stamp.date, form.stamp.timeOfDay],
+            line,
+          );
+          return;
+        case TOKEN_PRINTED:
+          assert.equal(form.form, 'printed', line);
+          if (form.form !== 'printed') return;
+          assert.deepEqual(
+            [canonicalName(text(NAME) as string), time],
+            [form.name, form.stamp.timeOfDay],
+            line,
+          );
+          return;
+        case TOKEN_MESSAGE:
+          assert.deepEqual(form, { form: 'message', name: canonicalName(text(NAME) as string) }, line);
+          return;
+        default:
+          assert.fail(`token ${token} for ${line}`);
+      }
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('an attribute line read on the reading thread gives the name and value the parser reads in its text', () => {
+  const attribute = fc
+    .tuple(
+      fc.constantFrom('Attribute', ''),
+      fc.oneof(fc.constantFrom('ThisDN', 'ConnID', 'UserData'), fc.string({ maxLength: 10 })),
+      fc.option(fc.string({ maxLength: 12 })),
+    )
+    .map(([prefix, n, value]) => `\t${prefix}${n}${value === null ? '' : `\t${value}`}`);
+  fc.assert(
+    fc.property(attribute, (line) => {
+      if (line.includes('\n') || line.includes('\r') || line.startsWith('\t\t')) return;
+      const { token, text, table, bytes } = tokenize(line);
+      if (token === TOKEN_NONE) return;
+      assert.equal(token, TOKEN_ATTRIBUTE);
+      // The parser's reading of the text (attributes.ts): the name up to the first tab, without `Attribute`.
+      const content = line.slice(1);
+      const tab = content.indexOf('\t');
+      const raw = tab === -1 ? content : content.slice(0, tab);
+      const value = table[VALUE] as number;
+      assert.deepEqual(
+        [text(NAME), value === -1 ? '' : bytes.toString('utf8', value)],
+        [
+          raw.startsWith('Attribute') ? raw.slice('Attribute'.length) : raw,
+          tab === -1 ? '' : content.slice(tab + 1),
+        ],
+        line,
+      );
+    }),
+    { numRuns: 3000 },
+  );
+});
