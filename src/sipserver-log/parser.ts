@@ -11,6 +11,8 @@
  * A `T-Server started` line (lines.ts) ends a T-Server run: `started` says so.
  * A message the T-Server printed but sent to no client (no `sent to` line) reached no one, and is
  * not reported; at the end of the log it is (its `sent to` lines may be cut off).
+ * The lines most T-Lib traffic is printed in arrive read (reader.ts: `traced`, `printedLine`,
+ * `messageLine`, `attribute`); any other line arrives as its bytes, and is read here from its text.
  */
 import { DISCONNECTED, type Direction, type SourceRef } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
