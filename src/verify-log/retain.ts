@@ -486,7 +486,10 @@ export class Retainer {
     if (call && (released || previous !== key)) calls?.delete(previous);
     if (!call && !released) call = { events: [], kept: false };
     if (call && !released && (previous !== key || !calls?.has(key))) {
-      if (!calls) this.calls.set(dn, (calls = new Map()));
+      if (!calls) {
+        calls = new Map();
+        this.calls.set(dn, calls);
+      }
       calls.set(key, call);
     }
     if (calls?.size === 0) this.calls.delete(dn);
