@@ -14,7 +14,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
 import {
   checkContainerRuntime,
@@ -59,10 +59,31 @@ async function dockerode() {
   return (await getContainerRuntimeClient()).container.dockerode;
 }
 
-/** Containers started by any harness process that are still there (running or not), as `id image state`. */
-async function harnessContainers(): Promise<string[]> {
+/**
+ * Containers started by a harness process that are still there (running or not), as `id image
+ * state`: any harness process's, or only those of the process `pid` (its owner label starts with it).
+ */
+async function harnessContainers(pid?: number): Promise<string[]> {
   const left = await (await dockerode()).listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
-  return left.map((c) => `${c.Id.slice(0, 12)} ${c.Image} ${c.State}`);
+  return left
+    .filter((c) => pid === undefined || c.Labels[OWNER_LABEL]?.startsWith(`${pid}-`))
+    .map((c) => `${c.Id.slice(0, 12)} ${c.Image} ${c.State}`);
+}
+
+/**
+ * The containers (of `pid`, or of any harness process) still there once a runtime under load has
+ * had a moment to finish the removals it was asked for; removed, so that a leftover fails only the
+ * check that found it.
+ */
+async function leftBehind(pid?: number): Promise<string[]> {
+  const deadline = Date.now() + 20_000;
+  let left = await harnessContainers(pid);
+  while (left.length > 0 && Date.now() < deadline) {
+    await setTimeout(250);
+    left = await harnessContainers(pid);
+  }
+  if (left.length > 0) await removeContainers(left);
+  return left;
 }
 
 async function removeContainers(listed: string[]): Promise<void> {
@@ -104,15 +125,21 @@ describe('container mode', () => {
     );
   });
 
-  describe('with a container runtime', { skip: skipReason }, () => {
+  // The tests mostly wait on containers starting and on timeouts: three at a time. Each has its own
+  // ports and containers; what one leaves behind is found by the check after them all, and an
+  // interrupted run's own containers by its test.
+  describe('with a container runtime', { skip: skipReason, concurrency: 3 }, () => {
     before(async () => {
       const base = process.env.SCREENCAP_BASE_IMAGE;
       await build('Dockerfile', IMAGES.sim, base ? { BASE: base } : {});
-      await build('mock-recorder.Dockerfile', IMAGES.recorder, { APP: IMAGES.sim });
-      await build('mock-recorder.Dockerfile', IMAGES.brokenRecorder, {
-        APP: IMAGES.sim,
-        BREAK: RECORDER_BREAK.id,
-      });
+      // Both recorder images are built on the simulator's, side by side.
+      await Promise.all([
+        build('mock-recorder.Dockerfile', IMAGES.recorder, { APP: IMAGES.sim }),
+        build('mock-recorder.Dockerfile', IMAGES.brokenRecorder, {
+          APP: IMAGES.sim,
+          BREAK: RECORDER_BREAK.id,
+        }),
+      ]);
     });
 
     let reports: string;
@@ -121,17 +148,8 @@ describe('container mode', () => {
     });
     after(() => rm(reports, { recursive: true, force: true, maxRetries: 5 }));
 
-    afterEach(async () => {
-      // A runtime under load may take a moment to finish a removal it was asked for: wait for it,
-      // then remove what is left so that one test's leftover does not fail every later test.
-      const deadline = Date.now() + 20_000;
-      let left = await harnessContainers();
-      while (left.length > 0 && Date.now() < deadline) {
-        await setTimeout(250);
-        left = await harnessContainers();
-      }
-      if (left.length > 0) await removeContainers(left);
-      assert.deepEqual(left, [], 'containers left behind');
+    after(async () => {
+      assert.deepEqual(await leftBehind(), [], 'containers left behind');
     });
 
     test('the simulator image answers tlib-json on its mapped port', async (t) => {
@@ -308,10 +326,12 @@ describe('container mode', () => {
         const env = seat === 'tserver' ? IN_CONTAINER : { SCREENCAP_RECORDER_CONTAINER: IMAGES.recorder };
         const run = new Background(['run', '--profile', seat, '--reports', reports], env);
         await run.until((out) => ready.test(out), 60_000);
-        assert.equal((await harnessContainers()).length, 1, 'the run has its container');
+        const pid = run.child.pid as number;
+        assert.equal((await harnessContainers(pid)).length, 1, 'the run has its container');
         run.child.kill(signal);
         assert.notEqual(await run.exited, 0, run.output);
         assert.match(run.output, new RegExp(`interrupted by ${signal}`));
+        assert.deepEqual(await leftBehind(pid), [], 'the stopped run left its container behind');
       });
     }
   });
