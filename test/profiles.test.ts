@@ -33,7 +33,8 @@ const BROKEN_RUN = { SCREENCAP_TIMEOUTS_ANSWER_MS: '150', SCREENCAP_TIMEOUTS_REQ
 const rulesWith = (summary: Awaited<ReturnType<typeof runCli>>['summary'], outcome: string) =>
   summary.rules.filter((r) => r.outcome === outcome).map((r) => r.rule);
 
-describe('the system under test in each seat', () => {
+// Each test is processes of its own, on ports of its own, that mostly wait on one another: three at a time.
+describe('the system under test in each seat', { concurrency: 3 }, () => {
   test('recorder profile: a standalone mock recorder process passes every recorder rule', async () => {
     const port = await freePort();
     // The recorder may start before the T-Server: it retries until the run's simulator listens.
