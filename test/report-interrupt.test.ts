@@ -33,7 +33,8 @@ async function latest(reports: string): Promise<{ dir: string; cert: Certificati
 
 const verifies = (dir: string) => spawnSync(process.execPath, [BIN, 'report', 'verify', dir]).status === 0;
 
-describe('a run that stops early', () => {
+// Side by side: each run has its own reports folder and ports, and mostly waits on its scenarios.
+describe('a run that stops early', { concurrency: true }, () => {
   test('SIGINT after the first scenarios: a report of what ran, marked incomplete, exit 130', async () => {
     const reports = join(root, 'sigint');
     const run = start(['run', '--reports', reports]);

@@ -285,62 +285,71 @@ function assertRecovered(run: Awaited<ReturnType<typeof serviceabilityRun>>) {
   assert.match(recorder, /SIGHUP: restarting[\s\S]*restarted: monitoring 7001, 7002 again/);
 }
 
-describe('the recorder profile, the standalone mock recorder as a separate process', () => {
-  test('recovers from a dropped connection, a T-Server restart on the same port and its own restart (SIGHUP)', async () => {
-    assertRecovered(await serviceabilityRun({ restart: true }));
-  });
-
-  test('without recorder.restartCommand its restart is not run, saying why; one restored in its old state fails REC-QUERY-UNCHANGED', async () => {
-    const [plain, broken] = await Promise.all([
-      serviceabilityRun(),
-      serviceabilityRun({ restart: true, breakage: 'recorder-keeps-state-after-restart' }),
-    ]);
-    const restart = scenario(plain.summary, /The recorder restarts/);
-    assert.equal(restart?.status, 'not-run', plain.output);
-    assert.match(restart?.error ?? '', /no recorder\.restartCommand/);
-    assert.deepEqual(rulesWith(plain.summary, 'failed'), [], plain.output);
-    assert.equal(broken.code, 1, broken.output);
-    assert.equal(outcomeOf(broken.summary, 'REC-QUERY-UNCHANGED'), 'failed', broken.output);
-    assert.match(broken.output, /FAIL REC-QUERY-UNCHANGED/);
-  });
-});
-
-describe('the recorder profile against an external screencap-cert sim: drops and restarts through its admin API', () => {
-  test('the mock recorder, a client of a separately spawned sim, recovers from a drop, a T-Server restart and its own restart', async () => {
-    assertRecovered(await serviceabilityRun({ restart: true, tserver: 'external sim' }));
-  });
-
-  test('a recorder that never reconnects fails REC-RECOVERS there, naming the DNs it did not register again', async () => {
-    const { code, summary, output } = await serviceabilityRun({
-      tserver: 'external sim',
-      breakage: 'recorder-never-reconnects',
-      tags: '@serviceability and @rule:REC-RECOVERS and not @recorder-restart',
-      args: ['--fail-fast'],
-      env: { SCREENCAP_TIMEOUTS_RECOVER_MS: '1500' },
+// The two ways to run the recorder profile's serviceability side by side: each run has its own ports
+// and processes and mostly waits on drops, restarts and recoveries. Within each, one run at a time.
+describe('serviceability in the recorder profile', { concurrency: true }, () => {
+  const oneAtATime = { concurrency: 1 };
+  describe('the recorder profile, the standalone mock recorder as a separate process', oneAtATime, () => {
+    test('recovers from a dropped connection, a T-Server restart on the same port and its own restart (SIGHUP)', async () => {
+      assertRecovered(await serviceabilityRun({ restart: true }));
     });
-    assert.equal(code, 1, output);
-    assert.deepEqual(rulesWith(summary, 'failed'), ['REC-RECOVERS'], output);
-    assert.match(output, /FAIL REC-RECOVERS/);
-    assert.match(output, /should re-register DN 7001 \(EventRegistered\) within 1500 ms, did not/);
+
+    test('without recorder.restartCommand its restart is not run, saying why; one restored in its old state fails REC-QUERY-UNCHANGED', async () => {
+      const [plain, broken] = await Promise.all([
+        serviceabilityRun(),
+        serviceabilityRun({ restart: true, breakage: 'recorder-keeps-state-after-restart' }),
+      ]);
+      const restart = scenario(plain.summary, /The recorder restarts/);
+      assert.equal(restart?.status, 'not-run', plain.output);
+      assert.match(restart?.error ?? '', /no recorder\.restartCommand/);
+      assert.deepEqual(rulesWith(plain.summary, 'failed'), [], plain.output);
+      assert.equal(broken.code, 1, broken.output);
+      assert.equal(outcomeOf(broken.summary, 'REC-QUERY-UNCHANGED'), 'failed', broken.output);
+      assert.match(broken.output, /FAIL REC-QUERY-UNCHANGED/);
+    });
   });
 
-  test('against a T-Server without the admin API the serviceability scenarios are not run, saying they are not applicable; the others pass', async () => {
-    const { code, summary, output } = await serviceabilityRun({
-      tserver: 'external, no admin API',
-      tags: null,
-    });
-    assert.deepEqual(rulesWith(summary, 'failed'), [], output);
-    assert.equal(code, 3, output);
-    for (const name of [/recorder's connection drops/, /The T-Server restarts: desktop and recorder/]) {
-      const s = scenario(summary, name);
-      assert.equal(s?.status, 'not-run', `${name}: ${output}`);
-      assert.match(s?.error ?? '', /not applicable to this T-Server: it drops connections/);
-    }
-    assert.ok(
-      summary.scenarios.some((s) => s.status === 'passed'),
-      output,
-    );
-    assert.equal(outcomeOf(summary, 'REC-RECOVERS'), 'not-exercised', output);
-    assert.match(output, /Verdict: INCOMPLETE/);
-  });
+  describe(
+    'the recorder profile against an external screencap-cert sim: drops and restarts through its admin API',
+    oneAtATime,
+    () => {
+      test('the mock recorder, a client of a separately spawned sim, recovers from a drop, a T-Server restart and its own restart', async () => {
+        assertRecovered(await serviceabilityRun({ restart: true, tserver: 'external sim' }));
+      });
+
+      test('a recorder that never reconnects fails REC-RECOVERS there, naming the DNs it did not register again', async () => {
+        const { code, summary, output } = await serviceabilityRun({
+          tserver: 'external sim',
+          breakage: 'recorder-never-reconnects',
+          tags: '@serviceability and @rule:REC-RECOVERS and not @recorder-restart',
+          args: ['--fail-fast'],
+          env: { SCREENCAP_TIMEOUTS_RECOVER_MS: '1500' },
+        });
+        assert.equal(code, 1, output);
+        assert.deepEqual(rulesWith(summary, 'failed'), ['REC-RECOVERS'], output);
+        assert.match(output, /FAIL REC-RECOVERS/);
+        assert.match(output, /should re-register DN 7001 \(EventRegistered\) within 1500 ms, did not/);
+      });
+
+      test('against a T-Server without the admin API the serviceability scenarios are not run, saying they are not applicable; the others pass', async () => {
+        const { code, summary, output } = await serviceabilityRun({
+          tserver: 'external, no admin API',
+          tags: null,
+        });
+        assert.deepEqual(rulesWith(summary, 'failed'), [], output);
+        assert.equal(code, 3, output);
+        for (const name of [/recorder's connection drops/, /The T-Server restarts: desktop and recorder/]) {
+          const s = scenario(summary, name);
+          assert.equal(s?.status, 'not-run', `${name}: ${output}`);
+          assert.match(s?.error ?? '', /not applicable to this T-Server: it drops connections/);
+        }
+        assert.ok(
+          summary.scenarios.some((s) => s.status === 'passed'),
+          output,
+        );
+        assert.equal(outcomeOf(summary, 'REC-RECOVERS'), 'not-exercised', output);
+        assert.match(output, /Verdict: INCOMPLETE/);
+      });
+    },
+  );
 });
