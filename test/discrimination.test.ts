@@ -66,8 +66,7 @@ async function inThreads(jobs: DiscriminationJob[]): Promise<DiscriminationDone[
   return done;
 }
 
-// The conforming run (a process) beside the broken parties' threads, which mostly wait out timeouts.
-describe('the conformance suite discriminates', { concurrency: true }, () => {
+describe('the conformance suite discriminates', () => {
   test('every rule is violated by at least one broken party', () => {
     const violated = new Set(BREAKAGES.map((b) => b.violates));
     assert.deepEqual(

@@ -23,9 +23,7 @@ const BROKEN = [
   ['recorder-start-paused', 'REC-MAPPING'],
 ] as const;
 
-// Two at a time: the runs have ports and reports of their own, and the broken parties' runs mostly
-// wait out their (short) timeouts.
-describe('the suite with the desktop on the Workspace API link', { concurrency: 2 }, () => {
+describe('the suite with the desktop on the Workspace API link', () => {
   test('with the harness playing every seat correctly, every rule passes but recovery (no scenario drops a GWS session yet)', async () => {
     const { code, summary, output } = await runCli(['run', '--parallel', '2'], WORKSPACE);
     assert.equal(summary.verdict, 'incomplete', output);
