@@ -866,7 +866,14 @@ test('simulator survives >= 10,000 hostile frames while the good pair loses noth
         kvField(e.message, 'seq') === sent,
       { timeoutMs: 10_000, description: `the recorder's indication for desktop event ${sent}` },
     );
-    await delay(50); // anything duplicated or misrouted would arrive now
+    // A barrier on each good link: the reply to a request comes after all the server sent that link
+    // before it, so anything duplicated or misrouted has arrived (re-registering changes nothing).
+    for (const [applicationName, link] of [
+      ['desktop', desktop],
+      ['recorder', recorder],
+      ['bystander', bystander],
+    ] as const)
+      await link.request({ message: 'RequestRegisterClient', ApplicationName: applicationName });
     const recorderReplies = await Promise.allSettled(recorderAcks);
 
     const elapsed = ((performance.now() - started) / 1000).toFixed(1);
