@@ -103,13 +103,24 @@ export async function allResultsWritten(): Promise<void> {
  * not read itself (here `writer`) to allure-js-commons' runtime, over its default writer.
  */
 export default class AllureResultsFormatter extends AllureCucumberReporter {
+  private readonly writer: ResultsWriter;
+
   constructor(options: IFormatterOptions) {
     const { resultsDir } = options.parsedArgvOptions as { resultsDir?: unknown };
     if (typeof resultsDir !== 'string')
       throw new Error('the Allure formatter needs formatOptions.resultsDir');
-    super({
-      ...options,
-      parsedArgvOptions: { ...options.parsedArgvOptions, writer: new ResultsWriter(resultsDir) },
-    });
+    const writer = new ResultsWriter(resultsDir);
+    super({ ...options, parsedArgvOptions: { ...options.parsedArgvOptions, writer } });
+    this.writer = writer;
+  }
+
+  /**
+   * Cucumber's run ends once every result is on disk: the run's Allure report reads the folder and
+   * its manifest hashes it next (the last files, environment.properties and categories.json, are
+   * written as the run finishes).
+   */
+  override async finished(): Promise<void> {
+    await super.finished();
+    await this.writer.finish();
   }
 }
