@@ -13,6 +13,7 @@ import { generateAllureReport } from '../report/allure.ts';
 import { configurationSnapshot, evidenceSources } from '../report/configuration.ts';
 import { ExchangeWriter } from '../report/exchanges.ts';
 import { HARNESS_ROOT, type SutIdentity } from '../report/metadata.ts';
+import { Batch } from '../report/batch.ts';
 import { ReportProcess } from '../report/report-process.ts';
 import { cucumberOutputs, type RunDir } from '../report/run-dir.ts';
 import type { Signer } from '../report/signature.ts';
@@ -103,27 +104,19 @@ export class ReportedRun {
       onMessage: (envelope) => {
         this.envelopes.push(envelope);
         this.lastMessageAt = Date.now();
-        if (this.unwritten.push(`${JSON.stringify(envelope)}\n`) === 1)
-          setImmediate(() => this.writeMessages());
+        this.unwritten.add(`${JSON.stringify(envelope)}\n`);
         this.keepEvidence(envelope);
       },
     };
   }
 
-  /**
-   * Messages not yet written (to messages.ndjson and the report child): written together once per
-   * turn of the event loop, as a write per message cost a system call and a wake-up of the child.
-   */
-  private unwritten: string[] = [];
-
-  private writeMessages(): void {
-    if (this.unwritten.length === 0) return;
-    const chunk = this.unwritten.join('');
-    this.unwritten = [];
+  /** Messages not yet written (to messages.ndjson and the report child): written together, in batches. */
+  private readonly unwritten = new Batch<string>((lines) => {
+    const chunk = lines.join('');
     // A run stopped midway may still say something after its report was begun: not in it.
     if (this.messages.writable) this.messages.write(chunk);
     this.reports.message(chunk);
-  }
+  });
 
   /** A scenario's diagram, trace and findings, into its exchanges/ folder as they are attached. */
   private keepEvidence(envelope: Envelope): void {
@@ -174,7 +167,7 @@ export class ReportedRun {
   private async write(result: SuiteResult, cucumberClosed: boolean): Promise<WrittenReport> {
     // What the certificate links to and the manifest hashes is on disk first: the messages and
     // Cucumber's reports, the evidence (and, when Cucumber did not finish, the Allure results).
-    this.writeMessages();
+    this.unwritten.flush();
     const cucumberReports = this.cucumberReports();
     this.messages.end();
     await finished(this.messages);

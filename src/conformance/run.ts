@@ -19,6 +19,7 @@ import { parseTrace, TRACE_MEDIA_TYPE } from '../report/trace.ts';
 import type { Interruption, RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
 import { profileScope, summarizeRules, verdictOf } from '../result/verdict.ts';
 import { runSettings, settingsFrom } from '../settings.ts';
+import { BatchedOutput } from './batched-output.ts';
 import { noServiceabilityAt } from './control.ts';
 import { useNativeMatchIndices } from './match-indices.ts';
 import { notRunReason, profileTagExpression, type TServerReach } from './profiles.ts';
@@ -243,14 +244,15 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   const collector = options.collector ?? new ScenarioCollector();
   const where = JSON.stringify([cwd, runConfiguration.support]);
   const loaded = supportLibraries.get(where);
+  const stdout = new BatchedOutput(process.stdout);
   const { success, support } = await runCucumber(
     loaded ? { ...runConfiguration, support: loaded } : runConfiguration,
-    { cwd },
+    { cwd, stdout },
     (envelope) => {
       collector.onMessage(envelope);
       options.onMessage?.(envelope);
     },
-  );
+  ).finally(() => stdout.flush());
   supportLibraries.set(where, support);
   return suiteResult(collector, { ...options, config }, success, undefined, reach);
 }

@@ -6,7 +6,7 @@
 //   --allure CONFIG RESULTS OUTPUT: the Allure report of RESULTS into OUTPUT, as `allure generate
 //     RESULTS --output OUTPUT --config CONFIG` does. Loading Allure and preparing the report is most
 //     of that time, so it is done while the scenarios run, and so is reading each result: the
-//     harness names each file once written whole ({ read: NAME }). Once asked ('generate'), the
+//     harness names the files once written whole ({ read: [NAME, ...] }). Once asked ('generate'), the
 //     child reads the files it was not told of and writes the report.
 // It exits 0 once every task is done; 1, saying why, if the Allure report could not be written.
 import { readdir } from 'node:fs/promises';
@@ -100,8 +100,10 @@ const allure = allureArgs ? allureTask(allureArgs) : undefined;
 const asked = new Set();
 
 process.on('message', async (message) => {
-  if (typeof message === 'object' && typeof message?.read === 'string')
-    return allure?.readResult(message.read);
+  if (typeof message === 'object' && Array.isArray(message?.read)) {
+    for (const name of message.read) allure?.readResult(name);
+    return;
+  }
   if (message === 'end-messages' && cucumber && !asked.has('cucumber')) {
     asked.add('cucumber');
     let why = null;

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Batch } from './batch.ts';
 import { HARNESS_ROOT } from './metadata.ts';
 
 /** What is kept of the child's output for an error message: its end. */
@@ -123,9 +124,17 @@ export class ReportProcess {
     if (this.child.stdin?.writable) this.child.stdin.write(line);
   }
 
+  /**
+   * Allure results written whole, named to the child together (a message each, some 600 a run, was
+   * a system call and a wake-up of the child each).
+   */
+  private readonly unread = new Batch<string>((names) => {
+    if (this.waiting) this.child.send({ read: names });
+  });
+
   /** Has it read the Allure results file `name`, written whole (see resultWritten). */
   read(name: string): void {
-    if (this.waiting) this.child.send({ read: name });
+    if (this.waiting) this.unread.add(name);
   }
 
   /** The messages are complete: resolves once it has written Cucumber's reports; rejects saying why it did not. */
@@ -152,6 +161,7 @@ export class ReportProcess {
   generateAllure(timeoutMs: number): Promise<void> {
     return this.asked(async () => {
       this.forget();
+      this.unread.flush();
       this.child.send('generate');
       const failure = await this.answered(this.ended, timeoutMs);
       if (failure !== undefined) throw new Error(this.output.trim() || failure);
