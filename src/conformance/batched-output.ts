@@ -17,7 +17,11 @@ export class BatchedOutput extends Writable {
     this.batch = new Batch((chunks) => target.write(chunks.join('')));
   }
 
-  override _write(chunk: string | Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+  override _write(
+    chunk: string | Buffer,
+    _encoding: BufferEncoding,
+    done: (error?: Error | null) => void,
+  ): void {
     this.batch.add(typeof chunk === 'string' ? chunk : chunk.toString());
     done();
   }
