@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { digestFiles, verifyManifest, writeManifest } from '../src/report/manifest.ts';
+import { runMetadata } from '../src/report/metadata.ts';
+import { createRunDir } from '../src/report/run-dir.ts';
+import { writeBundle } from '../src/report/write.ts';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -54,6 +57,34 @@ describe('the manifest of a run', () => {
     assert.equal(manifest.files['junit.xml'], sha('<testsuite tests="1"/>\n'));
     assert.equal(manifest.files['new.txt'], sha('added after\n'));
     assert.equal(manifest.files['features/b.feature'], sha('Feature: B\n'));
+  });
+
+  test("a settled bundle's folders still being written are hashed as they end, with the artifacts", async () => {
+    const run = await createRunDir(join(await mkdtemp(join(tmpdir(), 'screencap-manifest-')), 'reports'));
+    dirs.push(run.root);
+    const now = new Date();
+    const metadata = await runMetadata({ runId: run.id, startedAt: now, endedAt: now, tservers: [] });
+    // Begun before the bundle (the Allure report, from the end of the run), finished while its artifacts are made.
+    await mkdir(join(run.dir, 'late'));
+    await writeFile(join(run.dir, 'late', 'index.html'), 'half');
+    await writeFile(join(run.dir, 'junit.xml'), '<testsuite/>\n');
+    await writeBundle(run, {
+      result: { verdict: 'passed', reasons: [], complete: true, scenarios: [], rules: [] },
+      metadata,
+      settled: true,
+      writing: ['late'],
+      artifacts: async () => {
+        await writeFile(join(run.dir, 'late', 'index.html'), 'whole');
+        return [];
+      },
+    });
+    assert.deepEqual(await verifyManifest(run.dir), {
+      ok: true,
+      changed: [],
+      missing: [],
+      added: [],
+      unsigned: [],
+    });
   });
 
   test('verifies an untouched bundle', async () => {

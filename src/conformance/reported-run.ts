@@ -25,6 +25,9 @@ import { type Envelope, ScenarioCollector, type SuiteOptions, suiteResult } from
 /** Each failed step's whole error, stack and all: for whoever debugs the harness, never the certificate. */
 export const DEBUG_FILE = 'debug/step-failures.txt';
 
+/** The single-file Allure report's folder in the bundle. */
+const ALLURE_REPORT_DIR = 'allure-report';
+
 /** How long the report child may take to close Cucumber's reports once the messages are complete. */
 const CUCUMBER_REPORTS_TIMEOUT_MS = 60_000;
 
@@ -170,11 +173,18 @@ export class ReportedRun {
     this.unwritten.flush();
     const cucumberReports = this.cucumberReports();
     this.messages.end();
+    // The Allure results are complete once Cucumber has ended (its formatter awaits its writes), or
+    // once a stopped run's last writes are done: the Allure report, the longest of what is left, is
+    // made from then on, while the rest is written and hashed.
+    // (Loaded only then: it is Cucumber's formatter, whose module every other command would load too.)
+    if (!cucumberClosed) await (await import('../report/allure-results.ts')).allResultsWritten();
+    const allure = this.makeAllureReport().then(
+      () => [],
+      (e: Error) => [e.message],
+    );
     await finished(this.messages);
     const problems = await cucumberReports;
     await this.evidence.flushed();
-    // (Loaded only then: it is Cucumber's formatter, whose module every other command would load too.)
-    if (!cucumberClosed) await (await import('../report/allure-results.ts')).allResultsWritten();
     const { config, signer, ...facts } = this.facts;
     return this.bundle.write({
       result,
@@ -185,9 +195,14 @@ export class ReportedRun {
           ? { config: configurationSnapshot(config), evidenceSources: evidenceSources(config) }
           : {}),
       },
-      artifacts: async () => [...problems, ...(await this.artifacts())],
-      // Cucumber's reports, the evidence and the Allure results are all written by now.
+      artifacts: async () => {
+        await this.artifacts();
+        return [...problems, ...(await allure)];
+      },
+      // Cucumber's reports, the evidence and the Allure results are all written by now; the Allure
+      // report is being written.
       settled: true,
+      writing: [ALLURE_REPORT_DIR],
       final: () => this.lastResult ?? result,
       ...(signer ? { signer } : {}),
     });
@@ -212,13 +227,8 @@ export class ReportedRun {
     }
   }
 
-  /** The Gherkin that ran, the Allure report and the debug file; returns what could not be made. */
-  private async artifacts(): Promise<string[]> {
-    const problems: string[] = [];
-    // Made meanwhile: Allure is a process of its own.
-    const allure = this.makeAllureReport().catch((e: Error) => {
-      problems.push(e.message);
-    });
+  /** The Gherkin that ran and the debug file. */
+  private async artifacts(): Promise<void> {
     // The Gherkin that was run travels with its evidence, under the manifest like every artifact.
     await cp(join(HARNESS_ROOT, 'features'), join(this.run.dir, 'features'), {
       recursive: true,
@@ -230,8 +240,6 @@ export class ReportedRun {
       const text = failures.map((f) => `${f.scenario}\n  step: ${f.step}\n${f.message}\n`).join('\n');
       await writeFile(join(this.run.dir, DEBUG_FILE), redact(text));
     }
-    await allure;
-    return problems;
   }
 
   private get allureResults(): string {
@@ -239,7 +247,7 @@ export class ReportedRun {
   }
 
   private get allureReportDir(): string {
-    return join(this.run.dir, 'allure-report');
+    return join(this.run.dir, ALLURE_REPORT_DIR);
   }
 
   private async makeAllureReport(): Promise<void> {

@@ -60,9 +60,11 @@ export interface BundleInput {
   signer?: Signer;
   /**
    * The files already in the folder are final, but for the certificate (the artifacts only add
-   * files): they are hashed while the artifacts are made.
+   * files) and those under `writing`: they are hashed while the artifacts are made.
    */
   settled?: boolean;
+  /** Folders (relative, `/`-separated) still being written when the bundle is begun: hashed last, with the artifacts. */
+  writing?: readonly string[];
 }
 
 /**
@@ -75,10 +77,11 @@ export async function writeBundle(run: RunDir, input: BundleInput): Promise<Writ
   await writeCertification(run, unfinished(input.result), input.metadata);
   // Listed before the artifacts are written, hashed while they are; should it fail, the manifest
   // hashes every file itself.
+  const writing = (input.writing ?? []).map((dir) => `${dir}/`);
+  const final = (f: string) =>
+    !(CERTIFICATE_FILES as readonly string[]).includes(f) && !writing.some((dir) => f.startsWith(dir));
   const ahead = input.settled
-    ? (
-        await digestFiles(run.dir, (f) => !(CERTIFICATE_FILES as readonly string[]).includes(f))
-      ).digests.catch(() => undefined)
+    ? (await digestFiles(run.dir, final)).digests.catch(() => undefined)
     : undefined;
   const problems = (await input.artifacts?.()) ?? [];
   const certification = await writeCertification(run, input.final?.() ?? input.result, input.metadata);
