@@ -83,8 +83,6 @@ await build({
   entryPoints: {
     cli: 'src/cli/main.ts',
     index: 'src/index.ts',
-    // Cucumber imports it by its path (src/report/run-dir.ts).
-    'allure-results': 'src/report/allure-results.ts',
     // verify-log's reading thread, started by its path (src/sipserver-log/reader.ts).
     'line-thread': 'src/sipserver-log/line-thread.ts',
     ...(await cucumberEntries('steps')),

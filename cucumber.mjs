@@ -4,14 +4,6 @@
 const common = {
   paths: ['features/**/*.feature'],
   format: ['progress'],
-  // allure-cucumberjs (src/report/allure-results.ts, added per run by `screencap-cert run` with its
-  // resultsDir): rule and seat tags become Allure labels.
-  formatOptions: {
-    labels: [
-      { pattern: [/@rule:(.*)/], name: 'rule' },
-      { pattern: [/@seat:(.*)/], name: 'seat' },
-    ],
-  },
   strict: true,
 };
 

@@ -1,86 +1,18 @@
-/** The Allure side of a run: its results written without a flush per file, its report made by a child started ahead. */
+/** The Allure report of a run, made by a child started ahead, which reads the results as it writes them. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { IFormatterOptions } from '@cucumber/cucumber';
 import { generateAllureReport } from '../src/report/allure.ts';
-import AllureResultsFormatter, { ResultsWriter } from '../src/report/allure-results.ts';
 import { ReportProcess } from '../src/report/report-process.ts';
 import { scratchDir } from './helpers.ts';
+import { oneScenario } from './messages.ts';
 
 const scratch = () => scratchDir('allure');
-
-describe('allure-results', () => {
-  test('each result, container and attachment is one file, complete, under the name Allure reads', async () => {
-    const dir = join(await scratch(), 'allure-results');
-    const writer = new ResultsWriter(dir);
-    const result = { uuid: 'r1', name: 'a scenario', historyId: 'h', status: 'passed' } as Parameters<
-      ResultsWriter['writeResult']
-    >[0];
-    writer.writeResult(result);
-    writer.writeGroup({ uuid: 'g1', children: ['r1'], befores: [], afters: [] });
-    writer.writeAttachment('a-attachment.svg', Buffer.from('<svg/>'));
-    writer.writeEnvironmentInfo({ 'node version': 'v20', empty: undefined });
-    await writer.flushed();
-    assert.deepEqual((await readdir(dir)).sort(), [
-      'a-attachment.svg',
-      'environment.properties',
-      'g1-container.json',
-      'r1-result.json',
-    ]);
-    assert.deepEqual(JSON.parse(await readFile(join(dir, 'r1-result.json'), 'utf8')), result);
-    assert.equal(await readFile(join(dir, 'a-attachment.svg'), 'utf8'), '<svg/>');
-    assert.equal(await readFile(join(dir, 'environment.properties'), 'utf8'), 'node\\ version=v20');
-  });
-
-  test('a file that could not be written is named once the writes are awaited', async () => {
-    const writer = new ResultsWriter(join(await scratch(), 'allure-results'));
-    writer.writeAttachment('no-such-folder/a-attachment.txt', Buffer.from('x'));
-    await assert.rejects(writer.flushed(), /could not write the Allure results: .*no-such-folder/);
-  });
-
-  test("the formatter is allure-cucumberjs's, writing through ResultsWriter into formatOptions.resultsDir", async () => {
-    const resultsDir = join(await scratch(), 'allure-results');
-    const hooks = {
-      beforeTestCaseHookDefinitions: [],
-      afterTestCaseHookDefinitions: [],
-      beforeTestRunHookDefinitions: [],
-      afterTestRunHookDefinitions: [],
-    };
-    const options = {
-      eventBroadcaster: new PassThrough(),
-      supportCodeLibrary: hooks,
-      parsedArgvOptions: { resultsDir },
-      stream: new PassThrough(),
-      log: () => {},
-      cleanup: async () => {},
-    } as unknown as IFormatterOptions;
-    // allure-cucumberjs keeps its runtime private: read it as the runtime it is.
-    const formatter = new AllureResultsFormatter(options) as unknown as {
-      allureRuntime: { writer: unknown };
-    };
-    const writer = formatter.allureRuntime.writer;
-    assert.ok(writer instanceof ResultsWriter, `the runtime writes through ${String(writer)}`);
-    assert.equal(writer.resultsDir, resultsDir);
-    // Cucumber's run ends when its formatters have finished: by then, every result is written
-    // whole (looked at synchronously: no later turn of the event loop lets a write catch up).
-    writer.writeResult({ uuid: 'r2' } as Parameters<ResultsWriter['writeResult']>[0]);
-    await (formatter as unknown as AllureResultsFormatter).finished();
-    assert.deepEqual(readdirSync(resultsDir), ['r2-result.json']);
-    assert.deepEqual(JSON.parse(readFileSync(join(resultsDir, 'r2-result.json'), 'utf8')), { uuid: 'r2' });
-    assert.throws(
-      () => new AllureResultsFormatter({ ...options, parsedArgvOptions: {} }),
-      /needs formatOptions\.resultsDir/,
-    );
-  });
-});
 
 describe('the Allure report started ahead', () => {
   /** Results that exist, and an output folder Allure cannot make (a file stands where its parent would). */
@@ -103,21 +35,19 @@ describe('the Allure report started ahead', () => {
     );
   });
 
-  test('the results it was told of as they were written and those it was not are both in the report', async () => {
+  test('the results it wrote from the messages and those written behind its back are both in the report', async () => {
     const dir = await scratch();
     const [results, report] = [join(dir, 'allure-results'), join(dir, 'allure-report')];
-    const writer = new ResultsWriter(results);
-    const child = ReportProcess.start({ allure: { resultsDir: results, outputDir: report } });
-    const result = (uuid: string, name: string) =>
-      ({ uuid, name, historyId: uuid, status: 'passed', stage: 'finished', start: 1, stop: 2 }) as Parameters<
-        ResultsWriter['writeResult']
-      >[0];
-    // Told of (resultWritten) once written, while the child loads Allure.
-    writer.writeResult(result('r1', 'told of'));
-    writer.writeResult(result('r2', 'also told of'));
-    await writer.finish();
+    const child = ReportProcess.start({
+      allureResultsDir: results,
+      allure: { resultsDir: results, outputDir: report },
+    });
+    // Written by the child as the messages come, and read by it as it writes them.
+    for (const e of oneScenario('PASSED')) child.message(`${JSON.stringify(e)}\n`);
+    await child.messageReports(30_000);
     // Written behind its back: read when the report is made.
-    await writeFile(join(results, 'r3-result.json'), JSON.stringify(result('r3', 'not told of')));
+    const result = { uuid: 'r3', name: 'not told of', historyId: 'r3', status: 'passed', stage: 'finished' };
+    await writeFile(join(results, 'r3-result.json'), JSON.stringify({ ...result, start: 1, stop: 2 }));
     await generateAllureReport(results, report, child);
     const tests = JSON.parse(await readFile(join(report, 'test-results.json'), 'utf8')) as {
       byId: Record<string, { name: string }>;
@@ -126,7 +56,7 @@ describe('the Allure report started ahead', () => {
       Object.values(tests.byId)
         .map((t) => t.name)
         .sort(),
-      ['also told of', 'not told of', 'told of'],
+      ['a scenario', 'not told of'],
     );
   });
 

@@ -1,6 +1,7 @@
 /**
- * The report child writes Cucumber's HTML and JUnit reports from the messages it is handed, as
- * Cucumber's own formatters do; the harness rebuilds them from its own copy when the child cannot.
+ * The report child writes Cucumber's HTML and JUnit reports and the Allure results from the
+ * messages it is handed, as the formatters do inside Cucumber; the harness rebuilds them from its
+ * own copy when the child cannot.
  */
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
@@ -10,90 +11,13 @@ import { describe, test } from 'node:test';
 import { CucumberHtmlStream } from '@cucumber/html-formatter';
 import { JUnitXmlPrinter } from '@cucumber/junit-xml-formatter';
 import type { Envelope } from '@cucumber/messages';
-import { rebuildCucumberReports } from '../src/report/partial.ts';
+import { AllureResults } from '../src/report/allure-results.mjs';
+import { rebuildAllureResults, rebuildCucumberReports } from '../src/report/partial.ts';
 import { ReportProcess } from '../src/report/report-process.ts';
 import { scratchDir } from './helpers.ts';
+import { at, oneScenario } from './messages.ts';
 
 const scratch = () => scratchDir('report-process');
-
-const at = (seconds: number) => ({ seconds, nanos: 0 });
-
-/** A run of one scenario of one step, as Cucumber's messages say it. */
-function oneScenario(status: 'PASSED' | 'FAILED', finished = true): Envelope[] {
-  const uri = 'features/one.feature';
-  const source = 'Feature: one\n  Scenario: a scenario\n    Given a step\n';
-  const location = { line: 2, column: 3 };
-  const envelopes: Envelope[] = [
-    { source: { uri, data: source, mediaType: 'text/x.cucumber.gherkin+plain' } },
-    {
-      gherkinDocument: {
-        uri,
-        comments: [],
-        feature: {
-          location: { line: 1, column: 1 },
-          tags: [],
-          language: 'en',
-          keyword: 'Feature',
-          name: 'one',
-          description: '',
-          children: [
-            {
-              scenario: {
-                id: 's1',
-                location,
-                tags: [],
-                keyword: 'Scenario',
-                name: 'a scenario',
-                description: '',
-                examples: [],
-                steps: [
-                  {
-                    id: 'st1',
-                    location: { line: 3, column: 5 },
-                    keyword: 'Given ',
-                    keywordType: 'Context',
-                    text: 'a step',
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      },
-    } as Envelope,
-    {
-      pickle: {
-        id: 'p1',
-        uri,
-        location,
-        name: 'a scenario',
-        language: 'en',
-        astNodeIds: ['s1'],
-        tags: [],
-        steps: [{ id: 'ps1', text: 'a step', type: 'Context', astNodeIds: ['st1'] }],
-      },
-    },
-    { testRunStarted: { timestamp: at(1) } },
-    { testCase: { id: 'tc1', pickleId: 'p1', testSteps: [{ id: 'ts1', pickleStepId: 'ps1' }] } },
-    { testCaseStarted: { id: 'tcs1', testCaseId: 'tc1', attempt: 0, timestamp: at(1) } },
-    { testStepStarted: { testCaseStartedId: 'tcs1', testStepId: 'ts1', timestamp: at(1) } },
-    {
-      testStepFinished: {
-        testCaseStartedId: 'tcs1',
-        testStepId: 'ts1',
-        testStepResult: {
-          status,
-          duration: at(0),
-          ...(status === 'FAILED' ? { message: 'it broke' } : {}),
-        },
-        timestamp: at(2),
-      },
-    },
-    { testCaseFinished: { testCaseStartedId: 'tcs1', timestamp: at(2), willBeRetried: false } },
-  ] as Envelope[];
-  if (finished) envelopes.push({ testRunFinished: { success: status === 'PASSED', timestamp: at(2) } });
-  return envelopes;
-}
 
 /**
  * Cucumber's reports of `envelopes`, as the formatters Cucumber's `html` and `junit` formats run
@@ -134,7 +58,7 @@ describe("the report child's Cucumber reports", () => {
     const dir = await scratch();
     const child = ReportProcess.start({ cucumberDir: dir });
     handed(child, envelopes);
-    await child.cucumberReports(30_000);
+    await child.messageReports(30_000);
     const reports = await written(dir);
     assert.deepEqual(reports, await expected(envelopes));
     assert.match(reports.junit, /<testcase [^>]*name="a scenario"[\s\S]*<failure[\s\S]*it broke/);
@@ -145,7 +69,7 @@ describe("the report child's Cucumber reports", () => {
     const dir = await scratch();
     const child = ReportProcess.start({ cucumberDir: dir });
     handed(child, oneScenario('PASSED', false));
-    await child.cucumberReports(30_000);
+    await child.messageReports(30_000);
     const { html, junit } = await written(dir);
     assert.match(html, /"testRunFinished":\{"success":false/);
     assert.match(html, /<\/html>\s*$/);
@@ -156,7 +80,7 @@ describe("the report child's Cucumber reports", () => {
     const dir = join(await scratch(), 'no-such-folder');
     const child = ReportProcess.start({ cucumberDir: dir });
     handed(child, oneScenario('PASSED'));
-    await assert.rejects(child.cucumberReports(30_000), /ENOENT.*no-such-folder/);
+    await assert.rejects(child.messageReports(30_000), /ENOENT.*no-such-folder/);
   });
 
   test('rebuilt by the harness from its own copy are whole, and the same', async () => {
@@ -165,5 +89,149 @@ describe("the report child's Cucumber reports", () => {
     await rebuildCucumberReports(dir, envelopes);
     assert.deepEqual(await written(dir), await expected(envelopes));
     assert.deepEqual((await readdir(dir)).sort(), ['cucumber.html', 'junit.xml']);
+  });
+});
+
+/**
+ * `oneScenario` as the run gives it: tagged with a rule and a seat, its evidence attached in a
+ * named After hook, and a BeforeAll hook that failed.
+ */
+function withHooks(): Envelope[] {
+  const envelopes = oneScenario('PASSED');
+  const hooks: Envelope[] = [
+    { hook: { id: 'h0', type: 'BEFORE_TEST_RUN', sourceReference: {} } },
+    { hook: { id: 'h1', type: 'AFTER_TEST_CASE', name: 'rule outcomes and evidence', sourceReference: {} } },
+  ] as Envelope[];
+  const failed = 'the T-Server did not start';
+  const runHook: Envelope[] = [
+    { testRunHookStarted: { id: 'rh0', testRunStartedId: 'r', hookId: 'h0', timestamp: at(1) } },
+    {
+      testRunHookFinished: {
+        testRunHookStartedId: 'rh0',
+        timestamp: at(1),
+        result: {
+          status: 'FAILED',
+          duration: at(0),
+          message: failed,
+          exception: { type: 'Error', message: failed, stackTrace: `Error: ${failed}\n    at BeforeAll` },
+        },
+      },
+    },
+  ] as Envelope[];
+  const afterHook: Envelope[] = [
+    { testStepStarted: { testCaseStartedId: 'tcs1', testStepId: 'ts2', timestamp: at(2) } },
+    {
+      attachment: {
+        testCaseStartedId: 'tcs1',
+        testStepId: 'ts2',
+        body: 'REC-CONNID passed',
+        contentEncoding: 'IDENTITY',
+        mediaType: 'text/plain',
+        fileName: 'rule-findings.txt',
+      },
+    },
+    {
+      testStepFinished: {
+        testCaseStartedId: 'tcs1',
+        testStepId: 'ts2',
+        testStepResult: { status: 'PASSED', duration: at(0) },
+        timestamp: at(2),
+      },
+    },
+  ] as Envelope[];
+  const tags = [
+    { name: '@rule:REC-CONNID', id: 't1', location: { line: 2, column: 3 } },
+    { name: '@seat:recorder', id: 't2', location: { line: 2, column: 20 } },
+  ];
+  const out: Envelope[] = [];
+  for (const e of envelopes) {
+    const scenario = e.gherkinDocument?.feature?.children[0]?.scenario;
+    if (scenario) Object.assign(scenario, { tags });
+    if (e.pickle) Object.assign(e.pickle, { tags: tags.map((t) => ({ name: t.name, astNodeId: t.id })) });
+    if (e.testCase)
+      Object.assign(e.testCase, { testSteps: [...e.testCase.testSteps, { id: 'ts2', hookId: 'h1' }] });
+    if (e.testRunStarted) out.push(...hooks, e, ...runHook);
+    else if (e.testCaseFinished) out.push(...afterHook, e);
+    else out.push(e);
+  }
+  return out;
+}
+
+interface AllureFiles {
+  results: Array<{ name: string; status: string; labels: Array<{ name: string; value: string }> }>;
+  containers: Array<{
+    name: string;
+    afters: Array<{ steps: Array<{ attachments: Array<{ source: string }> }> }>;
+  }>;
+  globals: Array<{ errors: Array<{ message: string; trace: string }> }>;
+  files: Record<string, string>;
+}
+
+async function allureFiles(dir: string): Promise<AllureFiles> {
+  const files: Record<string, string> = {};
+  for (const f of await readdir(dir)) files[f] = await readFile(join(dir, f), 'utf8');
+  const of = (suffix: string) =>
+    Object.entries(files)
+      .filter(([f]) => f.endsWith(suffix))
+      .map(([, body]) => JSON.parse(body));
+  return {
+    results: of('-result.json'),
+    containers: of('-container.json'),
+    globals: of('-globals.json'),
+    files,
+  };
+}
+
+/** What allure-cucumberjs's formatter writes of `withHooks()` inside Cucumber, for the thread `thread`. */
+function assertAllureResults(allure: AllureFiles, thread: string): void {
+  assert.equal(allure.results.length, 1);
+  const [result] = allure.results;
+  assert.equal(result?.name, 'a scenario');
+  assert.equal(result?.status, 'passed');
+  const label = (name: string) => result?.labels.filter((l) => l.name === name).map((l) => l.value);
+  assert.deepEqual(label('rule'), ['REC-CONNID']);
+  assert.deepEqual(label('seat'), ['recorder']);
+  assert.deepEqual(label('thread'), [thread]);
+  // The After hook, by its name, with the evidence it attached.
+  const hook = allure.containers.find((c) => c.name === 'rule outcomes and evidence');
+  const source = hook?.afters[0]?.steps[0]?.attachments[0]?.source ?? '';
+  assert.equal(allure.files[source], 'REC-CONNID passed');
+  // The BeforeAll hook that failed, as a global error.
+  assert.deepEqual(
+    allure.globals.flatMap((g) => g.errors).map(({ message, trace }) => ({ message, trace })),
+    [
+      {
+        message: 'BeforeAll hook failed: the T-Server did not start',
+        trace: 'Error: the T-Server did not start\n    at BeforeAll',
+      },
+    ],
+  );
+}
+
+describe("the report child's Allure results", () => {
+  test("are written from the messages handed to it, as allure-cucumberjs's formatter writes them, for the harness's thread", async () => {
+    const dir = join(await scratch(), 'allure-results');
+    const child = ReportProcess.start({ allureResultsDir: dir });
+    handed(child, withHooks());
+    await child.messageReports(30_000);
+    assertAllureResults(await allureFiles(dir), `pid-${process.pid}-worker-main`);
+  });
+
+  test('written in-process from the same messages are the same', async () => {
+    const dir = join(await scratch(), 'allure-results');
+    const results = new AllureResults(dir);
+    for (const e of withHooks()) results.update(e);
+    await results.end();
+    assertAllureResults(await allureFiles(dir), `pid-${process.pid}-worker-main`);
+  });
+
+  test('rebuilt by the harness replace what the child left', async () => {
+    const dir = join(await scratch(), 'allure-results');
+    // What the child wrote before it failed: written again, the same scenario would be there twice.
+    const left = new AllureResults(dir);
+    for (const e of withHooks()) left.update(e);
+    await left.end();
+    await rebuildAllureResults(dir, withHooks());
+    assertAllureResults(await allureFiles(dir), `pid-${process.pid}-worker-main`);
   });
 });

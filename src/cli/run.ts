@@ -60,9 +60,8 @@ async function conclude(
   reported: ReportedRun,
   result: SuiteResult,
   summaryJson: string | undefined,
-  cucumberClosed = true,
 ): Promise<void> {
-  const { problems } = await reported.finish(result, cucumberClosed);
+  const { problems } = await reported.finish(result);
   process.stdout.write(redact(formatSummary(result)));
   process.stdout.write(`Reports: ${relative(process.cwd(), reported.run.dir) || '.'}/certification.html\n`);
   for (const p of problems) process.stderr.write(`warning: ${p}\n`);
@@ -94,7 +93,7 @@ function reportIfStopped(
     haltScenarios();
     void reported
       .quiesce()
-      .then(() => conclude(reported, reported.stoppedResult(suite, why), summaryJson, false))
+      .then(() => conclude(reported, reported.stoppedResult(suite, why), summaryJson))
       .finally(() => exitReleasingContainers(code));
   };
   const signals = ['SIGINT', 'SIGTERM'] as const;
@@ -244,7 +243,7 @@ export function registerRunCommand(program: Command): void {
         // A stop that began first writes the report and ends the process.
         if (stop.stopping()) await new Promise(() => {});
         // A stop while the report is written waits for it (finish() runs once) and then exits.
-        await conclude(reported, result, opts.summaryJson, cucumberClosed);
+        await conclude(reported, result, opts.summaryJson);
         stop.uninstall();
         if (config.reports.keep)
           process.stdout.write(formatPruned(await pruneRuns(reported.run.root, config.reports.keep)));

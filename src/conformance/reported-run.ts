@@ -15,7 +15,7 @@ import { configurationSnapshot, evidenceSources } from '../report/configuration.
 import { ExchangeWriter } from '../report/exchanges.ts';
 import { HARNESS_ROOT, type SutIdentity } from '../report/metadata.ts';
 import { ReportProcess } from '../report/report-process.ts';
-import { cucumberOutputs, type RunDir } from '../report/run-dir.ts';
+import type { RunDir } from '../report/run-dir.ts';
 import type { Signer } from '../report/signature.ts';
 import { Bundle, type WrittenReport } from '../report/write.ts';
 import type { SuiteResult } from '../result/outcomes.ts';
@@ -28,8 +28,8 @@ export const DEBUG_FILE = 'debug/step-failures.txt';
 /** The single-file Allure report's folder in the bundle. */
 const ALLURE_REPORT_DIR = 'allure-report';
 
-/** How long the report child may take to close Cucumber's reports once the messages are complete. */
-const CUCUMBER_REPORTS_TIMEOUT_MS = 60_000;
+/** How long the report child may take to close what it makes of the messages once they are complete. */
+const MESSAGE_REPORTS_TIMEOUT_MS = 60_000;
 
 const exists = (path: string) =>
   stat(path).then(
@@ -81,6 +81,7 @@ export class ReportedRun {
     this.allureReport = options.allureReport !== false;
     this.reports = ReportProcess.start({
       cucumberDir: bundle.run.dir,
+      allureResultsDir: this.allureResults,
       ...(this.allureReport
         ? { allure: { resultsDir: this.allureResults, outputDir: this.allureReportDir } }
         : {}),
@@ -100,9 +101,8 @@ export class ReportedRun {
   }
 
   /** What runSuite needs to write into the run's folder and to let this run read it as it goes. */
-  get suiteOptions(): Pick<SuiteOptions, 'formats' | 'formatOptions' | 'collector' | 'onMessage'> {
+  get suiteOptions(): Pick<SuiteOptions, 'collector' | 'onMessage'> {
     return {
-      ...cucumberOutputs(this.run.dir),
       collector: this.collector,
       onMessage: (envelope) => {
         this.envelopes.push(envelope);
@@ -149,10 +149,10 @@ export class ReportedRun {
   }
 
   /**
-   * Writes the rest of the report. `cucumberClosed: false` when Cucumber never finished (the run was
-   * stopped): its reports show the messages seen so far, as a run that failed.
+   * Writes the rest of the report. When Cucumber never finished (the run was stopped), its reports
+   * show the messages seen so far, as a run that failed.
    */
-  finish(result: SuiteResult, cucumberClosed = true): Promise<WrittenReport> {
+  finish(result: SuiteResult): Promise<WrittenReport> {
     // Once: a stop (SIGINT) and the run's own end can race, and the bundle is hashed as written.
     // A stop while it is written (a later call) is what the certificate ends with: never a pass
     // from a run that exits as interrupted.
@@ -161,29 +161,28 @@ export class ReportedRun {
       return this.finished;
     }
     this.lastResult = result;
-    this.finished = this.write(result, cucumberClosed);
+    this.finished = this.write(result);
     return this.finished;
   }
 
   private lastResult: SuiteResult | undefined;
 
-  private async write(result: SuiteResult, cucumberClosed: boolean): Promise<WrittenReport> {
-    // What the certificate links to and the manifest hashes is on disk first: the messages and
-    // Cucumber's reports, the evidence (and, when Cucumber did not finish, the Allure results).
+  private async write(result: SuiteResult): Promise<WrittenReport> {
+    // What the certificate links to and the manifest hashes is on disk first: the messages, what
+    // the report child makes of them (Cucumber's reports, the Allure results) and the evidence.
     this.unwritten.flush();
-    const cucumberReports = this.cucumberReports();
+    const messageReports = this.messageReports();
     this.messages.end();
-    // The Allure results are complete once Cucumber has ended (its formatter awaits its writes), or
-    // once a stopped run's last writes are done: the Allure report, the longest of what is left, is
-    // made from then on, while the rest is written and hashed.
-    // (Loaded only then: it is Cucumber's formatter, whose module every other command would load too.)
-    if (!cucumberClosed) await (await import('../report/allure-results.ts')).allResultsWritten();
-    const allure = this.makeAllureReport().then(
-      () => [],
-      (e: Error) => [e.message],
-    );
+    // The Allure report, the longest of what is left, is made from the results once they are
+    // complete, while the rest is written and hashed.
+    const allure = messageReports
+      .then(() => this.makeAllureReport())
+      .then(
+        () => [],
+        (e: Error) => [e.message],
+      );
     await finished(this.messages);
-    const problems = await cucumberReports;
+    const problems = await messageReports;
     await this.evidence.flushed();
     const { config, signer, ...facts } = this.facts;
     return this.bundle.write({
@@ -209,20 +208,24 @@ export class ReportedRun {
   }
 
   /**
-   * Cucumber's HTML and JUnit reports, closed by the report child once it has every message (a run
-   * that never finished ends as failed); rebuilt from the messages kept here if it could not.
-   * Returns what went wrong.
+   * Cucumber's HTML and JUnit reports and the Allure results, closed by the report child once it
+   * has every message (a run that never finished ends as failed); rebuilt from the messages kept
+   * here if it could not. Returns what went wrong.
    */
-  private async cucumberReports(): Promise<string[]> {
+  private async messageReports(): Promise<string[]> {
     try {
-      await this.reports.cucumberReports(CUCUMBER_REPORTS_TIMEOUT_MS);
+      await this.reports.messageReports(MESSAGE_REPORTS_TIMEOUT_MS);
       return [];
     } catch (error) {
-      // (Loaded only then: Cucumber's formatters are the child's to load.)
-      const { rebuildCucumberReports } = await import('../report/partial.ts');
-      await rebuildCucumberReports(this.run.dir, [...this.envelopes]);
+      // It makes no report of results it may have half written: the Allure report is made by another.
+      this.reports.dispose();
+      // (Loaded only then: the formatters are the child's to load.)
+      const { rebuildAllureResults, rebuildCucumberReports } = await import('../report/partial.ts');
+      const envelopes = [...this.envelopes];
+      await rebuildCucumberReports(this.run.dir, envelopes);
+      await rebuildAllureResults(this.allureResults, envelopes);
       return [
-        `the report child did not write Cucumber's reports (${(error as Error).message}): rebuilt from the run's messages`,
+        `the report child did not write Cucumber's reports and the Allure results (${(error as Error).message}): rebuilt from the run's messages`,
       ];
     }
   }

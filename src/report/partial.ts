@@ -1,11 +1,13 @@
 /**
- * Cucumber's HTML and JUnit reports of a run rebuilt from the messages seen so far, when the report
- * child did not write them (it failed, or ended early): through Cucumber's own formatters, as a run
- * that finished unsuccessfully when it never finished, so they still open and show what ran.
+ * What the report child makes from a run's messages (Cucumber's HTML and JUnit reports, the Allure
+ * results), rebuilt from the messages seen so far when the child did not make it (it failed, or
+ * ended early): through the same formatters, as a run that finished unsuccessfully when it never
+ * finished, so that the reports still open and show what ran.
  */
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Envelope } from '@cucumber/messages';
+import { AllureResults } from './allure-results.mjs';
 import { CucumberReports } from './cucumber-reports.mjs';
 
 export async function rebuildCucumberReports(dir: string, envelopes: readonly Envelope[]): Promise<void> {
@@ -16,4 +18,15 @@ export async function rebuildCucumberReports(dir: string, envelopes: readonly En
   await reports.end();
   await rename(`${html}.partial`, html);
   await rename(`${junit}.partial`, junit);
+}
+
+/** The Allure results into `resultsDir`, instead of whatever the child that failed left there. */
+export async function rebuildAllureResults(
+  resultsDir: string,
+  envelopes: readonly Envelope[],
+): Promise<void> {
+  await rm(resultsDir, { recursive: true, force: true });
+  const results = new AllureResults(resultsDir);
+  for (const envelope of envelopes) results.update(envelope);
+  await results.end();
 }

@@ -1,18 +1,17 @@
 // The run's report child, started with the run (report-process.ts), so that making reports takes
 // the harness's other core rather than the scenarios' time. Its tasks, from argv:
-//   --cucumber DIR: Cucumber's HTML and JUnit reports into DIR, from the run's messages, one JSON
-//     line each on stdin, written as they come; once the harness says the messages are complete
-//     ('end-messages'), they are closed and the child answers { cucumberReports: null | why }.
+//   --cucumber DIR and --allure-results DIR: from the run's messages, one JSON line each on stdin,
+//     as they come, Cucumber's HTML and JUnit reports into DIR (cucumber-reports.mjs) and the
+//     Allure results into theirs (allure-results.mjs); once the harness says the messages are
+//     complete ('end-messages'), these are closed and the child answers { messageReports: null | why }.
 //   --allure CONFIG RESULTS OUTPUT: the Allure report of RESULTS into OUTPUT, as `allure generate
 //     RESULTS --output OUTPUT --config CONFIG` does. Loading Allure and preparing the report is most
-//     of that time, so it is done while the scenarios run, and so is reading each result: the
-//     harness names the files once written whole ({ read: [NAME, ...] }). Once asked ('generate'), the
-//     child reads the files it was not told of and writes the report.
+//     of that time, so it is done while the scenarios run, and so is reading each result this child
+//     writes. Once asked ('generate'), the child reads the files it did not write and writes the report.
 // It exits 0 once every task is done; 1, saying why, if the Allure report could not be written.
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CucumberReports } from './cucumber-reports.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name, count) => {
@@ -20,8 +19,10 @@ const option = (name, count) => {
   return at === -1 ? undefined : argv.slice(at + 1, at + 1 + count);
 };
 const cucumberDir = option('--cucumber', 1)?.[0];
+const resultsDir = option('--allure-results', 1)?.[0];
 const allureArgs = option('--allure', 3);
-const pending = new Set([...(cucumberDir ? ['cucumber'] : []), ...(allureArgs ? ['allure'] : [])]);
+const fromMessages = cucumberDir !== undefined || resultsDir !== undefined;
+const pending = new Set([...(fromMessages ? ['messages'] : []), ...(allureArgs ? ['allure'] : [])]);
 
 const fail = (error) => {
   process.stderr.write(`${error?.message ?? error}\n`);
@@ -32,27 +33,6 @@ const done = (task) => {
   pending.delete(task);
   if (pending.size === 0) process.exit(0);
 };
-
-/** Each message is written into the reports as it comes; `closed` once stdin has ended. */
-function cucumberTask(dir) {
-  const reports = new CucumberReports(join(dir, 'cucumber.html'), join(dir, 'junit.xml'));
-  let failure;
-  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
-  lines.on('line', (line) => {
-    if (failure) return;
-    try {
-      reports.update(JSON.parse(line));
-    } catch (error) {
-      failure = error;
-    }
-  });
-  const closed = new Promise((resolve) => lines.once('close', resolve));
-  return async () => {
-    await closed;
-    if (failure) throw failure;
-    await reports.end();
-  };
-}
 
 function allureTask([config, results, output]) {
   const prepared = (async () => {
@@ -77,8 +57,8 @@ function allureTask([config, results, output]) {
     });
   };
   /**
-   * The results folder as `allure generate` reads it (which skips `.tmp` files). The harness writes
-   * each result under its final name, and every one is written before the report is asked for.
+   * The results folder as `allure generate` reads it (which skips `.tmp` files): its files this
+   * child did not write. Every one is written before the report is asked for.
    */
   const unread = async () =>
     (await readdir(results, { withFileTypes: true }))
@@ -86,6 +66,8 @@ function allureTask([config, results, output]) {
       .map((e) => e.name)
       .sort();
   return {
+    /** Whether it reads `dir`, the folder of the results it makes a report of. */
+    reads: (dir) => resolve(dir) === resolve(results),
     readResult,
     generate: async () => {
       for (const name of await unread()) readResult(name);
@@ -94,30 +76,73 @@ function allureTask([config, results, output]) {
   };
 }
 
-const cucumber = cucumberDir ? cucumberTask(cucumberDir) : undefined;
+/**
+ * Each message is written into the reports as it comes; once stdin has ended, they are closed.
+ * Loaded meanwhile: Cucumber's formatters, and allure-cucumberjs (which loads Cucumber).
+ */
+function messagesTask(allure) {
+  const consumers = (async () => {
+    const list = [];
+    if (cucumberDir) {
+      const { CucumberReports } = await import('./cucumber-reports.mjs');
+      list.push(new CucumberReports(join(cucumberDir, 'cucumber.html'), join(cucumberDir, 'junit.xml')));
+    }
+    if (resultsDir) {
+      const { AllureResults } = await import('./allure-results.mjs');
+      const written = allure?.reads(resultsDir) ? allure.readResult : undefined;
+      list.push(new AllureResults(resultsDir, written));
+    }
+    return list;
+  })();
+  let failure;
+  let handled = consumers;
+  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  lines.on('line', (line) => {
+    handled = handled.then((list) => {
+      if (failure) return list;
+      try {
+        const envelope = JSON.parse(line);
+        for (const c of list) c.update(envelope);
+      } catch (error) {
+        failure = error;
+      }
+      return list;
+    });
+  });
+  const closed = new Promise((resolve) => lines.once('close', resolve));
+  const ended = (async () => {
+    await closed;
+    const list = await handled;
+    if (failure) throw failure;
+    for (const c of list) await c.end();
+  })();
+  // Reported once asked for.
+  ended.catch(() => {});
+  return ended;
+}
+
 const allure = allureArgs ? allureTask(allureArgs) : undefined;
+const messages = fromMessages ? messagesTask(allure) : undefined;
 /** Tasks asked for: from then on the child is expected to finish them, parent or not. */
 const asked = new Set();
 
 process.on('message', async (message) => {
-  if (typeof message === 'object' && Array.isArray(message?.read)) {
-    for (const name of message.read) allure?.readResult(name);
-    return;
-  }
-  if (message === 'end-messages' && cucumber && !asked.has('cucumber')) {
-    asked.add('cucumber');
+  if (message === 'end-messages' && messages && !asked.has('messages')) {
+    asked.add('messages');
     let why = null;
     try {
-      await cucumber();
+      await messages;
     } catch (error) {
       why = error?.message ?? String(error);
     }
-    process.send?.({ cucumberReports: why }, () => done('cucumber'));
+    process.send?.({ messageReports: why }, () => done('messages'));
   }
   if (message === 'generate' && allure && !asked.has('allure')) {
     asked.add('allure');
     // The channel no longer keeps it running for this task: it ends once every task is done.
     try {
+      // The results this child writes are complete first.
+      await messages?.catch(() => {});
       await allure.generate();
       done('allure');
     } catch (error) {

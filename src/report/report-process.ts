@@ -1,14 +1,15 @@
 /**
  * The run's report child (report-child.mjs), started with the run so that its reports are made on
- * another core while the scenarios run: Cucumber's HTML and JUnit reports from the run's messages
- * as they come, and the Allure report, with Allure loaded and each result read as it is written.
- * Until asked for a report, it keeps nobody waiting: a harness that ends without one just ends.
+ * another core while the scenarios run: from the run's messages as they come, Cucumber's HTML and
+ * JUnit reports and the Allure results; and the Allure report, with Allure loaded and each result
+ * read as it is written. Until asked for a report, it keeps nobody waiting: a harness that ends
+ * without one just ends.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Batch } from './batch.ts';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { HARNESS_ROOT } from './metadata.ts';
 
 /** What is kept of the child's output for an error message: its end. */
@@ -17,34 +18,27 @@ const OUTPUT_KEPT = 64 * 1024;
 export interface ReportTasks {
   /** Cucumber's HTML and JUnit reports into this folder, from the messages it is handed. */
   cucumberDir?: string;
+  /** The Allure results into this folder, from the messages it is handed. */
+  allureResultsDir?: string;
   /** The Allure report of `resultsDir` into `outputDir`. */
   allure?: { resultsDir: string; outputDir: string };
 }
 
-/** The children started ahead and not yet asked for their Allure report, by their results folder. */
-const readers = new Map<string, ReportProcess>();
-
 /**
- * `name` is written whole in `resultsDir` (and will not be written again): the child making that
- * folder's Allure report reads it now, while the scenarios run, rather than after them. A folder no
- * child reads is left alone; a file no child was told of is read when the report is made.
+ * The Allure results' thread label, as allure-js-commons names the thread that runs the scenarios
+ * (this one): the child writes them, in a process of its own.
  */
-export function resultWritten(resultsDir: string, name: string): void {
-  readers.get(resolve(resultsDir))?.read(name);
-}
+const threadLabel = () =>
+  process.env.ALLURE_THREAD_NAME ?? `pid-${process.pid}-worker-${isMainThread ? 'main' : threadId}`;
 
 export class ReportProcess {
   private output = '';
   /** Why the child failed, or undefined once it did all it was started for (a spawn that failed ends it too). */
   private readonly ended: Promise<string | undefined>;
-  private readonly resultsDir: string | undefined;
   /** Asks in flight: while any is, the child keeps the harness waiting for its answer. */
   private asking = 0;
 
-  private constructor(
-    private readonly child: ChildProcess,
-    tasks: ReportTasks,
-  ) {
+  private constructor(private readonly child: ChildProcess) {
     const keep = (chunk: string) => {
       this.output = (this.output + chunk).slice(-OUTPUT_KEPT);
     };
@@ -61,9 +55,6 @@ export class ReportProcess {
       );
     });
     this.hold(false);
-    this.resultsDir = tasks.allure && resolve(tasks.allure.resultsDir);
-    if (this.resultsDir) readers.set(this.resultsDir, this);
-    void this.ended.finally(() => this.forget());
   }
 
   /** Starts the child for `tasks`: it loads what they need meanwhile. */
@@ -71,8 +62,10 @@ export class ReportProcess {
     // With the parent gone (killed while writing its report), the child must not go on writing into the folder.
     const watchdog = join(HARNESS_ROOT, 'src', 'report', 'exit-with-parent.mjs');
     const child = join(HARNESS_ROOT, 'src', 'report', 'report-child.mjs');
+    const fromMessages = tasks.cucumberDir !== undefined || tasks.allureResultsDir !== undefined;
     const args = [
       ...(tasks.cucumberDir ? ['--cucumber', tasks.cucumberDir] : []),
+      ...(tasks.allureResultsDir ? ['--allure-results', tasks.allureResultsDir] : []),
       ...(tasks.allure
         ? ['--allure', join(HARNESS_ROOT, 'allurerc.mjs'), tasks.allure.resultsDir, tasks.allure.outputDir]
         : []),
@@ -80,9 +73,9 @@ export class ReportProcess {
     return new ReportProcess(
       spawn(process.execPath, ['--import', pathToFileURL(watchdog).href, child, ...args], {
         cwd: HARNESS_ROOT,
-        stdio: [tasks.cucumberDir ? 'pipe' : 'ignore', 'pipe', 'pipe', 'ipc'],
+        env: { ...process.env, ALLURE_THREAD_NAME: threadLabel() },
+        stdio: [fromMessages ? 'pipe' : 'ignore', 'pipe', 'pipe', 'ipc'],
       }),
-      tasks,
     );
   }
 
@@ -115,38 +108,24 @@ export class ReportProcess {
     }
   }
 
-  private forget(): void {
-    if (this.resultsDir && readers.get(this.resultsDir) === this) readers.delete(this.resultsDir);
-  }
-
   /** Hands it Cucumber messages (JSON, one line each, newlines included). */
   message(line: string): void {
     if (this.child.stdin?.writable) this.child.stdin.write(line);
   }
 
   /**
-   * Allure results written whole, named to the child together (a message each, some 600 a run, was
-   * a system call and a wake-up of the child each).
+   * The messages are complete: resolves once it has written what it makes of them (Cucumber's
+   * reports, the Allure results); rejects saying why it did not.
    */
-  private readonly unread = new Batch<string>((names) => {
-    if (this.waiting) this.child.send({ read: names });
-  });
-
-  /** Has it read the Allure results file `name`, written whole (see resultWritten). */
-  read(name: string): void {
-    if (this.waiting) this.unread.add(name);
-  }
-
-  /** The messages are complete: resolves once it has written Cucumber's reports; rejects saying why it did not. */
-  cucumberReports(timeoutMs: number): Promise<void> {
+  messageReports(timeoutMs: number): Promise<void> {
     return this.asked(async () => {
       if (!this.waiting) throw new Error((await this.ended) ?? 'it had ended');
       this.child.stdin?.end();
       const answer = new Promise<string | null>((resolve) => {
         const listener = (m: unknown) => {
-          if (typeof m === 'object' && m !== null && 'cucumberReports' in m) {
+          if (typeof m === 'object' && m !== null && 'messageReports' in m) {
             this.child.off('message', listener);
-            resolve((m as { cucumberReports: string | null }).cucumberReports);
+            resolve((m as { messageReports: string | null }).messageReports);
           }
         };
         this.child.on('message', listener);
@@ -160,8 +139,6 @@ export class ReportProcess {
   /** Makes the Allure report from the results as they are now (once); rejects with what Allure said. */
   generateAllure(timeoutMs: number): Promise<void> {
     return this.asked(async () => {
-      this.forget();
-      this.unread.flush();
       this.child.send('generate');
       const failure = await this.answered(this.ended, timeoutMs);
       if (failure !== undefined) throw new Error(this.output.trim() || failure);
@@ -181,7 +158,6 @@ export class ReportProcess {
 
   /** Ends the child unused. */
   dispose(): void {
-    this.forget();
     this.child.kill();
   }
 }

@@ -4,10 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, realpath, rename, stat, symlink } from 'node:fs/promises';
-import { devNull } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { COMPILED, HARNESS_ROOT } from '../harness-root.ts';
 
 export const LATEST = 'latest';
 
@@ -48,22 +45,4 @@ export async function findRunDir(root: string, run: string = LATEST): Promise<st
     if (found) return realpath(candidate);
   }
   throw new Error(`no run "${run}": neither a folder nor a run id under ${resolve(root)}`);
-}
-
-/** The formatter writing allure-results (allure-results.ts), as Cucumber imports it: compiled or from the sources. */
-const ALLURE_FORMATTER = pathToFileURL(
-  join(HARNESS_ROOT, COMPILED ? 'dist/allure-results.js' : 'src/report/allure-results.ts'),
-).href;
-
-/**
- * Cucumber formats (beside the configured progress on stdout) and options writing into the run's
- * folder: the Allure results. Cucumber's messages, HTML and JUnit reports are written from the
- * run's messages by the harness and its report child (src/conformance/reported-run.ts).
- */
-export function cucumberOutputs(dir: string): { formats: string[]; formatOptions: { resultsDir: string } } {
-  return {
-    // It writes its results itself; its stream must not take stdout from the progress formatter.
-    formats: [`"${ALLURE_FORMATTER}":"${devNull}"`],
-    formatOptions: { resultsDir: join(dir, 'allure-results') },
-  };
 }

@@ -1,0 +1,137 @@
+// A run's allure-results, written by allure-cucumberjs's own formatter from the run's Cucumber
+// messages rather than inside Cucumber: the run's report child writes them as the messages come
+// (report-child.mjs), off the scenarios' thread, and the harness rebuilds them from the messages it
+// kept when that child could not (reported-run.ts). Plain JavaScript, as that child runs it as it is.
+//
+// What the formatter would have taken from Cucumber's support code library, the messages say: the
+// hooks' names, and the run hooks (BeforeAll, AfterAll) that failed, which it reports as global
+// errors. Each file is written synchronously, whole, under the name Allure reads, without the fsync
+// allure-js-commons' own writer makes (these files are read back by the same run's Allure report
+// and hashed into its manifest moments later, from the page cache).
+import { EventEmitter } from 'node:events';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import AllureCucumberReporter from 'allure-cucumberjs/reporter';
+import { stringifyEnvInfo } from 'allure-js-commons/sdk/reporter';
+
+/** Rule and seat tags become Allure labels. */
+export const LABELS = [
+  { pattern: [/@rule:(.*)/], name: 'rule' },
+  { pattern: [/@seat:(.*)/], name: 'seat' },
+];
+
+/** allure-js-commons' Writer, writing into `dir` and telling `written(name)` of each file once whole. */
+class ResultsWriter {
+  #dir;
+  #written;
+
+  constructor(dir, written) {
+    this.#dir = dir;
+    this.#written = written;
+    mkdirSync(dir, { recursive: true });
+  }
+
+  #write(name, data) {
+    writeFileSync(join(this.#dir, name), data);
+    this.#written(name);
+  }
+
+  writeResult(result) {
+    this.#write(`${result.uuid}-result.json`, JSON.stringify(result));
+  }
+
+  writeGroup(group) {
+    this.#write(`${group.uuid}-container.json`, JSON.stringify(group));
+  }
+
+  writeAttachment(name, content) {
+    this.#write(name, content);
+  }
+
+  writeAttachmentFromPath(name, from) {
+    copyFileSync(from, join(this.#dir, name));
+    this.#written(name);
+  }
+
+  writeEnvironmentInfo(info) {
+    this.#write('environment.properties', stringifyEnvInfo(info));
+  }
+
+  writeCategoriesDefinitions(categories) {
+    this.#write('categories.json', JSON.stringify(categories));
+  }
+
+  writeGlobals(name, globals) {
+    this.#write(name, JSON.stringify(globals));
+  }
+}
+
+const RUN_HOOK_NAMES = { BEFORE_TEST_RUN: 'BeforeAll hook', AFTER_TEST_RUN: 'AfterAll hook' };
+
+export class AllureResults {
+  #dir;
+  #written;
+  #events = new EventEmitter();
+  /** Made once the run starts: by then the messages have named every hook. */
+  #formatter;
+  /** The messages before then, handed to it once made. */
+  #early = [];
+  #hooks = new Map();
+  /** Run hooks started, by the id of their start: the hook. */
+  #runHooks = new Map();
+
+  /** `written(name)`: told of each file of `dir` once it is written whole. */
+  constructor(dir, written = () => {}) {
+    this.#dir = dir;
+    this.#written = written;
+  }
+
+  update(envelope) {
+    if (envelope.hook) this.#hooks.set(envelope.hook.id, envelope.hook);
+    if (envelope.testRunHookStarted) {
+      const { id, hookId } = envelope.testRunHookStarted;
+      this.#runHooks.set(id, this.#hooks.get(hookId));
+    }
+    if (envelope.testRunStarted) this.#start();
+    if (!this.#formatter) {
+      this.#early.push(envelope);
+      return;
+    }
+    this.#events.emit('envelope', envelope);
+    const finished = envelope.testRunHookFinished;
+    if (finished && finished.result.status !== 'PASSED') this.#runHookFailed(finished);
+  }
+
+  #start() {
+    const hooksOfType = (type) =>
+      [...this.#hooks.values()].filter((h) => h.type === type).map((h) => ({ id: h.id, name: h.name }));
+    this.#formatter = new AllureCucumberReporter({
+      eventBroadcaster: this.#events,
+      supportCodeLibrary: {
+        beforeTestCaseHookDefinitions: hooksOfType('BEFORE_TEST_CASE'),
+        afterTestCaseHookDefinitions: hooksOfType('AFTER_TEST_CASE'),
+        // Reported from the messages instead (#runHookFailed): their code is not here to wrap.
+        beforeTestRunHookDefinitions: [],
+        afterTestRunHookDefinitions: [],
+      },
+      parsedArgvOptions: { labels: LABELS, writer: new ResultsWriter(this.#dir, this.#written) },
+      log: () => {},
+      cleanup: async () => {},
+    });
+    for (const envelope of this.#early.splice(0)) this.#events.emit('envelope', envelope);
+  }
+
+  /** What allure-cucumberjs reports of a run hook that failed, when it wraps the hook itself. */
+  #runHookFailed({ testRunHookStartedId, result }) {
+    const hook = this.#runHooks.get(testRunHookStartedId);
+    const name = RUN_HOOK_NAMES[hook?.type] ?? 'a run hook';
+    const error = new Error(result.exception?.message ?? result.message ?? result.status);
+    error.stack = result.exception?.stackTrace ?? result.message ?? error.message;
+    this.#formatter.emitTestRunHookGlobalError(name, error);
+  }
+
+  /** Every message has been handed over: what is left is written (a run that never started writes nothing). */
+  async end() {
+    await this.#formatter?.finished();
+  }
+}
