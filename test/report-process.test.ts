@@ -4,7 +4,7 @@
  * own copy when the child cannot.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { describe, test } from 'node:test';
@@ -223,6 +223,19 @@ describe("the report child's Allure results", () => {
     for (const e of withHooks()) results.update(e);
     await results.end();
     assertAllureResults(await allureFiles(dir), `pid-${process.pid}-worker-main`);
+  });
+
+  test('that cannot be written are refused once all are handed over, naming the first', async () => {
+    const dir = join(await scratch(), 'allure-results');
+    const results = new AllureResults(dir);
+    const envelopes = withHooks();
+    const started = envelopes.findIndex((e) => e.testRunStarted) + 1;
+    for (const e of envelopes.slice(0, started)) results.update(e);
+    // The folder is gone, a file in its place, before the scenario's results are written.
+    await rm(dir, { recursive: true });
+    await writeFile(dir, '');
+    for (const e of envelopes.slice(started)) results.update(e);
+    await assert.rejects(results.end(), /could not write the Allure results: ENOTDIR.*allure-results/);
   });
 
   test('rebuilt by the harness replace what the child left', async () => {

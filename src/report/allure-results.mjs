@@ -5,11 +5,13 @@
 //
 // What the formatter would have taken from Cucumber's support code library, the messages say: the
 // hooks' names, and the run hooks (BeforeAll, AfterAll) that failed, which it reports as global
-// errors. Each file is written synchronously, whole, under the name Allure reads, without the fsync
-// allure-js-commons' own writer makes (these files are read back by the same run's Allure report
-// and hashed into its manifest moments later, from the page cache).
+// errors. Each file is written whole under the name Allure reads, in the background (the child
+// goes on reading messages meanwhile), and without the fsync allure-js-commons' own writer makes:
+// these files are read by the same run's Allure report and hashed into its manifest moments
+// later, from the page cache.
 import { EventEmitter } from 'node:events';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import AllureCucumberReporter from 'allure-cucumberjs/reporter';
 import { stringifyEnvInfo } from 'allure-js-commons/sdk/reporter';
@@ -20,10 +22,16 @@ export const LABELS = [
   { pattern: [/@seat:(.*)/], name: 'seat' },
 ];
 
-/** allure-js-commons' Writer, writing into `dir` and telling `written(name)` of each file once whole. */
+/**
+ * allure-js-commons' Writer, writing into `dir` and telling `written(name, content)` of each file
+ * once written whole; `flushed()` resolves once every one is, or rejects naming the first that
+ * could not be.
+ */
 class ResultsWriter {
   #dir;
   #written;
+  #pending = new Set();
+  #failure;
 
   constructor(dir, written) {
     this.#dir = dir;
@@ -31,9 +39,27 @@ class ResultsWriter {
     mkdirSync(dir, { recursive: true });
   }
 
+  #track(name, write) {
+    const done = write
+      .then((content) => this.#written(name, content))
+      .catch((error) => {
+        this.#failure ??= error;
+      })
+      .finally(() => this.#pending.delete(done));
+    this.#pending.add(done);
+  }
+
   #write(name, data) {
-    writeFileSync(join(this.#dir, name), data);
-    this.#written(name);
+    const content = typeof data === 'string' ? Buffer.from(data) : data;
+    this.#track(
+      name,
+      writeFile(join(this.#dir, name), content).then(() => content),
+    );
+  }
+
+  async flushed() {
+    await Promise.all(this.#pending);
+    if (this.#failure) throw new Error(`could not write the Allure results: ${this.#failure.message}`);
   }
 
   writeResult(result) {
@@ -49,8 +75,11 @@ class ResultsWriter {
   }
 
   writeAttachmentFromPath(name, from) {
-    copyFileSync(from, join(this.#dir, name));
-    this.#written(name);
+    const to = join(this.#dir, name);
+    this.#track(
+      name,
+      copyFile(from, to).then(() => readFile(to)),
+    );
   }
 
   writeEnvironmentInfo(info) {
@@ -74,13 +103,14 @@ export class AllureResults {
   #events = new EventEmitter();
   /** Made once the run starts: by then the messages have named every hook. */
   #formatter;
+  #writer;
   /** The messages before then, handed to it once made. */
   #early = [];
   #hooks = new Map();
   /** Run hooks started, by the id of their start: the hook. */
   #runHooks = new Map();
 
-  /** `written(name)`: told of each file of `dir` once it is written whole. */
+  /** `written(name, content)`: told of each file of `dir` once it is written whole. */
   constructor(dir, written = () => {}) {
     this.#dir = dir;
     this.#written = written;
@@ -103,6 +133,7 @@ export class AllureResults {
   }
 
   #start() {
+    this.#writer = new ResultsWriter(this.#dir, this.#written);
     const hooksOfType = (type) =>
       [...this.#hooks.values()].filter((h) => h.type === type).map((h) => ({ id: h.id, name: h.name }));
     this.#formatter = new AllureCucumberReporter({
@@ -114,7 +145,7 @@ export class AllureResults {
         beforeTestRunHookDefinitions: [],
         afterTestRunHookDefinitions: [],
       },
-      parsedArgvOptions: { labels: LABELS, writer: new ResultsWriter(this.#dir, this.#written) },
+      parsedArgvOptions: { labels: LABELS, writer: this.#writer },
       log: () => {},
       cleanup: async () => {},
     });
@@ -130,8 +161,12 @@ export class AllureResults {
     this.#formatter.emitTestRunHookGlobalError(name, error);
   }
 
-  /** Every message has been handed over: what is left is written (a run that never started writes nothing). */
+  /**
+   * Every message has been handed over: resolves once what is left is written (a run that never
+   * started writes nothing); rejects naming the first file that could not be.
+   */
   async end() {
     await this.#formatter?.finished();
+    await this.#writer?.flushed();
   }
 }

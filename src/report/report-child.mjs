@@ -7,7 +7,8 @@
 //   --allure CONFIG RESULTS OUTPUT: the Allure report of RESULTS into OUTPUT, as `allure generate
 //     RESULTS --output OUTPUT --config CONFIG` does. Loading Allure and preparing the report is most
 //     of that time, so it is done while the scenarios run, and so is reading each result this child
-//     writes. Once asked ('generate'), the child reads the files it did not write and writes the report.
+//     writes (from memory). Once asked ('generate'), the child reads the files it did not write and
+//     writes the report.
 // It exits 0 once every task is done; 1, saying why, if the Allure report could not be written.
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -35,7 +36,9 @@ const done = (task) => {
 };
 
 function allureTask([config, results, output]) {
+  let BufferResultFile;
   const prepared = (async () => {
+    ({ BufferResultFile } = await import('@allurereport/reader-api'));
     const { AllureReport, readConfig } = await import('@allurereport/core');
     const report = new AllureReport(await readConfig(process.cwd(), config, { output }));
     await report.restoreState([]);
@@ -45,14 +48,19 @@ function allureTask([config, results, output]) {
   // Reported once asked for (or never, when it is not).
   prepared.catch(() => {});
 
-  /** The files read so far (or being read), each once, one after the other. */
+  /**
+   * The files read so far (or being read), each once, one after the other: from `content` when
+   * this child wrote it (read back from the disk, Allure would only have it again), else from the
+   * folder.
+   */
   const read = new Set();
   let reading = prepared;
-  const readResult = (name) => {
+  const readResult = (name, content) => {
     if (read.has(name)) return;
     read.add(name);
     reading = reading.then(async (report) => {
-      await report.readFile(join(results, name));
+      if (content) await report.readResult(new BufferResultFile(content, name));
+      else await report.readFile(join(results, name));
       return report;
     });
   };
