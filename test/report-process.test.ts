@@ -4,6 +4,7 @@
  * own copy when the child cannot.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -236,6 +237,23 @@ describe("the report child's Allure results", () => {
     await writeFile(dir, '');
     for (const e of envelopes.slice(started)) results.update(e);
     await assert.rejects(results.end(), /could not write the Allure results: ENOTDIR.*allure-results/);
+  });
+
+  test('leave the whole of Cucumber to whoever loads it next in the process (the formatter loads with a part of it)', () => {
+    const module = new URL('../src/report/allure-results.mjs', import.meta.url).href;
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { createRequire } from 'node:module';
+        await import(${JSON.stringify(module)});
+        const cucumber = createRequire(${JSON.stringify(module)})('@cucumber/cucumber');
+        process.stdout.write([typeof cucumber.Given, typeof cucumber.Formatter].join(' '));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(out, 'function function');
   });
 
   test('rebuilt by the harness replace what the child left', async () => {
