@@ -7,9 +7,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import type { Envelope } from '@cucumber/messages';
 import { XMLValidator } from 'fast-xml-parser';
 import { Journal } from '../src/journal.ts';
-import { ExchangeWriter } from '../src/report/exchanges.ts';
+import { EvidenceFiles } from '../src/report/evidence-files.mjs';
+import { BUNDLE_NAMES } from '../src/report/exchanges.ts';
 import { describeNonPassing, offendingMessages } from '../src/report/findings.ts';
 import { sequenceDiagram } from '../src/report/sequence.ts';
 import { parseTrace, traceNdjson } from '../src/report/trace.ts';
@@ -205,18 +207,38 @@ describe('the findings text of a scenario', () => {
 });
 
 describe('the evidence files of a run under way', () => {
-  test('are written under their bundle names, in the order attached, once flushed; other attachments are not', async () => {
+  /** An attachment of the scenario `started`, as Cucumber's messages carry it. */
+  const attached = (started: string, fileName: string, body: string | Buffer): Envelope =>
+    ({
+      attachment: {
+        testCaseStartedId: started,
+        fileName,
+        mediaType: 'text/plain',
+        ...(typeof body === 'string'
+          ? { body, contentEncoding: 'IDENTITY' }
+          : { body: body.toString('base64'), contentEncoding: 'BASE64' }),
+      },
+    }) as Envelope;
+  const folder = (started: string, at: string) => ({ evidence: { testCaseStartedId: started, folder: at } });
+
+  test('are written under their bundle names, in the order attached, into their scenario folder; other attachments are not', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'screencap-exchanges-'));
     try {
-      const writer = new ExchangeWriter(dir);
-      writer.write('exchanges/f/a', 'message-trace.ndjson', 'first\n');
-      writer.write('exchanges/f/a', 'sequence-diagram.svg', Buffer.from('<svg/>'));
-      writer.write('exchanges/f/a', 'message-trace.ndjson', 'second\n');
-      writer.write('exchanges/f/a', 'rule-outcomes.json', '[]');
-      writer.write('exchanges/f/b', 'rule-findings.txt', 'found');
-      await writer.flushed();
+      const files = new EvidenceFiles(dir, BUNDLE_NAMES);
+      files.update(folder('a', 'exchanges/f/a'));
+      files.update(folder('b', 'exchanges/f/b'));
+      files.update(attached('a', 'message-trace.ndjson', 'first\n'));
+      files.update(attached('a', 'sequence-diagram.svg', Buffer.from('<svg/>')));
+      files.update(attached('a', 'message-trace.ndjson', 'second\n'));
+      files.update(attached('a', 'rule-outcomes.json', '[]'));
+      files.update(attached('b', 'rule-findings.txt', 'found'));
+      // A scenario whose folder was never said (it was not the run's) has none.
+      files.update(attached('c', 'rule-findings.txt', 'lost'));
+      await files.end();
+      assert.deepEqual(await readdir(join(dir, 'exchanges/f')), ['a', 'b']);
       assert.deepEqual(await readdir(join(dir, 'exchanges/f/a')), ['sequence.svg', 'trace.ndjson']);
       assert.equal(await readFile(join(dir, 'exchanges/f/a/trace.ndjson'), 'utf8'), 'second\n');
+      assert.equal(await readFile(join(dir, 'exchanges/f/a/sequence.svg'), 'utf8'), '<svg/>');
       assert.equal(await readFile(join(dir, 'exchanges/f/b/findings.txt'), 'utf8'), 'found');
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -227,9 +249,10 @@ describe('the evidence files of a run under way', () => {
     const dir = await mkdtemp(join(tmpdir(), 'screencap-exchanges-'));
     try {
       await writeFile(join(dir, 'exchanges'), 'a file where the folder would be');
-      const writer = new ExchangeWriter(dir);
-      writer.write('exchanges/f/a', 'message-trace.ndjson', 'x');
-      await assert.rejects(writer.flushed(), /could not write the scenarios' evidence: .*exchanges/);
+      const files = new EvidenceFiles(dir, BUNDLE_NAMES);
+      files.update(folder('a', 'exchanges/f/a'));
+      files.update(attached('a', 'message-trace.ndjson', 'x'));
+      await assert.rejects(files.end(), /could not write the scenarios' evidence: .*exchanges/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -12,7 +12,7 @@ import type { HarnessConfig } from '../config/schema.ts';
 import { generateAllureReport } from '../report/allure.ts';
 import { Batch } from '../report/batch.ts';
 import { configurationSnapshot, evidenceSources } from '../report/configuration.ts';
-import { ExchangeWriter } from '../report/exchanges.ts';
+import { BUNDLE_NAMES } from '../report/exchanges.ts';
 import { HARNESS_ROOT, type SutIdentity } from '../report/metadata.ts';
 import { ReportProcess } from '../report/report-process.ts';
 import type { RunDir } from '../report/run-dir.ts';
@@ -55,25 +55,23 @@ export interface ReportOptions {
 
 export class ReportedRun {
   private readonly collector = new ScenarioCollector();
-  /** Kept to rebuild Cucumber's HTML and JUnit reports should the report child not write them. */
+  /** Kept to rebuild what the report child makes of them (reports, results, evidence) should it not. */
   private readonly envelopes: Envelope[] = [];
   private lastMessageAt = Date.now();
   /** messages.ndjson: each message as one JSON line, as Cucumber's `message` format writes it. */
   private readonly messages: WriteStream;
   /**
-   * Started with the run: it writes Cucumber's HTML and JUnit reports from the messages as they
-   * come, and has loaded Allure by the time its report is made.
+   * Started with the run: it writes Cucumber's HTML and JUnit reports, the Allure results and the
+   * evidence files from the messages as they come, and has loaded Allure by the time its report is made.
    */
   private readonly reports: ReportProcess;
   private readonly allureReport: boolean;
-  private readonly evidence: ExchangeWriter;
 
   private constructor(
     private readonly bundle: Bundle,
     private readonly facts: RunFacts,
     options: ReportOptions,
   ) {
-    this.evidence = new ExchangeWriter(bundle.run.dir);
     this.messages = createWriteStream(join(bundle.run.dir, 'messages.ndjson'));
     // Said when the report is written (finished() rejects with it), not thrown meanwhile.
     this.messages.on('error', () => {});
@@ -82,6 +80,7 @@ export class ReportedRun {
     this.reports = ReportProcess.start({
       cucumberDir: bundle.run.dir,
       allureResultsDir: this.allureResults,
+      evidence: { dir: bundle.run.dir, names: BUNDLE_NAMES },
       ...(this.allureReport
         ? { allure: { resultsDir: this.allureResults, outputDir: this.allureReportDir } }
         : {}),
@@ -107,28 +106,30 @@ export class ReportedRun {
       onMessage: (envelope) => {
         this.envelopes.push(envelope);
         this.lastMessageAt = Date.now();
-        this.unwritten.add(`${JSON.stringify(envelope)}\n`);
-        this.keepEvidence(envelope);
+        this.unwritten.add([`${JSON.stringify(envelope)}\n`, true]);
+        // Where its evidence goes (the collector has just given it its folder), before its attachments.
+        const started = envelope.testCaseStarted?.id;
+        const folder = started && this.collector.evidenceFolder(started);
+        if (started && folder) this.unwritten.add([ReportProcess.evidenceFolder(started, folder), false]);
       },
     };
   }
 
-  /** Messages not yet written (to messages.ndjson and the report child): written together, in batches. */
-  private readonly unwritten = new Batch<string>((lines) => {
-    const chunk = lines.join('');
+  /**
+   * Lines not yet written, written together in batches: to the report child, and to
+   * messages.ndjson those that are Cucumber's messages (`true`).
+   */
+  private readonly unwritten = new Batch<[string, boolean]>((lines) => {
     // A run stopped midway may still say something after its report was begun: not in it.
-    if (this.messages.writable) this.messages.write(chunk);
-    this.reports.message(chunk);
+    if (this.messages.writable)
+      this.messages.write(
+        lines
+          .filter(([, message]) => message)
+          .map(([line]) => line)
+          .join(''),
+      );
+    this.reports.message(lines.map(([line]) => line).join(''));
   });
-
-  /** A scenario's diagram, trace and findings, into its exchanges/ folder as they are attached. */
-  private keepEvidence(envelope: Envelope): void {
-    const a = envelope.attachment;
-    const folder = a?.fileName && this.collector.evidenceFolder(a.testCaseStartedId ?? '');
-    if (!a?.fileName || !folder) return;
-    const body = a.contentEncoding === 'BASE64' ? Buffer.from(a.body, 'base64') : a.body;
-    this.evidence.write(folder, a.fileName, body);
-  }
 
   /** The result so far of a run that stopped before Cucumber finished (`why`: in words). */
   private finished: Promise<WrittenReport> | undefined;
@@ -168,8 +169,8 @@ export class ReportedRun {
   private lastResult: SuiteResult | undefined;
 
   private async write(result: SuiteResult): Promise<WrittenReport> {
-    // What the certificate links to and the manifest hashes is on disk first: the messages, what
-    // the report child makes of them (Cucumber's reports, the Allure results) and the evidence.
+    // What the certificate links to and the manifest hashes is on disk first: the messages and what
+    // the report child makes of them (Cucumber's reports, the Allure results, the evidence).
     this.unwritten.flush();
     const messageReports = this.messageReports();
     this.messages.end();
@@ -183,7 +184,6 @@ export class ReportedRun {
       );
     await finished(this.messages);
     const problems = await messageReports;
-    await this.evidence.flushed();
     const { config, signer, ...facts } = this.facts;
     return this.bundle.write({
       result,
@@ -208,9 +208,9 @@ export class ReportedRun {
   }
 
   /**
-   * Cucumber's HTML and JUnit reports and the Allure results, closed by the report child once it
-   * has every message (a run that never finished ends as failed); rebuilt from the messages kept
-   * here if it could not. Returns what went wrong.
+   * Cucumber's HTML and JUnit reports, the Allure results and the evidence files, closed by the
+   * report child once it has every message (a run that never finished ends as failed); rebuilt
+   * from the messages kept here if it could not. Returns what went wrong.
    */
   private async messageReports(): Promise<string[]> {
     try {
@@ -220,12 +220,13 @@ export class ReportedRun {
       // It makes no report of results it may have half written: the Allure report is made by another.
       this.reports.dispose();
       // (Loaded only then: the formatters are the child's to load.)
-      const { rebuildAllureResults, rebuildCucumberReports } = await import('../report/partial.ts');
+      const partial = await import('../report/partial.ts');
       const envelopes = [...this.envelopes];
-      await rebuildCucumberReports(this.run.dir, envelopes);
-      await rebuildAllureResults(this.allureResults, envelopes);
+      await partial.rebuildCucumberReports(this.run.dir, envelopes);
+      await partial.rebuildAllureResults(this.allureResults, envelopes);
+      partial.rebuildEvidence(this.run.dir, envelopes, (id) => this.collector.evidenceFolder(id));
       return [
-        `the report child did not write Cucumber's reports and the Allure results (${(error as Error).message}): rebuilt from the run's messages`,
+        `the report child did not write Cucumber's reports, the Allure results and the evidence (${(error as Error).message}): rebuilt from the run's messages`,
       ];
     }
   }

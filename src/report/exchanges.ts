@@ -4,12 +4,14 @@
  * each one. A live run, verify-log and load write them through here alike.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const EXCHANGES_DIR = 'exchanges';
 
-/** The name of each evidence file in the bundle, by the name it is attached under in the reports. */
+/**
+ * The name of each evidence file in the bundle, by the name it is attached under in the reports
+ * (a live run's are written by its report child: evidence-files.mjs).
+ */
 export const BUNDLE_NAMES: Readonly<Record<string, string>> = {
   'sequence-diagram.svg': 'sequence.svg',
   'message-trace.ndjson': 'trace.ndjson',
@@ -78,38 +80,5 @@ export function writeExchangeFile(
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     mkdirSync(path.dir, { recursive: true });
     writeFileSync(path.file, body);
-  }
-}
-
-/**
- * writeExchangeFile for a run under way: the files are written in the background, in order within
- * each scenario's folder (made once), so the scenarios never wait for the disk; `flushed()` resolves
- * once every one is written.
- */
-export class ExchangeWriter {
-  /** Per folder, its last write: the next one in that folder follows it. */
-  private readonly folders = new Map<string, Promise<void>>();
-  private failure: Error | undefined;
-
-  constructor(private readonly bundleDir: string) {}
-
-  write(folder: string, fileName: string, body: string | Buffer): void {
-    const path = evidencePath(this.bundleDir, folder, fileName);
-    if (!path) return;
-    const before = this.folders.get(path.dir) ?? mkdir(path.dir, { recursive: true }).then(() => {});
-    this.folders.set(
-      path.dir,
-      before
-        .then(() => writeFile(path.file, body))
-        .catch((e: Error) => {
-          this.failure ??= e;
-        }),
-    );
-  }
-
-  /** Resolves once every file asked for so far is written; rejects naming the first that could not be. */
-  async flushed(): Promise<void> {
-    await Promise.all(this.folders.values());
-    if (this.failure) throw new Error(`could not write the scenarios' evidence: ${this.failure.message}`);
   }
 }

@@ -1,9 +1,12 @@
 // The run's report child, started with the run (report-process.ts), so that making reports takes
 // the harness's other core rather than the scenarios' time. Its tasks, from argv:
-//   --cucumber DIR and --allure-results DIR: from the run's messages, one JSON line each on stdin,
-//     as they come, Cucumber's HTML and JUnit reports into DIR (cucumber-reports.mjs) and the
-//     Allure results into theirs (allure-results.mjs); once the harness says the messages are
-//     complete ('end-messages'), these are closed and the child answers { messageReports: null | why }.
+//   --cucumber DIR, --allure-results DIR and --evidence DIR NAMES: from the run's messages, one
+//     JSON line each on stdin, as they come, Cucumber's HTML and JUnit reports into DIR
+//     (cucumber-reports.mjs), the Allure results into theirs (allure-results.mjs), and the
+//     scenarios' evidence files into the bundle DIR (evidence-files.mjs: NAMES, JSON, says which
+//     attachments, and where each scenario's go is said on stdin among the messages); once the
+//     harness says the messages are complete ('end-messages'), these are closed and the child
+//     answers { messageReports: null | why }.
 //   --allure CONFIG RESULTS OUTPUT: the Allure report of RESULTS into OUTPUT, as `allure generate
 //     RESULTS --output OUTPUT --config CONFIG` does. Loading Allure and preparing the report is most
 //     of that time, so it is done while the scenarios run, and so is reading each result this child
@@ -21,8 +24,9 @@ const option = (name, count) => {
 };
 const cucumberDir = option('--cucumber', 1)?.[0];
 const resultsDir = option('--allure-results', 1)?.[0];
+const evidenceArgs = option('--evidence', 2);
 const allureArgs = option('--allure', 3);
-const fromMessages = cucumberDir !== undefined || resultsDir !== undefined;
+const fromMessages = cucumberDir !== undefined || resultsDir !== undefined || evidenceArgs !== undefined;
 const pending = new Set([...(fromMessages ? ['messages'] : []), ...(allureArgs ? ['allure'] : [])]);
 
 const fail = (error) => {
@@ -86,9 +90,11 @@ function allureTask([config, results, output]) {
 
 /**
  * Each message is written into the reports as it comes; once stdin has ended, they are closed.
- * Loaded meanwhile: Cucumber's formatters, and allure-cucumberjs (which loads Cucumber).
+ * Loaded meanwhile: Cucumber's formatters and allure-cucumberjs's.
  */
 function messagesTask(allure) {
+  /** Where the evidence goes is said to it alone: the reports take only Cucumber's messages. */
+  let evidence;
   const consumers = (async () => {
     const list = [];
     if (cucumberDir) {
@@ -100,6 +106,11 @@ function messagesTask(allure) {
       const written = allure?.reads(resultsDir) ? allure.readResult : undefined;
       list.push(new AllureResults(resultsDir, written));
     }
+    if (evidenceArgs) {
+      const { EvidenceFiles } = await import('./evidence-files.mjs');
+      evidence = new EvidenceFiles(evidenceArgs[0], JSON.parse(evidenceArgs[1]));
+      list.push(evidence);
+    }
     return list;
   })();
   let failure;
@@ -109,8 +120,9 @@ function messagesTask(allure) {
     handled = handled.then((list) => {
       if (failure) return list;
       try {
-        const envelope = JSON.parse(line);
-        for (const c of list) c.update(envelope);
+        const message = JSON.parse(line);
+        if (message.evidence) evidence?.update(message);
+        else for (const c of list) c.update(message);
       } catch (error) {
         failure = error;
       }

@@ -20,6 +20,11 @@ export interface ReportTasks {
   cucumberDir?: string;
   /** The Allure results into this folder, from the messages it is handed. */
   allureResultsDir?: string;
+  /**
+   * The scenarios' evidence files into the bundle `dir`, from the attachments `names` names (their
+   * file names in the reports -> in the bundle), where it is told each scenario's go (evidence()).
+   */
+  evidence?: { dir: string; names: Readonly<Record<string, string>> };
   /** The Allure report of `resultsDir` into `outputDir`. */
   allure?: { resultsDir: string; outputDir: string };
 }
@@ -62,10 +67,13 @@ export class ReportProcess {
     // With the parent gone (killed while writing its report), the child must not go on writing into the folder.
     const watchdog = join(HARNESS_ROOT, 'src', 'report', 'exit-with-parent.mjs');
     const child = join(HARNESS_ROOT, 'src', 'report', 'report-child.mjs');
-    const fromMessages = tasks.cucumberDir !== undefined || tasks.allureResultsDir !== undefined;
+    const fromMessages = [tasks.cucumberDir, tasks.allureResultsDir, tasks.evidence].some(
+      (t) => t !== undefined,
+    );
     const args = [
       ...(tasks.cucumberDir ? ['--cucumber', tasks.cucumberDir] : []),
       ...(tasks.allureResultsDir ? ['--allure-results', tasks.allureResultsDir] : []),
+      ...(tasks.evidence ? ['--evidence', tasks.evidence.dir, JSON.stringify(tasks.evidence.names)] : []),
       ...(tasks.allure
         ? ['--allure', join(HARNESS_ROOT, 'allurerc.mjs'), tasks.allure.resultsDir, tasks.allure.outputDir]
         : []),
@@ -108,9 +116,14 @@ export class ReportProcess {
     }
   }
 
-  /** Hands it Cucumber messages (JSON, one line each, newlines included). */
-  message(line: string): void {
-    if (this.child.stdin?.writable) this.child.stdin.write(line);
+  /** Hands it Cucumber messages (JSON, one line each, newlines included), and evidenceFolder() lines among them. */
+  message(lines: string): void {
+    if (this.child.stdin?.writable) this.child.stdin.write(lines);
+  }
+
+  /** The line that tells it where a scenario's evidence goes: handed among the messages, before its attachments. */
+  static evidenceFolder(testCaseStartedId: string, folder: string): string {
+    return `${JSON.stringify({ evidence: { testCaseStartedId, folder } })}\n`;
   }
 
   /**
