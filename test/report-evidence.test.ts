@@ -3,7 +3,7 @@
  * findings text, with the offending message highlighted in each.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -13,6 +13,7 @@ import { Journal } from '../src/journal.ts';
 import { EvidenceFiles } from '../src/report/evidence-files.mjs';
 import { BUNDLE_NAMES } from '../src/report/exchanges.ts';
 import { describeNonPassing, offendingMessages } from '../src/report/findings.ts';
+import { rebuildEvidence } from '../src/report/partial.ts';
 import { sequenceDiagram } from '../src/report/sequence.ts';
 import { parseTrace, traceNdjson } from '../src/report/trace.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
@@ -238,6 +239,33 @@ describe('the evidence files of a run under way', () => {
       assert.deepEqual(await readdir(join(dir, 'exchanges/f')), ['a', 'b']);
       assert.deepEqual(await readdir(join(dir, 'exchanges/f/a')), ['sequence.svg', 'trace.ndjson']);
       assert.equal(await readFile(join(dir, 'exchanges/f/a/trace.ndjson'), 'utf8'), 'second\n');
+      assert.equal(await readFile(join(dir, 'exchanges/f/a/sequence.svg'), 'utf8'), '<svg/>');
+      assert.equal(await readFile(join(dir, 'exchanges/f/b/findings.txt'), 'utf8'), 'found');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('rebuilt by the harness from its kept messages are the same files, over what the child left', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'screencap-exchanges-'));
+    try {
+      await mkdir(join(dir, 'exchanges/f/a'), { recursive: true });
+      await writeFile(join(dir, 'exchanges/f/a/trace.ndjson'), 'half');
+      const folders: Record<string, string> = { a: 'exchanges/f/a', b: 'exchanges/f/b' };
+      rebuildEvidence(
+        dir,
+        [
+          attached('a', 'message-trace.ndjson', 'whole\n'),
+          attached('a', 'sequence-diagram.svg', Buffer.from('<svg/>')),
+          attached('a', 'rule-outcomes.json', '[]'),
+          attached('b', 'rule-findings.txt', 'found'),
+          attached('c', 'rule-findings.txt', 'lost'),
+        ],
+        (id) => folders[id],
+      );
+      assert.deepEqual(await readdir(join(dir, 'exchanges/f')), ['a', 'b']);
+      assert.deepEqual(await readdir(join(dir, 'exchanges/f/a')), ['sequence.svg', 'trace.ndjson']);
+      assert.equal(await readFile(join(dir, 'exchanges/f/a/trace.ndjson'), 'utf8'), 'whole\n');
       assert.equal(await readFile(join(dir, 'exchanges/f/a/sequence.svg'), 'utf8'), '<svg/>');
       assert.equal(await readFile(join(dir, 'exchanges/f/b/findings.txt'), 'utf8'), 'found');
     } finally {
