@@ -1,8 +1,8 @@
 /**
  * A conformance run that leaves its reports in `reports/<run-id>/`: what is written as it goes
- * (Cucumber's messages; its HTML and JUnit reports, by the report child from those messages; the
- * Allure results), then the certificate, the Allure HTML and the manifest. A run that stops early
- * (SIGINT, a crash) still gets a report of what ran, incomplete.
+ * (Cucumber's messages; by the report child, from those messages, Cucumber's HTML and JUnit
+ * reports, the Allure results and the evidence files), then the certificate, the Allure HTML and
+ * the manifest. A run that stops early (SIGINT, a crash) still gets a report of what ran, incomplete.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { cp, mkdir, stat, writeFile } from 'node:fs/promises';

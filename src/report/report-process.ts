@@ -1,8 +1,8 @@
 /**
  * The run's report child (report-child.mjs), started with the run so that its reports are made on
  * another core while the scenarios run: from the run's messages as they come, Cucumber's HTML and
- * JUnit reports and the Allure results; and the Allure report, with Allure loaded and each result
- * read as it is written. Until asked for a report, it keeps nobody waiting: a harness that ends
+ * JUnit reports, the Allure results and the evidence files; and the Allure report, with Allure
+ * loaded and each result read as it is written. Until asked for a report, it keeps nobody waiting: a harness that ends
  * without one just ends.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
