@@ -60,6 +60,24 @@ describe('the Allure report started ahead', () => {
     );
   });
 
+  test('a child whose results from the messages are not whole makes no report of them', async () => {
+    const dir = await scratch();
+    const [results, report] = [join(dir, 'allure-results'), join(dir, 'allure-report')];
+    const child = ReportProcess.start({
+      // Cucumber's reports cannot be written: what the child makes of the messages is not whole.
+      cucumberDir: join(dir, 'no-such-folder'),
+      allureResultsDir: results,
+      allure: { resultsDir: results, outputDir: report },
+    });
+    for (const e of oneScenario('PASSED')) child.message(`${JSON.stringify(e)}\n`);
+    await assert.rejects(child.messageReports(30_000), /no-such-folder/);
+    await assert.rejects(
+      generateAllureReport(results, report, child),
+      /allure generate failed: .*no-such-folder/,
+    );
+    await assert.rejects(readFile(join(report, 'index.html')), { code: 'ENOENT' });
+  });
+
   test('one that has ended before it was asked is started again', async () => {
     const [results, report] = await unwritable();
     const ended = ReportProcess.start({ allure: { resultsDir: results, outputDir: report } });

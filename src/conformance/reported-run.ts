@@ -174,10 +174,17 @@ export class ReportedRun {
     this.unwritten.flush();
     const messageReports = this.messageReports();
     this.messages.end();
-    // The Allure report, the longest of what is left, is made from the results once they are
-    // complete, while the rest is written and hashed.
-    const allure = messageReports
-      .then(() => this.makeAllureReport())
+    // The Allure report, the longest of what is left, is asked for now, while the rest is written
+    // and hashed: the child makes it once the results it writes are complete. Should the child have
+    // failed (it makes no report of results it did not finish), another makes it once they are
+    // rebuilt here: never one reading them while they are.
+    const allure = (
+      this.reports.waiting ? this.makeAllureReport() : Promise.reject(new Error('the report child ended'))
+    )
+      .catch(async () => {
+        await messageReports;
+        await this.makeAllureReport();
+      })
       .then(
         () => [],
         (e: Error) => [e.message],
