@@ -357,7 +357,9 @@ function threeBytes(bytes: Uint8Array, at: number): number {
 
 const WEEKDAY_CODES = new Set([...WEEKDAYS].map((d) => threeBytes(Buffer.from(d, 'latin1'), 0)));
 
-const MARKERS = [' Trc 0454', ' Std 0', '[BSYNC] Trace:'].map((m) => Buffer.from(m, 'latin1'));
+const [TRC_MARKER, STD_MARKER, BSYNC_MARKER] = [' Trc 0454', ' Std 0', '[BSYNC] Trace:'].map((m) =>
+  Buffer.from(m, 'latin1'),
+) as [Buffer, Buffer, Buffer];
 
 /** Where a marker may stand: after the longest timestamp (27 characters) and some. */
 const MARKER_WITHIN = 64;
@@ -367,15 +369,21 @@ export function markerAt(bytes: Uint8Array, start: number, end: number): number 
   const last = Math.min(end, start + MARKER_WITHIN);
   for (let i = start; i < last; i++) {
     const b = bytes[i];
-    if (b !== 32 && b !== 91 /* [ */) continue;
-    for (const marker of MARKERS) {
-      if (marker[0] !== b || i + marker.length > end) continue;
-      let j = 1;
-      while (j < marker.length && bytes[i + j] === marker[j]) j++;
-      if (j === marker.length) return i;
-    }
+    // Each marker starts with ` T`, ` S` or `[B`: most spaces and brackets are passed at the next byte.
+    let marker: Buffer | undefined;
+    if (b === 32) {
+      const next = bytes[i + 1];
+      marker = next === 84 /* T */ ? TRC_MARKER : next === 83 /* S */ ? STD_MARKER : undefined;
+    } else if (b === 91 /* [ */ && bytes[i + 1] === 66 /* B */) marker = BSYNC_MARKER;
+    if (marker && i + marker.length <= end && markerIsAt(bytes, i, marker)) return i;
   }
   return -1;
+}
+
+/** Whether `marker` stands at `at` (its first two bytes known to). */
+function markerIsAt(bytes: Uint8Array, at: number, marker: Buffer): boolean {
+  for (let j = 2; j < marker.length; j++) if (bytes[at + j] !== marker[j]) return false;
+  return true;
 }
 
 function hasMarker(bytes: Uint8Array, start: number, end: number): boolean {
