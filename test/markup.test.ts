@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { escapeXml } from '../src/markup.ts';
+import { escapeXml, escapeXmlText } from '../src/markup.ts';
 
 test('escapeXml escapes the five characters markup reads, each once, and leaves other text as it is', () => {
   assert.equal(
@@ -11,4 +11,13 @@ test('escapeXml escapes the five characters markup reads, each once, and leaves 
   assert.equal(escapeXml('plain text, é ✓'), 'plain text, é ✓');
   assert.equal(escapeXml(42), '42');
   assert.equal(escapeXml(undefined), '');
+});
+
+test('escapeXmlText escapes what character data needs (&, <, >), each once, and leaves quotes as they are', () => {
+  assert.equal(
+    escapeXmlText(`<a href="x">Tom & Jerry's</a>`),
+    `&lt;a href="x"&gt;Tom &amp; Jerry's&lt;/a&gt;`,
+  );
+  assert.equal(escapeXmlText('&lt;'), '&amp;lt;');
+  assert.equal(escapeXmlText('{"ConnID":"006b"} é ✓'), '{"ConnID":"006b"} é ✓');
 });

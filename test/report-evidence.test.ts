@@ -9,15 +9,17 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Envelope } from '@cucumber/messages';
 import { XMLValidator } from 'fast-xml-parser';
-import { Journal } from '../src/journal.ts';
+import { Journal, type JournalEntry } from '../src/journal.ts';
 import { EvidenceFiles } from '../src/report/evidence-files.mjs';
 import { BUNDLE_NAMES } from '../src/report/exchanges.ts';
 import { describeNonPassing, offendingMessages } from '../src/report/findings.ts';
+import { MessageJson } from '../src/report/message-json.ts';
 import { rebuildEvidence } from '../src/report/partial.ts';
 import { sequenceDiagram } from '../src/report/sequence.ts';
-import { parseTrace, traceNdjson } from '../src/report/trace.ts';
+import { parseTrace, traceLine, traceNdjson } from '../src/report/trace.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
-import { type Role, toRecords } from '../src/rules/observations.ts';
+import { type Role, toRecords, type WireRecord } from '../src/rules/observations.ts';
+import type { WireMessage } from '../src/tlib/messages.ts';
 
 const CONNID = '006b02a6c5a1e001';
 const indication = (connId?: string) => ({
@@ -91,7 +93,85 @@ function exchange() {
   return { journal, records: toRecords(journal.entries, { parties: roles }), outcomes, offending };
 }
 
+/** Three messages with fixed times: a desktop's request with a ConnID, its reply, a recorder's invalid answer. */
+function fixedRecords(): WireRecord[] {
+  const entry = (seq: number, micros: number, party: string, direction: 'in' | 'out', message: object) => ({
+    seq,
+    time: `2026-01-02T03:04:05.00${seq}000Z`,
+    micros,
+    party,
+    direction,
+    message: message as WireMessage,
+  });
+  const send = indication(CONNID);
+  const ack = { message: 'EventACK', ReferenceID: 3, ThisDN: '7001' };
+  const answer = {
+    message: 'RequestSendEvent',
+    ReferenceID: 9,
+    ThisDN: '7001',
+    Event: { message: 'EventUserEvent', ThisDN: '7001', UserData: [['screen-capture', "<on> & 'off'"]] },
+  };
+  return [
+    {
+      client: 'desktop',
+      role: 'desktop',
+      sent: true,
+      message: send as WireMessage,
+      entry: entry(1, 1000, 'desktop', 'out', send),
+    },
+    {
+      client: 'desktop',
+      role: 'desktop',
+      sent: false,
+      message: ack as WireMessage,
+      entry: entry(2, 2500, 'desktop', 'in', ack),
+    },
+    {
+      client: 'recorder',
+      role: 'recorder',
+      sent: true,
+      message: answer as WireMessage,
+      entry: { ...entry(3, 4000, 'recorder', 'out', answer), problem: 'bad' },
+    },
+  ];
+}
+
+/** What sequenceDiagram draws for fixedRecords, from the first message's row on, written out. */
+const FIXED_ROWS = [
+  `<g class="message" data-seq="1"><title>#1 2026-01-02T03:04:05.001000Z desktop sent
+{"message":"RequestSendEvent","ReferenceID":3,"ThisDN":"7001","Event":{"message":"EventUserEvent","ThisDN":"7001","ConnID":"006b02a6c5a1e001","UserData":[["screen-capture","enabled"]]}}</title>` +
+    '<text x="8" y="119" class="time">#1 +0.0 ms</text>' +
+    '<line x1="230" y1="115" x2="690" y2="115" stroke="#1f2937" stroke-width="1.3" marker-end="url(#head)"/>' +
+    '<text x="460" y="97" text-anchor="middle" class="label">RequestSendEvent ref=3 ThisDN=7001 screen-capture=enabled</text>' +
+    '<text x="460" y="110" text-anchor="middle" class="label">ConnID=006b…e001</text></g>',
+  `<g class="message" data-seq="2"><title>#2 2026-01-02T03:04:05.002000Z desktop received
+{"message":"EventACK","ReferenceID":3,"ThisDN":"7001"}</title>` +
+    '<text x="8" y="145" class="time">#2 +1.5 ms</text>' +
+    '<line x1="690" y1="141" x2="230" y2="141" stroke="#1f2937" stroke-width="1.3" marker-end="url(#head)"/>' +
+    '<text x="460" y="136" text-anchor="middle" class="label">EventACK ref=3 ThisDN=7001</text></g>',
+  `<g class="message offending" data-seq="3"><title>#3 2026-01-02T03:04:05.003000Z recorder sent
+REC-CONNID: Event.ConnID should be "006b02a6c5a1e001", was absent in #3 recorder -&gt; tserver
+{"message":"RequestSendEvent","ReferenceID":9,"ThisDN":"7001","Event":{"message":"EventUserEvent","ThisDN":"7001","UserData":[["screen-capture","&lt;on&gt; &amp; 'off'"]]}}</title>` +
+    '<rect x="0" y="151" width="100%" height="52" fill="#fdecea"/>' +
+    '<text x="8" y="184" class="time">#3 +3.0 ms</text>' +
+    '<line x1="1150" y1="180" x2="690" y2="180" stroke="#c62828" stroke-width="2.5" marker-end="url(#head-red)"/>' +
+    `<text x="920" y="162" text-anchor="middle" class="label bad">RequestSendEvent ref=9 ThisDN=7001 screen-capture=&lt;on&gt; &amp; 'off'</text>` +
+    '<text x="920" y="175" text-anchor="middle" class="label bad">[invalid]</text>' +
+    '<text x="120" y="197" class="finding">✗ REC-CONNID: Event.ConnID should be "006b02a6c5a1e001", was absent</text></g>',
+  '</svg>',
+].join('\n');
+
 describe('the sequence diagram of a scenario', () => {
+  test('draws each message as written out here: its arrow, label, tooltip (the whole message) and findings', () => {
+    const marks = new Map([
+      [3, [`REC-CONNID: Event.ConnID should be "${CONNID}", was absent in #3 recorder -> tserver`]],
+    ]);
+    const svg = sequenceDiagram(fixedRecords(), { marks, tserver: 'SIPServer 8.1' });
+    assert.equal(svg.slice(svg.indexOf('<g class="message"')), FIXED_ROWS);
+    assert.match(svg, /^<svg [^>]*height="243"/, 'as tall as its rows');
+    assert.equal(XMLValidator.validate(svg), true);
+  });
+
   test('is well-formed SVG with a lifeline per party: desktops, then the T-Server, recorders and bystanders', () => {
     const { records, outcomes } = exchange();
     const svg = sequenceDiagram(records, {
@@ -118,11 +198,7 @@ describe('the sequence diagram of a scenario', () => {
     const { records } = exchange();
     const long = { ...records[2], message: { ...records[2]?.message, ApplicationName: 'x'.repeat(90) } };
     const svg = sequenceDiagram([...records, long as (typeof records)[number]]);
-    assert.match(
-      svg,
-      new RegExp(`<title>[^<]*&quot;ConnID&quot;:&quot;${CONNID}&quot;`),
-      'the full ConnID in the tooltip',
-    );
+    assert.match(svg, new RegExp(`<title>[^<]*"ConnID":"${CONNID}"`), 'the full ConnID in the tooltip');
     const xs = [...svg.matchAll(/<line x1="(\d+(?:\.\d+)?)" y1="\d+" x2="\1"/g)].map((m) => Number(m[1]));
     const labels = [
       ...svg.matchAll(
@@ -166,7 +242,7 @@ describe('the sequence diagram of a scenario', () => {
       svg.indexOf('</g>', svg.indexOf('class="message offending"')),
     );
     assert.match(row, /stroke="#c62828"/);
-    assert.match(row, new RegExp(`✗ REC-CONNID: Event.ConnID should be &quot;${CONNID}&quot;, was absent`));
+    assert.match(row, new RegExp(`✗ REC-CONNID: Event.ConnID should be "${CONNID}", was absent`));
     assert.equal(
       sequenceDiagram(records).includes('offending'),
       false,
@@ -191,6 +267,26 @@ describe('the message trace of a scenario', () => {
       lines.filter((l) => l.findings).map((l) => [l.seq, l.findings?.[0]?.split(',')[0]]),
       [[offending.seq, `REC-CONNID: Event.ConnID should be "${CONNID}"`]],
     );
+  });
+  test('writes each entry as JSON.stringify(traceLine) would, whichever optional fields it has', () => {
+    const [request, reply, answer] = fixedRecords().map((r) => r.entry) as [
+      JournalEntry,
+      JournalEntry,
+      JournalEntry,
+    ];
+    const entries: JournalEntry[] = [
+      request,
+      { ...reply, peer: 'client 3 (desktop)', peerApplication: 'AcmeDesktop', peerId: 'client 3' },
+      answer,
+      { ...reply, seq: 4, peer: undefined, problem: 'not "valid" <json>' },
+    ];
+    const marks = new Map([[3, ['REC-CONNID: "x"', 'REC-ANSWER: y']]]);
+    const made = new MessageJson(1);
+    assert.equal(
+      traceNdjson(entries, marks, made.of),
+      entries.map((e) => `${JSON.stringify(traceLine(e, marks.get(e.seq)))}\n`).join(''),
+    );
+    assert.equal(traceNdjson(entries, marks), traceNdjson(entries, marks, made.of), 'the same made again');
   });
 });
 

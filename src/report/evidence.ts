@@ -9,7 +9,8 @@ import type { WireRecord } from '../rules/observations.ts';
 import { redact } from '../secrets.ts';
 import { describeNonPassing, offendingMessages } from './findings.ts';
 import { type ObservationLimits, scenarioObservations } from './observations.ts';
-import { sequenceDiagram } from './sequence.ts';
+import { MessageJson } from './message-json.ts';
+import { MAX_DRAWN, sequenceDiagram } from './sequence.ts';
 import { TRACE_MEDIA_TYPE, traceNdjson } from './trace.ts';
 
 export const TRACE_FILE = 'message-trace.ndjson';
@@ -49,13 +50,17 @@ export function scenarioEvidence(o: ScenarioObservations): EvidenceAttachment[] 
   const findings = describeNonPassing(o.outcomes);
   if (findings)
     attachments.push({ fileName: 'rule-findings.txt', mediaType: 'text/plain', body: redact(findings) });
+  // The diagram draws at most MAX_DRAWN messages: their JSON is made once, for the trace too.
+  const json = new MessageJson(MAX_DRAWN);
   attachments.push(
     {
       fileName: 'sequence-diagram.svg',
       mediaType: 'image/svg+xml',
-      body: Buffer.from(redact(sequenceDiagram(o.records, { marks, ...(tserver ? { tserver } : {}) }))),
+      body: Buffer.from(
+        redact(sequenceDiagram(o.records, { marks, messageJson: json.of, ...(tserver ? { tserver } : {}) })),
+      ),
     },
-    { fileName: TRACE_FILE, mediaType: TRACE_MEDIA_TYPE, body: redact(traceNdjson(o.entries, marks)) },
+    { fileName: TRACE_FILE, mediaType: TRACE_MEDIA_TYPE, body: redact(traceNdjson(o.entries, marks, json.of)) },
   );
   const observed = scenarioObservations(o.records, o.limits);
   if (observed.length)

@@ -2,11 +2,12 @@
  * A scenario's exchange as a sequence diagram, rendered to a self-contained SVG (no script, no
  * external font or image): lifelines for the desktops, the T-Server, the recorders and any other
  * client; one arrow per message between a client and the T-Server, labelled with its name and key
- * fields; the messages failed rules point at drawn in red with what was found.
+ * fields; the messages failed rules point at drawn in red with what was found. Text is escaped as
+ * character data (quotes kept), attribute values fully.
  */
 
 import { SCREEN_CAPTURE_KEY, screenCaptureValue } from '../domain/screencap.ts';
-import { escapeXml } from '../markup.ts';
+import { escapeXml, escapeXmlText } from '../markup.ts';
 import type { Role, WireRecord } from '../rules/observations.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 
@@ -17,6 +18,8 @@ export interface DiagramOptions {
   tserver?: string;
   /** Messages drawn at most (default MAX_DRAWN): the trace holds them all, a picture of more helps no one. */
   maxRows?: number;
+  /** A message's JSON for its tooltip (default JSON.stringify): the trace may share it (MessageJson). */
+  messageJson?: (message: WireMessage) => string;
 }
 
 /** Some 40 times a conformance scenario's messages; a SIP Server log's scenario may hold millions. */
@@ -107,6 +110,8 @@ function lifelines(records: readonly WireRecord[]): Map<string, Lifeline> {
 
 /** Label lines above an arrow, each at most this far below the previous. */
 const LABEL_LINE = 13;
+/** Characters of a label line: what fits in the gap beside the T-Server. */
+const LABEL_WIDTH = Math.floor((SPACING - 24) / CHAR_WIDTH);
 
 export function sequenceDiagram(records: readonly WireRecord[], options: DiagramOptions = {}): string {
   const marks = options.marks ?? new Map<number, readonly string[]>();
@@ -118,49 +123,38 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
   const rows: string[] = [];
   let y = TOP;
   const maxRows = options.maxRows ?? MAX_DRAWN;
+  const json = options.messageJson ?? ((m: WireMessage) => JSON.stringify(m));
+  // Each row is built by concatenation, without arrays to join: a busy log's scenarios draw tens of thousands.
   for (const r of records.length > maxRows ? records.slice(0, maxRows) : records) {
-    const found = marks.get(r.entry.seq);
+    const seq = r.entry.seq;
+    const found = marks.get(seq);
     // The arrow is the message: its own description (`in #29 recorder -> ...`) need not be repeated.
     const findingLines = found
-      ? wrap(
-          found.map((f) => f.split(` in #${r.entry.seq} `)[0]).join(' | '),
-          findingWidth,
-          MAX_FINDING_LINES,
-        )
+      ? wrap(found.map((f) => f.split(` in #${seq} `)[0]).join(' | '), findingWidth, MAX_FINDING_LINES)
       : [];
     const clientX = lines.get(r.client)?.x ?? 0;
-    const [from, to] = r.sent ? [clientX, tserverX] : [tserverX, clientX];
+    const from = r.sent ? clientX : tserverX;
+    const to = r.sent ? tserverX : clientX;
     // The label sits in the gap beside the T-Server, on the client's side: off every lifeline.
     const labelX = tserverX + (clientX < tserverX ? -SPACING / 2 : SPACING / 2);
     const label = `${arrowLabel(r.message)}${r.entry.problem ? ' [invalid]' : ''}`;
-    const labelLines = wrap(label, Math.floor((SPACING - 24) / CHAR_WIDTH), 2);
+    const labelLines = wrap(label, LABEL_WIDTH, 2);
     const extra = (labelLines.length - 1) * LABEL_LINE;
     const height = ROW + extra + findingLines.length * FINDING_LINE;
     const arrowY = y + 18 + extra;
     const ms = ((r.entry.micros - start) / 1000).toFixed(1);
-    const tooltip = [`#${r.entry.seq} ${r.entry.time} ${r.client} ${r.sent ? 'sent' : 'received'}`]
-      .concat(found ?? [])
-      .concat(JSON.stringify(r.message));
-    const colour = found ? RED : '#1f2937';
-    const parts = [
-      `<g class="${found ? 'message offending' : 'message'}" data-seq="${r.entry.seq}">`,
-      `<title>${escapeXml(tooltip.join('\n'))}</title>`,
-    ];
-    if (found) parts.push(`<rect x="0" y="${y + 2}" width="100%" height="${height - 2}" fill="#fdecea"/>`);
-    parts.push(
-      `<text x="8" y="${arrowY + 4}" class="time">#${r.entry.seq} +${ms} ms</text>`,
-      `<line x1="${from}" y1="${arrowY}" x2="${to}" y2="${arrowY}" stroke="${colour}" stroke-width="${found ? 2.5 : 1.3}" marker-end="url(#${found ? 'head-red' : 'head'})"/>`,
-      ...labelLines.map(
-        (line, i) =>
-          `<text x="${labelX}" y="${arrowY - 5 - (labelLines.length - 1 - i) * LABEL_LINE}" text-anchor="middle" class="${found ? 'label bad' : 'label'}">${escapeXml(line)}</text>`,
-      ),
+    // The tooltip: who sent it when, the findings against it, the whole message (escaped line by line).
+    const tooltip = escapeXmlText(
+      `#${seq} ${r.entry.time} ${r.client} ${r.sent ? 'sent' : 'received'}${found ? `\n${found.join('\n')}` : ''}\n${json(r.message)}`,
     );
+    let row = `<g class="${found ? 'message offending' : 'message'}" data-seq="${seq}"><title>${tooltip}</title>`;
+    if (found) row += `<rect x="0" y="${y + 2}" width="100%" height="${height - 2}" fill="#fdecea"/>`;
+    row += `<text x="8" y="${arrowY + 4}" class="time">#${seq} +${ms} ms</text><line x1="${from}" y1="${arrowY}" x2="${to}" y2="${arrowY}" stroke="${found ? RED : '#1f2937'}" stroke-width="${found ? 2.5 : 1.3}" marker-end="url(#${found ? 'head-red' : 'head'})"/>`;
+    for (const [i, line] of labelLines.entries())
+      row += `<text x="${labelX}" y="${arrowY - 5 - (labelLines.length - 1 - i) * LABEL_LINE}" text-anchor="middle" class="${found ? 'label bad' : 'label'}">${escapeXmlText(line)}</text>`;
     for (const [i, line] of findingLines.entries())
-      parts.push(
-        `<text x="${GUTTER}" y="${arrowY + 17 + i * FINDING_LINE}" class="finding">${i === 0 ? '✗ ' : '  '}${escapeXml(line)}</text>`,
-      );
-    parts.push('</g>');
-    rows.push(parts.join(''));
+      row += `<text x="${GUTTER}" y="${arrowY + 17 + i * FINDING_LINE}" class="finding">${i === 0 ? '✗ ' : '  '}${escapeXmlText(line)}</text>`;
+    rows.push(`${row}</g>`);
     y += height;
   }
   if (records.length === 0)
@@ -216,9 +210,9 @@ function lifelineHeads(
         `<g class="lifeline" data-party="${escapeXml(name)}">`,
         `<line x1="${x}" y1="${20 + BOX.height}" x2="${x}" y2="${height - 10}" stroke="#9ca3af" stroke-dasharray="4 4"/>`,
         `<rect x="${x - BOX.width / 2}" y="20" width="${BOX.width}" height="${BOX.height}" rx="6" fill="${column === 'tserver' ? '#e0ecff' : '#f3f4f6'}" stroke="#6b7280"/>`,
-        `<title>${escapeXml(`${title}\n${sub}`)}</title>`,
-        `<text x="${x}" y="37" text-anchor="middle" class="name">${escapeXml(clip(title, 26))}</text>`,
-        `<text x="${x}" y="52" text-anchor="middle" class="sub">${escapeXml(clip(sub, 30))}</text>`,
+        `<title>${escapeXmlText(`${title}\n${sub}`)}</title>`,
+        `<text x="${x}" y="37" text-anchor="middle" class="name">${escapeXmlText(clip(title, 26))}</text>`,
+        `<text x="${x}" y="52" text-anchor="middle" class="sub">${escapeXmlText(clip(sub, 30))}</text>`,
         '</g>',
       ].join('');
     })

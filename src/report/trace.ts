@@ -22,11 +22,29 @@ export function traceLine(entry: JournalEntry, findings?: readonly string[]): Tr
   };
 }
 
+/**
+ * One line of the trace: `JSON.stringify(traceLine(entry, findings))`, put together around the
+ * message's JSON (`json`, which the diagram may have made already) so that it is not made again.
+ */
+function traceJson(entry: JournalEntry, json: string, findings: readonly string[] | undefined): string {
+  const { seq, time, party, direction, peer, peerApplication, problem } = entry;
+  // Undefined fields are left out, as JSON.stringify leaves them out of traceLine's object.
+  const head = JSON.stringify({ seq, time, party, direction, peer, peerApplication });
+  const tail =
+    problem === undefined && !findings?.length
+      ? '}'
+      : `,${JSON.stringify({ problem, ...(findings?.length ? { findings } : {}) }).slice(1)}`;
+  return `${head.length > 2 ? `${head.slice(0, -1)},` : '{'}"message":${json}${tail}`;
+}
+
 export function traceNdjson(
   entries: readonly JournalEntry[],
   marks: ReadonlyMap<number, readonly string[]> = new Map(),
+  messageJson: (message: JournalEntry['message']) => string = (m) => JSON.stringify(m),
 ): string {
-  return entries.map((e) => `${JSON.stringify(traceLine(e, marks.get(e.seq)))}\n`).join('');
+  let ndjson = '';
+  for (const e of entries) ndjson += `${traceJson(e, messageJson(e.message), marks.get(e.seq))}\n`;
+  return ndjson;
 }
 
 export function parseTrace(ndjson: string): TraceLine[] {
