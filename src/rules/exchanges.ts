@@ -203,19 +203,22 @@ function sameContent(request: WireMessage, event: WireMessage): boolean {
   );
 }
 
-/** Deliveries awaiting their event, in the T-Server's order per requester, taken first come first served. */
+/** Deliveries awaiting their event per recipient, in the T-Server's order per requester, taken first come first served. */
 class DeliveryQueues {
-  private readonly queues = new Map<string, Delivery[]>();
+  /** Recipient -> key -> deliveries (nested: a key joined to each recipient's name was made anew per delivery). */
+  private readonly queues = new Map<string, Map<string, Delivery[]>>();
 
-  add(key: string, d: Delivery): void {
-    const q = this.queues.get(key) ?? [];
-    this.queues.set(key, q);
-    q.push(d);
+  add(recipient: string, key: string, d: Delivery): void {
+    let byKey = this.queues.get(recipient);
+    if (!byKey) this.queues.set(recipient, (byKey = new Map()));
+    const q = byKey.get(key);
+    if (q) q.push(d);
+    else byKey.set(key, [d]);
   }
 
   /** The first delivery under `key` still without an event whose request was sent before `event`. */
   take(key: string, event: WireRecord, also: (d: Delivery) => boolean = () => true): Delivery | undefined {
-    const q = this.queues.get(key);
+    const q = this.queues.get(event.client)?.get(key);
     if (!q) return undefined;
     while (q[0]?.event) q.shift();
     const d = q.find((x) => !x.event && before(x.request.record, event) && also(x));
@@ -246,24 +249,29 @@ export function analyseDeliveries(ex: Exchanges): DeliveryAnalysis {
   const byContent = new DeliveryQueues();
   const byName = new DeliveryQueues();
   const events = new Map<string, WireRecord[]>();
+  // Each request's keys, made once for all its recipients.
+  const keys = accepted.map((request) => {
+    const t = tevent(request.record.message);
+    return { content: t && contentKey(t), name: deliveryKey(request.record.message) };
+  });
   for (const client of ex.clients) {
     events.set(
       client,
       ex.recordsOf(client).filter((r) => !r.sent && delivered.has(r.message.message)),
     );
-    for (const request of accepted) {
+    for (const [i, request] of accepted.entries()) {
       if (!ex.monitoring(client, request.record.message.ThisDN, request.ack as WireRecord)) continue;
       const delivery: Delivery = { request, recipient: client, event: undefined };
       expected.push(delivery);
-      const t = tevent(request.record.message);
-      if (t) byContent.add(`${client}\n${contentKey(t)}`, delivery);
-      byName.add(`${client}\n${deliveryKey(request.record.message)}`, delivery);
+      const { content, name } = keys[i] as (typeof keys)[number];
+      if (content !== undefined) byContent.add(client, content, delivery);
+      byName.add(client, name, delivery);
     }
   }
   const paired = new Set<WireRecord>();
   const pair = (e: WireRecord, d: Delivery | undefined) => d && paired.add(e);
   const allEvents = [...events.values()].flat();
-  for (const e of allEvents) pair(e, byContent.take(`${e.client}\n${contentKey(e.message)}`, e));
+  for (const e of allEvents) pair(e, byContent.take(contentKey(e.message), e));
   const bySequence = new Map<unknown, SentRequest>();
   for (const d of expected) {
     const n = d.event?.message.EventSequenceNumber;
@@ -275,11 +283,11 @@ export function analyseDeliveries(ex: Exchanges): DeliveryAnalysis {
     if (request)
       pair(
         e,
-        byName.take(`${e.client}\n${receivedKey(e.message)}`, e, (d) => d.request === request),
+        byName.take(receivedKey(e.message), e, (d) => d.request === request),
       );
   }
   for (const e of allEvents) {
-    if (!paired.has(e)) pair(e, byName.take(`${e.client}\n${receivedKey(e.message)}`, e));
+    if (!paired.has(e)) pair(e, byName.take(receivedKey(e.message), e));
   }
   const unexpected: DeliveryAnalysis['unexpected'] = [];
   const refused = ex.sendEvents((r) => r.error !== undefined);
