@@ -8,8 +8,8 @@ import type { Interruption, RuleOutcome } from '../result/outcomes.ts';
 import type { WireRecord } from '../rules/observations.ts';
 import { redact } from '../secrets.ts';
 import { describeNonPassing, offendingMessages } from './findings.ts';
-import { type ObservationLimits, scenarioObservations } from './observations.ts';
 import { MessageJson } from './message-json.ts';
+import { type ObservationLimits, scenarioObservations } from './observations.ts';
 import { MAX_DRAWN, sequenceDiagram } from './sequence.ts';
 import { TRACE_MEDIA_TYPE, traceNdjson } from './trace.ts';
 
@@ -60,7 +60,11 @@ export function scenarioEvidence(o: ScenarioObservations): EvidenceAttachment[] 
         redact(sequenceDiagram(o.records, { marks, messageJson: json.of, ...(tserver ? { tserver } : {}) })),
       ),
     },
-    { fileName: TRACE_FILE, mediaType: TRACE_MEDIA_TYPE, body: redact(traceNdjson(o.entries, marks, json.of)) },
+    {
+      fileName: TRACE_FILE,
+      mediaType: TRACE_MEDIA_TYPE,
+      body: redact(traceNdjson(o.entries, marks, json.of)),
+    },
   );
   const observed = scenarioObservations(o.records, o.limits);
   if (observed.length)

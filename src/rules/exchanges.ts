@@ -209,8 +209,8 @@ class DeliveryQueues {
   private readonly queues = new Map<string, Map<string, Delivery[]>>();
 
   add(recipient: string, key: string, d: Delivery): void {
-    let byKey = this.queues.get(recipient);
-    if (!byKey) this.queues.set(recipient, (byKey = new Map()));
+    const byKey = this.queues.get(recipient) ?? new Map<string, Delivery[]>();
+    this.queues.set(recipient, byKey);
     const q = byKey.get(key);
     if (q) q.push(d);
     else byKey.set(key, [d]);
