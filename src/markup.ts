@@ -1,5 +1,4 @@
 const SPECIAL = /[&<>"']/;
-const TEXT_SPECIAL = /[&<>]/;
 
 /** Text inside HTML or SVG: the five characters markup reads specially, escaped (`&` first). */
 export function escapeXml(text: unknown): string {
@@ -15,12 +14,24 @@ export function escapeXml(text: unknown): string {
     : s;
 }
 
+/** Characters beyond Latin-1 (whole code points), and lone surrogates. */
+const BEYOND_LATIN1 = /[\u{100}-\u{10ffff}]/gu;
+const TEXT_SPECIAL = /[&<>\u{100}-\u{10ffff}]/u;
+
+/** `&#8230;` for `…`; a lone surrogate (no character) as U+FFFD, as writing it as UTF-8 would. */
+function reference(c: string): string {
+  const code = c.codePointAt(0) as number;
+  return `&#${code >= 0xd800 && code <= 0xdfff ? 0xfffd : code};`;
+}
+
 /**
- * Character data of an element (never an attribute value): only `&`, `<` and `>` escaped, as XML
- * needs. Quotes stay as they are, so a message's JSON passes through untouched and half the size.
+ * Character data of an element (never an attribute value): `&`, `<` and `>` escaped, as XML
+ * needs, and characters beyond Latin-1 as references. Quotes stay as they are, so a message's JSON
+ * passes through untouched (not half again its size); and a document of such text stays a
+ * one-byte string, which V8 joins and encodes as UTF-8 several times faster than a two-byte one.
  */
 export function escapeXmlText(text: string): string {
-  return TEXT_SPECIAL.test(text)
-    ? text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
-    : text;
+  if (!TEXT_SPECIAL.test(text)) return text;
+  const escaped = text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return escaped.replace(BEYOND_LATIN1, reference);
 }

@@ -143,7 +143,7 @@ const FIXED_ROWS = [
     '<text x="8" y="119" class="time">#1 +0.0 ms</text>' +
     '<line x1="230" y1="115" x2="690" y2="115" stroke="#1f2937" stroke-width="1.3" marker-end="url(#head)"/>' +
     '<text x="460" y="97" text-anchor="middle" class="label">RequestSendEvent ref=3 ThisDN=7001 screen-capture=enabled</text>' +
-    '<text x="460" y="110" text-anchor="middle" class="label">ConnID=006b…e001</text></g>',
+    '<text x="460" y="110" text-anchor="middle" class="label">ConnID=006b&#8230;e001</text></g>',
   `<g class="message" data-seq="2"><title>#2 2026-01-02T03:04:05.002000Z desktop received
 {"message":"EventACK","ReferenceID":3,"ThisDN":"7001"}</title>` +
     '<text x="8" y="145" class="time">#2 +1.5 ms</text>' +
@@ -157,7 +157,7 @@ REC-CONNID: Event.ConnID should be "006b02a6c5a1e001", was absent in #3 recorder
     '<line x1="1150" y1="180" x2="690" y2="180" stroke="#c62828" stroke-width="2.5" marker-end="url(#head-red)"/>' +
     `<text x="920" y="162" text-anchor="middle" class="label bad">RequestSendEvent ref=9 ThisDN=7001 screen-capture=&lt;on&gt; &amp; 'off'</text>` +
     '<text x="920" y="175" text-anchor="middle" class="label bad">[invalid]</text>' +
-    '<text x="120" y="197" class="finding">✗ REC-CONNID: Event.ConnID should be "006b02a6c5a1e001", was absent</text></g>',
+    '<text x="120" y="197" class="finding">&#10007; REC-CONNID: Event.ConnID should be "006b02a6c5a1e001", was absent</text></g>',
   '</svg>',
 ].join('\n');
 
@@ -191,7 +191,7 @@ describe('the sequence diagram of a scenario', () => {
     assert.equal((svg.match(/<g class="message/g) ?? []).length, records.length);
     assert.equal(records.length, 8, "the T-Server's own copy of a client's message is not drawn twice");
     const labels = [...svg.matchAll(/class="label">([^<]*)</g)].map((m) => m[1]).join(' ');
-    assert.match(labels, /RequestSendEvent ref=3 ThisDN=7001 screen-capture=start ConnID=006b…e001/);
+    assert.match(labels, /RequestSendEvent ref=3 ThisDN=7001 screen-capture=start ConnID=006b&#8230;e001/);
   });
 
   test('keeps labels off the lifelines: ConnIDs abbreviated (whole in the tooltip), long labels wrapped in the gap beside the T-Server', () => {
@@ -207,7 +207,8 @@ describe('the sequence diagram of a scenario', () => {
     ];
     assert.ok(labels.length > records.length, 'the long label wraps onto a second line');
     for (const [, x, text] of labels) {
-      const half = ((text ?? '').length * 6.2) / 2;
+      // As drawn: a character reference (&#8230;) is one character.
+      const half = ((text ?? '').replace(/&#\d+;/g, '.').length * 6.2) / 2;
       for (const lifeline of xs)
         assert.ok(
           Math.abs(Number(x) - lifeline) > half,
@@ -242,7 +243,7 @@ describe('the sequence diagram of a scenario', () => {
       svg.indexOf('</g>', svg.indexOf('class="message offending"')),
     );
     assert.match(row, /stroke="#c62828"/);
-    assert.match(row, new RegExp(`✗ REC-CONNID: Event.ConnID should be "${CONNID}", was absent`));
+    assert.match(row, new RegExp(`&#10007; REC-CONNID: Event.ConnID should be "${CONNID}", was absent`));
     assert.equal(
       sequenceDiagram(records).includes('offending'),
       false,
@@ -268,7 +269,7 @@ describe('the message trace of a scenario', () => {
       [[offending.seq, `REC-CONNID: Event.ConnID should be "${CONNID}"`]],
     );
   });
-  test('writes each entry as JSON.stringify(traceLine) would, whichever optional fields it has', () => {
+  test('writes each entry as JSON.stringify(traceLine) would, whichever optional fields and characters it has', () => {
     const [request, reply, answer] = fixedRecords().map((r) => r.entry) as [
       JournalEntry,
       JournalEntry,
@@ -279,6 +280,8 @@ describe('the message trace of a scenario', () => {
       { ...reply, peer: 'client 3 (desktop)', peerApplication: 'AcmeDesktop', peerId: 'client 3' },
       answer,
       { ...reply, seq: 4, peer: undefined, problem: 'not "valid" <json>' },
+      // Strings JSON escapes: a quote, a backslash, a control character, a character beyond the BMP, a lone surrogate.
+      { ...answer, seq: 5, party: 'desk "1"', peer: 'C:\\ctl\u0001', peerApplication: 'Désk 😀 \ud83d' },
     ];
     const marks = new Map([[3, ['REC-CONNID: "x"', 'REC-ANSWER: y']]]);
     const made = new MessageJson(1);

@@ -3,7 +3,7 @@
  * external font or image): lifelines for the desktops, the T-Server, the recorders and any other
  * client; one arrow per message between a client and the T-Server, labelled with its name and key
  * fields; the messages failed rules point at drawn in red with what was found. Text is escaped as
- * character data (quotes kept), attribute values fully.
+ * character data (quotes kept, `…` as `&#8230;`: escapeXmlText), attribute values fully.
  */
 
 import { SCREEN_CAPTURE_KEY, screenCaptureValue } from '../domain/screencap.ts';
@@ -153,7 +153,7 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
     for (const [i, line] of labelLines.entries())
       row += `<text x="${labelX}" y="${arrowY - 5 - (labelLines.length - 1 - i) * LABEL_LINE}" text-anchor="middle" class="${found ? 'label bad' : 'label'}">${escapeXmlText(line)}</text>`;
     for (const [i, line] of findingLines.entries())
-      row += `<text x="${GUTTER}" y="${arrowY + 17 + i * FINDING_LINE}" class="finding">${i === 0 ? '✗ ' : '  '}${escapeXmlText(line)}</text>`;
+      row += `<text x="${GUTTER}" y="${arrowY + 17 + i * FINDING_LINE}" class="finding">${i === 0 ? '&#10007; ' : '  '}${escapeXmlText(line)}</text>`;
     rows.push(`${row}</g>`);
     y += height;
   }
@@ -161,7 +161,7 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
     rows.push(`<text x="8" y="${y + 18}" class="time">no message was exchanged</text>`);
   if (records.length > maxRows) {
     rows.push(
-      `<text x="8" y="${y + 18}" class="time">… and ${records.length - maxRows} later message(s), not drawn (the first ${maxRows} are; the message trace holds them all)</text>`,
+      `<text x="8" y="${y + 18}" class="time">&#8230; and ${records.length - maxRows} later message(s), not drawn (the first ${maxRows} are; the message trace holds them all)</text>`,
     );
     y += ROW;
   }

@@ -22,19 +22,26 @@ export function traceLine(entry: JournalEntry, findings?: readonly string[]): Tr
   };
 }
 
+/** What JSON.stringify escapes in a string: quotes, backslashes, control characters, surrogates. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters JSON escapes
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `,"key":value` as JSON.stringify writes a property; nothing for an undefined value, which it leaves out. */
+function field(key: string, value: unknown): string {
+  if (value === undefined) return '';
+  // A plain string (a time, a party's name) is written as it is: stringifying each costs more.
+  const json = typeof value === 'string' && !JSON_ESCAPED.test(value) ? `"${value}"` : JSON.stringify(value);
+  return `,"${key}":${json}`;
+}
+
 /**
  * One line of the trace: `JSON.stringify(traceLine(entry, findings))`, put together around the
  * message's JSON (`json`, which the diagram may have made already) so that it is not made again.
  */
 function traceJson(entry: JournalEntry, json: string, findings: readonly string[] | undefined): string {
   const { seq, time, party, direction, peer, peerApplication, problem } = entry;
-  // Undefined fields are left out, as JSON.stringify leaves them out of traceLine's object.
-  const head = JSON.stringify({ seq, time, party, direction, peer, peerApplication });
-  const tail =
-    problem === undefined && !findings?.length
-      ? '}'
-      : `,${JSON.stringify({ problem, ...(findings?.length ? { findings } : {}) }).slice(1)}`;
-  return `${head.length > 2 ? `${head.slice(0, -1)},` : '{'}"message":${json}${tail}`;
+  const fields = `${field('seq', seq)}${field('time', time)}${field('party', party)}${field('direction', direction)}${field('peer', peer)}${field('peerApplication', peerApplication)},"message":${json}${field('problem', problem)}${findings?.length ? field('findings', findings) : ''}`;
+  return `{${fields.slice(1)}}`;
 }
 
 export function traceNdjson(
