@@ -329,10 +329,14 @@ export function registerVerifyLogCommand(program: Command): void {
             ...(settings.config.sut ? { sut: settings.config.sut } : {}),
           },
           // The live run's diagrams and traces come along, so its findings link within this bundle.
-          artifacts: async () => {
-            if (live) await copyLiveExchanges(live.dir, bundle.dir);
-            return [];
-          },
+          ...(live
+            ? {
+                artifacts: async () => {
+                  await copyLiveExchanges(live.dir, bundle.dir);
+                  return [];
+                },
+              }
+            : {}),
         });
         // The summary is what the verdict was drawn from: with --run, the combined result.
         if (opts.summaryJson)

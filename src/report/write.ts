@@ -52,7 +52,11 @@ export function unfinished(result: SuiteResult): SuiteResult {
 export interface BundleInput {
   result: SuiteResult;
   metadata: RunMetadata;
-  /** The command's own artifacts, written between the unfinished and the finished certificate; returns what could not be made. */
+  /**
+   * The command's own artifacts, written between the unfinished and the finished certificate; returns
+   * what could not be made. Without any, no unfinished certificate is written: nothing would be
+   * made between it and the finished one (a busy log's certificate is megabytes to render twice).
+   */
   artifacts?: () => Promise<string[]>;
   /** The result to finish with, asked for at the end (a stop while the bundle was written changes it). */
   final?: () => SuiteResult;
@@ -68,13 +72,13 @@ export interface BundleInput {
 }
 
 /**
- * Writes the bundle. The certificate is written unfinished first and finished last, just before the
- * manifest: a report cut short (kill -9) never says it passed.
+ * Writes the bundle. The certificate is written unfinished first (when artifacts are to be made)
+ * and finished last, just before the manifest: a report cut short (kill -9) never says it passed.
  */
 export async function writeBundle(run: RunDir, input: BundleInput): Promise<WrittenReport> {
   if (input.signer && input.metadata.signedBy !== input.signer.fingerprint)
     throw new Error('the certificate must name the key that signs it');
-  await writeCertification(run, unfinished(input.result), input.metadata);
+  if (input.artifacts) await writeCertification(run, unfinished(input.result), input.metadata);
   // Listed before the artifacts are written, hashed while they are; should it fail, the manifest
   // hashes every file itself.
   const writing = (input.writing ?? []).map((dir) => `${dir}/`);
