@@ -50,17 +50,17 @@ export function abbreviate(connId: string): string {
 
 /** `RequestSendEvent ref=3 ThisDN=7001 screen-capture=start ConnID=006b…e001` */
 export function arrowLabel(message: WireMessage): string {
-  const parts = [String(message.message)];
   const event = (message.Event ?? {}) as Partial<WireMessage>;
-  if (message.ReferenceID !== undefined) parts.push(`ref=${message.ReferenceID}`);
-  if (message.ThisDN !== undefined) parts.push(`ThisDN=${message.ThisDN}`);
+  let label = String(message.message);
+  if (message.ReferenceID !== undefined) label += ` ref=${message.ReferenceID}`;
+  if (message.ThisDN !== undefined) label += ` ThisDN=${message.ThisDN}`;
   const capture = screenCaptureValue(message.UserData) ?? screenCaptureValue(event.UserData);
-  if (capture !== undefined) parts.push(`${SCREEN_CAPTURE_KEY}=${capture}`);
+  if (capture !== undefined) label += ` ${SCREEN_CAPTURE_KEY}=${capture}`;
   const connId = message.ConnID ?? event.ConnID;
-  if (connId !== undefined) parts.push(`ConnID=${abbreviate(String(connId))}`);
-  if (message.ErrorCode !== undefined) parts.push(`error ${message.ErrorCode}`);
-  if (message.ApplicationName !== undefined) parts.push(String(message.ApplicationName));
-  return parts.join(' ');
+  if (connId !== undefined) label += ` ConnID=${abbreviate(String(connId))}`;
+  if (message.ErrorCode !== undefined) label += ` error ${message.ErrorCode}`;
+  if (message.ApplicationName !== undefined) label += ` ${String(message.ApplicationName)}`;
+  return label;
 }
 
 /** `text` cut into lines of at most `width` characters, at most `max` of them. */

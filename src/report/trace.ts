@@ -26,22 +26,21 @@ export function traceLine(entry: JournalEntry, findings?: readonly string[]): Tr
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters JSON escapes
 const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-/** `,"key":value` as JSON.stringify writes a property; nothing for an undefined value, which it leaves out. */
-function field(key: string, value: unknown): string {
-  if (value === undefined) return '';
-  // A plain string (a time, a party's name) is written as it is: stringifying each costs more.
-  const json = typeof value === 'string' && !JSON_ESCAPED.test(value) ? `"${value}"` : JSON.stringify(value);
-  return `,"${key}":${json}`;
-}
+/** A value as JSON.stringify writes it: a plain string (a time, a party's name) as it is, for less. */
+const json = (value: unknown): string =>
+  typeof value === 'string' && !JSON_ESCAPED.test(value) ? `"${value}"` : JSON.stringify(value);
+
+/** `"key":value,` before the message, `,"key":value` after it; nothing for an undefined value (JSON.stringify leaves it out). */
+const before = (key: string, value: unknown) => (value === undefined ? '' : `"${key}":${json(value)},`);
+const after = (key: string, value: unknown) => (value === undefined ? '' : `,"${key}":${json(value)}`);
 
 /**
  * One line of the trace: `JSON.stringify(traceLine(entry, findings))`, put together around the
- * message's JSON (`json`, which the diagram may have made already) so that it is not made again.
+ * message's JSON (`message`, which the diagram may have made already) so that it is not made again.
  */
-function traceJson(entry: JournalEntry, json: string, findings: readonly string[] | undefined): string {
+function traceJson(entry: JournalEntry, message: string, findings: readonly string[] | undefined): string {
   const { seq, time, party, direction, peer, peerApplication, problem } = entry;
-  const fields = `${field('seq', seq)}${field('time', time)}${field('party', party)}${field('direction', direction)}${field('peer', peer)}${field('peerApplication', peerApplication)},"message":${json}${field('problem', problem)}${findings?.length ? field('findings', findings) : ''}`;
-  return `{${fields.slice(1)}}`;
+  return `{${before('seq', seq)}${before('time', time)}${before('party', party)}${before('direction', direction)}${before('peer', peer)}${before('peerApplication', peerApplication)}"message":${message}${after('problem', problem)}${findings?.length ? after('findings', findings) : ''}}`;
 }
 
 export function traceNdjson(
