@@ -143,10 +143,11 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
     const height = ROW + extra + findingLines.length * FINDING_LINE;
     const arrowY = y + 18 + extra;
     const ms = ((r.entry.micros - start) / 1000).toFixed(1);
-    // The tooltip: who sent it when, the findings against it, the whole message (escaped line by line).
-    const tooltip = escapeXmlText(
-      `#${seq} ${r.entry.time} ${r.client} ${r.sent ? 'sent' : 'received'}${found ? `\n${found.join('\n')}` : ''}\n${json(r.message)}`,
-    );
+    // The tooltip: who sent it when, the findings against it, the whole message.
+    // Escaped piece by piece (escaping is character by character): the message's JSON is tested as
+    // made, not copied into one string with the rest first.
+    const about = `#${seq} ${r.entry.time} ${r.client} ${r.sent ? 'sent' : 'received'}${found ? `\n${found.join('\n')}` : ''}`;
+    const tooltip = `${escapeXmlText(about)}\n${escapeXmlText(json(r.message))}`;
     let row = `<g class="${found ? 'message offending' : 'message'}" data-seq="${seq}"><title>${tooltip}</title>`;
     if (found) row += `<rect x="0" y="${y + 2}" width="100%" height="${height - 2}" fill="#fdecea"/>`;
     row += `<text x="8" y="${arrowY + 4}" class="time">#${seq} +${ms} ms</text><line x1="${from}" y1="${arrowY}" x2="${to}" y2="${arrowY}" stroke="${found ? RED : '#1f2937'}" stroke-width="${found ? 2.5 : 1.3}" marker-end="url(#${found ? 'head-red' : 'head'})"/>`;
