@@ -290,6 +290,15 @@ describe('the message trace of a scenario', () => {
       entries.map((e) => `${JSON.stringify(traceLine(e, marks.get(e.seq)))}\n`).join(''),
     );
     assert.equal(traceNdjson(entries, marks), traceNdjson(entries, marks, made.of), 'the same made again');
+    // Longer than the lines it joins at a time, and not a multiple of them.
+    const many = Array.from({ length: 601 }, (_, i) => ({
+      ...(entries[i % entries.length] as JournalEntry),
+      seq: i + 1,
+    }));
+    assert.equal(
+      traceNdjson(many, marks),
+      many.map((e) => `${JSON.stringify(traceLine(e, marks.get(e.seq)))}\n`).join(''),
+    );
   });
 });
 

@@ -43,14 +43,27 @@ function traceJson(entry: JournalEntry, message: string, findings: readonly stri
   return `{${before('seq', seq)}${before('time', time)}${before('party', party)}${before('direction', direction)}${before('peer', peer)}${before('peerApplication', peerApplication)}"message":${message}${after('problem', problem)}${findings?.length ? after('findings', findings) : ''}}`;
 }
 
+/**
+ * Lines joined this many at a time: a line put together is a tree of its pieces, several times its
+ * size, until it is flattened; joined by chunks, a scenario's trace is held about as flat text.
+ */
+const CHUNK_LINES = 256;
+
 export function traceNdjson(
   entries: readonly JournalEntry[],
   marks: ReadonlyMap<number, readonly string[]> = new Map(),
   messageJson: (message: JournalEntry['message']) => string = (m) => JSON.stringify(m),
 ): string {
-  let ndjson = '';
-  for (const e of entries) ndjson += `${traceJson(e, messageJson(e.message), marks.get(e.seq))}\n`;
-  return ndjson;
+  const chunks: string[] = [];
+  let lines: string[] = [];
+  for (const e of entries) {
+    lines.push(traceJson(e, messageJson(e.message), marks.get(e.seq)));
+    if (lines.length < CHUNK_LINES) continue;
+    chunks.push(`${lines.join('\n')}\n`);
+    lines = [];
+  }
+  if (lines.length) chunks.push(`${lines.join('\n')}\n`);
+  return chunks.join('');
 }
 
 export function parseTrace(ndjson: string): TraceLine[] {
