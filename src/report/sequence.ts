@@ -120,7 +120,9 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
   const start = records[0]?.entry.micros ?? 0;
   const width = GUTTER + BOX.width + (lines.size - 1) * SPACING + 20;
   const findingWidth = Math.floor((width - GUTTER) / CHAR_WIDTH);
-  const rows: string[] = [];
+  // The rows, each followed by a line end: one rope, flattened once as the document is (joining
+  // rows an array holds copies each flat first).
+  let rows = '';
   let y = TOP;
   const maxRows = options.maxRows ?? MAX_DRAWN;
   const json = options.messageJson ?? ((m: WireMessage) => JSON.stringify(m));
@@ -155,20 +157,18 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
       row += `<text x="${labelX}" y="${arrowY - 5 - (labelLines.length - 1 - i) * LABEL_LINE}" text-anchor="middle" class="${found ? 'label bad' : 'label'}">${escapeXmlText(line)}</text>`;
     for (const [i, line] of findingLines.entries())
       row += `<text x="${GUTTER}" y="${arrowY + 17 + i * FINDING_LINE}" class="finding">${i === 0 ? '&#10007; ' : '  '}${escapeXmlText(line)}</text>`;
-    rows.push(`${row}</g>`);
+    rows += `${row}</g>\n`;
     y += height;
   }
   if (records.length === 0)
-    rows.push(`<text x="8" y="${y + 18}" class="time">no message was exchanged</text>`);
+    rows += `<text x="8" y="${y + 18}" class="time">no message was exchanged</text>\n`;
   if (records.length > maxRows) {
-    rows.push(
-      `<text x="8" y="${y + 18}" class="time">&#8230; and ${records.length - maxRows} later message(s), not drawn (the first ${maxRows} are; the message trace holds them all)</text>`,
-    );
+    rows += `<text x="8" y="${y + 18}" class="time">&#8230; and ${records.length - maxRows} later message(s), not drawn (the first ${maxRows} are; the message trace holds them all)</text>\n`;
     y += ROW;
   }
   const height = y + 40;
   const heads = lifelineHeads(lines, height, options.tserver);
-  return [
+  const head = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="sequence diagram">`,
     '<title>Message sequence: clients and the T-Server</title>',
     '<defs>',
@@ -185,9 +185,8 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
     '</style>',
     '<rect width="100%" height="100%" fill="#fff"/>',
     heads,
-    ...rows,
-    '</svg>',
   ].join('\n');
+  return `${head}\n${rows}</svg>`;
 }
 
 /** A lifeline's heading: the application name and the seat (`ScreenRecorder` / `recorder seat · client 3`). */
