@@ -183,7 +183,7 @@ export class ReportedRun {
     )
       .catch(async () => {
         await messageReports;
-        await this.makeAllureReport();
+        await this.makeAllureReport({ rebuilt: true });
       })
       .then(
         () => [],
@@ -261,12 +261,15 @@ export class ReportedRun {
     return join(this.run.dir, ALLURE_REPORT_DIR);
   }
 
-  private async makeAllureReport(): Promise<void> {
+  /**
+   * The Allure report, by the report child (which makes it once the results it writes are whole,
+   * and none if they never are); `rebuilt`: the results were rebuilt here, once it had failed.
+   * Their folder is the child's to make: it is looked for only once rebuilt.
+   */
+  private async makeAllureReport({ rebuilt = false } = {}): Promise<void> {
     if (!this.allureReport) return;
-    if (!(await exists(this.allureResults))) {
-      this.reports.dispose();
+    if (rebuilt && !(await exists(this.allureResults)))
       throw new Error('no Allure results were written, so there is no Allure report');
-    }
     await generateAllureReport(this.allureResults, this.allureReportDir, this.reports);
   }
 }

@@ -29,14 +29,18 @@ const allureArgs = option('--allure', 3);
 const fromMessages = cucumberDir !== undefined || resultsDir !== undefined || evidenceArgs !== undefined;
 const pending = new Set([...(fromMessages ? ['messages'] : []), ...(allureArgs ? ['allure'] : [])]);
 
-const fail = (error) => {
-  process.stderr.write(`${error?.message ?? error}\n`);
-  process.exit(1);
-};
+/** A task failed: the child still finishes (and answers for) the others, then exits 1. */
+let failed = false;
 
 const done = (task) => {
   pending.delete(task);
-  if (pending.size === 0) process.exit(0);
+  if (pending.size === 0) process.exit(failed ? 1 : 0);
+};
+
+const fail = (task, error) => {
+  process.stderr.write(`${error?.message ?? error}\n`);
+  failed = true;
+  done(task);
 };
 
 function allureTask([config, results, output]) {
@@ -67,6 +71,9 @@ function allureTask([config, results, output]) {
       else await report.readFile(join(results, name));
       return report;
     });
+    // A failed read is reported once the report is asked for (`generate` awaits the chain), not as
+    // an unhandled rejection that would end the child and the tasks it has besides.
+    reading.catch(() => {});
   };
   /**
    * The results folder as `allure generate` reads it (which skips `.tmp` files): its files this
@@ -167,7 +174,7 @@ process.on('message', async (message) => {
       await allure.generate();
       done('allure');
     } catch (error) {
-      fail(error);
+      fail('allure', error);
     }
   }
 });
