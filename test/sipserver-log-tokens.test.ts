@@ -41,29 +41,36 @@ function tokenize(line: string) {
 }
 
 const digits = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
-const clock = fc.oneof(
-  fc
-    .tuple(digits(2), digits(2), digits(2), fc.oneof(digits(3), digits(4)))
-    .map(([h, m, s, f]) => `${h}:${m}:${s}.${f}`),
-  fc.constantFrom('10:15:00.12x', '25:00:00.000', '10:15:00,123', '10:15:0.123'),
-);
+const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+/** Mostly valid clocks (as logs print them), some out of range, some malformed. */
+const clock = fc
+  .oneof(
+    { weight: 4, arbitrary: fc.tuple(two(23), two(59), two(60), fc.oneof(digits(3), digits(4))) },
+    { weight: 1, arbitrary: fc.tuple(digits(2), digits(2), digits(2), fc.oneof(digits(3), digits(4))) },
+  )
+  .map(([h, m, s, f]) => `${h}:${m}:${s}.${f}`);
+const badClock = fc.constantFrom('10:15:00.12x', '25:00:00.000', '10:15:00,123', '10:15:0.123');
 const stamp = fc.oneof(
   clock,
+  badClock,
   fc
-    .tuple(digits(4), digits(2), digits(2), fc.constantFrom('T', ' '), clock)
+    .tuple(digits(4), two(12), two(31), fc.constantFrom('T', ' '), clock)
     .map(([y, m, d, sep, c]) => `${y}-${m}-${d}${sep}${c}`),
-  fc.tuple(clock).map(([c]) => `11/23/26 ${c}`),
+  clock.map((c) => `11/23/26 ${c}`),
   fc.constant('Mon Nov 23 10:15:00 2026.120'),
 );
 const name = fc.oneof(
-  fc.constantFrom(
-    'RequestSendEvent',
-    'RequestDistributeEvent',
-    'RequestDistributeUserEvent',
-    'EventACK',
-    'EventUserEvent',
-  ),
-  fc.string({ minLength: 0, maxLength: 12 }),
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      'RequestSendEvent',
+      'RequestDistributeEvent',
+      'RequestDistributeUserEvent',
+      'EventACK',
+      'EventUserEvent',
+    ),
+  },
+  { weight: 1, arbitrary: fc.string({ minLength: 0, maxLength: 12 }) },
 );
 const client = fc.oneof(
   fc.constantFrom(
@@ -73,15 +80,14 @@ const client = fc.oneof(
   ),
   fc.string({ maxLength: 30 }),
 );
+/** A Trc line's code and words: mostly as logs print them, sometimes mismatched. */
+const trcKind = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(['04541', ' received from '], ['04542', ' sent to ']) },
+  { weight: 1, arbitrary: fc.constantFrom(['04541', ' sent to '], ['04542', ' received from ']) },
+);
 const trcLine = fc
-  .tuple(
-    stamp,
-    fc.constantFrom('04541', '04542'),
-    name,
-    fc.constantFrom(' received from ', ' sent to '),
-    client,
-  )
-  .map(([s, code, n, words, c]) => `${s} Trc ${code} ${n}${words}${c}`);
+  .tuple(stamp, trcKind, name, client)
+  .map(([s, [code, words], n, c]) => `${s} Trc ${code} ${n}${words}${c}`);
 const printedLine = fc
   .tuple(
     clock,
@@ -99,11 +105,25 @@ const printedLine = fc
   .map(([c, thread, version, kind, n]) => `@${c} ${thread} ${version} ${kind}: message ${n}`);
 const messageLine = name.map((n) => `message ${n}`);
 
+/** Lines read per token kind in a property's runs: each kind must be read often enough to be tested. */
+function tally(): { count(token: number): void; atLeast(floor: number, kinds: number[]): void } {
+  const counts = new Map<number, number>();
+  return {
+    count: (token) => counts.set(token, (counts.get(token) ?? 0) + 1),
+    atLeast: (floor, kinds) => {
+      for (const kind of kinds)
+        assert.ok((counts.get(kind) ?? 0) >= floor, `token ${kind} read ${counts.get(kind) ?? 0} times`);
+    },
+  };
+}
+
 test('a Trc, @ or message line read on the reading thread says what the parser reads in its text; one it does not read is left to the parser', () => {
+  const read = tally();
   fc.assert(
     fc.property(fc.oneof(trcLine, printedLine, messageLine), (line) => {
       if (line.includes('\n') || line.includes('\r')) return;
       const { token, text, time } = tokenize(line);
+      read.count(token as number);
       if (token === TOKEN_NONE) return;
       const form = classify(line);
       switch (token) {
@@ -133,8 +153,9 @@ test('a Trc, @ or message line read on the reading thread says what the parser r
           assert.fail(`token ${token} for ${line}`);
       }
     }),
-    { numRuns: 3000 },
+    { numRuns: 8000 },
   );
+  read.atLeast(100, [TOKEN_RECEIVED, TOKEN_SENT, TOKEN_PRINTED, TOKEN_MESSAGE, TOKEN_NONE]);
 });
 
 test('an attribute line read on the reading thread gives the name and value the parser reads in its text', () => {
@@ -145,10 +166,12 @@ test('an attribute line read on the reading thread gives the name and value the 
       fc.option(fc.string({ maxLength: 12 })),
     )
     .map(([prefix, n, value]) => `\t${prefix}${n}${value === null ? '' : `\t${value}`}`);
+  const read = tally();
   fc.assert(
     fc.property(attribute, (line) => {
       if (line.includes('\n') || line.includes('\r') || line.startsWith('\t\t')) return;
       const { token, text, table, bytes } = tokenize(line);
+      read.count(token as number);
       if (token === TOKEN_NONE) return;
       assert.equal(token, TOKEN_ATTRIBUTE);
       // The parser's reading of the text (attributes.ts): the name up to the first tab, without `Attribute`.
@@ -167,4 +190,5 @@ test('an attribute line read on the reading thread gives the name and value the 
     }),
     { numRuns: 3000 },
   );
+  read.atLeast(100, [TOKEN_ATTRIBUTE, TOKEN_NONE]);
 });
