@@ -309,18 +309,58 @@ describe('load mode', () => {
     assert.deepEqual(failedRules(r), ['REC-THISDN']);
   });
 
-  // The command's runs are processes of their own: two at a time, the 20 s one (it waits on its
-  // duration) beside the others in turn. More at once starve the loads of CPU: their agents fall
-  // behind the rate, and a run says so. The runs above, in this process, time themselves: alone.
-  describe('from the command line', { concurrency: 2 }, () => {
-    // The issue's proof line, at full scale (about 25 s): 2,000 operations, a drop every 5 s.
+  /**
+   * `screencap-cert load <args>` with --chaos, the mock recorder and desktops recovering: exit 0, every
+   * drop recovered (the rules' reading), both recovery rules exercised and passed, nothing lost once
+   * back, and the recovery times in load.json, load.html and the certificate. Returns the figures.
+   */
+  async function assertRecoveredUnderChaos(t: TestContext, args: string[]): Promise<ChaosFigures> {
+    const reports = await mkdtemp(join(tmpdir(), 'screencap-load-'));
+    t.after(() => rm(reports, { recursive: true, force: true }));
+    const { code, output } = await cli(['load', ...args, '--reports', reports]);
+    assert.equal(code, 0, output);
+    assert.match(output, /Verdict: PASSED/);
+    const load = JSON.parse(await readFile(join(reports, 'latest', 'load.json'), 'utf8')) as {
+      figures: LoadFigures;
+    };
+    const chaos = load.figures.chaos as ChaosFigures;
+    assert.ok(chaos.drops >= 2, `${chaos.drops} drop(s)`);
+    // Dropped in turn: the recorder and a desktop, each recovery rule exercised.
+    assert.ok(chaos.recorderDrops >= 1 && chaos.desktopDrops >= 1, JSON.stringify(chaos));
+    assert.equal(chaos.recovered, chaos.drops);
+    const r = chaos.recoveryMs;
+    assert.ok(0 < r.p50 && r.p50 <= r.p95 && r.p95 <= r.max, JSON.stringify(r));
+    assert.equal(chaos.lostAfterRecovery, 0);
+    const certificate = JSON.parse(
+      await readFile(join(reports, 'latest', 'certification.json'), 'utf8'),
+    ) as Certification;
+    for (const rule of ['REC-RECOVERS', 'DESK-RECOVERS'])
+      assert.equal(certificate.rules.find((x) => x.rule === rule)?.outcome, 'passed', rule);
+    const html = await readFile(join(reports, 'latest', 'load.html'), 'utf8');
+    assert.match(html, new RegExp(`${chaos.drops} connection\\(s\\) dropped.*p50 ${r.p50} ms`));
+    assert.match(
+      await readFile(join(reports, 'latest', 'certification.html'), 'utf8'),
+      /id="chaos">Dropped connections \(chaos\)/,
+    );
+    t.diagnostic(JSON.stringify(chaos));
+    return chaos;
+  }
+
+  // The issue's proof line, at full scale (about 25 s): 2,000 operations, a drop every 5 s. Alone in
+  // this file: beside other runs (and other files' tests) its 200 agents could fall behind the rate
+  // on a 2-core machine, and the run would say so.
+  describe('from the command line, at full scale', () => {
     test('screencap-cert load --agents 200 --rate 100 --duration 20 --chaos 5: exit 0 with the mock recorder, the report shows the recovery times, none lost', async (t) => {
       const chaos = await assertRecoveredUnderChaos(t, [
         ...['--agents', '200', '--rate', '100', '--duration', '20', '--chaos', '5'],
       ]);
       assert.ok(chaos.drops >= 3, `${chaos.drops} drop(s) in 20 s, one every 5 s`);
     });
+  });
 
+  // The command's other runs are processes of their own, small ones: two at a time. The runs above,
+  // in this process, time themselves: alone.
+  describe('from the command line', { concurrency: 2 }, () => {
     test('screencap-cert load writes a bundle: certificate, load.json, self-contained load.html, a manifest report verify accepts, latest; exit 0', async (t) => {
       const reports = await mkdtemp(join(tmpdir(), 'screencap-load-'));
       t.after(() => rm(reports, { recursive: true, force: true }));
@@ -396,43 +436,6 @@ describe('load mode', () => {
       const verified = await cli(['report', 'verify', join(reports, 'latest')]);
       assert.equal(verified.code, 0, verified.output);
     });
-
-    /**
-     * `screencap-cert load <args>` with --chaos, the mock recorder and desktops recovering: exit 0, every
-     * drop recovered (the rules' reading), both recovery rules exercised and passed, nothing lost once
-     * back, and the recovery times in load.json, load.html and the certificate. Returns the figures.
-     */
-    async function assertRecoveredUnderChaos(t: TestContext, args: string[]): Promise<ChaosFigures> {
-      const reports = await mkdtemp(join(tmpdir(), 'screencap-load-'));
-      t.after(() => rm(reports, { recursive: true, force: true }));
-      const { code, output } = await cli(['load', ...args, '--reports', reports]);
-      assert.equal(code, 0, output);
-      assert.match(output, /Verdict: PASSED/);
-      const load = JSON.parse(await readFile(join(reports, 'latest', 'load.json'), 'utf8')) as {
-        figures: LoadFigures;
-      };
-      const chaos = load.figures.chaos as ChaosFigures;
-      assert.ok(chaos.drops >= 2, `${chaos.drops} drop(s)`);
-      // Dropped in turn: the recorder and a desktop, each recovery rule exercised.
-      assert.ok(chaos.recorderDrops >= 1 && chaos.desktopDrops >= 1, JSON.stringify(chaos));
-      assert.equal(chaos.recovered, chaos.drops);
-      const r = chaos.recoveryMs;
-      assert.ok(0 < r.p50 && r.p50 <= r.p95 && r.p95 <= r.max, JSON.stringify(r));
-      assert.equal(chaos.lostAfterRecovery, 0);
-      const certificate = JSON.parse(
-        await readFile(join(reports, 'latest', 'certification.json'), 'utf8'),
-      ) as Certification;
-      for (const rule of ['REC-RECOVERS', 'DESK-RECOVERS'])
-        assert.equal(certificate.rules.find((x) => x.rule === rule)?.outcome, 'passed', rule);
-      const html = await readFile(join(reports, 'latest', 'load.html'), 'utf8');
-      assert.match(html, new RegExp(`${chaos.drops} connection\\(s\\) dropped.*p50 ${r.p50} ms`));
-      assert.match(
-        await readFile(join(reports, 'latest', 'certification.html'), 'utf8'),
-        /id="chaos">Dropped connections \(chaos\)/,
-      );
-      t.diagnostic(JSON.stringify(chaos));
-      return chaos;
-    }
 
     test('screencap-cert load --chaos 1 drops connections during the run: the mock parties recover, nothing is lost once they have, exit 0', async (t) => {
       await assertRecoveredUnderChaos(t, [
