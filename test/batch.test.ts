@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { BatchedOutput } from '../src/conformance/batched-output.ts';
+import { BatchedOutput, flushBatchedOutputs } from '../src/conformance/batched-output.ts';
 import { Batch } from '../src/report/batch.ts';
 
 describe('Batch', () => {
@@ -55,6 +55,21 @@ describe('BatchedOutput', () => {
     output.flush();
     await nextTurn();
     assert.deepEqual(writes, ['..F.\n']);
+  });
+
+  test("a run stopped midway hands on the progress its output holds (flushBatchedOutputs); a closed one's is gone with it", async () => {
+    const target = new PassThrough();
+    const writes: string[] = [];
+    target.on('data', (chunk: Buffer) => writes.push(chunk.toString()));
+    const running = new BatchedOutput(target);
+    const closed = new BatchedOutput(target);
+    closed.write('x');
+    closed.close();
+    running.write('..');
+    flushBatchedOutputs();
+    await nextTurn();
+    assert.deepEqual(writes, ['x', '..']);
+    running.close();
   });
 
   test('says it is a terminal as its target does (Cucumber chooses colours by it)', () => {

@@ -3,6 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { flushBatchedOutputs } from '../conformance/batched-output.ts';
 import { preflight } from '../conformance/preflight.ts';
 import { ReportedRun } from '../conformance/reported-run.ts';
 import { runSuite, type SuiteOptions } from '../conformance/run.ts';
@@ -91,6 +92,8 @@ function reportIfStopped(
     if (stopping) return;
     stopping = true;
     haltScenarios();
+    // Cucumber never ends: its last progress, held back in a batch, goes before the summary.
+    flushBatchedOutputs();
     void reported
       .quiesce()
       .then(() => conclude(reported, reported.stoppedResult(suite, why), summaryJson))

@@ -6,6 +6,14 @@
 import { Writable } from 'node:stream';
 import { Batch } from '../report/batch.ts';
 
+/** The outputs of runs under way: a run stopped midway hands on what waits before its summary. */
+const open = new Set<BatchedOutput>();
+
+/** Hands on at once what every output of a run under way holds (a stopped run's last progress). */
+export function flushBatchedOutputs(): void {
+  for (const output of open) output.flush();
+}
+
 export class BatchedOutput extends Writable {
   private readonly batch: Batch<string>;
   /** Read by Cucumber's formatters to decide on colours and the progress bar: the target's. */
@@ -15,6 +23,7 @@ export class BatchedOutput extends Writable {
     super({ decodeStrings: false });
     this.isTTY = target.isTTY === true;
     this.batch = new Batch((chunks) => target.write(chunks.join('')));
+    open.add(this);
   }
 
   override _write(
@@ -27,12 +36,18 @@ export class BatchedOutput extends Writable {
   }
 
   override _final(done: (error?: Error | null) => void): void {
-    this.batch.flush();
+    this.close();
     done();
   }
 
   /** Hands on at once what is waiting. */
   flush(): void {
     this.batch.flush();
+  }
+
+  /** Hands on what is waiting; the run is over. */
+  close(): void {
+    this.batch.flush();
+    open.delete(this);
   }
 }

@@ -252,7 +252,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
       collector.onMessage(envelope);
       options.onMessage?.(envelope);
     },
-  ).finally(() => stdout.flush());
+  ).finally(() => stdout.close());
   supportLibraries.set(where, support);
   return suiteResult(collector, { ...options, config }, success, undefined, reach);
 }
