@@ -65,7 +65,7 @@ export class TextIds {
   }
 }
 
-/** The hash TextIds finds a range by: of its length and bytes (as `hashStep` takes them one by one). */
+/** The hash TextIds finds a range by: of its bytes, as `hashStep` takes them one by one (the bytes are compared too). */
 export function hashOf(bytes: Uint8Array, start: number, end: number): number {
   let hash = 0;
   for (let i = start; i < end; i++) hash = hashStep(hash, bytes[i] as number);

@@ -227,8 +227,8 @@ class SipLogParser {
     this.form(classify(text), line, truncated, text);
   }
 
-  /** A line read as `form`; `text`: its text, when it was read as text (a form read from bytes is no `other`). */
-  private form(form: LineForm, line: number, truncated: boolean, text = ''): void {
+  /** A line read from its text as `form`. */
+  private form(form: LineForm, line: number, truncated: boolean, text: string): void {
     const source = { file: this.file, line };
     if ('stamp' in form && !this.dated(form.stamp.date, source, 'name' in form ? form.name : undefined))
       return;
