@@ -54,6 +54,7 @@ async function read(name: string, content: Buffer | string, threadFrom: number) 
 /** `HH:MM:SS.ffff` in µs. */
 const clock = (h: number, m: number, s: number, micros: number) => ((h * 60 + m) * 60 + s) * 1e6 + micros;
 const CLIENT = '[1] (00000001 App 10.0.0.1:1)';
+const sha256 = (content: Buffer | string) => createHash('sha256').update(content).digest('hex');
 
 // Each file is read both ways: small logs on the calling thread, big ones on the reading thread.
 for (const [how, threadFrom] of [
@@ -84,10 +85,7 @@ for (const [how, threadFrom] of [
         ['sent', 8, 'EventClientRegistered', CLIENT, undefined, clock(10, 15, 0, 140_000)],
         ['passed', 9],
       ]);
-      assert.deepEqual(digest, {
-        bytes: Buffer.byteLength(content),
-        sha256: createHash('sha256').update(content).digest('hex'),
-      });
+      assert.deepEqual(digest, { bytes: Buffer.byteLength(content), sha256: sha256(content) });
     });
 
     test('a line passed over that starts with a new date is handed over (it dates the lines after it); with the same date, not', async () => {
@@ -127,7 +125,31 @@ for (const [how, threadFrom] of [
         ['bad', 4, 'not valid UTF-8'],
         ['line', 5, 'message Last', true],
       ]);
-      assert.equal(digest.bytes, content.length);
+      assert.deepEqual(digest, { bytes: content.length, sha256: sha256(content) });
+    });
+
+    test('the digest is of every byte, however lines fall across chunks: over-long lines (one ending mid-chunk, one spanning chunks without a line end, one last), a line carried after one, CRLF', async () => {
+      const chunk = MAX_LINE_BYTES;
+      const cases: Array<[string, Buffer]> = [
+        // An over-long line whose end falls in a later chunk, then a line carried over a chunk boundary.
+        [
+          'overlong-then-carried',
+          Buffer.from(`${'x'.repeat(2 * chunk + 17)}\nmessage ${'B'.repeat(chunk - 5)}\nmessage C\n`),
+        ],
+        // An over-long line spanning whole chunks with no line end in them, ended right after.
+        ['overlong-spanning', Buffer.from(`message A\n${'y'.repeat(3 * chunk + 3)}\r\nmessage D\r\n`)],
+        // A file that ends inside an over-long line.
+        ['overlong-last', Buffer.from(`message A\n${'z'.repeat(chunk + chunk / 2)}`)],
+        // The tail of an over-long line, then a line begun and carried within one chunk.
+        [
+          'overlong-tail-carry',
+          Buffer.from(`${'w'.repeat(chunk + 10)}\nmessage ${'E'.repeat(chunk - 200)}\nmessage F`),
+        ],
+      ];
+      for (const [name, content] of cases) {
+        const { digest } = await read(`${name}.log`, content, threadFrom);
+        assert.deepEqual(digest, { bytes: content.length, sha256: sha256(content) }, name);
+      }
     });
 
     test('a file that cannot be read fails as reading it does, naming it', async () => {

@@ -87,13 +87,19 @@ export interface LineBatch extends BatchMemory {
    * as triples: the first record that names it, its id, its text.
    */
   texts: Array<number | string>;
+  /**
+   * `bytes[hashFrom, hashTo)`: the bytes of the file read into this memory, in the file's order
+   * across batches (a line carried over is the batch's it was read into; an over-long line's
+   * dropped bytes are handed over too). The reader hashes them: that thread has time to spare.
+   */
+  hashFrom: number;
+  hashTo: number;
 }
 
 export interface LinesEnd {
   kind: 'end';
-  /** The bytes read, and their SHA-256 (hex). */
+  /** The bytes read. */
   bytes: number;
-  sha256: string;
 }
 
 export interface LinesFailed {

@@ -1,15 +1,15 @@
 /**
- * Cuts a log file into batches of lines for the parser (reader.ts), taking its SHA-256 on the way:
- * it finds the lines, checks they are UTF-8, and passes over the lines of no form the parser reads
- * (most of a busy log: SIP traffic). Run on a thread of its own for a big log (line-thread.ts),
- * where finding a busy log's lines and hashing it cost the parser no time.
+ * Cuts a log file into batches of lines for the parser (reader.ts): it finds the lines, checks
+ * they are UTF-8, passes over the lines of no form the parser reads (most of a busy log: SIP
+ * traffic) and tokenizes the rest (line-tokens.ts). Run on a thread of its own for a big log
+ * (line-thread.ts). Every byte read is handed over in order to be hashed by the parser's thread:
+ * of the two, this is the busier one.
  *
  * A line passed over still dates the dateless lines after it (parser.ts): one that starts with a
  * date is handed over unless the last one passed over had that date and no line was handed over
  * since (the parser's date is then that date already, or one it could not read).
  */
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import {
   type BatchMemory,
@@ -38,11 +38,6 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 const TAB = 0x09;
 
-export interface FileDigest {
-  bytes: number;
-  sha256: string;
-}
-
 /** Where batches are made, and where they go once made. */
 export interface BatchMemories {
   take(): BatchMemory;
@@ -65,6 +60,9 @@ class LineBatcher {
   /** The date (its bytes) of the last dated line passed over and handed over, since no other line was. */
   private lastDate: Buffer | undefined;
   private readonly tokens = new LineTokenizer();
+  /** The bytes of the file read into this memory (LineBatch hashFrom, hashTo). */
+  private hashFrom = 0;
+  private hashTo = 0;
 
   constructor(private readonly memories: BatchMemories) {
     this.memory = memories.take();
@@ -145,26 +143,44 @@ class LineBatcher {
     this.record(OVERLONG, 0, 0, ++this.lineNo);
   }
 
-  /** Hands over the records so far, with the `length` bytes they point into; the next batch is made in other memory. */
+  /** Reads the next chunk of the file open at `fd` into this memory at `at`: the bytes read. */
+  readAt(fd: number, at: number): number {
+    const n = readSync(fd, this.bytes, at, CHUNK_BYTES, null);
+    // Reads into one memory follow each other: their bytes are one range.
+    if (this.hashTo === this.hashFrom) this.hashFrom = at;
+    this.hashTo = at + n;
+    return n;
+  }
+
+  /**
+   * Hands over the records so far, with the `length` bytes they point into, and the bytes read
+   * into this memory (to be hashed); the next batch is made in other memory.
+   */
   flush(length: number): void {
-    if (this.count === 0) return;
+    if (this.count === 0 && this.hashTo === this.hashFrom) return;
     this.memories.hand({
       kind: 'lines',
       ...this.memory,
       length,
       count: this.count,
       texts: this.tokens.texts.take(),
+      hashFrom: this.hashFrom,
+      hashTo: this.hashTo,
     });
     this.memory = this.memories.take();
     this.bytes = Buffer.from(this.memory.bytes);
     this.count = 0;
     this.passing = false;
+    this.hashFrom = 0;
+    this.hashTo = 0;
   }
 }
 
-/** Reads the file open at `fd` to its end, in batches made and handed on through `memories`. */
-export function cutLines(fd: number, memories: BatchMemories): FileDigest {
-  const hash = createHash('sha256');
+/**
+ * Reads the file open at `fd` to its end, in batches made and handed on through `memories`: every
+ * byte read is in one batch's hashed range, in order. Returns the bytes read.
+ */
+export function cutLines(fd: number, memories: BatchMemories): number {
   const batcher = new LineBatcher(memories);
   let bytes = 0;
   /** The bytes of a line that the previous chunk did not end, at the start of the batch's memory. */
@@ -173,17 +189,20 @@ export function cutLines(fd: number, memories: BatchMemories): FileDigest {
   let overlong = false;
   for (;;) {
     // Each chunk is read into the batch's own memory, after the line begun before: never copied.
-    const buf = batcher.bytes;
-    const n = readSync(fd, buf, head, CHUNK_BYTES, null);
+    const n = batcher.readAt(fd, head);
     if (n === 0) break;
+    const buf = batcher.bytes;
     const end = head + n;
-    hash.update(buf.subarray(head, end));
     bytes += n;
     /** Where this chunk's lines start. */
     let from = 0;
     if (overlong) {
       const nl = buf.indexOf(NEWLINE);
-      if (nl === -1 || nl >= end) continue;
+      if (nl === -1 || nl >= end) {
+        // Dropped, but hashed: handed over before the memory is read into again.
+        batcher.flush(0);
+        continue;
+      }
       overlong = false;
       from = nl + 1;
     }
@@ -192,12 +211,15 @@ export function cutLines(fd: number, memories: BatchMemories): FileDigest {
       // No line ends in this chunk: it all goes on the line begun before.
       if (end - from > MAX_LINE_BYTES) {
         batcher.overlong();
+        batcher.flush(0);
         head = 0;
         overlong = true;
-      } else {
-        buf.copyWithin(0, from, end);
-        head = end - from;
-      }
+      } else if (from > 0) {
+        // After an over-long line's end: the line begun is carried to fresh memory, what was read handed over.
+        const rest = Buffer.from(buf.subarray(from, end));
+        batcher.flush(0);
+        head = rest.copy(batcher.bytes, 0);
+      } else head = end;
       continue;
     }
     // The batch: the line begun before (at most MAX_LINE_BYTES), and this chunk's whole lines.
@@ -209,5 +231,5 @@ export function cutLines(fd: number, memories: BatchMemories): FileDigest {
   }
   if (head > 0) batcher.truncated(head);
   batcher.flush(head);
-  return { bytes, sha256: hash.digest('hex') };
+  return bytes;
 }

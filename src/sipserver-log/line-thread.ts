@@ -36,8 +36,8 @@ const port = parentPort;
 if (port) {
   try {
     const data = workerData as LineThreadData;
-    const digest = cutLines(data.fd, new ThreadMemories(data, port));
-    port.postMessage({ kind: 'end', ...digest } satisfies FromLineThread);
+    const bytes = cutLines(data.fd, new ThreadMemories(data, port));
+    port.postMessage({ kind: 'end', bytes } satisfies FromLineThread);
   } catch (e) {
     const error = e as NodeJS.ErrnoException;
     port.postMessage({

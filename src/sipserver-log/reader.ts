@@ -2,11 +2,13 @@
  * Reads a log file as lines, streaming (memory does not grow with the file): LF or CRLF, each line
  * checked to be UTF-8, and the file's size and SHA-256 taken on the way.
  *
- * The file is read, hashed and cut into lines (line-cutter.ts), a big one on another thread
- * (line-thread.ts), passing over the lines of no form the parser reads. The handler gets the rest
+ * The file is read and cut into lines (line-cutter.ts), a big one on another thread
+ * (line-thread.ts), passing over the lines of no form the parser reads, and hashed here as its
+ * batches come (the reading thread is the busier one). The handler gets the rest
  * as the bytes each spans, not as a string (issue 19: a string per line is what makes reading a
  * log slow), and is told of a run of lines passed over once.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,7 +43,7 @@ import {
   TRUNCATED,
   VALUE,
 } from './line-batch.ts';
-import { batchMemory, cutLines, type FileDigest } from './line-cutter.ts';
+import { batchMemory, cutLines } from './line-cutter.ts';
 
 export interface LineHandler {
   /**
@@ -78,7 +80,11 @@ export interface LineHandler {
   badLine(line: number, reason: string): void;
 }
 
-export type { FileDigest } from './line-cutter.ts';
+export interface FileDigest {
+  bytes: number;
+  /** SHA-256 (hex) of the file's bytes. */
+  sha256: string;
+}
 
 const OVERLONG_REASON = `longer than ${MAX_LINE_BYTES} bytes`;
 
@@ -92,11 +98,18 @@ function lineThread(data: LineThreadData): Worker {
   return tsxThread(pathToFileURL(join(HARNESS_ROOT, 'src', 'sipserver-log', 'line-thread.ts')), options);
 }
 
+/** What reading a file needs across its batches: its texts by id so far (line-tokens.ts TextIds), and its hash. */
+interface FileState {
+  texts: string[];
+  hash: Hash;
+}
+
 /**
- * Hands a batch's records to the handler, in order; `texts`: the file's texts by id so far
- * (line-tokens.ts TextIds), to which the batch's are added as its records name them.
+ * Hands a batch's records to the handler, in order (the batch's texts are added to the file's as
+ * its records name them), and hashes the bytes read into it.
  */
-function replay(batch: LineBatch, handler: LineHandler, texts: string[]): void {
+function replay(batch: LineBatch, handler: LineHandler, { texts, hash }: FileState): void {
+  hash.update(new Uint8Array(batch.bytes, batch.hashFrom, batch.hashTo - batch.hashFrom));
   const bytes = Buffer.from(batch.bytes, 0, batch.length);
   const { table, texts: fresh } = batch;
   let next = 0;
@@ -187,35 +200,31 @@ export async function readLines(
   // Opened here, so that a file that cannot be opened fails as it always did.
   const file = await open(path, 'r');
   try {
-    const texts: string[] = [];
+    const state: FileState = { texts: [], hash: createHash('sha256') };
+    let bytes: number;
     if ((await file.stat()).size < threadFromBytes) {
       const memory = batchMemory();
-      return cutLines(file.fd, { take: () => memory, hand: (batch) => replay(batch, handler, texts) });
-    }
-    return await onThread(file.fd, path, handler, texts);
+      bytes = cutLines(file.fd, { take: () => memory, hand: (batch) => replay(batch, handler, state) });
+    } else bytes = await onThread(file.fd, path, handler, state);
+    return { bytes, sha256: state.hash.digest('hex') };
   } finally {
     await file.close();
   }
 }
 
 /** The file open at `fd`, read on the reading thread (line-thread.ts). */
-async function onThread(
-  fd: number,
-  path: string,
-  handler: LineHandler,
-  texts: string[],
-): Promise<FileDigest> {
+async function onThread(fd: number, path: string, handler: LineHandler, state: FileState): Promise<number> {
   const consumed = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const { port1: returns, port2: returnsTo } = new MessageChannel();
   const thread = lineThread({ fd, consumed, ahead: AHEAD, returns: returnsTo });
   try {
-    return await new Promise<FileDigest>((resolve, reject) => {
+    return await new Promise<number>((resolve, reject) => {
       thread.on('message', (m: FromLineThread) => {
-        if (m.kind === 'end') return resolve({ bytes: m.bytes, sha256: m.sha256 });
+        if (m.kind === 'end') return resolve(m.bytes);
         if (m.kind === 'failed')
           return reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
         try {
-          replay(m, handler, texts);
+          replay(m, handler, state);
         } catch (e) {
           return reject(e);
         }
