@@ -12,11 +12,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Certification } from '../src/report/certification.ts';
 import { writeManifest } from '../src/report/manifest.ts';
-import { runMetadata } from '../src/report/metadata.ts';
-import { createRunDir } from '../src/report/run-dir.ts';
 import { stepFailureSentence } from '../src/report/step-failure.ts';
-import { writeBundle } from '../src/report/write.ts';
-import type { SuiteResult } from '../src/result/outcomes.ts';
+import { writeSmallBundle } from './small-bundle.ts';
 
 const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -40,21 +37,12 @@ const cli = (args: string[], env: Record<string, string> = {}) => {
   return { code: r.status, output: `${r.stdout}${r.stderr}` };
 };
 
-const RESULT: SuiteResult = { verdict: 'passed', reasons: [], complete: true, scenarios: [], rules: [] };
-
 /** A small finished bundle, written as every command writes one. */
 async function bundle(): Promise<string> {
-  const run = await createRunDir(join(root, `b${(await readdir(root)).length}`));
-  const now = new Date();
-  const metadata = await runMetadata({ runId: run.id, startedAt: now, endedAt: now, tservers: [] });
-  await writeBundle(run, {
-    result: RESULT,
-    metadata,
-    artifacts: async () => {
-      await mkdir(join(run.dir, 'exchanges', 'f', 's'), { recursive: true });
-      await writeFile(join(run.dir, 'exchanges', 'f', 's', 'trace.ndjson'), '{"seq":1}\n');
-      return [];
-    },
+  const run = await writeSmallBundle(root, async (dir) => {
+    await mkdir(join(dir, 'exchanges', 'f', 's'), { recursive: true });
+    await writeFile(join(dir, 'exchanges', 'f', 's', 'trace.ndjson'), '{"seq":1}\n');
+    return [];
   });
   return run.dir;
 }

@@ -3,30 +3,19 @@
  * is unfinished; with no artifacts to make, the certificate is written once, finished.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Certification } from '../src/report/certification.ts';
-import { runMetadata } from '../src/report/metadata.ts';
-import { createRunDir } from '../src/report/run-dir.ts';
-import { UNFINISHED_REASON, writeBundle } from '../src/report/write.ts';
-import type { SuiteResult } from '../src/result/outcomes.ts';
+import { UNFINISHED_REASON } from '../src/report/write.ts';
+import { writeSmallBundle } from './small-bundle.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'screencap-write-'));
 after(() => rm(root, { recursive: true, force: true }));
 
-const RESULT: SuiteResult = { verdict: 'passed', reasons: [], complete: true, scenarios: [], rules: [] };
-
 async function written(artifacts?: (dir: string) => Promise<string[]>) {
-  const run = await createRunDir(join(root, `b${(await readdir(root)).length}`));
-  const now = new Date();
-  const metadata = await runMetadata({ runId: run.id, startedAt: now, endedAt: now, tservers: [] });
-  await writeBundle(run, {
-    result: RESULT,
-    metadata,
-    ...(artifacts ? { artifacts: () => artifacts(run.dir) } : {}),
-  });
+  const run = await writeSmallBundle(root, artifacts);
   const read = async (file: string) => readFile(join(run.dir, file), 'utf8');
   return { certification: JSON.parse(await read('certification.json')) as Certification, read };
 }
