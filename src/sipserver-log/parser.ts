@@ -198,8 +198,9 @@ class SipLogParser {
   ): void {
     if (this.block) this.closeBlock();
     const source = { file: this.file, line };
-    const trace = { form: received ? 'received' : 'sent', name: canonicalName(name), client } as const;
-    if (this.dated(date, source, trace.name)) this.trace(trace, timeOfDay, date !== undefined, source);
+    const canonical = canonicalName(name);
+    if (this.dated(date, source, canonical))
+      this.trace(received, canonical, client, timeOfDay, date !== undefined, source);
   }
 
   printedLine(name: string, timeOfDay: number, line: number): void {
@@ -270,7 +271,14 @@ class SipLogParser {
     switch (form.form) {
       case 'received':
       case 'sent':
-        return this.trace(form, form.stamp.timeOfDay, form.stamp.date !== undefined, source);
+        return this.trace(
+          form.form === 'received',
+          form.name,
+          form.client,
+          form.stamp.timeOfDay,
+          form.stamp.date !== undefined,
+          source,
+        );
       case 'message':
         return this.body(form.name, source);
       case 'printed':
@@ -313,18 +321,18 @@ class SipLogParser {
    * <name> sent to <client>`: a recipient of a printed message.
    */
   private trace(
-    line: { form: 'received' | 'sent'; name: string; client: string },
+    received: boolean,
+    name: string,
+    text: string,
     timeOfDay: number,
     dated: boolean,
     source: SourceRef,
   ): void {
-    const { name } = line;
     this.abandonHeader();
-    const client = this.client(line.client);
-    if (!client)
-      return this.skip(source, name, `the client "${line.client}" is in no form this reader knows`);
+    const client = this.client(text);
+    if (!client) return this.skip(source, name, `the client "${text}" is in no form this reader knows`);
     const micros = this.time(timeOfDay, dated, source);
-    if (line.form === 'received') this.header = { name, source, micros, client };
+    if (received) this.header = { name, source, micros, client };
     else this.sent({ name, client, micros, source });
   }
 
