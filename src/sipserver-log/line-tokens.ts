@@ -32,7 +32,7 @@ import {
  * most `max` texts: then starts afresh, reusing ids (a log may name a million clients), but never
  * within a record (`begin`): the ids a record names stand for one text each.
  */
-export class TextIds {
+class TextIds {
   private known = new Map<number, { bytes: Buffer; id: number }>();
   private next = 0;
   /** Since last taken: for each text named anew, the record naming it, its id and its text. */
@@ -66,7 +66,7 @@ export class TextIds {
 }
 
 /** The hash TextIds finds a range by: of its bytes, as `hashStep` takes them one by one (the bytes are compared too). */
-export function hashOf(bytes: Uint8Array, start: number, end: number): number {
+function hashOf(bytes: Uint8Array, start: number, end: number): number {
   let hash = 0;
   for (let i = start; i < end; i++) hash = hashStep(hash, bytes[i] as number);
   return hash;
@@ -86,7 +86,7 @@ function sameBytes(a: Uint8Array, bytes: Uint8Array, start: number, end: number)
 }
 
 /** Texts kept at once (TextIds): a log names few messages, but may name a million clients. */
-export const TEXTS_KEPT = 10_000;
+const TEXTS_KEPT = 10_000;
 
 const TAB = 0x09;
 const TRC_TEXT = ' Trc 0454';
@@ -136,7 +136,7 @@ function digitAt(bytes: Uint8Array, at: number): number {
  * Microseconds since midnight of `HH:MM:SS.mmm` or `HH:MM:SS.ffff` at `bytes[start, end)`, as
  * lines.ts parseClock reads its text; or -1.
  */
-export function clockOfBytes(bytes: Uint8Array, start: number, end: number): number {
+function clockOfBytes(bytes: Uint8Array, start: number, end: number): number {
   const length = end - start;
   if ((length !== 12 && length !== 13) || bytes[start + 2] !== 58 || bytes[start + 5] !== 58) return -1;
   if (bytes[start + 8] !== 46 /* . */) return -1;
