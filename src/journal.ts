@@ -136,7 +136,15 @@ function chaffKind(entry: JournalEntry): DropKind | undefined {
 
 /** Who sent or received an entry, and its ReferenceID: a request's and its reply's are the same. */
 function exchangeKey(entry: JournalEntry): string {
-  return `${entry.party}\u0000${entry.peerId ?? entry.peer ?? ''}\u0000${String(entry.message.ReferenceID)}`;
+  return `${entry.party}\u0000${entry.peerId ?? entry.peer ?? ''}\u0000${referenceText(entry.message.ReferenceID)}`;
+}
+
+/**
+ * A ReferenceID as text. A client may send any JSON value: an object as its JSON (String() throws
+ * on one whose `toString` is not a function, and names every object alike).
+ */
+function referenceText(ref: unknown): string {
+  return typeof ref === 'object' && ref !== null ? JSON.stringify(ref) : String(ref);
 }
 
 /** Chaff requests awaiting their reply, per journal: a T-Server answers at once, so a few suffice. */

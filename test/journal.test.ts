@@ -357,6 +357,26 @@ describe('Journal bytes: chaff first, evidence last', () => {
     );
   });
 
+  test('a chaff request whose ReferenceID is any JSON value (an object whose toString is no function) is journaled and dropped with its reply', () => {
+    const j = new Journal({ maxBytes: 5_000 });
+    const refs: unknown[] = [{ toString: 1 }, { valueOf: null, toString: 'x' }, [1, [2]], null, true, 1.5];
+    for (const ReferenceID of refs) {
+      j.append(
+        padded('RequestJunk', 500, { party: 'desktop', direction: 'out', ReferenceID } as EntryFields),
+      );
+      j.append(entry('EventError', { party: 'desktop', ReferenceID, ErrorCode: 51 } as EntryFields));
+    }
+    j.append(padded('EventUserEvent', 4000, { ThisDN: '7001' }));
+    // Each junk request went with its own refusal: no reply is left without its request.
+    const left = j.entries.map((e) => e.message.message);
+    assert.equal(
+      left.filter((n) => n === 'RequestJunk').length,
+      left.filter((n) => n === 'EventError').length,
+    );
+    assert.equal(j.droppedEvidence, 0);
+    assert.ok(j.dropped > 0);
+  });
+
   test('a chaff request dropped with its reply leaves no stray reply, however many there are', () => {
     const j = new Journal({ maxBytes: 50_000 });
     for (let ref = 1; ref <= 200; ref++) {
