@@ -3,6 +3,8 @@
  * the source of truth for steps, rules and reports. Waiting looks back first, then waits: messages
  * can arrive before the step that expects them.
  */
+
+import { show } from './tlib/codec.ts';
 import { EVENT_NAMES, REPLY_NAMES, REQUEST_NAMES, type WireMessage } from './tlib/messages.ts';
 import { isoMicros, nowMicros } from './tlib/time.ts';
 
@@ -140,11 +142,12 @@ function exchangeKey(entry: JournalEntry): string {
 }
 
 /**
- * A ReferenceID as text. A client may send any JSON value: an object as its JSON (String() throws
- * on one whose `toString` is not a function, and names every object alike).
+ * A ReferenceID as text. A client may send any JSON value: an object is shown as its (short) JSON,
+ * however nested (String() throws on one whose `toString` is not a function, and names every
+ * object alike). Two long ones alike in their first 77 characters share a key: both are chaff.
  */
 function referenceText(ref: unknown): string {
-  return typeof ref === 'object' && ref !== null ? JSON.stringify(ref) : String(ref);
+  return typeof ref === 'object' && ref !== null ? show(ref) : String(ref);
 }
 
 /** Chaff requests awaiting their reply, per journal: a T-Server answers at once, so a few suffice. */

@@ -357,9 +357,19 @@ describe('Journal bytes: chaff first, evidence last', () => {
     );
   });
 
-  test('a chaff request whose ReferenceID is any JSON value (an object whose toString is no function) is journaled and dropped with its reply', () => {
+  test('a chaff request whose ReferenceID is any JSON value (an object whose toString is no function, nesting past JSON.stringify) is journaled and dropped with its reply', () => {
     const j = new Journal({ maxBytes: 5_000 });
-    const refs: unknown[] = [{ toString: 1 }, { valueOf: null, toString: 'x' }, [1, [2]], null, true, 1.5];
+    // Nested deeper than JSON.stringify can go, too.
+    const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown;
+    const refs: unknown[] = [
+      { toString: 1 },
+      { valueOf: null, toString: 'x' },
+      [1, [2]],
+      deep,
+      null,
+      true,
+      1.5,
+    ];
     for (const ReferenceID of refs) {
       j.append(
         padded('RequestJunk', 500, { party: 'desktop', direction: 'out', ReferenceID } as EntryFields),
