@@ -15,7 +15,7 @@ import { BUNDLE_NAMES } from '../src/report/exchanges.ts';
 import { describeNonPassing, offendingMessages } from '../src/report/findings.ts';
 import { MessageJson } from '../src/report/message-json.ts';
 import { rebuildEvidence } from '../src/report/partial.ts';
-import { sequenceDiagram } from '../src/report/sequence.ts';
+import { arrowLabel, sequenceDiagram } from '../src/report/sequence.ts';
 import { parseTrace, traceLine, traceNdjson } from '../src/report/trace.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
 import { type Role, toRecords, type WireRecord } from '../src/rules/observations.ts';
@@ -393,4 +393,22 @@ describe('the evidence files of a run under way', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+test("an arrow's label shows any value a client may send: strings and numbers as they are, anything else as short JSON (no throw on an object whose toString is no function, or one nested past JSON.stringify)", () => {
+  const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown;
+  assert.equal(
+    arrowLabel({ message: 'RequestSendEvent', ReferenceID: 3, ThisDN: '7001', ConnID: '006b02a6c5a1e001' }),
+    'RequestSendEvent ref=3 ThisDN=7001 ConnID=006b…e001',
+  );
+  assert.equal(
+    arrowLabel({
+      message: 'RequestJunk',
+      ReferenceID: { toString: 1 },
+      ThisDN: deep,
+      ErrorCode: [1, 2],
+      UserData: [['screen-capture', { valueOf: null }]],
+    } as unknown as WireMessage),
+    'RequestJunk ref={"toString":1} ThisDN=[...] screen-capture={"valueOf":null} error [1,2]',
+  );
 });

@@ -9,6 +9,7 @@
 import { SCREEN_CAPTURE_KEY, screenCaptureValue } from '../domain/screencap.ts';
 import { escapeXml, escapeXmlText } from '../markup.ts';
 import type { Role, WireRecord } from '../rules/observations.ts';
+import { show } from '../tlib/codec.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 
 export interface DiagramOptions {
@@ -48,18 +49,27 @@ export function abbreviate(connId: string): string {
   return connId.length > 10 ? `${connId.slice(0, 4)}…${connId.slice(-4)}` : connId;
 }
 
+/**
+ * A field of a message as a label shows it: a string or number as is, anything else a client may
+ * send (an object whose `toString` is no function, a list nested past what JSON.stringify takes)
+ * as its short JSON.
+ */
+function labelText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : show(value);
+}
+
 /** `RequestSendEvent ref=3 ThisDN=7001 screen-capture=start ConnID=006b…e001` */
 export function arrowLabel(message: WireMessage): string {
   const event = (message.Event ?? {}) as Partial<WireMessage>;
-  let label = String(message.message);
-  if (message.ReferenceID !== undefined) label += ` ref=${message.ReferenceID}`;
-  if (message.ThisDN !== undefined) label += ` ThisDN=${message.ThisDN}`;
+  let label = labelText(message.message);
+  if (message.ReferenceID !== undefined) label += ` ref=${labelText(message.ReferenceID)}`;
+  if (message.ThisDN !== undefined) label += ` ThisDN=${labelText(message.ThisDN)}`;
   const capture = screenCaptureValue(message.UserData) ?? screenCaptureValue(event.UserData);
-  if (capture !== undefined) label += ` ${SCREEN_CAPTURE_KEY}=${capture}`;
+  if (capture !== undefined) label += ` ${SCREEN_CAPTURE_KEY}=${labelText(capture)}`;
   const connId = message.ConnID ?? event.ConnID;
-  if (connId !== undefined) label += ` ConnID=${abbreviate(String(connId))}`;
-  if (message.ErrorCode !== undefined) label += ` error ${message.ErrorCode}`;
-  if (message.ApplicationName !== undefined) label += ` ${String(message.ApplicationName)}`;
+  if (connId !== undefined) label += ` ConnID=${abbreviate(labelText(connId))}`;
+  if (message.ErrorCode !== undefined) label += ` error ${labelText(message.ErrorCode)}`;
+  if (message.ApplicationName !== undefined) label += ` ${labelText(message.ApplicationName)}`;
   return label;
 }
 
