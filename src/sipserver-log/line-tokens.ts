@@ -27,33 +27,46 @@ import {
 
 /**
  * Ids for byte ranges that recur (a log names the same clients and messages line after line): a
- * range is found again by a hash of its bytes, then compared byte for byte. A text named for the
- * first time is decoded once and noted in `fresh`, with the record that first names it. Holds at
- * most `max` texts: then starts afresh, reusing ids (a log may name a million clients), but never
- * within a record (`begin`): the ids a record names stand for one text each.
+ * range is first looked for in a small cache, by its length and a few of its bytes, and compared
+ * byte for byte: one pass over it, most of the time. Otherwise it is found by a hash of its bytes,
+ * then compared. A text named for the first time is decoded once and noted in `fresh`, with the
+ * record that first names it. Holds at most `max` texts: then starts afresh, reusing ids (a log may
+ * name a million clients), but never within a record (`begin`): the ids a record names stand for
+ * one text each.
  */
 class TextIds {
-  private known = new Map<number, { bytes: Buffer; id: number }>();
+  private known = new Map<number, Known>();
   private next = 0;
+  /** The cache: a text known, by the slot its length and a few of its bytes give it (slotOf). */
+  private readonly slots: Array<Known | undefined> = new Array(SLOTS).fill(undefined);
   /** Since last taken: for each text named anew, the record naming it, its id and its text. */
   fresh: Array<number | string> = [];
 
   constructor(private readonly max: number) {}
 
+  /** The id of `bytes[start, end)` if it is in the cache, or -1. */
+  cached(bytes: Uint8Array, start: number, end: number): number {
+    const known = this.slots[slotOf(bytes, start, end)];
+    return known && sameBytes(known.bytes, bytes, start, end) ? known.id : -1;
+  }
+
   /** The id of `bytes[start, end)`, whose hashOf is `hash`, named by record `record`. */
   idOf(hash: number, bytes: Buffer, start: number, end: number, record: number): number {
-    const known = this.known.get(hash);
-    if (known && sameBytes(known.bytes, bytes, start, end)) return known.id;
-    const id = this.next++;
-    this.known.set(hash, { bytes: Buffer.from(bytes.subarray(start, end)), id });
-    this.fresh.push(record, id, decode(bytes, start, end));
-    return id;
+    let known = this.known.get(hash);
+    if (!known || !sameBytes(known.bytes, bytes, start, end)) {
+      known = { bytes: Buffer.from(bytes.subarray(start, end)), id: this.next++ };
+      this.known.set(hash, known);
+      this.fresh.push(record, known.id, decode(bytes, start, end));
+    }
+    this.slots[slotOf(bytes, start, end)] = known;
+    return known.id;
   }
 
   /** A record begins: room for the texts it may name is made, if need be by starting afresh. */
   begin(): void {
     if (this.next <= this.max - PER_RECORD) return;
     this.known = new Map();
+    this.slots.fill(undefined);
     this.next = 0;
   }
 
@@ -63,6 +76,29 @@ class TextIds {
     this.fresh = [];
     return fresh;
   }
+}
+
+interface Known {
+  bytes: Buffer;
+  id: number;
+}
+
+/** The cache's size (TextIds): a power of two. */
+const SLOTS = 4096;
+
+/**
+ * The cache slot of `bytes[start, end)`, by its length and bytes at its ends and middle: texts that
+ * recur differ there (clients by their numbers, messages and attributes by their names).
+ */
+function slotOf(bytes: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  if (length === 0) return 0;
+  let slot = hashStep(length, bytes[start] as number);
+  slot = hashStep(slot, bytes[start + (length >> 1)] as number);
+  slot = hashStep(slot, bytes[end - 1] as number);
+  slot = hashStep(slot, bytes[end - (length > 1 ? 2 : 1)] as number);
+  slot = hashStep(slot, bytes[end - (length > 2 ? 3 : 1)] as number);
+  return (slot ^ (slot >>> 12)) & (SLOTS - 1);
 }
 
 /** The hash TextIds finds a range by: of its bytes, as `hashStep` takes them one by one (the bytes are compared too). */
@@ -194,9 +230,10 @@ export class LineTokenizer {
     this.table[this.at + field] = value;
   }
 
-  /** The id of the text `bytes[start, end)`; `hash`: its hashOf, when known. */
-  private text(start: number, end: number, hash = hashOf(this.bytes, start, end)): number {
-    return this.texts.idOf(hash, this.bytes, start, end, this.record);
+  /** The id of the text `bytes[start, end)`. */
+  private text(start: number, end: number): number {
+    const id = this.texts.cached(this.bytes, start, end);
+    return id !== -1 ? id : this.texts.idOf(hashOf(this.bytes, start, end), this.bytes, start, end, this.record);
   }
 
   /** A time of day (µs) into MILLIS and MICROS. */
@@ -212,15 +249,13 @@ export class LineTokenizer {
     if (bytes[from] === TAB) return TOKEN_NONE;
     if (bytesAre(bytes, from, ATTRIBUTE)) from += ATTRIBUTE.length;
     // The name: printable ASCII up to a tab (or the end), with no escape (`\`) in it.
-    let hash = 0;
     let to = from;
     for (; to < end; to++) {
       const b = bytes[to] as number;
       if (b <= 32 || b >= 127 || b === 0x5c) break;
-      hash = hashStep(hash, b);
     }
     if (to !== end && bytes[to] !== TAB) return TOKEN_NONE;
-    this.put(NAME, this.text(from, to, hash));
+    this.put(NAME, this.text(from, to));
     this.put(VALUE, to === end ? -1 : to + 1);
     return TOKEN_ATTRIBUTE;
   }
@@ -238,16 +273,13 @@ export class LineTokenizer {
     const words = received ? RECEIVED_FROM : SENT_TO;
     if (!bytesAre(bytes, nameEnd, words)) return TOKEN_NONE;
     const clientStart = nameEnd + words.length;
-    // The client: ASCII without a CR (a character of several bytes, or a CR, is read from its text).
-    let hash = 0;
-    for (let i = clientStart; i < end; i++) {
-      const b = bytes[i] as number;
-      if (b >= 128 || b === 13) return TOKEN_NONE;
-      hash = hashStep(hash, b);
-    }
+    // The client: ASCII without a CR (a character of several bytes, or a CR, is read from its text);
+    // one known already is.
+    const client = this.texts.cached(bytes, clientStart, end);
+    if (client === -1 && !plainAscii(bytes, clientStart, end)) return TOKEN_NONE;
     if (!this.stamp(start, marker)) return TOKEN_NONE;
     this.put(NAME, this.text(nameStart, nameEnd));
-    this.put(CLIENT, this.text(clientStart, end, hash));
+    this.put(CLIENT, client !== -1 ? client : this.text(clientStart, end));
     return received ? TOKEN_RECEIVED : TOKEN_SENT;
   }
 
