@@ -199,3 +199,33 @@ test('an attribute line read on the reading thread gives the name and value the 
   );
   read.atLeast(100, [TOKEN_ATTRIBUTE, TOKEN_NONE]);
 });
+
+test('markerAt finds the first marker in a line`s first 64 bytes, as a search for each marker finds it', () => {
+  const markers = [' Trc 0454', ' Std 0', '[BSYNC] Trace:'];
+  /** The first place within 64 bytes where a whole marker stands, or -1. */
+  const reference = (text: string) => {
+    const at = Math.min(
+      ...markers.map((m) => text.indexOf(m)).filter((i) => i !== -1 && i < 64),
+      Number.POSITIVE_INFINITY,
+    );
+    return at === Number.POSITIVE_INFINITY ? -1 : at;
+  };
+  // Lines of marker pieces, their first two bytes and look-alikes, between ASCII runs of any length.
+  const piece = fc.oneof(
+    fc.constantFrom(...markers, ' T', ' S', '[B', 'T', 'S', 'B', ' ', '[', ' Trc 045', ' St', '[BSYNC]'),
+    fc.string({ unit: fc.constantFrom('a', '1', ':', '.', ' ', 'T', 'S', 'B', '['), maxLength: 40 }),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+      const text = pieces.join('');
+      // As the cutter calls it: the line inside a larger buffer, bytes after it that a marker may not use.
+      const bytes = Buffer.from(`xx${text} Trc 04541`);
+      assert.equal(
+        markerAt(bytes, 2, 2 + text.length),
+        reference(text) === -1 ? -1 : reference(text) + 2,
+        text,
+      );
+    }),
+    { numRuns: 3000 },
+  );
+});

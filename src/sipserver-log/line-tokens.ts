@@ -233,7 +233,9 @@ export class LineTokenizer {
   /** The id of the text `bytes[start, end)`. */
   private text(start: number, end: number): number {
     const id = this.texts.cached(this.bytes, start, end);
-    return id !== -1 ? id : this.texts.idOf(hashOf(this.bytes, start, end), this.bytes, start, end, this.record);
+    return id !== -1
+      ? id
+      : this.texts.idOf(hashOf(this.bytes, start, end), this.bytes, start, end, this.record);
   }
 
   /** A time of day (µs) into MILLIS and MICROS. */

@@ -368,6 +368,11 @@ const MARKER_WITHIN = 64;
 export function markerAt(bytes: Uint8Array, start: number, end: number): number {
   const last = Math.min(end, start + MARKER_WITHIN);
   for (let i = start; i < last; i++) {
+    // No marker starts at i or i + 1 unless byte i + 1 is one a marker starts with: two bytes at a step.
+    if (MARKER_PAIR_BYTES[bytes[i + 1] as number] === 0) {
+      i++;
+      continue;
+    }
     const b = bytes[i];
     // Each marker starts with ` T`, ` S` or `[B`: most spaces and brackets are passed at the next byte.
     let marker: Buffer | undefined;
@@ -379,6 +384,10 @@ export function markerAt(bytes: Uint8Array, start: number, end: number): number 
   }
   return -1;
 }
+
+/** 1 for the bytes markers start with (` T`, ` S`, `[B`), by byte; 0 for the others. */
+const MARKER_PAIR_BYTES = new Uint8Array(256);
+for (const c of ' TS[B') MARKER_PAIR_BYTES[c.charCodeAt(0)] = 1;
 
 /** Whether `marker` stands at `at` (its first two bytes known to). */
 function markerIsAt(bytes: Uint8Array, at: number, marker: Buffer): boolean {
