@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.ts';
 import type { Certification } from '../report/certification.ts';
 import { configurationSnapshot } from '../report/configuration.ts';
 import { OBSERVATIONS_MEDIA_TYPE, type ScenarioObservations, scenarioEvidence } from '../report/evidence.ts';
-import { EXCHANGES_DIR, ExchangeFolders, writeExchangeFile } from '../report/exchanges.ts';
+import { EvidenceFiles, EXCHANGES_DIR, ExchangeFolders } from '../report/exchanges.ts';
 import { verifyManifest } from '../report/manifest.ts';
 import { megabytes } from '../report/prune.ts';
 import { findRunDir } from '../report/run-dir.ts';
@@ -42,11 +42,14 @@ const LOG_FEATURE = 'sip-server-log';
 class LogEvidence {
   private readonly folders = new ExchangeFolders();
   private readonly kept = new Map<string, { evidence: string; observations: string[] }>();
+  private readonly files: EvidenceFiles;
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly requestTimeoutMs: number,
-  ) {}
+  ) {
+    this.files = new EvidenceFiles(dir);
+  }
 
   readonly write = (scenario: string, observations: ScenarioObservations): void => {
     const folder = this.folders.allocate(LOG_FEATURE, scenario);
@@ -54,13 +57,18 @@ class LogEvidence {
       ...observations,
       limits: { requestTimeoutMs: this.requestTimeoutMs },
     });
-    for (const a of attachments) writeExchangeFile(this.dir, folder, a.fileName, a.body);
+    for (const a of attachments) this.files.write(folder, a.fileName, a.body);
     const noted = attachments.find((a) => a.mediaType === OBSERVATIONS_MEDIA_TYPE);
     this.kept.set(scenario, {
       evidence: folder,
       observations: noted ? (JSON.parse(String(noted.body)) as string[]) : [],
     });
   };
+
+  /** Once every evidence file is written (they are written in the background). */
+  settled(): Promise<void> {
+    return this.files.settled();
+  }
 
   /** The scenarios with their evidence folders and observations. */
   annotate<S extends { name: string }>(scenarios: readonly S[]): S[] {
@@ -297,7 +305,10 @@ export function registerVerifyLogCommand(program: Command): void {
             scope: certifiedScope(profile, `it is not certified here (--profile ${profile})`),
             ...(live ? { window: windowOf(live, opts.logUtcOffset) } : {}),
           });
+          await evidence.settled();
         } catch (e) {
+          // Nothing is still being written into the folder discarded.
+          await evidence.settled().catch(() => {});
           await bundle.discard();
           throw e;
         }

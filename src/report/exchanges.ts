@@ -4,6 +4,7 @@
  * each one. A live run, verify-log and load write them through here alike.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const EXCHANGES_DIR = 'exchanges';
@@ -80,5 +81,60 @@ export function writeExchangeFile(
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     mkdirSync(path.dir, { recursive: true });
     writeFileSync(path.file, body);
+  }
+}
+
+/** Evidence held in memory while written in the background (EvidenceFiles): past this, files are written at once. */
+const MAX_BYTES_IN_FLIGHT = 1024 * 1024;
+
+/**
+ * Writes a run's evidence files in the background, on libuv's threads: verify-log creates hundreds
+ * of files, and creating a file is kernel time the command's own thread need not spend. Memory
+ * stays bounded: with `maxBytesInFlight` being written, a file is written at once, as
+ * writeExchangeFile does. `settled` waits for them all and fails with the first that failed.
+ */
+export class EvidenceFiles {
+  private bytesInFlight = 0;
+  private readonly writing = new Set<Promise<void>>();
+  /** Each scenario's folder, made once, before its first file. */
+  private readonly folders = new Map<string, Promise<unknown>>();
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly bundleDir: string,
+    private readonly maxBytesInFlight = MAX_BYTES_IN_FLIGHT,
+  ) {}
+
+  /** Writes one evidence file of `folder` under its bundle name; other attachments are not evidence files. */
+  write(folder: string, fileName: string, body: string | Buffer): void {
+    const path = evidencePath(this.bundleDir, folder, fileName);
+    if (!path) return;
+    const bytes = typeof body === 'string' ? body.length : body.byteLength;
+    if (this.bytesInFlight + bytes > this.maxBytesInFlight) {
+      writeExchangeFile(this.bundleDir, folder, fileName, body);
+      return;
+    }
+    let made = this.folders.get(path.dir);
+    if (!made) {
+      made = mkdir(path.dir, { recursive: true });
+      this.folders.set(path.dir, made);
+    }
+    this.bytesInFlight += bytes;
+    const written: Promise<void> = made
+      .then(() => writeFile(path.file, body))
+      .catch((e: Error) => {
+        this.failure ??= e;
+      })
+      .finally(() => {
+        this.bytesInFlight -= bytes;
+        this.writing.delete(written);
+      });
+    this.writing.add(written);
+  }
+
+  /** Once every file is written; rejects with the first write that failed. */
+  async settled(): Promise<void> {
+    while (this.writing.size) await Promise.all(this.writing);
+    if (this.failure) throw this.failure;
   }
 }
