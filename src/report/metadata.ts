@@ -82,7 +82,18 @@ async function git(args: string[]): Promise<string | null> {
   }
 }
 
-export async function harnessIdentity(): Promise<RunMetadata['harness']> {
+let identity: Promise<RunMetadata['harness']> | undefined;
+
+/**
+ * The harness's name, version and commit, asked once per process (Bundle.open asks early): git is
+ * then forked while the process is small, and runs beside the command's work, not after it.
+ */
+export function harnessIdentity(): Promise<RunMetadata['harness']> {
+  identity ??= readHarnessIdentity();
+  return identity;
+}
+
+async function readHarnessIdentity(): Promise<RunMetadata['harness']> {
   const pkg = JSON.parse(await readFile(`${HARNESS_ROOT}package.json`, 'utf8')) as {
     name: string;
     version: string;

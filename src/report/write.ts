@@ -11,7 +11,7 @@ import { redact } from '../secrets.ts';
 import { type Certification, certificationOf } from './certification.ts';
 import { certificationHtml } from './certification-html.ts';
 import { digestFiles, writeManifest } from './manifest.ts';
-import { type MetadataInput, type RunMetadata, runMetadata } from './metadata.ts';
+import { harnessIdentity, type MetadataInput, type RunMetadata, runMetadata } from './metadata.ts';
 import { createRunDir, pointLatest, type RunDir } from './run-dir.ts';
 import { type Signer, signManifest } from './signature.ts';
 
@@ -112,6 +112,8 @@ export class Bundle {
   ) {}
 
   static async open(reportsRoot: string, now = new Date()): Promise<Bundle> {
+    // Asked now, told when the bundle is written (a failure then, if any, is the write's).
+    harnessIdentity().catch(() => {});
     return new Bundle(await createRunDir(reportsRoot, now), now);
   }
 
