@@ -5,6 +5,7 @@
  */
 
 import { show } from './tlib/codec.ts';
+import { jsonOf } from './tlib/depth.ts';
 import { EVENT_NAMES, REPLY_NAMES, REQUEST_NAMES, type WireMessage } from './tlib/messages.ts';
 import { isoMicros, nowMicros } from './tlib/time.ts';
 
@@ -758,7 +759,7 @@ export class Journal {
     // Lines are serialized without making them objects for good: exporting must not make the journal hold more.
     let text = '';
     for (let k = this.firstAfter(after); k < this.ring.length; k++)
-      text += `${JSON.stringify(this.ring.entryAt(k))}\n`;
+      text += `${jsonOf(this.ring.entryAt(k))}\n`;
     return text;
   }
 }
@@ -768,7 +769,7 @@ export function summarize(entry: JournalEntry): string {
   const { message, ...attributes } = entry.message;
   const text = Object.entries(attributes)
     .filter(([k]) => k !== 'Time' && k !== 'EventSequenceNumber')
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${jsonOf(v)}`)
     .join(' ');
   const arrow = entry.direction === 'out' ? '->' : '<-';
   const peer = entry.peer ? ` (${entry.peer})` : '';

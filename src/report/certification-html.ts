@@ -7,6 +7,7 @@
 import { escapeXml as x } from '../markup.ts';
 import { describeChaos, type LoadFigures, type Percentiles } from '../result/load.ts';
 import { OUTCOMES, type ScenarioResult, UNJUDGED, type Verdict } from '../result/outcomes.ts';
+import { jsonOf } from '../tlib/depth.ts';
 import {
   type Certification,
   type CertifiedFinding,
@@ -115,7 +116,7 @@ function findingHtml(rule: string, f: CertifiedFinding, i: number): string {
   return `<div class="finding" id="finding-${x(rule)}-${i}">
 <div class="what">${x(rule)}: ${findingWords(f)}</div>
 <div class="meta">in “${x(f.scenario)}”${meta ? `; ${meta}` : ''} ${evidenceLinks(f.evidence)}</div>
-${m ? `<pre class="message">${x(JSON.stringify(m.message))}</pre>` : ''}</div>`;
+${m ? `<pre class="message">${x(jsonOf(m.message))}</pre>` : ''}</div>`;
 }
 
 function ruleRows(r: CertifiedRule): string {

@@ -2,6 +2,7 @@
  * Each message's JSON, made once for a scenario's diagram (its tooltips) and its trace alike: the
  * two together stringified every message twice, the better part of writing a busy log's evidence.
  */
+import { jsonOf } from '../tlib/depth.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 
 export class MessageJson {
@@ -13,7 +14,7 @@ export class MessageJson {
   readonly of = (message: WireMessage): string => {
     let json = this.made.get(message);
     if (json === undefined) {
-      json = JSON.stringify(message);
+      json = jsonOf(message);
       if (this.made.size < this.kept) this.made.set(message, json);
     }
     return json;

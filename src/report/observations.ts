@@ -4,6 +4,7 @@
  * the allowed time. They pass or fail nothing; a reviewer reads them as the lab's notes.
  */
 import type { WireRecord } from '../rules/observations.ts';
+import { asText } from '../tlib/codec.ts';
 
 /** At most this many notes a scenario (the trace holds every message). */
 export const MAX_OBSERVATIONS = 10;
@@ -17,9 +18,9 @@ export interface ObservationLimits {
 
 function errorNote(r: WireRecord): string {
   const m = r.message;
-  const code = m.ErrorCode === undefined ? '' : ` ${m.ErrorCode}`;
-  const text = m.ErrorMessage === undefined ? '' : ` (“${String(m.ErrorMessage)}”)`;
-  const ref = m.ReferenceID === undefined ? '' : ` answering ReferenceID ${m.ReferenceID}`;
+  const code = m.ErrorCode === undefined ? '' : ` ${asText(m.ErrorCode)}`;
+  const text = m.ErrorMessage === undefined ? '' : ` (“${asText(m.ErrorMessage)}”)`;
+  const ref = m.ReferenceID === undefined ? '' : ` answering ReferenceID ${asText(m.ReferenceID)}`;
   return `#${r.entry.seq} ${r.entry.time}: ${r.client} received EventError${code}${text}${ref}`;
 }
 
@@ -29,7 +30,8 @@ function slowReplies(records: readonly WireRecord[], limitMs: number): string[] 
   const notes: string[] = [];
   for (const r of records) {
     const ref = r.message.ReferenceID;
-    if (ref === undefined) continue;
+    // Any other value (an object, a list) pairs no reply with its request.
+    if (typeof ref !== 'number' && typeof ref !== 'string') continue;
     const key = `${r.client}\u0000${ref}`;
     if (r.sent) {
       pending.set(key, r);
@@ -41,7 +43,7 @@ function slowReplies(records: readonly WireRecord[], limitMs: number): string[] 
     const ms = (r.entry.micros - request.entry.micros) / 1000;
     if (ms > limitMs * SLOW_SHARE && ms <= limitMs)
       notes.push(
-        `#${r.entry.seq} ${r.entry.time}: ${r.client}'s ${String(request.message.message)} (ReferenceID ${ref}) was answered after ${ms.toFixed(1)} ms, within the ${limitMs} ms allowed`,
+        `#${r.entry.seq} ${r.entry.time}: ${r.client}'s ${request.message.message} (ReferenceID ${ref}) was answered after ${ms.toFixed(1)} ms, within the ${limitMs} ms allowed`,
       );
   }
   return notes;

@@ -9,7 +9,8 @@
 import { SCREEN_CAPTURE_KEY, screenCaptureValue } from '../domain/screencap.ts';
 import { escapeXml, escapeXmlText } from '../markup.ts';
 import type { Role, WireRecord } from '../rules/observations.ts';
-import { show } from '../tlib/codec.ts';
+import { asText } from '../tlib/codec.ts';
+import { jsonOf } from '../tlib/depth.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 
 export interface DiagramOptions {
@@ -19,7 +20,7 @@ export interface DiagramOptions {
   tserver?: string;
   /** Messages drawn at most (default MAX_DRAWN): the trace holds them all, a picture of more helps no one. */
   maxRows?: number;
-  /** A message's JSON for its tooltip (default JSON.stringify): the trace may share it (MessageJson). */
+  /** A message's JSON for its tooltip (default jsonOf): the trace may share it (MessageJson). */
   messageJson?: (message: WireMessage) => string;
 }
 
@@ -49,27 +50,18 @@ export function abbreviate(connId: string): string {
   return connId.length > 10 ? `${connId.slice(0, 4)}…${connId.slice(-4)}` : connId;
 }
 
-/**
- * A field of a message as a label shows it: a string or number as is, anything else a client may
- * send (an object whose `toString` is no function, a list nested past what JSON.stringify takes)
- * as its short JSON.
- */
-function labelText(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : show(value);
-}
-
 /** `RequestSendEvent ref=3 ThisDN=7001 screen-capture=start ConnID=006b…e001` */
 export function arrowLabel(message: WireMessage): string {
   const event = (message.Event ?? {}) as Partial<WireMessage>;
-  let label = labelText(message.message);
-  if (message.ReferenceID !== undefined) label += ` ref=${labelText(message.ReferenceID)}`;
-  if (message.ThisDN !== undefined) label += ` ThisDN=${labelText(message.ThisDN)}`;
+  let label = asText(message.message);
+  if (message.ReferenceID !== undefined) label += ` ref=${asText(message.ReferenceID)}`;
+  if (message.ThisDN !== undefined) label += ` ThisDN=${asText(message.ThisDN)}`;
   const capture = screenCaptureValue(message.UserData) ?? screenCaptureValue(event.UserData);
-  if (capture !== undefined) label += ` ${SCREEN_CAPTURE_KEY}=${labelText(capture)}`;
+  if (capture !== undefined) label += ` ${SCREEN_CAPTURE_KEY}=${asText(capture)}`;
   const connId = message.ConnID ?? event.ConnID;
-  if (connId !== undefined) label += ` ConnID=${abbreviate(labelText(connId))}`;
-  if (message.ErrorCode !== undefined) label += ` error ${labelText(message.ErrorCode)}`;
-  if (message.ApplicationName !== undefined) label += ` ${labelText(message.ApplicationName)}`;
+  if (connId !== undefined) label += ` ConnID=${abbreviate(asText(connId))}`;
+  if (message.ErrorCode !== undefined) label += ` error ${asText(message.ErrorCode)}`;
+  if (message.ApplicationName !== undefined) label += ` ${asText(message.ApplicationName)}`;
   return label;
 }
 
@@ -97,7 +89,7 @@ interface Lifeline {
 /** The application name a client registered with: its own request, or the T-Server's note of its peer. */
 function applicationOf(r: WireRecord): string | undefined {
   if (r.sent && r.message.message === 'RequestRegisterClient' && r.message.ApplicationName !== undefined)
-    return String(r.message.ApplicationName);
+    return asText(r.message.ApplicationName);
   return r.entry.party === 'tserver' ? r.entry.peerApplication : undefined;
 }
 
@@ -135,7 +127,7 @@ export function sequenceDiagram(records: readonly WireRecord[], options: Diagram
   let rows = '';
   let y = TOP;
   const maxRows = options.maxRows ?? MAX_DRAWN;
-  const json = options.messageJson ?? ((m: WireMessage) => JSON.stringify(m));
+  const json = options.messageJson ?? jsonOf;
   // Each row is built by concatenation, without arrays to join: a busy log's scenarios draw tens of thousands.
   for (const r of records.length > maxRows ? records.slice(0, maxRows) : records) {
     const seq = r.entry.seq;

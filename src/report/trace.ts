@@ -4,6 +4,7 @@
  */
 import type { JournalEntry } from '../journal.ts';
 import type { TraceLine } from '../result/outcomes.ts';
+import { jsonOf } from '../tlib/depth.ts';
 
 export const TRACE_MEDIA_TYPE = 'application/x-ndjson';
 
@@ -52,7 +53,7 @@ const CHUNK_LINES = 256;
 export function traceNdjson(
   entries: readonly JournalEntry[],
   marks: ReadonlyMap<number, readonly string[]> = new Map(),
-  messageJson: (message: JournalEntry['message']) => string = (m) => JSON.stringify(m),
+  messageJson: (message: JournalEntry['message']) => string = jsonOf,
 ): string {
   const chunks: string[] = [];
   let lines: string[] = [];

@@ -3,7 +3,6 @@
  * instances it judged and a finding for each violation: which field should be what, what it was,
  * and the offending message.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { RuleId } from '../domain/rule-catalog.ts';
 import {
   expectedIndication,
@@ -16,7 +15,8 @@ import {
 } from '../domain/screencap.ts';
 import { DISCONNECTED, RESTARTED, summarize, UNREADABLE_LINE } from '../journal.ts';
 import type { FieldFinding } from '../result/outcomes.ts';
-import { decodeRequest, isRequestName, problemText, referenceIdProblem } from '../tlib/codec.ts';
+import { decodeRequest, isRequestName, problemText, referenceIdProblem, show } from '../tlib/codec.ts';
+import { sameValue } from '../tlib/depth.ts';
 import { describeErrorCode, TErr } from '../tlib/errors.ts';
 import { MAX_LINE_BYTES } from '../tlib/framing.ts';
 import { REPLY_NAMES } from '../tlib/messages.ts';
@@ -114,9 +114,9 @@ export function createCheckContext(
 export const DEFAULT_RECOVER_MS = 10_000;
 export const DEFAULT_SENDS_AFTER_LINK_DOWN = 1;
 
-/** `"7001"`, or `absent`. */
+/** `"7001"`, or `absent`: any value a party sent, as short JSON (codec's show). */
 function shown(value: unknown): string {
-  return value === undefined ? 'absent' : JSON.stringify(value);
+  return value === undefined ? 'absent' : show(value);
 }
 
 function where(record: WireRecord): string {
@@ -226,8 +226,7 @@ function preservedFindings(
     const t = tevent(d.request.record.message) ?? {};
     const got = d.event.message;
     for (const field of ['ThisDN', 'ConnID', 'UserData'] as const) {
-      // Object.is first: it is isDeepStrictEqual for the strings most fields are, and far cheaper.
-      if (!Object.is(got[field], t[field]) && !isDeepStrictEqual(got[field], t[field])) {
+      if (!sameValue(got[field], t[field])) {
         findings.push(
           fieldFinding(
             d.event,
@@ -250,12 +249,13 @@ function connIdIdentity(
   voiceDns: readonly string[],
 ): string {
   if (connId === undefined) return 'absent';
+  if (typeof connId !== 'string') return `${shown(connId)}, which is no ConnID (a string)`;
   const mine = calls.find((c) => c.connId === connId);
   if (mine) return `${shown(connId)}, the ${mine.state} call on DN ${mine.dn}`;
-  const known = ctx.calls().connIds.get(connId as string);
+  const known = ctx.calls().connIds.get(connId);
   if (!known) return `${shown(connId)}, a ConnID no call event in this evidence names`;
   if (!voiceDns.includes(known.dn))
-    return `${shown(connId)}, a call on DN ${known.dn}, which is not one of the agent's voice DNs (${voiceDns.join(', ')})`;
+    return `${shown(connId)}, a call on DN ${known.dn}, which is not one of the agent's voice DNs (${voiceDns.join(', ') || 'none: ThisDN names no DN'})`;
   if (known.ended === 'EventPartyChanged')
     return `${shown(connId)}, the previous ConnID of the call that went on as ${shown(known.becomes)} (EventPartyChanged)`;
   if (known.ended === undefined)
@@ -265,13 +265,17 @@ function connIdIdentity(
 
 /** DESK-CONNID for one operation: the agent's voice call's ConnID, or none without a call. */
 function connIdFinding(ctx: CheckContext, record: WireRecord): Finding | undefined {
-  const dn = String(record.message.ThisDN);
-  const voiceDns = ctx.agents.voiceDnsOf(dn);
+  const dn = record.message.ThisDN;
+  // A ThisDN that is no string names no agent, and so no call.
+  const voiceDns = typeof dn === 'string' ? ctx.agents.voiceDnsOf(dn) : [];
   const calls = ctx.calls().callsAt(voiceDns, record);
   const expected = voiceCallConnIds(calls, ctx.agents.voiceCall);
   const connId = tevent(record.message)?.ConnID;
   if (expected.length === 0 ? connId === undefined : expected.includes(connId as string)) return undefined;
-  const on = `DN${voiceDns.length > 1 ? 's' : ''} ${voiceDns.join(', ')}`;
+  const on =
+    typeof dn === 'string'
+      ? `DN${voiceDns.length > 1 ? 's' : ''} ${voiceDns.join(', ')}`
+      : `DN (ThisDN ${shown(dn)})`;
   const voice = calls.find((c) => c.connId === expected.at(-1));
   const reading =
     calls.length > 1

@@ -2,7 +2,6 @@
  * Facts the rules share, derived from the wire records: requests and their replies, who monitored
  * which DN when, and which delivered event belongs to which request (the calls: voice-calls.ts).
  */
-import { isDeepStrictEqual } from 'node:util';
 import {
   CaptureStates,
   type Indication,
@@ -11,6 +10,7 @@ import {
   screenCaptureValue,
 } from '../domain/screencap.ts';
 import { DISCONNECTED, RESTARTED } from '../journal.ts';
+import { jsonOf, sameValue } from '../tlib/depth.ts';
 import { REPLY_NAMES, type WireMessage } from '../tlib/messages.ts';
 import type { WireRecord } from './observations.ts';
 
@@ -180,26 +180,23 @@ export const NOT_DELIVERIES: ReadonlySet<string> = new Set([
  */
 function deliveryKey(request: WireMessage): string {
   const t = tevent(request);
-  return JSON.stringify(t ? [t.message, t.ThisDN] : ['EventUserEvent', request.ThisDN]);
+  return jsonOf(t ? [t.message, t.ThisDN] : ['EventUserEvent', request.ThisDN]);
 }
 
 /** The same for a received event. */
 function receivedKey(event: WireMessage): string {
-  return JSON.stringify([event.message, event.ThisDN]);
+  return jsonOf([event.message, event.ThisDN]);
 }
 
 /** What a delivery must carry unchanged: the Tevent's name, thisDN, connectionID and userData. */
 function contentKey(m: Record<string, unknown>): string {
-  return JSON.stringify([m.message, m.ThisDN, m.ConnID, m.UserData]);
+  return jsonOf([m.message, m.ThisDN, m.ConnID, m.UserData]);
 }
 
 function sameContent(request: WireMessage, event: WireMessage): boolean {
   const t = tevent(request);
   return (
-    !!t &&
-    t.ThisDN === event.ThisDN &&
-    t.ConnID === event.ConnID &&
-    isDeepStrictEqual(t.UserData, event.UserData)
+    !!t && t.ThisDN === event.ThisDN && t.ConnID === event.ConnID && sameValue(t.UserData, event.UserData)
   );
 }
 

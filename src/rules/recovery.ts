@@ -5,6 +5,7 @@
  */
 import { DISCONNECTED, RESTARTED, TSERVER_RESTARTED } from '../journal.ts';
 import type { Interruption } from '../result/outcomes.ts';
+import { show } from '../tlib/codec.ts';
 import { TErr } from '../tlib/errors.ts';
 import { type Answer, before, captureOf, type Exchanges, type SentRequest } from './exchanges.ts';
 import type { WireRecord } from './observations.ts';
@@ -83,7 +84,7 @@ export function recoveryEpisodes(
         role === 'recorder' ? answers().find((a) => after.includes(a.operationRecord)) : undefined;
       if (answer)
         steps.push({
-          what: `answer the first operation after recovering (${answer.operation} on ${JSON.stringify(answer.dn)})`,
+          what: `answer the first operation after recovering (${answer.operation} on ${show(answer.dn)})`,
           record: answer.indication,
           timed: false,
           about: answer.operationRecord,

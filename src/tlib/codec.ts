@@ -58,6 +58,14 @@ export function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/**
+ * A field as people read it: a string or number as it is, anything else a peer may send (an object
+ * whose `toString` is no function, on which String() and `${}` throw; a list) as its short JSON.
+ */
+export function asText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : show(value);
+}
+
 function fail(attribute: string, reason: string, code: number = TErr.INVALID_ATTR): never {
   throw new InvalidAttribute({ code, attribute, reason });
 }

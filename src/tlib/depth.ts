@@ -1,8 +1,10 @@
 /**
  * How deeply JSON text nests, read before it is parsed: V8 parses any depth, but everything that
  * walks a parsed value recursively (JSON.stringify, the SIP log writer, validators) overflows the
- * stack on a value some thousands deep. A line or body nested deeper than its bound is refused whole.
+ * stack on a value some thousands deep. A line or body nested deeper than its bound is refused whole;
+ * a value that got past (parsed by someone else) is written and compared with jsonOf and sameValue.
  */
+import { isDeepStrictEqual } from 'node:util';
 
 /** JSON nesting that any valid tlib-json message stays within: KV lists nest at most 64 deep (two levels each). */
 export const MAX_JSON_DEPTH = 160;
@@ -31,4 +33,46 @@ export function nestsDeeperThan(bytes: Uint8Array, max = MAX_JSON_DEPTH): boolea
     } else if (b === CLOSE_ARRAY || b === CLOSE_OBJECT) depth--;
   }
   return false;
+}
+
+/** What a value nested past MAX_JSON_DEPTH is written as, from there on. */
+export const NESTED_TOO_DEEP = `(nested more than ${MAX_JSON_DEPTH} deep)`;
+
+/** `value` with whatever lies `depth` levels down written as NESTED_TOO_DEEP (as JSON.stringify sees it: toJSON first). */
+function cutAt(value: unknown, depth: number): unknown {
+  const v =
+    typeof (value as { toJSON?: unknown } | null)?.toJSON === 'function'
+      ? (value as { toJSON(): unknown }).toJSON()
+      : value;
+  if (v === null || typeof v !== 'object') return v;
+  if (depth === 0) return NESTED_TOO_DEEP;
+  if (Array.isArray(v)) return v.map((x) => cutAt(x, depth - 1));
+  // fromEntries defines each key: an own `__proto__` stays a key.
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cutAt(x, depth - 1)]));
+}
+
+/**
+ * A value's JSON, as JSON.stringify writes it, whatever a peer sent: one nested deeper than
+ * JSON.stringify can go (a list 100,000 deep overflows the stack) is written cut at
+ * MAX_JSON_DEPTH, deeper than any valid tlib-json message nests (no T-Server passes it on).
+ */
+export function jsonOf(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return JSON.stringify(cutAt(value, MAX_JSON_DEPTH)) ?? String(value);
+  }
+}
+
+/**
+ * Whether two values a peer sent are alike (isDeepStrictEqual); two nested deeper than it can
+ * recurse are alike when their JSON is (jsonOf: alike as far as MAX_JSON_DEPTH).
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  try {
+    return isDeepStrictEqual(a, b);
+  } catch {
+    return jsonOf(a) === jsonOf(b);
+  }
 }
