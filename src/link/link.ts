@@ -4,6 +4,7 @@
  * and out goes to the journal.
  */
 import type { Journal } from '../journal.ts';
+import { asText } from '../tlib/codec.ts';
 import { describeErrorCode } from '../tlib/errors.ts';
 import type { EventError, RequestBody, TReply, WireMessage } from '../tlib/messages.ts';
 
@@ -46,15 +47,17 @@ export class LinkRequestError extends Error {
     readonly request: WireMessage,
     readonly reply: EventError,
   ) {
+    // The reply is as the T-Server sent it: its code and text may be any JSON value.
+    const code: unknown = reply.ErrorCode;
     super(
-      `${request.message}${request.ThisDN ? ` on ${request.ThisDN}` : ''} refused: EventError ${describeErrorCode(reply.ErrorCode)}: ${reply.ErrorMessage}`,
+      `${request.message}${request.ThisDN ? ` on ${asText(request.ThisDN)}` : ''} refused: EventError ${typeof code === 'number' ? describeErrorCode(code) : asText(code)}: ${asText(reply.ErrorMessage)}`,
     );
   }
 }
 
 /** `RequestSendEvent (ReferenceID 5, ThisDN 7001)` */
 export function describeRequest(request: WireMessage): string {
-  const parts = [`ReferenceID ${request.ReferenceID}`];
-  if (request.ThisDN !== undefined) parts.push(`ThisDN ${request.ThisDN}`);
+  const parts = [`ReferenceID ${asText(request.ReferenceID)}`];
+  if (request.ThisDN !== undefined) parts.push(`ThisDN ${asText(request.ThisDN)}`);
   return `${request.message} (${parts.join(', ')})`;
 }
