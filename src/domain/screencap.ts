@@ -3,7 +3,7 @@
  * operations the desktop sends, the indications the recorder answers, and the reading of which
  * indication answers which operation (DESIGN section 4: explicit, configurable).
  */
-import type { KVPair } from '../tlib/messages.ts';
+import { type KVList, kvGet } from '../tlib/messages.ts';
 
 export const SCREEN_CAPTURE_KEY = 'screen-capture';
 
@@ -35,14 +35,9 @@ export function isIndication(value: unknown): value is Indication {
   return INDICATIONS.includes(value as Indication);
 }
 
-/**
- * The `screen-capture` value of a KV list (the first, as T-Lib reads it), whatever a party sent:
- * an item that is no pair is no pair of that key.
- */
+/** The `screen-capture` value of a KV list (the first, as T-Lib reads it), whatever a party sent. */
 export function screenCaptureValue(userData: unknown): unknown {
-  if (!Array.isArray(userData)) return undefined;
-  const pair: unknown = userData.find((p: unknown) => Array.isArray(p) && p[0] === SCREEN_CAPTURE_KEY);
-  return (pair as KVPair | undefined)?.[1];
+  return Array.isArray(userData) ? kvGet(userData as KVList, SCREEN_CAPTURE_KEY) : undefined;
 }
 
 /** The indication an operation should produce, given the state before it. */

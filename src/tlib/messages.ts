@@ -189,7 +189,11 @@ export const REPLY_NAMES: ReadonlySet<string> = new Set(REPLIES);
 /** The names of CallEvent. */
 export const CALL_EVENT_NAMES: ReadonlySet<string> = new Set(CALL_EVENTS);
 
-/** First value of `key` in a KV list (T-Lib's GetAsString semantics: the first pair wins). */
+/**
+ * First value of `key` in a KV list (T-Lib's GetAsString semantics: the first pair wins). The list
+ * may be as a party sent it, unchecked: an item that is no pair is no pair of `key`.
+ */
 export function kvGet(list: KVList | undefined, key: string): KVValue | undefined {
-  return list?.find(([k]) => k === key)?.[1];
+  const pair: unknown = list?.find((p: unknown) => Array.isArray(p) && p[0] === key);
+  return (pair as KVPair | undefined)?.[1];
 }
