@@ -92,6 +92,43 @@ describe('Workspace API KV pairs, notifications and configuration', () => {
     );
   });
 
+  test("a notification's values may be any JSON: journaled under a string name, without throwing", () => {
+    const h = () => JSON.parse('{"toString":1,"valueOf":2}');
+    const deep = JSON.parse(
+      `${'[{"key":"k","type":"kvlist","value":'.repeat(20_000)}[]${'}]'.repeat(20_000)}`,
+    );
+    assert.match(
+      journalNotification({ messageType: 'EventUserEvent', userData: deep }, '7001').problem ?? '',
+      /^userData\[0\]\.value(\[0\]\.value){63}: KV lists nested more than 64 deep$/,
+    );
+    for (const state of ['toString', 'constructor', '__proto__', 'hasOwnProperty'])
+      assert.equal(
+        journalNotification({ messageType: 'CallStateChanged', call: { connId: 'c', state } }, '7001').message
+          .message,
+        'CallStateChanged',
+        state,
+      );
+    assert.deepEqual(
+      journalNotification(
+        { messageType: 'EventError', error: { errorCode: h(), errorMessage: h() } },
+        '7001',
+      ),
+      {
+        message: {
+          message: 'EventError',
+          ThisDN: '7001',
+          ErrorCode: Number.NaN,
+          ErrorMessage: '{"toString":1,"valueOf":2}',
+        },
+        problem: 'error.errorCode: expected a number',
+      },
+    );
+    assert.deepEqual(
+      journalNotification({ messageType: 'DnStateChanged', message: h(), ReferenceID: 3 }, '7001').message,
+      { message: 'DnStateChanged', ThisDN: '7001', ReferenceID: 3, Message: h() },
+    );
+  });
+
   test('a Workspace API desktop: from the environment; a GWS URL needs an agent per agent DN; never in the tserver profile', () => {
     const config = loadConfig(undefined, { SCREENCAP_DESKTOP_LINK_TYPE: 'workspace' });
     assert.deepEqual(config.desktop.link, { type: 'workspace' });

@@ -4,6 +4,7 @@
  * T-Lib event it reports, so the rules that judge tlib-json traffic judge it unchanged; the
  * simulator's Workspace API front turns its T-Lib events into these notifications.
  */
+import { asText } from '../tlib/codec.ts';
 import type { KVList, WireMessage } from '../tlib/messages.ts';
 import { fromWorkspaceKv, toWorkspaceKv, type WorkspaceKv } from './kv.ts';
 
@@ -91,7 +92,11 @@ export function journalNotification(
         };
       const retrieved =
         state === 'Established' && typeof call?.connId === 'string' && stateOf(call.connId) === 'Held';
-      const event = retrieved ? 'EventRetrieved' : typeof state === 'string' ? CALL_EVENTS[state] : undefined;
+      const event = retrieved
+        ? 'EventRetrieved'
+        : typeof state === 'string' && Object.hasOwn(CALL_EVENTS, state)
+          ? CALL_EVENTS[state]
+          : undefined;
       const message: WireMessage = { message: event ?? 'CallStateChanged', ...callOn, ...connId };
       if (!event) message.CallState = state;
       if (call?.connId === undefined) return { message, problem: 'call.connId: missing' };
@@ -99,22 +104,28 @@ export function journalNotification(
     }
     case 'EventError': {
       const error = isObject(data.error) ? data.error : {};
+      // Number() and String() throw on an object whose valueOf and toString are no functions.
+      const { errorCode, errorMessage } = error;
+      const code =
+        typeof errorCode === 'number' || typeof errorCode === 'string' ? Number(errorCode) : Number.NaN;
       return {
         message: {
           message: 'EventError',
           ...on,
-          ErrorCode: Number(error.errorCode),
-          ErrorMessage: String(error.errorMessage ?? ''),
+          ErrorCode: code,
+          ErrorMessage: errorMessage === undefined ? '' : asText(errorMessage),
         },
-        ...(Number.isFinite(Number(error.errorCode))
-          ? {}
-          : { problem: 'error.errorCode: expected a number' }),
+        ...(Number.isFinite(code) ? {} : { problem: 'error.errorCode: expected a number' }),
       };
     }
-    default:
+    default: {
+      // The journal's name is the messageType: a field of the notification named `message` is kept as `Message`.
+      const { message: field, ...fields } = rest;
+      const name = typeof messageType === 'string' ? messageType : 'Notification';
       return {
-        message: { message: typeof messageType === 'string' ? messageType : 'Notification', ...on, ...rest },
+        message: { message: name, ...on, ...fields, ...(field === undefined ? {} : { Message: field }) },
       };
+    }
   }
 }
 
