@@ -5,10 +5,33 @@
  * simulator had journaled when it was called is here.
  */
 import { Journal, type JournalEntry } from '../journal.ts';
+import { show } from '../tlib/codec.ts';
 import { MAX_LINE_BYTES } from '../tlib/framing.ts';
 
 /** A journal line longer than this is no line the simulator writes: the stream is not followed further. */
 const MAX_ENTRY_CHARS = 4 * MAX_LINE_BYTES;
+
+/**
+ * What makes a parsed line no entry this harness's journal holds, if anything: the journal, the
+ * rules and the reports read its names as strings, a message's too (the simulator's framing saw to
+ * that); the message's fields may be any value (the rules judge them).
+ */
+function entryProblem(entry: unknown): string | undefined {
+  const e = entry as Partial<JournalEntry> | null;
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) return `expected an object, got ${show(e)}`;
+  if (!Number.isSafeInteger(e.seq)) return `seq: expected an integer, got ${show(e.seq)}`;
+  if (typeof e.party !== 'string') return `party: expected a string, got ${show(e.party)}`;
+  if (e.direction !== 'in' && e.direction !== 'out')
+    return `direction: expected "in" or "out", got ${show(e.direction)}`;
+  for (const key of ['peer', 'peerId', 'peerApplication', 'peerAddress', 'problem'] as const)
+    if (e[key] !== undefined && typeof e[key] !== 'string')
+      return `${key}: expected a string, got ${show(e[key])}`;
+  const m = e.message as unknown;
+  if (m === null || typeof m !== 'object' || Array.isArray(m))
+    return `message: expected an object, got ${show(m)}`;
+  const name = (m as { message?: unknown }).message;
+  return typeof name === 'string' ? undefined : `message.message: expected a string, got ${show(name)}`;
+}
 
 export class JournalMirror {
   /** The simulator's last entry copied here (its seq there). */
@@ -63,6 +86,9 @@ export class JournalMirror {
     } catch (e) {
       throw new Error(`the journal line after entry ${this.lastSeq} is not JSON: ${(e as Error).message}`);
     }
+    const problem = entryProblem(entry);
+    if (problem)
+      throw new Error(`the journal line after entry ${this.lastSeq} is no journal entry: ${problem}`);
     this.lastSeq = entry.seq;
     this.journal.copy(entry, line.length);
   }

@@ -1,0 +1,64 @@
+/**
+ * The journal of a simulator running elsewhere, followed through its admin API: an entry the
+ * journal could not hold (a message whose name is no string) ends following it with why, and the
+ * run's barrier says so, instead of failing inside the journal.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { JournalMirror } from '../src/conformance/journal-mirror.ts';
+
+/** An admin API whose journal holds `lines` (NDJSON), and says it reached entry `seq`. */
+async function admin(lines: readonly string[], seq: number) {
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/health')) return void res.end(JSON.stringify({ journalSeq: seq }));
+    res.write(lines.map((l) => `${l}\n`).join('')); // and keeps the stream open, as follow=1 does
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+const entry = (seq: number, message: unknown) =>
+  JSON.stringify({
+    seq,
+    time: 't',
+    micros: seq,
+    party: 'tserver',
+    direction: 'in',
+    peer: 'client 1',
+    message,
+  });
+
+test("a followed journal's entries are copied; one whose message name is no string ends following it, naming it", async (t) => {
+  const good = entry(1, { message: 'RequestRegisterClient', ReferenceID: { toString: 1 } });
+  for (const [bad, why] of [
+    [
+      entry(2, { message: { toString: 1 }, ReferenceID: 1 }),
+      'message.message: expected a string, got {"toString":1}',
+    ],
+    [entry(2, null), 'message: expected an object, got null'],
+    [
+      JSON.stringify({ seq: 2, party: { toString: 1 }, direction: 'in', message: { message: 'x' } }),
+      'party: expected a string, got {"toString":1}',
+    ],
+  ] as const) {
+    const { url, server } = await admin([good, bad], 2);
+    t.after(() => server.closeAllConnections());
+    t.after(() => server.close());
+    const mirror = await JournalMirror.follow(url, { maxBytes: 1_000_000 });
+    await assert.rejects(
+      mirror.sync(5000),
+      new RegExp(
+        `no longer followed: the journal line after entry 1 is no journal entry: ${why.replace(/[{}()[\]]/g, '\\$&')}`,
+      ),
+    );
+    assert.deepEqual(
+      mirror.journal.entries.map((e) => e.message.message),
+      ['RequestRegisterClient'],
+    );
+    await mirror.stop();
+  }
+});
