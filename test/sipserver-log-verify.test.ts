@@ -22,6 +22,7 @@ import { TlibLink } from '../src/link/tlib-link.ts';
 import { type BreakageId, tserverEngine } from '../src/parties/breakages.ts';
 import { MockDesktop } from '../src/parties/desktop.ts';
 import { MockRecorder } from '../src/parties/recorder.ts';
+import { OUTCOMES } from '../src/result/outcomes.ts';
 import { startSimulator } from '../src/sim/index.ts';
 import { SipServerLogWriter } from '../src/sipserver-log/writer.ts';
 import type { RolePatterns } from '../src/verify-log/parties.ts';
@@ -239,6 +240,40 @@ describe('a failure names the rule, the field, expected and found, and the file 
       new RegExp(
         `Event\\.ConnID should be "[0-9a-f]{16}" \\(the established call on the agent's DN 7001\\), was absent in .*RequestSendEvent.* at ${r.paths[0]}:${header + 1}\\b`,
       ),
+    );
+  });
+});
+
+describe('a KV list where a string or number is expected', () => {
+  test("a log's ConnID, ThisDN, ReferenceID or ErrorCode printed as a KV list is judged as the value it is: no ConnID, no DN", async () => {
+    const lines = fixture.split('\n');
+    const header = lines.findIndex((l) => /RequestSendEvent received from .*DesktopApp/.test(l));
+    const connId = lines.findIndex((l, i) => i > header && l.startsWith('\tAttributeConnID'));
+    lines.splice(connId, 1, '\tAttributeConnID\t[9] 5b 5b 22 61..', "\t\t'a'\t'b'");
+    // Every other attribute of a reply the desktop got, as a list too (the refusal of its pause).
+    const error = lines.findIndex((l) => /send_to_client: message EventError$/.test(l));
+    for (let i = error + 1; lines[i]?.startsWith('\t'); i++) {
+      const [, name] =
+        /^\tAttribute(ThisDN|ReferenceID|ErrorCode|ErrorMessage)\t/.exec(lines[i] as string) ?? [];
+      if (name) lines.splice(i++, 1, `\tAttribute${name}\t[4] 5b 5b 5d 5d..`, "\t\t'x'(list)");
+    }
+    const r = await verify(lines.join('\n'));
+    for (const o of r.rules) {
+      assert.ok(OUTCOMES.includes(o.outcome), `${o.rule}: ${o.outcome}`);
+      assert.ok(o.reason.length > 0, o.rule);
+    }
+    assert.equal(rule(r, 'DESK-CONNID')?.outcome, 'failed');
+    assert.match(
+      rule(r, 'DESK-CONNID')?.reason ?? '',
+      new RegExp(
+        `Event\\.ConnID should be "[0-9a-f]{16}" \\(the established call on the agent's DN 7001\\), was \\[\\["a","b"\\]\\], which is no ConnID \\(a string\\) in .*RequestSendEvent.* at ${r.paths[0]}:${header + 1}\\b`,
+      ),
+    );
+    // A refusal whose ReferenceID is a list answers no request: the pause went unanswered.
+    assert.notEqual(rule(r, 'TSRV-REPLY')?.outcome, 'passed');
+    assert.match(
+      rule(r, 'TSRV-REPLY')?.reason ?? '',
+      /RequestSendEvent ReferenceID=5 .* should be answered by one EventACK or EventError with ReferenceID 5, was answered by none/,
     );
   });
 });
