@@ -207,6 +207,23 @@ describe('request()', () => {
     await link.unregisterDn('7001');
   });
 
+  test("a third party's refusal whose ErrorCode and ErrorMessage are any JSON value rejects with LinkRequestError naming them", async (t) => {
+    const server = await fakeTServer(t, (socket, m) =>
+      socket.write(
+        `{"message":"EventError","ReferenceID":${m.ReferenceID},"ErrorCode":{"toString":1,"valueOf":2},"ErrorMessage":{"toString":1},"EventSequenceNumber":2,"Time":"2026-01-01T00:00:00.000000Z"}\n`,
+      ),
+    );
+    const link = await connectTo(t, server.port);
+    await rejectsWithin(link.registerDn('7001'), (e: unknown) => {
+      assert.ok(e instanceof LinkRequestError, String(e));
+      assert.equal(
+        e.message,
+        'RequestRegisterAddress on 7001 refused: EventError {"toString":1,"valueOf":2}: {"toString":1}',
+      );
+      return true;
+    });
+  });
+
   test('a request with no reply times out with an error naming the request (silent server)', async (t) => {
     const fake = await fakeTServer(t, silent);
     const link = await connectTo(t, fake.port, 150);

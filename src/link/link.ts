@@ -47,12 +47,16 @@ export class LinkRequestError extends Error {
     readonly request: WireMessage,
     readonly reply: EventError,
   ) {
-    // The reply is as the T-Server sent it: its code and text may be any JSON value.
-    const code: unknown = reply.ErrorCode;
     super(
-      `${request.message}${request.ThisDN ? ` on ${asText(request.ThisDN)}` : ''} refused: EventError ${typeof code === 'number' ? describeErrorCode(code) : asText(code)}: ${asText(reply.ErrorMessage)}`,
+      `${request.message}${request.ThisDN ? ` on ${asText(request.ThisDN)}` : ''} refused: ${describeRefusal(reply)}`,
     );
   }
+}
+
+/** `EventError 41 (TERR_NOT_REGISTERED): text`, as the T-Server sent it: its code and text may be any JSON value. */
+export function describeRefusal(reply: EventError): string {
+  const code: unknown = reply.ErrorCode;
+  return `EventError ${typeof code === 'number' ? describeErrorCode(code) : asText(code)}: ${asText(reply.ErrorMessage)}`;
 }
 
 /** `RequestSendEvent (ReferenceID 5, ThisDN 7001)` */

@@ -8,9 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { ServerSession } from 'cometd-nodejs-server';
 import type { WorkspaceAgent } from '../../config/workspace-agents.ts';
 import { Journal } from '../../journal.ts';
-import { LinkRequestError } from '../../link/link.ts';
+import { describeRefusal, LinkRequestError } from '../../link/link.ts';
 import { TlibLink } from '../../link/tlib-link.ts';
-import { describeErrorCode } from '../../tlib/errors.ts';
 import type { EventError, KVList, Tevent, WireMessage } from '../../tlib/messages.ts';
 import {
   type CallState,
@@ -226,11 +225,10 @@ export class FrontSession {
 /** A T-Server refusal as the front's error: the T-Lib code is the status code, and the message names it. */
 function refusal(e: unknown): FrontError {
   if (e instanceof LinkRequestError) {
-    const { ErrorCode, ErrorMessage } = e.reply;
     return new FrontError(
       400,
-      ErrorCode,
-      `T-Server refused ${e.request.message}: EventError ${describeErrorCode(ErrorCode)}: ${ErrorMessage}`,
+      e.reply.ErrorCode,
+      `T-Server refused ${e.request.message}: ${describeRefusal(e.reply)}`,
     );
   }
   return new FrontError(504, 504, `the T-Server did not answer: ${(e as Error).message}`);
