@@ -212,8 +212,9 @@ export class LineTokenizer {
     at: number,
     record: number,
   ): void {
-    this.bytes = bytes;
-    this.table = table;
+    // A batch's lines share its bytes and table: stored when they change, not per line.
+    if (this.bytes !== bytes) this.bytes = bytes;
+    if (this.table !== table) this.table = table;
     this.at = at;
     this.record = record;
     this.texts.begin();
