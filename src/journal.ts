@@ -764,12 +764,24 @@ export class Journal {
   }
 }
 
+/**
+ * The most of one attribute's JSON a summary shows: findings quote a message in every finding about
+ * it, and a party may send megabytes in one field (the trace has it whole).
+ */
+export const SUMMARY_VALUE_CHARS = 500;
+
+function summaryValue(value: unknown): string {
+  const json = jsonOf(value);
+  if (json.length <= SUMMARY_VALUE_CHARS) return json;
+  return `${json.slice(0, SUMMARY_VALUE_CHARS)}... (${json.length - SUMMARY_VALUE_CHARS} more characters: see the trace)`;
+}
+
 /** One line for people: `desktop -> RequestSendEvent ReferenceID=3 ThisDN="7001" Event={...}`. */
 export function summarize(entry: JournalEntry): string {
   const { message, ...attributes } = entry.message;
   const text = Object.entries(attributes)
     .filter(([k]) => k !== 'Time' && k !== 'EventSequenceNumber')
-    .map(([k, v]) => `${k}=${jsonOf(v)}`)
+    .map(([k, v]) => `${k}=${summaryValue(v)}`)
     .join(' ');
   const arrow = entry.direction === 'out' ? '->' : '<-';
   const peer = entry.peer ? ` (${entry.peer})` : '';

@@ -6,6 +6,7 @@ import {
   type JournalEntry,
   JournalTimeoutError,
   type NewEntry,
+  SUMMARY_VALUE_CHARS,
   summarize,
 } from '../src/journal.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
@@ -550,6 +551,23 @@ describe('summarize', () => {
       }),
     );
     assert.equal(summarize(e), '#1 recorder <- EventACK ReferenceID=3 ThisDN="7001"');
+  });
+
+  test('shows at most SUMMARY_VALUE_CHARS of an attribute, saying how much more the trace has', () => {
+    const j = new Journal();
+    const big = 'x'.repeat(1_000_000);
+    const e = j.append(entry('EventUserEvent', { ThisDN: '7001', UserData: [['screen-capture', big]] }));
+    const line = summarize(e);
+    const json = JSON.stringify([['screen-capture', big]]);
+    assert.ok(line.length < 2 * SUMMARY_VALUE_CHARS, `${line.length} characters`);
+    assert.ok(line.includes(`UserData=${json.slice(0, SUMMARY_VALUE_CHARS)}... `), line.slice(0, 120));
+    assert.match(
+      line,
+      new RegExp(`\\(${json.length - SUMMARY_VALUE_CHARS} more characters: see the trace\\)`),
+    );
+    // A value that fits is shown whole.
+    const small = j.append(entry('EventACK', { ThisDN: 'y'.repeat(SUMMARY_VALUE_CHARS - 2) }));
+    assert.match(summarize(small), new RegExp(`ThisDN="y{${SUMMARY_VALUE_CHARS - 2}}"$`));
   });
 
   test('marks an invalid message with its problem', () => {
