@@ -16,6 +16,8 @@ import type { BenchCase, BenchRow } from '../types.ts';
 
 const MB = 1e6;
 const BYTES = Number(process.env.BENCH_SIPSERVER_LOG_MB ?? 1000) * MB;
+/** verify-log runs on the log: the figure is their median. */
+const RUNS = 3;
 
 /** The log, and what it holds (kept beside it so a reused log is described too). */
 async function benchLog(): Promise<{ path: string; log: GeneratedLog }> {
@@ -59,7 +61,14 @@ export const sipServerLog: BenchCase = {
       const empty = join(reports, 'empty.log');
       await writeFile(empty, '\n');
       const idle = await verifyLog(empty, reports);
-      const run = await verifyLog(path, reports);
+      // The median of RUNS runs (one is one sample of a shared machine); the peak RSS is the highest.
+      const runs: TimedCli[] = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await verifyLog(path, reports));
+      const bySpeed = [...runs].sort((a, b) => a.seconds - b.seconds);
+      const run = bySpeed[Math.floor(RUNS / 2)] as TimedCli;
+      const peaks = runs.flatMap((r) => (r.peakRss === undefined ? [] : [r.peakRss]));
+      const peakRss = peaks.length ? Math.max(...peaks) : undefined;
+      const spread = `${RUNS} runs, ${bySpeed.map((r) => r.seconds.toFixed(1)).join(', ')} s wall (median taken)`;
       const verdict = /^Verdict: (.*)$/m.exec(run.out)?.[1] ?? 'no verdict printed';
       const read = /^ {2}(\d+ T-Lib messages read.*)$/m.exec(run.out)?.[1] ?? '';
       const size = `${(log.bytes / MB).toFixed(0)} MB`;
@@ -89,16 +98,16 @@ export const sipServerLog: BenchCase = {
           unit: 'MB/s',
           baseline: 'sipserver-log.readline',
           target: { compare: 'at-least', value: 250 },
-          ...(run.peakRss === undefined ? {} : { peakRss: run.peakRss }),
-          note: `exit ${run.code}, verdict ${verdict}; ${held}; ${read}; ${run.seconds.toFixed(1)} s wall, start-up and reports included (issue 14 asks >= 80 MB/s); ${load}`,
+          ...(peakRss === undefined ? {} : { peakRss }),
+          note: `exit ${runs.map((r) => r.code).join(', ')}, verdict ${verdict}; ${held}; ${read}; ${spread}, start-up and reports included (issue 14 asks >= 80 MB/s); ${load}`,
         },
-        ...(run.peakRss === undefined
+        ...(peakRss === undefined
           ? []
           : [
               {
                 id: 'sipserver-log.peak-rss',
                 label: `verify-log peak RSS, ${size} SIP Server log`,
-                value: run.peakRss / MB,
+                value: peakRss / MB,
                 unit: 'MB',
                 target: { compare: 'below' as const, value: 200 },
                 note: `of which ${idle.peakRss === undefined ? '?' : (idle.peakRss / MB).toFixed(0)} MB before reading a byte (the same command on a one-line log)`,
