@@ -4,7 +4,7 @@
  * where it came from, and what was expected.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './yaml.ts';
 import type { z } from 'zod';
 import { rememberSecret } from '../secrets.ts';
 import { configSchema, type HarnessConfig } from './schema.ts';

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../../config/yaml.ts';
 import { agentsSchema, type WorkspaceAgent } from '../../config/workspace-agents.ts';
 
 /**
