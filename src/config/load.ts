@@ -4,10 +4,10 @@
  * where it came from, and what was expected.
  */
 import { readFileSync } from 'node:fs';
-import { parseYaml } from './yaml.ts';
 import type { z } from 'zod';
 import { rememberSecret } from '../secrets.ts';
 import { configSchema, type HarnessConfig } from './schema.ts';
+import { parseYaml } from './yaml.ts';
 
 type Kind = 'string' | 'number' | 'boolean' | 'list' | 'json';
 

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseYaml } from '../../config/yaml.ts';
 import { agentsSchema, type WorkspaceAgent } from '../../config/workspace-agents.ts';
+import { parseYaml } from '../../config/yaml.ts';
 
 /**
  * One agent per DN: agent, user name and password `agent<DN>`, place `place<DN>` holding the DN
