@@ -33,10 +33,51 @@ export interface JournalEntry {
   problem?: string;
   /** Where the message was read, when it comes from a log (SIP Server log: its file and line). */
   source?: SourceRef;
+  /**
+   * Set on the journal's own entries only (see pseudoEntry): what the recorder saw happen to a
+   * connection or a party, not a message. A party's message is journaled as it came, whatever its
+   * name, and never has it: no peer can forge a disconnection or a restart for the rules.
+   */
+  pseudo?: true;
 }
 
 /** The journal's name for a line a client wrote that no T-Server can read (not a T-Lib message). */
 export const UNREADABLE_LINE = '(unreadable line)';
+
+/**
+ * The message of an entry that records a client's disconnection (not a T-Lib message): the
+ * T-Server journals it, a SIP Server log shows it, and the client monitors nothing after it.
+ */
+export const DISCONNECTED = '(disconnected)';
+
+/**
+ * The message of an entry that records that a party was restarted (not a T-Lib message): the
+ * harness journals it for the party it restarts, just before; the party then comes back afresh,
+ * in its initial state (REC-RECOVERS, REC-QUERY-UNCHANGED).
+ */
+export const RESTARTED = '(restarted)';
+
+/** The names of the journal's own entries. */
+export type PseudoName = typeof UNREADABLE_LINE | typeof DISCONNECTED | typeof RESTARTED;
+
+/**
+ * The message of the journal's own entry `name`, with its `attributes` (a Cause, a Length), and
+ * the mark that makes it one: only the code that saw it happen records it so.
+ */
+export function pseudoEntry(
+  name: PseudoName,
+  attributes: Readonly<Record<string, unknown>> & { message?: never } = {},
+): { message: WireMessage; pseudo: true } {
+  return { message: { message: name, ...attributes } as WireMessage, pseudo: true };
+}
+
+/**
+ * Whether `entry` is the journal's own entry `name`. A message a party sent under that name is
+ * not: it is the unknown message it is, judged (and dropped first) as any other.
+ */
+export function isPseudo(entry: { message: WireMessage; pseudo?: true }, name: PseudoName): boolean {
+  return entry.pseudo === true && entry.message.message === name;
+}
 
 export interface SourceRef {
   file: string;
@@ -127,8 +168,7 @@ const TLIB_NAMES: ReadonlySet<string> = new Set<string>([...REQUEST_NAMES, ...EV
 /** The chaff kind of an entry by its own content, or undefined (evidence, or a reply: see Journal.kindOf). */
 function chaffKind(entry: JournalEntry): DropKind | undefined {
   const name = entry.message.message;
-  if (name === UNREADABLE_LINE) return 'unreadable lines';
-  if (name === DISCONNECTED || name === RESTARTED) return undefined;
+  if (entry.pseudo) return name === UNREADABLE_LINE ? 'unreadable lines' : undefined;
   if (!TLIB_NAMES.has(name)) return 'unknown messages';
   // A Tevent's content is the rules' to judge (DESK-*, REC-*), however invalid the request.
   if (entry.problem !== undefined && name !== 'RequestSendEvent') return 'invalid requests';
@@ -790,19 +830,6 @@ export function summarize(entry: JournalEntry): string {
   const source = entry.source ? ` at ${entry.source.file}:${entry.source.line}` : '';
   return `#${entry.seq} ${entry.party} ${arrow} ${message}${attrs}${peer}${problem}${source}`.trimEnd();
 }
-
-/**
- * The message of an entry that records a client's disconnection (not a T-Lib message): the
- * T-Server journals it, a SIP Server log shows it, and the client monitors nothing after it.
- */
-export const DISCONNECTED = '(disconnected)';
-
-/**
- * The message of an entry that records that a party was restarted (not a T-Lib message): the
- * harness journals it for the party it restarts, just before; the party then comes back afresh,
- * in its initial state (REC-RECOVERS, REC-QUERY-UNCHANGED).
- */
-export const RESTARTED = '(restarted)';
 
 /**
  * The Cause of the DISCONNECTED the T-Server journals for each connection when it restarts: every

@@ -17,7 +17,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { RULE_IDS } from '../src/domain/rule-catalog.ts';
 import { DEFAULT_MAPPING } from '../src/domain/screencap.ts';
-import { DISCONNECTED, Journal, type JournalEntry } from '../src/journal.ts';
+import { DISCONNECTED, Journal, type JournalEntry, pseudoEntry } from '../src/journal.ts';
 import { certificationOf } from '../src/report/certification.ts';
 import { certificationHtml } from '../src/report/certification-html.ts';
 import { scenarioEvidence, TRACE_FILE } from '../src/report/evidence.ts';
@@ -39,6 +39,8 @@ interface Step {
   party: string;
   direction: 'in' | 'out';
   message: WireMessage;
+  /** The link's own entry (a loss): see pseudoEntry. */
+  pseudo?: true;
 }
 
 const DN = '7001';
@@ -91,7 +93,7 @@ function exchange(): Step[] {
     ...send('recorder', 4, 'paused'),
     out('recorder', { message: 'RequestJunk', ReferenceID: 9, ThisDN: DN }),
     into('recorder', ev({ message: 'EventError', ReferenceID: 9, ErrorCode: 51, ErrorMessage: 'unknown' })),
-    into('recorder', { message: DISCONNECTED, Cause: 'the T-Server closed it' }),
+    { party: 'recorder', direction: 'in', ...pseudoEntry(DISCONNECTED, { Cause: 'the T-Server closed it' }) },
     ...register('recorder', 'Rec', 10),
     ...send('desktop', 6, 'query'),
     ...send('recorder', 12, 'paused'),

@@ -44,6 +44,10 @@ test("a followed journal's entries are copied; one whose message name is no stri
       JSON.stringify({ seq: 2, party: { toString: 1 }, direction: 'in', message: { message: 'x' } }),
       'party: expected a string, got {"toString":1}',
     ],
+    [
+      JSON.stringify({ seq: 2, party: 'tserver', direction: 'in', message: { message: 'x' }, pseudo: 'yes' }),
+      'pseudo: expected true, got "yes"',
+    ],
   ] as const) {
     const { url, server } = await admin([good, bad], 2);
     t.after(() => server.closeAllConnections());

@@ -6,8 +6,10 @@ import {
   type JournalEntry,
   JournalTimeoutError,
   type NewEntry,
+  pseudoEntry,
   SUMMARY_VALUE_CHARS,
   summarize,
+  UNREADABLE_LINE,
 } from '../src/journal.ts';
 import type { RuleOutcome } from '../src/result/outcomes.ts';
 import { outcomesDespiteDrops } from '../src/rules/dropped.ts';
@@ -317,7 +319,7 @@ describe('Journal bytes: chaff first, evidence last', () => {
     j.append(padded('EventRegistered', 1000, { ThisDN: '7001' }));
     j.append(padded('RequestJunk', 3000, { party: 'desktop', direction: 'out', ReferenceID: 7 }));
     j.append(entry('EventError', { party: 'desktop', ReferenceID: 7, ErrorCode: 51 }));
-    j.append(entry('(unreadable line)', { problem: 'not JSON' }));
+    j.append({ ...entry('', { problem: 'not JSON' }), ...pseudoEntry(UNREADABLE_LINE) });
     j.append(entry('EventError', { ErrorCode: 102 }));
     j.append(padded('EventUserEvent', 1000, { ThisDN: '7001' }));
     j.append(padded('RequestJunk', 3000, { party: 'desktop', direction: 'out', ReferenceID: 8 }));

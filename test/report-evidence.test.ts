@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Envelope } from '@cucumber/messages';
 import { XMLValidator } from 'fast-xml-parser';
-import { Journal, type JournalEntry } from '../src/journal.ts';
+import { DISCONNECTED, Journal, type JournalEntry, pseudoEntry } from '../src/journal.ts';
 import { EvidenceFiles } from '../src/report/evidence-files.mjs';
 import { BUNDLE_NAMES } from '../src/report/exchanges.ts';
 import { describeNonPassing, offendingMessages } from '../src/report/findings.ts';
@@ -282,6 +282,8 @@ describe('the message trace of a scenario', () => {
       { ...reply, seq: 4, peer: undefined, problem: 'not "valid" <json>' },
       // Strings JSON escapes: a quote, a backslash, a control character, a character beyond the BMP, a lone surrogate.
       { ...answer, seq: 5, party: 'desk "1"', peer: 'C:\\ctl\u0001', peerApplication: 'Désk 😀 \ud83d' },
+      // The journal's own entry: the trace says so (a message a party named so is not one).
+      { ...reply, seq: 6, ...pseudoEntry(DISCONNECTED, { Cause: 'lost' }) },
     ];
     const marks = new Map([[3, ['REC-CONNID: "x"', 'REC-ANSWER: y']]]);
     const made = new MessageJson(1);
@@ -290,6 +292,10 @@ describe('the message trace of a scenario', () => {
       entries.map((e) => `${JSON.stringify(traceLine(e, marks.get(e.seq)))}\n`).join(''),
     );
     assert.equal(traceNdjson(entries, marks), traceNdjson(entries, marks, made.of), 'the same made again');
+    assert.deepEqual(
+      parseTrace(traceNdjson(entries)).map((l) => l.pseudo),
+      [undefined, undefined, undefined, undefined, undefined, true],
+    );
     // Longer than the lines it joins at a time, and not a multiple of them.
     const many = Array.from({ length: 601 }, (_, i) => ({
       ...(entries[i % entries.length] as JournalEntry),

@@ -13,7 +13,16 @@ import {
   type Indication,
   type IndicationMapping,
 } from '../src/domain/screencap.ts';
-import { DISCONNECTED, Journal, type JournalEntry, RESTARTED, TSERVER_RESTARTED } from '../src/journal.ts';
+import {
+  DISCONNECTED,
+  Journal,
+  type JournalEntry,
+  type PseudoName,
+  pseudoEntry,
+  RESTARTED,
+  TSERVER_RESTARTED,
+  UNREADABLE_LINE,
+} from '../src/journal.ts';
 import type { Outcome, RuleOutcome } from '../src/result/outcomes.ts';
 import { profileScope } from '../src/result/verdict.ts';
 import { type CheckContext, createCheckContext } from '../src/rules/checkers.ts';
@@ -82,7 +91,12 @@ class Exchange {
     return this;
   }
 
-  private record(party: Party, direction: 'in' | 'out', message: WireMessage): JournalEntry {
+  private record(
+    party: Party,
+    direction: 'in' | 'out',
+    message: WireMessage,
+    pseudo?: { pseudo: true },
+  ): JournalEntry {
     this.micros += 1000;
     return this.journal.copy({
       seq: 0,
@@ -92,7 +106,19 @@ class Exchange {
       direction,
       peer: 'tserver 127.0.0.1:7000',
       message,
+      ...pseudo,
     });
+  }
+
+  /** `party`'s link journals its own entry `name` (pseudoEntry): a loss, a line it wrote that is no message. */
+  notes(
+    party: Party,
+    direction: 'in' | 'out',
+    name: PseudoName,
+    attributes: Record<string, unknown> = {},
+  ): JournalEntry {
+    const { message, pseudo } = pseudoEntry(name, attributes);
+    return this.record(party, direction, message, { pseudo });
   }
 
   /** `party` sends a request (RequestSendEvent unless named); it gets the party's next ReferenceID unless given. */
@@ -148,15 +174,14 @@ class Exchange {
 
   /** `party`'s connection drops (its link journals the loss). */
   disconnected(party: Party): JournalEntry {
-    return this.record(party, 'in', {
-      message: DISCONNECTED,
+    return this.notes(party, 'in', DISCONNECTED, {
       Cause: 'T-Server at 127.0.0.1:7000 closed the connection',
     });
   }
 
   /** The harness restarts `party` (it comes back afresh). */
   restarted(party: Party): JournalEntry {
-    return this.record(party, 'in', { message: RESTARTED });
+    return this.notes(party, 'in', RESTARTED);
   }
 
   /** `party` connects again and registers as a client. */
@@ -854,12 +879,11 @@ describe('TSRV-ERROR-CODE', () => {
   });
 
   test('a line that is no message: 102, then the connection closes; kept open, it fails', () => {
-    const unreadable = (ex: Exchange) =>
-      ex.sends('bystander', { message: '(unreadable line)', Length: 21, ReferenceID: undefined });
+    const unreadable = (ex: Exchange) => ex.notes('bystander', 'out', UNREADABLE_LINE, { Length: 21 });
     const closes = monitored();
     unreadable(closes);
     closes.receive('bystander', { message: 'EventError', ErrorCode: 102, ErrorMessage: 'not JSON' });
-    closes.receive('bystander', { message: DISCONNECTED, Cause: 'T-Server closed the connection' });
+    closes.notes('bystander', 'in', DISCONNECTED, { Cause: 'T-Server closed the connection' });
     passes(closes.outcome('TSRV-ERROR-CODE'), 1);
 
     const open = monitored();
@@ -873,15 +897,22 @@ describe('TSRV-ERROR-CODE', () => {
       /^the T-Server should close the connection after #\d+ bystander <- EventError .* \(a line it cannot read\), kept it open$/,
       error,
     ]);
+
+    // A T-Server that sends an event named like the link's own entry has not closed the connection.
+    const forged = monitored();
+    unreadable(forged);
+    const [refusal] = forged.receive('bystander', {
+      message: 'EventError',
+      ErrorCode: 102,
+      ErrorMessage: 'not JSON',
+    }) as [JournalEntry];
+    forged.receive('bystander', { message: DISCONNECTED, Cause: 'T-Server closed the connection' });
+    fails(forged.outcome('TSRV-ERROR-CODE'), [/kept it open$/, refusal]);
   });
 
   test('a line over 1 MiB calls for 107, and an unanswered one is missing', () => {
     const ex = monitored();
-    const { entry } = ex.sends('bystander', {
-      message: '(unreadable line)',
-      Length: 2 * 1024 * 1024,
-      ReferenceID: undefined,
-    });
+    const entry = ex.notes('bystander', 'out', UNREADABLE_LINE, { Length: 2 * 1024 * 1024 });
     fails(ex.outcome('TSRV-ERROR-CODE'), [
       /should be answered by EventError 107 \(TERR_BAD_MSG_LENGTH\) \(a line that is no message\), was answered by none$/,
       entry,
@@ -1614,7 +1645,7 @@ describe('REC-RECOVERS', () => {
 
   test('a client leaving on its own (a disconnection without a Cause, as in a SIP Server log) is not judged', () => {
     const ex = monitored();
-    ex.receive('recorder', { message: DISCONNECTED });
+    ex.notes('recorder', 'in', DISCONNECTED);
     unjudged(ex.outcome('REC-RECOVERS'), 'not-applicable', /no connection of the recorder was dropped/);
   });
 
@@ -1784,14 +1815,22 @@ describe('calls as a client knows them', () => {
     role: 'desktop' as Role,
     sent,
     message,
-    entry: { seq: micros, micros } as JournalEntry,
+    entry: { seq: micros, micros, message } as JournalEntry,
   });
+  /** `client`'s disconnection, as its journal records it (pseudoEntry). */
+  const drop = (client: string, Cause: string, micros: number) => {
+    const { message, pseudo } = pseudoEntry(DISCONNECTED, { Cause });
+    return {
+      ...record(client, false, message, micros),
+      entry: { seq: micros, micros, message, pseudo } as JournalEntry,
+    };
+  };
 
   test("another client's drop ends no call; the client that dropped knows none until told again", () => {
     const established = { message: 'EventEstablished', ThisDN: DN, ConnID: CALL, EventSequenceNumber: 1 };
     const records = [
       record('00000001', false, established, 1),
-      record('00000001', false, { message: DISCONNECTED, Cause: 'closed by the T-Server' }, 2),
+      drop('00000001', 'closed by the T-Server', 2),
       // Reconnected as a new client, it learnt its call otherwise (a real T-Server announces none).
       record('00000002', true, { message: 'RequestSendEvent', ThisDN: DN, ConnID: CALL }, 3),
       record('00000001', true, { message: 'RequestSendEvent', ThisDN: DN }, 4),
@@ -1809,7 +1848,7 @@ describe('calls as a client knows them', () => {
     const established = { message: 'EventEstablished', ThisDN: DN, ConnID: CALL, EventSequenceNumber: 1 };
     const records = [
       record('00000001', false, established, 1),
-      record('00000001', false, { message: DISCONNECTED, Cause: TSERVER_RESTARTED }, 2),
+      drop('00000001', TSERVER_RESTARTED, 2),
       record('00000002', true, { message: 'RequestSendEvent', ThisDN: DN }, 3),
     ];
     assert.deepEqual(new CallHistory(records).callsAt([DN], records[2] as (typeof records)[0]), []);

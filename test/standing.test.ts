@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { standingRegistrations } from '../src/conformance/standing.ts';
 import { harnessApplicationName, isHarnessApplication } from '../src/harness-clients.ts';
-import { DISCONNECTED, type JournalEntry } from '../src/journal.ts';
+import { DISCONNECTED, type JournalEntry, pseudoEntry } from '../src/journal.ts';
 
 const VENDOR = 'vendor-recorder';
 let seq = 0;
@@ -20,7 +20,10 @@ const entry = (client: string, message: string, dn?: string, application = VENDO
 });
 const registered = (client: string, dn: string, application?: string) =>
   entry(client, 'EventRegistered', dn, application);
-const left = (client: string) => entry(client, DISCONNECTED);
+const left = (client: string): JournalEntry => ({
+  ...entry(client, DISCONNECTED),
+  ...pseudoEntry(DISCONNECTED),
+});
 
 /** Which client still holds which DN. */
 const standing = (entries: JournalEntry[]) =>

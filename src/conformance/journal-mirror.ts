@@ -26,6 +26,8 @@ function entryProblem(entry: unknown): string | undefined {
   for (const key of ['peer', 'peerId', 'peerApplication', 'peerAddress', 'problem'] as const)
     if (e[key] !== undefined && typeof e[key] !== 'string')
       return `${key}: expected a string, got ${show(e[key])}`;
+  // The simulator's own entries (a disconnection, a restart) stay its own here: the rules act on them.
+  if (e.pseudo !== undefined && e.pseudo !== true) return `pseudo: expected true, got ${show(e.pseudo)}`;
   const m = e.message as unknown;
   if (m === null || typeof m !== 'object' || Array.isArray(m))
     return `message: expected an object, got ${show(m)}`;

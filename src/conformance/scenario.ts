@@ -7,7 +7,7 @@
 
 import { type Indication, isIndication, type Operation, screenCaptureValue } from '../domain/screencap.ts';
 import { harnessApplicationName, isHarnessApplication } from '../harness-clients.ts';
-import { type EntryPredicate, Journal, type JournalEntry, RESTARTED } from '../journal.ts';
+import { type EntryPredicate, Journal, type JournalEntry, pseudoEntry, RESTARTED } from '../journal.ts';
 import type { Endpoint, Link, ServerIdentity } from '../link/link.ts';
 import { ReconnectingLink } from '../link/reconnecting-link.ts';
 import { TlibLink } from '../link/tlib-link.ts';
@@ -280,7 +280,7 @@ export class ScenarioHarness {
     }
     for (const [i, old] of this.recorders.entries()) {
       const party = old.link.party;
-      this.journal.append({ party, direction: 'in', message: { message: RESTARTED } });
+      this.journal.append({ party, direction: 'in', ...pseudoEntry(RESTARTED) });
       await old.link.close();
       this.recorders[i] = await MockRecorder.restart(old, await this.connectParty(party, 'recorder'));
     }

@@ -5,7 +5,7 @@
  * that dropped in an earlier scenario (a serviceability scenario drops them on purpose) is owed
  * no delivery now, and awaiting one would only cost the scenario its request timeout.
  */
-import { DISCONNECTED, type JournalEntry } from '../journal.ts';
+import { DISCONNECTED, isPseudo, type JournalEntry } from '../journal.ts';
 
 export function standingRegistrations(
   entries: readonly JournalEntry[],
@@ -17,7 +17,7 @@ export function standingRegistrations(
     const client = e.peerId ?? e.peer;
     if (client === undefined) continue;
     const name = e.message.message;
-    if (name === DISCONNECTED) byClient.delete(client);
+    if (isPseudo(e, DISCONNECTED)) byClient.delete(client);
     else if (e.direction === 'out' && (name === 'EventRegistered' || name === 'EventUnregistered')) {
       const dns = byClient.get(client) ?? new Map<unknown, JournalEntry>();
       byClient.set(client, dns);

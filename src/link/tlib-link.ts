@@ -1,6 +1,6 @@
 /** A Link over tlib-json TCP (spec/tlib-json.md). */
 import { connect as netConnect, type Socket } from 'node:net';
-import { DISCONNECTED, Journal, noteMessageBytes, UNREADABLE_LINE } from '../journal.ts';
+import { DISCONNECTED, Journal, noteMessageBytes, pseudoEntry, UNREADABLE_LINE } from '../journal.ts';
 import { decodeEvent, encode, problemText } from '../tlib/codec.ts';
 import { FrameReader } from '../tlib/framing.ts';
 import {
@@ -137,7 +137,7 @@ export class TlibLink implements Link {
         party: this.party,
         direction: 'out',
         peer: this.peer,
-        message: { message: UNREADABLE_LINE, Length: buffer.length },
+        ...pseudoEntry(UNREADABLE_LINE, { Length: buffer.length }),
         problem: frame.reason,
       });
       break;
@@ -198,7 +198,7 @@ export class TlibLink implements Link {
         party: this.party,
         direction: 'in',
         peer: this.peer,
-        message: { message: DISCONNECTED, Cause: reason.message },
+        ...pseudoEntry(DISCONNECTED, { Cause: reason.message }),
       });
     this.core.shutDown(reason);
   }

@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RULES } from '../domain/rule-catalog.ts';
-import { DISCONNECTED, type JournalEntry } from '../journal.ts';
+import { DISCONNECTED, isPseudo, type JournalEntry } from '../journal.ts';
 import type { ChaosFigures } from '../result/load.ts';
 import type { Outcome, RuleFinding, RuleOutcome, ScenarioResult } from '../result/outcomes.ts';
 import { strongest } from '../result/verdict.ts';
@@ -128,7 +128,7 @@ export class Chaos {
       const open = this.drops.find((d) => d.party === party && !d.outcome);
       const registered = this.registrations.get(party.name) ?? new Map<string, WireRecord>();
       this.registrations.set(party.name, registered);
-      if (r.message.message === DISCONNECTED && open && !open.records) {
+      if (isPseudo(r.entry, DISCONNECTED) && open && !open.records) {
         // What it monitored when it lost the connection is what it must register again.
         open.records = [...registered.values(), r];
         open.owed =
@@ -139,7 +139,7 @@ export class Chaos {
         if (!r.sent && /^Event(Client)?Registered$/.test(r.message.message)) open.arrived++;
         if (r.sent && open.recoveredAt !== undefined) open.sentSinceBack = true;
       }
-      if (r.message.message === DISCONNECTED) registered.clear();
+      if (isPseudo(r.entry, DISCONNECTED)) registered.clear();
       const dn = r.message.ThisDN;
       if (!r.sent && typeof dn === 'string' && /^Event(Un)?Registered$/.test(r.message.message))
         registered.set(dn, r);

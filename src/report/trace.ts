@@ -9,7 +9,7 @@ import { jsonOf } from '../tlib/depth.ts';
 export const TRACE_MEDIA_TYPE = 'application/x-ndjson';
 
 export function traceLine(entry: JournalEntry, findings?: readonly string[]): TraceLine {
-  const { seq, time, party, direction, peer, peerApplication, message, problem } = entry;
+  const { seq, time, party, direction, peer, peerApplication, message, pseudo, problem } = entry;
   return {
     seq,
     time,
@@ -18,6 +18,7 @@ export function traceLine(entry: JournalEntry, findings?: readonly string[]): Tr
     ...(peer === undefined ? {} : { peer }),
     ...(peerApplication === undefined ? {} : { peerApplication }),
     message,
+    ...(pseudo === undefined ? {} : { pseudo }),
     ...(problem === undefined ? {} : { problem }),
     ...(findings?.length ? { findings: [...findings] } : {}),
   };
@@ -40,8 +41,8 @@ const after = (key: string, value: unknown) => (value === undefined ? '' : `,"${
  * message's JSON (`message`, which the diagram may have made already) so that it is not made again.
  */
 function traceJson(entry: JournalEntry, message: string, findings: readonly string[] | undefined): string {
-  const { seq, time, party, direction, peer, peerApplication, problem } = entry;
-  return `{${before('seq', seq)}${before('time', time)}${before('party', party)}${before('direction', direction)}${before('peer', peer)}${before('peerApplication', peerApplication)}"message":${message}${after('problem', problem)}${findings?.length ? after('findings', findings) : ''}}`;
+  const { seq, time, party, direction, peer, peerApplication, pseudo, problem } = entry;
+  return `{${before('seq', seq)}${before('time', time)}${before('party', party)}${before('direction', direction)}${before('peer', peer)}${before('peerApplication', peerApplication)}"message":${message}${after('pseudo', pseudo)}${after('problem', problem)}${findings?.length ? after('findings', findings) : ''}}`;
 }
 
 /**

@@ -99,6 +99,8 @@ export interface TraceLine {
   peer?: string;
   peerApplication?: string;
   message: WireMessage;
+  /** The journal's own entry (a disconnection, a restart: JournalEntry.pseudo), not a message a party sent. */
+  pseudo?: true;
   problem?: string;
   /** `RULE-ID: expectation`, on the messages failed rules point at. */
   findings?: string[];

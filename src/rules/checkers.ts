@@ -13,7 +13,7 @@ import {
   OPERATIONS,
   type Operation,
 } from '../domain/screencap.ts';
-import { DISCONNECTED, RESTARTED, summarize, UNREADABLE_LINE } from '../journal.ts';
+import { DISCONNECTED, isPseudo, RESTARTED, summarize, UNREADABLE_LINE } from '../journal.ts';
 import type { FieldFinding } from '../result/outcomes.ts';
 import { decodeRequest, isRequestName, problemText, referenceIdProblem, show } from '../tlib/codec.ts';
 import { sameValue } from '../tlib/depth.ts';
@@ -303,7 +303,7 @@ function recoveryCheck(role: 'desktop' | 'recorder') {
     const episodes = recoveryEpisodes(ctx.exchanges, role, () => ctx.answers());
     const findings: Finding[] = [];
     for (const { who, drop, after, steps } of episodes) {
-      const interrupted = `${who} ${drop.message.message === RESTARTED ? 'was restarted' : 'lost its connection'} ${where(drop)}`;
+      const interrupted = `${who} ${isPseudo(drop.entry, RESTARTED) ? 'was restarted' : 'lost its connection'} ${where(drop)}`;
       for (const step of steps) {
         const got = step.record;
         if (!step.timed) {
@@ -384,7 +384,7 @@ interface ExpectedRefusal {
  */
 function expectedRefusal(r: WireRecord): ExpectedRefusal | undefined {
   const m = r.message;
-  if (m.message === UNREADABLE_LINE) {
+  if (isPseudo(r.entry, UNREADABLE_LINE)) {
     const length = m.Length;
     const codes =
       typeof length !== 'number'
@@ -527,7 +527,7 @@ export const CHECKERS: Record<RuleId, (ctx: CheckContext) => CheckResult> = {
               reply.message.ErrorMessage,
             ),
           );
-        if (expected.closes && !later.some((x) => x.message.message === DISCONNECTED))
+        if (expected.closes && !later.some((x) => isPseudo(x.entry, DISCONNECTED)))
           findings.push({
             text: `the T-Server should close the connection after ${summarize(reply.entry)} (a line it cannot read), kept it open`,
             record: reply,

@@ -9,7 +9,7 @@ import {
   isOperation,
   screenCaptureValue,
 } from '../domain/screencap.ts';
-import { DISCONNECTED, RESTARTED } from '../journal.ts';
+import { DISCONNECTED, isPseudo, RESTARTED } from '../journal.ts';
 import { jsonOf, sameValue } from '../tlib/depth.ts';
 import { REPLY_NAMES, type WireMessage } from '../tlib/messages.ts';
 import type { WireRecord } from './observations.ts';
@@ -78,7 +78,7 @@ export class Exchanges {
     let list = this.stateByClient.get(client);
     if (!list) {
       list = this.recordsOf(client).filter(
-        (r) => (!r.sent && STATE_EVENTS.has(r.message.message)) || r.message.message === DISCONNECTED,
+        (r) => (!r.sent && STATE_EVENTS.has(r.message.message)) || isPseudo(r.entry, DISCONNECTED),
       );
       this.stateByClient.set(client, list);
     }
@@ -101,7 +101,7 @@ export class Exchanges {
     let on = false;
     for (const r of this.stateRecordsOf(client)) {
       if (!before(r, at)) continue;
-      if (r.message.message === DISCONNECTED) on = false;
+      if (isPseudo(r.entry, DISCONNECTED)) on = false;
       else if (r.message.ThisDN === dn) {
         if (r.message.message === 'EventRegistered') on = true;
         if (r.message.message === 'EventUnregistered') on = false;
@@ -115,7 +115,7 @@ export class Exchanges {
     const dns = new Set<string>();
     for (const r of this.stateRecordsOf(client)) {
       if (!before(r, at)) continue;
-      if (r.message.message === DISCONNECTED) dns.clear();
+      if (isPseudo(r.entry, DISCONNECTED)) dns.clear();
       if (r.sent || typeof r.message.ThisDN !== 'string') continue;
       if (r.message.message === 'EventRegistered') dns.add(r.message.ThisDN);
       if (r.message.message === 'EventUnregistered') dns.delete(r.message.ThisDN);
@@ -347,7 +347,7 @@ function pairIn(ex: Exchanges, view: AnswerView, initialState: Indication, into:
   let unowed = 0;
   for (const r of ex.recordsOf(view.client)) {
     // A restarted recorder starts afresh: in the initial state on every DN.
-    if (r.message.message === RESTARTED) states.reset();
+    if (isPseudo(r.entry, RESTARTED)) states.reset();
     const value = captureOf(r.message);
     const dn = r.message.ThisDN;
     if (view.mayAnswer?.(r, value)) unowed++;

@@ -3,7 +3,7 @@
  * recovery rules (REC-RECOVERS, DESK-RECOVERS, DESK-NO-RESEND) judge these episodes, and the
  * certificate's Serviceability section lists them with their times.
  */
-import { DISCONNECTED, RESTARTED, TSERVER_RESTARTED } from '../journal.ts';
+import { DISCONNECTED, isPseudo, RESTARTED, TSERVER_RESTARTED } from '../journal.ts';
 import type { Interruption } from '../result/outcomes.ts';
 import { show } from '../tlib/codec.ts';
 import { TErr } from '../tlib/errors.ts';
@@ -37,7 +37,7 @@ const partyWords = (role: string, name: string) => (name === role ? `the ${role}
 
 /** A drop the evidence says was imposed (a client leaving on its own has no Cause), or a restart of the party. */
 const interrupts = (r: WireRecord) =>
-  (r.message.message === DISCONNECTED && r.message.Cause !== undefined) || r.message.message === RESTARTED;
+  (isPseudo(r.entry, DISCONNECTED) && r.message.Cause !== undefined) || isPseudo(r.entry, RESTARTED);
 
 /**
  * Each interruption of a party of `role`: it must register as a client again and re-register every
@@ -144,12 +144,12 @@ const AT_ONCE_MICROS = 100_000;
  * read as the T-Server closing them all, as a restart does.
  */
 function interruptionOf(e: RecoveryEpisode, all: readonly RecoveryEpisode[]): string {
-  if (e.drop.message.message === RESTARTED) return 'it was restarted';
+  if (isPseudo(e.drop.entry, RESTARTED)) return 'it was restarted';
   if (e.drop.message.Cause === TSERVER_RESTARTED) return 'the T-Server restarted';
   const together = all.some(
     (o) =>
       o.who !== e.who &&
-      o.drop.message.message === DISCONNECTED &&
+      isPseudo(o.drop.entry, DISCONNECTED) &&
       Math.abs(o.drop.entry.micros - e.drop.entry.micros) < AT_ONCE_MICROS,
   );
   return together

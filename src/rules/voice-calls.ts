@@ -6,7 +6,7 @@
  * EventEstablished, EventHeld, EventRetrieved, EventPartyChanged (the call goes on under ConnID,
  * no longer under PreviousConnID) and EventReleased.
  */
-import { DISCONNECTED, TSERVER_RESTARTED } from '../journal.ts';
+import { DISCONNECTED, isPseudo, TSERVER_RESTARTED } from '../journal.ts';
 import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
 import { before } from './exchanges.ts';
 import type { WireRecord } from './observations.ts';
@@ -95,7 +95,7 @@ export class CallHistory {
 
   constructor(records: readonly WireRecord[]) {
     for (const r of records) {
-      if (r.message.message === DISCONNECTED) {
+      if (isPseudo(r.entry, DISCONNECTED)) {
         for (const clients of this.byDnClient.values()) clients.get(r.client)?.push(r);
         continue;
       }
@@ -193,16 +193,17 @@ function replayCalls(
   for (let i = from; i < events.length; i++) {
     const r = events[i] as WireRecord;
     if (!before(r, at)) break;
+    if (isPseudo(r.entry, DISCONNECTED)) {
+      // What the client lost with its connection. Another client's drop ends no call (a
+      // T-Server restart ends every one): a client that reconnected as a new one and learnt
+      // its calls otherwise than by call events (a real T-Server announces none on
+      // registering; a desktop asks for them) is judged by the calls as they are.
+      if (own || r.message.Cause === TSERVER_RESTARTED)
+        for (const [id, call] of calls) if (call.dn === dn) calls.delete(id);
+      continue;
+    }
     const connId = r.message.ConnID as string;
     switch (r.message.message) {
-      case DISCONNECTED:
-        // What the client lost with its connection. Another client's drop ends no call (a
-        // T-Server restart ends every one): a client that reconnected as a new one and learnt
-        // its calls otherwise than by call events (a real T-Server announces none on
-        // registering; a desktop asks for them) is judged by the calls as they are.
-        if (own || r.message.Cause === TSERVER_RESTARTED)
-          for (const [id, call] of calls) if (call.dn === dn) calls.delete(id);
-        break;
       case 'EventEstablished':
         calls.set(connId, { connId, dn, state: 'established', since: r.entry.micros });
         break;

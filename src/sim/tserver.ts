@@ -10,6 +10,8 @@ import {
   type EntryNames,
   Journal,
   type NewEntry,
+  type PseudoName,
+  pseudoEntry,
   RESTARTED,
   UNREADABLE_LINE,
 } from '../journal.ts';
@@ -326,7 +328,7 @@ export class TServer {
     let n = 0;
     for (const session of this.sessions) {
       if (session.closing || !match({ id: session.id, application: session.applicationName })) continue;
-      this.journal?.append(this.entry(session, 'in', { message: RESTARTED }));
+      this.journal?.append(this.note(session, RESTARTED));
       n++;
     }
     return n;
@@ -400,12 +402,8 @@ export class TServer {
     this.bufferedBytes -= session.reader.bufferedBytes;
     // A client that leaves monitors nothing any more: the journal (and a SIP Server log) says when.
     this.journal?.append(
-      this.entry(
-        session,
-        'in',
-        // Cause: the T-Server closed it (a fault, a bad client, a stop), which the party must recover from; a client leaving has none.
-        session.closing ? { message: DISCONNECTED, Cause: session.closeCause } : { message: DISCONNECTED },
-      ),
+      // Cause: the T-Server closed it (a fault, a bad client, a stop), which the party must recover from; a client leaving has none.
+      this.note(session, DISCONNECTED, session.closing ? { Cause: session.closeCause } : {}),
     );
     for (const dn of session.dns) this.unregister(session, dn);
     this.log(`disconnect ${session.label}`);
@@ -444,10 +442,7 @@ export class TServer {
       if (session.closing) return;
       if (!frame.ok) {
         // The journal shows everything the server saw, even a line it could not read.
-        this.journal?.append({
-          ...this.entry(session, 'in', { message: UNREADABLE_LINE }),
-          problem: frame.reason,
-        });
+        this.journal?.append({ ...this.note(session, UNREADABLE_LINE), problem: frame.reason });
         this.log(
           `error ${session.label}: framing error ${describeErrorCode(frame.code)}: ${frame.reason}; closing`,
         );
@@ -642,16 +637,16 @@ export class TServer {
     this.send(session, error);
   }
 
-  /** The journal entry of a message to or from `session` under its current name. */
-  private entry(session: ClientSession, direction: 'in' | 'out', message: WireMessage): NewEntry {
+  /** The T-Server's own journal entry `name` (pseudoEntry) about `session`, under its current name. */
+  private note(session: ClientSession, name: PseudoName, attributes: { Cause?: string } = {}): NewEntry {
     const p = session.peer(session.applicationName);
     const entry: NewEntry = {
       party: 'tserver',
-      direction,
+      direction: 'in',
       peer: p.peer,
       peerId: p.peerId,
       peerAddress: p.peerAddress,
-      message,
+      ...pseudoEntry(name, attributes),
     };
     if (p.peerApplication !== undefined) entry.peerApplication = p.peerApplication;
     return entry;

@@ -14,7 +14,7 @@
  * The lines most T-Lib traffic is printed in arrive read (reader.ts: `traced`, `printedLine`,
  * `messageLine`, `attribute`); any other line arrives as its bytes, and is read here from its text.
  */
-import { DISCONNECTED, type Direction, type SourceRef } from '../journal.ts';
+import { DISCONNECTED, type Direction, pseudoEntry, type SourceRef } from '../journal.ts';
 import type { WireMessage } from '../tlib/messages.ts';
 import { AttributeReader, type AttributeSelection, NOTHING_UNSHOWN, type TeventField } from './attributes.ts';
 import { detached } from './compact.ts';
@@ -50,6 +50,8 @@ export interface LogMessage {
   unshown: readonly TeventField[];
   /** Attribute lines that could not be read. */
   problem?: string;
+  /** A disconnection line's (pseudoEntry): a message printed under that name is not one. */
+  pseudo?: true;
 }
 
 export interface Skip {
@@ -299,7 +301,7 @@ class SipLogParser {
           direction: 'in',
           client,
           micros: this.time(form.stamp.timeOfDay, form.stamp.date !== undefined, source),
-          message: { message: DISCONNECTED },
+          ...pseudoEntry(DISCONNECTED),
           source,
           unshown: NOTHING_UNSHOWN,
         });

@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
-import { DISCONNECTED, type Journal, type JournalEntry } from '../journal.ts';
+import { DISCONNECTED, isPseudo, type Journal, type JournalEntry } from '../journal.ts';
 import { CALL_EVENT_NAMES, type WireMessage } from '../tlib/messages.ts';
 import { nowMicros } from '../tlib/time.ts';
 import { printAttributes } from './attributes.ts';
@@ -51,7 +51,7 @@ export class SipServerLogWriter {
     return journal.subscribe((entry) => {
       if (entry.party !== 'tserver' || entry.peerId === undefined) return;
       const client = this.client(clients, entry, entry.peerId);
-      if (entry.message.message === DISCONNECTED) {
+      if (isPseudo(entry, DISCONNECTED)) {
         lastSent = undefined;
         this.out.write(`${disconnectedLine(entry.micros, client)}\n`);
         return;

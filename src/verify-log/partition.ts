@@ -10,7 +10,7 @@
  * DN it took part in. Entries that concern no DN (client registration, a framing error) are in no
  * group.
  */
-import { DISCONNECTED, type JournalEntry } from '../journal.ts';
+import { DISCONNECTED, isPseudo, type JournalEntry } from '../journal.ts';
 
 export function byDn(
   entries: readonly JournalEntry[],
@@ -22,7 +22,7 @@ export function byDn(
   /** The DNs each client took part in. */
   const dnsOf = new Map<string | undefined, Set<string>>();
   for (const entry of entries) {
-    if (entry.message.message === DISCONNECTED) {
+    if (isPseudo(entry, DISCONNECTED)) {
       for (const dn of dnsOf.get(entry.peerId) ?? []) groups.get(dn)?.push(entry);
       dnsOf.delete(entry.peerId);
       continue;

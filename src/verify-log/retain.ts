@@ -20,7 +20,7 @@
  * They become entries (in log order) when a RequestSendEvent is sent on the DN or by the client;
  * from then on, that DN's and that client's registrations are kept as they come.
  */
-import { DISCONNECTED, type JournalEntry, type SourceRef } from '../journal.ts';
+import { DISCONNECTED, isPseudo, type JournalEntry, type SourceRef } from '../journal.ts';
 import { type AgentModel, SAME_DN_AGENTS, withRegisteredDns } from '../rules/voice-calls.ts';
 import { type AttributeSelection, NOTHING_UNSHOWN, type TeventField } from '../sipserver-log/attributes.ts';
 import { compact } from '../sipserver-log/compact.ts';
@@ -267,7 +267,7 @@ export class Retainer {
     const name = m.message.message;
     const ref = m.message.ReferenceID;
     this.noteSession(m);
-    if (name === DISCONNECTED) {
+    if (isPseudo(m, DISCONNECTED)) {
       this.forget(client);
       // Of a client nothing was kept of, its leaving tells the rules nothing either.
       if (this.clients.has(client)) this.keep(m, seq);
@@ -416,7 +416,7 @@ export class Retainer {
     const known = this.sessions.get(client);
     if (known === undefined) {
       this.seen++;
-      if (name !== REGISTER_CLIENT && name !== DISCONNECTED) this.firstSeen.set(client, m.source);
+      if (name !== REGISTER_CLIENT && !isPseudo(m, DISCONNECTED)) this.firstSeen.set(client, m.source);
     }
     let flags = known ?? 0;
     if (m.direction === 'in' && name === REGISTER_CLIENT) flags |= REGISTERED;
@@ -441,7 +441,7 @@ export class Retainer {
     const { number, application, address } = m.client;
     let names = this.clients.get(number);
     // RequestRegisterClient names (or renames) a client; a disconnection (by socket) names no one.
-    if (m.message.message === DISCONNECTED && names) return names;
+    if (isPseudo(m, DISCONNECTED) && names) return names;
     if (names?.application !== application || names.address !== address) {
       const id = clientId(number);
       names = compact({ id, peer: `${id} (${application} ${address})`, application, address }) as ClientNames;
@@ -468,6 +468,7 @@ export class Retainer {
       message: this.compacted.own,
       source: m.source,
       ...(m.problem ? { problem: m.problem } : {}),
+      ...(m.pseudo ? { pseudo: m.pseudo } : {}),
     });
   }
 

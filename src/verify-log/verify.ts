@@ -9,7 +9,7 @@
  */
 
 import { RULE_IDS, ruleById } from '../domain/rule-catalog.ts';
-import { DISCONNECTED, type JournalEntry, type SourceRef } from '../journal.ts';
+import { DISCONNECTED, isPseudo, type JournalEntry, type SourceRef } from '../journal.ts';
 import type { ScenarioObservations } from '../report/evidence.ts';
 import { CannotRunError } from '../result/exit-codes.ts';
 import type { RuleOutcome, ScenarioResult, SuiteResult } from '../result/outcomes.ts';
@@ -22,7 +22,13 @@ import { interruptionsIn } from '../rules/recovery.ts';
 import { type AgentModel, SAME_DN_AGENTS, withRegisteredDns } from '../rules/voice-calls.ts';
 import type { HarnessSettings } from '../settings.ts';
 import { fullTime } from '../sipserver-log/lines.ts';
-import { type ParsedFile, parseLogFiles, type ServerHeader, type Skip } from '../sipserver-log/parser.ts';
+import {
+  type LogMessage,
+  type ParsedFile,
+  parseLogFiles,
+  type ServerHeader,
+  type Skip,
+} from '../sipserver-log/parser.ts';
 import { CALL_EVENT_NAMES } from '../tlib/messages.ts';
 import { linkDistributions } from './distributions.ts';
 import { limitToLog } from './limits.ts';
@@ -61,12 +67,16 @@ const SESSION_MESSAGES = new Set([
   'RequestUnregisterAddress',
   'EventUnregistered',
   ...CALL_EVENT_NAMES,
-  DISCONNECTED,
 ]);
 
-function inWindow(window: LogWindow | undefined, micros: number, name: string): boolean {
+/** Whether `m` tells who monitors what (SESSION_MESSAGES, or a client's disconnection). */
+const isSessionMessage = (m: LogMessage) =>
+  SESSION_MESSAGES.has(m.message.message) || isPseudo(m, DISCONNECTED);
+
+/** `session`: the message tells who monitors what, and counts from before the window too. */
+function inWindow(window: LogWindow | undefined, micros: number, session: boolean): boolean {
   if (!window) return true;
-  return micros <= window.to && (micros >= window.from || SESSION_MESSAGES.has(name));
+  return micros <= window.to && (micros >= window.from || session);
 }
 
 /** Exchanges listed in the result (all are counted): a log may hold millions, each judged by the rules. */
@@ -365,7 +375,7 @@ export async function verifyLog(
     select: (name) => selection.select(name),
     message: (m) => {
       if (!withMessages.has(m.source.file)) withMessages.add(m.source.file);
-      if (!inWindow(options.window, m.micros, m.message.message)) return;
+      if (!inWindow(options.window, m.micros, isSessionMessage(m))) return;
       messages++;
       run.messages++;
       first ??= m.micros;
@@ -377,7 +387,11 @@ export async function verifyLog(
       // A message cut off by the end of the log is its end (limits.ts), not a line out of place.
       const needed = s.name === undefined || selection.retains(s.name);
       if (!needed || s.endOfFile === lastFile) return;
-      if (s.micros !== undefined && options.window && !inWindow(options.window, s.micros, s.name ?? ''))
+      if (
+        s.micros !== undefined &&
+        options.window &&
+        !inWindow(options.window, s.micros, SESSION_MESSAGES.has(s.name ?? ''))
+      )
         return;
       unplaced++;
       if (run.unplaced.length < SKIPS_KEPT) run.unplaced.push(s);
