@@ -21,9 +21,7 @@ export interface CliRun {
 /**
  * `screencap-cert <args> --summary-json <tmp>`; resolves with the exit code, output and parsed
  * summary. Reports go to a temporary folder unless `args` name one with `--reports`. A `run` skips
- * the single-file Allure report (its slowest report, a second or two of CPU) unless `allureReport`
- * asks for it: report-run.test.ts, report-browser.test.ts, package.test.ts and container.test.ts
- * check that report.
+ * the single-file Allure report unless `allureReport` asks for it (see withoutAllureReport).
  */
 export async function runCli(
   args: string[],
@@ -34,9 +32,8 @@ export async function runCli(
   const file = join(dir, 'summary.json');
   try {
     const reports = args.includes('--reports') ? [] : ['--reports', join(dir, 'reports')];
-    const noAllure = args[0] === 'run' && !allureReport && !args.includes('--no-allure-report');
-    const extra = [...reports, ...(noAllure ? ['--no-allure-report'] : []), '--summary-json', file];
-    const child = spawn(process.execPath, [BIN, ...args, ...extra], {
+    const extra = [...reports, '--summary-json', file];
+    const child = spawn(process.execPath, [BIN, ...withoutAllureReport(args, allureReport), ...extra], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,6 +51,17 @@ export async function runCli(
   }
 }
 
+/**
+ * `args`, and `--no-allure-report` if they are a `run` and `allureReport` is false: the single-file
+ * Allure report is a run's slowest report (a second or two of CPU, its loading started with the
+ * run), and most tests look at other things. report-run.test.ts, report-browser.test.ts,
+ * package.test.ts and container.test.ts generate and check it.
+ */
+function withoutAllureReport(args: string[], allureReport: boolean): string[] {
+  const skip = args[0] === 'run' && !allureReport && !args.includes('--no-allure-report');
+  return skip ? [...args, '--no-allure-report'] : args;
+}
+
 /** Maps `items` through `fn`, at most `limit` at a time, keeping order. */
 export function withConcurrency<T, R>(
   limit: number,
@@ -63,14 +71,17 @@ export function withConcurrency<T, R>(
   return mapLimited(items.length, limit, (i) => fn(items[i] as T));
 }
 
-/** `screencap-cert <args>` in the background, its output collected as it comes. */
+/**
+ * `screencap-cert <args>` in the background, its output collected as it comes; a `run` without its
+ * single-file Allure report unless `allureReport` (see withoutAllureReport).
+ */
 export class Background {
   readonly child: ChildProcess;
   output = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [BIN, ...args], {
+  constructor(args: string[], env: Record<string, string> = {}, { allureReport = false } = {}) {
+    this.child = spawn(process.execPath, [BIN, ...withoutAllureReport(args, allureReport)], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
