@@ -92,18 +92,9 @@ describe('exit 2: the command could not run', () => {
   });
 });
 
-describe('PASSED, INCOMPLETE and --allow-incomplete', () => {
-  test('the self run with its SIP Server log: both PASSED, verify-log with no configuration at all', async () => {
-    const log = join(dir, 'self.log');
-    const live = await runCli(['run', '--sip-log', log]);
-    assert.equal(live.code, 0, live.output);
-    // One scenario's desktop sends on 7002 while its calls are on 7001: the log shows it registered
-    // 7001 to learn of them, which is where verify-log looks when no agents.voiceDns says.
-    const fromLog = await runCli(['verify-log', log]);
-    assert.equal(fromLog.summary.verdict, 'passed', fromLog.output);
-    assert.equal(fromLog.code, 0);
-  });
-
+// PASSED, exit 0, from `run` and from `verify-log` on its log: sipserver-log-roundtrip.test.ts,
+// from the one self run it makes.
+describe('INCOMPLETE and --allow-incomplete', () => {
   test('scenarios deselected with --tags leave their rules not exercised: INCOMPLETE, exit 3', async () => {
     const r = await runCli(['run', '--tags', '@rule:REC-MAPPING and not @calls']);
     assert.equal(r.summary.verdict, 'incomplete', r.output);
