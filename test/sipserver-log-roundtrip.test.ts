@@ -33,8 +33,15 @@ describe('verify-log on the simulator`s log of a conformance run', () => {
     const reports = join(dir, 'reports');
     // Conforming parties, judged with the default timeouts: short ones would fail them on a loaded machine.
     const live = await runCli(['run', '--sip-log', log]);
+    // With the harness playing every seat correctly, every rule passes (the other half of the
+    // discrimination proof: discrimination.test.ts).
     assert.equal(live.summary.verdict, 'passed', live.output);
     assert.equal(live.code, 0);
+    assert.deepEqual(
+      live.summary.rules.filter((r) => r.outcome !== 'passed').map((r) => r.rule),
+      [],
+    );
+    assert.ok(live.summary.scenarios.length >= 40, `${live.summary.scenarios.length} scenarios ran`);
     const fromLog = await runCli(['verify-log', log, '--config', config, '--reports', reports]);
     assert.equal(fromLog.summary.verdict, 'passed', fromLog.output);
     assert.equal(fromLog.code, 0);
