@@ -29,17 +29,17 @@ const CONCURRENCY = 3;
  */
 const LONGEST = [
   'package',
-  'container',
   'staging-rehearsal',
-  'discrimination',
-  'fuzz',
-  'verify-log-memory',
-  'report-browser',
-  'workspace-suite',
-  'profiles',
+  'container',
   'independent-parties',
-  'report-run',
+  'workspace-suite',
+  'verify-log-memory',
+  'fuzz',
   'publish',
+  'report-run',
+  'profiles',
+  'report-browser',
+  'discrimination',
   'serviceability',
 ].map((name) => `${name}.test.ts`);
 
