@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { TErr } from '../src/tlib/errors.ts';
 import { type Frame, FrameReader, MAX_LINE_BYTES, parseLine } from '../src/tlib/framing.ts';
 import type { WireMessage } from '../src/tlib/messages.ts';
@@ -149,6 +150,21 @@ describe('FrameReader', () => {
     assert.deepEqual(messagesOf(frames), [{ message: 'A' }, { message: 'B', n: 2 }, { message: 'C' }]);
     assert.equal(r.bufferedBytes, '{"message":"D'.length);
     assert.deepEqual(messagesOf(r.push(bytes('"}\n'))), [{ message: 'D' }]);
+  });
+
+  test('lines cut into chunks anywhere, one after another, are yielded as they were written', () => {
+    const message = fc.record({ message: fc.string(), n: fc.integer(), text: fc.string({ unit: 'grapheme' }) });
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 6 }), fc.array(fc.nat()), (messages, cuts) => {
+        const whole = bytes(messages.map((m) => `${JSON.stringify(m)}\n`).join(''));
+        const at = [...new Set(cuts.map((c) => c % whole.length))].sort((a, b) => a - b);
+        const r = new FrameReader();
+        const frames = [0, ...at].flatMap((from, k) => r.push(whole.subarray(from, at[k] ?? whole.length)));
+        assert.deepEqual(messagesOf(frames), JSON.parse(JSON.stringify(messages)));
+        assert.equal(r.bufferedBytes, 0);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   test('a chunk that completes a pending line and carries more lines yields them all', () => {

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { latencyHistogram, percentilesOf, recordMs } from '../../src/load/latency.ts';
 import { fireAtRate } from '../../src/load/schedule.ts';
+import { decimal } from '../../src/tlib/decimal.ts';
 import { connectFleet, dnOf } from '../lib/fleet.ts';
 import type { ServerKind } from '../lib/server-child.ts';
 import { cpuMeter, startServerProcess } from '../lib/server-process.ts';
@@ -18,14 +19,14 @@ const WARMUP_MS = 1000;
 const MEASURE_MS = 5000;
 const DRAIN_MS = 500;
 
-/** Who sent a delivered event and when (performance.now() of the sending process). */
-const STAMP = /\["bench-from","(\d+)"\],\["bench-sent","([\d.]+)"\]/;
+/** Who sent a delivered event and when (performance.now() of the sending process, in whole microseconds). */
+const STAMP = /\["bench-from","(\d+)"\],\["bench-sent","(\d+)"\]/;
 
 /** Read with a regular expression, not JSON.parse: the generator's own garbage collections land in the tail. */
 function stampOf(line: string): { from: number; sentAt: number } {
   const m = STAMP.exec(line);
   if (!m) throw new Error(`a delivered event lost its bench stamp: ${line}`);
-  return { from: Number(m[1]), sentAt: Number(m[2]) };
+  return { from: Number(m[1]), sentAt: Number(m[2]) / 1000 };
 }
 
 interface Measured {
@@ -68,8 +69,10 @@ async function measure(kind: ServerKind): Promise<Measured> {
       const client = clients[i];
       const stamp = [
         ['screen-capture', 'start'],
-        ['bench-from', String(i)],
-        ['bench-sent', String(performance.now())],
+        // Not String(): V8's number-string cache would keep every stamp young long enough for each of
+        // the generator's scavenges to copy (and promote) them, and its pauses land in the tail.
+        ['bench-from', decimal(i)],
+        ['bench-sent', decimal(Math.round(performance.now() * 1000))],
       ] as const;
       client?.write(client.sendEventLine(dnOf(i), stamp));
     };

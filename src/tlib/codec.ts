@@ -2,6 +2,7 @@
  * The one tlib-json codec: encodes messages as NDJSON lines and decodes parsed objects into typed
  * messages, naming the attribute at fault and why (`ConnID: expected 16 lower-case hex digits, got "xyz"`).
  */
+import { decimal } from './decimal.ts';
 import { TErr } from './errors.ts';
 import {
   EVENT_NAMES,
@@ -352,9 +353,9 @@ function isPlainAck(event: Record<string, unknown>): boolean {
  */
 export function encodeStamped(event: object, sequence: number, time: string): string {
   const e = event as Record<string, unknown>;
-  const stamp = `"EventSequenceNumber":${sequence},"Time":${JSON.stringify(time)}}\n`;
+  const stamp = `"EventSequenceNumber":${decimal(sequence)},"Time":${JSON.stringify(time)}}\n`;
   if (isPlainAck(e))
-    return `{"message":"EventACK","ReferenceID":${e.ReferenceID},"ThisDN":${JSON.stringify(e.ThisDN)},${stamp}`;
+    return `{"message":"EventACK","ReferenceID":${decimal(e.ReferenceID as number)},"ThisDN":${JSON.stringify(e.ThisDN)},${stamp}`;
   // Stamped already (a Tevent as given): assigning keeps those keys where they are; an own
   // `__proto__` (JSON.parse makes one) is not copied by assigning, so it is not written either.
   if ('EventSequenceNumber' in e || 'Time' in e || Object.hasOwn(e, '__proto__'))

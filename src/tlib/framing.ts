@@ -69,9 +69,14 @@ export class FrameReader {
     for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
       const piece = chunk.subarray(start, nl);
       start = nl + 1;
-      const line = this.pendingBytes === 0 ? piece : Buffer.concat([...this.pending, piece]);
-      this.pending = [];
-      this.pendingBytes = 0;
+      let line = piece;
+      if (this.pendingBytes > 0) {
+        line = Buffer.concat([...this.pending, piece]);
+        // Not a new empty array per line: each would live until the client's next line, long
+        // enough for a scavenge to copy it (a thousand idle clients: a thousand arrays each time).
+        this.pending.length = 0;
+        this.pendingBytes = 0;
+      }
       const frame = line.length > this.maxLineBytes ? tooLong(line.length) : parseLine(line);
       frames.push(frame);
       if (!frame.ok) return this.fail(frames);

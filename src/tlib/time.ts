@@ -1,5 +1,6 @@
 /** ISO-8601 UTC timestamps with microseconds, as tlib-json's `Time` attribute wants them. */
 import { performance } from 'node:perf_hooks';
+import { sixDigits } from './decimal.ts';
 
 /** The process's time origin: read once (its getter costs as much as the clock, and every event is stamped). */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -22,5 +23,5 @@ export function isoMicros(epochMicros: number = nowMicros()): string {
     cachedSecond = second;
     cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
   }
-  return `${cachedPrefix}.${String(us - second * 1_000_000).padStart(6, '0')}Z`;
+  return `${cachedPrefix}.${sixDigits(us - second * 1_000_000)}Z`;
 }
