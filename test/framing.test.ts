@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { MAX_JSON_DEPTH, mayNestDeeperThan, nestsDeeperThan } from '../src/tlib/depth.ts';
 import { TErr } from '../src/tlib/errors.ts';
 import { type Frame, FrameReader, MAX_LINE_BYTES, parseLine } from '../src/tlib/framing.ts';
 import type { WireMessage } from '../src/tlib/messages.ts';
@@ -107,6 +108,42 @@ describe('parseLine', () => {
   });
 });
 
+describe('nesting depth', () => {
+  test('valid JSON too short to nest past a bound never nests past it (so parseLine need not scan it)', () => {
+    fc.assert(
+      fc.property(fc.json(), fc.integer({ min: 0, max: 6 }), (text, max) => {
+        const line = bytes(text);
+        if (!mayNestDeeperThan(line.length, max)) assert.equal(nestsDeeperThan(line, max), false);
+      }),
+      { numRuns: 3000 },
+    );
+    assert.equal(nestsDeeperThan(bytes('[[]]'), 1), true);
+    assert.equal(mayNestDeeperThan(4, 1), true);
+    assert.equal(mayNestDeeperThan(3, 1), false);
+  });
+
+  test('a line nesting past 160 is refused for that, short or long, JSON or not', () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    const lines = [
+      `{"message":"A","x":${deep(MAX_JSON_DEPTH)}}`, // 161 deep with its object, valid
+      '['.repeat(MAX_JSON_DEPTH + 1), // 161 bytes, no JSON
+      `{"message":"A","x":${'['.repeat(200)}`, // under twice the bound, no JSON
+      `{"message":"A","x":${deep(400)}}`, // long, valid
+      `{"message":"A","x":${'['.repeat(400)}`, // long, no JSON
+    ];
+    for (const text of lines) {
+      assert.ok(nestsDeeperThan(bytes(text)), text);
+      assert.deepEqual(errorOf(parseLine(bytes(text))), {
+        code: 102,
+        reason: 'line nests JSON more than 160 deep',
+      });
+    }
+    const within = `{"message":"A","x":${deep(MAX_JSON_DEPTH - 1)}}`;
+    assert.equal(parseLine(bytes(within)).ok, true);
+    assert.match(errorOf(parseLine(bytes(`${within.slice(0, 100)}`))).reason, /^line is not valid JSON/);
+  });
+});
+
 describe('FrameReader', () => {
   test('a line split across two chunks is yielded once complete', () => {
     const r = new FrameReader();
@@ -153,7 +190,11 @@ describe('FrameReader', () => {
   });
 
   test('lines cut into chunks anywhere, one after another, are yielded as they were written', () => {
-    const message = fc.record({ message: fc.string(), n: fc.integer(), text: fc.string({ unit: 'grapheme' }) });
+    const message = fc.record({
+      message: fc.string(),
+      n: fc.integer(),
+      text: fc.string({ unit: 'grapheme' }),
+    });
     fc.assert(
       fc.property(fc.array(message, { minLength: 1, maxLength: 6 }), fc.array(fc.nat()), (messages, cuts) => {
         const whole = bytes(messages.map((m) => `${JSON.stringify(m)}\n`).join(''));

@@ -16,6 +16,15 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
 
+/**
+ * Whether valid JSON text of `length` bytes can nest deeper than `max`: a value nested d deep is
+ * written with d opening and d closing brackets, so a shorter text parses to a value within the
+ * bound, whatever nestsDeeperThan would say of it.
+ */
+export function mayNestDeeperThan(length: number, max = MAX_JSON_DEPTH): boolean {
+  return length >= 2 * (max + 1);
+}
+
 /** Whether the JSON text `bytes` opens more than `max` arrays or objects inside one another (strings skipped). */
 export function nestsDeeperThan(bytes: Uint8Array, max = MAX_JSON_DEPTH): boolean {
   // Nesting deeper than `max` takes more than `max` opening brackets.
