@@ -17,16 +17,33 @@ const value = fc.oneof(
   fc.array(fc.tuple(fc.string(), fc.string())),
 );
 const sequence = fc.nat();
-const time = fc.oneof(
-  fc.integer({ min: 0, max: 4_000_000_000_000_000 }).map((us) => isoMicros(us)),
+/** Any string, of characters that need escaping too (quotes, backslashes, controls, lone or paired surrogates). */
+const anyString = fc.oneof(
   fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.string({
+    unit: fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\ud800', '\udfff', '\u2028', 'a'),
+  }),
 );
+/** What the T-Server stamps events with: isoMicros() of any instant (even before 1970, after 9999). */
+const time = fc
+  .integer({ min: -62_000_000_000_000_000, max: 250_000_000_000_000_000 })
+  .map((us) => isoMicros(us));
+
+test('isoMicros writes nothing JSON escapes, so encodeStamped writes it as it is', () => {
+  fc.assert(
+    fc.property(time, (t) => {
+      assert.equal(JSON.stringify(t), `"${t}"`);
+    }),
+    { numRuns: 5000 },
+  );
+});
 
 test('an EventACK, exactly or nearly so (keys moved, added, of other types), encodes as JSON.stringify does', () => {
   const ack = fc.record({
     message: fc.constantFrom('EventACK', 'EventError'),
     ReferenceID: fc.oneof(fc.integer({ min: 1, max: 2 ** 31 - 1 }), value),
-    ThisDN: fc.oneof(fc.string(), value),
+    ThisDN: fc.oneof(anyString, value),
   });
   const shuffled = fc
     .tuple(ack, fc.dictionary(fc.string(), value, { maxKeys: 2 }), fc.boolean())
@@ -41,6 +58,22 @@ test('an EventACK, exactly or nearly so (keys moved, added, of other types), enc
     const event = { message: 'EventACK', ReferenceID, ThisDN: '7001' };
     assert.equal(encodeStamped(event, 1, 't'), reference(event, 1, 't'), String(ReferenceID));
   }
+  for (const text of [
+    '"',
+    '\\',
+    '\b\t\n\f\r',
+    '\u0000\u001f\u007f',
+    '\ud800',
+    'x\udc00',
+    '\ud83d\ude00',
+    '\u2028',
+  ])
+    for (const event of [
+      { message: 'EventACK', ReferenceID: 1, ThisDN: text },
+      { message: 'EventUserEvent', ThisDN: text },
+    ]) {
+      assert.equal(encodeStamped(event, 1, 't'), reference(event, 1, 't'), JSON.stringify(text));
+    }
   assert.equal(
     encodeStamped(
       { message: 'EventACK', ReferenceID: 7, ThisDN: 'a"b\u2028' },
