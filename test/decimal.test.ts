@@ -1,10 +1,10 @@
-/** decimal() writes any number as `${n}` does; sixDigits() pads with zeros, as padStart does. */
+/** decimal() writes any number as String() does; sixDigits() pads with zeros, as padStart does. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { decimal, sixDigits } from '../src/tlib/decimal.ts';
 
-test('decimal(n) is `${n}` for integers on each side of every table boundary, and for any number', () => {
+test('decimal(n) is the text String(n) makes, for integers on each side of every table boundary, and for any number', () => {
   for (let digits = 0; digits <= 16; digits++) {
     const p = 10 ** digits;
     for (const n of [p - 1, p, p + 1, 2 * p, 10 * p - 1]) {
