@@ -3,7 +3,7 @@
  * bare echo of the same traffic. A scavenge pauses the T-Server for as long as it copies what lives,
  * and what lives twice is promoted (and later marked, in longer pauses): when every event's numbers
  * were written by `${n}`, V8's number-string cache kept the last thousands of them alive, 150 KB
- * per scavenge, 100 KB of it promoted, and the relay's latency had a tail the echo's had not.
+ * per scavenge, 100 KB of it promoted.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
