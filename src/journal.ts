@@ -61,6 +61,13 @@ export const RESTARTED = '(restarted)';
 export type PseudoName = typeof UNREADABLE_LINE | typeof DISCONNECTED | typeof RESTARTED;
 
 /**
+ * The journal's format, as a simulator's admin API states it (`x-journal-format` on GET /journal):
+ * 2, its own entries carry `pseudo: true`. A harness following a simulator of another format
+ * would misread its disconnections and restarts (JournalMirror refuses to).
+ */
+export const JOURNAL_FORMAT = 2;
+
+/**
  * The message of the journal's own entry `name`, with its `attributes` (a Cause, a Length), and
  * the mark that makes it one: only the code that saw it happen records it so.
  */

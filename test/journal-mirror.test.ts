@@ -9,11 +9,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { JournalMirror } from '../src/conformance/journal-mirror.ts';
+import { DISCONNECTED, JOURNAL_FORMAT } from '../src/journal.ts';
 
 /** An admin API whose journal holds `lines` (NDJSON), and says it reached entry `seq`. */
-async function admin(lines: readonly string[], seq: number) {
+async function admin(lines: readonly string[], seq: number, format: string | null = String(JOURNAL_FORMAT)) {
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/health')) return void res.end(JSON.stringify({ journalSeq: seq }));
+    res.writeHead(200, format === null ? {} : { 'x-journal-format': format });
     res.write(lines.map((l) => `${l}\n`).join('')); // and keeps the stream open, as follow=1 does
   });
   server.listen(0, '127.0.0.1');
@@ -64,5 +66,24 @@ test("a followed journal's entries are copied; one whose message name is no stri
       ['RequestRegisterClient'],
     );
     await mirror.stop();
+  }
+});
+
+test('a simulator whose journal is in another format (an older one marks no entry its own) is not followed: the error says to run this version', async () => {
+  // As a simulator of before the format wrote a client's drop: no pseudo mark, no format header.
+  const old = [entry(1, { message: DISCONNECTED, Cause: 'dropped by the T-Server' })];
+  for (const format of [null, '1', '3']) {
+    const { url, server } = await admin(old, 1, format);
+    try {
+      await assert.rejects(
+        JournalMirror.follow(url, { maxBytes: 1 << 20 }),
+        new RegExp(
+          `the simulator at ${url.replace(/[.]/g, '\\.')} writes its journal in ${format === null ? 'an older format' : `format "${format}"`}, and this harness reads format ${JOURNAL_FORMAT}: run the simulator of this harness's version`,
+        ),
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   }
 });

@@ -4,7 +4,7 @@
  * in the embedded simulator's journal. `sync` is the barrier: once it resolves, every entry the
  * simulator had journaled when it was called is here.
  */
-import { Journal, type JournalEntry } from '../journal.ts';
+import { JOURNAL_FORMAT, Journal, type JournalEntry } from '../journal.ts';
 import { show } from '../tlib/codec.ts';
 import { MAX_LINE_BYTES } from '../tlib/framing.ts';
 
@@ -57,6 +57,15 @@ export class JournalMirror {
     if (!res.ok || !res.body) {
       abort.abort();
       throw new Error(`cannot follow the simulator's journal at ${url}: it answered ${res.status}`);
+    }
+    // Another version's journal marks the simulator's own entries (disconnections, restarts)
+    // otherwise, or not at all: read here, the rules would misjudge them.
+    const format = res.headers.get('x-journal-format');
+    if (format !== String(JOURNAL_FORMAT)) {
+      abort.abort();
+      throw new Error(
+        `the simulator at ${adminUrl} writes its journal in ${format === null ? 'an older format' : `format ${show(format)}`}, and this harness reads format ${JOURNAL_FORMAT}: run the simulator of this harness's version (rebuild its image, or upgrade screencap-cert where it runs)`,
+      );
     }
     const mirror = new JournalMirror(adminUrl, new Journal({ maxBytes: options.maxBytes }), abort);
     void mirror.read(res.body);

@@ -3,8 +3,9 @@
  * thin layer over TServer.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { JournalEntry } from '../journal.ts';
+import { JOURNAL_FORMAT, type JournalEntry } from '../journal.ts';
 import { show } from '../tlib/codec.ts';
+import { jsonOf } from '../tlib/depth.ts';
 import { CallError } from './calls.ts';
 import { InvalidFaultError, parseFaultSpec } from './faults.ts';
 import type { TServer } from './tserver.ts';
@@ -258,12 +259,11 @@ function journal(tserver: TServer, url: URL, res: ServerResponse): void {
   const after = afterParam(url);
   const follow = ['1', 'true'].includes(url.searchParams.get('follow') ?? '');
   const j = tserver.journal;
-  // Serialize before writeHead: if it throws (a message nested too deeply for JSON.stringify), the
-  // error reply can still be sent; a second writeHead would throw out of the catch and crash the process.
   const ndjson = j?.toNdjson(after) ?? '';
   // Older entries beyond the journal's limit are gone: say how many, so nobody reads it as complete.
   res.writeHead(200, {
     'content-type': 'application/x-ndjson',
+    'x-journal-format': String(JOURNAL_FORMAT),
     'x-journal-dropped': String(j?.dropped ?? 0),
     'x-journal-dropped-bytes': String(j?.droppedBytes ?? 0),
     // Of those, what the rules judge (the rest is chaff: see Journal).
@@ -272,16 +272,9 @@ function journal(tserver: TServer, url: URL, res: ServerResponse): void {
   if (!follow || !j) return void res.end(ndjson);
   res.write(ndjson);
   const unsubscribe = j.subscribe((e: JournalEntry) => {
-    // This runs as the T-Server journals the message: a message JSON cannot write (nested too deeply)
-    // must not throw back into it. The follower gets its seq, name and why it has no more.
-    let line: string;
-    try {
-      line = `${JSON.stringify(e)}\n`;
-    } catch (err) {
-      const { seq, time, micros, party, direction } = e;
-      const message = { message: String(e.message.message) };
-      line = `${JSON.stringify({ seq, time, micros, party, direction, message, problem: `not written: ${(err as Error).message}` })}\n`;
-    }
+    // This runs as the T-Server journals the message: jsonOf never throws back into it (a message
+    // nested past what JSON.stringify can write is written cut, as toNdjson writes it).
+    const line = `${jsonOf(e)}\n`;
     res.write(line);
     if (res.writableLength > MAX_FOLLOW_BACKLOG_BYTES) res.destroy();
   });
