@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.ts';
 import type { Certification } from '../report/certification.ts';
 import { configurationSnapshot } from '../report/configuration.ts';
 import { OBSERVATIONS_MEDIA_TYPE, type ScenarioObservations, scenarioEvidence } from '../report/evidence.ts';
-import { EvidenceFiles, EXCHANGES_DIR, ExchangeFolders } from '../report/exchanges.ts';
+import { EvidenceWriter, EXCHANGES_DIR, ExchangeFolders } from '../report/exchanges.ts';
 import { verifyManifest } from '../report/manifest.ts';
 import { megabytes } from '../report/prune.ts';
 import { findRunDir } from '../report/run-dir.ts';
@@ -42,13 +42,13 @@ const LOG_FEATURE = 'sip-server-log';
 class LogEvidence {
   private readonly folders = new ExchangeFolders();
   private readonly kept = new Map<string, { evidence: string; observations: string[] }>();
-  private readonly files: EvidenceFiles;
+  private readonly files: EvidenceWriter;
 
   constructor(
     dir: string,
     private readonly requestTimeoutMs: number,
   ) {
-    this.files = new EvidenceFiles(dir);
+    this.files = new EvidenceWriter(dir);
   }
 
   readonly write = (scenario: string, observations: ScenarioObservations): void => {

@@ -4,17 +4,15 @@
 // attachments ({ evidence: { testCaseStartedId, folder } }); this writes each attachment named in
 // `names` (its file name in the reports -> its name in the bundle) there, in the order attached,
 // each folder made once, in the background. Plain JavaScript, as that child runs it as it is.
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BackgroundWrites } from './background-writes.mjs';
 
 export class EvidenceFiles {
   #dir;
   #names;
   /** Each scenario's folder (relative to the bundle), by the id of its start. */
   #folders = new Map();
-  /** Per folder, its last write: the next one in that folder follows it. */
-  #writes = new Map();
-  #failure;
+  #writes = new BackgroundWrites();
 
   /** `dir`: the bundle; `names`: which attachments are evidence files, and their names in the bundle. */
   constructor(dir, names) {
@@ -32,22 +30,16 @@ export class EvidenceFiles {
     const name = a?.fileName && Object.hasOwn(this.#names, a.fileName) ? this.#names[a.fileName] : undefined;
     const folder = name && this.#folders.get(a.testCaseStartedId);
     if (!folder) return;
-    const dir = join(this.#dir, folder);
     const body = a.contentEncoding === 'BASE64' ? Buffer.from(a.body, 'base64') : a.body;
-    const before = this.#writes.get(dir) ?? mkdir(dir, { recursive: true });
-    this.#writes.set(
-      dir,
-      before
-        .then(() => writeFile(join(dir, name), body))
-        .catch((error) => {
-          this.#failure ??= error;
-        }),
-    );
+    this.#writes.write(join(this.#dir, folder), name, body);
   }
 
   /** Resolves once every file asked for is written; rejects naming the first that could not be. */
   async end() {
-    await Promise.all(this.#writes.values());
-    if (this.#failure) throw new Error(`could not write the scenarios' evidence: ${this.#failure.message}`);
+    try {
+      await this.#writes.settled();
+    } catch (error) {
+      throw new Error(`could not write the scenarios' evidence: ${error.message}`);
+    }
   }
 }

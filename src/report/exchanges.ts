@@ -4,8 +4,8 @@
  * each one. A live run, verify-log and load write them through here alike.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { BackgroundWrites } from './background-writes.mjs';
 
 export const EXCHANGES_DIR = 'exchanges';
 
@@ -84,21 +84,17 @@ export function writeExchangeFile(
   }
 }
 
-/** Evidence held in memory while written in the background (EvidenceFiles): past this, files are written at once. */
+/** Evidence held in memory while written in the background (EvidenceWriter): past this, files are written at once. */
 const MAX_BYTES_IN_FLIGHT = 1024 * 1024;
 
 /**
- * Writes a run's evidence files in the background, on libuv's threads: verify-log creates hundreds
- * of files, and creating a file is kernel time the command's own thread need not spend. Memory
- * stays bounded: with `maxBytesInFlight` being written, a file is written at once, as
+ * Writes a run's evidence files in the background (background-writes.mjs): verify-log creates
+ * hundreds of files, and creating a file is kernel time the command's own thread need not spend.
+ * Memory stays bounded: with `maxBytesInFlight` being written, a file is written at once, as
  * writeExchangeFile does. `settled` waits for them all and fails with the first that failed.
  */
-export class EvidenceFiles {
-  private bytesInFlight = 0;
-  private readonly writing = new Set<Promise<void>>();
-  /** Each scenario's folder, made once, before its first file. */
-  private readonly folders = new Map<string, Promise<unknown>>();
-  private failure: Error | undefined;
+export class EvidenceWriter {
+  private readonly writes = new BackgroundWrites();
 
   constructor(
     private readonly bundleDir: string,
@@ -109,32 +105,14 @@ export class EvidenceFiles {
   write(folder: string, fileName: string, body: string | Buffer): void {
     const path = evidencePath(this.bundleDir, folder, fileName);
     if (!path) return;
-    const bytes = typeof body === 'string' ? body.length : body.byteLength;
-    if (this.bytesInFlight + bytes > this.maxBytesInFlight) {
+    const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    if (this.writes.bytesInFlight + bytes > this.maxBytesInFlight)
       writeExchangeFile(this.bundleDir, folder, fileName, body);
-      return;
-    }
-    let made = this.folders.get(path.dir);
-    if (!made) {
-      made = mkdir(path.dir, { recursive: true });
-      this.folders.set(path.dir, made);
-    }
-    this.bytesInFlight += bytes;
-    const written: Promise<void> = made
-      .then(() => writeFile(path.file, body))
-      .catch((e: Error) => {
-        this.failure ??= e;
-      })
-      .finally(() => {
-        this.bytesInFlight -= bytes;
-        this.writing.delete(written);
-      });
-    this.writing.add(written);
+    else this.writes.write(path.dir, basename(path.file), body);
   }
 
   /** Once every file is written; rejects with the first write that failed. */
-  async settled(): Promise<void> {
-    while (this.writing.size) await Promise.all(this.writing);
-    if (this.failure) throw this.failure;
+  settled(): Promise<void> {
+    return this.writes.settled();
   }
 }

@@ -1,11 +1,11 @@
-/** Evidence files written in the background (report/exchanges.ts EvidenceFiles): all of them, bounded, failures told. */
+/** Evidence files written in the background (report/exchanges.ts EvidenceWriter, on background-writes.mjs): all of them, bounded, failures told. */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { EvidenceFiles } from '../src/report/exchanges.ts';
+import { EvidenceWriter } from '../src/report/exchanges.ts';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -17,7 +17,7 @@ async function bundleDir(): Promise<string> {
 
 test('every file of every scenario is written under its bundle name once settled; other attachments are not', async () => {
   const dir = await bundleDir();
-  const files = new EvidenceFiles(dir);
+  const files = new EvidenceWriter(dir);
   for (let s = 0; s < 50; s++) {
     files.write(`exchanges/log/s-${s}`, 'message-trace.ndjson', `{"s":${s}}\n`);
     files.write(`exchanges/log/s-${s}`, 'sequence-diagram.svg', Buffer.from(`<svg>${s}</svg>`));
@@ -33,7 +33,7 @@ test('every file of every scenario is written under its bundle name once settled
 
 test('past the bytes allowed in flight, a file is written at once: memory stays bounded', async () => {
   const dir = await bundleDir();
-  const files = new EvidenceFiles(dir, 10);
+  const files = new EvidenceWriter(dir, 10);
   files.write('exchanges/log/a', 'rule-findings.txt', 'small');
   // 5 bytes in flight: this one would make 15, so it is on disk when write returns.
   files.write('exchanges/log/b', 'rule-findings.txt', 'ten bytes!');
@@ -47,7 +47,7 @@ test('a write that fails is told by settled, naming its folder; the others are s
   // A file where one scenario's folder should be: that folder cannot be made.
   await mkdir(join(dir, 'exchanges'));
   await writeFile(join(dir, 'exchanges/bad'), 'in the way');
-  const files = new EvidenceFiles(dir);
+  const files = new EvidenceWriter(dir);
   files.write('exchanges/bad/a', 'rule-findings.txt', 'a');
   files.write('exchanges/good/b', 'rule-findings.txt', 'b');
   await assert.rejects(files.settled(), (e: NodeJS.ErrnoException) => {
