@@ -127,6 +127,11 @@ describe('Workspace API KV pairs, notifications and configuration', () => {
       journalNotification({ messageType: 'DnStateChanged', message: h(), ReferenceID: 3 }, '7001').message,
       { message: 'DnStateChanged', ThisDN: '7001', ReferenceID: 3, Message: h() },
     );
+    // Both a `message` and a `Message`: neither is lost.
+    assert.deepEqual(
+      journalNotification({ messageType: 'DnStateChanged', message: 'a', Message: 'b' }, '7001').message,
+      { message: 'DnStateChanged', ThisDN: '7001', Message: 'b', NotificationMessage: 'a' },
+    );
   });
 
   test('a Workspace API desktop: from the environment; a GWS URL needs an agent per agent DN; never in the tserver profile', () => {

@@ -119,11 +119,13 @@ export function journalNotification(
       };
     }
     default: {
-      // The journal's name is the messageType: a field of the notification named `message` is kept as `Message`.
+      // The journal's name is the messageType: a field of the notification named `message` is kept
+      // as `Message` (or, when it has one of those too, as `NotificationMessage`).
       const { message: field, ...fields } = rest;
       const name = typeof messageType === 'string' ? messageType : 'Notification';
+      const kept = Object.hasOwn(fields, 'Message') ? 'NotificationMessage' : 'Message';
       return {
-        message: { message: name, ...on, ...fields, ...(field === undefined ? {} : { Message: field }) },
+        message: { message: name, ...on, ...fields, ...(field === undefined ? {} : { [kept]: field }) },
       };
     }
   }
