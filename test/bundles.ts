@@ -28,6 +28,26 @@ export async function deriveBundle(
   if (options.rehash) await writeManifest(to);
 }
 
+/** A certificate's run facts, as a test writes them: these fields as given, the others as a self run's on 7001. */
+export function fixtureMetadata(
+  run: Pick<RunMetadata, 'runId' | 'startedAt' | 'endedAt' | 'durationMs' | 'profile' | 'sut' | 'tservers'> &
+    Partial<RunMetadata>,
+): RunMetadata {
+  return {
+    harness: { name: 'screencap-cert', version: '0.1.0', commit: null, dirty: null },
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    dns: ['7001'],
+    tags: null,
+    breakage: null,
+    source: null,
+    evidenceSources: ['embedded T-Server simulator'],
+    config: null,
+    signedBy: null,
+    ...run,
+  };
+}
+
 export interface SyntheticRun {
   runId: string;
   startedAt: Date;
@@ -63,25 +83,15 @@ export async function writeSyntheticBundle(dir: string, run: SyntheticRun): Prom
   const rules = summarizeRules(scenarios, scope);
   const { verdict, reasons } = verdictOf({ scenarios, rules });
   const endedAt = new Date(run.startedAt.getTime() + run.durationMs);
-  const metadata: RunMetadata = {
+  const metadata = fixtureMetadata({
     runId: run.runId,
     startedAt: run.startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs: run.durationMs,
-    harness: { name: 'screencap-cert', version: '0.1.0', commit: null, dirty: null },
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
     profile: run.profile,
-    dns: ['7001'],
     sut: run.sut,
     tservers: [run.tserver],
-    tags: null,
-    breakage: null,
-    source: null,
-    evidenceSources: ['embedded T-Server simulator'],
-    config: null,
-    signedBy: null,
-  };
+  });
   const c = certificationOf({ verdict, reasons, complete: true, scenarios, rules }, metadata);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'certification.json'), `${JSON.stringify(c, null, 2)}\n`);

@@ -21,7 +21,6 @@ import { DISCONNECTED, Journal, type JournalEntry, pseudoEntry } from '../src/jo
 import { certificationOf } from '../src/report/certification.ts';
 import { certificationHtml } from '../src/report/certification-html.ts';
 import { scenarioEvidence, TRACE_FILE } from '../src/report/evidence.ts';
-import type { RunMetadata } from '../src/report/metadata.ts';
 import { scenarioObservations } from '../src/report/observations.ts';
 import { parseTrace } from '../src/report/trace.ts';
 import { OUTCOMES, type RuleOutcome, type ScenarioResult } from '../src/result/outcomes.ts';
@@ -33,6 +32,7 @@ import { type Role, toRecords } from '../src/rules/observations.ts';
 import { outstanding } from '../src/rules/outstanding.ts';
 import { interruptionsIn } from '../src/rules/recovery.ts';
 import type { WireMessage } from '../src/tlib/messages.ts';
+import { fixtureMetadata } from './bundles.ts';
 
 type Json = unknown;
 interface Step {
@@ -250,25 +250,16 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 // --- judging ----------------------------------------------------------------------------------------
 
-const METADATA: RunMetadata = {
+const METADATA = fixtureMetadata({
   runId: 'hostile',
   startedAt: '2026-01-01T00:00:00.000Z',
   endedAt: '2026-01-01T00:00:01.000Z',
   durationMs: 1000,
-  harness: { name: 'screencap-cert', version: '0.1.0', commit: null, dirty: null },
-  node: process.version,
-  platform: `${process.platform} ${process.arch}`,
   profile: 'recorder',
   dns: [DN],
   sut: { vendor: 'Acme', product: 'Recorder', version: '1' },
   tservers: [],
-  tags: null,
-  breakage: null,
-  source: null,
-  evidenceSources: ['embedded T-Server simulator'],
-  config: null,
-  signedBy: null,
-};
+});
 
 function assertJudged(outcomes: readonly RuleOutcome[]): void {
   assert.equal(outcomes.length, RULE_IDS.length);
