@@ -17,7 +17,8 @@ COPY dist ./dist
 #   docker run --network host -v "$PWD/reports:/reports" screencap-cert-sim run --profile recorder --reports /reports
 COPY features ./features
 COPY cucumber.mjs allurerc.mjs ./
-COPY src/report/exit-with-parent.mjs src/report/report-child.mjs src/report/cucumber-reports.mjs src/report/allure-results.mjs src/report/evidence-files.mjs ./src/report/
+# The report child and what it imports: plain JavaScript, run as it is (package.json "files" ships the same).
+COPY src/report/*.mjs ./src/report/
 EXPOSE 7000 7001
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["sim", "--host", "0.0.0.0", "--port", "7000", "--admin-port", "7001"]
