@@ -335,6 +335,14 @@ describe('the evidence files of a run under way', () => {
       },
     }) as Envelope;
   const folder = (started: string, at: string) => ({ evidence: { testCaseStartedId: started, folder: at } });
+  /** Scenario a's trace (`trace`) and diagram, scenario b's findings, under their bundle names: nothing else. */
+  const assertEvidenceLayout = async (dir: string, trace: string) => {
+    assert.deepEqual(await readdir(join(dir, 'exchanges/f')), ['a', 'b']);
+    assert.deepEqual(await readdir(join(dir, 'exchanges/f/a')), ['sequence.svg', 'trace.ndjson']);
+    assert.equal(await readFile(join(dir, 'exchanges/f/a/trace.ndjson'), 'utf8'), trace);
+    assert.equal(await readFile(join(dir, 'exchanges/f/a/sequence.svg'), 'utf8'), '<svg/>');
+    assert.equal(await readFile(join(dir, 'exchanges/f/b/findings.txt'), 'utf8'), 'found');
+  };
 
   test('are written under their bundle names, in the order attached, into their scenario folder; other attachments are not', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'screencap-exchanges-'));
@@ -350,11 +358,7 @@ describe('the evidence files of a run under way', () => {
       // A scenario whose folder was never said (it was not the run's) has none.
       files.update(attached('c', 'rule-findings.txt', 'lost'));
       await files.end();
-      assert.deepEqual(await readdir(join(dir, 'exchanges/f')), ['a', 'b']);
-      assert.deepEqual(await readdir(join(dir, 'exchanges/f/a')), ['sequence.svg', 'trace.ndjson']);
-      assert.equal(await readFile(join(dir, 'exchanges/f/a/trace.ndjson'), 'utf8'), 'second\n');
-      assert.equal(await readFile(join(dir, 'exchanges/f/a/sequence.svg'), 'utf8'), '<svg/>');
-      assert.equal(await readFile(join(dir, 'exchanges/f/b/findings.txt'), 'utf8'), 'found');
+      await assertEvidenceLayout(dir, 'second\n');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -377,11 +381,7 @@ describe('the evidence files of a run under way', () => {
         ],
         (id) => folders[id],
       );
-      assert.deepEqual(await readdir(join(dir, 'exchanges/f')), ['a', 'b']);
-      assert.deepEqual(await readdir(join(dir, 'exchanges/f/a')), ['sequence.svg', 'trace.ndjson']);
-      assert.equal(await readFile(join(dir, 'exchanges/f/a/trace.ndjson'), 'utf8'), 'whole\n');
-      assert.equal(await readFile(join(dir, 'exchanges/f/a/sequence.svg'), 'utf8'), '<svg/>');
-      assert.equal(await readFile(join(dir, 'exchanges/f/b/findings.txt'), 'utf8'), 'found');
+      await assertEvidenceLayout(dir, 'whole\n');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
