@@ -5,6 +5,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** The bytes `body` is written as. */
+export function byteLength(body) {
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+}
+
 export class BackgroundWrites {
   /** Per folder, its last write: the next one in that folder follows it. */
   #writes = new Map();
@@ -18,9 +23,8 @@ export class BackgroundWrites {
     return this.#bytesInFlight;
   }
 
-  /** Writes `body` as `name` in folder `dir` (made if need be). */
-  write(dir, name, body) {
-    const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  /** Writes `body` as `name` in folder `dir` (made if need be); `bytes`: its size, if the caller has it. */
+  write(dir, name, body, bytes = byteLength(body)) {
     this.#bytesInFlight += bytes;
     this.#asked++;
     const before = this.#writes.get(dir) ?? mkdir(dir, { recursive: true });

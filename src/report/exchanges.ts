@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { BackgroundWrites } from './background-writes.mjs';
+import { BackgroundWrites, byteLength } from './background-writes.mjs';
 
 export const EXCHANGES_DIR = 'exchanges';
 
@@ -105,10 +105,10 @@ export class EvidenceWriter {
   write(folder: string, fileName: string, body: string | Buffer): void {
     const path = evidencePath(this.bundleDir, folder, fileName);
     if (!path) return;
-    const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    const bytes = byteLength(body);
     if (this.writes.bytesInFlight + bytes > this.maxBytesInFlight)
       writeExchangeFile(this.bundleDir, folder, fileName, body);
-    else this.writes.write(path.dir, basename(path.file), body);
+    else this.writes.write(path.dir, basename(path.file), body, bytes);
   }
 
   /** Once every file is written; rejects with the first write that failed. */
