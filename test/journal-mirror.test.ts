@@ -86,4 +86,16 @@ test('a simulator whose journal is in another format (an older one marks no entr
       server.close();
     }
   }
+  // A header of garbage, as long as an HTTP header may be: refused, and named shortly.
+  const { url, server } = await admin(old, 1, `2${'[{"\\'.repeat(2_000)}`);
+  try {
+    await assert.rejects(JournalMirror.follow(url, { maxBytes: 1 << 20 }), (e: Error) => {
+      assert.match(e.message, /writes its journal in format "2.*\.\.\., and this harness reads format 2/);
+      assert.ok(e.message.length < 500, `${e.message.length} characters`);
+      return true;
+    });
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
