@@ -81,7 +81,21 @@ function npx(args: string[]): ChildProcess {
     cwd: consumer,
     env: ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own: what it starts can be ended with it (killGroup), orphan or not.
+    detached: true,
   });
+}
+
+/**
+ * Ends npx and everything it started, even a process left behind (an orphan keeps its group, and
+ * would hold this test's pipes open: the test file would never end).
+ */
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is gone already.
+  }
 }
 
 /** Resolves true if something accepts a TCP connection on `port`, false if it is refused. */
@@ -175,9 +189,7 @@ describe('the npm package, installed from its tarball', () => {
     const child = npx(['sim', '--port', '0', '--no-admin']);
     const stdout = new Lines();
     child.stdout?.setEncoding('utf8').on('data', (text: string) => stdout.feed(text));
-    t.after(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
+    t.after(() => killGroup(child));
     const [line] = await stdout.waitFor(/listening on /, 1, 60_000);
     const port = Number(/listening on [\d.]+:(\d+)/.exec(line as string)?.[1]);
     assert.ok(await accepts(port), `the simulator accepts connections on ${port}`);
