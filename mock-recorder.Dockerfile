@@ -10,4 +10,7 @@ ARG BREAK=
 # build argument changed.
 RUN echo "mock recorder image; broken: ${BREAK:-no}"
 ENV SCREENCAP_BREAK=${BREAK}
-CMD ["mock", "recorder"]
+# A recorder image may start before the T-Server it is given listens (the harness image beside it
+# loads for seconds on a busy machine): like a recorder service, it keeps trying for two minutes,
+# as docs/ci's examples have the mock do.
+CMD ["mock", "recorder", "--timeout", "120000"]

@@ -295,7 +295,8 @@ describe('container mode', () => {
 
     test('the harness image certifies the recorder image beside it: docker run ... run --profile recorder', async () => {
       const port = await freePort();
-      // The recorder may start before the harness's T-Server listens: it retries until it does.
+      // The recorder may start before the harness's T-Server listens: it retries until it does (for two
+      // minutes, as mock-recorder.Dockerfile tells it), however long the harness image takes to start.
       const recorder = await startRecorderContainer(IMAGES.recorder, { host: '127.0.0.1', port }, [
         '7001',
         '7002',
@@ -307,7 +308,8 @@ describe('container mode', () => {
             SCREENCAP_TSERVER_PORT: String(port),
           },
         );
-        assert.equal(code, 0, output);
+        const said = `${output}\nthe recorder container's last output:\n${recorder.logTail()}`;
+        assert.equal(code, 0, said);
         assert.equal(certificate.verdict, 'passed');
         assert.deepEqual(
           ruleIds('passed'),
