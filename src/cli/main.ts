@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../result/exit-codes.ts';
 import { type CommandName, SUMMARIES } from './summaries.ts';
+// Read the parent at start-up, before any command loads (see stopWhenOrphaned).
+import './orphan.ts';
 
 /**
  * Each command's module, loaded only when that command runs or shows its help: `verify-log` on a

@@ -21,6 +21,7 @@ import { MockRecorder } from '../parties/recorder.ts';
 import { isoMicros } from '../tlib/time.ts';
 import { authFromEnv } from '../workspace/auth.ts';
 import { parseBreakage, parseDnList, parseEndpoint, parsePort } from './options.ts';
+import { stopWhenOrphaned } from './orphan.ts';
 import { SUMMARIES } from './summaries.ts';
 
 interface CommonOptions {
@@ -107,16 +108,22 @@ function exitWhenClosed(link: Link, what: string): () => void {
   });
 }
 
-/** Runs until SIGINT/SIGTERM, then closes the link it has then. */
+/**
+ * Runs until SIGINT/SIGTERM (or, started by npm, until the npm process is gone), then closes the
+ * link it has then.
+ */
 function stopOnSignals(current: () => Link): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping`);
-      current()
-        .close()
-        .finally(() => process.exit(0));
-    });
-  }
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${why}: stopping`);
+    current()
+      .close()
+      .finally(() => process.exit(0));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop(signal));
+  stopWhenOrphaned(() => stop('the npm process that started it is gone'));
 }
 
 /** Runs until SIGINT/SIGTERM; exits 1 if the T-Server goes away (and its link does not reconnect). */

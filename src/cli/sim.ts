@@ -138,16 +138,10 @@ export function registerSimCommand(program: Command): void {
               }),
           log,
         });
-        log(
-          `tlib-json listening on ${sim.address}${sim.adminUrl ? `; admin API on ${sim.adminUrl}` : ''}${opts.break ? ` (broken: ${opts.break})` : ''}`,
-        );
-        if (sim.workspace && agents) {
-          const list = sim.workspace.agents.map(
-            (a) => `${a.username} (agent ${a.agentId}, DNs ${agents.dnsOf(a).join(', ')})`,
-          );
-          log(`Workspace API (GWS v3) on ${sim.workspace.url}; test agents: ${list.join('; ')}`);
-        }
+        let stopping = false;
         const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
           log(`${signal}: stopping`);
           sim
             .stop()
@@ -163,6 +157,16 @@ export function registerSimCommand(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
         stopWhenOrphaned(() => stop('the npm process that started it is gone'));
+        // Announced once a stop is handled: whoever waits for this line may stop it at once.
+        log(
+          `tlib-json listening on ${sim.address}${sim.adminUrl ? `; admin API on ${sim.adminUrl}` : ''}${opts.break ? ` (broken: ${opts.break})` : ''}`,
+        );
+        if (sim.workspace && agents) {
+          const list = sim.workspace.agents.map(
+            (a) => `${a.username} (agent ${a.agentId}, DNs ${agents.dnsOf(a).join(', ')})`,
+          );
+          log(`Workspace API (GWS v3) on ${sim.workspace.url}; test agents: ${list.join('; ')}`);
+        }
       },
     );
 }
