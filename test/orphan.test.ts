@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
+import { stopWhenOrphaned } from '../src/cli/orphan.ts';
 import { Lines } from './helpers.ts';
 
 const BIN = new URL('../bin/screencap-cert.js', import.meta.url).pathname;
@@ -49,4 +50,17 @@ test('sim under npm, orphaned while it starts up, stops itself', async (t) => {
   assert.ok(port > 0, `it says where it listens: ${listening}`);
   await lines.waitFor(/the npm process that started it is gone: stopping/, 1, 10_000);
   await ended;
+});
+
+test('a parent lost before the check starts is seen: the check compares with the parent read at start-up', async () => {
+  // Stands for the parent read as the command line loaded, since replaced by the one that adopted it.
+  const lost = process.ppid + 1;
+  // The check does not keep a process alive: this test's deadline does, meanwhile.
+  let deadline: NodeJS.Timeout | undefined;
+  await Promise.race([
+    new Promise<void>((stopped) => stopWhenOrphaned(stopped, { npm_command: 'exec' }, lost)),
+    new Promise((_, reject) => {
+      deadline = setTimeout(() => reject(new Error('the lost parent was not seen within 10 s')), 10_000);
+    }),
+  ]).finally(() => clearTimeout(deadline));
 });
