@@ -200,6 +200,40 @@ test('an attribute line read on the reading thread gives the name and value the 
   read.atLeast(100, [TOKEN_ATTRIBUTE, TOKEN_NONE]);
 });
 
+test('a text is one known already only if every byte is the same: names alike but for one byte each get their own', () => {
+  // Printable ASCII but the space and the escape: what an attribute name read on the thread may hold.
+  const nameByte = fc
+    .integer({ min: 33, max: 126 })
+    .filter((c) => c !== 0x5c)
+    .map((c) => String.fromCharCode(c));
+  fc.assert(
+    fc.property(
+      fc.array(nameByte, { minLength: 1, maxLength: 40 }),
+      fc.nat(),
+      nameByte,
+      (bytes, at, other) => {
+        const i = at % bytes.length;
+        fc.pre(bytes[i] !== other);
+        const first = bytes.join('');
+        const second = bytes.with(i, other).join('');
+        // One tokenizer reads both, so the second is looked for among the texts the first left.
+        const tokenizer = new LineTokenizer();
+        const texts = new Map<number, string>();
+        const nameOf = (name: string) => {
+          const line = Buffer.from(`\tAttribute${name}\tvalue`);
+          const table = new Int32Array(RECORD);
+          tokenizer.read(line, 0, line.length, -2, table, 0, 0);
+          const fresh = tokenizer.texts.take();
+          for (let f = 0; f < fresh.length; f += 3) texts.set(fresh[f + 1] as number, fresh[f + 2] as string);
+          return texts.get(table[NAME] as number);
+        };
+        assert.deepEqual([nameOf(first), nameOf(second), nameOf(first)], [first, second, first]);
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
+
 test('markerAt finds the first marker in a line`s first 64 bytes, as a search for each marker finds it', () => {
   const markers = [' Trc 0454', ' Std 0', '[BSYNC] Trace:'];
   /** The first place within 64 bytes where a whole marker stands, or -1. */
