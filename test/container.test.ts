@@ -295,8 +295,8 @@ describe('container mode', () => {
 
     test('the harness image certifies the recorder image beside it: docker run ... run --profile recorder', async () => {
       const port = await freePort();
-      // The recorder may start before the harness's T-Server listens: it retries until it does (for two
-      // minutes, as mock-recorder.Dockerfile tells it), however long the harness image takes to start.
+      // The recorder may start before the harness's T-Server listens: it retries until it does, for up
+      // to two minutes (mock-recorder.Dockerfile), far longer than the harness image takes to start.
       const recorder = await startRecorderContainer(IMAGES.recorder, { host: '127.0.0.1', port }, [
         '7001',
         '7002',

@@ -62,7 +62,8 @@ before(async () => {
   try {
     // --ignore-scripts: the package needs no install script, and its dependencies' (native builds of
     // ssh2 and cpu-features, optional speed-ups of container mode's Docker client) are half the
-    // install's time; npm 12 skips them by default.
+    // install's time; npm 12 skips them by default. The trade-off: npm 10 and 11 run them, and one
+    // that broke would not be seen here (both are optional: a failed build leaves their JS fallback).
     await npm(
       ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${packed.filename}`],
       consumer,

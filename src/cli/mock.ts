@@ -21,7 +21,7 @@ import { MockRecorder } from '../parties/recorder.ts';
 import { isoMicros } from '../tlib/time.ts';
 import { authFromEnv } from '../workspace/auth.ts';
 import { parseBreakage, parseDnList, parseEndpoint, parsePort } from './options.ts';
-import { stopWhenOrphaned } from './orphan.ts';
+import { ORPHANED, stopWhenOrphaned } from './orphan.ts';
 import { SUMMARIES } from './summaries.ts';
 
 interface CommonOptions {
@@ -109,21 +109,19 @@ function exitWhenClosed(link: Link, what: string): () => void {
 }
 
 /**
- * Runs until SIGINT/SIGTERM (or, started by npm, until the npm process is gone), then closes the
- * link it has then.
+ * Runs until SIGINT/SIGTERM (or, started by a package manager, until what started it is gone),
+ * then closes the link it has then, if it has one yet.
  */
-function stopOnSignals(current: () => Link): void {
+function stopOnSignals(current: () => Link | undefined): void {
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
     log(`${why}: stopping`);
-    current()
-      .close()
-      .finally(() => process.exit(0));
+    (current()?.close() ?? Promise.resolve()).finally(() => process.exit(0));
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop(signal));
-  stopWhenOrphaned(() => stop('the npm process that started it is gone'));
+  stopWhenOrphaned(() => stop(ORPHANED));
 }
 
 /** Runs until SIGINT/SIGTERM; exits 1 if the T-Server goes away (and its link does not reconnect). */
@@ -142,9 +140,12 @@ interface RecorderOptions extends CommonOptions {
  * its initial state (--initial-state) on each.
  */
 async function runRecorder(opts: RecorderOptions): Promise<void> {
+  /** The link of the recorder running now (a restart replaces it): what a stop closes. */
+  let linkNow: Link | undefined;
   /** `restarted`: the recorder it replaces. */
   const start = async (restarted?: MockRecorder) => {
     const link = await survivingLink(opts, opts.name ?? 'mock-recorder');
+    linkNow = link;
     const recorder = restarted
       ? await MockRecorder.restart(restarted, link)
       : await MockRecorder.start({
@@ -160,11 +161,13 @@ async function runRecorder(opts: RecorderOptions): Promise<void> {
     });
     return { link, recorder, unwatch: exitWhenClosed(link, 'mock recorder stops') };
   };
+  // Stoppable while it connects too: in an image it is process 1, to which a signal it does not
+  // handle means nothing, and it may try to connect for minutes.
+  stopOnSignals(() => linkNow);
   let current = await start();
   log(
     `mock recorder monitoring ${opts.dn.join(', ')} on ${opts.tserver.host}:${opts.tserver.port}${opts.break ? ` (broken: ${opts.break})` : ''}`,
   );
-  stopOnSignals(() => current.link);
   let restarting = false;
   process.on('SIGHUP', () => {
     if (restarting) return log('SIGHUP: already restarting');
@@ -317,10 +320,11 @@ export function registerMockCommands(program: Command): void {
         process.exit(reply?.message === 'EventACK' && !refused ? 0 : 1);
       }
       if (opts.controlPort !== undefined) serveControl(opts.controlPort, desktops);
+      // Announced once a stop is handled: whoever waits for this line may stop it at once.
+      stayUp(link, 'mock desktop stops');
       log(
         `mock desktop on ${dns.join(', ')} connected to ${opts.workspace ?? `${opts.tserver.host}:${opts.tserver.port}`}${opts.controlPort !== undefined ? `; control on http://127.0.0.1:${opts.controlPort}/operations` : ''}`,
       );
-      stayUp(link, 'mock desktop stops');
     });
 }
 

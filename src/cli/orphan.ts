@@ -1,8 +1,9 @@
 /**
  * `npx screencap-cert sim` runs as npx -> `sh -c` -> node: a SIGTERM to npx ends the shell and
- * never reaches this process, which would go on serving, orphaned. Under npm (npx, npm exec,
- * npm run), a parent that goes away is taken as the stop it stood for. Started otherwise (a shell's
- * `&`, a container, a service manager), a process outliving its parent is left running.
+ * never reaches this process, which would go on serving, orphaned. Started by a package manager
+ * (npm_command set: npx, npm exec, npm run, pnpm), a parent that goes away is taken as the stop it
+ * stood for. Started otherwise (a shell's `&`, a container, a service manager), a process outliving
+ * its parent is left running.
  */
 import { readFileSync } from 'node:fs';
 
@@ -16,22 +17,38 @@ const PARENT_AT_START = process.ppid;
 /** How often the parent is checked: a stop is seen within this, at no measurable cost. */
 const CHECK_EVERY_MS = 200;
 
-/**
- * Whether process 1 is npm (a container's first process, whose shell may have become this
- * process): then a parent of 1 is npm, not init. Where /proc cannot tell, it is taken to be.
- */
-function initIsNpm(): boolean {
+/** The command line of process 1, or undefined where /proc cannot tell. */
+function initCommandLine(): string | undefined {
   try {
-    return /\bnp[mx]\b|np[mx]-cli\.js/.test(readFileSync('/proc/1/cmdline', 'latin1'));
+    return readFileSync('/proc/1/cmdline', 'latin1');
   } catch {
-    return true;
+    return undefined;
   }
 }
 
 /**
- * Calls `stop` once if this process, started by npm, has lost the parent that started it: its
- * parent changed since start-up, or was init already (an orphan before this module loaded), unless
- * init is npm itself.
+ * Whether this process was already an orphan when it started: its parent then was init (process
+ * 1). Not when process 1 is the package manager itself (a container's first process, which may
+ * have started this command with no shell between), nor where process 1 cannot be read.
+ */
+export function orphanedAtStart(
+  parent: number,
+  env: NodeJS.ProcessEnv,
+  readInit: () => string | undefined = initCommandLine,
+): boolean {
+  if (parent !== 1) return false;
+  const init = readInit();
+  if (init === undefined) return false;
+  // `npm/11.6.0 node/v20...`, `pnpm/9.1.0 ...`; npm's own process shows as npm, npx or npm-cli.js.
+  const launcher = /^[\w.-]+/.exec(env.npm_config_user_agent ?? '')?.[0] ?? 'npm';
+  const names = launcher === 'npm' ? ['npm', 'npx'] : [launcher];
+  return !init.split(/[\0/ ]/).some((word) => names.some((name) => word.startsWith(name)));
+}
+
+/**
+ * Calls `stop` once if this process, started by a package manager, has lost the parent that
+ * started it (`parent`: by default, the one it had at start-up): its parent changed, or it was an
+ * orphan from the start (orphanedAtStart).
  */
 export function stopWhenOrphaned(
   stop: () => void,
@@ -39,12 +56,15 @@ export function stopWhenOrphaned(
   parent: number = PARENT_AT_START,
 ): void {
   if (env.npm_command === undefined) return;
-  const orphanedAtStart = parent === 1 && !initIsNpm();
+  const lostAlready = orphanedAtStart(parent, env);
   const timer = setInterval(() => {
-    if (process.ppid === parent && !orphanedAtStart) return;
+    if (process.ppid === parent && !lostAlready) return;
     clearInterval(timer);
     stop();
   }, CHECK_EVERY_MS);
   // The check alone must not keep the process alive.
   timer.unref();
 }
+
+/** What a process stopped by stopWhenOrphaned says. */
+export const ORPHANED = 'the process that started it (the package manager, or its shell) is gone';
