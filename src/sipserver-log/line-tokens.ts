@@ -41,19 +41,30 @@ class TextIds {
   private readonly slots: Array<Known | undefined> = new Array(SLOTS).fill(undefined);
   /** Since last taken: for each text named anew, the record naming it, its id and its text. */
   fresh: Array<number | string> = [];
+  /** The bytes texts are read from (a batch's), and a view of them to compare texts four bytes at a time. */
+  private bytes: Buffer = Buffer.alloc(0);
+  private view = viewOf(this.bytes);
 
   constructor(private readonly max: number) {}
 
-  /** The id of `bytes[start, end)` (`view`: a view of `bytes`) if it is in the cache, or -1. */
-  cached(bytes: Uint8Array, view: DataView, start: number, end: number): number {
-    const known = this.slots[slotOf(bytes, start, end)];
-    return known && sameBytes(known.view, view, start, end) ? known.id : -1;
+  /** Reads texts from `bytes` from now on. */
+  use(bytes: Buffer): void {
+    this.bytes = bytes;
+    this.view = viewOf(bytes);
   }
 
-  /** The id of `bytes[start, end)` (`view`: a view of `bytes`), whose hashOf is `hash`, named by record `record`. */
-  idOf(hash: number, bytes: Buffer, view: DataView, start: number, end: number, record: number): number {
+  /** The id of `bytes[start, end)` if it is in the cache, or -1. */
+  cached(start: number, end: number): number {
+    const known = this.slots[slotOf(this.bytes, start, end)];
+    return known && sameBytes(known.view, this.view, start, end) ? known.id : -1;
+  }
+
+  /** The id of `bytes[start, end)`, named by record `record`. */
+  idOf(start: number, end: number, record: number): number {
+    const bytes = this.bytes;
+    const hash = hashOf(bytes, start, end);
     let known = this.known.get(hash);
-    if (!known || !sameBytes(known.view, view, start, end)) {
+    if (!known || !sameBytes(known.view, this.view, start, end)) {
       known = { view: viewOf(Buffer.from(bytes.subarray(start, end))), id: this.next++ };
       this.known.set(hash, known);
       this.fresh.push(record, known.id, decode(bytes, start, end));
@@ -79,7 +90,7 @@ class TextIds {
 }
 
 interface Known {
-  /** Its bytes. */
+  /** A copy of its bytes (in memory of its own, or a slice of Buffer's pool). */
   view: DataView;
   id: number;
 }
@@ -204,8 +215,6 @@ export class LineTokenizer {
   readonly texts = new TextIds(TEXTS_KEPT);
   /** The line being read: its batch's bytes, the batch's table, where its row starts, its record. */
   private bytes: Buffer = Buffer.alloc(0);
-  /** A view of `bytes`, to compare texts four bytes at a time. */
-  private view = viewOf(this.bytes);
   private table: Int32Array = new Int32Array(0);
   private at = 0;
   private record = 0;
@@ -226,7 +235,7 @@ export class LineTokenizer {
     // A batch's lines share its bytes and table: stored when they change, not per line.
     if (this.bytes !== bytes) {
       this.bytes = bytes;
-      this.view = viewOf(bytes);
+      this.texts.use(bytes);
     }
     if (this.table !== table) this.table = table;
     this.at = at;
@@ -247,10 +256,8 @@ export class LineTokenizer {
 
   /** The id of the text `bytes[start, end)`. */
   private text(start: number, end: number): number {
-    const id = this.texts.cached(this.bytes, this.view, start, end);
-    return id !== -1
-      ? id
-      : this.texts.idOf(hashOf(this.bytes, start, end), this.bytes, this.view, start, end, this.record);
+    const id = this.texts.cached(start, end);
+    return id !== -1 ? id : this.texts.idOf(start, end, this.record);
   }
 
   /** A time of day (µs) into MILLIS and MICROS. */
@@ -292,7 +299,7 @@ export class LineTokenizer {
     const clientStart = nameEnd + words.length;
     // The client: ASCII without a CR (a character of several bytes, or a CR, is read from its text);
     // one known already is.
-    const client = this.texts.cached(bytes, this.view, clientStart, end);
+    const client = this.texts.cached(clientStart, end);
     if (client === -1 && !plainAscii(bytes, clientStart, end)) return TOKEN_NONE;
     if (!this.stamp(start, marker)) return TOKEN_NONE;
     this.put(NAME, this.text(nameStart, nameEnd));
