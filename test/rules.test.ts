@@ -879,33 +879,29 @@ describe('TSRV-ERROR-CODE', () => {
   });
 
   test('a line that is no message: 102, then the connection closes; kept open, it fails', () => {
-    const unreadable = (ex: Exchange) => ex.notes('bystander', 'out', UNREADABLE_LINE, { Length: 21 });
-    const closes = monitored();
-    unreadable(closes);
-    closes.receive('bystander', { message: 'EventError', ErrorCode: 102, ErrorMessage: 'not JSON' });
+    /** An exchange where the bystander wrote a line that is no message, refused with 102: the refusal. */
+    const refusedUnreadable = (): [Exchange, JournalEntry] => {
+      const ex = monitored();
+      ex.notes('bystander', 'out', UNREADABLE_LINE, { Length: 21 });
+      const [refusal] = ex.receive('bystander', {
+        message: 'EventError',
+        ErrorCode: 102,
+        ErrorMessage: 'not JSON',
+      }) as [JournalEntry];
+      return [ex, refusal];
+    };
+    const [closes] = refusedUnreadable();
     closes.notes('bystander', 'in', DISCONNECTED, { Cause: 'T-Server closed the connection' });
     passes(closes.outcome('TSRV-ERROR-CODE'), 1);
 
-    const open = monitored();
-    unreadable(open);
-    const [error] = open.receive('bystander', {
-      message: 'EventError',
-      ErrorCode: 102,
-      ErrorMessage: 'not JSON',
-    }) as [JournalEntry];
+    const [open, error] = refusedUnreadable();
     fails(open.outcome('TSRV-ERROR-CODE'), [
       /^the T-Server should close the connection after #\d+ bystander <- EventError .* \(a line it cannot read\), kept it open$/,
       error,
     ]);
 
     // A T-Server that sends an event named like the link's own entry has not closed the connection.
-    const forged = monitored();
-    unreadable(forged);
-    const [refusal] = forged.receive('bystander', {
-      message: 'EventError',
-      ErrorCode: 102,
-      ErrorMessage: 'not JSON',
-    }) as [JournalEntry];
+    const [forged, refusal] = refusedUnreadable();
     forged.receive('bystander', { message: DISCONNECTED, Cause: 'T-Server closed the connection' });
     fails(forged.outcome('TSRV-ERROR-CODE'), [/kept it open$/, refusal]);
   });
