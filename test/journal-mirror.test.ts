@@ -50,6 +50,24 @@ test("a followed journal's entries are copied; one whose message name is no stri
       JSON.stringify({ seq: 2, party: 'tserver', direction: 'in', message: { message: 'x' }, pseudo: 'yes' }),
       'pseudo: expected true, got "yes"',
     ],
+    // The rules time replies by it: a time that is no number would let them pass unjudged.
+    [
+      JSON.stringify({
+        seq: 2,
+        time: 't',
+        micros: 'x',
+        party: 'tserver',
+        direction: 'in',
+        message: { message: 'x' },
+      }),
+      'micros: expected a number, got "x"',
+    ],
+    [
+      JSON.stringify({ seq: 2, micros: 2, party: 'tserver', direction: 'in', message: { message: 'x' } }),
+      'time: expected a string, got nothing',
+    ],
+    // Numbered behind the last: the barrier (sync) counts on entries coming in order.
+    [entry(1, { message: 'EventACK' }), 'seq: expected more than 1, got 1'],
   ] as const) {
     const { url, server } = await admin([good, bad], 2);
     t.after(() => server.closeAllConnections());

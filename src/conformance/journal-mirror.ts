@@ -16,10 +16,12 @@ const MAX_ENTRY_CHARS = 4 * MAX_LINE_BYTES;
  * rules and the reports read its names as strings, a message's too (the simulator's framing saw to
  * that); the message's fields may be any value (the rules judge them).
  */
-function entryProblem(entry: unknown): string | undefined {
+function entryProblem(entry: unknown, lastSeq: number): string | undefined {
   const e = entry as Partial<JournalEntry> | null;
   if (e === null || typeof e !== 'object' || Array.isArray(e)) return `expected an object, got ${show(e)}`;
   if (!Number.isSafeInteger(e.seq)) return `seq: expected an integer, got ${show(e.seq)}`;
+  // sync() counts on it: an entry numbered ahead would say later ones had arrived.
+  if ((e.seq as number) <= lastSeq) return `seq: expected more than ${lastSeq}, got ${e.seq}`;
   if (typeof e.party !== 'string') return `party: expected a string, got ${show(e.party)}`;
   if (e.direction !== 'in' && e.direction !== 'out')
     return `direction: expected "in" or "out", got ${show(e.direction)}`;
@@ -28,6 +30,9 @@ function entryProblem(entry: unknown): string | undefined {
       return `${key}: expected a string, got ${show(e[key])}`;
   // The simulator's own entries (a disconnection, a restart) stay its own here: the rules act on them.
   if (e.pseudo !== undefined && e.pseudo !== true) return `pseudo: expected true, got ${show(e.pseudo)}`;
+  // The rules time replies and recoveries by it: a time that is no number would pass them unjudged.
+  if (!Number.isFinite(e.micros)) return `micros: expected a number, got ${show(e.micros)}`;
+  if (typeof e.time !== 'string') return `time: expected a string, got ${show(e.time)}`;
   const m = e.message as unknown;
   if (m === null || typeof m !== 'object' || Array.isArray(m))
     return `message: expected an object, got ${show(m)}`;
@@ -97,7 +102,7 @@ export class JournalMirror {
     } catch (e) {
       throw new Error(`the journal line after entry ${this.lastSeq} is not JSON: ${(e as Error).message}`);
     }
-    const problem = entryProblem(entry);
+    const problem = entryProblem(entry, this.lastSeq);
     if (problem)
       throw new Error(`the journal line after entry ${this.lastSeq} is no journal entry: ${problem}`);
     this.lastSeq = entry.seq;
