@@ -132,6 +132,20 @@ describe('Workspace API KV pairs, notifications and configuration', () => {
       journalNotification({ messageType: 'DnStateChanged', message: 'a', Message: 'b' }, '7001').message,
       { message: 'DnStateChanged', ThisDN: '7001', Message: 'b', NotificationMessage: 'a' },
     );
+    // Those two as well: the next free name.
+    assert.deepEqual(
+      journalNotification(
+        { messageType: 'DnStateChanged', message: 'a', Message: 'b', NotificationMessage: 'c' },
+        '7001',
+      ).message,
+      {
+        message: 'DnStateChanged',
+        ThisDN: '7001',
+        Message: 'b',
+        NotificationMessage: 'c',
+        NotificationMessage2: 'a',
+      },
+    );
   });
 
   test('a Workspace API desktop: from the environment; a GWS URL needs an agent per agent DN; never in the tserver profile', () => {

@@ -120,10 +120,13 @@ export function journalNotification(
     }
     default: {
       // The journal's name is the messageType: a field of the notification named `message` is kept
-      // as `Message` (or, when it has one of those too, as `NotificationMessage`).
+      // under the first of `Message`, `NotificationMessage`, `NotificationMessage2`, ... it does not
+      // already have.
       const { message: field, ...fields } = rest;
       const name = typeof messageType === 'string' ? messageType : 'Notification';
-      const kept = Object.hasOwn(fields, 'Message') ? 'NotificationMessage' : 'Message';
+      let kept = 'Message';
+      for (let n = 1; Object.hasOwn(fields, kept); n++)
+        kept = n === 1 ? 'NotificationMessage' : `NotificationMessage${n}`;
       return {
         message: { message: name, ...on, ...fields, ...(field === undefined ? {} : { [kept]: field }) },
       };
