@@ -45,7 +45,7 @@ export function nestsDeeperThan(bytes: Uint8Array, max = MAX_JSON_DEPTH): boolea
 }
 
 /** What a value nested past MAX_JSON_DEPTH is written as, from there on. */
-export const NESTED_TOO_DEEP = `(nested more than ${MAX_JSON_DEPTH} deep)`;
+const NESTED_TOO_DEEP = `(nested more than ${MAX_JSON_DEPTH} deep)`;
 
 /** `value` with whatever lies `depth` levels down written as NESTED_TOO_DEEP (as JSON.stringify sees it: toJSON first). */
 function cutAt(value: unknown, depth: number): unknown {
