@@ -4,7 +4,7 @@
  * each one. A live run, verify-log and load write them through here alike.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { BackgroundWrites, byteLength } from './background-writes.mjs';
 
 export const EXCHANGES_DIR = 'exchanges';
@@ -58,11 +58,23 @@ function evidencePath(
   bundleDir: string,
   folder: string,
   fileName: string,
-): { dir: string; file: string } | undefined {
+): { dir: string; name: string; file: string } | undefined {
   const name = BUNDLE_NAMES[fileName];
   if (!name) return undefined;
   const dir = join(bundleDir, folder);
-  return { dir, file: join(dir, name) };
+  return { dir, name, file: join(dir, name) };
+}
+
+/** Writes `body` as `path.file`, making its folder if it is not there yet. */
+function writeAt(path: { dir: string; file: string }, body: string | Buffer): void {
+  try {
+    writeFileSync(path.file, body);
+  } catch (e) {
+    // The scenario's first file makes its folder (verify-log writes hundreds: no mkdir per file).
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(path.dir, { recursive: true });
+    writeFileSync(path.file, body);
+  }
 }
 
 /** Writes one evidence file of a scenario under its bundle name; other attachments are not evidence files. */
@@ -73,15 +85,7 @@ export function writeExchangeFile(
   body: string | Buffer,
 ): void {
   const path = evidencePath(bundleDir, folder, fileName);
-  if (!path) return;
-  try {
-    writeFileSync(path.file, body);
-  } catch (e) {
-    // The scenario's first file makes its folder (verify-log writes hundreds: no mkdir per file).
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(path.dir, { recursive: true });
-    writeFileSync(path.file, body);
-  }
+  if (path) writeAt(path, body);
 }
 
 /** Evidence held in memory while written in the background (EvidenceWriter): past this, files are written at once. */
@@ -106,9 +110,8 @@ export class EvidenceWriter {
     const path = evidencePath(this.bundleDir, folder, fileName);
     if (!path) return;
     const bytes = byteLength(body);
-    if (this.writes.bytesInFlight + bytes > this.maxBytesInFlight)
-      writeExchangeFile(this.bundleDir, folder, fileName, body);
-    else this.writes.write(path.dir, basename(path.file), body, bytes);
+    if (this.writes.bytesInFlight + bytes > this.maxBytesInFlight) writeAt(path, body);
+    else this.writes.write(path.dir, path.name, body, bytes);
   }
 
   /** Once every file is written; rejects with the first write that failed. */

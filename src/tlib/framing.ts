@@ -78,7 +78,8 @@ export class FrameReader {
       start = nl + 1;
       let line = piece;
       if (this.pendingBytes > 0) {
-        line = Buffer.concat([...this.pending, piece]);
+        this.pending.push(piece);
+        line = Buffer.concat(this.pending, this.pendingBytes + piece.length);
         // Not a new empty array per line: each would live until the client's next line, long
         // enough for a scavenge to copy it (a thousand idle clients: a thousand arrays each time).
         this.pending.length = 0;
