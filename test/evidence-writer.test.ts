@@ -1,19 +1,13 @@
 /** Evidence files written in the background (report/exchanges.ts EvidenceWriter, on background-writes.mjs): all of them, bounded, failures told. */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { EvidenceWriter } from '../src/report/exchanges.ts';
+import { scratchDir } from './helpers.ts';
 
-const dirs: string[] = [];
-after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-async function bundleDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'evidence-files-'));
-  dirs.push(dir);
-  return dir;
-}
+const bundleDir = () => scratchDir('evidence-files');
 
 test('every file of every scenario is written under its bundle name once settled; other attachments are not', async () => {
   const dir = await bundleDir();
@@ -37,7 +31,7 @@ test('past the bytes allowed in flight, a file is written at once: memory stays 
   files.write('exchanges/log/a', 'rule-findings.txt', 'small');
   // 5 bytes in flight: this one would make 15, so it is on disk when write returns.
   files.write('exchanges/log/b', 'rule-findings.txt', 'ten bytes!');
-  assert.equal(await readFile(join(dir, 'exchanges/log/b/findings.txt'), 'utf8'), 'ten bytes!');
+  assert.equal(readFileSync(join(dir, 'exchanges/log/b/findings.txt'), 'utf8'), 'ten bytes!');
   await files.settled();
   assert.equal(await readFile(join(dir, 'exchanges/log/a/findings.txt'), 'utf8'), 'small');
 });

@@ -30,6 +30,7 @@ import { TlibLink } from '../src/link/tlib-link.ts';
 import { startSimulator } from '../src/sim/index.ts';
 import { sipServerLogFile } from '../src/sipserver-log/writer.ts';
 import type { KVList, KVValue, TReply, WireMessage } from '../src/tlib/messages.ts';
+import { fuzzSeed, setOwn } from './helpers.ts';
 
 const GOOD_DN = '7001';
 const BYSTANDER_DN = '7002';
@@ -84,11 +85,6 @@ function serialize(obj: unknown, deep: string | undefined, eol = '\n'): string {
   let text = JSON.stringify(obj) ?? 'null';
   if (deep !== undefined) text = text.replaceAll(JSON.stringify(DEEP), deep);
   return text + eol;
-}
-
-/** An own, enumerable property even for `__proto__`. */
-function setOwn(obj: Obj, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 const refId = fc.integer({ min: 1, max: 2 ** 31 - 1 });
@@ -721,8 +717,7 @@ function kvField(event: WireMessage, key: string): unknown {
 }
 
 test('simulator survives >= 10,000 hostile frames while the good pair loses nothing', async (t) => {
-  const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() ^ (Math.random() * 2 ** 31);
-  t.diagnostic(`fast-check seed ${seed} (replay with FUZZ_SEED=${seed})`);
+  const seed = fuzzSeed(t);
   const started = performance.now();
 
   // Own crash detection for the test's duration (the runner's handlers would end the test at the
@@ -1006,8 +1001,7 @@ const bayeuxBody = fc.oneof(
 const BAYEUX_BODIES = 2000;
 
 test(`the Workspace front survives ${BAYEUX_BODIES} CometD bodies of every JSON type and polls cut mid-way`, async (t) => {
-  const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() ^ (Math.random() * 2 ** 31);
-  t.diagnostic(`fast-check seed ${seed} (replay with FUZZ_SEED=${seed})`);
+  const seed = fuzzSeed(t);
   const sim = await startSimulator({ workspace: {} });
   const url = `${sim.workspace?.url}/workspace/v3/notifications`;
   try {

@@ -10,8 +10,11 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, type TestContext } from 'node:test';
+import { DEFAULT_MAPPING } from '../src/domain/screencap.ts';
 import { Journal, type JournalEntry } from '../src/journal.ts';
 import { TlibLink, type TlibLinkOptions } from '../src/link/tlib-link.ts';
+import { createCheckContext } from '../src/rules/checkers.ts';
+import type { WireRecord } from '../src/rules/observations.ts';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../src/sim/index.ts';
 import { REPLY_NAMES, type WireMessage } from '../src/tlib/messages.ts';
 
@@ -384,4 +387,29 @@ export async function scratchDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `screencap-${prefix}-`));
   after(() => rm(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** The rules' context for `records`, with the default mapping and initial state (`timeouts`: WAIT_MS unless given). */
+export function checkContextOf(
+  records: readonly WireRecord[],
+  timeouts: { answerTimeoutMs?: number; requestTimeoutMs?: number } = {},
+): ReturnType<typeof createCheckContext> {
+  return createCheckContext(records, {
+    mapping: DEFAULT_MAPPING,
+    initialState: 'disabled',
+    answerTimeoutMs: WAIT_MS,
+    ...timeouts,
+  });
+}
+
+/** The fast-check seed of a property test: FUZZ_SEED, or a new one, told so that a failure can be replayed. */
+export function fuzzSeed(t: TestContext): number {
+  const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() ^ (Math.random() * 2 ** 31);
+  t.diagnostic(`fast-check seed ${seed} (replay with FUZZ_SEED=${seed})`);
+  return seed;
+}
+
+/** Sets an own, enumerable property, as JSON.parse makes one: `__proto__` too. */
+export function setOwn(obj: object, key: string | number, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -18,7 +18,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { applyStimulus } from '../src/conformance/stimulus.ts';
 import { DEFAULT_MAPPING } from '../src/domain/screencap.ts';
 import { Journal } from '../src/journal.ts';
-import { createCheckContext } from '../src/rules/checkers.ts';
 import { outcomesDespiteDrops } from '../src/rules/dropped.ts';
 import { evaluateRules } from '../src/rules/evaluate.ts';
 import { toRecords } from '../src/rules/observations.ts';
@@ -26,7 +25,7 @@ import { startSimulator } from '../src/sim/index.ts';
 import { parseLogFiles } from '../src/sipserver-log/parser.ts';
 import { sipServerLogFile } from '../src/sipserver-log/writer.ts';
 import { verifyLog } from '../src/verify-log/verify.ts';
-import { LOG_SETTINGS, RawClient } from './helpers.ts';
+import { checkContextOf, LOG_SETTINGS, RawClient } from './helpers.ts';
 
 const dirs: string[] = [];
 const tempDir = async () => {
@@ -426,11 +425,7 @@ describe('the simulator holds against hostile tlib-json clients (issue 13)', () 
         otherClientsRole: (e) =>
           e.peerApplication === 'desktop' || e.peerApplication === 'recorder' ? e.peerApplication : 'client',
       });
-      const ctx = createCheckContext(records, {
-        mapping: DEFAULT_MAPPING,
-        initialState: 'disabled',
-        answerTimeoutMs: 2000,
-      });
+      const ctx = checkContextOf(records, { answerTimeoutMs: 2000 });
       const pairRules = [
         'DESK-OPERATION',
         'DESK-THISDN',

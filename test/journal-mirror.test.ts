@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { JournalMirror } from '../src/conformance/journal-mirror.ts';
 import { DISCONNECTED, JOURNAL_FORMAT } from '../src/journal.ts';
+import { WAIT_MS } from './helpers.ts';
 
 /** An admin API whose journal holds `lines` (NDJSON), and says it reached entry `seq`. */
 async function admin(lines: readonly string[], seq: number, format: string | null = String(JOURNAL_FORMAT)) {
@@ -74,7 +75,7 @@ test("a followed journal's entries are copied; one whose message name is no stri
     t.after(() => server.close());
     const mirror = await JournalMirror.follow(url, { maxBytes: 1_000_000 });
     await assert.rejects(
-      mirror.sync(5000),
+      mirror.sync(WAIT_MS),
       new RegExp(
         `no longer followed: the journal line after entry 1 is no journal entry: ${why.replace(/[{}()[\]]/g, '\\$&')}`,
       ),

@@ -14,12 +14,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { JournalMirror } from '../src/conformance/journal-mirror.ts';
 import { standingRegistrations } from '../src/conformance/standing.ts';
-import { DEFAULT_MAPPING } from '../src/domain/screencap.ts';
 import { isHarnessApplication } from '../src/harness-clients.ts';
 import { DISCONNECTED, Journal, type JournalEntry, RESTARTED, UNREADABLE_LINE } from '../src/journal.ts';
 import { TlibLink } from '../src/link/tlib-link.ts';
 import { WorkspaceLink } from '../src/link/workspace-link.ts';
-import { createCheckContext } from '../src/rules/checkers.ts';
 import { type ObservationSources, toRecords } from '../src/rules/observations.ts';
 import { interruptionsIn } from '../src/rules/recovery.ts';
 import { startSimulator } from '../src/sim/index.ts';
@@ -27,7 +25,7 @@ import { parseLogFiles } from '../src/sipserver-log/parser.ts';
 import { sipServerLogFile } from '../src/sipserver-log/writer.ts';
 import { byDn } from '../src/verify-log/partition.ts';
 import type { VoiceNotification } from '../src/workspace/notifications.ts';
-import { Harness, RawClient, scratchDir, WAIT_MS, withTimeout } from './helpers.ts';
+import { checkContextOf, Harness, RawClient, scratchDir, WAIT_MS, withTimeout } from './helpers.ts';
 
 /** Each name the journal gives its own entries, with the attributes its own carry. */
 const FORGED = [
@@ -45,11 +43,7 @@ const named = (entries: readonly JournalEntry[]) =>
 
 /** The interruptions (drops, restarts) the recovery rules read in `entries`: `who: what`. */
 function interruptions(entries: readonly JournalEntry[], sources: ObservationSources): string[] {
-  const ctx = createCheckContext(toRecords(entries, sources), {
-    mapping: DEFAULT_MAPPING,
-    initialState: 'disabled',
-    answerTimeoutMs: WAIT_MS,
-  });
+  const ctx = checkContextOf(toRecords(entries, sources));
   return interruptionsIn(ctx).map((i) => `${i.party}: ${i.what}`);
 }
 
@@ -227,11 +221,7 @@ test('Workspace API notifications with them as messageType are journaled under i
   );
   const parties = { parties: new Map([['desktop', 'desktop' as const]]) };
   assert.deepEqual(interruptions(desktop.journal.entries, parties), []);
-  const ctx = createCheckContext(toRecords(desktop.journal.entries, parties), {
-    mapping: DEFAULT_MAPPING,
-    initialState: 'disabled',
-    answerTimeoutMs: WAIT_MS,
-  });
+  const ctx = checkContextOf(toRecords(desktop.journal.entries, parties));
   const last = ctx.exchanges.recordsOf('desktop').at(-1);
   assert.ok(last);
   assert.equal(ctx.exchanges.monitoring('desktop', '7001', last), true);

@@ -143,6 +143,7 @@ describe('the npm package, installed from its tarball', () => {
     if (unreachable) return t.skip(unreachable);
     // Its SIP Server log is what the README's verifyLog example reads.
     const child = npx(['run', '--summary-json', 'summary.json', '--sip-log', 'SIPServer.log']);
+    t.after(() => killGroup(child));
     const output = new Lines();
     child.stdout?.setEncoding('utf8').on('data', (text: string) => output.feed(text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => output.feed(text));

@@ -35,10 +35,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-test('relaying events, the simulator (journal on) leaves the scavenger next to nothing to copy or promote', async () => {
+test('relaying events, the simulator (journal on) leaves the scavenger next to nothing to copy or promote', {
+  // A relay that stalls fails the test, not the whole loop.
+  timeout: 120_000,
+}, async (t) => {
   const child = spawn(process.execPath, ['--trace-gc-nvp', '--import', 'tsx', LOAD, String(EVENTS)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  t.after(() => child.kill('SIGKILL'));
   let trace = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
     trace += text;

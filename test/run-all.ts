@@ -11,8 +11,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
+import { fileURLToPath } from 'node:url';
 
-const DIR = new URL('.', import.meta.url).pathname;
+const DIR = fileURLToPath(new URL('.', import.meta.url));
+/** A file that hangs fails, and the loop goes on: the longest (the package test) takes a few minutes. */
+const FILE_TIMEOUT_MS = 20 * 60_000;
 
 /**
  * Files at a time. Most mostly wait on the processes they start, on timeouts, containers or a
@@ -51,11 +54,18 @@ function testFiles(all: readonly string[]): string[] {
 }
 
 const named = process.argv.slice(2);
+const option = named.find((a) => a.startsWith('-'));
+if (option) {
+  process.stderr.write(
+    `test/run-all.ts takes test files only, not options (${option}): run node --test for those\n`,
+  );
+  process.exit(2);
+}
 const files = named.length
   ? named
   : testFiles(readdirSync(DIR).filter((f) => f.endsWith('.test.ts'))).map((f) => join(DIR, f));
 
-const stream = run({ files, concurrency: CONCURRENCY });
+const stream = run({ files, concurrency: CONCURRENCY, timeout: FILE_TIMEOUT_MS });
 stream.on('test:fail', (data) => {
   if (!data.todo && !data.skip) process.exitCode = 1;
 });
