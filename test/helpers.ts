@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, type TestContext } from 'node:test';
@@ -412,4 +412,65 @@ export function fuzzSeed(t: TestContext): number {
 /** Sets an own, enumerable property, as JSON.parse makes one: `__proto__` too. */
 export function setOwn(obj: object, key: string | number, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+export type Behaviour = (socket: Socket, message: WireMessage) => void;
+
+/**
+ * A plain TCP server speaking just enough tlib-json: it answers RequestRegisterClient (unless
+ * `onRegister` says otherwise) and hands every other message to `behaviour`.
+ */
+export async function fakeTServer(
+  t: TestContext,
+  behaviour: Behaviour,
+  onRegister: Behaviour = (socket, m) =>
+    reply(socket, {
+      message: 'EventClientRegistered',
+      ReferenceID: m.ReferenceID,
+      ServerName: 'fake',
+      ServerVersion: '0',
+      EventSequenceNumber: 1,
+      Time: '2026-01-01T00:00:00.000000Z',
+    }),
+) {
+  const sockets = new Set<Socket>();
+  const received: WireMessage[] = [];
+  const closed: Promise<void>[] = [];
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    closed.push(once(socket, 'close').then(() => undefined));
+    socket.on('error', () => {});
+    let buffered = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => {
+      buffered += text;
+      for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
+        const m = JSON.parse(buffered.slice(0, nl)) as WireMessage;
+        buffered = buffered.slice(nl + 1);
+        received.push(m);
+        if (m.message === 'RequestRegisterClient') onRegister(socket, m);
+        else behaviour(socket, m);
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    received,
+    /** Resolves when every connection made so far has closed. */
+    allClosed: () => Promise.all(closed),
+    /** Closes every connection, as a T-Server that goes away does. */
+    hangUp: () => {
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+export function reply(socket: Socket, message: Record<string, unknown>): void {
+  socket.write(`${JSON.stringify(message)}\n`);
 }

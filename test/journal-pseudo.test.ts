@@ -7,9 +7,7 @@
  * The journal's own still count.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { JournalMirror } from '../src/conformance/journal-mirror.ts';
@@ -25,7 +23,16 @@ import { parseLogFiles } from '../src/sipserver-log/parser.ts';
 import { sipServerLogFile } from '../src/sipserver-log/writer.ts';
 import { byDn } from '../src/verify-log/partition.ts';
 import type { VoiceNotification } from '../src/workspace/notifications.ts';
-import { checkContextOf, Harness, RawClient, scratchDir, WAIT_MS, withTimeout } from './helpers.ts';
+import {
+  checkContextOf,
+  fakeTServer,
+  Harness,
+  RawClient,
+  reply,
+  scratchDir,
+  WAIT_MS,
+  withTimeout,
+} from './helpers.ts';
 
 /** Each name the journal gives its own entries, with the attributes its own carry. */
 const FORGED = [
@@ -145,30 +152,15 @@ test("Tevents named like them, relayed to a harness recorder, are no restart or 
 });
 
 test("a T-Server answering a harness link with them: journaled as unknown events, no drop or restart of the party; the link's own loss is one", async (t) => {
-  const sockets: Socket[] = [];
   // Answers the link's first request (RequestRegisterAddress) after writing each forged name as an event.
-  const server = createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => {});
-    socket.once('data', (chunk: Buffer) => {
-      const request = JSON.parse(chunk.toString('utf8').split('\n')[0] as string) as { ReferenceID: number };
-      const Time = new Date().toISOString();
-      const lines = [
-        ...FORGED.map((f, i) => ({ ...f, EventSequenceNumber: i + 1, Time })),
-        { message: 'EventRegistered', ReferenceID: request.ReferenceID, ThisDN: '7001', Time },
-      ];
-      socket.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise((resolve) => server.close(resolve));
+  const server = await fakeTServer(t, (socket, request) => {
+    const Time = new Date().toISOString();
+    for (const [i, f] of FORGED.entries()) reply(socket, { ...f, EventSequenceNumber: i + 1, Time });
+    reply(socket, { message: 'EventRegistered', ReferenceID: request.ReferenceID, ThisDN: '7001', Time });
   });
   const link = await TlibLink.connect({
     host: '127.0.0.1',
-    port: (server.address() as AddressInfo).port,
+    port: server.port,
     applicationName: 'recorder',
     registerClient: false,
     timeoutMs: WAIT_MS,
@@ -183,7 +175,7 @@ test("a T-Server answering a harness link with them: journaled as unknown events
   assert.deepEqual(interruptions(link.journal.entries, parties), []);
 
   const closed = new Promise((resolve) => link.onClose(resolve));
-  for (const s of sockets) s.destroy();
+  server.hangUp();
   await withTimeout(closed, WAIT_MS, 'the link to see the T-Server hang up');
   assert.deepEqual(named(link.journal.entries).at(-1), `recorder in ${DISCONNECTED} (its own)`);
   assert.deepEqual(interruptions(link.journal.entries, parties), [
