@@ -73,15 +73,15 @@ export function withConcurrency<T, R>(
 
 /**
  * `screencap-cert <args>` in the background, its output collected as it comes; a `run` without its
- * single-file Allure report unless `allureReport` (see withoutAllureReport).
+ * single-file Allure report (see withoutAllureReport).
  */
 export class Background {
   readonly child: ChildProcess;
   output = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: Record<string, string> = {}, { allureReport = false } = {}) {
-    this.child = spawn(process.execPath, [BIN, ...withoutAllureReport(args, allureReport)], {
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [BIN, ...withoutAllureReport(args, false)], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
