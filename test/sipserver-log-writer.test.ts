@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { screenCaptureValue } from '../src/domain/screencap.ts';
-import { Journal, type NewEntry } from '../src/journal.ts';
+import {
+  DISCONNECTED,
+  isPseudo,
+  Journal,
+  type NewEntry,
+  RESTARTED,
+  UNREADABLE_LINE,
+} from '../src/journal.ts';
 import { TlibLink } from '../src/link/tlib-link.ts';
 import { MockDesktop } from '../src/parties/desktop.ts';
 import { MockRecorder } from '../src/parties/recorder.ts';
@@ -19,6 +26,7 @@ import { startSimulator } from '../src/sim/index.ts';
 import { type LogMessage, parseLogFiles } from '../src/sipserver-log/parser.ts';
 import { SipServerLogWriter, sipServerLogFile } from '../src/sipserver-log/writer.ts';
 import type { KVList, WireMessage } from '../src/tlib/messages.ts';
+import { RawClient } from './helpers.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'sipserver-log-writer-'));
 after(() => rm(dir, { recursive: true, force: true }));
@@ -222,6 +230,62 @@ describe('the simulator writes its log', () => {
       /\n\S+ Std 04524 Client \d+ disconnected\n/,
       "a client's disconnection, as T-Server logs it",
     );
+  });
+
+  test("the journal's notes are no messages: a line that is no message shows as its EventError and the disconnection, a restart not at all", async () => {
+    const path = join(dir, 'sim-notes.log');
+    const log = sipServerLogFile(path);
+    const journal = new Journal();
+    const sim = await startSimulator({ adminPort: false, journal, sipLog: log.writer });
+    try {
+      const restarted = await TlibLink.connect({
+        host: sim.host,
+        port: sim.port,
+        applicationName: 'Recorder',
+        party: 'Recorder',
+      });
+      assert.equal(
+        sim.tserver.noteRestart((c) => c.application === 'Recorder'),
+        1,
+      );
+      await restarted.close();
+      const desk = await RawClient.connect(sim.port, 'Desk', new Journal());
+      await desk.registerClient();
+      desk.write('this is not json\n');
+      await desk.waitClosed();
+      await journal.waitFor(
+        (e) => e.party === 'tserver' && e.peerApplication === 'Desk' && isPseudo(e, DISCONNECTED),
+        { timeoutMs: 3000, description: "Desk's disconnection" },
+      );
+    } finally {
+      await sim.stop();
+      await log.close();
+    }
+    const notes = journal.entries.filter((e) => e.party === 'tserver' && e.pseudo);
+    assert.deepEqual(
+      notes.map((e) => `${e.peerApplication} ${e.message.message}`),
+      [
+        `Recorder ${RESTARTED}`,
+        `Recorder ${DISCONNECTED}`,
+        `Desk ${UNREADABLE_LINE}`,
+        `Desk ${DISCONNECTED}`,
+      ],
+      'the simulator journaled both notes',
+    );
+    const text = await readFile(path, 'utf8');
+    assert.doesNotMatch(text, /restarted|unreadable/i);
+    const seen = (await parseText(text)).map(
+      (m) => `${m.client.application} ${m.direction} ${m.message.message}`,
+    );
+    assert.deepEqual(seen, [
+      'Recorder in RequestRegisterClient',
+      'Recorder out EventClientRegistered',
+      `Recorder in ${DISCONNECTED}`,
+      'Desk in RequestRegisterClient',
+      'Desk out EventClientRegistered',
+      'Desk out EventError',
+      `Desk in ${DISCONNECTED}`,
+    ]);
   });
 
   test('`screencap-cert sim --log FILE` writes it, and flushes it when stopped', async () => {

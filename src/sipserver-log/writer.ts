@@ -56,6 +56,10 @@ export class SipServerLogWriter {
         this.out.write(`${disconnectedLine(entry.micros, client)}\n`);
         return;
       }
+      // The journal's other notes are no message a SIP Server receives: a line it could not read
+      // shows as the EventError that refused it and the disconnection; a party the harness
+      // restarts, as its disconnection and its new client.
+      if (entry.pseudo) return;
       const name = printable(entry.message.message);
       const lines: string[] = [];
       if (entry.direction === 'in') {
