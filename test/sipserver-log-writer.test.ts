@@ -249,14 +249,17 @@ describe('the simulator writes its log', () => {
         1,
       );
       await restarted.close();
+      const disconnected = (application: string) =>
+        journal.waitFor(
+          (e) => e.party === 'tserver' && e.peerApplication === application && isPseudo(e, DISCONNECTED),
+          { timeoutMs: 3000, description: `${application}'s disconnection` },
+        );
+      await disconnected('Recorder');
       const desk = await RawClient.connect(sim.port, 'Desk', new Journal());
       await desk.registerClient();
       desk.write('this is not json\n');
       await desk.waitClosed();
-      await journal.waitFor(
-        (e) => e.party === 'tserver' && e.peerApplication === 'Desk' && isPseudo(e, DISCONNECTED),
-        { timeoutMs: 3000, description: "Desk's disconnection" },
-      );
+      await disconnected('Desk');
     } finally {
       await sim.stop();
       await log.close();
