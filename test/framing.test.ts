@@ -108,14 +108,46 @@ describe('parseLine', () => {
   });
 });
 
+/** Arrays and objects nested in `value`: 0 for a scalar, 1 for [] or {}, 2 for [[]]. */
+function depthOf(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let deepest = 0;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child));
+  return deepest + 1;
+}
+
+/**
+ * JSON texts nested up to 24 deep, with brackets and quotes inside strings: fc.json() alone seldom
+ * nests past three or four, so the bound's edge would seldom be tried.
+ */
+const nestedJson = fc
+  .letrec<{ value: unknown }>((tie) => ({
+    value: fc.oneof(
+      { maxDepth: 24, depthSize: 'xlarge' },
+      fc.oneof(fc.integer(), fc.constantFrom('[', ']', '{"', '\\"[', ''), fc.string({ maxLength: 3 })),
+      fc.array(tie('value'), { maxLength: 2 }),
+      fc.dictionary(fc.string({ maxLength: 2 }), tie('value'), { maxKeys: 2 }),
+    ),
+  }))
+  .value.map((v) => JSON.stringify(v));
+
 describe('nesting depth', () => {
-  test('valid JSON too short to nest past a bound never nests past it (so parseLine need not scan it)', () => {
+  test('nestsDeeperThan says whether valid JSON nests past a bound; JSON too short to never does (so parseLine need not scan it)', () => {
+    const deepest = new Map<number, number>();
     fc.assert(
-      fc.property(fc.json(), fc.integer({ min: 0, max: 6 }), (text, max) => {
+      fc.property(fc.oneof(fc.json(), nestedJson), fc.integer({ min: 0, max: 12 }), (text, max) => {
         const line = bytes(text);
-        if (!mayNestDeeperThan(line.length, max)) assert.equal(nestsDeeperThan(line, max), false);
+        const depth = depthOf(JSON.parse(text));
+        deepest.set(depth, (deepest.get(depth) ?? 0) + 1);
+        assert.equal(nestsDeeperThan(line, max), depth > max, `${text} within ${max}`);
+        if (!mayNestDeeperThan(line.length, max)) assert.ok(depth <= max, `${text} within ${max}`);
       }),
       { numRuns: 3000 },
+    );
+    // The generator reaches past every bound tried, not only the shallow end.
+    assert.ok(
+      [...deepest.keys()].some((d) => d > 12),
+      `depths generated: ${[...deepest.keys()].sort((a, b) => a - b)}`,
     );
     assert.equal(nestsDeeperThan(bytes('[[]]'), 1), true);
     assert.equal(mayNestDeeperThan(4, 1), true);
