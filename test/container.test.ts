@@ -233,12 +233,12 @@ describe('container mode', () => {
         // The simulator image is no recorder: it listens and registers nothing.
         SCREENCAP_RECORDER_CONTAINER: IMAGES.sim,
         // Long enough for the image to have started and said so, even on a loaded machine.
-        SCREENCAP_TIMEOUTS_READY_MS: '8000',
+        SCREENCAP_TIMEOUTS_READY_MS: '20000',
       });
       assert.notEqual(code, 0);
       assert.match(
         output,
-        /never registered 7001, 7002 .* within 8000 ms.*the recorder container's last output:\n.*tlib-json listening/s,
+        /never registered 7001, 7002 .* within 20000 ms.*the recorder container's last output:\n.*tlib-json listening/s,
       );
     });
 

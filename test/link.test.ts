@@ -177,13 +177,14 @@ describe('request()', () => {
 
   test('a request with no reply times out with an error naming the request (silent server)', async (t) => {
     const fake = await fakeTServer(t, silent);
-    const link = await connectTo(t, fake.port, 150);
+    // Long enough for the fake's reply to RequestRegisterClient on a loaded machine.
+    const link = await connectTo(t, fake.port, 500);
     const started = performance.now();
     await rejectsWithin(
       link.registerDn('7001'),
-      /RequestRegisterAddress \(ReferenceID 2, ThisDN 7001\) got no reply from tserver 127\.0\.0\.1:\d+ within 150 ms/,
+      /RequestRegisterAddress \(ReferenceID 2, ThisDN 7001\) got no reply from tserver 127\.0\.0\.1:\d+ within 500 ms/,
     );
-    assert.ok(performance.now() - started >= 149, 'it waited for the timeout');
+    assert.ok(performance.now() - started >= 499, 'it waited for the timeout');
     assert.equal(link.isOpen, true, 'a timeout does not close the link');
     // The request was sent: the fake reads it, though on a busy machine maybe after the link gave up.
     const deadline = performance.now() + 2000;
@@ -197,9 +198,10 @@ describe('request()', () => {
 
   test('a request answered after its timeout rejects; the late reply goes to onEvent (simulator delay fault)', async (t) => {
     const h = await Harness.start(t);
-    const link = await h.link('desktop', { timeoutMs: 100 });
+    // Its replies to connecting and registering must not miss the timeout on a loaded machine.
+    const link = await h.link('desktop', { timeoutMs: 1000 });
     await link.registerDn('7001');
-    await h.api('POST', '/faults', { kind: 'delay', ms: 250, count: 1 });
+    await h.api('POST', '/faults', { kind: 'delay', ms: 1500, count: 1 });
     const events: WireMessage[] = [];
     link.onEvent((e) => events.push(e));
     const mark = h.journal.mark;
@@ -209,7 +211,7 @@ describe('request()', () => {
         ThisDN: '7001',
         Event: { message: 'EventUserEvent', ThisDN: '7001' },
       }),
-      /RequestSendEvent \(ReferenceID \d+, ThisDN 7001\) got no reply .* within 100 ms/,
+      /RequestSendEvent \(ReferenceID \d+, ThisDN 7001\) got no reply .* within 1000 ms/,
     );
     const late = await h.journal.waitFor(
       (e) => e.party === 'desktop' && e.direction === 'in' && e.message.message === 'EventUserEvent',

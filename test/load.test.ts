@@ -90,7 +90,7 @@ async function againstRecorder(
     agents,
     rate: 20,
     durationS: 1,
-    settings: { ...SETTINGS, answerTimeoutMs: 300 },
+    settings: SETTINGS,
     tserver: { host: sim.host, port: sim.port },
     mockRecorder: false,
     firstDn: 20000,
@@ -191,7 +191,7 @@ describe('load mode', () => {
       p.max >= slowest * 0.999 - 0.02,
       `max ${p.max} vs journal ${slowest}: the report's timing holds the journal's`,
     );
-    assert.ok(p.max - slowest < 25, `max ${p.max} vs journal ${slowest}: more than a pause apart`);
+    assert.ok(p.max - slowest < 100, `max ${p.max} vs journal ${slowest}: more than a pause apart`);
 
     // The timeline adds up to the totals.
     const sum = (key: 'sent' | 'acked' | 'indications' | 'timedOut' | 'failed') =>
@@ -215,7 +215,10 @@ describe('load mode', () => {
   });
 
   test('a recorder that never answers: every operation fails REC-ANSWER, and nothing else', async (t) => {
-    const r = await againstRecorder(t, (link, dns) => Promise.all(dns.map((dn) => link.registerDn(dn))), {});
+    // A short answer timeout, for this recorder alone: one that answers keeps the default.
+    const r = await againstRecorder(t, (link, dns) => Promise.all(dns.map((dn) => link.registerDn(dn))), {
+      settings: { ...SETTINGS, answerTimeoutMs: 300 },
+    });
     const o = r.figures.operations;
     assert.deepEqual(
       { sent: o.sent, acked: o.acked, timedOut: o.timedOut, judged: o.judged, failed: o.failed },
@@ -438,9 +441,11 @@ describe('load mode', () => {
     });
 
     test('screencap-cert load --chaos 1 drops connections during the run: the mock parties recover, nothing is lost once they have, exit 0', async (t) => {
+      // Operations sent while the recorder is away hold their agent for the answer timeout (2 s):
+      // 60 agents at 20/s last a 3 s absence, not the 1 s 20 would, on a machine slow to reconnect.
       await assertRecoveredUnderChaos(t, [
         '--agents',
-        '20',
+        '60',
         '--rate',
         '20',
         '--duration',

@@ -88,20 +88,7 @@ describe('the suite with the desktop on the Workspace API link', () => {
     const url = `http://127.0.0.1:${port}`;
     const env = { GWS_USERNAME: 'jane', GWS_PASSWORD: 'pw-7001-secret' };
     const accepted = new Background(
-      [
-        'mock',
-        'desktop',
-        '--workspace',
-        url,
-        '--agent',
-        'a7001',
-        '--dn',
-        '7001',
-        '--send',
-        'start',
-        '--timeout',
-        '3000',
-      ],
+      ['mock', 'desktop', '--workspace', url, '--agent', 'a7001', '--dn', '7001', '--send', 'start'],
       env,
     );
     assert.equal(await accepted.exited, 0, accepted.output);
