@@ -28,11 +28,12 @@ function mockRecorder(port: number): Background {
 }
 
 /**
- * A T-Server that strips the userdata leaves every operation unanswered: short answer timeouts
- * keep the run fast. Its replies come as a conforming T-Server's do, and are judged against the
- * default request timeout: a short one would fail TSRV-REPLY too whenever a loaded machine is slow.
+ * A T-Server that strips the userdata leaves every operation unanswered and every delivery
+ * unmatched: short timeouts keep the run fast. Its replies still come as a conforming T-Server's
+ * do, judged against the request timeout: half a second leaves room for a loaded machine's pauses,
+ * where 250 ms could fail TSRV-REPLY too (each unmatched delivery waits it out).
  */
-const BROKEN_RUN = { SCREENCAP_TIMEOUTS_ANSWER_MS: '150' };
+const BROKEN_RUN = { SCREENCAP_TIMEOUTS_ANSWER_MS: '150', SCREENCAP_TIMEOUTS_REQUEST_MS: '500' };
 
 const rulesWith = (summary: Awaited<ReturnType<typeof runCli>>['summary'], outcome: string) =>
   summary.rules.filter((r) => r.outcome === outcome).map((r) => r.rule);
