@@ -29,9 +29,9 @@ function mockRecorder(port: number): Background {
 
 /**
  * A T-Server that strips the userdata leaves every operation unanswered and every delivery
- * unmatched: short timeouts keep the run fast. Its replies still come as a conforming T-Server's
- * do, judged against the request timeout: half a second leaves room for a loaded machine's pauses,
- * where 250 ms could fail TSRV-REPLY too (each unmatched delivery waits it out).
+ * unmatched, each waiting out its timeout: short ones keep the run fast. Its replies still come as
+ * a conforming T-Server's do, judged against the request timeout: half a second leaves room for a
+ * loaded machine's pauses, where 250 ms could fail TSRV-REPLY too.
  */
 const BROKEN_RUN = { SCREENCAP_TIMEOUTS_ANSWER_MS: '150', SCREENCAP_TIMEOUTS_REQUEST_MS: '500' };
 
