@@ -47,15 +47,17 @@ async function inThreads(jobs: DiscriminationJob[]): Promise<DiscriminationDone[
   try {
     await Promise.all(
       workers.map(async (worker) => {
+        let current = '';
+        // One wait for the thread's end, not one per job: each would keep its listeners to the end.
+        const stopped = once(worker, 'exit').then(([code]) => {
+          throw new Error(`the thread stopped (exit ${code}) during ${current}`);
+        });
+        stopped.catch(() => {}); // terminate() below ends it once every job is done
         for (let job = queue.shift(); job; job = queue.shift()) {
+          current = job.id;
           worker.postMessage(job);
           // Rejects if the thread fails, or stops without answering.
-          const [result] = (await Promise.race([
-            once(worker, 'message'),
-            once(worker, 'exit').then(([code]) => {
-              throw new Error(`the thread stopped (exit ${code}) during ${job.id}`);
-            }),
-          ])) as [DiscriminationDone];
+          const [result] = (await Promise.race([once(worker, 'message'), stopped])) as [DiscriminationDone];
           done.push(result);
         }
       }),
