@@ -21,7 +21,7 @@ import { MockRecorder } from '../parties/recorder.ts';
 import { isoMicros } from '../tlib/time.ts';
 import { authFromEnv } from '../workspace/auth.ts';
 import { parseBreakage, parseDnList, parseEndpoint, parsePort } from './options.ts';
-import { ORPHANED, stopWhenOrphaned } from './orphan.ts';
+import { onStop } from './orphan.ts';
 import { SUMMARIES } from './summaries.ts';
 
 interface CommonOptions {
@@ -113,15 +113,10 @@ function exitWhenClosed(link: Link, what: string): () => void {
  * then closes the link it has then, if it has one yet.
  */
 function stopOnSignals(current: () => Link | undefined): void {
-  let stopping = false;
-  const stop = (why: string) => {
-    if (stopping) return;
-    stopping = true;
+  onStop((why) => {
     log(`${why}: stopping`);
     (current()?.close() ?? Promise.resolve()).finally(() => process.exit(0));
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop(signal));
-  stopWhenOrphaned(() => stop(ORPHANED));
+  });
 }
 
 /** Runs until SIGINT/SIGTERM; exits 1 if the T-Server goes away (and its link does not reconnect). */

@@ -68,3 +68,18 @@ export function stopWhenOrphaned(
 
 /** What a process stopped by stopWhenOrphaned says. */
 export const ORPHANED = 'the process that started it (the package manager, or its shell) is gone';
+
+/**
+ * How a long-running command (sim, mock recorder, mock desktop) is stopped: `stop` is called once,
+ * with why, on the first of SIGINT, SIGTERM and the loss of what started it (stopWhenOrphaned).
+ */
+export function onStop(stop: (why: string) => void): void {
+  let stopped = false;
+  const once = (why: string) => {
+    if (stopped) return;
+    stopped = true;
+    stop(why);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => once(signal));
+  stopWhenOrphaned(() => once(ORPHANED));
+}

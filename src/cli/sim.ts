@@ -12,7 +12,7 @@ import {
 import { sipServerLogFile } from '../sipserver-log/writer.ts';
 import { isoMicros } from '../tlib/time.ts';
 import { parseBreakage, parseCount, parseDnList, parsePort, parsePositiveInt } from './options.ts';
-import { ORPHANED, stopWhenOrphaned } from './orphan.ts';
+import { onStop } from './orphan.ts';
 import { SUMMARIES } from './summaries.ts';
 
 /** Enough for any conformance run; a load of 1,000 operations/s keeps the last minute or so. */
@@ -138,11 +138,8 @@ export function registerSimCommand(program: Command): void {
               }),
           log,
         });
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          log(`${signal}: stopping`);
+        onStop((why) => {
+          log(`${why}: stopping`);
           sim
             .stop()
             .then(() => sipLog?.close())
@@ -153,10 +150,7 @@ export function registerSimCommand(program: Command): void {
                 process.exit(1);
               },
             );
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        stopWhenOrphaned(() => stop(ORPHANED));
+        });
         // Announced once a stop is handled: whoever waits for this line may stop it at once.
         log(
           `tlib-json listening on ${sim.address}${sim.adminUrl ? `; admin API on ${sim.adminUrl}` : ''}${opts.break ? ` (broken: ${opts.break})` : ''}`,
