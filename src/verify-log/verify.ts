@@ -74,8 +74,7 @@ const isSessionMessage = (m: LogMessage) =>
   SESSION_MESSAGES.has(m.message.message) || isPseudo(m, DISCONNECTED);
 
 /** `session`: the message tells who monitors what, and counts from before the window too. */
-function inWindow(window: LogWindow | undefined, micros: number, session: boolean): boolean {
-  if (!window) return true;
+function inWindow(window: LogWindow, micros: number, session: boolean): boolean {
   return micros <= window.to && (micros >= window.from || session);
 }
 
