@@ -1,5 +1,6 @@
 /** Runs the screencap-cert command line as a child process, as a user would. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -104,13 +105,41 @@ export class Background {
   }
 }
 
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
+/** Ports from here up to the kernel's ephemeral range are handed out only to who asks for one. */
+const FIXED_PORTS_FROM = 10_000;
+
+/** The first of the kernel's ephemeral ports (what listen(0) and a connection's own end take). */
+function ephemeralPortsFrom(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/** Whether a server can listen on 127.0.0.1:`port` right now. */
+function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A TCP port nobody listens on right now, below the kernel's ephemeral range: the port is used
+ * seconds later (an image starting), and one from listen(0) can meanwhile be given to any other
+ * process's listen(0) or connection (a concurrent test file's simulator took one, and the
+ * recorder started beside the harness registered there). Below the range, only a process asking
+ * for that very port gets it.
+ */
+export async function freePort(): Promise<number> {
+  const until = Math.max(ephemeralPortsFrom(), FIXED_PORTS_FROM + 1000);
+  for (let tries = 0; tries < 100; tries++) {
+    const port = FIXED_PORTS_FROM + Math.floor(Math.random() * (until - FIXED_PORTS_FROM));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port from ${FIXED_PORTS_FROM} to ${until - 1} in 100 tries`);
 }
 
 /** `screencap-cert mock recorder` arguments: monitoring 7001 and 7002 on 127.0.0.1:`port`, broken if `breakage` says so. */
